@@ -1,0 +1,29 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+// Native and heavy Node modules stay outside the bundle and load from node_modules.
+const external = ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']
+
+export default defineConfig({
+  main: {
+    build: {
+      rollupOptions: {
+        external,
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          // Heavy ML work runs in an Electron utility process.
+          worker: resolve(__dirname, 'src/main/ml/worker.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') }, output: { format: 'cjs' } } },
+  },
+  renderer: {
+    root: resolve(__dirname, 'src/renderer'),
+    plugins: [vue()],
+    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
+  },
+})

@@ -1,0 +1,57 @@
+// The core: one open library and the handlers of the whole API contract. It runs under
+// plain Node (CLI, `posterity serve`, tests) and in Electron's main process alike, and
+// never imports Electron.
+import { contract, type ApiHandlers } from '../shared/api'
+import { createDispatch, type Dispatch } from './api/dispatch'
+import type { CoreContext, HostHooks } from './context'
+import { EventBus } from './events'
+import { JobRegistry } from './jobs/registry'
+import { openDb } from './library/db'
+import { libraryHandlers, genreHandlers, labelHandlers } from './library/handlers'
+import { importHandlers, recoverInterruptedImports } from './importer/handlers'
+import { jobHandlers } from './jobs/handlers'
+import { systemHandlers } from './system'
+
+export interface CoreOptions {
+  libraryDir: string
+  host?: 'electron' | 'serve'
+  /** better-sqlite3 addon built for the running ABI (Electron passes its own). */
+  nativeBinding?: string
+  hooks?: HostHooks
+}
+
+export interface Core extends CoreContext {
+  handlers: ApiHandlers
+  dispatch: Dispatch
+  close(): Promise<void>
+}
+
+export function openCore(options: CoreOptions): Core {
+  const db = openDb(options.libraryDir, { nativeBinding: options.nativeBinding })
+  const ctx: CoreContext = {
+    dir: options.libraryDir,
+    db,
+    events: new EventBus(),
+    jobs: new JobRegistry(),
+    host: options.host ?? 'serve',
+    hooks: options.hooks ?? {},
+  }
+  recoverInterruptedImports(ctx)
+  const handlers: ApiHandlers = {
+    system: systemHandlers(ctx),
+    library: libraryHandlers(ctx),
+    genres: genreHandlers(ctx),
+    labels: labelHandlers(ctx),
+    imports: importHandlers(ctx),
+    jobs: jobHandlers(ctx),
+  }
+  return {
+    ...ctx,
+    handlers,
+    dispatch: createDispatch(contract, handlers),
+    async close() {
+      await ctx.jobs.cancelAll()
+      db.close()
+    },
+  }
+}

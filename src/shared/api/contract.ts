@@ -1,0 +1,32 @@
+// The one API contract. Main (IPC handlers, WebSocket server), preload and the renderer
+// are all typed from this object, and every payload is validated against it at runtime.
+import { z } from 'zod'
+import type { ClientOf, EventPayload, HandlersOf } from './define'
+import { library } from './library'
+import { genres } from './genres'
+import { labels } from './labels'
+import { importEvents, imports, jobs } from './imports'
+import { system } from './system'
+import { PosterId } from './common'
+
+export const contract = { system, library, genres, labels, imports, jobs }
+export type ApiContract = typeof contract
+
+export const events = {
+  ...importEvents,
+  /** Something in the library changed; views refresh what they show. */
+  'library.changed': z.object({
+    reason: z.enum(['import', 'labels', 'genres', 'model']),
+    /** The posters concerned, when few; absent means "possibly all". */
+    ids: z.array(PosterId).optional(),
+  }),
+}
+export type ApiEvents = typeof events
+export type EventName = keyof ApiEvents
+export type Event<N extends EventName> = EventPayload<ApiEvents, N>
+
+export type PosterityApi = ClientOf<ApiContract>
+export type ApiHandlers = HandlersOf<ApiContract>
+
+/** `domain.command` names, the IPC channels and WebSocket methods. */
+export const channels: string[] = Object.entries(contract).flatMap(([d, cmds]) => Object.keys(cmds).map((c) => `${d}.${c}`))
