@@ -19,7 +19,8 @@ export default defineConfig({
     },
   },
   preload: {
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') }, output: { format: 'cjs' } } },
+    // Sandboxed preloads can require nothing but electron: bundle every dependency (zod).
+    build: { externalizeDeps: false, rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') }, output: { format: 'cjs' } } },
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),

@@ -2,10 +2,13 @@
 import type { Db } from './library/db'
 import type { EventBus } from './events'
 import type { JobRegistry } from './jobs/registry'
+import type { WorkerLauncher } from './ml/worker/protocol'
 
 export interface HostHooks {
   /** Native pickers exist only in the desktop app. */
   pickPaths?: (args: { kind: 'folder' | 'file'; multiple: boolean; title?: string }) => Promise<string[]>
+  /** Starts the model worker; Electron passes a utilityProcess launcher (default: a Node child process). */
+  mlWorker?: WorkerLauncher
 }
 
 export interface CoreContext {

@@ -11,6 +11,7 @@ import { libraryHandlers, genreHandlers, labelHandlers } from './library/handler
 import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
+import { modelHandlers } from './ml/handlers'
 
 export interface CoreOptions {
   libraryDir: string
@@ -44,6 +45,7 @@ export function openCore(options: CoreOptions): Core {
     labels: labelHandlers(ctx),
     imports: importHandlers(ctx),
     jobs: jobHandlers(ctx),
+    model: modelHandlers(ctx),
   }
   return {
     ...ctx,

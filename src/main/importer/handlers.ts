@@ -1,13 +1,55 @@
-// STUB — to be implemented: imports.* handlers and crash recovery of interrupted imports.
-import { ApiError, type ApiHandlers } from '../../shared/api'
+// imports.* handlers: an import is a job (progress, cancel) whose end is the `import.finished`
+// event; and crash recovery of imports a previous process left unfinished.
+import { ApiError, type ApiHandlers, type ImportRequest, type ImportResult } from '../../shared/api'
 import type { CoreContext } from '../context'
+import { runImport, type ImportTuning } from './run'
+import { recoverInterrupted } from './store'
+import { readTables } from './tables'
 
-export function recoverInterruptedImports(_ctx: CoreContext): void {}
+export function recoverInterruptedImports(ctx: CoreContext): void {
+  const r = recoverInterrupted(ctx.db, ctx.dir)
+  if (r.imports > 0) {
+    process.stderr.write(`posterity: rolled back ${r.imports} interrupted import(s), removing ${r.posters} half-imported poster(s)\n`)
+  }
+}
 
-export function importHandlers(_ctx: CoreContext): ApiHandlers['imports'] {
-  return {
-    start: () => {
-      throw new ApiError('unsupported', 'not implemented yet')
+/** Starts an import job; label and metadata files are read first, so a bad one fails the call itself. */
+export function startImport(
+  ctx: CoreContext,
+  request: ImportRequest,
+  tuning: ImportTuning = {},
+): { jobId: string; promise: Promise<ImportResult | null> } {
+  if (ctx.jobs.list().some((j) => j.kind === 'import' && j.status === 'running')) {
+    throw new ApiError('conflict', 'an import is already running in this library; wait for it or cancel it')
+  }
+  const tables = readTables(request.labels, request.metadata)
+  let lastChanged = 0
+  const started = ctx.jobs.start<ImportResult>(
+    'import',
+    (job) =>
+      runImport(ctx.db, ctx.dir, request, tables, {
+        signal: job.signal,
+        progress: (p) => {
+          job.progress(p.done, p.total, p.current)
+          ctx.events.emit('import.progress', { jobId: job.jobId, ...p })
+        },
+        committed: () => {
+          // New posters show up while the import runs, at most once a second.
+          if (Date.now() - lastChanged < 1000) return
+          lastChanged = Date.now()
+          ctx.events.emit('library.changed', { reason: 'import' })
+        },
+      }, tuning),
+    (status, result, error) => {
+      ctx.events.emit('import.finished', { jobId: started.jobId, status, result, error })
+      ctx.events.emit('library.changed', { reason: 'import' })
     },
+  )
+  return started
+}
+
+export function importHandlers(ctx: CoreContext): ApiHandlers['imports'] {
+  return {
+    start: (request) => ({ jobId: startImport(ctx, request).jobId }),
   }
 }

@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { modelSchemaV1 } from '../ml/store/schema'
 
 export type Db = Database.Database
 
@@ -18,24 +19,42 @@ export const migrations: ((db: Db) => void)[] = [
       hash TEXT NOT NULL,
       path TEXT NOT NULL,
       size INTEGER NOT NULL,
+      -- File mtime (ms) when imported: an unchanged (path, size, mtime) skips re-hashing on re-import.
+      mtime INTEGER NOT NULL DEFAULT 0,
       width INTEGER NOT NULL,
       height INTEGER NOT NULL,
       title TEXT,
       year INTEGER,
       labelled INTEGER NOT NULL DEFAULT 0 CHECK (labelled IN (0, 1)),
+      -- 1 when another poster has byte-identical artwork (same hash); kept up to date by imports.
+      dup INTEGER NOT NULL DEFAULT 0 CHECK (dup IN (0, 1)),
+      -- 1 once the user edited this poster's labels: re-imports then leave its labels alone.
+      user_edited INTEGER NOT NULL DEFAULT 0 CHECK (user_edited IN (0, 1)),
       added_at INTEGER NOT NULL,
-      import_id INTEGER REFERENCES imports(id) ON DELETE SET NULL
+      -- The import that added the poster; its posters are removed if that import never finishes.
+      import_id INTEGER REFERENCES imports(id) ON DELETE SET NULL,
+      -- Bit genres.slot set for each genre the poster has (genres 0-62; kept by triggers below),
+      -- so genre filters test an integer instead of joining labels by text id.
+      genre_mask INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX posters_hash ON posters(hash);
-    CREATE INDEX posters_title ON posters(title COLLATE NOCASE, id);
-    CREATE INDEX posters_year ON posters(year, id);
-    CREATE INDEX posters_added ON posters(added_at, id);
-    CREATE INDEX posters_labelled ON posters(labelled);
+    CREATE INDEX posters_path ON posters(path);
+    CREATE INDEX posters_import ON posters(import_id) WHERE import_id IS NOT NULL;
+    -- One index per grid sort, each COVERING the filter columns (labelled, dup, genre_mask, title):
+    -- a filtered scan in sort order never seeks into the table except for the rows it returns.
+    -- The ORDER BY expressions in library/query.ts must match these exactly.
+    CREATE INDEX posters_by_title ON posters(COALESCE(title, id) COLLATE NOCASE, id, labelled, dup, genre_mask, title);
+    CREATE INDEX posters_by_year ON posters(year IS NULL, year, id, labelled, dup, genre_mask, title);
+    CREATE INDEX posters_by_year_desc ON posters(year IS NULL, year DESC, id DESC, labelled, dup, genre_mask, title);
+    CREATE INDEX posters_by_added ON posters(added_at, id, labelled, dup, genre_mask, title);
+    CREATE INDEX posters_by_id ON posters(id, labelled, dup, genre_mask, title);
 
     CREATE TABLE genres (
       id INTEGER PRIMARY KEY,
       name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-      position INTEGER NOT NULL
+      position INTEGER NOT NULL,
+      -- Bit of posters.genre_mask (0-62), given on insert; NULL beyond 63 genres (then queries join labels).
+      slot INTEGER UNIQUE
     );
 
     CREATE TABLE labels (
@@ -46,18 +65,48 @@ export const migrations: ((db: Db) => void)[] = [
     ) WITHOUT ROWID;
     CREATE INDEX labels_genre ON labels(genre_id, poster_id);
 
+    -- Triggers keep genre slots and masks right whoever writes labels (importer, editor, predictions).
+    CREATE TRIGGER genres_slot AFTER INSERT ON genres WHEN NEW.slot IS NULL BEGIN
+      UPDATE genres SET slot = (
+        WITH RECURSIVE n(s) AS (SELECT 0 UNION ALL SELECT s + 1 FROM n WHERE s < 62)
+        SELECT MIN(s) FROM n WHERE s NOT IN (SELECT slot FROM genres WHERE slot IS NOT NULL)
+      ) WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER genres_gone AFTER DELETE ON genres WHEN OLD.slot IS NOT NULL BEGIN
+      UPDATE posters SET genre_mask = genre_mask & ~(1 << OLD.slot) WHERE genre_mask & (1 << OLD.slot);
+    END;
+    CREATE TRIGGER labels_mask_add AFTER INSERT ON labels BEGIN
+      UPDATE posters SET genre_mask = genre_mask | COALESCE((SELECT 1 << slot FROM genres WHERE id = NEW.genre_id), 0)
+      WHERE id = NEW.poster_id;
+    END;
+    CREATE TRIGGER labels_mask_remove AFTER DELETE ON labels BEGIN
+      UPDATE posters SET genre_mask = genre_mask & ~COALESCE((SELECT 1 << slot FROM genres WHERE id = OLD.genre_id), 0)
+      WHERE id = OLD.poster_id;
+    END;
+    CREATE TRIGGER labels_mask_move AFTER UPDATE OF poster_id, genre_id ON labels BEGIN
+      UPDATE posters SET genre_mask = (
+        SELECT COALESCE(SUM(1 << g.slot), 0) FROM labels l JOIN genres g ON g.id = l.genre_id
+        WHERE l.poster_id = posters.id AND g.slot IS NOT NULL
+      ) WHERE id IN (OLD.poster_id, NEW.poster_id);
+    END;
+
     -- One row per undoable edit: the before and after state of every poster it touched.
     CREATE TABLE history (
       id INTEGER PRIMARY KEY,
       at INTEGER NOT NULL,
       description TEXT NOT NULL,
+      -- JSON [{id, before, after}] with genre NAMES (see library/history.ts); posters = its length.
       changes TEXT NOT NULL,
+      posters INTEGER NOT NULL DEFAULT 0,
       undone INTEGER NOT NULL DEFAULT 0
     );
 
     -- An import that is still 'running' when the library opens was cut off: its new posters are removed.
+    -- pid/host tell a crashed import from one another process on this machine is still running.
     CREATE TABLE imports (
       id INTEGER PRIMARY KEY,
+      pid INTEGER,
+      host TEXT,
       started_at INTEGER NOT NULL,
       finished_at INTEGER,
       status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
@@ -65,6 +114,8 @@ export const migrations: ((db: Db) => void)[] = [
       result TEXT
     );
   `),
+  // 2 (the genre model, issue 3; appended by the model code): see src/main/ml/store/schema.ts.
+  (db) => modelSchemaV1(db),
 ]
 
 export const SCHEMA_VERSION = migrations.length
@@ -95,7 +146,10 @@ export const DB_FILE = 'library.sqlite'
 /** Opens (creating if needed) the library database in `dir`. */
 export function openDb(dir: string, options: OpenOptions = {}): Db {
   mkdirSync(dir, { recursive: true })
-  const db = new Database(join(dir, DB_FILE), { nativeBinding: options.nativeBinding, readonly: options.readonly })
+  const db = new Database(join(dir, DB_FILE), {
+    readonly: options.readonly ?? false,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  })
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')

@@ -17,6 +17,9 @@ export interface PosterityBridge {
 /** The custom protocol that serves posters in the desktop app (only library files). */
 export const MEDIA_PROTOCOL = 'posterity-media'
 
+/** The one IPC channel on which the desktop app forwards core events to the window. */
+export const EVENT_CHANNEL = 'posterity:event'
+
 /** URL of a poster's thumbnail or full image, for either host. */
 export function mediaUrl(kind: 'thumb' | 'full', id: string, opts: { electron: boolean; token?: string | null }): string {
   const path = `${kind}/${encodeURIComponent(id)}`

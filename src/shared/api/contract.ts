@@ -7,13 +7,15 @@ import { genres } from './genres'
 import { labels } from './labels'
 import { importEvents, imports, jobs } from './imports'
 import { system } from './system'
+import { model, modelEvents } from './model'
 import { PosterId } from './common'
 
-export const contract = { system, library, genres, labels, imports, jobs }
+export const contract = { system, library, genres, labels, imports, jobs, model }
 export type ApiContract = typeof contract
 
 export const events = {
   ...importEvents,
+  ...modelEvents,
   /** Something in the library changed; views refresh what they show. */
   'library.changed': z.object({
     reason: z.enum(['import', 'labels', 'genres', 'model']),

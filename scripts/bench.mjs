@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm run bench -- <name> [args]`: runs bench/<name>.ts (its default export) under tsx,
+// after printing the machine it runs on. Without a name, lists the benchmarks.
+import { register } from 'tsx/esm/api'
+import { readdirSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { availableParallelism } from 'node:os'
+
+register()
+const benchDir = new URL('../bench/', import.meta.url)
+const available = readdirSync(benchDir)
+  .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
+  .map((f) => f.slice(0, -3))
+  // Helper modules (no default export to run) are listed only if they say so; synthetic is a library.
+  .filter((n) => n !== 'synthetic')
+const [name, ...args] = process.argv.slice(2)
+if (!name || !available.includes(name)) {
+  process.stderr.write(`${name ? `unknown benchmark "${name}". ` : ''}Usage: npm run bench -- <${available.join('|')}> [args]\n`)
+  process.exit(2)
+}
+const cpu = cpus()[0]?.model ?? 'unknown CPU'
+process.stdout.write(
+  `machine: ${cpu.trim()}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}-${process.arch}\n`,
+)
+const mod = await import(new URL(`${name}.ts`, benchDir).href)
+process.exitCode = (await mod.default(args)) ?? 0

@@ -1,0 +1,90 @@
+// posterity import <path...> [--labels FILE] [--metadata FILE] [--json]
+import type { ImportResult } from '../../../shared/api'
+import { startImport } from '../../importer/handlers'
+import { UserError, str, type Command } from '../command'
+import { withLibrary } from '../library'
+
+const help = `Usage: posterity import <path...> [--labels FILE.csv] [--metadata FILE.csv] [--library DIR] [--json]
+
+Imports poster images (folders are searched recursively; jpg, png, webp, gif, avif, tiff)
+into the library. Re-running the same import changes nothing.
+
+  --labels FILE     genre labels: the Kaggle layout (Id, Genre, one 0/1 column per genre)
+                    or MovieGenre.csv (imdbId, Title, Genre as "A|B"); a poster matches
+                    the row whose Id is its file name without extension
+  --metadata FILE   Id,Title,Year
+  --json            print the result as JSON on stdout
+  --library DIR     the library folder
+
+Progress goes to stderr; the summary lists every skipped file with the reason.
+Exit status: 0 when posters were imported, 1 when nothing could be imported or a
+labels/metadata file is unusable. Ctrl-C cancels and removes what was added.`
+
+function summary(r: ImportResult): string {
+  const lines = [
+    `imported in ${r.seconds.toFixed(1)} s: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged` +
+      (r.duplicates ? `, ${r.duplicates} with byte-identical artwork (flagged duplicate)` : ''),
+  ]
+  if (r.skipped.length) {
+    lines.push(`skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'}:`)
+    for (const s of r.skipped) lines.push(`  ${s.path}: ${s.reason}`)
+  }
+  if (r.warnings.length) {
+    lines.push('warnings:')
+    for (const w of r.warnings) lines.push(`  ${w}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+const command: Command = {
+  summary: 'import poster folders, labels and metadata',
+  help,
+  positionals: true,
+  options: { labels: { type: 'string' }, metadata: { type: 'string' }, json: { type: 'boolean' } },
+  async run({ values, positionals, libraryDir }) {
+    if (positionals.length === 0) throw new UserError('give at least one folder or image to import (see posterity import --help)', 2)
+    return withLibrary(libraryDir, async (core) => {
+      const tty = process.stderr.isTTY
+      let lastLine = 0
+      const off = core.events.onAny((name, payload) => {
+        if (name !== 'import.progress') return
+        const p = payload as { done: number; total: number; skipped: number }
+        const now = Date.now()
+        if (p.done !== p.total && now - lastLine < (tty ? 100 : 2000)) return
+        lastLine = now
+        const line = p.total === 0 ? 'scanning…' : `importing ${p.done}/${p.total}${p.skipped ? ` (${p.skipped} skipped)` : ''}`
+        process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`)
+      })
+      const { jobId, promise } = startImport(core, {
+        paths: positionals,
+        labels: str(values, 'labels'),
+        metadata: str(values, 'metadata'),
+      })
+      const onSigint = () => {
+        process.stderr.write('\ncancelling: removing what this import added…\n')
+        core.jobs.cancel(jobId)
+      }
+      process.once('SIGINT', onSigint)
+      let error: string | null = null
+      const offEnd = core.events.onAny((name, payload) => {
+        if (name === 'import.finished') error = (payload as { error: string | null }).error
+      })
+      const result = await promise
+      process.off('SIGINT', onSigint)
+      off()
+      offEnd()
+      if (tty) process.stderr.write('\n')
+      const status = core.jobs.list().find((j) => j.jobId === jobId)?.status
+      if (status === 'cancelled') throw new UserError('import cancelled; nothing was kept', 130)
+      if (!result) throw new UserError(`import failed: ${error ?? 'unknown error'}`)
+      if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+      else process.stdout.write(summary(result))
+      if (result.added + result.updated + result.unchanged === 0) {
+        process.stderr.write(`posterity import: nothing could be imported${result.skipped.length ? ` (${result.skipped.length} files skipped, see above)` : ' (no images found)'}\n`)
+        return 1
+      }
+      return 0
+    })
+  },
+}
+export default command

@@ -1,0 +1,73 @@
+// posterity predict [--library DIR] [--ids FILE | PATH...] --out FILE.csv
+import { writeFileSync } from 'node:fs'
+import { basename, extname } from 'node:path'
+import { UserError, str, type Command } from '../command'
+import { withLibrary } from '../library'
+import { call, csvField, listImages, readIdsFile, waitForJob } from '../../ml/cli-support'
+import { modelService } from '../../ml/service/model-service'
+import { predictFiles } from '../../ml/service/predict-job'
+import { activeRun, getPredictions } from '../../ml/store/runs'
+
+const help = `Usage: posterity predict [--library DIR] [--ids FILE | PATH...] --out FILE.csv
+
+Predicts genre probabilities with the active model and writes one CSV row a poster:
+Id, then one probability column per genre (the header names the genres).
+
+  --ids FILE   the library posters listed in FILE (one id a line); without it and without
+               PATHs, every poster of the library. Predictions are also stored in the library.
+  PATH...      image files or folders OUTSIDE the library, predicted without importing them;
+               the Id column is the file name without its extension
+  --out FILE   the CSV to write (required)
+
+Unreadable images are listed on stderr and left out; the exit status is 1 if any was.`
+
+const command: Command = {
+  summary: 'predict genre probabilities into a CSV',
+  help,
+  positionals: true,
+  options: { ids: { type: 'string' }, out: { type: 'string' } },
+  async run({ values, positionals, libraryDir }) {
+    const out = str(values, 'out')
+    if (!out) throw new UserError('--out FILE.csv is required', 2)
+    const idsFile = str(values, 'ids')
+    if (idsFile && positionals.length) throw new UserError('give either --ids FILE or PATHs, not both', 2)
+    const files = positionals.length ? listImages(positionals) : null
+    if (files && files.length === 0) throw new UserError('no image files found in the given paths')
+    const ids = idsFile ? readIdsFile(idsFile) : undefined
+    return withLibrary(libraryDir, async (core) => {
+      const svc = modelService(core)
+      const t0 = performance.now()
+      let genres: string[]
+      let rows: { id: string; probs: Float32Array }[]
+      let failures: string[] = []
+      if (files) {
+        const r = await predictFiles(svc, files)
+        genres = r.run.genres
+        rows = r.rows.map((x) => ({ id: basename(x.path, extname(x.path)), probs: x.probs }))
+        failures = r.failed.map((f) => `${f.path}: ${f.error}`)
+      } else {
+        const run = activeRun(core.db)
+        if (!run) throw new UserError('no model is active yet: run posterity train first')
+        const { jobId } = await call<{ jobId: string }>(core, 'model.predict', ids ? { scope: 'selection', ids } : { scope: 'all' })
+        const result = ((await core.jobs.wait(jobId)) as { failed: { id: string; error: string }[] } | null) ?? { failed: [] }
+        await waitForJob(core, jobId)
+        failures = result.failed.map((f) => `${f.id}: ${f.error}`)
+        genres = run.genres
+        const wanted = ids ?? (core.db.prepare('SELECT id FROM posters ORDER BY id').pluck().all() as string[])
+        const probs = getPredictions(core.db, run.id, wanted)
+        const missing = wanted.filter((id) => !probs.has(id) && !result.failed.some((f) => f.id === id))
+        if (missing.length) failures.push(...missing.map((id) => `${id}: not a poster of this library`))
+        rows = wanted.filter((id) => probs.has(id)).map((id) => ({ id, probs: probs.get(id)! }))
+      }
+      const lines = [['Id', ...genres].map(csvField).join(',')]
+      for (const r of rows) lines.push([csvField(r.id), ...Array.from(r.probs, (p) => p.toFixed(4))].join(','))
+      writeFileSync(out, `${lines.join('\n')}\n`)
+      for (const f of failures) process.stderr.write(`skipped ${f}\n`)
+      process.stderr.write(
+        `wrote ${rows.length} rows to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (execution provider: ${svc.provider ?? 'n/a'}, TensorFlow.js backend: ${svc.backend ?? 'n/a'})\n`,
+      )
+      return failures.length ? 1 : 0
+    })
+  },
+}
+export default command

@@ -1,0 +1,57 @@
+// `posterity serve`: the app in a browser. Prints `Posterity serving <url>` as the first
+// line of stdout (tests and scripts parse it) and runs until SIGINT / SIGTERM.
+import { isLoopback } from '../../server/guard'
+import { MissingRendererError, startServer } from '../../server'
+import { int, str, UserError, type Command } from '../command'
+
+const serve: Command = {
+  summary: 'serve the app to a browser on this machine (token-protected)',
+  help: `Usage: posterity serve [--library DIR] [--port N] [--host 127.0.0.1]
+
+Serves the built renderer (run \`npm run build\` first; \`npm run serve\` does both) and the
+API over a WebSocket. The printed URL carries a random token; the page needs it.
+
+Options:
+  --library DIR   the library folder
+  --port N        the port (default 0: a free one)
+  --host ADDR     the address to bind (default 127.0.0.1, loopback only)`,
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+  },
+  async run({ values, libraryDir }) {
+    const port = int(values, 'port', 0)!
+    if (port < 0 || port > 65535) throw new UserError(`--port must be between 0 and 65535, got ${port}`, 2)
+    const host = str(values, 'host') ?? '127.0.0.1'
+    let server
+    try {
+      server = await startServer({ libraryDir, port, host })
+    } catch (err) {
+      if (err instanceof MissingRendererError) throw new UserError(err.message)
+      throw err
+    }
+    process.stdout.write(`Posterity serving ${server.url}\n`)
+    process.stdout.write(`Library: ${libraryDir}\n`)
+    if (!isLoopback(host)) {
+      process.stderr.write(`posterity serve: warning: listening on ${host}, reachable from other machines; anyone with the URL and token has full access.\n`)
+    }
+    return await new Promise<number>((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        process.stderr.write(`posterity serve: ${signal}, shutting down\n`)
+        server.close().then(
+          () => resolve(0),
+          (err: unknown) => {
+            process.stderr.write(`posterity serve: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`)
+            resolve(1)
+          },
+        )
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+  },
+}
+
+export default serve

@@ -1,0 +1,34 @@
+// posterity stats [--json]
+import type { Command } from '../command'
+import { withLibrary } from '../library'
+
+const command: Command = {
+  summary: 'poster, label and genre counts of the library',
+  help: `Usage: posterity stats [--library DIR] [--json]
+
+Prints the number of posters, labelled posters, duplicates and posters per genre.
+  --json   {"path", "posters", "labelled", "duplicates", "genres": {"Drama": N, ...}}`,
+  options: { json: { type: 'boolean' } },
+  async run({ values, libraryDir }) {
+    return withLibrary(libraryDir, (core) => {
+      const s = core.handlers.library.stats({}) as ReturnType<typeof import('../../library/query').libraryStats>
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(s)}\n`)
+        return 0
+      }
+      const lines = [
+        `library:    ${s.path}`,
+        `posters:    ${s.posters}`,
+        `labelled:   ${s.labelled}`,
+        `unlabelled: ${s.posters - s.labelled}`,
+        `duplicates: ${s.duplicates} (posters sharing byte-identical artwork)`,
+        'genres:',
+        ...Object.entries(s.genres).map(([g, n]) => `  ${g.padEnd(20)} ${String(n).padStart(7)}`),
+      ]
+      if (Object.keys(s.genres).length === 0) lines.push('  (none yet)')
+      process.stdout.write(`${lines.join('\n')}\n`)
+      return 0
+    })
+  },
+}
+export default command

@@ -1,0 +1,75 @@
+// The one window, locked down: isolated sandboxed renderer, no Node, our CSP, no
+// navigation, no new windows, no permissions. External http(s) links open in the browser.
+import { BrowserWindow, session, shell, type WebContents } from 'electron'
+import { CSP } from '../server/csp'
+import { preloadPath, rendererIndex } from './paths'
+
+/** Only well-formed http(s) URLs leave the app, and only to the system browser. */
+export function openExternalSafely(raw: string): void {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return
+  }
+  if ((url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password) void shell.openExternal(url.href)
+}
+
+/** Applies to every web contents the app ever creates, windows or otherwise. */
+export function hardenWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    event.preventDefault()
+    openExternalSafely(url)
+  })
+  contents.on('will-redirect', (event) => event.preventDefault())
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(({ url }) => {
+    openExternalSafely(url)
+    return { action: 'deny' }
+  })
+}
+
+export function hardenSession(): void {
+  const ses = session.defaultSession
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  ses.setPermissionCheckHandler(() => false)
+  // The meta tag covers file://; the header covers the dev server (and anything with headers).
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP], 'X-Content-Type-Options': ['nosniff'] } })
+  })
+}
+
+/** The dev server's URL under `electron-vite dev`, else the built file. */
+export function rendererUrl(): string {
+  const dev = process.env.ELECTRON_RENDERER_URL
+  if (dev && !process.env.POSTERITY_PRODUCTION) return dev
+  return new URL(`file://${rendererIndex}`).href
+}
+
+export async function createWindow(): Promise<BrowserWindow> {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 800,
+    minHeight: 500,
+    show: false,
+    title: 'Posterity',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  })
+  win.once('ready-to-show', () => win.show())
+  const url = rendererUrl()
+  if (url.startsWith('file:')) await win.loadFile(rendererIndex)
+  else await win.loadURL(url)
+  return win
+}

@@ -1,0 +1,79 @@
+// Reading one poster: probe the header first (size limits are checked before any pixel is
+// decoded), then one decode that makes the cached sRGB WebP thumbnail. Originals are only read.
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import sharp, { type Metadata, type Sharp } from 'sharp'
+import { THUMB_WIDTH } from '../library/thumbs'
+
+/** Larger images are refused from their header: 100 MP is beyond any real poster scan. */
+export const MAX_PIXELS = 100_000_000
+const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'heif', 'tiff'])
+
+/** A file that cannot be imported; `message` is the reason shown to the user. */
+export class BadImage extends Error {}
+
+/** The thumbnail pipeline, shared with the bare-sharp baseline of bench/import.ts. */
+export function thumbnailPipeline(input: Buffer | string): Sharp {
+  return sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' })
+    .rotate() // honour EXIF orientation
+    .resize({ width: THUMB_WIDTH, withoutEnlargement: true })
+    .flatten({ background: '#ffffff' }) // alpha onto white
+    .toColourspace('srgb') // grayscale and CMYK (via its profile) to sRGB
+    .webp({ quality: 78, effort: 2 })
+}
+
+export interface Probe {
+  width: number
+  height: number
+}
+
+export async function probe(buf: Buffer): Promise<Probe> {
+  let meta: Metadata
+  try {
+    meta = await sharp(buf, { limitInputPixels: false }).metadata()
+  } catch (err) {
+    const msg = (err as Error).message
+    if (/unsupported image format/i.test(msg)) throw new BadImage('not an image (unrecognised file format)')
+    throw new BadImage(`unreadable image header: ${msg}`)
+  }
+  if (!meta.format || !FORMATS.has(meta.format)) throw new BadImage(`unsupported image format: ${meta.format ?? 'unknown'}`)
+  if (meta.format === 'heif' && meta.compression && meta.compression !== 'av1') throw new BadImage(`unsupported image format: HEIC (${meta.compression})`)
+  const width = meta.width ?? 0
+  const height = meta.pageHeight ?? meta.height ?? 0
+  if (width <= 0 || height <= 0) throw new BadImage('image header has no size')
+  if (width * height > MAX_PIXELS) {
+    throw new BadImage(`image too large: ${width} x ${height} pixels (limit ${MAX_PIXELS / 1e6} megapixels); not decoded`)
+  }
+  // EXIF orientations 5-8 are rotated a quarter turn: the shown size is swapped.
+  return (meta.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile() && s.size > 0,
+    () => false,
+  )
+}
+
+/** Writes the thumbnail unless the cache has it (returns whether it wrote one); decode failures become BadImage. */
+export async function ensureThumbnail(buf: Buffer, thumbFile: string): Promise<boolean> {
+  if (await exists(thumbFile)) return false
+  let out: Buffer
+  try {
+    out = await thumbnailPipeline(buf).toBuffer()
+  } catch (err) {
+    const msg = (err as Error).message
+    throw new BadImage(/truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
+  }
+  try {
+    await mkdir(dirname(thumbFile), { recursive: true })
+    // Write then rename: a crash never leaves a half-written thumbnail under the final name.
+    const tmp = `${thumbFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+    await writeFile(tmp, out)
+    await rename(tmp, thumbFile)
+  } catch (err) {
+    // Not the poster's fault: the import stops (and rolls back) with the reason.
+    throw new Error(`cannot write to the thumbnail cache (${(err as Error).message})`)
+  }
+  return true
+}

@@ -1,0 +1,254 @@
+// One import: scan, resolve ids, read + hash + probe + thumbnail with bounded concurrency,
+// commit new posters in batches, apply updates at the end. Cancel/failure rolls back.
+import { createHash } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
+import { availableParallelism } from 'node:os'
+import type { ImportRequest, ImportResult, SkippedFile } from '../../shared/api'
+import { PosterId } from '../../shared/api'
+import { throwIfCancelled } from '../jobs/registry'
+import type { Db } from '../library/db'
+import { thumbPath } from '../library/thumbs'
+import { BadImage, ensureThumbnail, probe } from './images'
+import { nfoFor, readNfo } from './nfo'
+import { scan } from './scan'
+import { ImportStore, removeThumbs, type Existing, type PosterRecord } from './store'
+import type { Tables } from './tables'
+
+export interface ImportHooks {
+  signal: AbortSignal
+  progress(p: { done: number; total: number; current: string | null; skipped: number }): void
+  /** After each committed batch (the UI may refresh). */
+  committed?(): void
+}
+
+export interface ImportTuning {
+  /** Files in flight at once. */
+  concurrency?: number
+  /** New posters per committed transaction. */
+  batchSize?: number
+}
+
+/** Files in flight: each is I/O then one libvips decode/encode on the libuv pool. */
+export const DEFAULT_CONCURRENCY = Math.max(2, Math.min(8, availableParallelism() * 2))
+const BATCH = 250
+
+interface Planned {
+  path: string
+  id: string
+  title: string | null
+  year: number | null
+}
+
+/** Stable id from the file when nothing names the film: `f-` + 12 hex of the absolute path. */
+export function derivedId(path: string): string {
+  return `f-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`
+}
+
+/** "The Matrix (1999)" → title and year, for files whose name is all we know. */
+function titleFromName(stem: string): { title: string; year: number | null } {
+  const s = stem.replace(/[._]+/g, ' ').trim()
+  const m = /^(.*?)[\s-]*[([]?((?:19|20)\d{2})[)\]]?(?:\s.*)?$/.exec(s)
+  return m && m[1] ? { title: m[1].trim(), year: Number(m[2]) } : { title: s, year: null }
+}
+
+async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped: SkippedFile[]): Promise<Planned[]> {
+  const out: Planned[] = []
+  const byId = new Map<string, string>()
+  for (const path of files) {
+    const stem = basename(path, extname(path))
+    const meta = tables.meta.get(stem)
+    let p: Planned
+    if (tables.labels.has(stem) || meta) p = { path, id: stem, title: meta?.title ?? null, year: meta?.year ?? null }
+    else {
+      const nfoPath = nfoFor(path, nfos)
+      const nfo = nfoPath ? await readNfo(nfoPath) : null
+      if (nfo?.imdb) {
+        const m = tables.meta.get(nfo.imdb)
+        p = { path, id: nfo.imdb, title: m?.title ?? nfo.title, year: m?.year ?? nfo.year }
+      } else if (/^tt\d{5,10}$/.test(stem)) p = { path, id: stem, title: nfo?.title ?? null, year: nfo?.year ?? null }
+      else {
+        const t = titleFromName(stem)
+        p = { path, id: derivedId(path), title: nfo?.title ?? t.title, year: nfo?.year ?? t.year }
+      }
+    }
+    if (!PosterId.safeParse(p.id).success) p = { ...p, id: derivedId(path) }
+    const other = byId.get(p.id)
+    if (other) {
+      skipped.push({ path, reason: `same poster id ${p.id} as ${other} (imported that one)` })
+      continue
+    }
+    byId.set(p.id, path)
+    out.push(p)
+  }
+  return out
+}
+
+function errnoReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EACCES' || code === 'EPERM') return 'unreadable: permission denied'
+  if (code === 'ENOENT') return 'file vanished during the import'
+  if (code === 'EISDIR') return 'unreadable: it is a folder'
+  return `unreadable: ${(err as Error).message}`
+}
+
+export async function runImport(
+  db: Db,
+  libraryDir: string,
+  request: ImportRequest,
+  tables: Tables,
+  hooks: ImportHooks,
+  tuning: ImportTuning = {},
+): Promise<ImportResult> {
+  const concurrency = tuning.concurrency ?? DEFAULT_CONCURRENCY
+  const batchSize = tuning.batchSize ?? BATCH
+  const t0 = performance.now()
+  const store = new ImportStore(db, libraryDir, request)
+  const skipped: SkippedFile[] = []
+  const warnings = [...tables.warnings]
+  const newThumbs = new Set<string>() // made by this import: removed again on rollback
+  try {
+    hooks.progress({ done: 0, total: 0, current: 'scanning…', skipped: 0 })
+    const found = await scan(request.paths, { exclude: libraryDir, signal: hooks.signal })
+    skipped.push(...found.skipped)
+    warnings.push(...found.warnings)
+    const planned = await plan(found.files, found.nfos, tables, skipped)
+    const existing = store.existing()
+    store.prepareGenres(tables.genreOrder)
+
+    const pending: PosterRecord[] = []
+    const updates: PosterRecord[] = []
+    const seen: string[] = []
+    let added = 0
+    let updated = 0
+    let unchanged = 0
+    let done = 0
+    const total = planned.length
+    const flush = () => {
+      store.addBatch(pending.splice(0))
+      hooks.committed?.()
+    }
+
+    // Problems with a source file skip that file; anything else (a full disk) fails the import.
+    const source = <T>(io: Promise<T>): Promise<T> =>
+      io.catch((err: unknown) => {
+        throw new BadImage(errnoReason(err))
+      })
+    const handle = async (p: Planned): Promise<void> => {
+      const old = existing.get(p.id)
+      const st = await source(stat(p.path))
+      if (!st.isFile()) throw new BadImage('unreadable: not a regular file')
+      if (st.size === 0) throw new BadImage('empty file (0 bytes)')
+      const mtime = Math.floor(st.mtimeMs)
+      let file: Pick<PosterRecord, 'hash' | 'size' | 'width' | 'height'>
+      // Same path, size and mtime as last time, thumbnail present: the bytes are not read again.
+      if (old && old.path === p.path && old.size === st.size && old.mtime === mtime && (await stat(thumbPath(libraryDir, old.hash)).then(() => true, () => false))) {
+        file = old
+      } else {
+        const buf = await source(readFile(p.path))
+        const hash = createHash('sha256').update(buf).digest('hex')
+        const dims = await probe(buf)
+        if (await ensureThumbnail(buf, thumbPath(libraryDir, hash))) newThumbs.add(hash)
+        file = { hash, size: buf.length, ...dims }
+      }
+      const label = tables.labels.get(p.id)
+      const rec: PosterRecord = { id: p.id, path: p.path, mtime, ...file, title: p.title, year: p.year, genres: label ? label.genres : null }
+      seen.push(p.id)
+      if (!old) {
+        pending.push(rec)
+        added++
+        if (pending.length >= batchSize) flush()
+        return
+      }
+      const d = diff(db, old, rec)
+      if (d.update) updates.push(d.update)
+      if (d.counts) updated++
+      else unchanged++
+    }
+
+    let next = 0
+    let lastEmit = 0
+    let stop = false // a fatal error in one worker stops the others too
+    const worker = async () => {
+      while (next < planned.length && !stop) {
+        throwIfCancelled(hooks.signal)
+        const p = planned[next++]
+        try {
+          await handle(p)
+        } catch (err) {
+          if (!(err instanceof BadImage)) {
+            stop = true
+            throw err
+          }
+          skipped.push({ path: p.path, reason: err.message })
+        }
+        done++
+        const now = performance.now()
+        if (now - lastEmit > 150 || done === total) {
+          lastEmit = now
+          hooks.progress({ done, total, current: p.path, skipped: skipped.length })
+        }
+      }
+    }
+    // Settle every worker before leaving, so none writes a thumbnail after a rollback.
+    const ends = await Promise.allSettled(Array.from({ length: Math.max(1, concurrency) }, worker))
+    const failed = ends.find((e) => e.status === 'rejected')
+    if (failed) throw failed.reason
+    throwIfCancelled(hooks.signal)
+    flush()
+    const result: ImportResult = {
+      added,
+      updated,
+      unchanged,
+      duplicates: 0,
+      skipped,
+      warnings,
+      seconds: 0,
+    }
+    store.finish(updates, result)
+    result.duplicates = store.duplicatesAmong(seen)
+    result.seconds = Math.round((performance.now() - t0) / 10) / 100
+    db.prepare('UPDATE imports SET result = ? WHERE id = ?').run(JSON.stringify(result), store.importId)
+    return result
+  } catch (err) {
+    store.rollback(hooks.signal.aborted ? 'cancelled' : 'failed', hooks.signal.aborted ? null : (err as Error).message)
+    const used = db.prepare('SELECT 1 FROM posters WHERE hash = ? LIMIT 1').pluck()
+    removeThumbs(libraryDir, [...newThumbs].filter((h) => used.get(h) === undefined))
+    throw err
+  }
+}
+
+/**
+ * The update a re-import brings to a poster already in the library. `counts` is false when
+ * only the file's mtime moved (a touched file is not an updated poster, but the row keeps the
+ * new mtime so the next re-import stays fast).
+ */
+function diff(db: Db, old: Existing, rec: PosterRecord): { update: PosterRecord | null; counts: boolean } {
+  const next: PosterRecord = {
+    ...rec,
+    // Keep what this import does not know.
+    title: rec.title ?? old.title,
+    year: rec.year ?? old.year,
+    // The user's own labels are never overwritten by an import.
+    genres: old.user_edited ? null : rec.genres,
+  }
+  let changed =
+    old.hash !== next.hash ||
+    old.path !== next.path ||
+    old.size !== next.size ||
+    old.width !== next.width ||
+    old.height !== next.height ||
+    old.title !== next.title ||
+    old.year !== next.year
+  if (next.genres) {
+    const current = db
+      .prepare('SELECT g.name, l.source FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.poster_id = ?')
+      .all(old.id) as { name: string; source: string }[]
+    const a = current.map((c) => `${c.name.toLowerCase()}:${c.source}`).sort().join('|')
+    const b = next.genres.map((g) => `${g.toLowerCase()}:imported`).sort().join('|')
+    if (old.labelled !== 1 || a !== b) changed = true
+    else next.genres = null
+  }
+  if (changed) return { update: next, counts: true }
+  return { update: old.mtime !== next.mtime ? next : null, counts: false }
+}

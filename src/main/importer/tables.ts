@@ -1,0 +1,229 @@
+// Label and metadata files. Labels: the Kaggle layout (Id, Genre, one 0/1 column per genre)
+// or MovieGenre.csv (imdbId, Title, Genre as "A|B"); metadata: Id, Title, Year.
+// Unusable files throw an ApiError naming the file; problems that do not stop the import
+// become warnings. Duplicate ids: the LAST row wins (a later correction overrides).
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { ApiError, PosterId } from '../../shared/api'
+import { CsvError, parseCsv } from './csv'
+
+export interface LabelRow {
+  /** Genre names; empty = labelled with no genre (N/A). */
+  genres: string[]
+}
+export interface MetaRow {
+  title: string | null
+  year: number | null
+}
+export interface Tables {
+  labels: Map<string, LabelRow>
+  /** Genres in the order the labels file lists them (they join the vocabulary in this order). */
+  genreOrder: string[]
+  meta: Map<string, MetaRow>
+  warnings: string[]
+}
+
+const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
+/** Columns of MovieGenre.csv and friends that are not genres. */
+const NOT_GENRES = /^(id|imdb_?id|imdb|tconst|movie_?id|genres?|title|name|year|imdb ?link|imdb ?score|poster|url|link|score|rating)$/i
+const MAX_LISTED = 8
+
+function readText(path: string, what: string, warnings: string[]): string {
+  let buf: Buffer
+  try {
+    buf = readFileSync(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : String(err)
+    throw new ApiError('invalid-args', `cannot read ${what} file ${path}: ${why}`)
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf)
+  } catch {
+    // MovieGenre.csv circulates in Latin-1: read it rather than refuse it.
+    warnings.push(`${basename(path)}: not valid UTF-8; read as Latin-1`)
+    return buf.toString('latin1')
+  }
+}
+
+function table(path: string, what: string, warnings: string[]): { header: string[]; rows: string[][]; lines: number[] } {
+  let parsed: ReturnType<typeof parseCsv>
+  try {
+    parsed = parseCsv(readText(path, what, warnings))
+  } catch (err) {
+    if (err instanceof CsvError) throw new ApiError('invalid-args', `${what} file ${path} is not valid CSV: ${err.message}`)
+    throw err
+  }
+  if (parsed.rows.length === 0) throw new ApiError('invalid-args', `${what} file ${path} is empty`)
+  const header = parsed.rows[0].map((h) => h.trim())
+  return { header, rows: parsed.rows.slice(1), lines: parsed.lines.slice(1) }
+}
+
+/** The id column, or an error naming the file and the columns it has. */
+function idColumn(path: string, what: string, header: string[]): number {
+  const i = header.findIndex((h) => ID_COLUMNS.test(h))
+  if (i < 0) {
+    throw new ApiError(
+      'invalid-args',
+      `${what} file ${path} has no Id column (expected Id or imdbId; found: ${header.map((h) => JSON.stringify(h)).join(', ')})`,
+    )
+  }
+  return i
+}
+
+/** MovieGenre.csv has bare numbers (114709): posters are named tt0114709. */
+export function normalizeId(raw: string): string {
+  const s = raw.trim()
+  return /^\d+$/.test(s) ? `tt${s.padStart(7, '0')}` : s
+}
+
+function limited(list: string[], head: string): string[] {
+  if (list.length === 0) return []
+  const more = list.length > MAX_LISTED ? ` (and ${list.length - MAX_LISTED} more)` : ''
+  return [`${head}: ${list.slice(0, MAX_LISTED).join('; ')}${more}`]
+}
+
+/** Rows by id with duplicate and bad-id warnings; `use` turns a row into a value or null to skip. */
+function rowsById<T>(
+  file: string,
+  t: ReturnType<typeof table>,
+  idCol: number,
+  warnings: string[],
+  use: (row: string[], line: number) => T | null,
+): Map<string, T> {
+  const out = new Map<string, T>()
+  const firstLine = new Map<string, number>()
+  const dups: string[] = []
+  const bad: string[] = []
+  t.rows.forEach((row, k) => {
+    const line = t.lines[k]
+    if (row.length !== t.header.length) bad.push(`line ${line} has ${row.length} fields, the header ${t.header.length}`)
+    const id = normalizeId(row[idCol] ?? '')
+    if (!PosterId.safeParse(id).success) {
+      bad.push(`line ${line}: ${id ? `"${id}" is not a usable id` : 'empty id'}`)
+      return
+    }
+    const v = use(row, line)
+    if (v === null) return
+    if (out.has(id)) dups.push(`${id} (lines ${firstLine.get(id)} and ${line})`)
+    else firstLine.set(id, line)
+    out.set(id, v)
+  })
+  warnings.push(...limited(bad, `${file}: rows skipped or suspicious`))
+  warnings.push(...limited(dups, `${file}: duplicate ids, the last row wins`))
+  return out
+}
+
+function cleanGenre(name: string): string | null {
+  const g = name.trim().replace(/^['"]|['"]$/g, '').trim()
+  if (!g || g.toUpperCase() === 'N/A') return null
+  return g.slice(0, 40)
+}
+
+/** "['Comedy', 'Drama']", "Comedy|Drama" or "Comedy, Drama". */
+export function splitGenres(cell: string): string[] {
+  const s = cell.trim().replace(/^\[|\]$/g, '')
+  const parts = s.includes('|') ? s.split('|') : s.split(',')
+  return [...new Set(parts.map(cleanGenre).filter((g): g is string => g !== null))]
+}
+
+function isBinary(v: string): boolean {
+  const s = v.trim()
+  return s === '0' || s === '1' || s === ''
+}
+
+export function readLabels(path: string, warnings: string[]): { labels: Map<string, LabelRow>; genreOrder: string[]; meta: Map<string, MetaRow> } {
+  const file = basename(path)
+  const t = table(path, 'labels', warnings)
+  const idCol = idColumn(path, 'labels', t.header)
+  const genreCol = t.header.findIndex((h) => /^genres?$/i.test(h))
+  const titleCol = t.header.findIndex((h) => /^(title|name)$/i.test(h))
+  // One-hot columns: every column that is not a known non-genre and holds 0/1 values.
+  const sample = t.rows.slice(0, 200)
+  const oneHot: number[] = []
+  t.header.forEach((h, i) => {
+    if (i === idCol || NOT_GENRES.test(h) || !h) return
+    // Mostly 0/1 is a genre column (a stray "yes" becomes a warning); otherwise it is something else.
+    const binary = sample.filter((r) => isBinary(r[i] ?? '')).length
+    if (binary * 3 >= sample.length * 2) oneHot.push(i)
+    else warnings.push(`${file}: column "${h}" ignored (not 0/1 values, so not a genre column)`)
+  })
+  if (oneHot.length === 0 && genreCol < 0) {
+    throw new ApiError(
+      'invalid-args',
+      `labels file ${path} has no genres: expected a Genre column or one 0/1 column per genre (found: ${t.header.join(', ')})`,
+    )
+  }
+  const order = new Map<string, string>()
+  const note = (g: string) => {
+    if (!order.has(g.toLowerCase())) order.set(g.toLowerCase(), g)
+  }
+  for (const i of oneHot) {
+    const g = cleanGenre(t.header[i])
+    if (g) note(g)
+  }
+  const meta = new Map<string, MetaRow>()
+  const oddCells: string[] = []
+  const labels = rowsById(file, t, idCol, warnings, (row, line) => {
+    let genres: string[]
+    if (oneHot.length > 0) {
+      genres = []
+      for (const i of oneHot) {
+        const v = (row[i] ?? '').trim()
+        if (v === '1') {
+          const g = cleanGenre(t.header[i])
+          if (g) genres.push(g)
+        } else if (v !== '0' && v !== '') oddCells.push(`line ${line} column ${t.header[i]}: "${v}"`)
+      }
+    } else {
+      const cell = row[genreCol] ?? ''
+      if (!cell.trim()) return null // no genre information: the poster stays unlabelled
+      genres = splitGenres(cell)
+      genres.forEach(note)
+    }
+    return { genres }
+  })
+  warnings.push(...limited(oddCells, `${file}: cells that are not 0 or 1 (read as 0)`))
+  if (titleCol >= 0) {
+    for (const row of t.rows) {
+      const id = normalizeId(row[idCol] ?? '')
+      const raw = (row[titleCol] ?? '').trim()
+      if (!raw || !PosterId.safeParse(id).success) continue
+      // MovieGenre titles carry the year: "Toy Story (1995)".
+      const m = /^(.*?)\s*\((\d{4})\)\s*$/.exec(raw)
+      meta.set(id, m ? { title: m[1], year: Number(m[2]) } : { title: raw, year: null })
+    }
+  }
+  return { labels, genreOrder: [...order.values()], meta }
+}
+
+export function readMetadata(path: string, warnings: string[]): Map<string, MetaRow> {
+  const file = basename(path)
+  const t = table(path, 'metadata', warnings)
+  const idCol = idColumn(path, 'metadata', t.header)
+  const titleCol = t.header.findIndex((h) => /^(title|name)$/i.test(h))
+  const yearCol = t.header.findIndex((h) => /^year$/i.test(h))
+  if (titleCol < 0 && yearCol < 0) {
+    throw new ApiError('invalid-args', `metadata file ${path} has neither a Title nor a Year column (found: ${t.header.join(', ')})`)
+  }
+  const badYears: string[] = []
+  const rows = rowsById(file, t, idCol, warnings, (row, line) => {
+    const title = titleCol >= 0 ? (row[titleCol] ?? '').trim() || null : null
+    const y = yearCol >= 0 ? (row[yearCol] ?? '').trim() : ''
+    let year: number | null = null
+    if (/^\d{4}$/.test(y)) year = Number(y)
+    else if (y) badYears.push(`line ${line}: "${y}"`)
+    return { title, year }
+  })
+  warnings.push(...limited(badYears, `${file}: years that are not 4 digits (left empty)`))
+  return rows
+}
+
+/** Reads both files up front (sync: fast even for 100k rows) so a bad file fails before any work. */
+export function readTables(labelsPath?: string, metadataPath?: string): Tables {
+  const warnings: string[] = []
+  const fromLabels = labelsPath ? readLabels(labelsPath, warnings) : { labels: new Map(), genreOrder: [], meta: new Map() }
+  const meta = new Map<string, MetaRow>(fromLabels.meta)
+  if (metadataPath) for (const [id, m] of readMetadata(metadataPath, warnings)) meta.set(id, m) // metadata wins
+  return { labels: fromLabels.labels, genreOrder: fromLabels.genreOrder, meta, warnings }
+}

@@ -1,0 +1,216 @@
+// Poster queries for the grid: one WHERE built from the filter, plain indexed SQL, and the
+// genres of just the page's posters fetched in a second query. Measured in bench/query.ts.
+import { ApiError, type LibraryStats, type PosterDetail, type PosterSummary } from '../../shared/api'
+import type { Db } from './db'
+import type { Statement } from 'better-sqlite3'
+
+export interface Filter {
+  search?: string
+  genres?: string[]
+  match: 'any' | 'all' | 'none'
+  labelled: 'all' | 'labelled' | 'unlabelled'
+  duplicatesOnly: boolean
+}
+export type Sort = 'title' | 'year' | 'added' | 'id'
+
+// Each ORDER BY ends with id so pages are stable, and matches one of the covering posters_by_*
+// indexes of db.ts term for term (so SQLite walks the index instead of sorting).
+/** The index each sort walks: named, because SQLite would otherwise pick the primary key's
+ *  (non-covering) index for `id` and seek into the table for every row it filters. */
+const INDEX: Record<Sort, [asc: string, desc: string]> = {
+  title: ['posters_by_title', 'posters_by_title'],
+  year: ['posters_by_year', 'posters_by_year_desc'],
+  added: ['posters_by_added', 'posters_by_added'],
+  id: ['posters_by_id', 'posters_by_id'],
+}
+
+const ORDER: Record<Sort, [asc: string, desc: string]> = {
+  title: ['COALESCE(p.title, p.id) COLLATE NOCASE, p.id', 'COALESCE(p.title, p.id) COLLATE NOCASE DESC, p.id DESC'],
+  // Posters without a year come last either way.
+  year: ['p.year IS NULL, p.year, p.id', 'p.year IS NULL, p.year DESC, p.id DESC'],
+  added: ['p.added_at, p.id', 'p.added_at DESC, p.id DESC'],
+  id: ['p.id', 'p.id DESC'],
+}
+
+const cache = new WeakMap<Db, Map<string, Statement>>()
+/** Prepared statements by SQL text: the filter shapes are few, the calls many. */
+export function prepared(db: Db, sql: string): Statement {
+  let m = cache.get(db)
+  if (!m) cache.set(db, (m = new Map()))
+  let s = m.get(sql)
+  if (!s) {
+    if (m.size > 200) m.clear()
+    m.set(sql, (s = db.prepare(sql)))
+  }
+  return s
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/** The WHERE clause and its parameters; `null` when the filter cannot match anything. */
+export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[] } | null {
+  const parts: string[] = []
+  const params: unknown[] = []
+  if (f.genres && f.genres.length > 0) {
+    const lookup = prepared(db, 'SELECT id, slot FROM genres WHERE name = ?')
+    let mask = 0n
+    const slotless: number[] = [] // genres beyond the 63 mask bits: tested through labels
+    let known = 0
+    for (const name of new Set(f.genres.map((g) => g.trim().toLowerCase()))) {
+      const g = lookup.get(name) as { id: number; slot: number | null } | undefined
+      if (!g) {
+        if (f.match === 'all') return null // an unknown genre: no poster has it
+        continue
+      }
+      known++
+      if (g.slot === null) slotless.push(g.id)
+      else mask |= 1n << BigInt(g.slot)
+    }
+    if (known === 0 && f.match === 'any') return null
+    // Masks and ids come from the database as integers: safe to inline (and the plan sees constants).
+    const m = mask.toString()
+    const sub = (ids: number[]) => `SELECT poster_id FROM labels WHERE genre_id IN (${ids.join(',')})`
+    if (f.match === 'any') {
+      const terms = []
+      if (mask) terms.push(`(p.genre_mask & ${m}) <> 0`)
+      if (slotless.length) terms.push(`p.id IN (${sub(slotless)})`)
+      parts.push(`(${terms.join(' OR ')})`)
+    } else if (f.match === 'none') {
+      if (mask) parts.push(`(p.genre_mask & ${m}) = 0`)
+      if (slotless.length) parts.push(`p.id NOT IN (${sub(slotless)})`)
+    } else {
+      if (mask) parts.push(`(p.genre_mask & ${m}) = ${m}`)
+      for (const id of slotless) parts.push(`p.id IN (${sub([id])})`)
+    }
+  }
+  if (f.labelled !== 'all') parts.push(`p.labelled = ${f.labelled === 'labelled' ? 1 : 0}`)
+  if (f.duplicatesOnly) parts.push('p.dup = 1')
+  // The substring test last: the integer tests above reject most rows more cheaply.
+  const search = f.search?.trim()
+  if (search) {
+    parts.push(`(p.title LIKE ? ESCAPE '\\' OR p.id LIKE ? ESCAPE '\\')`)
+    const like = `%${escapeLike(search)}%`
+    params.push(like, like)
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+}
+
+interface Row {
+  id: string
+  title: string | null
+  year: number | null
+  labelled: number
+  dup: number
+  width: number
+  height: number
+}
+
+/** Genre names of the given posters, in vocabulary order. */
+export function genresOf(db: Db, ids: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>(ids.map((id) => [id, []]))
+  if (ids.length === 0) return out
+  const rows = prepared(
+    db,
+    `SELECT l.poster_id AS id, g.name FROM labels l JOIN genres g ON g.id = l.genre_id
+     WHERE l.poster_id IN (SELECT value FROM json_each(?)) ORDER BY g.position, g.name`,
+  ).all(JSON.stringify(ids)) as { id: string; name: string }[]
+  for (const r of rows) out.get(r.id)?.push(r.name)
+  return out
+}
+
+export function queryPosters(
+  db: Db,
+  f: Filter & { sort: Sort; desc: boolean; offset: number; limit: number },
+): { total: number; offset: number; items: PosterSummary[] } {
+  const where = whereOf(db, f)
+  if (!where) return { total: 0, offset: f.offset, items: [] }
+  const total = prepared(db, `SELECT COUNT(*) FROM posters p ${where.sql}`).pluck().get(...where.params) as number
+  const rows = prepared(
+    db,
+    `SELECT p.id, p.title, p.year, p.labelled, p.dup, p.width, p.height
+     FROM posters p INDEXED BY ${INDEX[f.sort][f.desc ? 1 : 0]} ${where.sql}
+     ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]} LIMIT ? OFFSET ?`,
+  ).all(...where.params, f.limit, f.offset) as Row[]
+  const genres = genresOf(
+    db,
+    rows.map((r) => r.id),
+  )
+  return {
+    total,
+    offset: f.offset,
+    items: rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      year: r.year,
+      labelled: r.labelled === 1,
+      genres: genres.get(r.id) ?? [],
+      duplicate: r.dup === 1,
+      width: r.width,
+      height: r.height,
+    })),
+  }
+}
+
+export function queryIds(db: Db, f: Filter & { sort: Sort; desc: boolean }): string[] {
+  const where = whereOf(db, f)
+  if (!where) return []
+  return prepared(db, `SELECT p.id FROM posters p INDEXED BY ${INDEX[f.sort][f.desc ? 1 : 0]} ${where.sql} ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]}`)
+    .pluck()
+    .all(...where.params) as string[]
+}
+
+export function getPoster(db: Db, id: string): PosterDetail {
+  const r = prepared(db, 'SELECT * FROM posters WHERE id = ?').get(id) as
+    | (Row & { path: string; size: number; hash: string; added_at: number })
+    | undefined
+  if (!r) throw new ApiError('not-found', `no poster "${id}"`)
+  const labels = prepared(
+    db,
+    `SELECT g.name AS genre, l.source FROM labels l JOIN genres g ON g.id = l.genre_id
+     WHERE l.poster_id = ? ORDER BY g.position, g.name`,
+  ).all(id) as PosterDetail['labels']
+  const duplicates = prepared(db, 'SELECT id FROM posters WHERE hash = ? AND id <> ? ORDER BY id')
+    .pluck()
+    .all(r.hash, id) as string[]
+  return {
+    id: r.id,
+    title: r.title,
+    year: r.year,
+    labelled: r.labelled === 1,
+    genres: labels.map((l) => l.genre),
+    duplicate: duplicates.length > 0,
+    width: r.width,
+    height: r.height,
+    path: r.path,
+    size: r.size,
+    hash: r.hash,
+    addedAt: r.added_at,
+    labels,
+    duplicates,
+  }
+}
+
+export function libraryStats(db: Db, path: string): LibraryStats {
+  const s = prepared(db, 'SELECT COUNT(*) AS posters, COALESCE(SUM(labelled), 0) AS labelled, COALESCE(SUM(dup), 0) AS duplicates FROM posters').get() as {
+    posters: number
+    labelled: number
+    duplicates: number
+  }
+  const genres: Record<string, number> = {}
+  for (const g of prepared(
+    db,
+    'SELECT g.name, (SELECT COUNT(*) FROM labels l WHERE l.genre_id = g.id) AS n FROM genres g ORDER BY g.position, g.name',
+  ).all() as { name: string; n: number }[])
+    genres[g.name] = g.n
+  return { path, ...s, genres }
+}
+
+/** Recomputes the duplicate flag (same content hash as another poster) for the whole library. */
+export function refreshDuplicates(db: Db): void {
+  db.exec(`
+    UPDATE posters SET dup = 1 WHERE dup = 0 AND hash IN (SELECT hash FROM posters GROUP BY hash HAVING COUNT(*) > 1);
+    UPDATE posters SET dup = 0 WHERE dup = 1 AND hash NOT IN (SELECT hash FROM posters GROUP BY hash HAVING COUNT(*) > 1);
+  `)
+}

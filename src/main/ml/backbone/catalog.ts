@@ -1,0 +1,70 @@
+// The backbone catalog: what a backbone file is, where it comes from, how to feed it, and
+// which tensor is its embedding. Feature sets say which taps and views make a feature vector.
+import type { Preprocessing, ResizeView } from '../embed/preprocess'
+
+export interface BackboneEntry {
+  id: string
+  title: string
+  file: string
+  /** The published file's checksum: a download must match it. */
+  sha256: string
+  bytes: number
+  url: string
+  license: string
+  input: { name: string; shape: [number, number, number] }
+  preprocessing: Preprocessing
+  /** How the embedding is obtained: structurally, as the input of the final classifier. */
+  embedding: { tensor: 'classifier-input'; dims: number; dequantize: boolean }
+  /** Channel counts of the inner stage outputs available as extra pooled features. */
+  innerStages: number[]
+}
+
+export const MOBILENET_V2: BackboneEntry = {
+  id: 'mobilenetv2-12-int8',
+  title: 'MobileNetV2-1.0 (ImageNet, int8, ONNX Model Zoo)',
+  file: 'mobilenetv2-12-int8.onnx',
+  sha256: 'cc028fe6cae7bc11a4ff53cfc9b79c920e8be65ce33a904ec3e2a8f66d77f95f',
+  bytes: 3_655_033,
+  url: 'https://github.com/onnx/models/raw/main/validated/vision/classification/mobilenet/model/mobilenetv2-12-int8.onnx',
+  license: 'Apache-2.0',
+  input: { name: 'input', shape: [3, 224, 224] },
+  preprocessing: { size: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  embedding: { tensor: 'classifier-input', dims: 1280, dequantize: true },
+  innerStages: [32, 64, 96, 160, 320],
+}
+
+export const BACKBONES: BackboneEntry[] = [MOBILENET_V2]
+export const DEFAULT_BACKBONE = MOBILENET_V2.id
+
+export function backboneById(id: string): BackboneEntry {
+  const b = BACKBONES.find((x) => x.id === id)
+  if (!b) throw new Error(`unknown backbone ${id}`)
+  return b
+}
+
+export interface FeatureSet {
+  /** Cache key part: change it whenever the vector would change. */
+  version: string
+  inner: boolean
+  views: ResizeView[]
+  /** Average each view with its mirror image. */
+  mirror: boolean
+}
+
+export const FEATURE_SETS: Record<string, FeatureSet> = {
+  // The plain pooled embedding of the stretched poster: one pass.
+  pooled: { version: 'pooled-v1', inner: false, views: ['fill'], mirror: false },
+  // Pooled + GAP of five inner stages, same single pass.
+  multiscale: { version: 'ms-v1', inner: true, views: ['fill'], mirror: false },
+  // Multiscale averaged with the mirrored poster: two passes.
+  'multiscale-flip': { version: 'ms-flip-v1', inner: true, views: ['fill'], mirror: true },
+  // Multiscale, averaged with the mirrored poster, for stretched and centre-cropped resizes: four passes.
+  rich: { version: 'ms-flip-crop-v1', inner: true, views: ['fill', 'cover'], mirror: true },
+}
+export type FeatureSetName = keyof typeof FEATURE_SETS
+export const DEFAULT_FEATURES: FeatureSetName = 'multiscale'
+
+export function featureDims(b: BackboneEntry, f: FeatureSet): number {
+  const per = b.embedding.dims + (f.inner ? b.innerStages.reduce((s, c) => s + c, 0) : 0)
+  return per * f.views.length
+}

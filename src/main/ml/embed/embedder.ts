@@ -1,0 +1,135 @@
+// Turns image files into feature vectors: sharp decodes and resizes in the libuv pool
+// while onnxruntime runs the previous batch, with `lanes` batches in flight at once
+// (one 1-thread session each), so both cores stay busy.
+import * as ort from 'onnxruntime-node'
+import { buildFeatureGraph } from '../onnx/features'
+import type { BackboneEntry, FeatureSet } from '../backbone/catalog'
+import { featureDims } from '../backbone/catalog'
+import { decodeViews, toChw } from './preprocess'
+import { openSession } from './session'
+
+export interface EmbedOptions {
+  batch?: number
+  /** Concurrent decode+infer lanes, each with its own single-threaded session. */
+  lanes?: number
+  threadsPerLane?: number
+  providers?: string[]
+}
+
+export interface EmbedItem {
+  key: string
+  source: string | Buffer
+}
+
+export interface EmbedResult {
+  key: string
+  vector: Float32Array | null
+  error: string | null
+}
+
+export class Embedder {
+  private constructor(
+    readonly backbone: BackboneEntry,
+    readonly features: FeatureSet,
+    private sessions: ort.InferenceSession[],
+    private outputs: string[],
+    private input: string,
+    readonly provider: string,
+    readonly providerNotes: string[],
+    readonly dims: number,
+    private batch: number,
+  ) {}
+
+  static async open(modelBytes: Uint8Array, backbone: BackboneEntry, features: FeatureSet, opts: EmbedOptions = {}): Promise<Embedder> {
+    const fg = buildFeatureGraph(modelBytes, features.inner ? backbone.innerStages : [])
+    const lanes = opts.lanes ?? 2
+    const first = await openSession(fg.bytes, { threads: opts.threadsPerLane ?? 1, providers: opts.providers })
+    const sessions = [first.session]
+    // An accelerator gets one lane; CPU lanes share the cores.
+    const n = first.provider === 'cpu' ? lanes : 1
+    for (let i = 1; i < n; i++) sessions.push((await openSession(fg.bytes, { threads: opts.threadsPerLane ?? 1, providers: [first.provider] })).session)
+    const dims = featureDims(backbone, features)
+    const perView = fg.dims
+    if (perView * features.views.length !== dims) throw new Error(`backbone features: expected ${dims} dims, the graph gives ${perView * features.views.length}`)
+    return new Embedder(backbone, features, sessions, fg.taps.map((t) => t.output), fg.input, first.provider, first.skipped, dims, opts.batch ?? 16)
+  }
+
+  /** Runs a batch of already-normalised images; returns the per-image tap vectors concatenated. */
+  private async infer(session: ort.InferenceSession, data: Float32Array, n: number): Promise<Float32Array> {
+    const s = this.backbone.preprocessing.size
+    const res = await session.run({ [this.input]: new ort.Tensor('float32', data, [n, 3, s, s]) }, this.outputs)
+    const per = this.dims / this.features.views.length
+    const out = new Float32Array(n * per)
+    let off = 0
+    for (const name of this.outputs) {
+      const t = res[name].data as Float32Array
+      const c = t.length / n
+      for (let i = 0; i < n; i++) out.set(t.subarray(i * c, (i + 1) * c), i * per + off)
+      off += c
+    }
+    for (const name of Object.keys(res)) res[name].dispose?.()
+    return out
+  }
+
+  /** Embeds one batch: decode all views, infer (mirrors in the same batch), average mirrors. */
+  private async embedBatch(session: ort.InferenceSession, items: EmbedItem[]): Promise<EmbedResult[]> {
+    const p = this.backbone.preprocessing
+    const views = this.features.views
+    const decoded = await Promise.all(
+      items.map((it) =>
+        decodeViews(it.source, p.size, views).then(
+          (v) => ({ v, error: null as string | null }),
+          (e: Error) => ({ v: null, error: e.message }),
+        ),
+      ),
+    )
+    const ok = decoded.map((d, i) => ({ d, i })).filter((x) => x.d.v)
+    const copies = this.features.mirror ? 2 : 1
+    const plane = 3 * p.size * p.size
+    const per = this.dims / views.length
+    const vectors = ok.map(() => new Float32Array(this.dims))
+    if (ok.length) {
+      for (let vi = 0; vi < views.length; vi++) {
+        const data = new Float32Array(ok.length * copies * plane)
+        ok.forEach((x, j) => {
+          for (let c = 0; c < copies; c++) toChw(x.d.v![vi], p, data, (j * copies + c) * plane, c === 1)
+        })
+        const feats = await this.infer(session, data, ok.length * copies)
+        ok.forEach((_x, j) => {
+          const dst = vectors[j].subarray(vi * per, (vi + 1) * per)
+          for (let c = 0; c < copies; c++) {
+            const src = feats.subarray((j * copies + c) * per, (j * copies + c + 1) * per)
+            for (let k = 0; k < per; k++) dst[k] += src[k] / copies
+          }
+        })
+      }
+    }
+    const byIndex = new Map(ok.map((x, j) => [x.i, vectors[j]]))
+    return items.map((it, i) => ({ key: it.key, vector: byIndex.get(i) ?? null, error: decoded[i].error }))
+  }
+
+  /**
+   * Embeds every item, calling `onBatch` as batches finish (order not guaranteed).
+   * `shouldStop` is polled between batches.
+   */
+  async run(items: EmbedItem[], onBatch: (results: EmbedResult[]) => void | Promise<void>, shouldStop: () => boolean = () => false): Promise<void> {
+    let next = 0
+    const lane = async (session: ort.InferenceSession) => {
+      while (next < items.length && !shouldStop()) {
+        const chunk = items.slice(next, next + this.batch)
+        next += chunk.length
+        await onBatch(await this.embedBatch(session, chunk))
+      }
+    }
+    await Promise.all(this.sessions.map(lane))
+  }
+
+  /** Bare inference on one ready batch (for the benchmark's baseline). */
+  async inferOnly(data: Float32Array, n: number): Promise<void> {
+    await this.infer(this.sessions[0], data, n)
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.release()))
+  }
+}

@@ -1,0 +1,57 @@
+// Image → normalised NCHW float tensor data for the backbone, with sharp doing decode and
+// resize off the JS thread (libuv pool) so it overlaps with inference.
+import sharp, { type Sharp } from 'sharp'
+
+export interface Preprocessing {
+  size: number
+  mean: [number, number, number]
+  std: [number, number, number]
+}
+
+/** How a poster is fitted into the square input: stretched whole, or centre-cropped. */
+export type ResizeView = 'fill' | 'cover'
+
+// A poster bigger than this is refused instead of exhausting memory (pixel bombs).
+const LIMIT_INPUT_PIXELS = 100_000_000
+
+/** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
+export async function decodeViews(input: string | Buffer, size: number, views: ResizeView[]): Promise<Buffer[]> {
+  const base = sharp(input, { limitInputPixels: LIMIT_INPUT_PIXELS, failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb')
+  if (views.length === 1) return [await resized(base, size, views[0])]
+  // Several views: decode once, resize the raw pixels per view.
+  const { data, info } = await base.raw().toBuffer({ resolveWithObject: true })
+  return Promise.all(
+    views.map((v) => resized(sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }), size, v)),
+  )
+}
+
+async function resized(img: Sharp, size: number, view: ResizeView): Promise<Buffer> {
+  const { data, info } = await img
+    .resize(size, size, { fit: view, position: 'centre', kernel: 'lanczos3' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after decode`)
+  return data
+}
+
+/**
+ * Writes one RGB HWC image into `out` at `offset` as normalised CHW floats;
+ * `mirror` flips it left-right (the flipped view costs no extra decode).
+ */
+export function toChw(rgb: Uint8Array, p: Preprocessing, out: Float32Array, offset: number, mirror = false): void {
+  const s = p.size
+  const plane = s * s
+  const k = [1 / (255 * p.std[0]), 1 / (255 * p.std[1]), 1 / (255 * p.std[2])]
+  const b = [-p.mean[0] / p.std[0], -p.mean[1] / p.std[1], -p.mean[2] / p.std[2]]
+  for (let y = 0; y < s; y++) {
+    const row = y * s
+    for (let x = 0; x < s; x++) {
+      const src = (row + (mirror ? s - 1 - x : x)) * 3
+      const dst = offset + row + x
+      out[dst] = rgb[src] * k[0] + b[0]
+      out[dst + plane] = rgb[src + 1] * k[1] + b[1]
+      out[dst + 2 * plane] = rgb[src + 2] * k[2] + b[2]
+    }
+  }
+}

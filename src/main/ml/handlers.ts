@@ -1,0 +1,180 @@
+// model.* handlers: thin wrappers over the model service and its jobs.
+import { rmSync } from 'node:fs'
+import { resolve, sep } from 'node:path'
+import { ApiError, type ApiHandlers, type JobStatus } from '../../shared/api'
+import type { CoreContext } from '../context'
+import { downloadFile } from './backbone/download'
+import { importBackboneFile, libraryBackbonePath } from './backbone/resolve'
+import { countEmbedded } from './store/embeddings'
+import { activateRun, activeRun, deleteRunRow, getPrediction, getRun, listRuns, putPredictions } from './store/runs'
+import { postersFor } from './service/data'
+import { modelService } from './service/model-service'
+import { acceptPredictions, evaluateActive, requireActive, runPrediction } from './service/predict-job'
+import { runTraining } from './service/train-job'
+import { readStates } from '../library/labels'
+
+const MODEL_JOBS = new Set(['train', 'predict', 'embed', 'backbone'])
+
+export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
+  const svc = () => modelService(ctx)
+  const summary = ({ genres: _g, evaluation: _e, epochs: _p, weightsPath: _w, thresholds: _t, ...r }: ReturnType<typeof listRuns>[number]) => r
+  return {
+    status: () => {
+      const s = svc()
+      const r = s.resolveBackbone()
+      const counts = ctx.db.prepare('SELECT COUNT(*) AS posters, COALESCE(SUM(labelled), 0) AS labelled FROM posters').get() as { posters: number; labelled: number }
+      return {
+        backbone: {
+          id: s.backbone.id,
+          title: s.backbone.title,
+          path: r?.path ?? null,
+          source: r?.source ?? 'none',
+          note: r?.note ?? 'not installed: download it or import the model file',
+          url: s.backbone.url,
+        },
+        features: s.features.version,
+        provider: s.provider,
+        backend: s.backend,
+        posters: counts.posters,
+        labelled: counts.labelled,
+        embedded: countEmbedded(ctx.db, s.key),
+        activeRun: activeRun(ctx.db)?.id ?? null,
+        jobs: ctx.jobs
+          .list()
+          .filter((j) => j.status === 'running' && MODEL_JOBS.has(j.kind))
+          .map((j) => ({ jobId: j.jobId, kind: j.kind })),
+      }
+    },
+
+    downloadBackbone: () => {
+      const s = svc()
+      const dest = libraryBackbonePath(ctx.dir, s.backbone)
+      const { jobId } = ctx.jobs.start(
+        'backbone',
+        async (job) => {
+          await downloadFile(s.backbone.url, dest, {
+            sha256: s.backbone.sha256,
+            signal: job.signal,
+            onProgress: (received, total) => {
+              job.progress(received, total)
+              ctx.events.emit('backbone.progress', { jobId: job.jobId, received, total, status: 'running', error: null })
+            },
+          })
+        },
+        (status: JobStatus, _r, error) => ctx.events.emit('backbone.progress', { jobId, received: 0, total: 0, status, error }),
+      )
+      return { jobId }
+    },
+
+    importBackbone: async ({ path }) => {
+      try {
+        return { ok: true as const, note: await importBackboneFile(ctx.dir, svc().backbone, path) }
+      } catch (err) {
+        throw new ApiError('invalid-args', (err as Error).message)
+      }
+    },
+
+    embed: ({ ids }) => {
+      const s = svc()
+      s.backbonePath()
+      const { jobId } = ctx.jobs.start('embed', (job) =>
+        s.ensureEmbeddings(postersFor(ctx.db, { ids }), job.signal, (done, total, failed) => {
+          job.progress(done, total)
+          ctx.events.emit('embed.progress', { jobId: job.jobId, done, total, failed, provider: s.provider })
+        }),
+      )
+      return { jobId }
+    },
+
+    train: (req) => {
+      const s = svc()
+      if (ctx.jobs.list().some((j) => j.kind === 'train' && j.status === 'running')) throw new ApiError('conflict', 'a training run is already in progress')
+      if (req.kind === 'head') s.backbonePath()
+      const { jobId } = ctx.jobs.start(
+        'train',
+        (job) => runTraining(s, req, job),
+        (status, result, error) => {
+          const run = result ? getRun(ctx.db, result.runId) : null
+          ctx.events.emit('train.finished', { jobId, status, runId: run?.id ?? null, error, model: run?.model ?? null })
+          if (run) ctx.events.emit('library.changed', { reason: 'model' })
+        },
+      )
+      return { jobId }
+    },
+
+    runs: () => ({ runs: listRuns(ctx.db).map(summary) }),
+
+    run: ({ id }) => {
+      const r = getRun(ctx.db, id)
+      if (!r) throw new ApiError('not-found', `no model run ${id}`)
+      const { thresholds: _t, ...detail } = r
+      return detail
+    },
+
+    activate: ({ id }) => {
+      if (!activateRun(ctx.db, id)) throw new ApiError('not-found', `no model run ${id}`)
+      ctx.events.emit('library.changed', { reason: 'model' })
+      return { ok: true as const }
+    },
+
+    deleteRun: ({ id }) => {
+      const path = deleteRunRow(ctx.db, id)
+      if (path === null) throw new ApiError('not-found', `no model run ${id}`)
+      // Only ever delete inside the library's models folder.
+      const models = resolve(ctx.dir, 'models') + sep
+      if (resolve(path).startsWith(models)) rmSync(path, { recursive: true, force: true })
+      ctx.events.emit('library.changed', { reason: 'model' })
+      return { ok: true as const }
+    },
+
+    predict: ({ scope, ids }) => {
+      const s = svc()
+      requireActive(s)
+      let runId: number | null = null
+      const { jobId } = ctx.jobs.start(
+        'predict',
+        async (job) => {
+          const r = await runPrediction(s, scope, ids, job)
+          runId = r.runId
+          return r
+        },
+        (status, result, error) => {
+          ctx.events.emit('predict.finished', { jobId, status, runId: result?.runId ?? runId, count: result?.count ?? 0, error })
+          if (result) ctx.events.emit('library.changed', { reason: 'model' })
+        },
+      )
+      return { jobId }
+    },
+
+    prediction: async ({ id }) => {
+      const run = activeRun(ctx.db)
+      if (!run) return { runId: null, genres: [] }
+      const state = readStates(ctx.db, [id]).get(id)
+      if (!state) throw new ApiError('not-found', `no poster ${id}`)
+      let probs = getPrediction(ctx.db, run.id, id)
+      if (!probs) {
+        // Not predicted yet: compute it now (one poster is quick) and keep it.
+        const s = svc()
+        await s.predictPosters(run, postersFor(ctx.db, { ids: [id] }), new AbortController().signal, (rows) => {
+          putPredictions(ctx.db, run.id, rows.map((r) => ({ id: r.poster.id, probs: r.probs })))
+          probs = rows[0]?.probs ?? null
+        })
+      }
+      const have = new Set(state.genres.map(([g]) => g.toLowerCase()))
+      return {
+        runId: run.id,
+        genres: run.genres.map((genre, c) => ({
+          genre,
+          probability: probs ? probs[c] : 0,
+          threshold: run.thresholds[c],
+          predicted: probs ? probs[c] >= run.thresholds[c] : false,
+          confirmed: have.has(genre.toLowerCase()),
+        })),
+      }
+    },
+
+    accept: ({ ids, minProbability }) => acceptPredictions(svc(), ids, minProbability),
+
+    evaluate: ({ ids }) => evaluateActive(svc(), ids, new AbortController().signal),
+  }
+}

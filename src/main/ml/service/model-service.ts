@@ -1,0 +1,181 @@
+// The model side of one open library: the worker process, the backbone file, the embedding
+// cache, and probability computation for stored runs. Jobs (train / predict) build on it.
+import { ApiError } from '../../../shared/api'
+import type { CoreContext } from '../../context'
+import type { Db } from '../../library/db'
+import { backboneById, DEFAULT_BACKBONE, DEFAULT_FEATURES, FEATURE_SETS, featureDims, type BackboneEntry, type FeatureSet } from '../backbone/catalog'
+import { resolveBackbone, type ResolvedBackbone } from '../backbone/resolve'
+import { missingHashes, putEmbeddings, type FeatureKey } from '../store/embeddings'
+import type { StoredRun } from '../store/runs'
+import { WorkerClient } from '../worker/client'
+import type { EmbedArgs, EmbedDone, EmbedProgress, PredictArgs } from '../worker/methods'
+import { featureMatrix, yieldToLoop, type PosterRow } from './data'
+
+export interface EmbedReport {
+  embedded: number
+  failed: { id: string; error: string }[]
+  provider: string | null
+}
+
+export class ModelService {
+  readonly worker: WorkerClient
+  readonly backbone: BackboneEntry
+  readonly features: FeatureSet
+  provider: string | null = null
+  backend: string | null = null
+
+  constructor(readonly ctx: CoreContext) {
+    this.worker = new WorkerClient(ctx.hooks.mlWorker)
+    this.backbone = backboneById(process.env.POSTERITY_BACKBONE ?? DEFAULT_BACKBONE)
+    const fs = FEATURE_SETS[process.env.POSTERITY_FEATURES ?? DEFAULT_FEATURES]
+    if (!fs) throw new Error(`unknown feature set ${process.env.POSTERITY_FEATURES}`)
+    this.features = fs
+  }
+
+  get db(): Db {
+    return this.ctx.db
+  }
+
+  get key(): FeatureKey {
+    return { backbone: this.backbone.id, features: this.features.version }
+  }
+
+  get dims(): number {
+    return featureDims(this.backbone, this.features)
+  }
+
+  resolveBackbone(): ResolvedBackbone | null {
+    return resolveBackbone(this.ctx.dir, this.backbone, (m) => process.stderr.write(`posterity: ${m}\n`))
+  }
+
+  backbonePath(): string {
+    const r = this.resolveBackbone()
+    if (!r)
+      throw new ApiError(
+        'not-found',
+        `the ${this.backbone.title} backbone is not installed: download it (model.downloadBackbone, "Download" in the Train view) or import the file ${this.backbone.file}`,
+      )
+    return r.path
+  }
+
+  /**
+   * Embeds the posters whose content is not cached yet (identical artwork once), writing
+   * vectors as batches arrive. A poster that cannot be decoded is reported, not fatal.
+   */
+  async ensureEmbeddings(posters: PosterRow[], signal: AbortSignal, onProgress?: (done: number, total: number, failed: number) => void): Promise<EmbedReport> {
+    const missing = new Set(missingHashes(this.db, this.key, posters.map((p) => p.hash)))
+    const byHash = new Map<string, PosterRow>()
+    for (const p of posters) if (missing.has(p.hash) && !byHash.has(p.hash)) byHash.set(p.hash, p)
+    const items = [...byHash.values()].map((p) => ({ key: p.hash, path: p.path }))
+    const failed: { id: string; error: string }[] = []
+    if (items.length === 0) return { embedded: 0, failed, provider: this.provider }
+    let done = 0
+    onProgress?.(0, items.length, 0)
+    const args: EmbedArgs = { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features), items }
+    const res = await this.worker.call<EmbedDone>('embed', args, {
+      signal,
+      onProgress: (d) => {
+        const p = d as EmbedProgress
+        if (p.rows.length) putEmbeddings(this.db, this.key, p.rows.map((r) => ({ hash: r.key, vector: r.vector })))
+        for (const f of p.failed) failed.push({ id: byHash.get(f.key)?.id ?? f.key, error: f.error })
+        done += p.rows.length + p.failed.length
+        onProgress?.(done, items.length, failed.length)
+      },
+    })
+    this.provider = res.provider
+    return { embedded: done - failed.length, failed, provider: res.provider }
+  }
+
+  /** Embeds files outside the library (nothing cached): vectors by path, or errors. */
+  async embedFiles(paths: string[], signal?: AbortSignal): Promise<Map<string, Float32Array | string>> {
+    const out = new Map<string, Float32Array | string>()
+    const res = await this.worker.call<EmbedDone>(
+      'embed',
+      { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features), items: paths.map((p) => ({ key: p, path: p })) } satisfies EmbedArgs,
+      {
+        signal,
+        onProgress: (d) => {
+          const p = d as EmbedProgress
+          for (const r of p.rows) out.set(r.key, r.vector)
+          for (const f of p.failed) out.set(f.key, f.error)
+        },
+      },
+    )
+    this.provider = res.provider
+    return out
+  }
+
+  /** Probabilities of `run` for feature rows, streamed per chunk. */
+  async predictRows(run: StoredRun, x: Float32Array, signal: AbortSignal | undefined, onChunk: (offset: number, probs: Float32Array) => void): Promise<void> {
+    const res = await this.worker.call<{ n: number; backend: string }>('predict', { weightsDir: run.weightsPath } satisfies PredictArgs, {
+      signal,
+      upload: x,
+      onProgress: (d) => {
+        const p = d as { offset: number; probs: Float32Array }
+        onChunk(p.offset, p.probs)
+      },
+    })
+    this.backend = res.backend
+  }
+
+  /**
+   * Probabilities of `run` for library posters, in chunks (embedding what is missing):
+   * `onChunk` gets the posters of each chunk with their probabilities.
+   */
+  async predictPosters(
+    run: StoredRun,
+    posters: PosterRow[],
+    signal: AbortSignal,
+    onChunk: (rows: { poster: PosterRow; probs: Float32Array }[]) => void,
+    onEmbed?: (done: number, total: number, failed: number) => void,
+  ): Promise<{ failed: { id: string; error: string }[] }> {
+    if (run.kind === 'cnn') return this.predictPostersCnn(run, posters, signal, onChunk)
+    this.checkRunFeatures(run)
+    const report = await this.ensureEmbeddings(posters, signal, onEmbed)
+    const bad = new Set(report.failed.map((f) => f.id))
+    const ok = posters.filter((p) => !bad.has(p.id))
+    const usable = new Set(missingHashes(this.db, this.key, ok.map((p) => p.hash)))
+    const ready = ok.filter((p) => !usable.has(p.hash))
+    const CHUNK = 1000
+    for (let s = 0; s < ready.length; s += CHUNK) {
+      if (signal.aborted) throw new ApiError('conflict', 'cancelled')
+      const part = ready.slice(s, s + CHUNK)
+      const x = await featureMatrix(this.db, this.key, part, this.dims)
+      const g = run.genres.length
+      await this.predictRows(run, x, signal, (offset, probs) => {
+        const n = probs.length / g
+        onChunk(Array.from({ length: n }, (_, i) => ({ poster: part[offset + i], probs: probs.slice(i * g, (i + 1) * g) })))
+      })
+      await yieldToLoop()
+    }
+    return { failed: report.failed }
+  }
+
+  private async predictPostersCnn(run: StoredRun, posters: PosterRow[], signal: AbortSignal, onChunk: (rows: { poster: PosterRow; probs: Float32Array }[]) => void): Promise<{ failed: { id: string; error: string }[] }> {
+    const g = run.genres.length
+    for (let s = 0; s < posters.length; s += 256) {
+      const part = posters.slice(s, s + 256)
+      const { probs } = await this.worker.call<{ probs: Float32Array }>('predictCnn', { weightsDir: run.weightsPath, paths: part.map((p) => p.path) }, { signal })
+      onChunk(part.map((poster, i) => ({ poster, probs: probs.slice(i * g, (i + 1) * g) })))
+    }
+    return { failed: [] }
+  }
+
+  checkRunFeatures(run: StoredRun): void {
+    if (run.kind === 'head' && (run.backbone !== this.backbone.id || run.features !== this.features.version))
+      throw new ApiError('conflict', `run ${run.id} was trained on ${run.backbone}/${run.features}, this library now uses ${this.key.backbone}/${this.key.features}; retrain`)
+  }
+}
+
+export function featureSetName(f: FeatureSet): string {
+  return Object.entries(FEATURE_SETS).find(([, v]) => v.version === f.version)![0]
+}
+
+const services = new WeakMap<Db, ModelService>()
+
+/** The one model service of an open library (handlers and CLI commands share it). */
+export function modelService(ctx: CoreContext): ModelService {
+  let s = services.get(ctx.db)
+  if (!s) services.set(ctx.db, (s = new ModelService(ctx)))
+  return s
+}

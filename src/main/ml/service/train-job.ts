@@ -1,0 +1,169 @@
+// Training: labelled posters → cached embeddings → seeded split → the worker trains →
+// the run is stored (and activated). A cancel or failure stores nothing, so the previous
+// model stays active.
+import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { ApiError, type TrainRequest } from '../../../shared/api'
+import type { JobContext } from '../../jobs/registry'
+import { seededUnit, validationMask } from '../train/split'
+import { DEFAULT_HEAD, type HeadConfig } from '../train/head'
+import { insertRun } from '../store/runs'
+import type { TrainDone, TrainProgress } from '../worker/methods'
+import type { CnnArgs } from '../train/cnn'
+import { featureMatrix, labelsOf, postersFor, vocabulary, type PosterRow } from './data'
+import type { ModelService } from './model-service'
+
+export type ParsedTrainRequest = Omit<Required<Pick<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate'>>, never> &
+  Omit<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate'>
+
+export interface TrainOutcome {
+  runId: number
+}
+
+interface Prepared {
+  posters: PosterRow[]
+  genres: string[]
+  y: Float32Array
+  train: number[]
+  stop: number[]
+  val: number[]
+  prior: number[]
+}
+
+/** Labelled posters, their multi-hot labels over the genres that occur, and the split. */
+export function prepareTrainingSet(svc: ModelService, req: ParsedTrainRequest): Prepared {
+  const posters = postersFor(svc.db, { scope: 'labelled', ids: req.ids })
+  if (req.ids && posters.length === 0) throw new ApiError('invalid-args', 'none of the listed ids is a labelled poster')
+  if (posters.length < 10) throw new ApiError('conflict', `training needs at least 10 labelled posters, the selection has ${posters.length}`)
+  const labels = labelsOf(svc.db)
+  const present = new Set<string>()
+  for (const p of posters) for (const g of labels.get(p.id) ?? []) present.add(g.toLowerCase())
+  const genres = vocabulary(svc.db).filter((g) => present.has(g.toLowerCase()))
+  if (genres.length === 0) throw new ApiError('conflict', 'the labelled posters carry no genre to learn')
+  const index = new Map(genres.map((g, i) => [g.toLowerCase(), i]))
+  const G = genres.length
+  const y = new Float32Array(posters.length * G)
+  posters.forEach((p, i) => {
+    for (const g of labels.get(p.id) ?? []) {
+      const c = index.get(g.toLowerCase())
+      if (c !== undefined) y[i * G + c] = 1
+    }
+  })
+  const isVal = validationMask(posters, req.splitSeed, req.valFraction)
+  const val: number[] = []
+  const train: number[] = []
+  const stop: number[] = []
+  posters.forEach((p, i) => {
+    if (isVal[i]) val.push(i)
+    // A tenth of the training side decides early stopping, so validation figures stay honest.
+    else if (seededUnit(req.splitSeed + 1, p.id) < 0.1) stop.push(i)
+    else train.push(i)
+  })
+  if (train.length === 0 || val.length === 0) throw new ApiError('conflict', 'too few labelled posters for a training / validation split')
+  const prior = genres.map((_, c) => [...train, ...stop].reduce((s, i) => s + y[i * G + c], 0) / (train.length + stop.length))
+  return { posters, genres, y, train, stop, val, prior }
+}
+
+/** Drops rows whose embedding failed (unreadable files) from the prepared set. */
+function withoutFailed(p: Prepared, failed: Set<string>): Prepared {
+  if (failed.size === 0) return p
+  const keep = p.posters.map((q, i) => (failed.has(q.id) ? -1 : i))
+  const remap = new Map<number, number>()
+  keep.filter((i) => i >= 0).forEach((old, i) => remap.set(old, i))
+  const G = p.genres.length
+  const y = new Float32Array(remap.size * G)
+  for (const [old, i] of remap) y.set(p.y.subarray(old * G, (old + 1) * G), i * G)
+  const map = (list: number[]) => list.filter((i) => remap.has(i)).map((i) => remap.get(i)!)
+  return { ...p, posters: p.posters.filter((q) => !failed.has(q.id)), y, train: map(p.train), stop: map(p.stop), val: map(p.val) }
+}
+
+export async function runTraining(svc: ModelService, req: ParsedTrainRequest, job: JobContext): Promise<TrainOutcome> {
+  const { ctx } = svc
+  let data = prepareTrainingSet(svc, req)
+  const dir = join(ctx.dir, 'models', `run-${Date.now()}-${randomUUID().slice(0, 6)}`)
+  const progress = (d: TrainProgress, t0: number) => {
+    const r = d.report
+    const perEpoch = (performance.now() - t0) / 1000 / Math.max(1, d.member * d.maxEpochs + r.epoch)
+    const left = (d.maxEpochs - r.epoch + (d.members - d.member - 1) * d.maxEpochs) * perEpoch
+    svc.backend = d.backend
+    job.progress(r.epoch, d.maxEpochs, `epoch ${r.epoch}`)
+    ctx.events.emit('train.progress', {
+      jobId: job.jobId,
+      stage: 'training',
+      epoch: d.member * d.maxEpochs + r.epoch,
+      maxEpochs: d.members * d.maxEpochs,
+      loss: r.loss,
+      valLoss: r.valLoss,
+      macroAp: r.valMacroAp,
+      etaSeconds: left,
+      backend: d.backend,
+    })
+  }
+  const t0 = performance.now()
+  let done: TrainDone & { notes?: string[] }
+  let config: Record<string, unknown>
+  try {
+    if (req.kind === 'cnn') {
+      const inputSize = req.inputSize ?? 64
+      const epochs = req.epochs ?? 3
+      config = { kind: 'cnn', inputSize, epochs, seed: req.seed, splitSeed: req.splitSeed, valFraction: req.valFraction, prior: data.prior }
+      const G = data.genres.length
+      const args: CnnArgs = {
+        items: data.posters.map((p, i) => ({ path: p.path, labels: data.genres.map((_, c) => c).filter((c) => data.y[i * G + c] > 0) })),
+        genres: data.genres,
+        inputSize,
+        epochs,
+        seed: req.seed,
+        val: data.val,
+        prior: data.prior,
+        weightsDir: dir,
+      }
+      done = await svc.worker.call('trainCnn', args, { signal: job.signal, onProgress: (d) => progress(d as TrainProgress, t0) })
+    } else {
+      const embed = await svc.ensureEmbeddings(data.posters, job.signal, (d, total, failed) => {
+        job.progress(d, total, 'embedding')
+        ctx.events.emit('embed.progress', { jobId: job.jobId, done: d, total, failed, provider: svc.provider })
+      })
+      data = withoutFailed(data, new Set(embed.failed.map((f) => f.id)))
+      const x = await featureMatrix(svc.db, svc.key, data.posters, svc.dims)
+      const head: Partial<HeadConfig> = { seed: req.seed }
+      if (req.epochs !== undefined) head.epochs = req.epochs
+      if (req.loss) head.loss = req.loss
+      if (req.hidden !== undefined) head.hidden = req.hidden
+      const ensemble = req.ensemble ?? 1
+      config = { kind: 'head', ...DEFAULT_HEAD, ...head, ensemble, splitSeed: req.splitSeed, valFraction: req.valFraction, prior: data.prior }
+      done = await svc.worker.call<TrainDone>(
+        'train',
+        { genres: data.genres, dims: svc.dims, y: data.y, train: data.train, stop: data.stop, val: data.val, head, ensemble, prior: data.prior, weightsDir: dir },
+        { signal: job.signal, upload: x, onProgress: (d) => progress(d as TrainProgress, t0) },
+      )
+    }
+    if (job.signal.aborted) throw new Error('cancelled')
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  svc.backend = done.backend
+  const runId = insertRun(
+    svc.db,
+    {
+      kind: req.kind,
+      config,
+      backbone: req.kind === 'head' ? svc.backbone.id : null,
+      features: req.kind === 'head' ? svc.features.version : null,
+      backend: done.backend,
+      provider: req.kind === 'head' ? svc.provider : null,
+      genres: data.genres,
+      trainSize: data.train.length + data.stop.length,
+      valSize: data.val.length,
+      seconds: (performance.now() - t0) / 1000,
+      evaluation: done.evaluation,
+      epochs: done.epochs,
+      thresholds: done.thresholds,
+      weightsPath: dir,
+    },
+    req.activate,
+  )
+  return { runId }
+}

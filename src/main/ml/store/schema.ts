@@ -1,0 +1,51 @@
+// The genre model's tables (migration 2 of library/db.ts). Kept here so the model code owns
+// its schema; a later change is a NEW function appended to the migrations list, never an edit.
+import type Database from 'better-sqlite3'
+
+export function modelSchemaV1(db: Database.Database): void {
+  db.exec(`
+    -- One feature vector per (poster content, backbone, feature version): retraining never
+    -- recomputes it, and identical artwork under two ids is embedded once.
+    CREATE TABLE embeddings (
+      hash TEXT NOT NULL,
+      backbone TEXT NOT NULL,
+      features TEXT NOT NULL,
+      dims INTEGER NOT NULL,
+      vector BLOB NOT NULL,          -- float32 little-endian, dims values
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (hash, backbone, features)
+    );
+
+    -- Every finished training run is kept; at most one is active (used for predictions).
+    CREATE TABLE model_runs (
+      id INTEGER PRIMARY KEY,
+      created_at INTEGER NOT NULL,
+      kind TEXT NOT NULL CHECK (kind IN ('head', 'cnn')),
+      config TEXT NOT NULL,          -- JSON: the full training configuration
+      backbone TEXT,
+      features TEXT,
+      backend TEXT NOT NULL,         -- TensorFlow.js backend that trained it
+      provider TEXT,                 -- onnxruntime execution provider of the embeddings
+      genres TEXT NOT NULL,          -- JSON array: output order of the model
+      train_size INTEGER NOT NULL,
+      val_size INTEGER NOT NULL,
+      seconds REAL NOT NULL,
+      metrics TEXT NOT NULL,         -- JSON evaluation on the validation split
+      epochs TEXT NOT NULL,          -- JSON per-epoch curves
+      thresholds TEXT NOT NULL,      -- JSON per-genre thresholds tuned on validation
+      weights_path TEXT NOT NULL,    -- folder under <library>/models
+      active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1))
+    );
+    CREATE UNIQUE INDEX model_runs_one_active ON model_runs(active) WHERE active = 1;
+
+    -- Probabilities per (run, poster): float32 per genre, in the run's genre order.
+    CREATE TABLE predictions (
+      run_id INTEGER NOT NULL REFERENCES model_runs(id) ON DELETE CASCADE,
+      poster_id TEXT NOT NULL REFERENCES posters(id) ON DELETE CASCADE,
+      probs BLOB NOT NULL,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (run_id, poster_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX predictions_poster ON predictions(poster_id);
+  `)
+}

@@ -1,0 +1,171 @@
+// The core's side of the model worker: starts it on first use (Node: child_process.fork
+// under tsx; Electron: the launcher from HostHooks), multiplexes calls, forwards progress,
+// cancels, and stops the process when it has been idle for a while.
+import { fork } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { FromWorker, WorkerLauncher, WorkerPort } from './protocol'
+
+export class WorkerCancelled extends Error {
+  constructor() {
+    super('cancelled')
+    this.name = 'CancelledError'
+  }
+}
+
+/** tsx's ESM loader as an absolute URL, so the child works whatever the working directory. */
+function tsxImport(): string {
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
+    const loader = join(pkg, 'dist', 'loader.mjs')
+    if (existsSync(loader)) return pathToFileURL(loader).href
+  } catch {
+    /* fall back to bare resolution */
+  }
+  return 'tsx'
+}
+
+/** Node host: the worker runs as a child process executing the TypeScript source through tsx. */
+export const nodeWorkerLauncher: WorkerLauncher = () => {
+  const entry = fileURLToPath(new URL('../worker.ts', import.meta.url))
+  const child = fork(entry, [], {
+    execArgv: ['--import', tsxImport()],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, POSTERITY_WORKER: '1' },
+  })
+  return {
+    post: (msg) => child.send(msg),
+    onMessage: (l) => child.on('message', (m) => l(m as FromWorker)),
+    onExit: (l) => child.on('exit', (code) => l(code)),
+    kill: () => child.kill(),
+    ref: () => {
+      child.ref()
+      ;(child.channel as { ref?: () => void } | undefined)?.ref?.()
+    },
+    unref: () => {
+      child.unref()
+      ;(child.channel as { unref?: () => void } | undefined)?.unref?.()
+    },
+  }
+}
+
+interface Pending {
+  resolve(v: unknown): void
+  reject(e: Error): void
+  onProgress?: (data: unknown) => void
+}
+
+export interface CallOptions {
+  signal?: AbortSignal
+  onProgress?: (data: unknown) => void
+  /** Float rows streamed to the worker before the call (chunked, so neither side blocks long). */
+  upload?: Float32Array
+}
+
+export class WorkerClient {
+  private port: WorkerPort | null = null
+  private pending = new Map<number, Pending>()
+  private nextId = 1
+  private idleTimer: NodeJS.Timeout | null = null
+  /** Last process id, for tests that check the worker really is another process. */
+  pid: number | null = null
+
+  constructor(
+    private launcher: WorkerLauncher = nodeWorkerLauncher,
+    private idleMs = 60_000,
+  ) {}
+
+  private start(): WorkerPort {
+    if (this.port) return this.port
+    const port = this.launcher()
+    port.onMessage((msg) => this.receive(msg))
+    port.onExit((code) => {
+      if (this.port !== port) return
+      this.port = null
+      const err = new Error(`the model worker exited (code ${code ?? 'signal'})`)
+      for (const p of this.pending.values()) p.reject(err)
+      this.pending.clear()
+    })
+    this.port = port
+    return port
+  }
+
+  private receive(msg: FromWorker): void {
+    if (msg.type === 'ready') {
+      this.pid = msg.pid
+      return
+    }
+    if (msg.type === 'log') {
+      process.stderr.write(`[model worker] ${msg.message}\n`)
+      return
+    }
+    const p = this.pending.get(msg.id)
+    if (!p) return
+    if (msg.type === 'progress') p.onProgress?.(msg.data)
+    else {
+      this.pending.delete(msg.id)
+      if (msg.type === 'result') p.resolve(msg.value)
+      else p.reject(msg.cancelled ? new WorkerCancelled() : new Error(msg.message))
+      this.settle()
+    }
+  }
+
+  /** Idle: let the host exit, and stop the process after a while to free its memory. */
+  private settle(): void {
+    if (this.pending.size > 0 || !this.port) return
+    this.port.unref?.()
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = setTimeout(() => this.stop(), this.idleMs)
+    this.idleTimer.unref()
+  }
+
+  async call<T>(method: string, args: unknown, opts: CallOptions = {}): Promise<T> {
+    if (opts.signal?.aborted) throw new WorkerCancelled()
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    const port = this.start()
+    port.ref?.()
+    const id = this.nextId++
+    const done = new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress })
+    })
+    const onAbort = () => {
+      this.port?.post({ type: 'cancel', id })
+      // A worker stuck in native code is stopped; the call then fails as cancelled.
+      const t = setTimeout(() => {
+        if (this.pending.has(id)) {
+          const p = this.pending.get(id)!
+          this.pending.delete(id)
+          p.reject(new WorkerCancelled())
+          this.stop()
+        }
+      }, 3000)
+      t.unref()
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      if (opts.upload) {
+        const CHUNK = 1 << 20 // floats (4 MB) per message
+        for (let o = 0; o < opts.upload.length; o += CHUNK) {
+          port.post({ type: 'upload', id, chunk: opts.upload.slice(o, o + CHUNK) })
+          await new Promise((r) => setImmediate(r))
+        }
+      }
+      port.post({ type: 'call', id, method, args })
+      return await done
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  stop(): void {
+    const port = this.port
+    this.port = null
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    for (const p of this.pending.values()) p.reject(new Error('the model worker was stopped'))
+    this.pending.clear()
+    port?.kill()
+  }
+}

@@ -1,0 +1,197 @@
+// What the model worker can do. Every method is pure compute: the core does all library
+// (SQLite) reads and writes and streams the float data here, so the worker needs no
+// database binding (the Electron utility process could not load the app's one anyway).
+import { readFileSync } from 'node:fs'
+import { Embedder } from '../embed/embedder'
+import { backboneById, FEATURE_SETS } from '../backbone/catalog'
+import { loadTf } from '../train/tf-backend'
+import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
+import { evaluate } from '../eval/metrics'
+import { loadHeads, saveHeads } from '../store/weights'
+import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
+import type { ModelEvaluation } from '../../../shared/api'
+
+export interface MethodContext {
+  signal: AbortSignal
+  /** Float rows uploaded with the call. */
+  data: Float32Array | null
+  progress(data: unknown): void
+}
+
+type Method = (args: never, ctx: MethodContext) => Promise<unknown>
+
+export interface EmbedArgs {
+  modelPath: string
+  backbone: string
+  features: string
+  items: { key: string; path: string }[]
+  batch?: number
+  lanes?: number
+}
+export interface EmbedProgress {
+  rows: { key: string; vector: Float32Array }[]
+  failed: { key: string; error: string }[]
+}
+export interface EmbedDone {
+  provider: string
+  notes: string[]
+  seconds: number
+}
+
+export interface TrainArgs {
+  genres: string[]
+  dims: number
+  y: Float32Array
+  train: number[]
+  stop: number[]
+  val: number[]
+  head: Partial<HeadConfig>
+  ensemble: number
+  prior: number[]
+  weightsDir: string
+}
+export interface TrainProgress {
+  member: number
+  members: number
+  maxEpochs: number
+  report: EpochReport
+  backend: string
+}
+export interface TrainDone {
+  backend: string
+  notes: string[]
+  epochs: EpochReport[]
+  evaluation: ModelEvaluation
+  thresholds: number[]
+  seconds: number
+}
+
+export interface PredictArgs {
+  weightsDir: string
+  chunk?: number
+}
+
+let embedder: { key: string; e: Promise<Embedder> } | null = null
+
+function getEmbedder(modelPath: string, backbone: string, features: string, opts: { batch?: number; lanes?: number }): Promise<Embedder> {
+  const key = `${modelPath}|${backbone}|${features}|${opts.batch}|${opts.lanes}`
+  if (embedder?.key !== key) {
+    const old = embedder
+    const fs = FEATURE_SETS[features]
+    if (!fs) throw new Error(`unknown feature set ${features}`)
+    embedder = { key, e: Embedder.open(readFileSync(modelPath), backboneById(backbone), fs, opts) }
+    // A failed open is not cached.
+    embedder.e.catch(() => {
+      if (embedder?.key === key) embedder = null
+    })
+    void old?.e.then((x) => x.close()).catch(() => undefined)
+  }
+  return embedder.e
+}
+
+/** Probabilities of an ensemble: the mean of its members. */
+function ensemblePredict(tf: Awaited<ReturnType<typeof loadTf>>['tf'], heads: HeadWeights[], x: Float32Array): Float32Array {
+  const out = predictHead(tf, heads[0], x)
+  for (const h of heads.slice(1)) {
+    const p = predictHead(tf, h, x)
+    for (let i = 0; i < out.length; i++) out[i] += p[i]
+  }
+  if (heads.length > 1) for (let i = 0; i < out.length; i++) out[i] /= heads.length
+  return out
+}
+
+function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
+  const out = new Float32Array(idx.length * width)
+  idx.forEach((r, i) => out.set(x.subarray(r * width, (r + 1) * width), i * width))
+  return out
+}
+
+export const methods: Record<string, Method> = {
+  async ping(): Promise<{ pid: number }> {
+    return { pid: process.pid }
+  },
+
+  async embed(args: EmbedArgs, ctx): Promise<EmbedDone> {
+    const t0 = performance.now()
+    const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
+    await e.run(
+      args.items.map((it) => ({ key: it.key, source: it.path })),
+      (results) => {
+        const msg: EmbedProgress = { rows: [], failed: [] }
+        for (const r of results) {
+          if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
+          else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
+        }
+        ctx.progress(msg)
+      },
+      () => ctx.signal.aborted,
+    )
+    if (ctx.signal.aborted) throw new Error('cancelled')
+    return { provider: e.provider, notes: e.providerNotes, seconds: (performance.now() - t0) / 1000 }
+  },
+
+  async train(args: TrainArgs, ctx): Promise<TrainDone> {
+    const t0 = performance.now()
+    const x = ctx.data
+    if (!x) throw new Error('train: no feature rows were sent')
+    const { tf, backend, notes } = await loadTf()
+    const g = args.genres.length
+    const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
+    const heads: HeadWeights[] = []
+    let epochs: EpochReport[] = []
+    for (let m = 0; m < args.ensemble; m++) {
+      const r = await trainHead(
+        tf,
+        { x, y: args.y, dims: args.dims, genres: g, train: args.train, stop: args.stop, val: args.val },
+        { ...cfg, seed: cfg.seed + m * 1000 },
+        {
+          shouldStop: () => ctx.signal.aborted,
+          onEpoch: async (report) => {
+            ctx.progress({ member: m, members: args.ensemble, maxEpochs: cfg.epochs, report, backend } satisfies TrainProgress)
+            // Let a cancel message in between epochs.
+            await new Promise((r) => setImmediate(r))
+          },
+        },
+      )
+      heads.push(r.weights)
+      if (m === 0) epochs = r.epochs
+    }
+    const evalRows = args.val.length ? args.val : args.stop
+    const p = ensemblePredict(tf, heads, rows(x, args.dims, evalRows))
+    const evaluation = evaluate(p, rows(args.y, g, evalRows), args.genres, args.prior)
+    // Thresholds tuned on validation for every genre (rare ones too; they are listed apart).
+    const thresholds = [...evaluation.genres, ...evaluation.rare]
+      .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
+      .map((m) => m.threshold)
+    saveHeads(args.weightsDir, heads)
+    return { backend, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
+  },
+
+  async predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string }> {
+    const x = ctx.data
+    if (!x) throw new Error('predict: no feature rows were sent')
+    const { tf, backend } = await loadTf()
+    const heads = loadHeads(args.weightsDir)
+    const d = heads[0].dims
+    if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
+    const n = x.length / d
+    const chunk = args.chunk ?? 512
+    for (let s = 0; s < n; s += chunk) {
+      if (ctx.signal.aborted) throw new Error('cancelled')
+      const e = Math.min(n, s + chunk)
+      ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, x.subarray(s * d, e * d)) })
+      await new Promise((r) => setImmediate(r))
+    }
+    return { n, backend }
+  },
+
+  async trainCnn(args: CnnArgs, ctx): Promise<unknown> {
+    const { tf, backend, notes } = await loadTf()
+    return { ...(await trainCnn(tf, args, ctx)), backend, notes }
+  },
+
+  async predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
+    const { tf } = await loadTf()
+    return { probs: await predictCnn(tf, args.weightsDir, args.paths) }
+  },
+}

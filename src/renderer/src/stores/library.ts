@@ -1,0 +1,176 @@
+// The poster list the grid shows: the filter, its sort, and a page cache over
+// `library.query`. Pages are fetched as the grid scrolls; `library.changed` refreshes them.
+import { defineStore } from 'pinia'
+import { computed, ref, watch } from 'vue'
+import type { PosterSummary } from '../../../shared/api'
+import { api, bridge } from '../api/bridge'
+import { PageCache } from '../lib/page-cache'
+import { errorText, useToasts } from './toasts'
+
+export type Sort = 'title' | 'year' | 'added' | 'id'
+export type MatchMode = 'any' | 'all' | 'none'
+export type LabelledFilter = 'all' | 'labelled' | 'unlabelled'
+
+export const useLibrary = defineStore('library', () => {
+  const toasts = useToasts()
+
+  const search = ref('')
+  const genres = ref<string[]>([])
+  const match = ref<MatchMode>('any')
+  const labelled = ref<LabelledFilter>('all')
+  const duplicatesOnly = ref(false)
+  const sort = ref<Sort>('title')
+  const desc = ref(false)
+
+  const filter = computed(() => ({
+    search: search.value.trim() || undefined,
+    genres: genres.value.length ? [...genres.value] : undefined,
+    match: match.value,
+    labelled: labelled.value,
+    duplicatesOnly: duplicatesOnly.value,
+    sort: sort.value,
+    desc: desc.value,
+  }))
+  const hasFilter = computed(
+    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value,
+  )
+
+  // The cache lives outside Vue's reactivity (100,000 proxies would be slow); `version`
+  // tells the views when it changed.
+  const version = ref(0)
+  /** Bumped when the list itself changes (new filter): the grid scrolls back to the top. */
+  const listVersion = ref(0)
+  let errorShown = false
+  /** Why the list could not be loaded (shown in place of the grid, with a retry). */
+  const loadError = ref<string | null>(null)
+  const cache = new PageCache<PosterSummary>(
+    async (offset, limit) => {
+      const page = await api().library.query({ ...filter.value, offset, limit })
+      loadError.value = null
+      return page
+    },
+    () => version.value++,
+    (err) => {
+      loadError.value = errorText(err)
+      // One toast per failing list, not one per page.
+      if (!errorShown) toasts.error('Could not load posters', err)
+      errorShown = true
+    },
+  )
+
+  const total = computed(() => (version.value, cache.total ?? 0))
+  const loaded = computed(() => (version.value, cache.total !== null))
+
+  function itemAt(index: number): PosterSummary | undefined {
+    void version.value
+    return cache.get(index)
+  }
+
+  function ensure(start: number, end: number) {
+    return cache.ensure(start, end)
+  }
+
+  // Every id of the list in order, for select-all, shift-click ranges and the detail's
+  // arrows; fetched only when needed and forgotten when the list changes.
+  let idsPromise: Promise<string[]> | null = null
+  function orderedIds(): Promise<string[]> {
+    if (!idsPromise) {
+      const p = api()
+        .library.ids(filter.value)
+        .then((r) => r.ids)
+      p.catch(() => {
+        if (idsPromise === p) idsPromise = null
+      })
+      idsPromise = p
+    }
+    return idsPromise
+  }
+
+  watch(
+    filter,
+    () => {
+      errorShown = false
+      idsPromise = null
+      cache.invalidate(false)
+      listVersion.value++
+      void cache.ensure(0, cache.pageSize)
+    },
+    { deep: true },
+  )
+
+  function reload() {
+    errorShown = false
+    idsPromise = null
+    cache.invalidate(true)
+    // Nothing loaded yet (a failed first page): start from the top.
+    if (cache.total === null) void cache.ensure(0, cache.pageSize)
+    else void cache.refresh()
+  }
+
+  // A bulk edit or an import sends many changes in a burst: refresh once.
+  let changeTimer: ReturnType<typeof setTimeout> | null = null
+  function scheduleReload() {
+    if (changeTimer) clearTimeout(changeTimer)
+    changeTimer = setTimeout(() => {
+      changeTimer = null
+      reload()
+    }, 120)
+  }
+
+  /** Applies an optimistic change to the loaded posters in `ids`. */
+  function patch(ids: ReadonlySet<string>, fn: (p: PosterSummary) => PosterSummary) {
+    cache.update((p) => ids.has(p.id), fn)
+  }
+
+  /** Index of a poster in the loaded pages, or -1. */
+  function loadedIndexOf(id: string): number {
+    void version.value
+    return cache.indexOf((p) => p.id === id)
+  }
+
+  function clearFilters() {
+    search.value = ''
+    genres.value = []
+    match.value = 'any'
+    labelled.value = 'all'
+    duplicatesOnly.value = false
+  }
+
+  function toggleGenre(name: string, on: boolean) {
+    genres.value = on ? [...new Set([...genres.value, name])] : genres.value.filter((g) => g !== name)
+  }
+
+  let started = false
+  function start() {
+    if (started) return
+    started = true
+    bridge().on('library.changed', scheduleReload)
+    void cache.ensure(0, cache.pageSize)
+  }
+
+  return {
+    search,
+    genres,
+    match,
+    labelled,
+    duplicatesOnly,
+    sort,
+    desc,
+    filter,
+    hasFilter,
+    version,
+    listVersion,
+    total,
+    loaded,
+    loadError,
+    itemAt,
+    ensure,
+    orderedIds,
+    reload,
+    patch,
+    loadedIndexOf,
+    clearFilters,
+    toggleGenre,
+    start,
+  }
+})

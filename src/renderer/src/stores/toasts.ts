@@ -1,0 +1,39 @@
+// Short messages in a corner: errors of failed calls (after rolling back), confirmations.
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import { ApiError } from '../../../shared/api'
+
+export interface Toast {
+  id: number
+  kind: 'error' | 'info'
+  text: string
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return err.message
+  if (err instanceof Error) return err.message
+  return String(err)
+}
+
+export const useToasts = defineStore('toasts', () => {
+  const items = ref<Toast[]>([])
+  let next = 1
+
+  function dismiss(id: number) {
+    items.value = items.value.filter((t) => t.id !== id)
+  }
+
+  function push(kind: Toast['kind'], text: string, ms = kind === 'error' ? 8000 : 3500) {
+    const id = next++
+    items.value = [...items.value.slice(-4), { id, kind, text }]
+    setTimeout(() => dismiss(id), ms)
+  }
+
+  return {
+    items,
+    dismiss,
+    info: (text: string) => push('info', text),
+    /** `what` says what failed, e.g. "Could not add Drama". */
+    error: (what: string, err?: unknown) => push('error', err === undefined ? what : `${what}: ${errorText(err)}`),
+  }
+})

@@ -1,0 +1,58 @@
+// Stable data-testid values for the end-to-end tests. Change them only together with the tests.
+//
+//   poster-grid          the virtualized grid (scroll container)
+//   poster-card          one card; carries data-id="<poster id>"
+//   search-input         title search
+//   genre-filter-<Genre> genre filter checkbox, e.g. genre-filter-Drama
+//   match-mode           select any / all / none
+//   labelled-filter      select all / labelled / unlabelled
+//   select-all           selects every poster the filter matches
+//   bulk-genre-select    select of genres in the bulk bar
+//   bulk-add             add that genre to the selection
+//   bulk-remove          remove that genre from the selection
+//   selection-count      "N selected"
+//   poster-detail        the poster detail panel
+//   detail-genre-<Genre> genre chip in the detail (aria-pressed = has the genre)
+//   undo / redo          toolbar buttons
+//   import-open          opens the import dialog
+//   import-path          posters folder(s) field (one path per line)
+//   import-labels        labels CSV field
+//   import-metadata      metadata CSV field
+//   import-start         starts the import
+//   import-cancel        cancels the running import
+//   import-progress      progress bar (role=progressbar, aria-valuenow)
+//   import-summary       the end-of-import summary
+//   status-bar           the status bar
+//   genre-manager        the genre manager view
+//   nav-library / nav-genres / nav-train   top-level navigation
+
+export const T = {
+  posterGrid: 'poster-grid',
+  posterCard: 'poster-card',
+  searchInput: 'search-input',
+  genreFilter: (genre: string) => `genre-filter-${genre}`,
+  matchMode: 'match-mode',
+  labelledFilter: 'labelled-filter',
+  selectAll: 'select-all',
+  bulkGenreSelect: 'bulk-genre-select',
+  bulkAdd: 'bulk-add',
+  bulkRemove: 'bulk-remove',
+  selectionCount: 'selection-count',
+  posterDetail: 'poster-detail',
+  detailGenre: (genre: string) => `detail-genre-${genre}`,
+  undo: 'undo',
+  redo: 'redo',
+  importOpen: 'import-open',
+  importPath: 'import-path',
+  importLabels: 'import-labels',
+  importMetadata: 'import-metadata',
+  importStart: 'import-start',
+  importCancel: 'import-cancel',
+  importProgress: 'import-progress',
+  importSummary: 'import-summary',
+  statusBar: 'status-bar',
+  genreManager: 'genre-manager',
+  navLibrary: 'nav-library',
+  navGenres: 'nav-genres',
+  navTrain: 'nav-train',
+} as const

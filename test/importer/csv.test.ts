@@ -1,0 +1,121 @@
+// The RFC 4180 reader and the label / metadata file readers.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { csvField, parseCsv } from '../../src/main/importer/csv'
+import { readTables, splitGenres } from '../../src/main/importer/tables'
+import { tempDir } from '../library/helpers'
+
+describe('parseCsv', () => {
+  it('handles BOM, CRLF, quoted commas, doubled quotes and line breaks in quotes', () => {
+    const { rows, lines } = parseCsv('\uFEFFId,Title\r\ntt1,"Hello, world"\r\ntt2,"Say ""hi"""\r\n\r\ntt3,"two\nlines"\r\ntt4,""')
+    expect(rows).toEqual([
+      ['Id', 'Title'],
+      ['tt1', 'Hello, world'],
+      ['tt2', 'Say "hi"'],
+      ['tt3', 'two\nlines'],
+      ['tt4', ''],
+    ])
+    expect(lines).toEqual([1, 2, 3, 5, 7])
+  })
+
+  it('keeps empty fields and a last line without a line break', () => {
+    expect(parseCsv('a,,c\n,,\nx').rows).toEqual([['a', '', 'c'], ['', '', ''], ['x']])
+  })
+
+  it('fails on an unclosed quote or stray quotes, naming the line', () => {
+    expect(() => parseCsv('a,b\n1,"oops\n2,3')).toThrow(/line 2: a quoted field is never closed/)
+    expect(() => parseCsv('a,b\n1,x"y')).toThrow(/line 2: a quote inside an unquoted field/)
+    expect(() => parseCsv('a,b\n1,"x"y')).toThrow(/line 2: text after a closing quote/)
+  })
+
+  it('writes fields that read back the same', () => {
+    const values = ['plain', 'with, comma', 'with "quote"', 'line\nbreak', '']
+    expect(parseCsv(values.map(csvField).join(',')).rows[0]).toEqual(values)
+  })
+})
+
+describe('label and metadata files', () => {
+  let t: ReturnType<typeof tempDir>
+  beforeEach(() => (t = tempDir()))
+  afterEach(() => t.cleanup())
+  const file = (name: string, text: string) => {
+    const p = join(t.dir, name)
+    writeFileSync(p, text)
+    return p
+  }
+
+  it('reads the Kaggle layout: 0/1 columns are the truth, N/A means labelled with no genre, unknown columns become genres', () => {
+    const p = file(
+      'train.csv',
+      "\uFEFFId,Genre,Action,Drama,N/A,Space Opera\r\ntt0000001,\"['Action', 'Drama']\",1,1,0,0\r\ntt0000002,\"['N/A']\",0,0,1,0\r\ntt0000003,\"['Space Opera']\",0,0,0,1\r\n",
+    )
+    const tb = readTables(p)
+    expect(tb.labels.get('tt0000001')).toEqual({ genres: ['Action', 'Drama'] })
+    expect(tb.labels.get('tt0000002')).toEqual({ genres: [] })
+    expect(tb.labels.get('tt0000003')).toEqual({ genres: ['Space Opera'] })
+    expect(tb.genreOrder).toEqual(['Action', 'Drama', 'Space Opera'])
+    expect(tb.warnings).toEqual([])
+  })
+
+  it('warns about duplicate ids (the last row wins), bad ids and non-0/1 cells', () => {
+    const p = file('l.csv', 'Id,Genre,Drama,Comedy\ntt1,x,1,0\ntt1,x,0,1\n,x,1,1\ntt2,x,yes,1\n')
+    const tb = readTables(p)
+    expect(tb.labels.get('tt1')).toEqual({ genres: ['Comedy'] })
+    expect(tb.labels.get('tt2')).toEqual({ genres: ['Comedy'] })
+    expect(tb.warnings.join('\n')).toMatch(/duplicate ids, the last row wins: tt1 \(lines 2 and 3\)/)
+    expect(tb.warnings.join('\n')).toMatch(/line 4: empty id/)
+    expect(tb.warnings.join('\n')).toMatch(/line 5 column Drama: "yes"/)
+  })
+
+  it('ignores a column that is not 0/1 with a warning', () => {
+    const p = file('l.csv', 'Id,Drama,Budget,Rating\ntt1,1,7.5,3\ntt2,0,6,2\n')
+    const tb = readTables(p)
+    expect(tb.labels.get('tt1')).toEqual({ genres: ['Drama'] })
+    expect(tb.warnings).toEqual(['l.csv: column "Budget" ignored (not 0/1 values, so not a genre column)'])
+    expect(tb.genreOrder).toEqual(['Drama']) // Rating is a known non-genre column
+  })
+
+  it('reads MovieGenre.csv: bare imdbId numbers, genres split on |, titles with years, Latin-1', () => {
+    const text = 'imdbId,Imdb Link,Title,IMDB Score,Genre,Poster\n114709,http://x,Toy Story (1995),8.3,Animation|Adventure|Comedy,http://p\n113497,http://x,"Jumanji, Again (1995)",6.9,Action|N/A,http://p\n9,http://x,Caf\xe9,5,,http://p\n'
+    const p = join(t.dir, 'MovieGenre.csv')
+    writeFileSync(p, Buffer.from(text, 'latin1'))
+    const tb = readTables(p)
+    expect(tb.labels.get('tt0114709')).toEqual({ genres: ['Animation', 'Adventure', 'Comedy'] })
+    expect(tb.labels.get('tt0113497')).toEqual({ genres: ['Action'] })
+    expect(tb.labels.has('tt0000009')).toBe(false) // no genre information: stays unlabelled
+    expect(tb.meta.get('tt0114709')).toEqual({ title: 'Toy Story', year: 1995 })
+    expect(tb.meta.get('tt0113497')).toEqual({ title: 'Jumanji, Again', year: 1995 })
+    expect(tb.meta.get('tt0000009')).toEqual({ title: 'Café', year: null })
+    expect(tb.warnings).toEqual(['MovieGenre.csv: not valid UTF-8; read as Latin-1'])
+  })
+
+  it('refuses a labels file without an Id column, naming the file and the columns found', () => {
+    const p = file('bad.csv', 'Name,Genre\nx,Drama\n')
+    expect(() => readTables(p)).toThrow(`labels file ${p} has no Id column (expected Id or imdbId; found: "Name", "Genre")`)
+  })
+
+  it('refuses missing, empty, genre-less and broken files with specific reasons', () => {
+    expect(() => readTables(join(t.dir, 'none.csv'))).toThrow(/cannot read labels file .*none\.csv: no such file/)
+    expect(() => readTables(file('empty.csv', ''))).toThrow(/is empty/)
+    expect(() => readTables(file('g.csv', 'Id,Title\ntt1,x\n'))).toThrow(/has no genres: expected a Genre column or one 0\/1 column per genre/)
+    expect(() => readTables(file('q.csv', 'Id,Genre\ntt1,"Drama\n'))).toThrow(/is not valid CSV: line 2: a quoted field is never closed/)
+  })
+
+  it('reads metadata Id,Title,Year; it overrides titles from the labels file', () => {
+    const labels = file('l.csv', 'imdbId,Title,Genre\n1,Old Title (1990),Drama\n')
+    const meta = file('m.csv', 'Id,Title,Year\r\ntt0000001,"New, Title",1991\r\ntt2,Other,19x1\r\n')
+    const tb = readTables(labels, meta)
+    expect(tb.meta.get('tt0000001')).toEqual({ title: 'New, Title', year: 1991 })
+    expect(tb.meta.get('tt2')).toEqual({ title: 'Other', year: null })
+    expect(tb.warnings.join('\n')).toMatch(/years that are not 4 digits \(left empty\): line 3: "19x1"/)
+    expect(() => readTables(undefined, file('m2.csv', 'Id,Foo\ntt1,x\n'))).toThrow(/neither a Title nor a Year column/)
+  })
+
+  it('splits Genre cells in every common spelling', () => {
+    expect(splitGenres("['Comedy', 'Drama']")).toEqual(['Comedy', 'Drama'])
+    expect(splitGenres('Comedy|Drama|N/A')).toEqual(['Comedy', 'Drama'])
+    expect(splitGenres('Comedy, Drama')).toEqual(['Comedy', 'Drama'])
+    expect(splitGenres("['N/A']")).toEqual([])
+  })
+})

@@ -1,0 +1,52 @@
+// Versioned schema: PRAGMA user_version, migrations run once, newer files refused.
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DB_FILE, SCHEMA_VERSION, migrations, openDb } from '../../src/main/library/db'
+import { open, tempDir } from './helpers'
+
+let t: ReturnType<typeof tempDir>
+beforeEach(() => (t = tempDir()))
+afterEach(() => t.cleanup())
+
+describe('migrations', () => {
+  it('brings a version-0 file up to the current schema, in WAL mode', () => {
+    const raw = new Database(join(t.dir, DB_FILE))
+    raw.exec('CREATE TABLE unrelated (x)') // an existing v0 file with something in it
+    raw.close()
+    const db = openDb(t.dir)
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(SCHEMA_VERSION).toBe(migrations.length)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all()
+    expect(tables).toEqual(expect.arrayContaining(['posters', 'genres', 'labels', 'history', 'imports', 'unrelated']))
+    db.prepare(`INSERT INTO genres (name, position) VALUES ('Drama', 0)`).run()
+    db.close()
+    // Reopening runs nothing again and keeps the data.
+    const again = openDb(t.dir)
+    expect(again.prepare('SELECT name, slot FROM genres').all()).toEqual([{ name: 'Drama', slot: 0 }])
+    again.close()
+  })
+
+  it('refuses a library written by a newer version, leaving it untouched', () => {
+    const raw = new Database(join(t.dir, DB_FILE))
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 5}`)
+    raw.close()
+    expect(() => openDb(t.dir)).toThrow(/newer Posterity/)
+    expect(() => open(t.dir)).toThrow(/newer Posterity/)
+    const check = new Database(join(t.dir, DB_FILE))
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 5)
+    check.close()
+  })
+
+  it('rolls back a failing migration as a whole', () => {
+    const db = new Database(join(t.dir, DB_FILE))
+    db.exec('CREATE TABLE posters (x)') // clashes with migration 1
+    db.close()
+    expect(() => openDb(t.dir)).toThrow(/already exists/)
+    const check = new Database(join(t.dir, DB_FILE))
+    expect(check.pragma('user_version', { simple: true })).toBe(0)
+    expect(check.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'genres'`).pluck().get()).toBe(0)
+    check.close()
+  })
+})

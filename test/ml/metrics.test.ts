@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { averagePrecision, bestF1Threshold, evaluate, hitAtK } from '../../src/main/ml/eval/metrics'
+
+describe('average precision', () => {
+  it('is 1 when every positive ranks first', () => {
+    expect(averagePrecision([0.9, 0.8, 0.1, 0.05], [1, 1, 0, 0])).toBe(1)
+  })
+  it('matches a hand computation', () => {
+    // ranks: 1 pos (P=1), 2 neg, 3 pos (P=2/3) → AP = (1 + 2/3) / 2
+    expect(averagePrecision([0.9, 0.8, 0.7, 0.1], [1, 0, 1, 0])).toBeCloseTo(5 / 6, 10)
+  })
+  it('treats tied scores as one threshold (sklearn semantics)', () => {
+    // all tied: precision at the only threshold = prevalence
+    expect(averagePrecision([0.5, 0.5, 0.5, 0.5], [1, 0, 0, 0])).toBeCloseTo(0.25, 10)
+    // a tie between a positive and a negative at the top: P = 1/2 there
+    expect(averagePrecision([0.9, 0.9, 0.1], [1, 0, 1])).toBeCloseTo(0.5 * 0.5 + 0.5 * (2 / 3), 10)
+  })
+  it('is null without positives', () => {
+    expect(averagePrecision([0.3, 0.2], [0, 0])).toBeNull()
+  })
+})
+
+describe('thresholds, F1 and hit@k', () => {
+  it('picks the F1-best threshold', () => {
+    const t = bestF1Threshold([0.9, 0.8, 0.3, 0.2], [1, 1, 0, 1])
+    // t=0.8: tp 2, fp 0, fn 1 → F1 0.8; t=0.2: tp 3, fp 1 → 6/7 ≈ 0.857
+    expect(t.threshold).toBeCloseTo(0.2)
+    expect(t.f1).toBeCloseTo(6 / 7, 10)
+  })
+  it('counts hit@1 and hit@3 over posters with a genre', () => {
+    // 2 posters, 4 genres
+    const scores = [0.9, 0.1, 0.2, 0.3, /**/ 0.1, 0.2, 0.3, 0.9]
+    const labels = [0, 0, 1, 0, /**/ 0, 0, 0, 1]
+    expect(hitAtK(scores, labels, 4, 1)).toBe(0.5)
+    expect(hitAtK(scores, labels, 4, 3)).toBe(1)
+  })
+})
+
+describe('evaluate', () => {
+  it('reports model and prior, and lists rare genres apart', () => {
+    const genres = ['A', 'B', 'Rare']
+    const n = 20
+    const scores: number[] = []
+    const labels: number[] = []
+    for (let i = 0; i < n; i++) {
+      const a = i % 2
+      const b = i % 4 === 0 ? 1 : 0
+      const r = i === 3 ? 1 : 0
+      labels.push(a, b, r)
+      scores.push(a ? 0.9 : 0.1, b ? 0.8 : 0.2, 0.5)
+    }
+    const ev = evaluate(scores, labels, genres, [0.5, 0.25, 0.05])
+    expect(ev.genres.map((g) => g.genre)).toEqual(['A', 'B'])
+    expect(ev.rare.map((g) => g.genre)).toEqual(['Rare'])
+    expect(ev.model.macroAp).toBe(1)
+    // The prior ranks all posters alike: AP = prevalence.
+    expect(ev.prior.macroAp).toBeCloseTo((0.5 + 0.25) / 2, 10)
+    expect(ev.genres[0].priorAp).toBeCloseTo(0.5)
+    expect(ev.model.macroF1).toBe(1)
+  })
+})

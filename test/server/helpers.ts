@@ -1,0 +1,135 @@
+// Helpers for the server tests: a fake built renderer, raw HTTP requests (fetch would
+// normalise the `..` we want to send), and a WebSocket API client over the `ws` package.
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { WebSocket } from 'ws'
+import { CSP } from '../../src/main/server/csp'
+
+export const SECRET = 'top-secret-outside-the-renderer'
+
+/** A temp folder holding renderer/ (index.html, assets/app.js, a symlink out) and a secret beside it. */
+export function fakeRenderer(): { root: string; rendererDir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'posterity-serve-'))
+  const rendererDir = join(root, 'renderer')
+  mkdirSync(join(rendererDir, 'assets'), { recursive: true })
+  writeFileSync(join(rendererDir, 'index.html'), `<!doctype html><meta http-equiv="Content-Security-Policy" content="${CSP}"><title>Posterity</title>`)
+  writeFileSync(join(rendererDir, 'assets', 'app-1234.js'), 'console.log("app")\n')
+  writeFileSync(join(root, 'secret.txt'), SECRET)
+  symlinkSync(join(root, 'secret.txt'), join(rendererDir, 'escape.txt'))
+  return { root, rendererDir }
+}
+
+export interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+}
+
+/** An HTTP request with the path sent exactly as given. */
+export function raw(port: number, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** Opens a socket; resolves with it once open, rejects with the HTTP status of a refused upgrade. */
+export function connect(url: string, options: { origin?: string; headers?: Record<string, string> } = {}): Promise<ApiSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { origin: options.origin, headers: options.headers })
+    ws.once('open', () => resolve(new ApiSocket(ws)))
+    ws.once('unexpected-response', (_req, res) => {
+      reject(new RefusedError(res.statusCode ?? 0))
+      ws.terminate()
+    })
+    ws.once('error', (err) => reject(err))
+  })
+}
+
+export class RefusedError extends Error {
+  constructor(readonly status: number) {
+    super(`upgrade refused with ${status}`)
+  }
+}
+
+export interface Result {
+  type: 'result'
+  id: number
+  envelope: { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }
+}
+export interface EventMsg {
+  type: 'event'
+  name: string
+  payload: unknown
+}
+
+/** The wire protocol from the client side, kept deliberately independent of the app's client. */
+export class ApiSocket {
+  private nextId = 1
+  readonly messages: (Result | EventMsg)[] = []
+  private waiters: { test: (m: Result | EventMsg) => boolean; resolve: (m: Result | EventMsg) => void }[] = []
+  readonly closed: Promise<{ code: number; reason: string }>
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as Result | EventMsg
+      this.messages.push(msg)
+      for (const w of [...this.waiters]) {
+        if (w.test(msg)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1)
+          w.resolve(msg)
+        }
+      }
+    })
+    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })))
+  }
+
+  /** The next message (already received or future) that passes `test`. */
+  next<M extends Result | EventMsg>(test: (m: Result | EventMsg) => boolean, timeoutMs = 10_000): Promise<M> {
+    const seen = this.messages.find(test)
+    if (seen) {
+      this.messages.splice(this.messages.indexOf(seen), 1)
+      return Promise.resolve(seen as M)
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no matching message in time')), timeoutMs)
+      this.waiters.push({
+        test,
+        resolve: (m) => {
+          clearTimeout(timer)
+          this.messages.splice(this.messages.indexOf(m), 1)
+          resolve(m as M)
+        },
+      })
+    })
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary })
+  }
+
+  async call(channel: string, args: unknown): Promise<Result['envelope']> {
+    const id = this.nextId++
+    this.ws.send(JSON.stringify({ type: 'call', id, channel, args }))
+    const res = await this.next<Result>((m) => m.type === 'result' && m.id === id)
+    return res.envelope
+  }
+
+  /** Calls and expects success; returns the value. */
+  async ok<T = unknown>(channel: string, args: unknown = {}): Promise<T> {
+    const env = await this.call(channel, args)
+    if (!env.ok) throw new Error(`${channel} failed: ${env.error.code}: ${env.error.message}`)
+    return env.value as T
+  }
+
+  close(): void {
+    this.ws.close()
+  }
+}
