@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 // `npm run bench -- <name> [args]`: runs bench/<name>.ts (its default export) under tsx,
 // after printing the machine it runs on. Without a name, lists the benchmarks.
+// To add one, write bench/<name>.ts with `export default async function (args: string[]): Promise<number>`
+// (the exit code); bench/synthetic.ts is a helper module, not a benchmark.
 import { register } from 'tsx/esm/api'
 import { readdirSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, cpus, totalmem } from 'node:os'
 
 register()
 const benchDir = new URL('../bench/', import.meta.url)
 const available = readdirSync(benchDir)
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
   .map((f) => f.slice(0, -3))
-  // Helper modules (no default export to run) are listed only if they say so; synthetic is a library.
   .filter((n) => n !== 'synthetic')
 const [name, ...args] = process.argv.slice(2)
 if (!name || !available.includes(name)) {

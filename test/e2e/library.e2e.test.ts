@@ -1,7 +1,7 @@
 // End to end in Chromium against `posterity serve`: import a generated folder through the
 // import dialog, filter, select, bulk-tag, label by keyboard in the detail, undo, reload,
 // and find every change still there. A screenshot is kept in test-results/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -9,11 +9,8 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { T } from '../../src/renderer/src/testids'
 import { connect, type ApiSocket } from '../server/helpers'
-import { ensureBuilt, repo, startServeChild, type ServeChild } from './serve-child'
+import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, hasChromium, repo, startServeChild, type ServeChild } from './serve-child'
 
-const CHROMIUM = process.env.POSTERITY_CHROMIUM ?? '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) console.warn(`[e2e] skipped: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`)
 
 const tid = (id: string) => `[data-testid="${id}"]`
 // The UI settles within milliseconds alone, but CI runs every test file at once on two cores.
@@ -66,7 +63,7 @@ describe.skipIf(!hasChromium)('the library in Chromium (posterity serve)', () =>
     api = await connect(`ws://127.0.0.1:${serve.port}/api?token=${serve.token}`, { origin: serve.origin })
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: CHROMIUM_ARGS,
     })
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' })
     page.on('pageerror', (e) => pageErrors.push(e.message))

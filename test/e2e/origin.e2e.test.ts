@@ -1,17 +1,14 @@
 // The serve host's defences, seen from a real Chromium: a page of another origin cannot
 // open the API socket even with the token, a rebound DNS name gets nothing, and the app
 // shell without the token cannot reach the API.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureBuilt, startServeChild, type ServeChild } from './serve-child'
+import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, hasChromium, startServeChild, type ServeChild } from './serve-child'
 
-const CHROMIUM = process.env.POSTERITY_CHROMIUM ?? '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) console.warn(`[e2e] skipped: no Chromium at ${CHROMIUM}`)
 
 /** In the page: does a WebSocket to `url` open? */
 function socketOpens(page: Page, url: string): Promise<boolean> {
@@ -48,17 +45,8 @@ describe.skipIf(!hasChromium)('serve defences in Chromium', () => {
     foreignPort = (foreign.address() as { port: number }).port
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        // Stands in for an attacker's DNS: these names resolve to loopback.
-        '--host-resolver-rules=MAP rebind.test 127.0.0.1, MAP foreign.test 127.0.0.1',
-      ],
+      // Stands in for an attacker's DNS: these names resolve to loopback.
+      args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP rebind.test 127.0.0.1, MAP foreign.test 127.0.0.1'],
     })
     page = await browser.newPage()
   }, 60_000)

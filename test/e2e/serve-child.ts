@@ -1,4 +1,5 @@
-// Runs `posterity serve` as a child process on a fresh library and hands back its URL.
+// The e2e harness: Chromium's location and flags, the app build, and `posterity serve` as a
+// child process on a fresh library.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -6,6 +7,23 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Debian's Chromium (.ci/run installs it); POSTERITY_CHROMIUM points elsewhere. */
+export const CHROMIUM = process.env.POSTERITY_CHROMIUM ?? '/usr/bin/chromium'
+export const hasChromium = existsSync(CHROMIUM)
+if (!hasChromium) console.warn(`[e2e] skipped: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`)
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  // Containers often have a tiny /dev/shm.
+  '--disable-dev-shm-usage',
+]
 
 /**
  * `npm test` on a fresh checkout: build the app once (CI has built it already). Test files

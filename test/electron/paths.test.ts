@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { desktopLibraryDir, electronNativeBinding, libraryFlag } from '../../src/main/electron/paths'
+import { appRoot, desktopLibraryDir, electronNativeBinding, libraryFlag, setSharedDataDefaults } from '../../src/main/electron/paths'
 
 const saved = { lib: process.env.POSTERITY_LIBRARY, bin: process.env.POSTERITY_NATIVE_BINDING }
 afterEach(() => {
@@ -45,4 +45,14 @@ describe('Electron-ABI better-sqlite3', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+})
+
+describe('shared data defaults', () => {
+  it('point beside the app root unless configured', () => {
+    const env: NodeJS.ProcessEnv = { POSTERITY_DATASET: '/mine' }
+    setSharedDataDefaults(env)
+    expect(env.POSTERITY_MODELS).toBe(join(appRoot, '..', 'shared', 'models'))
+    expect(env.POSTERITY_DATASET).toBe('/mine')
+  })
+
 })

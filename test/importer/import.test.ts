@@ -220,6 +220,15 @@ describe('import', () => {
     })
   })
 
+  it('warns when no row of the labels file matches any poster', async () => {
+    await jpeg(join(src, 'poster-one.jpg'))
+    const r = await importAll({ labels: write('l.csv', 'Id,Drama\ntt0000001,1\n') })
+    expect(r.added).toBe(1)
+    expect(r.warnings).toEqual([
+      'none of the 1 rows of the labels file matched a poster (a poster matches the row whose Id is its file name without extension)',
+    ])
+  })
+
   it('detects symlink loops and does not import a file twice through links', async () => {
     mkdirSync(join(src, 'a'))
     await jpeg(join(src, 'a', 'tt0000001.jpg'))

@@ -32,4 +32,13 @@ describe.skipIf(!built)('built bundles', () => {
     expect(main).toMatch(/from ["']electron["']/)
     expect(main).toMatch(/from ["']better-sqlite3["']/)
   })
+
+  it('the files the main process loads by path sit where it looks for them', () => {
+    // paths.ts resolves them from out/main (the bundle's own folder), never from a chunk.
+    const main = readFileSync(join(repo, 'out/main/index.js'), 'utf8')
+    expect(main).toMatch(/join\(mainDir, "\.\.", "preload", "index\.cjs"\)/)
+    expect(main).toMatch(/join\(mainDir, "worker\.js"\)/)
+    expect(existsSync(join(repo, 'out/main/worker.js'))).toBe(true)
+    expect(existsSync(join(repo, 'out/renderer/index.html'))).toBe(true)
+  })
 })

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../src/main/server'
+import { parseMediaPath } from '../../src/main/server/media-route'
 import { ApiSocket, connect, fakeRenderer, raw, SECRET, type EventMsg } from './helpers'
 
 let server: RunningServer
@@ -113,5 +114,18 @@ describe('import through the socket, then media', () => {
       (m) => m.type === 'event' && m.name === 'library.changed' && (m.payload as { reason: string }).reason === 'labels',
     )
     expect(ev.payload).toMatchObject({ reason: 'labels' })
+  })
+})
+
+describe('media paths (shared by /media/ and the desktop posterity-media: protocol)', () => {
+  it('accept a kind and one valid, encoded poster id', () => {
+    expect(parseMediaPath('thumb/tt0000001')).toEqual({ kind: 'thumb', id: 'tt0000001' })
+    expect(parseMediaPath('full/imdb%3Att1')).toEqual({ kind: 'full', id: 'imdb:tt1' })
+  })
+
+  it('refuse everything else', () => {
+    for (const bad of ['thumb', 'thumb/', 'other/tt1', 'full/a/b', 'full/..%2Fx', 'full/%2e%2e%2fx', 'full/a%00b', 'full/%E0%A4%A', 'full/a b', '/full/tt1', 'FULL/tt1']) {
+      expect(parseMediaPath(bad), bad).toBeNull()
+    }
   })
 })

@@ -104,6 +104,10 @@ describe('static app shell', () => {
     }
   })
 
+  it('says the API is a WebSocket to a plain GET of /api', async () => {
+    expect((await raw(server.port, '/api')).status).toBe(426)
+  })
+
   it('answers only GET and HEAD', async () => {
     expect((await raw(server.port, '/', { method: 'POST' })).status).toBe(405)
     const head = await raw(server.port, '/', { method: 'HEAD' })

@@ -4,11 +4,12 @@ import { openCore, type Core } from '../core'
 import { registerIpc } from './ipc'
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol'
 import { utilityWorkerLauncher } from './ml-worker'
-import { desktopLibraryDir, electronNativeBinding } from './paths'
+import { desktopLibraryDir, electronNativeBinding, setSharedDataDefaults } from './paths'
 import { pickPathsHook } from './pickers'
-import { createWindow, hardenSession, hardenWebContents, rendererUrl } from './window'
+import { createWindow, hardenSession, hardenWebContents, loadApp, rendererUrl } from './window'
 
 function openLibrary(getWindow: () => BrowserWindow | null): Core {
+  setSharedDataDefaults()
   const libraryDir = desktopLibraryDir(process.argv, app.getPath('userData'))
   const nativeBinding = electronNativeBinding()
   try {
@@ -55,13 +56,15 @@ export function startDesktop(): void {
       hardenSession()
       core = openLibrary(() => win)
       handleMediaProtocol(core)
-      win = await createWindow()
+      win = createWindow()
+      // Handlers first: the page calls the API as soon as it runs.
       unregister = registerIpc(core, win, rendererUrl())
       win.on('closed', () => {
         unregister?.()
         unregister = null
         win = null
       })
+      await loadApp(win)
     })
     .catch((err: unknown) => {
       dialog.showErrorBox('Posterity cannot start', err instanceof Error ? err.message : String(err))

@@ -37,3 +37,13 @@ export function electronNativeBinding(): string | undefined {
   ]
   return candidates.find((p): p is string => !!p && existsSync(p))
 }
+
+/**
+ * The core's defaults for shared data (POSTERITY_MODELS, POSTERITY_DATASET: ../shared/...
+ * beside the checkout) are computed from source file locations, which mean nothing inside
+ * the bundle; the desktop host states them from the real app root instead.
+ */
+export function setSharedDataDefaults(env: NodeJS.ProcessEnv = process.env): void {
+  env.POSTERITY_MODELS ||= join(appRoot, '..', 'shared', 'models')
+  env.POSTERITY_DATASET ||= join(appRoot, '..', 'shared', 'datasets', 'movie-posters')
+}

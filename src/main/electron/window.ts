@@ -1,10 +1,14 @@
 // The one window, locked down: isolated sandboxed renderer, no Node, our CSP, no
 // navigation, no new windows, no permissions. External http(s) links open in the browser.
 import { BrowserWindow, session, shell, type WebContents } from 'electron'
+import { pathToFileURL } from 'node:url'
 import { CSP } from '../server/csp'
 import { preloadPath, rendererIndex } from './paths'
 
-/** Only well-formed http(s) URLs leave the app, and only to the system browser. */
+/**
+ * Only well-formed http(s) URLs leave the app, and only to the system browser; the app's
+ * own pages (the dev server) never do.
+ */
 export function openExternalSafely(raw: string): void {
   let url: URL
   try {
@@ -12,7 +16,9 @@ export function openExternalSafely(raw: string): void {
   } catch {
     return
   }
-  if ((url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password) void shell.openExternal(url.href)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return
+  if (url.username || url.password || url.origin === new URL(rendererUrl()).origin) return
+  void shell.openExternal(url.href)
 }
 
 /** Applies to every web contents the app ever creates, windows or otherwise. */
@@ -43,10 +49,11 @@ export function hardenSession(): void {
 export function rendererUrl(): string {
   const dev = process.env.ELECTRON_RENDERER_URL
   if (dev && !process.env.POSTERITY_PRODUCTION) return dev
-  return new URL(`file://${rendererIndex}`).href
+  return pathToFileURL(rendererIndex).href
 }
 
-export async function createWindow(): Promise<BrowserWindow> {
+/** The window, not yet showing anything: IPC must be registered before the page loads. */
+export function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -68,8 +75,11 @@ export async function createWindow(): Promise<BrowserWindow> {
     },
   })
   win.once('ready-to-show', () => win.show())
+  return win
+}
+
+export async function loadApp(win: BrowserWindow): Promise<void> {
   const url = rendererUrl()
   if (url.startsWith('file:')) await win.loadFile(rendererIndex)
   else await win.loadURL(url)
-  return win
 }

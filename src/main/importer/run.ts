@@ -113,6 +113,10 @@ export async function runImport(
     skipped.push(...found.skipped)
     warnings.push(...found.warnings)
     const planned = await plan(found.files, found.nfos, tables, skipped)
+    if (tables.labels.size > 0 && planned.length > 0 && !planned.some((p) => tables.labels.has(p.id))) {
+      // Most likely the wrong file, or posters not named by their Id.
+      warnings.push(`none of the ${tables.labels.size} rows of the labels file matched a poster (a poster matches the row whose Id is its file name without extension)`)
+    }
     const existing = store.existing()
     store.prepareGenres(tables.genreOrder)
 

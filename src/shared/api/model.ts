@@ -22,7 +22,7 @@ export const TrainRequest = z.strictObject({
   /** Ensemble members (heads with different seeds, averaged). */
   ensemble: z.number().int().min(1).max(10).optional(),
   /** CNN only: input size in pixels. */
-  inputSize: z.number().int().min(32).max(512).optional(),
+  inputSize: z.number().int().min(16).max(512).optional(),
   activate: z.boolean().default(true),
 })
 export type TrainRequest = z.input<typeof TrainRequest>

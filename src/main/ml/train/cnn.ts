@@ -91,7 +91,16 @@ export async function trainCnn(tf: Tf, a: CnnArgs, ctx: Ctx): Promise<{ evaluati
     for (let e = 1; e <= a.epochs; e++) {
       if (ctx.signal.aborted) throw new Error('cancelled')
       const te = performance.now()
-      const h = await model.fit(xt, yt, { epochs: 1, batchSize: 32, shuffle: true, validationData: [xv, yv], verbose: 0 })
+      const h = await model.fit(xt, yt, {
+        epochs: 1,
+        batchSize: 32,
+        shuffle: true,
+        validationData: [xv, yv],
+        verbose: 0,
+        // A cancel stops within a batch, not at the end of a (slow, on CPU) epoch.
+        callbacks: { onBatchEnd: async () => void (ctx.signal.aborted && (model.stopTraining = true)) },
+      })
+      if (ctx.signal.aborted) throw new Error('cancelled')
       const pv = (model.predict(xv) as TF.Tensor).dataSync() as Float32Array
       const ev = evaluate(pv, yv.dataSync() as Float32Array, a.genres, a.prior)
       const rep = { epoch: e, loss: Number(h.history.loss[0]), valLoss: Number(h.history.val_loss[0]), valMacroAp: ev.model.macroAp, seconds: (performance.now() - te) / 1000 }

@@ -100,6 +100,21 @@ function ensemblePredict(tf: Awaited<ReturnType<typeof loadTf>>['tf'], heads: He
   return out
 }
 
+/**
+ * The wasm backend lacks the convolution gradients (Conv2DBackpropFilter): a CNN runs on
+ * the plain cpu backend there, and the previous backend is restored afterwards.
+ */
+async function withConvBackend<T>(tf: Awaited<ReturnType<typeof loadTf>>['tf'], fn: () => T | Promise<T>): Promise<T> {
+  const previous = tf.getBackend()
+  if (previous !== 'wasm') return fn()
+  await tf.setBackend('cpu')
+  try {
+    return await fn()
+  } finally {
+    await tf.setBackend(previous)
+  }
+}
+
 function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
   const out = new Float32Array(idx.length * width)
   idx.forEach((r, i) => out.set(x.subarray(r * width, (r + 1) * width), i * width))
@@ -186,12 +201,13 @@ export const methods: Record<string, Method> = {
   },
 
   async trainCnn(args: CnnArgs, ctx): Promise<unknown> {
-    const { tf, backend, notes } = await loadTf()
-    return { ...(await trainCnn(tf, args, ctx)), backend, notes }
+    const { tf, notes } = await loadTf()
+    const backend = await withConvBackend(tf, () => tf.getBackend())
+    return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend, notes }
   },
 
   async predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
     const { tf } = await loadTf()
-    return { probs: await predictCnn(tf, args.weightsDir, args.paths) }
+    return { probs: await withConvBackend(tf, () => predictCnn(tf, args.weightsDir, args.paths)) }
   },
 }

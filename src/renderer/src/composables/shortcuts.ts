@@ -29,7 +29,7 @@ export function useShortcuts() {
   const imports = useImports()
 
   function onKey(e: KeyboardEvent) {
-    if (e.defaultPrevented || isTyping(e.target) || imports.dialogOpen) return
+    if (e.defaultPrevented || isTyping(e.target) || imports.dialogOpen || ui.helpOpen) return
     const mod = e.ctrlKey || e.metaKey
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key
 
@@ -40,6 +40,7 @@ export function useShortcuts() {
       return
     }
     if (e.altKey) return
+    if (e.key === '?') return run(e, () => (ui.helpOpen = true))
 
     if (key === 'Escape') {
       if (detail.open) return run(e, detail.close)

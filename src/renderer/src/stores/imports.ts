@@ -74,6 +74,9 @@ export const useImports = defineStore('imports', () => {
       progress.value = { jobId: r.jobId, done: 0, total: 0, current: null, skipped: 0 }
       outcome.value = null
       phase.value = 'running'
+      // A tiny import can finish before its jobId reaches us.
+      const early = unclaimed.get(r.jobId)
+      if (early) finish(early)
       void status.refreshJobs()
     } catch (err) {
       formError.value = err instanceof Error ? err.message : String(err)
@@ -91,6 +94,20 @@ export const useImports = defineStore('imports', () => {
     }
   }
 
+  /** Finished events of jobs we have not (yet) heard the id of. */
+  const unclaimed = new Map<string, Event<'import.finished'>>()
+
+  function finish(f: Event<'import.finished'>) {
+    unclaimed.delete(f.jobId)
+    outcome.value = { status: f.status, result: f.result, error: f.error }
+    if (f.result && progress.value) progress.value = { ...progress.value, done: progress.value.total || progress.value.done }
+    phase.value = 'finished'
+    if (!dialogOpen.value) {
+      if (f.status === 'done' && f.result) toasts.info(`Import done: ${f.result.added} added, ${f.result.skipped.length} skipped`)
+      else if (f.status === 'failed') toasts.error('Import failed', f.error ?? 'unknown error')
+    }
+  }
+
   let started = false
   function start_() {
     if (started) return
@@ -99,13 +116,9 @@ export const useImports = defineStore('imports', () => {
       if (p.jobId === jobId.value) progress.value = p
     })
     bridge().on('import.finished', (f) => {
-      if (f.jobId !== jobId.value) return
-      outcome.value = { status: f.status, result: f.result, error: f.error }
-      phase.value = 'finished'
-      if (!dialogOpen.value) {
-        if (f.status === 'done' && f.result) toasts.info(`Import done: ${f.result.added} added, ${f.result.skipped.length} skipped`)
-        else if (f.status === 'failed') toasts.error('Import failed', f.error ?? 'unknown error')
-      }
+      if (f.jobId === jobId.value) return finish(f)
+      unclaimed.set(f.jobId, f)
+      if (unclaimed.size > 20) unclaimed.delete(unclaimed.keys().next().value!)
     })
   }
 

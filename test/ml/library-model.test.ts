@@ -1,0 +1,199 @@
+// The model through the real core: a generated poster library (sharp), imported with the
+// real importer, trained, predicted, accepted and undone, plus the CLI commands.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openCore, type Core } from '../../src/main/core'
+import { startImport } from '../../src/main/importer/handlers'
+import { modelService } from '../../src/main/ml/service/model-service'
+import { main as cli } from '../../src/main/cli/index'
+import type { PosterDetail, PosterPrediction, RunDetail } from '../../src/shared/api'
+
+const modelsDir = process.env.POSTERITY_MODELS ?? resolve(__dirname, '../../../shared/models')
+const haveBackbone = existsSync(join(modelsDir, 'mobilenetv2-12-int8.onnx'))
+if (!haveBackbone) console.warn(`[test/ml] no backbone in ${modelsDir}: skipping the head / prediction / CLI tests (set POSTERITY_MODELS)`)
+
+const work = mkdtempSync(join(tmpdir(), 'posterity-model-'))
+const libDir = join(work, 'lib')
+const genres = ['Red', 'Green', 'Blue']
+const colours: Record<string, string> = { Red: '#d02020', Green: '#20b040', Blue: '#2040d0' }
+let core: Core
+
+async function poster(file: string, genre: string, i: number): Promise<void> {
+  // A coloured poster with a shape whose place varies: the genre is in the colour.
+  const svg = `<svg width="60" height="90"><rect x="${(i * 7) % 30}" y="${(i * 11) % 50}" width="25" height="30" fill="#ffffff"/></svg>`
+  await sharp({ create: { width: 60, height: 90, channels: 3, background: colours[genre] } }).composite([{ input: Buffer.from(svg) }]).jpeg().toFile(file)
+}
+
+async function call<T>(channel: string, args: unknown): Promise<T> {
+  const env = await core.dispatch(channel, args)
+  if (!env.ok) throw new Error(`${channel}: ${env.error.code}: ${env.error.message}`)
+  return env.value as T
+}
+
+async function finish(jobId: string): Promise<string> {
+  await core.jobs.wait(jobId)
+  const job = core.jobs.list().find((j) => j.jobId === jobId)!
+  if (job.status === 'failed') throw new Error(job.message ?? 'failed')
+  return job.status
+}
+
+beforeAll(async () => {
+  const dir = join(work, 'posters')
+  mkdirSync(dir, { recursive: true })
+  const rows = ['Id,Genre,Red,Green,Blue']
+  for (let i = 0; i < 90; i++) {
+    const g = genres[i % 3]
+    const id = `tt${String(1000 + i).padStart(7, '0')}`
+    await poster(join(dir, `${id}.jpg`), g, i)
+    // Ten posters stay unlabelled (not in the labels file).
+    if (i < 80) rows.push(`${id},"['${g}']",${genres.map((x) => (x === g ? 1 : 0)).join(',')}`)
+  }
+  writeFileSync(join(work, 'labels.csv'), rows.join('\n'))
+  // Two posters outside the library, for `predict PATH...`.
+  mkdirSync(join(work, 'outside'))
+  await poster(join(work, 'outside', 'new-red.jpg'), 'Red', 3)
+  await poster(join(work, 'outside', 'new-blue.jpg'), 'Blue', 5)
+  core = openCore({ libraryDir: libDir })
+  const { promise } = startImport(core, { paths: [dir], labels: join(work, 'labels.csv') })
+  const r = await promise
+  expect(r?.added).toBe(90)
+})
+
+afterAll(async () => {
+  modelService(core).worker.stop()
+  await core.close()
+  rmSync(work, { recursive: true, force: true })
+})
+
+describe('training runs in the worker, and cancel keeps the previous model', () => {
+  it('trains the small CNN from pixels (smoke), stores and activates the run', async () => {
+    const progress: number[] = []
+    const off = core.events.onAny((n, p) => n === 'train.progress' && progress.push((p as { epoch: number }).epoch))
+    const { jobId } = await call<{ jobId: string }>('model.train', { kind: 'cnn', epochs: 2, inputSize: 16 })
+    expect(await finish(jobId)).toBe('done')
+    off()
+    expect(progress).toEqual([1, 2])
+    const { runs } = await call<{ runs: { id: number; active: boolean; kind: string; trainSize: number; valSize: number }[] }>('model.runs', {})
+    expect(runs).toHaveLength(1)
+    expect(runs[0]).toMatchObject({ kind: 'cnn', active: true })
+    expect(runs[0].trainSize + runs[0].valSize).toBe(80) // only labelled posters train
+    const detail = await call<RunDetail>('model.run', { id: runs[0].id })
+    expect(existsSync(detail.weightsPath)).toBe(true)
+    expect(detail.weightsPath.startsWith(join(libDir, 'models'))).toBe(true)
+  })
+
+  it('a cancelled training stores nothing and leaves the previous model active', async () => {
+    const before = (await call<{ activeRun: number | null }>('model.status', {})).activeRun
+    expect(before).not.toBeNull()
+    const { jobId } = await call<{ jobId: string }>('model.train', { kind: 'cnn', epochs: 50, inputSize: 16 })
+    await new Promise<void>((r) => {
+      const off = core.events.onAny((n) => {
+        if (n === 'train.progress') {
+          off()
+          r()
+        }
+      })
+    })
+    await call('jobs.cancel', { jobId })
+    expect(await finish(jobId)).toBe('cancelled')
+    const status = await call<{ activeRun: number | null }>('model.status', {})
+    expect(status.activeRun).toBe(before)
+    expect((await call<{ runs: unknown[] }>('model.runs', {})).runs).toHaveLength(1)
+  })
+})
+
+describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
+  let runId = 0
+  it('embeds once, trains, and evaluates well on separable posters', async () => {
+    const { jobId } = await call<{ jobId: string }>('model.train', { kind: 'head', seed: 3 })
+    expect(await finish(jobId)).toBe('done')
+    const status = await call<{ embedded: number; provider: string; backend: string; activeRun: number }>('model.status', {})
+    expect(status.embedded).toBe(90 - 10) // labelled posters were embedded, unlabelled not yet
+    expect(status.provider).toBe('cpu')
+    runId = status.activeRun
+    const run = await call<RunDetail>('model.run', { id: runId })
+    expect(run.kind).toBe('head')
+    expect(run.evaluation.model.macroAp).toBeGreaterThan(0.9)
+    expect(run.evaluation.model.macroAp).toBeGreaterThan(run.evaluation.prior.macroAp)
+    // Retraining reuses the cache: nothing new to embed.
+    const embeds: unknown[] = []
+    const off = core.events.onAny((n, p) => n === 'embed.progress' && embeds.push(p))
+    const again = await call<{ jobId: string }>('model.train', { kind: 'head', seed: 3, activate: false })
+    await finish(again.jobId)
+    off()
+    expect(embeds).toHaveLength(0)
+    expect((await call<{ activeRun: number }>('model.status', {})).activeRun).toBe(runId)
+  })
+
+  it('predicts unlabelled posters (streamed, stored), shows and accepts them undoably', async () => {
+    const streamed: string[] = []
+    const off = core.events.onAny((n, p) => n === 'predict.progress' && streamed.push(...(p as { items: { id: string }[] }).items.map((i) => i.id)))
+    const { jobId } = await call<{ jobId: string }>('model.predict', { scope: 'unlabelled' })
+    expect(await finish(jobId)).toBe('done')
+    off()
+    expect(streamed).toHaveLength(10)
+    const id = streamed.find((x) => (Number(x.slice(2)) - 1000) % 3 === 0)! // a red one
+    const pred = await call<PosterPrediction>('model.prediction', { id })
+    expect(pred.runId).toBe(runId)
+    expect(pred.genres.map((g) => g.genre)).toEqual(genres)
+    const red = pred.genres.find((g) => g.genre === 'Red')!
+    expect(red.predicted).toBe(true)
+    expect(red.confirmed).toBe(false)
+    const accepted = await call<{ changed: string[] }>('model.accept', { ids: [id] })
+    expect(accepted.changed).toEqual([id])
+    const after = await call<PosterDetail>('library.get', { id })
+    expect(after.labelled).toBe(true)
+    expect(after.labels).toContainEqual({ genre: 'Red', source: 'prediction' })
+    expect((await call<PosterPrediction>('model.prediction', { id })).genres.find((g) => g.genre === 'Red')!.confirmed).toBe(true)
+    await call('labels.undo', {})
+    const undone = await call<PosterDetail>('library.get', { id })
+    expect(undone.labelled).toBe(false)
+    expect(undone.labels).toEqual([])
+  })
+
+  it('accepts everything above a probability for a selection, in one undo step', async () => {
+    const ids = (await call<{ ids: string[] }>('library.ids', { labelled: 'unlabelled' })).ids
+    const r = await call<{ changed: string[]; history: { undoLabel: string } }>('model.accept', { ids, minProbability: 0.5 })
+    expect(r.changed.length).toBeGreaterThan(0)
+    expect(r.history.undoLabel).toMatch(/50%/)
+    await call('labels.undo', {})
+    expect((await call<{ ids: string[] }>('library.ids', { labelled: 'unlabelled' })).ids).toHaveLength(ids.length)
+  })
+
+  it('CLI: train --json, eval --ids --json, predict --ids and PATHs to CSV', async () => {
+    const out: string[] = []
+    const write = process.stdout.write.bind(process.stdout)
+    process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write
+    const ids = join(work, 'ids.txt')
+    writeFileSync(ids, ['tt0001000', 'tt0001001', 'tt0001002', 'tt0001003', 'tt0001004', 'tt0001005', '# comment', ''].join('\n'))
+    try {
+      // The CLI opens its own core on the same library (the test core stays open: WAL).
+      expect(await cli(['train', '--library', libDir, '--seed', '4', '--epochs', '20', '--json'])).toBe(0)
+      const run = JSON.parse(out.join('')) as RunDetail
+      expect(run.active).toBe(true)
+      expect(run.backend).toBe('wasm')
+      out.length = 0
+      expect(await cli(['eval', '--library', libDir, '--ids', ids, '--json'])).toBe(0)
+      expect(JSON.parse(out.join('')).posters).toBe(6)
+      out.length = 0
+      expect(await cli(['predict', '--library', libDir, '--ids', ids, '--out', join(work, 'p.csv')])).toBe(0)
+      expect(await cli(['predict', '--library', libDir, join(work, 'outside'), '--out', join(work, 'q.csv')])).toBe(0)
+      expect(await cli(['predict', '--library', libDir, '--out', join(work, 'r.csv'), join(work, 'nope')])).toBe(1)
+    } finally {
+      process.stdout.write = write
+    }
+    const p = readFileSync(join(work, 'p.csv'), 'utf8').trim().split('\n')
+    expect(p[0]).toBe('Id,Red,Green,Blue')
+    expect(p).toHaveLength(7)
+    expect(p[1]).toMatch(/^tt0001000,0\.\d{4},0\.\d{4},0\.\d{4}$/)
+    const q = readFileSync(join(work, 'q.csv'), 'utf8').trim().split('\n')
+    expect(q.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(['new-blue', 'new-red'])
+    const blue = q.find((l) => l.startsWith('new-blue'))!.split(',').map(Number)
+    expect(blue[3]).toBeGreaterThan(blue[1]) // Blue beats Red on the blue poster
+    // Nothing outside the library was imported.
+    expect((await call<{ posters: number }>('library.stats', {})).posters).toBe(90)
+  })
+})

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { WorkerCancelled, WorkerClient } from '../../src/main/ml/worker/client'
+import type { TrainArgs, TrainDone } from '../../src/main/ml/worker/methods'
+import { mulberry32 } from '../../src/main/ml/train/head'
+
+const work = mkdtempSync(join(tmpdir(), 'posterity-worker-'))
+const client = new WorkerClient(undefined, 5_000)
+afterAll(() => {
+  client.stop()
+  rmSync(work, { recursive: true, force: true })
+})
+
+function data(n: number, d: number, g: number) {
+  const rand = mulberry32(9)
+  const x = new Float32Array(n * d).map(() => rand() - 0.5)
+  const y = new Float32Array(n * g)
+  for (let i = 0; i < n; i++) for (let c = 0; c < g; c++) if (rand() < 0.4) (y[i * g + c] = 1), (x[i * d + c] += 2)
+  return { x, y }
+}
+
+describe('the model worker process', () => {
+  it('runs in another process and answers calls', async () => {
+    const r = await client.call<{ pid: number }>('ping', {})
+    expect(r.pid).not.toBe(process.pid)
+    await expect(client.call('no-such-method', {})).rejects.toThrow(/unknown worker method/)
+  })
+
+  it('trains with uploaded rows, streams progress per epoch, and writes weights', async () => {
+    const n = 300
+    const d = 16
+    const g = 3
+    const { x, y } = data(n, d, g)
+    const idx = Array.from({ length: n }, (_, i) => i)
+    const args: TrainArgs = {
+      genres: ['A', 'B', 'C'],
+      dims: d,
+      y,
+      train: idx.slice(0, 200),
+      stop: idx.slice(200, 240),
+      val: idx.slice(240),
+      head: { epochs: 6, patience: 100, hidden: 0, batchSize: 16, lr: 0.02, weightDecay: 1e-4 },
+      ensemble: 1,
+      prior: [0.4, 0.4, 0.4],
+      weightsDir: join(work, 'w'),
+    }
+    const epochs: number[] = []
+    const done = await client.call<TrainDone>('train', args, { upload: x, onProgress: (p) => epochs.push((p as { report: { epoch: number } }).report.epoch) })
+    expect(epochs).toEqual([1, 2, 3, 4, 5, 6])
+    expect(done.evaluation.model.macroAp).toBeGreaterThan(0.8)
+    expect(done.thresholds).toHaveLength(3)
+    const probs: Float32Array[] = []
+    await client.call('predict', { weightsDir: join(work, 'w'), chunk: 25 }, { upload: x.slice(0, 60 * d), onProgress: (p) => probs.push((p as { probs: Float32Array }).probs) })
+    expect(probs).toHaveLength(3)
+    expect(probs[0]).toBeInstanceOf(Float32Array)
+    expect(probs[0].length).toBe(25 * g)
+  })
+
+  it('cancels a running training', async () => {
+    const n = 2000
+    const d = 64
+    const { x, y } = data(n, d, 2)
+    const idx = Array.from({ length: n }, (_, i) => i)
+    const ac = new AbortController()
+    const p = client.call('train', {
+      genres: ['A', 'B'], dims: d, y, train: idx, stop: idx.slice(0, 100), val: [], head: { epochs: 1000, patience: 1000, batchSize: 16 }, ensemble: 1, prior: [0.4, 0.4], weightsDir: join(work, 'never'),
+    } satisfies TrainArgs, { upload: x, signal: ac.signal, onProgress: () => ac.abort() })
+    await expect(p).rejects.toBeInstanceOf(WorkerCancelled)
+    // The worker still serves calls afterwards.
+    expect((await client.call<{ pid: number }>('ping', {})).pid).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,204 @@
+// The renderer's Pinia stores against a real core (real SQLite library in a temp dir), the
+// way the desktop app wires them: `window.posterity` is a bridge over the core's dispatch
+// and event bus. The browser-only parts (DOM, WebSocket) are covered by the e2e tests.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { nextTick } from 'vue'
+import { createPinia, setActivePinia } from 'pinia'
+import { contract, createClient, type PosterityBridge } from '../../src/shared/api'
+import type { Core } from '../../src/main/core'
+import { call, open, seed, tempDir, type SeedPoster } from '../library/helpers'
+import { useLibrary } from '../../src/renderer/src/stores/library'
+import { useSelection } from '../../src/renderer/src/stores/selection'
+import { useLabels } from '../../src/renderer/src/stores/labels'
+import { useDetail } from '../../src/renderer/src/stores/detail'
+import { useGenres } from '../../src/renderer/src/stores/genres'
+import { useToasts } from '../../src/renderer/src/stores/toasts'
+
+// bridge.ts resolves `window.posterity` once per process: give it a bridge that forwards
+// to whichever core the current test opened.
+let core: Core
+let cleanup: () => void
+const listeners = new Set<(name: string, payload: unknown) => void>()
+const bridge: PosterityBridge = {
+  api: createClient(contract, (channel, args) => core.dispatch(channel, args)),
+  on(name, listener) {
+    const l = (n: string, p: unknown) => n === name && (listener as (p: unknown) => void)(p)
+    listeners.add(l)
+    return () => listeners.delete(l)
+  },
+}
+;(globalThis as { window?: unknown }).window = { posterity: bridge }
+
+const GENRES = ['Action', 'Comedy', 'Drama']
+/** 450 posters (more than two pages of 200); every 3rd unlabelled, the rest with 1-2 genres. */
+const posters: SeedPoster[] = Array.from({ length: 450 }, (_, i) => ({
+  id: `tt${String(i).padStart(7, '0')}`,
+  title: `Film ${String(i).padStart(3, '0')}`,
+  year: 1980 + (i % 30),
+  genres: i % 3 === 0 ? null : i % 2 ? [GENRES[i % 3]] : [GENRES[(i % 3) - 1], 'Drama'],
+}))
+
+beforeEach(() => {
+  const t = tempDir('posterity-stores-')
+  cleanup = t.cleanup
+  core = open(t.dir)
+  seed(core, posters)
+  listeners.clear()
+  core.events.onAny((n, p) => listeners.forEach((l) => l(n, p)))
+  setActivePinia(createPinia())
+})
+afterEach(async () => {
+  await core.close()
+  cleanup()
+})
+
+const until = async (cond: () => boolean, what: string, ms = 5000) => {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+async function started() {
+  const library = useLibrary()
+  const genres = useGenres()
+  library.start()
+  await genres.refresh()
+  await until(() => library.loaded, 'the first page')
+  return library
+}
+
+describe('library store', () => {
+  it('pages through the list and keeps the total of the filter', async () => {
+    const library = await started()
+    expect(library.total).toBe(450)
+    expect(library.itemAt(0)?.title).toBe('Film 000')
+    expect(library.itemAt(199)?.title).toBe('Film 199')
+    expect(library.itemAt(420)).toBeUndefined() // not fetched yet
+    await library.ensure(400, 450)
+    expect(library.itemAt(449)?.title).toBe('Film 449')
+  })
+
+  it('follows every part of the filter, as the core counts it', async () => {
+    const library = await started()
+    const expectTotal = async (filter: Record<string, unknown>) => {
+      await nextTick()
+      const want = (await call(core, 'library.query', { ...filter, limit: 1 })).total
+      await until(() => library.loaded && library.total === want, `total ${want} for ${JSON.stringify(filter)}`)
+    }
+    library.genres = ['Drama', 'Action']
+    library.match = 'all'
+    await expectTotal({ genres: ['Drama', 'Action'], match: 'all' })
+    library.match = 'none'
+    await expectTotal({ genres: ['Drama', 'Action'], match: 'none' })
+    library.genres = []
+    library.labelled = 'unlabelled'
+    await expectTotal({ labelled: 'unlabelled' })
+    expect(library.total).toBe(150)
+    library.search = 'film 04'
+    await expectTotal({ labelled: 'unlabelled', search: 'film 04' })
+    library.clearFilters()
+    await expectTotal({})
+    expect(library.total).toBe(450)
+  })
+})
+
+describe('selection store', () => {
+  it('selects ranges with shift, toggles with ctrl, and ranges over pages never loaded', async () => {
+    const library = await started()
+    const selection = useSelection()
+    await selection.click(2, library.itemAt(2)!.id, { range: false, toggle: false })
+    await selection.click(6, library.itemAt(6)!.id, { range: true, toggle: false })
+    expect(selection.ids).toEqual(posters.slice(2, 7).map((p) => p.id))
+    await selection.click(4, library.itemAt(4)!.id, { range: false, toggle: true })
+    expect(selection.count).toBe(4)
+    expect(selection.isSelected(posters[4].id)).toBe(false)
+    // Anchor at 4 (the last plain/ctrl click), shift-click far beyond the loaded page.
+    await selection.click(430, posters[430].id, { range: true, toggle: false })
+    expect(selection.count).toBe(427)
+    expect(selection.isSelected(posters[300].id)).toBe(true)
+    selection.clear()
+    expect(selection.count).toBe(0)
+  })
+
+  it('select all takes every poster of the filter, and a new filter clears the selection', async () => {
+    const library = await started()
+    const selection = useSelection()
+    library.labelled = 'unlabelled'
+    await nextTick()
+    await until(() => library.loaded && library.total === 150, 'the unlabelled list')
+    await selection.selectAll()
+    expect(selection.count).toBe(150)
+    library.labelled = 'all'
+    await nextTick()
+    expect(selection.count).toBe(0)
+  })
+})
+
+describe('labels store', () => {
+  it('shows an edit at once, saves it, and undoes it from the history', async () => {
+    const library = await started()
+    const labels = useLabels()
+    labels.start()
+    const p = library.itemAt(3)! // unlabelled
+    expect(p.labelled).toBe(false)
+    const saving = labels.toggle(p, 'Comedy')
+    // Optimistic: on screen before the core answered.
+    expect(library.itemAt(3)).toMatchObject({ labelled: true, genres: ['Comedy'] })
+    expect(await saving).toBe(true)
+    expect(await call(core, 'library.get', { id: p.id })).toMatchObject({ labelled: true, genres: ['Comedy'] })
+    expect(labels.canUndo).toBe(true)
+    expect(labels.history.undoLabel).toMatch(/Comedy/)
+
+    await labels.undo()
+    expect(await call(core, 'library.get', { id: p.id })).toMatchObject({ labelled: false, genres: [] })
+    await until(() => library.itemAt(3)?.labelled === false, 'the grid to show the undo')
+    expect(labels.canRedo).toBe(true)
+  })
+
+  it('rolls a refused edit back and says why', async () => {
+    const library = await started()
+    const labels = useLabels()
+    const toasts = useToasts()
+    const before = library.itemAt(1)!
+    const ok = await labels.edit([before.id], { add: ['N/A'] })
+    expect(ok).toBe(false)
+    expect(library.itemAt(1)).toEqual(before)
+    expect(toasts.items.at(-1)).toMatchObject({ kind: 'error' })
+    expect(toasts.items.at(-1)!.text).toMatch(/no genre/)
+    expect(await call(core, 'library.get', { id: before.id })).toMatchObject({ genres: before.genres })
+  })
+
+  it('bulk-adds a genre to a selection, including posters never loaded', async () => {
+    const library = await started()
+    const selection = useSelection()
+    const labels = useLabels()
+    await selection.selectAll()
+    expect(await labels.edit(selection.ids, { add: ['Action'] })).toBe(true)
+    expect((await call(core, 'library.query', { genres: ['Action'], limit: 1 })).total).toBe(450)
+    expect(library.itemAt(0)?.genres).toContain('Action')
+  })
+})
+
+describe('detail store', () => {
+  it('moves through the list in order, without skipping when a labelled poster leaves the filter', async () => {
+    const library = await started()
+    const detail = useDetail()
+    const labels = useLabels()
+    detail.start()
+    library.labelled = 'unlabelled'
+    await nextTick()
+    await until(() => library.loaded && library.total === 150, 'the unlabelled list')
+    const unlabelled = posters.filter((p) => p.genres === null).map((p) => p.id)
+    await detail.show(unlabelled[0], 0)
+    expect(detail.poster?.id).toBe(unlabelled[0])
+    expect(detail.navIds?.length).toBe(150)
+    await labels.toggle(detail.poster!, 'Drama') // it leaves the "unlabelled" list
+    await until(() => library.total === 149, 'the grid to drop the labelled poster')
+    await detail.step(1)
+    expect(detail.poster?.id).toBe(unlabelled[1])
+    await detail.step(-1)
+    expect(detail.poster).toMatchObject({ id: unlabelled[0], genres: ['Drama'] })
+  })
+})
