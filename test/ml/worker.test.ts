@@ -17,7 +17,12 @@ function data(n: number, d: number, g: number) {
   const rand = mulberry32(9)
   const x = new Float32Array(n * d).map(() => rand() - 0.5)
   const y = new Float32Array(n * g)
-  for (let i = 0; i < n; i++) for (let c = 0; c < g; c++) if (rand() < 0.4) (y[i * g + c] = 1), (x[i * d + c] += 2)
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < g; c++)
+      if (rand() < 0.4) {
+        y[i * g + c] = 1
+        x[i * d + c] += 2
+      }
   return { x, y }
 }
 

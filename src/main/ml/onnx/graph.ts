@@ -140,3 +140,30 @@ export function withExtraOutputs(bytes: Uint8Array, nodes: NewNode[], outputs: s
   const graph = lenField(MODEL_GRAPH, concat([graphField.bytes!, extra]))
   return concat([bytes.subarray(0, graphField.start), graph, bytes.subarray(graphField.end)])
 }
+
+/** ValueInfoProto of a float tensor with the given dims (numbers fixed, strings symbolic). */
+function encodeFloatInput(name: string, dims: (number | string)[]): Uint8Array {
+  const dimProtos = dims.map((d) => lenField(1, typeof d === 'number' ? varintField(1, d) : lenField(2, d)))
+  const shape = concat(dimProtos)
+  const tensorType = concat([varintField(1, 1), lenField(2, shape)])
+  return concat([lenField(1, name), lenField(2, lenField(1, tensorType))])
+}
+
+/** Re-declares a graph input's shape (e.g. a taller image for a fully convolutional backbone). */
+export function withInputDims(bytes: Uint8Array, input: string, dims: (number | string)[]): Uint8Array {
+  const top = readFields(bytes)
+  const graphField = top.find((f) => f.no === MODEL_GRAPH && f.wire === 2)
+  if (!graphField) throw new Error('not an ONNX model: it has no graph')
+  const gbytes = graphField.bytes!
+  let found = false
+  const parts = readFields(gbytes).map((f) => {
+    if (f.no === GRAPH.input && f.wire === 2 && str(readFields(f.bytes!).find((x) => x.no === 1)) === input) {
+      found = true
+      return lenField(GRAPH.input, encodeFloatInput(input, dims))
+    }
+    return gbytes.subarray(f.start, f.end)
+  })
+  if (!found) throw new Error(`the model has no input ${input}`)
+  const graph = lenField(MODEL_GRAPH, concat(parts))
+  return concat([bytes.subarray(0, graphField.start), graph, bytes.subarray(graphField.end)])
+}

@@ -1,0 +1,234 @@
+// The genre model as the Train view sees it: backbone and backends, the run history, the
+// training job with its live curves, prediction jobs, and the backbone download.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { EpochPoint, ModelStatus, RunDetail, RunSummary } from '../../../shared/api'
+import { api, bridge } from '../api/bridge'
+import { useToasts } from './toasts'
+
+export interface TrainOptions {
+  kind: 'head' | 'cnn'
+  epochs?: number
+  seed: number
+}
+
+export const useModel = defineStore('model', () => {
+  const toasts = useToasts()
+
+  const status = shallowRef<ModelStatus | null>(null)
+  const runs = shallowRef<RunSummary[]>([])
+  /** The run whose details (per-genre AP, curves) are shown. */
+  const selected = shallowRef<RunDetail | null>(null)
+  /** Up to two run ids compared side by side. */
+  const compare = ref<number[]>([])
+  const compared = shallowRef<RunDetail[]>([])
+
+  const trainJob = ref<string | null>(null)
+  const stage = ref<'embedding' | 'training' | null>(null)
+  const embedDone = ref(0)
+  const embedTotal = ref(0)
+  /** Live curve of the running training, one point per epoch. */
+  const live = shallowRef<EpochPoint[]>([])
+  const eta = ref<number | null>(null)
+  const maxEpochs = ref(0)
+  const backend = ref<string | null>(null)
+
+  const predictJob = ref<string | null>(null)
+  const predictDone = ref(0)
+  const predictTotal = ref(0)
+
+  const downloadJob = ref<string | null>(null)
+  const downloadReceived = ref(0)
+  const downloadTotal = ref(0)
+  const error = ref<string | null>(null)
+
+  const training = computed(() => trainJob.value !== null)
+  const active = computed(() => runs.value.find((r) => r.active) ?? null)
+
+  async function refresh() {
+    try {
+      const [s, r] = await Promise.all([api().model.status({}), api().model.runs({})])
+      status.value = s
+      runs.value = r.runs
+      const t = s.jobs.find((j) => j.kind === 'train')
+      if (t && !trainJob.value) trainJob.value = t.jobId
+      if (!selected.value && r.runs.length) await select((r.runs.find((x) => x.active) ?? r.runs[0]).id)
+      error.value = null
+    } catch (err) {
+      error.value = err instanceof Error ? err.message : String(err)
+    }
+  }
+
+  async function select(id: number) {
+    try {
+      selected.value = await api().model.run({ id })
+    } catch (err) {
+      toasts.error(`Could not load run ${id}`, err)
+    }
+  }
+
+  async function toggleCompare(id: number) {
+    compare.value = compare.value.includes(id) ? compare.value.filter((x) => x !== id) : [...compare.value, id].slice(-2)
+    compared.value = await Promise.all(compare.value.map((x) => api().model.run({ id: x })))
+  }
+
+  async function train(opts: TrainOptions) {
+    try {
+      live.value = []
+      eta.value = null
+      stage.value = opts.kind === 'head' ? 'embedding' : 'training'
+      const r = await api().model.train({ kind: opts.kind, epochs: opts.epochs, seed: opts.seed })
+      trainJob.value = r.jobId
+    } catch (err) {
+      stage.value = null
+      toasts.error('Training could not start', err)
+    }
+  }
+
+  async function cancel(jobId: string | null) {
+    if (!jobId) return
+    try {
+      await api().jobs.cancel({ jobId })
+    } catch (err) {
+      toasts.error('Could not cancel', err)
+    }
+  }
+
+  async function activate(id: number) {
+    try {
+      await api().model.activate({ id })
+      await refresh()
+    } catch (err) {
+      toasts.error('Could not activate the run', err)
+    }
+  }
+
+  async function remove(id: number) {
+    try {
+      await api().model.deleteRun({ id })
+      if (selected.value?.id === id) selected.value = null
+      compare.value = compare.value.filter((x) => x !== id)
+      compared.value = compared.value.filter((x) => x.id !== id)
+      await refresh()
+    } catch (err) {
+      toasts.error('Could not delete the run', err)
+    }
+  }
+
+  async function predict(scope: 'all' | 'unlabelled' | 'selection', ids?: string[]) {
+    try {
+      predictDone.value = 0
+      predictTotal.value = 0
+      predictJob.value = (await api().model.predict({ scope, ids })).jobId
+    } catch (err) {
+      toasts.error('Prediction could not start', err)
+    }
+  }
+
+  async function download() {
+    try {
+      downloadJob.value = (await api().model.downloadBackbone({})).jobId
+    } catch (err) {
+      toasts.error('The download could not start', err)
+    }
+  }
+
+  async function importFile(path: string) {
+    try {
+      const r = await api().model.importBackbone({ path })
+      toasts.info(`Backbone imported: ${r.note}`)
+      await refresh()
+    } catch (err) {
+      toasts.error('The model file was not imported', err)
+    }
+  }
+
+  let listening = false
+  function listen() {
+    if (listening) return
+    listening = true
+    const b = bridge()
+    b.on('embed.progress', (p) => {
+      if (p.jobId !== trainJob.value) return
+      stage.value = 'embedding'
+      embedDone.value = p.done
+      embedTotal.value = p.total
+    })
+    b.on('train.progress', (p) => {
+      if (p.jobId !== trainJob.value) return
+      stage.value = 'training'
+      live.value = [...live.value, { epoch: p.epoch, loss: p.loss, valLoss: p.valLoss, valMacroAp: p.macroAp, seconds: 0 }]
+      eta.value = p.etaSeconds
+      maxEpochs.value = p.maxEpochs
+      backend.value = p.backend
+    })
+    b.on('train.finished', (f) => {
+      if (f.jobId !== trainJob.value) return
+      trainJob.value = null
+      stage.value = null
+      if (f.status === 'done' && f.model) toasts.info(`Model trained: macro-AP ${f.model.macroAp.toFixed(3)}`)
+      else if (f.status === 'failed') toasts.error('Training failed', f.error ?? 'unknown error')
+      else if (f.status === 'cancelled') toasts.info('Training cancelled; the previous model stays active')
+      selected.value = null
+      void refresh()
+    })
+    b.on('predict.progress', (p) => {
+      if (p.jobId !== predictJob.value) return
+      predictDone.value = p.done
+      predictTotal.value = p.total
+    })
+    b.on('predict.finished', (f) => {
+      if (f.jobId !== predictJob.value) return
+      predictJob.value = null
+      if (f.status === 'done') toasts.info(`Predicted ${f.count.toLocaleString()} posters`)
+      else if (f.status === 'failed') toasts.error('Prediction failed', f.error ?? 'unknown error')
+    })
+    b.on('backbone.progress', (p) => {
+      if (p.jobId !== downloadJob.value) return
+      downloadReceived.value = p.received || downloadReceived.value
+      downloadTotal.value = p.total || downloadTotal.value
+      if (p.status !== 'running') {
+        downloadJob.value = null
+        if (p.status === 'failed') toasts.error('The backbone download failed', p.error ?? 'unknown error')
+        void refresh()
+      }
+    })
+    void refresh()
+  }
+
+  return {
+    status,
+    runs,
+    selected,
+    compare,
+    compared,
+    trainJob,
+    stage,
+    embedDone,
+    embedTotal,
+    live,
+    eta,
+    maxEpochs,
+    backend,
+    predictJob,
+    predictDone,
+    predictTotal,
+    downloadJob,
+    downloadReceived,
+    downloadTotal,
+    error,
+    training,
+    active,
+    refresh,
+    select,
+    toggleCompare,
+    train,
+    cancel,
+    activate,
+    remove,
+    predict,
+    download,
+    importFile,
+    listen,
+  }
+})
