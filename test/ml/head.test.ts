@@ -50,6 +50,13 @@ describe('the multi-label head', () => {
     }
   })
 
+  it('keeps the last epoch when there is no early-stopping set', async () => {
+    const { tf } = await loadTf()
+    const r = await trainHead(tf, { ...data, stop: [] }, { ...DEFAULT_HEAD, epochs: 4, patience: 1 })
+    expect(r.epochs).toHaveLength(4)
+    expect(r.bestEpoch).toBe(4)
+  })
+
   it('is reproducible with a seed and differs with another', async () => {
     const { tf } = await loadTf()
     const cfg = { ...DEFAULT_HEAD, hidden: 8, epochs: 5, patience: 100 }

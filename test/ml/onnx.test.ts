@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node'
 import { concat, lenField, readFields, readVarint, str, varintField, writeVarint } from '../../src/main/ml/onnx/proto'
 import { parseModel, withExtraOutputs } from '../../src/main/ml/onnx/graph'
 import { buildFeatureGraph, findPooledEmbedding } from '../../src/main/ml/onnx/features'
-import { MOBILENET_V2, FEATURE_SETS } from '../../src/main/ml/backbone/catalog'
+import { DEFAULT_FEATURES, FEATURE_SETS, MOBILENET_V2 } from '../../src/main/ml/backbone/catalog'
 import { Embedder } from '../../src/main/ml/embed/embedder'
 
 const modelsDir = process.env.POSTERITY_MODELS ?? resolve(__dirname, '../../../shared/models')
@@ -71,8 +71,9 @@ describe.skipIf(!haveModels)('the real MobileNetV2 backbone', () => {
     expect(a.some((v) => v !== 0)).toBe(true)
   })
 
-  it('embeds generated posters of every colour kind; unreadable files are reported, not fatal', async () => {
-    const e = await Embedder.open(readFileSync(stock), MOBILENET_V2, FEATURE_SETS.multiscale, { batch: 4 })
+  it('embeds generated posters of every colour kind (default tall input); unreadable files are reported, not fatal', async () => {
+    expect(FEATURE_SETS[DEFAULT_FEATURES].input).toEqual({ width: 224, height: 320 })
+    const e = await Embedder.open(readFileSync(stock), MOBILENET_V2, FEATURE_SETS[DEFAULT_FEATURES], { batch: 4 })
     expect(e.dims).toBe(1952)
     expect(['cpu', 'cuda', 'dml', 'coreml']).toContain(e.provider)
     const rgb = await sharp({ create: { width: 60, height: 90, channels: 3, background: '#884422' } }).jpeg().toBuffer()
@@ -98,5 +99,27 @@ describe.skipIf(!haveModels)('the real MobileNetV2 backbone', () => {
     expect(typeof out.get('bad')).toBe('string')
     // Different artwork, different features.
     expect(Array.from(out.get('rgb') as Float32Array)).not.toEqual(Array.from(out.get('grey') as Float32Array))
+  })
+
+  it('the mirrored view is the left-right flipped poster, averaged in', async () => {
+    // At the input size (224x224) resizing is the identity, so sharp's flop is the exact mirror.
+    const a = await sharp({ create: { width: 224, height: 224, channels: 3, background: '#203040' } })
+      .composite([{ input: Buffer.from('<svg width="224" height="224"><rect x="20" y="30" width="60" height="100" fill="#e0e0a0"/><circle cx="170" cy="170" r="30" fill="#c03030"/></svg>') }])
+      .png()
+      .toBuffer()
+    const b = await sharp(a).flop().png().toBuffer()
+    const embed = async (set: string, inputs: Buffer[]) => {
+      const e = await Embedder.open(readFileSync(stock), MOBILENET_V2, FEATURE_SETS[set])
+      const out: Float32Array[] = []
+      await e.run(inputs.map((source, i) => ({ key: String(i), source })), (r) => r.forEach((x) => (out[Number(x.key)] = x.vector!)))
+      await e.close()
+      return out
+    }
+    const [pa, pb] = await embed('multiscale', [a, b])
+    const [fa] = await embed('multiscale-flip', [a])
+    let maxDiff = 0
+    for (let i = 0; i < fa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fa[i] - (pa[i] + pb[i]) / 2))
+    expect(maxDiff).toBeLessThan(1e-4)
+    expect(Array.from(pa)).not.toEqual(Array.from(pb))
   })
 })

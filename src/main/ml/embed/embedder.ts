@@ -3,6 +3,7 @@
 // (one 1-thread session each), so both cores stay busy.
 import * as ort from 'onnxruntime-node'
 import { buildFeatureGraph } from '../onnx/features'
+import { parseModel, withInputDims } from '../onnx/graph'
 import type { BackboneEntry, FeatureSet } from '../backbone/catalog'
 import { featureDims } from '../backbone/catalog'
 import { decodeViews, toChw } from './preprocess'
@@ -41,7 +42,9 @@ export class Embedder {
   ) {}
 
   static async open(modelBytes: Uint8Array, backbone: BackboneEntry, features: FeatureSet, opts: EmbedOptions = {}): Promise<Embedder> {
-    const fg = buildFeatureGraph(modelBytes, features.inner ? backbone.innerStages : [])
+    // A non-square input: the fully convolutional backbone takes it once the input is re-declared.
+    const bytes = features.input ? withInputDims(modelBytes, parseModel(modelBytes).inputs[0], ['N', 3, 'H', 'W']) : modelBytes
+    const fg = buildFeatureGraph(bytes, features.inner ? backbone.innerStages : [])
     const lanes = opts.lanes ?? 2
     const first = await openSession(fg.bytes, { threads: opts.threadsPerLane ?? 1, providers: opts.providers })
     const sessions = [first.session]
@@ -55,9 +58,14 @@ export class Embedder {
   }
 
   /** Runs a batch of already-normalised images; returns the per-image tap vectors concatenated. */
-  private async infer(session: ort.InferenceSession, data: Float32Array, n: number): Promise<Float32Array> {
+  private get size(): { width: number; height: number } {
     const s = this.backbone.preprocessing.size
-    const res = await session.run({ [this.input]: new ort.Tensor('float32', data, [n, 3, s, s]) }, this.outputs)
+    return this.features.input ?? { width: s, height: s }
+  }
+
+  private async infer(session: ort.InferenceSession, data: Float32Array, n: number): Promise<Float32Array> {
+    const { width, height } = this.size
+    const res = await session.run({ [this.input]: new ort.Tensor('float32', data, [n, 3, height, width]) }, this.outputs)
     const per = this.dims / this.features.views.length
     const out = new Float32Array(n * per)
     let off = 0
@@ -77,7 +85,7 @@ export class Embedder {
     const views = this.features.views
     const decoded = await Promise.all(
       items.map((it) =>
-        decodeViews(it.source, p.size, views).then(
+        decodeViews(it.source, this.size, views).then(
           (v) => ({ v, error: null as string | null }),
           (e: Error) => ({ v: null, error: e.message }),
         ),
@@ -85,14 +93,14 @@ export class Embedder {
     )
     const ok = decoded.map((d, i) => ({ d, i })).filter((x) => x.d.v)
     const copies = this.features.mirror ? 2 : 1
-    const plane = 3 * p.size * p.size
+    const plane = 3 * this.size.width * this.size.height
     const per = this.dims / views.length
     const vectors = ok.map(() => new Float32Array(this.dims))
     if (ok.length) {
       for (let vi = 0; vi < views.length; vi++) {
         const data = new Float32Array(ok.length * copies * plane)
         ok.forEach((x, j) => {
-          for (let c = 0; c < copies; c++) toChw(x.d.v![vi], p, data, (j * copies + c) * plane, c === 1)
+          for (let c = 0; c < copies; c++) toChw(x.d.v![vi], p, data, (j * copies + c) * plane, c === 1, this.size)
         })
         const feats = await this.infer(session, data, ok.length * copies)
         ok.forEach((_x, j) => {

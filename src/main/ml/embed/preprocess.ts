@@ -14,20 +14,27 @@ export type ResizeView = 'fill' | 'cover'
 // A poster bigger than this is refused instead of exhausting memory (pixel bombs).
 const LIMIT_INPUT_PIXELS = 100_000_000
 
+/** Input size in pixels; posters are taller than wide, so a backbone may be fed a tall input. */
+export interface InputSize {
+  width: number
+  height: number
+}
+
 /** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
-export async function decodeViews(input: string | Buffer, size: number, views: ResizeView[]): Promise<Buffer[]> {
+export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[]): Promise<Buffer[]> {
+  const dims = typeof size === 'number' ? { width: size, height: size } : size
   const base = sharp(input, { limitInputPixels: LIMIT_INPUT_PIXELS, failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb')
-  if (views.length === 1) return [await resized(base, size, views[0])]
+  if (views.length === 1) return [await resized(base, dims, views[0])]
   // Several views: decode once, resize the raw pixels per view.
   const { data, info } = await base.raw().toBuffer({ resolveWithObject: true })
   return Promise.all(
-    views.map((v) => resized(sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }), size, v)),
+    views.map((v) => resized(sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }), dims, v)),
   )
 }
 
-async function resized(img: Sharp, size: number, view: ResizeView): Promise<Buffer> {
+async function resized(img: Sharp, size: InputSize, view: ResizeView): Promise<Buffer> {
   const { data, info } = await img
-    .resize(size, size, { fit: view, position: 'centre', kernel: 'lanczos3' })
+    .resize(size.width, size.height, { fit: view, position: 'centre', kernel: 'lanczos3' })
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true })
@@ -39,15 +46,16 @@ async function resized(img: Sharp, size: number, view: ResizeView): Promise<Buff
  * Writes one RGB HWC image into `out` at `offset` as normalised CHW floats;
  * `mirror` flips it left-right (the flipped view costs no extra decode).
  */
-export function toChw(rgb: Uint8Array, p: Preprocessing, out: Float32Array, offset: number, mirror = false): void {
-  const s = p.size
-  const plane = s * s
+export function toChw(rgb: Uint8Array, p: Preprocessing, out: Float32Array, offset: number, mirror = false, size?: InputSize): void {
+  const w = size?.width ?? p.size
+  const h = size?.height ?? p.size
+  const plane = w * h
   const k = [1 / (255 * p.std[0]), 1 / (255 * p.std[1]), 1 / (255 * p.std[2])]
   const b = [-p.mean[0] / p.std[0], -p.mean[1] / p.std[1], -p.mean[2] / p.std[2]]
-  for (let y = 0; y < s; y++) {
-    const row = y * s
-    for (let x = 0; x < s; x++) {
-      const src = (row + (mirror ? s - 1 - x : x)) * 3
+  for (let y = 0; y < h; y++) {
+    const row = y * w
+    for (let x = 0; x < w; x++) {
+      const src = (row + (mirror ? w - 1 - x : x)) * 3
       const dst = offset + row + x
       out[dst] = rgb[src] * k[0] + b[0]
       out[dst + plane] = rgb[src + 1] * k[1] + b[1]

@@ -4,7 +4,7 @@ import { concat, lenField, readFields, readInts, str, varintField, type Field } 
 
 // Field numbers from onnx.proto.
 const MODEL_GRAPH = 7
-const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 }
+const GRAPH = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 }
 const NODE = { input: 1, output: 2, name: 3, opType: 4, domain: 7 }
 const TENSOR = { dims: 1, dataType: 2, floatData: 4, int32Data: 5, int64Data: 7, name: 8, rawData: 9 }
 
@@ -156,7 +156,8 @@ export function withInputDims(bytes: Uint8Array, input: string, dims: (number | 
   if (!graphField) throw new Error('not an ONNX model: it has no graph')
   const gbytes = graphField.bytes!
   let found = false
-  const parts = readFields(gbytes).map((f) => {
+  // Stored value_info shapes were inferred for the old input size: drop them (ORT re-infers).
+  const parts = readFields(gbytes).filter((f) => f.no !== GRAPH.valueInfo).map((f) => {
     if (f.no === GRAPH.input && f.wire === 2 && str(readFields(f.bytes!).find((x) => x.no === 1)) === input) {
       found = true
       return lenField(GRAPH.input, encodeFloatInput(input, dims))

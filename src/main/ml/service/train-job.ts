@@ -82,10 +82,15 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   const { ctx } = svc
   let data = prepareTrainingSet(svc, req)
   const dir = join(ctx.dir, 'models', `run-${Date.now()}-${randomUUID().slice(0, 6)}`)
-  const progress = (d: TrainProgress, t0: number) => {
+  // Time left: the mean epoch time so far × the epochs that could still run (an upper bound:
+  // early stopping usually ends sooner).
+  let epochSeconds = 0
+  let epochsSeen = 0
+  const progress = (d: TrainProgress) => {
     const r = d.report
-    const perEpoch = (performance.now() - t0) / 1000 / Math.max(1, d.member * d.maxEpochs + r.epoch)
-    const left = (d.maxEpochs - r.epoch + (d.members - d.member - 1) * d.maxEpochs) * perEpoch
+    epochSeconds += r.seconds
+    epochsSeen++
+    const left = (d.maxEpochs - r.epoch + (d.members - d.member - 1) * d.maxEpochs) * (epochSeconds / epochsSeen)
     svc.backend = d.backend
     job.progress(r.epoch, d.maxEpochs, `epoch ${r.epoch}`)
     ctx.events.emit('train.progress', {
@@ -119,7 +124,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         prior: data.prior,
         weightsDir: dir,
       }
-      done = await svc.worker.call('trainCnn', args, { signal: job.signal, onProgress: (d) => progress(d as TrainProgress, t0) })
+      done = await svc.worker.call('trainCnn', args, { signal: job.signal, onProgress: (d) => progress(d as TrainProgress) })
     } else {
       const embed = await svc.ensureEmbeddings(data.posters, job.signal, (d, total, failed) => {
         job.progress(d, total, 'embedding')
@@ -136,7 +141,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       done = await svc.worker.call<TrainDone>(
         'train',
         { genres: data.genres, dims: svc.dims, y: data.y, train: data.train, stop: data.stop, val: data.val, head, ensemble, prior: data.prior, weightsDir: dir },
-        { signal: job.signal, upload: x, onProgress: (d) => progress(d as TrainProgress, t0) },
+        { signal: job.signal, upload: x, onProgress: (d) => progress(d as TrainProgress) },
       )
     }
     if (job.signal.aborted) throw new Error('cancelled')

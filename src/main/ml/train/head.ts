@@ -315,7 +315,8 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
         loss.dispose()
       }
       const stopP = predictRows(stopX, data.stop.length)
-      const score = data.stop.length ? macroAp(stopP, stopY, g) : -epoch
+      // Without an early-stopping set the last epoch is kept.
+      const score = data.stop.length ? macroAp(stopP, stopY, g) : epoch
       const valP = data.val.length ? predictRows(valX, data.val.length) : stopP
       const vy = data.val.length ? valY : stopY
       const report: EpochReport = {

@@ -125,6 +125,18 @@ export const useModel = defineStore('model', () => {
     }
   }
 
+  /** Accepts predictions at or above `minProbability` on these posters (one undo step). */
+  async function accept(ids: string[], minProbability: number): Promise<number> {
+    try {
+      const r = await api().model.accept({ ids, minProbability })
+      toasts.info(r.changed.length ? `Accepted predictions on ${r.changed.length.toLocaleString()} posters (undo with Ctrl+Z)` : 'No prediction reached that probability')
+      return r.changed.length
+    } catch (err) {
+      toasts.error('Could not accept the predictions', err)
+      return 0
+    }
+  }
+
   async function download() {
     try {
       downloadJob.value = (await api().model.downloadBackbone({})).jobId
@@ -227,6 +239,7 @@ export const useModel = defineStore('model', () => {
     activate,
     remove,
     predict,
+    accept,
     download,
     importFile,
     listen,
