@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { hostname } from 'node:os'
 import type { ImportRequest, ImportResult } from '../../shared/api'
 import type { Db } from '../library/db'
-import { ensureGenre } from '../library/genres'
+import { ensureGenre } from '../library/vocabulary'
 import { refreshDuplicates } from '../library/query'
 import { THUMB_DIR, thumbPath } from '../library/thumbs'
 

@@ -1,7 +1,7 @@
 // labels.edit: computes each poster's new state, records the edit only when something changed.
 import { ApiError, type LabelSource } from '../../shared/api'
 import type { Db } from './db'
-import { genreByName, ensureGenre } from './genres'
+import { genreByName, ensureGenre } from './vocabulary'
 import { readStates, sameLabels, sortGenres, type LabelState } from './labels'
 import { recordEdit, type Change } from './history'
 

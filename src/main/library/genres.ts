@@ -5,36 +5,12 @@
 import { ApiError, type Genre } from '../../shared/api'
 import type { Db } from './db'
 import { rewriteHistoryGenres } from './history'
-
-export interface GenreRow {
-  id: number
-  name: string
-  position: number
-}
-
-export function isNoGenre(name: string): boolean {
-  return name.trim().toUpperCase() === 'N/A'
-}
-
-export function genreByName(db: Db, name: string): GenreRow | undefined {
-  return db.prepare('SELECT id, name, position FROM genres WHERE name = ?').get(name.trim()) as GenreRow | undefined
-}
+import { ensureGenre, genreByName, type GenreRow } from './vocabulary'
 
 function mustGet(db: Db, name: string): GenreRow {
   const g = genreByName(db, name)
   if (!g) throw new ApiError('not-found', `no genre "${name}"`)
   return g
-}
-
-/** The genre named so (any case), created at the end of the order when missing. */
-export function ensureGenre(db: Db, name: string): GenreRow {
-  const clean = name.trim()
-  if (!clean || isNoGenre(clean)) throw new ApiError('invalid-args', `"${name}" cannot be a genre`)
-  const found = genreByName(db, clean)
-  if (found) return found
-  const { p } = db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS p FROM genres').get() as { p: number }
-  const info = db.prepare('INSERT INTO genres (name, position) VALUES (?, ?)').run(clean, p)
-  return { id: Number(info.lastInsertRowid), name: clean, position: p }
 }
 
 export function listGenres(db: Db): Genre[] {

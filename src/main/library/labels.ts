@@ -1,7 +1,7 @@
 // A poster's label state, read and written as a whole: the unit of the undo history.
 import type { LabelSource } from '../../shared/api'
 import type { Db } from './db'
-import { ensureGenre } from './genres'
+import { ensureGenre } from './vocabulary'
 
 /** `genres` holds [name, source] pairs sorted by name, so two states compare as JSON. */
 export interface LabelState {
