@@ -44,6 +44,30 @@ async function runJob(core: Core, channel: string, args: unknown): Promise<numbe
   return (performance.now() - t0) / 1000
 }
 
+/** Calls library.stats every 20 ms through the real dispatch until stopped; returns the latencies. */
+function sampleApi(core: Core): { stop(): Promise<number[]> } {
+  const lat: number[] = []
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now()
+      await core.dispatch('library.stats', {})
+      lat.push(performance.now() - t)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return lat
+    },
+  }
+}
+
+const rtt = (lat: number[]) =>
+  `${lat.length} calls of library.stats, p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`
+
 function pct(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
@@ -114,7 +138,9 @@ export default async function main(args: string[]): Promise<number> {
 
     // 1. Embedding (fresh: drop this feature set's cache first).
     core.db.prepare('DELETE FROM embeddings WHERE backbone = ? AND features = ?').run(svc.key.backbone, svc.key.features)
+    const embedLat = sampleApi(core)
     const embedS = await runJob(core, 'model.embed', {})
+    const embedRtt = await embedLat.stop()
     const unique = new Set(posters.map((p) => p.hash)).size
     const all = readdirSync(join(datasetDir, 'posters'))
       .filter((f) => f.endsWith('.jpg'))
@@ -133,27 +159,19 @@ export default async function main(args: string[]): Promise<number> {
     const sqBare = await bareInference(all.slice(0, 64), 'multiscale')
     console.log(`  square 224x224 input (feature set multiscale), same decode + infer pipeline in-process (no DB) on ${distinct.length} posters: ${square.rate.toFixed(1)} posters/s; bare inference ${sqBare.toFixed(1)} images/s`)
 
+    console.log(`API round trip while embedding: ${rtt(embedRtt)}`)
+
     // 2. Training, with the API round trip sampled while it runs.
-    const lat: number[] = []
-    let training = true
-    const sampler = (async () => {
-      while (training) {
-        const t = performance.now()
-        await core.dispatch('library.stats', {})
-        lat.push(performance.now() - t)
-        await new Promise((r) => setTimeout(r, 20))
-      }
-    })()
+    const trainLat = sampleApi(core)
     const trainWall = await runJob(core, 'model.train', { kind: 'head', seed: 1, splitSeed: 42 })
-    training = false
-    await sampler
+    const lat = await trainLat.stop()
     const run = (await call<{ runs: { id: number }[] }>(core, 'model.runs', {})).runs[0]
     const detail = await call<RunDetail>(core, 'model.run', { id: run.id })
     console.log(
       `training: run ${detail.id} (${detail.kind}, backend ${detail.backend}) on ${detail.trainSize} posters, ${detail.epochs.length} epochs: ` +
         `${trainWall.toFixed(1)} s wall (embeddings already cached; includes worker start and data transfer)`,
     )
-    console.log(`API round trip while training: ${lat.length} calls of library.stats, p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`)
+    console.log(`API round trip while training: ${rtt(lat)}`)
 
     // 3. Prediction of every poster.
     const predS = await runJob(core, 'model.predict', { scope: 'all' })

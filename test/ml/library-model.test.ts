@@ -210,4 +210,33 @@ describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
     // Nothing outside the library was imported.
     expect((await call<{ posters: number }>('library.stats', {})).posters).toBe(90)
   })
+
+  it('activates and deletes runs, removing their weights', async () => {
+    const { runs } = await call<{ runs: { id: number; active: boolean }[] }>('model.runs', {})
+    expect(runs.length).toBeGreaterThanOrEqual(3)
+    const other = runs.find((r) => !r.active)!
+    await call('model.activate', { id: other.id })
+    expect((await call<{ activeRun: number }>('model.status', {})).activeRun).toBe(other.id)
+    const victim = runs.find((r) => r.id !== other.id)!
+    const dir = (await call<RunDetail>('model.run', { id: victim.id })).weightsPath
+    expect(existsSync(dir)).toBe(true)
+    await call('model.deleteRun', { id: victim.id })
+    expect(existsSync(dir)).toBe(false)
+    expect((await call<{ runs: unknown[] }>('model.runs', {})).runs).toHaveLength(runs.length - 1)
+    const gone = await core.dispatch('model.deleteRun', { id: victim.id })
+    expect(gone.ok ? null : gone.error.code).toBe('not-found')
+  })
+
+  it('accepting never brings back a genre deleted since training', async () => {
+    await call('genres.remove', { name: 'Green' })
+    const ids = (await call<{ ids: string[] }>('library.ids', { labelled: 'unlabelled' })).ids
+    await call('model.predict', { scope: 'selection', ids }).then((r) => finish((r as { jobId: string }).jobId))
+    const r = await call<{ changed: string[] }>('model.accept', { ids, minProbability: 0 })
+    expect(r.changed.length).toBe(ids.length)
+    const names = (await call<{ genres: { name: string }[] }>('genres.list', {})).genres.map((g) => g.name)
+    expect(names).not.toContain('Green')
+    const one = await call<PosterDetail>('library.get', { id: r.changed[0] })
+    expect(one.labels.map((l) => l.genre).sort()).toEqual(['Blue', 'Red'])
+    expect(one.labels.every((l) => l.source === 'prediction')).toBe(true)
+  })
 })

@@ -64,7 +64,7 @@ const command: Command = {
       writeFileSync(out, `${lines.join('\n')}\n`)
       for (const f of failures) process.stderr.write(`skipped ${f}\n`)
       process.stderr.write(
-        `wrote ${rows.length} rows to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (execution provider: ${svc.provider ?? 'n/a'}, TensorFlow.js backend: ${svc.backend ?? 'n/a'})\n`,
+        `wrote ${rows.length} rows to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (onnxruntime execution provider: ${svc.provider ?? 'not used, embeddings cached'}; TensorFlow.js backend: ${svc.backend ?? 'n/a'})\n`,
       )
       return failures.length ? 1 : 0
     })

@@ -86,6 +86,14 @@ export class ModelService {
     return { embedded: done - failed.length, failed, provider: res.provider }
   }
 
+  /** The execution provider the backbone runs on (opens it in the worker when nothing was embedded yet). */
+  async probeProvider(): Promise<string> {
+    if (this.provider) return this.provider
+    const r = await this.worker.call<{ provider: string }>('provider', { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features) })
+    this.provider = r.provider
+    return r.provider
+  }
+
   /** Embeds files outside the library (nothing cached): vectors by path, or errors. */
   async embedFiles(paths: string[], signal?: AbortSignal): Promise<Map<string, Float32Array | string>> {
     const out = new Map<string, Float32Array | string>()

@@ -7,7 +7,7 @@ import { readStates, sortGenres, type LabelState } from '../../library/labels'
 import { evaluate } from '../eval/metrics'
 import { validationMask } from '../train/split'
 import { activeRun, getPredictions, putPredictions, type StoredRun } from '../store/runs'
-import { labelsOf, postersFor } from './data'
+import { labelsOf, postersFor, vocabulary } from './data'
 import type { ModelService } from './model-service'
 
 export function requireActive(svc: ModelService): StoredRun {
@@ -88,11 +88,13 @@ export function acceptPredictions(svc: ModelService, ids: string[], minProbabili
     const probs = getPredictions(db, run.id, ids)
     if (probs.size === 0) throw new ApiError('conflict', 'these posters have no predictions from the active model yet: run a prediction first')
     const before = readStates(db, [...probs.keys()])
+    // A genre renamed or deleted since training is not brought back by accepting.
+    const vocab = new Set(vocabulary(db).map((g) => g.toLowerCase()))
     const changes: Change[] = []
     for (const [id, b] of before) {
       const p = probs.get(id)!
       const have = new Set(b.genres.map(([g]) => g.toLowerCase()))
-      const add = run.genres.filter((g, c) => p[c] >= (minProbability ?? run.thresholds[c]) && !have.has(g.toLowerCase()))
+      const add = run.genres.filter((g, c) => vocab.has(g.toLowerCase()) && p[c] >= (minProbability ?? run.thresholds[c]) && !have.has(g.toLowerCase()))
       if (add.length === 0 && b.labelled) continue
       const after: LabelState = {
         labelled: true,

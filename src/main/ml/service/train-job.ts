@@ -131,6 +131,8 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         ctx.events.emit('embed.progress', { jobId: job.jobId, done: d, total, failed, provider: svc.provider })
       })
       data = withoutFailed(data, new Set(embed.failed.map((f) => f.id)))
+      // Everything was cached: still record which execution provider computes this library's embeddings.
+      await svc.probeProvider()
       const x = await featureMatrix(svc.db, svc.key, data.posters, svc.dims)
       const head: Partial<HeadConfig> = { seed: req.seed }
       if (req.epochs !== undefined) head.epochs = req.epochs

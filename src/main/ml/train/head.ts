@@ -108,7 +108,7 @@ export function l2Rows(x: Float32Array, d: number): Float32Array {
 }
 
 /** Per-dimension mean and std over the training rows (std floored to avoid blow-ups). */
-function standardiser(x: Float32Array, d: number, rows: number[]): { mean: Float32Array; std: Float32Array } {
+export function standardiser(x: Float32Array, d: number, rows: number[]): { mean: Float32Array; std: Float32Array } {
   const mean = new Float64Array(d)
   const sq = new Float64Array(d)
   for (const r of rows) for (let k = 0; k < d; k++) mean[k] += x[r * d + k]

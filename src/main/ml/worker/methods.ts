@@ -126,6 +126,12 @@ export const methods: Record<string, Method> = {
     return { pid: process.pid }
   },
 
+  /** Opens the backbone (if not yet open) and says which execution provider runs it. */
+  async provider(args: Omit<EmbedArgs, 'items'>): Promise<{ provider: string; notes: string[] }> {
+    const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
+    return { provider: e.provider, notes: e.providerNotes }
+  },
+
   async embed(args: EmbedArgs, ctx): Promise<EmbedDone> {
     const t0 = performance.now()
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
