@@ -48,6 +48,14 @@ export async function probe(buf: Buffer): Promise<Probe> {
   return (meta.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height }
 }
 
+/** Why a JPEG or PNG is visibly cut short, or null. */
+export function missingEndMarker(buf: Buffer): string | null {
+  const tail = buf.subarray(Math.max(0, buf.length - 64))
+  if (buf[0] === 0xff && buf[1] === 0xd8 && !tail.includes(Buffer.from([0xff, 0xd9]))) return 'no JPEG end marker'
+  if (buf.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])) && !tail.includes(Buffer.from('IEND'))) return 'no PNG IEND chunk'
+  return null
+}
+
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     (s) => s.isFile() && s.size > 0,
@@ -62,6 +70,10 @@ export async function ensureThumbnail(buf: Buffer, thumbFile: string): Promise<b
   try {
     out = await thumbnailPipeline(buf).toBuffer()
   } catch (err) {
+    // libvips' message can be lost under concurrency ("Unknown error"): a missing end
+    // marker names truncation whatever the decoder said.
+    const cut = missingEndMarker(buf)
+    if (cut) throw new BadImage(`truncated or corrupt image: premature end of the file (${cut})`)
     const msg = (err as Error).message
     throw new BadImage(/truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
   }
