@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { linkSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import sharp from 'sharp'
+import { mulberry32 as rng } from '../src/shared/random'
 import { openDb } from '../src/main/library/db'
 import { refreshDuplicates } from '../src/main/library/query'
 import { thumbPath } from '../src/main/library/thumbs'
@@ -30,18 +31,6 @@ export interface SyntheticOptions {
   labelledShare?: number
   /** Make real thumbnails: a few distinct WebPs, hard-linked under every poster's hash (fast). */
   thumbnails?: boolean
-}
-
-/** A small deterministic PRNG (mulberry32): the same seed gives the same library. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 export async function createSyntheticLibrary(dir: string, options: SyntheticOptions = {}): Promise<{ posters: number; seconds: number }> {

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import sharp from 'sharp'
+import { mulberry32 as rng } from '../src/shared/random'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const CHROMIUM = process.env.POSTERITY_CHROMIUM ?? '/usr/bin/chromium'
@@ -37,17 +38,6 @@ const PALETTE: Record<string, [string, string, string]> = {
 }
 const FIRST = ['The Last', 'Midnight', 'Neon', 'Silent', 'Crimson', 'Paper', 'Iron', 'Golden', 'Hollow', 'Electric', 'Velvet', 'Northern', 'Salt', 'Distant', 'Lucky']
 const SECOND = ['Harbor', 'Orchard', 'Signal', 'Frontier', 'Garden', 'Comet', 'Lighthouse', 'Parade', 'Circuit', 'Canyon', 'Tide', 'Kingdom', 'Engine', 'Summer', 'Echo']
-
-/** mulberry32: the same posters every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Film {
   id: string

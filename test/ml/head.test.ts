@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadTf } from '../../src/main/ml/train/tf-backend'
-import { DEFAULT_HEAD, macroAp, mulberry32, predictHead, trainHead } from '../../src/main/ml/train/head'
+import { DEFAULT_HEAD, macroAp, predictHead, trainHead } from '../../src/main/ml/train/head'
+import { mulberry32 } from '../../src/shared/random'
 import { loadHeads, saveHeads } from '../../src/main/ml/store/weights'
 
 /** Synthetic embeddings: each genre shifts its own direction; labels drawn at random. */

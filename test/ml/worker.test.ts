@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { WorkerCancelled, WorkerClient } from '../../src/main/ml/worker/client'
 import type { TrainArgs, TrainDone } from '../../src/main/ml/worker/methods'
-import { mulberry32 } from '../../src/main/ml/train/head'
+import { mulberry32 } from '../../src/shared/random'
 
 const work = mkdtempSync(join(tmpdir(), 'posterity-worker-'))
 const client = new WorkerClient(undefined, 5_000)

@@ -5,6 +5,7 @@
 import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from './tf-backend'
 import { averagePrecision, column } from '../eval/metrics'
+import { mulberry32 } from '../../../shared/random'
 
 export type HeadLoss = 'bce' | 'balanced' | 'asl'
 
@@ -76,17 +77,6 @@ export interface TrainData {
   train: number[]
   stop: number[]
   val: number[]
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function gather(src: Float32Array, width: number, rows: number[]): Float32Array {
