@@ -142,6 +142,12 @@ describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
     const red = pred.genres.find((g) => g.genre === 'Red')!
     expect(red.predicted).toBe(true)
     expect(red.confirmed).toBe(false)
+    // The grid's batched view: the same poster's best genre first, unknown ids left out.
+    const top = await call<{ runId: number; items: { id: string; genres: { genre: string; probability: number }[] }[] }>('model.top', { ids: [id, 'tt-no-such'], k: 2 })
+    expect(top.runId).toBe(runId)
+    expect(top.items.map((i) => i.id)).toEqual([id])
+    expect(top.items[0].genres).toHaveLength(2)
+    expect(top.items[0].genres[0]).toMatchObject({ genre: 'Red', probability: red.probability })
     const accepted = await call<{ changed: string[] }>('model.accept', { ids: [id] })
     expect(accepted.changed).toEqual([id])
     const after = await call<PosterDetail>('library.get', { id })

@@ -6,7 +6,7 @@ import type { CoreContext } from '../context'
 import { downloadFile } from './backbone/download'
 import { importBackboneFile, libraryBackbonePath } from './backbone/resolve'
 import { countEmbedded } from './store/embeddings'
-import { activateRun, activeRun, deleteRunRow, getPrediction, getRun, listRuns, putPredictions } from './store/runs'
+import { activateRun, activeRun, deleteRunRow, getPrediction, getPredictions, getRun, listRuns, putPredictions } from './store/runs'
 import { postersFor } from './service/data'
 import { modelService } from './service/model-service'
 import { acceptPredictions, evaluateActive, requireActive, runPrediction } from './service/predict-job'
@@ -146,6 +146,18 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
       return { jobId }
     },
 
+    top: ({ ids, k }) => {
+      const run = activeRun(ctx.db)
+      if (!run) return { runId: null, items: [] }
+      const items = [...getPredictions(ctx.db, run.id, ids)].map(([id, probs]) => ({
+        id,
+        genres: run.genres
+          .map((genre, c) => ({ genre, probability: probs[c], predicted: probs[c] >= run.thresholds[c] }))
+          .sort((a, b) => b.probability - a.probability)
+          .slice(0, k),
+      }))
+      return { runId: run.id, items }
+    },
     prediction: async ({ id }) => {
       const run = activeRun(ctx.db)
       if (!run) return { runId: null, genres: [] }

@@ -158,6 +158,22 @@ export const model = {
       .refine((a) => a.scope !== 'selection' || (a.ids?.length ?? 0) > 0, 'scope "selection" needs ids'),
     z.object({ jobId: JobId }),
   ),
+  /**
+   * The active model's top-k stored genres for many posters at once (the grid shows them on
+   * its cards). Posters not predicted yet are absent; nothing is computed here.
+   */
+  top: command(
+    z.strictObject({ ids: z.array(PosterId).max(1000), k: z.number().int().min(1).max(5).default(3) }),
+    z.object({
+      runId: z.number().int().nullable(),
+      items: z.array(
+        z.object({
+          id: PosterId,
+          genres: z.array(z.object({ genre: z.string(), probability: z.number(), predicted: z.boolean() })),
+        }),
+      ),
+    }),
+  ),
   /** The active model's stored probabilities for one poster. */
   prediction: command(z.strictObject({ id: PosterId }), PosterPrediction),
   /**
