@@ -1,4 +1,6 @@
-// chart.js, registered once with only the parts the Train view draws.
+// chart.js, registered once with only the parts the Train view draws, and the one way a
+// component owns a chart: made on mount, redrawn when its data changes, freed on unmount.
+import { onBeforeUnmount, onMounted, watch, type Ref } from 'vue'
 import {
   BarController,
   BarElement,
@@ -10,6 +12,9 @@ import {
   LineElement,
   PointElement,
   Tooltip,
+  type ChartConfiguration,
+  type ChartData,
+  type ChartType,
 } from 'chart.js'
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip)
@@ -20,4 +25,24 @@ export function themeColour(name: string, fallback: string): string {
   return v || fallback
 }
 
-export { Chart }
+/**
+ * Keeps a chart on `canvas` for the component's lifetime. `config` gets the theme's muted
+ * foreground for axes and legend; `data` is re-read whenever `source` changes.
+ */
+export function useChart<K extends ChartType>(
+  canvas: Ref<HTMLCanvasElement | null>,
+  source: () => unknown,
+  data: () => ChartData<K>,
+  config: (fg: string) => Omit<ChartConfiguration<K>, 'data'>,
+): void {
+  let chart: Chart<K> | null = null
+  onMounted(() => {
+    chart = new Chart<K>(canvas.value!, { ...config(themeColour('--fg-muted', '#888')), data: data() } as ChartConfiguration<K>)
+  })
+  watch(source, () => {
+    if (!chart) return
+    chart.data = data()
+    chart.update()
+  })
+  onBeforeUnmount(() => chart?.destroy())
+}
