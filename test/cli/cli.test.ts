@@ -1,7 +1,7 @@
 // The CLI end to end: real processes (node scripts/posterity.mjs), exit codes, stdout JSON, stderr.
 import Database from 'better-sqlite3'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jpeg, tempDir } from '../library/helpers'
@@ -98,6 +98,12 @@ describe('posterity CLI', () => {
     const fmt = cli('export', '--format', 'xml', '--library', lib)
     expect(fmt.code).toBe(2)
     expect(fmt.err).toMatch(/--format must be csv or json/)
+    // Only import creates a library: a mistyped --library is an error, and nothing is made there.
+    const typo = join(t.dir, 'no-such-lib')
+    const missing = cli('stats', '--json', '--library', typo)
+    expect(missing.code).toBe(1)
+    expect(missing.err).toMatch(/no library in .*no-such-lib: import posters first/)
+    expect(existsSync(typo)).toBe(false)
   })
 
   it('refuses a library written by a newer version', () => {

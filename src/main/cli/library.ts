@@ -1,8 +1,15 @@
 // Opening the library for a CLI command: failures to open become one-line user errors.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { openCore, type Core } from '../core'
+import { DB_FILE } from '../library/db'
 import { UserError } from './command'
 
-export function openLibrary(libraryDir: string): Core {
+/** Only `import` makes a new library: a mistyped --library elsewhere is an error, not an empty library. */
+export function openLibrary(libraryDir: string, { create = false } = {}): Core {
+  if (!create && !existsSync(join(libraryDir, DB_FILE))) {
+    throw new UserError(`no library in ${libraryDir}: import posters first (posterity import <folder> --library ${libraryDir})`)
+  }
   try {
     return openCore({ libraryDir, host: 'serve' })
   } catch (err) {
@@ -11,8 +18,8 @@ export function openLibrary(libraryDir: string): Core {
 }
 
 /** Runs `fn` with the library open and always closes it. */
-export async function withLibrary<T>(libraryDir: string, fn: (core: Core) => Promise<T> | T): Promise<T> {
-  const core = openLibrary(libraryDir)
+export async function withLibrary<T>(libraryDir: string, fn: (core: Core) => Promise<T> | T, options: { create?: boolean } = {}): Promise<T> {
+  const core = openLibrary(libraryDir, options)
   try {
     return await fn(core)
   } finally {

@@ -84,7 +84,7 @@ const command: Command = {
         return 1
       }
       return 0
-    })
+    }, { create: true })
   },
 }
 export default command
