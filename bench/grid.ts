@@ -7,15 +7,13 @@
 // scrolling for 2 s and the DOM size; the serve process's peak and final RSS.
 // Aims (issue 2): first screen < 1 s, serve RSS < 400 MB, filtered query < 50 ms (the
 // server-side time; `npm run bench -- query` has the full table).
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { WebSocket } from 'ws'
+import { CHROMIUM, CHROMIUM_ARGS, repo, startServeChild, type ServeChild } from '../scripts/harness'
 import { createSyntheticLibrary } from './synthetic'
 
 // In-page scripts are plain strings run through page.evaluate (CDP): serialised functions would
@@ -159,17 +157,6 @@ const JUMP = `(async () => {
   }
 })()`
 
-const repo = fileURLToPath(new URL('..', import.meta.url))
-const CHROMIUM = process.env.POSTERITY_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-]
 const VIEWPORT = { width: 1440, height: 900 }
 const LOADS = 3
 const FILTER_GENRES = ['Western', 'Drama', 'Horror', 'Action', 'Documentary']
@@ -190,41 +177,6 @@ function memoryOf(pid: number): { hwm: number; rss: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
   return { hwm: field('VmHWM'), rss: field('VmRSS') }
-}
-
-interface Serve {
-  child: ChildProcess
-  url: string
-  origin: string
-  token: string
-  stderr: () => string
-}
-
-function startServe(libraryDir: string): Promise<Serve> {
-  // The node binary itself, not npx / a shell: the pid is the server's own.
-  const child = spawn(process.execPath, [join(repo, 'scripts/posterity.mjs'), 'serve', '--library', libraryDir, '--port', '0'], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`posterity serve exited with ${code}:\n${stderr}`)))
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      const m = /^Posterity serving (http:\/\/([^/]+)\/\?token=([A-Za-z0-9_-]+))$/.exec(line)
-      if (!m) return reject(new Error(`unexpected first line from posterity serve: ${line}\n${stderr}`))
-      resolve({ child, url: m[1], origin: `http://${m[2]}`, token: m[3], stderr: () => stderr })
-    })
-  })
-}
-
-async function stopServe(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
 }
 
 /** A bare node:http page with one image (a thumbnail of the library): the baseline. */
@@ -268,7 +220,7 @@ async function loadOnce(browser: Browser, url: string, imgSel: string, cardSel: 
 }
 
 /** The same query as the UI's first page, over the API socket from Node: server time + loopback. */
-async function socketQuery(serve: Serve, genre: string, runs: number): Promise<number[]> {
+async function socketQuery(serve: ServeChild, genre: string, runs: number): Promise<number[]> {
   const ws = new WebSocket(`${serve.origin.replace('http', 'ws')}/api?token=${serve.token}`, { origin: serve.origin })
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())
@@ -309,7 +261,7 @@ export default async function main(args: string[]): Promise<number> {
     return 1
   }
   const dir = mkdtempSync(join(tmpdir(), 'posterity-bench-grid-'))
-  let serve: Serve | null = null
+  let serve: ServeChild | null = null
   let browser: Browser | null = null
   let baseline: Server | null = null
   let cleaning: Promise<void> | null = null
@@ -317,7 +269,7 @@ export default async function main(args: string[]): Promise<number> {
     (cleaning ??= (async () => {
       await browser?.close().catch(() => {})
       baseline?.close()
-      if (serve) await stopServe(serve.child)
+      if (serve) await serve.stop()
       rmSync(dir, { recursive: true, force: true })
     })())
   // Ctrl+C must not leave a server or 100,000 files behind.
@@ -330,7 +282,7 @@ export default async function main(args: string[]): Promise<number> {
     const made = await createSyntheticLibrary(dir, { posters: n, thumbnails: true })
     console.log(`synthetic library: ${made.posters.toLocaleString()} posters with thumbnails in ${made.seconds.toFixed(1)} s`)
 
-    serve = await startServe(dir)
+    serve = await startServeChild(dir)
     const pid = serve.child.pid!
     console.log(`posterity serve: pid ${pid}, RSS after start ${mb(memoryOf(pid).rss)}`)
     const base = await startBaseline(join(dir, 'synthetic-base', '0.webp'))

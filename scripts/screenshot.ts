@@ -3,18 +3,15 @@
 // real artwork), imports them with labels and metadata through the CLI into a temp library,
 // serves it, selects a few posters in Chromium, opens the detail and writes
 // resources/screenshot.png. Everything temporary is removed afterwards.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import sharp from 'sharp'
 import { mulberry32 as rng } from '../src/shared/random'
+import { CHROMIUM, CHROMIUM_ARGS, repo, startServeChild, type ServeChild } from './harness'
 
-const repo = fileURLToPath(new URL('..', import.meta.url))
-const CHROMIUM = process.env.POSTERITY_CHROMIUM ?? '/usr/bin/chromium'
 const argv = process.argv.slice(2)
 const dark = argv.includes('--dark')
 const out = argv.find((a) => !a.startsWith('--')) ?? join(repo, 'resources/screenshot.png')
@@ -95,21 +92,6 @@ function posterSvg(f: Film, i: number): string {
 </svg>`
 }
 
-function startServe(library: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repo, 'scripts/posterity.mjs'), 'serve', '--library', library, '--port', '0'], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`posterity serve exited with ${code}`)))
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      const m = /^Posterity serving (\S+)$/.exec(line)
-      if (m) resolve({ child, url: m[1] })
-      else reject(new Error(`unexpected first line from posterity serve: ${line}`))
-    })
-  })
-}
-
 /** Polls a page expression (a string: the app's CSP refuses eval'd predicates). */
 async function until(page: Page, expression: string, what: string): Promise<void> {
   for (let waited = 0; !(await page.evaluate(expression)); waited += 100) {
@@ -123,10 +105,10 @@ const allImagesLoaded = `[...document.querySelectorAll('img')].every((i) => i.co
 async function main(): Promise<void> {
   if (!existsSync(join(repo, 'out/renderer/index.html'))) throw new Error('out/renderer is missing: run `npm run build` first')
   const root = mkdtempSync(join(tmpdir(), 'posterity-screenshot-'))
-  let serve: ChildProcess | null = null
+  let serve: ServeChild | null = null
   let browser: Browser | null = null
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] })
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     const list = films()
     const folder = join(root, 'posters')
     mkdirSync(folder)
@@ -141,8 +123,8 @@ async function main(): Promise<void> {
     const imported = spawnSync(process.execPath, cli, { cwd: repo, encoding: 'utf8' })
     if (imported.status !== 0) throw new Error(`posterity import failed:\n${imported.stdout}\n${imported.stderr}`)
 
-    const s = await startServe(library)
-    serve = s.child
+    const s = await startServeChild(library)
+    serve = s
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: dark ? 'dark' : 'light' })
     await page.goto(s.url)
     const card = (n: number) => page.locator('[data-testid="poster-card"]').nth(n)
@@ -166,11 +148,7 @@ async function main(): Promise<void> {
     console.log(`wrote ${out} (${Math.round(statSync(out).size / 1024)} KB)`)
   } finally {
     await browser?.close()
-    if (serve && serve.exitCode === null) {
-      const exited = new Promise((r) => serve!.once('exit', r))
-      serve.kill('SIGTERM')
-      await exited
-    }
+    await serve?.stop()
     rmSync(root, { recursive: true, force: true })
   }
 }

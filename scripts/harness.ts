@@ -1,0 +1,98 @@
+// The harness of the end-to-end tests, the grid benchmark and the screenshot script:
+// Chromium's location and flags, the app build, and `posterity serve` as a child process.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+export const repo = fileURLToPath(new URL('..', import.meta.url))
+
+/** Debian's Chromium (.ci/run installs it); POSTERITY_CHROMIUM points elsewhere. */
+export const CHROMIUM = process.env.POSTERITY_CHROMIUM ?? '/usr/bin/chromium'
+export const hasChromium = existsSync(CHROMIUM)
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  // Containers often have a tiny /dev/shm.
+  '--disable-dev-shm-usage',
+]
+
+/**
+ * `npm test` on a fresh checkout: build the app once (CI has built it already). Test files
+ * run in parallel, so one builds under a lock folder and the others wait for its result.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const index = join(repo, 'out/renderer/index.html')
+  if (existsSync(index)) return
+  const lock = join(repo, '.cache', 'e2e-build.lock')
+  mkdirSync(dirname(lock), { recursive: true })
+  // A lock left by a killed run is stale after a few minutes (a build takes seconds).
+  if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true })
+  try {
+    mkdirSync(lock)
+  } catch {
+    for (let waited = 0; waited < 180_000 && !existsSync(index); waited += 250) await new Promise((r) => setTimeout(r, 250))
+    if (!existsSync(index)) throw new Error('waited in vain for another test file to build the app')
+    return
+  }
+  try {
+    console.warn('[e2e] out/renderer is missing: running `electron-vite build` first')
+    const build = spawnSync(process.execPath, [join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' })
+    if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stdout}\n${build.stderr}`)
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
+}
+
+export interface ServeChild {
+  url: string
+  origin: string
+  port: number
+  token: string
+  child: ChildProcess
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string
+  /** SIGTERM (SIGKILL after 5 s) and wait; resolves with the exit code. */
+  stop(): Promise<number | null>
+}
+
+export function startServeChild(libraryDir: string, env: Record<string, string> = {}): Promise<ServeChild> {
+  const child = spawn(process.execPath, [join(repo, 'scripts/posterity.mjs'), 'serve', '--library', libraryDir, '--port', '0'], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      const m = /^Posterity serving (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))$/.exec(line)
+      if (!m) return reject(new Error(`unexpected first line: ${line}\n${stderr}`))
+      resolve({
+        url: m[1],
+        origin: `http://127.0.0.1:${m[2]}`,
+        port: Number(m[2]),
+        token: m[3],
+        child,
+        stderr: () => stderr,
+        stop: () => {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGTERM')
+            const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+            void exit.then(() => clearTimeout(timer))
+          }
+          return exit
+        },
+      })
+    })
+    void exit.then((code) => reject(new Error(`posterity serve exited with ${code}:\n${stderr}`)))
+  })
+}
