@@ -57,5 +57,10 @@ describe('evaluate', () => {
     expect(ev.prior.macroAp).toBeCloseTo((0.5 + 0.25) / 2, 10)
     expect(ev.genres[0].priorAp).toBeCloseTo(0.5)
     expect(ev.model.macroF1).toBe(1)
+    // The prior's best F1 calls every poster positive: 2p / (1 + p) at prevalence p, even
+    // when its frequency is not exact in float32 (0.7 rounds down there).
+    const odd = evaluate(scores, labels, genres, [0.7, 0.2, 0.05])
+    expect(odd.prior.macroF1).toBeCloseTo(((2 * 0.5) / 1.5 + (2 * 0.25) / 1.25) / 2, 10)
+    expect(odd.prior.microF1).toBeGreaterThan(0)
   })
 })

@@ -194,7 +194,9 @@ export function evaluate(
   })
   const cols = per.map((m, c) => (m.support >= minSupport ? c : -1)).filter((c) => c >= 0)
   const thresholds = per.map((m) => m.threshold)
-  const priorThresholds = priorFreq.map((f) => f) // predicting every poster positive: the prior's best F1
+  // A constant score's best F1 calls every poster positive. The threshold must not be the
+  // frequency itself: the scores are float32 and may round just below it.
+  const priorThresholds = priorFreq.map(() => -Infinity)
   return {
     posters: n,
     model: summarise(scores, labels, g, cols, thresholds),
