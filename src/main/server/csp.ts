@@ -6,8 +6,8 @@ import { MEDIA_PROTOCOL } from '../../shared/api/bridge'
 const directives: Record<string, string[]> = {
   'default-src': ["'self'"],
   'img-src': ["'self'", `${MEDIA_PROTOCOL}:`, 'data:'],
-  // The serve page's same-origin WebSocket ('self' covers it in CSP level 3 browsers).
-  'connect-src': ["'self'", 'ws:', 'wss:'],
+  // Only the serve page's own WebSocket: 'self' covers same-origin ws: in CSP level 3.
+  'connect-src': ["'self'"],
   // Vue transitions and chart.js set style attributes; no inline <script> is ever allowed.
   'style-src': ["'self'", "'unsafe-inline'"],
   'script-src': ["'self'"],
