@@ -11,7 +11,8 @@ import { ensureGenre } from '../library/vocabulary'
 import { refreshDuplicates } from '../library/query'
 import { THUMB_DIR, thumbPath } from '../library/thumbs'
 
-export interface Existing {
+/** A poster's file and metadata columns, as the importer reads and writes them. */
+interface PosterColumns {
   id: string
   hash: string
   path: string
@@ -21,20 +22,15 @@ export interface Existing {
   height: number
   title: string | null
   year: number | null
+}
+
+/** A poster already in the library. */
+export interface Existing extends PosterColumns {
   labelled: number
   user_edited: number
 }
 
-export interface PosterRecord {
-  id: string
-  hash: string
-  path: string
-  size: number
-  mtime: number
-  width: number
-  height: number
-  title: string | null
-  year: number | null
+export interface PosterRecord extends PosterColumns {
   /** null: no label information (unlabelled, or leave as is); [] labelled with no genre. */
   genres: string[] | null
 }
