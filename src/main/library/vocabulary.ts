@@ -28,3 +28,8 @@ export function ensureGenre(db: Db, name: string): GenreRow {
   const info = db.prepare('INSERT INTO genres (name, position) VALUES (?, ?)').run(clean, p)
   return { id: Number(info.lastInsertRowid), name: clean, position: p }
 }
+
+/** Every genre name in the user's order: exports, training and acceptance all list them so. */
+export function genreNames(db: Db): string[] {
+  return db.prepare('SELECT name FROM genres ORDER BY position, name').pluck().all() as string[]
+}

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { csvField } from '../../importer/csv'
+import { genreNames } from '../../library/vocabulary'
 import { UserError, str, type Command } from '../command'
 import { withLibrary } from '../library'
 
@@ -36,7 +37,7 @@ const command: Command = {
     if (format !== 'csv' && format !== 'json') throw new UserError('--format must be csv or json', 2)
     const outPath = str(values, 'out')
     return withLibrary(libraryDir, async (core) => {
-      const genres = core.db.prepare('SELECT name FROM genres ORDER BY position, name').pluck().all() as string[]
+      const genres = genreNames(core.db)
       // Genre names joined by a control character that names cannot contain.
       const rows = core.db
         .prepare(

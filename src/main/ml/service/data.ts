@@ -36,10 +36,6 @@ export function labelsOf(db: Db): Map<string, string[]> {
   return out
 }
 
-export function vocabulary(db: Db): string[] {
-  return db.prepare('SELECT name FROM genres ORDER BY position, id').pluck().all() as string[]
-}
-
 /** Feature rows [posters × dims] from the cache; throws if one is missing. */
 export async function featureMatrix(db: Db, key: FeatureKey, posters: { id: string; hash: string }[], dims: number): Promise<Float32Array> {
   const x = new Float32Array(posters.length * dims)

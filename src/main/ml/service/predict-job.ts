@@ -7,7 +7,8 @@ import { readStates, sortGenres, type LabelState } from '../../library/labels'
 import { evaluate } from '../eval/metrics'
 import { validationMask } from '../train/split'
 import { activeRun, getPredictions, putPredictions, type StoredRun } from '../store/runs'
-import { labelsOf, postersFor, vocabulary } from './data'
+import { labelsOf, postersFor } from './data'
+import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
 
 export function requireActive(svc: ModelService): StoredRun {
@@ -89,7 +90,7 @@ export function acceptPredictions(svc: ModelService, ids: string[], minProbabili
     if (probs.size === 0) throw new ApiError('conflict', 'these posters have no predictions from the active model yet: run a prediction first')
     const before = readStates(db, [...probs.keys()])
     // A genre renamed or deleted since training is not brought back by accepting.
-    const vocab = new Set(vocabulary(db).map((g) => g.toLowerCase()))
+    const vocab = new Set(genreNames(db).map((g) => g.toLowerCase()))
     const changes: Change[] = []
     for (const [id, b] of before) {
       const p = probs.get(id)!

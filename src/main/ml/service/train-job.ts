@@ -11,7 +11,8 @@ import { DEFAULT_HEAD, type HeadConfig } from '../train/head'
 import { insertRun } from '../store/runs'
 import type { TrainDone, TrainProgress } from '../worker/methods'
 import type { CnnArgs } from '../train/cnn'
-import { featureMatrix, labelsOf, postersFor, vocabulary, type PosterRow } from './data'
+import { featureMatrix, labelsOf, postersFor, type PosterRow } from './data'
+import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
 
 export type ParsedTrainRequest = Omit<Required<Pick<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate'>>, never> &
@@ -39,7 +40,7 @@ export function prepareTrainingSet(svc: ModelService, req: ParsedTrainRequest): 
   const labels = labelsOf(svc.db)
   const present = new Set<string>()
   for (const p of posters) for (const g of labels.get(p.id) ?? []) present.add(g.toLowerCase())
-  const genres = vocabulary(svc.db).filter((g) => present.has(g.toLowerCase()))
+  const genres = genreNames(svc.db).filter((g) => present.has(g.toLowerCase()))
   if (genres.length === 0) throw new ApiError('conflict', 'the labelled posters carry no genre to learn')
   const index = new Map(genres.map((g, i) => [g.toLowerCase(), i]))
   const G = genres.length
