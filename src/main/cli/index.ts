@@ -18,6 +18,8 @@ export const commands: Record<string, Loader> = {
   train: () => import('./commands/train'),
   predict: () => import('./commands/predict'),
   eval: () => import('./commands/eval'),
+  similar: () => import('./commands/similar'),
+  duplicates: () => import('./commands/duplicates'),
 }
 
 const common: Options = {

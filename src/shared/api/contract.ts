@@ -9,16 +9,18 @@ import { importEvents, imports, jobs } from './imports'
 import { system } from './system'
 import { model, modelEvents } from './model'
 import { PosterId } from './common'
+import { explore, exploreEvents } from './explore'
 
-export const contract = { system, library, genres, labels, imports, jobs, model }
+export const contract = { system, library, genres, labels, imports, jobs, model, explore }
 export type ApiContract = typeof contract
 
 export const events = {
   ...importEvents,
   ...modelEvents,
+  ...exploreEvents,
   /** Something in the library changed; views refresh what they show. */
   'library.changed': z.object({
-    reason: z.enum(['import', 'labels', 'genres', 'model']),
+    reason: z.enum(['import', 'labels', 'genres', 'model', 'duplicates']),
     /** The posters concerned, when few; absent means "possibly all". */
     ids: z.array(PosterId).optional(),
   }),

@@ -10,6 +10,7 @@ import { evaluate } from '../eval/metrics'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
 import type { ModelEvaluation } from '../../../shared/api'
+import { exploreMethods } from '../explore/worker-methods'
 
 export interface MethodContext {
   signal: AbortSignal
@@ -216,4 +217,7 @@ export const methods: Record<string, Method> = {
     const { tf } = await loadTf()
     return { probs: await withConvBackend(tf, () => predictCnn(tf, args.weightsDir, args.paths)) }
   },
+
+  // Explore: the map layout and occlusion heat maps (explore/worker-methods.ts).
+  ...(exploreMethods({ getEmbedder, ensemblePredict }) as Record<string, Method>),
 }

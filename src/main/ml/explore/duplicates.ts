@@ -1,0 +1,270 @@
+// Near-duplicate clusters for the Explore view and `posterity duplicates`: the same grouping
+// the training splits use (train/groups.ts: one content hash, or centred embedding cosine at
+// least NEAR_DUPLICATE_COSINE), minus the pairs a person marked distinct, and their resolution:
+// merge (keep one poster, its labels merged or chosen, the others removed) or distinct, each
+// one undoable decision.
+import { ApiError, type DuplicateCluster, type DuplicateDecision, type LabelSource } from '../../../shared/api'
+import type { Db } from '../../library/db'
+import { readStates, sortGenres, writeStates, type LabelState } from '../../library/labels'
+import { refreshDuplicates } from '../../library/query'
+import { genreByName } from '../../library/vocabulary'
+import type { FeatureKey } from '../store/embeddings'
+import { featureMatrix } from '../service/data'
+import { NEAR_DUPLICATE_COSINE, nearDuplicatePairs } from '../train/groups'
+import { centredUnit } from './similar-index'
+
+export interface ClusterItem {
+  id: string
+  hash: string
+}
+
+/** Poster pairs kept apart: every pair inside a (not undone) 'distinct' decision. */
+export function distinctSets(db: Db): string[][] {
+  return (db.prepare("SELECT members FROM duplicate_decisions WHERE kind = 'distinct' AND undone = 0").pluck().all() as string[]).map((m) => JSON.parse(m) as string[])
+}
+
+/**
+ * Clusters (index lists, two members or more) of `items`: same hash, or a near-duplicate pair
+ * among the rows of `x` (row r belongs to items[embedded[r]]); pairs inside one of `apart` are
+ * not linked. Each cluster carries the lowest similarity among the links that made it.
+ */
+export function clusterItems(
+  items: ClusterItem[],
+  embedded: { rows: number[]; x: Float32Array; dims: number } | null,
+  apart: string[][] = [],
+  minCosine = NEAR_DUPLICATE_COSINE,
+): { members: number[]; minSimilarity: number }[] {
+  const n = items.length
+  const parent = Int32Array.from({ length: n }, (_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]]
+    return i
+  }
+  // The distinct sets each component has a member of: two components sharing one stay apart.
+  const apartOf = new Map<number, Set<number>>()
+  apart.forEach((set, k) => {
+    const want = new Set(set)
+    items.forEach((it, i) => {
+      if (!want.has(it.id)) return
+      const s = apartOf.get(i) ?? new Set<number>()
+      s.add(k)
+      apartOf.set(i, s)
+    })
+  })
+  const keptApart = (ra: number, rb: number) => {
+    const sa = apartOf.get(ra)
+    const sb = apartOf.get(rb)
+    if (!sa || !sb) return false
+    for (const k of sa) if (sb.has(k)) return true
+    return false
+  }
+  const links: [number, number, number][] = []
+  const byHash = new Map<string, number>()
+  items.forEach((it, i) => {
+    const j = byHash.get(it.hash)
+    if (j === undefined) byHash.set(it.hash, i)
+    else links.push([j, i, 1])
+  })
+  if (embedded && embedded.rows.length > 1) {
+    const { rows, x, dims } = embedded
+    const pairs = nearDuplicatePairs(x, dims, minCosine)
+    if (pairs.length) {
+      // The similarity of each linking pair, on the same centring the grouping used.
+      const mean = new Float32Array(dims)
+      for (let r = 0; r < rows.length; r++) for (let k = 0; k < dims; k++) mean[k] += x[r * dims + k] / rows.length
+      for (const [a, b] of pairs) {
+        const u = centredUnit(x.subarray(a * dims, (a + 1) * dims), mean)
+        const v = centredUnit(x.subarray(b * dims, (b + 1) * dims), mean)
+        let s = 0
+        for (let k = 0; k < dims; k++) s += u[k] * v[k]
+        links.push([rows[a], rows[b], Math.min(1, s)])
+      }
+    }
+  }
+  // Strongest links first, so a distinct decision blocks the weaker link, not the identical file.
+  links.sort((x, y) => y[2] - x[2])
+  const minSim = new Map<number, number>()
+  for (const [a, b, s] of links) {
+    const ra = find(a)
+    const rb = find(b)
+    if (ra === rb || keptApart(ra, rb)) continue
+    const root = Math.min(ra, rb)
+    const other = Math.max(ra, rb)
+    parent[other] = root
+    minSim.set(root, Math.min(s, minSim.get(ra) ?? 1, minSim.get(rb) ?? 1))
+    const moved = apartOf.get(other)
+    if (moved) apartOf.set(root, new Set([...(apartOf.get(root) ?? []), ...moved]))
+  }
+  const groups = new Map<number, number[]>()
+  for (let i = 0; i < n; i++) {
+    const r = find(i)
+    const g = groups.get(r)
+    if (g) g.push(i)
+    else groups.set(r, [i])
+  }
+  return [...groups.entries()].filter(([, g]) => g.length > 1).map(([r, g]) => ({ members: g, minSimilarity: minSim.get(r) ?? 1 }))
+}
+
+/** Every cluster of the library, biggest first, with what the side-by-side view shows. */
+export async function libraryClusters(db: Db, key: FeatureKey, dims: number): Promise<{ posters: number; embedded: number; clusters: DuplicateCluster[] }> {
+  const items = db.prepare('SELECT id, hash FROM posters ORDER BY id').all() as ClusterItem[]
+  const have = new Set(
+    db.prepare('SELECT hash FROM embeddings WHERE backbone = ? AND features = ?').pluck().all(key.backbone, key.features) as string[],
+  )
+  const rows = items.flatMap((it, i) => (have.has(it.hash) ? [i] : []))
+  const x = rows.length > 1 ? await featureMatrix(db, key, rows.map((r) => items[r]), dims) : new Float32Array(0)
+  const found = clusterItems(items, rows.length > 1 ? { rows, x, dims } : null, distinctSets(db))
+  const ids = found.flatMap((c) => c.members.map((m) => items[m].id))
+  const states = readStates(db, ids)
+  const info = new Map(
+    (
+      db.prepare('SELECT id, title, year, width, height, size FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as {
+        id: string
+        title: string | null
+        year: number | null
+        width: number
+        height: number
+        size: number
+      }[]
+    ).map((r) => [r.id, r]),
+  )
+  const clusters = found
+    .map((c) => {
+      const members = c.members
+        .map((m) => items[m].id)
+        .sort()
+        .map((id) => {
+          const p = info.get(id)!
+          const s = states.get(id)!
+          return { ...p, labelled: s.labelled, labels: s.genres.map(([genre, source]) => ({ genre, source })) }
+        })
+      return { key: members[0].id, members, minSimilarity: c.minSimilarity }
+    })
+    .sort((a, b) => b.members.length - a.members.length || a.minSimilarity - b.minSimilarity || (a.key < b.key ? -1 : 1))
+  return { posters: items.length, embedded: rows.length, clusters }
+}
+
+interface MergeUndo {
+  removed: { row: Record<string, unknown>; state: LabelState }[]
+  keepBefore: LabelState
+  keepAfter: LabelState
+}
+
+interface DecisionRow {
+  id: number
+  at: number
+  kind: 'merge' | 'distinct'
+  keep: string | null
+  members: string
+  undo: string
+  undone: number
+}
+
+const toDecision = (r: DecisionRow): DuplicateDecision => ({
+  id: r.id,
+  at: r.at,
+  kind: r.kind,
+  keep: r.keep,
+  members: JSON.parse(r.members) as string[],
+  undone: r.undone === 1,
+})
+
+export function listDecisions(db: Db, limit: number): DuplicateDecision[] {
+  return (db.prepare('SELECT * FROM duplicate_decisions ORDER BY id DESC LIMIT ?').all(limit) as DecisionRow[]).map(toDecision)
+}
+
+function existing(db: Db, ids: string[]): Set<string> {
+  return new Set(db.prepare('SELECT id FROM posters WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as string[])
+}
+
+/** Keeps `keep`, labelled with `genres` (default: every member's labels), and removes the other members. */
+export function mergeDuplicates(db: Db, members: string[], keep: string, genres?: string[]): DuplicateDecision {
+  const ids = [...new Set(members)]
+  if (!ids.includes(keep)) throw new ApiError('invalid-args', `the poster kept (${keep}) must be one of the members`)
+  if (ids.length < 2) throw new ApiError('invalid-args', 'a merge needs at least two different posters')
+  return db.transaction(() => {
+    const present = existing(db, ids)
+    const missing = ids.filter((id) => !present.has(id))
+    if (missing.length) throw new ApiError('not-found', `no such poster${missing.length > 1 ? 's' : ''}: ${missing.slice(0, 5).join(', ')}`)
+    const states = readStates(db, ids)
+    const keepBefore = states.get(keep)!
+    let merged: [string, LabelSource][]
+    if (genres) {
+      const unknown = genres.filter((g) => !genreByName(db, g))
+      if (unknown.length) throw new ApiError('invalid-args', `unknown genre${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`)
+      const had = new Map(keepBefore.genres.map(([n, s]) => [n.toLowerCase(), s]))
+      merged = [...new Map(genres.map((g) => [genreByName(db, g)!.name.toLowerCase(), genreByName(db, g)!.name])).values()].map((name) => [
+        name,
+        had.get(name.toLowerCase()) ?? 'user',
+      ])
+    } else {
+      // The union: a genre keeps the kept poster's source, else the first member's that has it.
+      const union = new Map<string, [string, LabelSource]>()
+      for (const id of [keep, ...ids.filter((i) => i !== keep)]) for (const g of states.get(id)!.genres) if (!union.has(g[0].toLowerCase())) union.set(g[0].toLowerCase(), g)
+      merged = [...union.values()]
+    }
+    const anyLabelled = ids.some((id) => states.get(id)!.labelled)
+    const keepAfter: LabelState = { labelled: anyLabelled || merged.length > 0, edited: true, genres: sortGenres(merged) }
+    const others = ids.filter((id) => id !== keep)
+    const rows = db.prepare('SELECT * FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(others)) as Record<string, unknown>[]
+    const undo: MergeUndo = { removed: rows.map((row) => ({ row, state: states.get(row.id as string)! })), keepBefore, keepAfter }
+    writeStates(db, new Map([[keep, keepAfter]]), new Map([[keep, keepBefore]]))
+    db.prepare('DELETE FROM posters WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(others))
+    refreshDuplicates(db)
+    const id = Number(
+      db.prepare("INSERT INTO duplicate_decisions (at, kind, keep, members, undo) VALUES (?, 'merge', ?, ?, ?)").run(Date.now(), keep, JSON.stringify(ids), JSON.stringify(undo))
+        .lastInsertRowid,
+    )
+    return toDecision(db.prepare('SELECT * FROM duplicate_decisions WHERE id = ?').get(id) as DecisionRow)
+  })()
+}
+
+export function markDistinct(db: Db, members: string[]): DuplicateDecision {
+  const ids = [...new Set(members)]
+  if (ids.length < 2) throw new ApiError('invalid-args', 'marking distinct needs at least two different posters')
+  return db.transaction(() => {
+    const present = existing(db, ids)
+    const missing = ids.filter((id) => !present.has(id))
+    if (missing.length) throw new ApiError('not-found', `no such poster${missing.length > 1 ? 's' : ''}: ${missing.slice(0, 5).join(', ')}`)
+    const id = Number(
+      db.prepare("INSERT INTO duplicate_decisions (at, kind, keep, members, undo) VALUES (?, 'distinct', NULL, ?, '{}')").run(Date.now(), JSON.stringify(ids)).lastInsertRowid,
+    )
+    return toDecision(db.prepare('SELECT * FROM duplicate_decisions WHERE id = ?').get(id) as DecisionRow)
+  })()
+}
+
+/**
+ * Undoes a decision. A merge brings its removed posters back with their labels (those
+ * re-imported since are left as they are) and restores the kept poster's labels unless they
+ * were edited after the merge. Returns the decision and the posters that changed.
+ */
+export function undoDecision(db: Db, id: number): { decision: DuplicateDecision; changed: string[] } {
+  return db.transaction(() => {
+    const row = db.prepare('SELECT * FROM duplicate_decisions WHERE id = ?').get(id) as DecisionRow | undefined
+    if (!row) throw new ApiError('not-found', `no duplicate decision ${id}`)
+    if (row.undone) throw new ApiError('conflict', `duplicate decision ${id} is already undone`)
+    const changed: string[] = []
+    if (row.kind === 'merge') {
+      const undo = JSON.parse(row.undo) as MergeUndo
+      const back = undo.removed.filter((r) => !existing(db, [r.row.id as string]).size)
+      for (const { row: p } of back) {
+        const cols = Object.keys(p).filter((c) => c !== 'genre_mask')
+        // A removed import row is gone for good: the poster comes back without one.
+        const values = cols.map((c) => (c === 'import_id' ? null : p[c]))
+        db.prepare(`INSERT INTO posters (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values)
+      }
+      writeStates(db, new Map(back.map((r) => [r.row.id as string, r.state])))
+      changed.push(...back.map((r) => r.row.id as string))
+      if (row.keep) {
+        const now = readStates(db, [row.keep]).get(row.keep)
+        if (now && JSON.stringify(now.genres) === JSON.stringify(undo.keepAfter.genres) && now.labelled === undo.keepAfter.labelled) {
+          writeStates(db, new Map([[row.keep, undo.keepBefore]]), new Map([[row.keep, now]]))
+          changed.push(row.keep)
+        }
+      }
+      refreshDuplicates(db)
+    }
+    db.prepare('UPDATE duplicate_decisions SET undone = 1 WHERE id = ?').run(id)
+    return { decision: toDecision({ ...row, undone: 1 }), changed }
+  })()
+}

@@ -1,0 +1,60 @@
+// explore.* handlers: similar posters, near-duplicates, the map, "why", the dashboard.
+import { ApiError, type ApiHandlers } from '../../../shared/api'
+import type { CoreContext } from '../../context'
+import { activeRun } from '../store/runs'
+import { modelService } from '../service/model-service'
+import { dashboard, forEachPrediction } from './dashboard'
+import { libraryClusters, listDecisions, markDistinct, mergeDuplicates, undoDecision } from './duplicates'
+import { computeMap, readMap } from './map'
+import { similarIds, similarPosters, similarQuery } from './similar'
+import { startWhy } from './why'
+
+export function exploreHandlers(ctx: CoreContext): ApiHandlers['explore'] {
+  const svc = () => modelService(ctx)
+  const running = (kind: string) => ctx.jobs.list().find((j) => j.kind === kind && j.status === 'running')?.jobId ?? null
+  return {
+    similar: ({ id, k }) => similarPosters(ctx, id, k),
+    similarQuery: (args) => similarQuery(ctx, args),
+    similarIds: async (args) => ({ ids: await similarIds(ctx, args) }),
+
+    duplicates: () => libraryClusters(ctx.db, svc().key, svc().dims),
+
+    resolveDuplicates: (args) => {
+      const decision = args.kind === 'merge' ? mergeDuplicates(ctx.db, args.members, args.keep, args.genres) : markDistinct(ctx.db, args.members)
+      if (decision.kind === 'merge') ctx.events.emit('library.changed', { reason: 'duplicates', ids: decision.members })
+      return { decision }
+    },
+    undoDuplicates: ({ id }) => {
+      const { decision, changed } = undoDecision(ctx.db, id)
+      if (changed.length) ctx.events.emit('library.changed', { reason: 'duplicates', ids: changed })
+      return { decision }
+    },
+    decisions: ({ limit }) => ({ decisions: listDecisions(ctx.db, limit) }),
+
+    map: () => readMap(ctx, running('map')),
+    computeMap: ({ full }) => {
+      if (running('map')) throw new ApiError('conflict', 'the map is already being computed')
+      const { jobId } = ctx.jobs.start(
+        'map',
+        (job) => computeMap(ctx, job, full, (stage, done, total) => ctx.events.emit('map.progress', { jobId: job.jobId, stage, done, total, status: 'running', error: null })),
+        (status, _r, error) => ctx.events.emit('map.progress', { jobId, stage: 'done', done: 0, total: 0, status, error }),
+      )
+      return { jobId }
+    },
+    scores: ({ genre }) => {
+      const run = activeRun(ctx.db)
+      if (!run) return { runId: null, ids: [], scores: [] }
+      const c = run.genres.findIndex((g) => g.toLowerCase() === genre.toLowerCase())
+      if (c < 0) throw new ApiError('invalid-args', `the active model does not predict "${genre}"`)
+      const ids: string[] = []
+      const scores: number[] = []
+      forEachPrediction(ctx.db, run.id, (id, probs) => {
+        ids.push(id)
+        scores.push(probs[c])
+      })
+      return { runId: run.id, ids, scores }
+    },
+    why: ({ id, genre, grid }) => startWhy(ctx, id, genre, grid),
+    dashboard: () => dashboard(ctx.db),
+  }
+}

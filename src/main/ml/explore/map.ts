@@ -1,0 +1,96 @@
+// The embeddings map as a background job: embed what is missing (when the backbone is there),
+// lay out a sample with UMAP in the model worker, place the rest among it, store the points.
+// Without `full`, posters already on the map stay put and only new ones are placed.
+import type { MapState } from '../../../shared/api'
+import type { CoreContext } from '../../context'
+import type { JobContext } from '../../jobs/registry'
+import { throwIfCancelled } from '../../jobs/registry'
+import { postersFor } from '../service/data'
+import { modelService } from '../service/model-service'
+import { FIT_SAMPLE, sampleIndices } from './layout'
+import { similarityIndex } from './similar-index'
+import type { LayoutArgs, LayoutProgress } from './worker-methods'
+
+type Stage = 'reading' | 'embedding' | 'projecting' | 'done'
+
+export function readMap(ctx: CoreContext, jobId: string | null): MapState {
+  const rows = ctx.db.prepare('SELECT poster_id AS id, x, y, computed_at AS at FROM map_points').all() as { id: string; x: number; y: number; at: number }[]
+  const s = modelService(ctx)
+  const embedded = ctx.db
+    .prepare('SELECT COUNT(*) FROM posters p WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = p.hash AND e.backbone = ? AND e.features = ?)')
+    .pluck()
+    .get(s.key.backbone, s.key.features) as number
+  return {
+    computedAt: rows.length ? Math.max(...rows.map((r) => r.at)) : null,
+    stale: Math.max(0, embedded - rows.length),
+    jobId,
+    points: rows.map(({ id, x, y }) => ({ id, x, y })),
+  }
+}
+
+export async function computeMap(ctx: CoreContext, job: JobContext, full: boolean, report: (stage: Stage, done: number, total: number) => void): Promise<{ placed: number }> {
+  const s = modelService(ctx)
+  report('reading', 0, 0)
+  if (s.resolveBackbone()) {
+    await s.ensureEmbeddings(postersFor(ctx.db), job.signal, (done, total) => {
+      job.progress(done, total, 'embedding')
+      report('embedding', done, total)
+    })
+  }
+  throwIfCancelled(job.signal)
+  const index = similarityIndex(ctx.db, s.key, s.dims)
+  const { ids, rows } = index.projectedRows()
+  const P = index.projected
+  const existing = new Map(
+    (full ? [] : (ctx.db.prepare('SELECT poster_id AS id, x, y FROM map_points').all() as { id: string; x: number; y: number }[])).map((r) => [r.id, r]),
+  )
+  const rowOf = new Map(ids.map((id, i) => [id, i]))
+  let fit: number[]
+  let anchorXY: Float32Array | undefined
+  let rest: number[]
+  const placed = ids.map((id, i) => (existing.has(id) ? i : -1)).filter((i) => i >= 0)
+  if (placed.length >= 4) {
+    fit = sampleIndices(placed.length, FIT_SAMPLE).map((k) => placed[k])
+    anchorXY = new Float32Array(fit.length * 2)
+    fit.forEach((r, k) => {
+      const p = existing.get(ids[r])!
+      anchorXY![2 * k] = p.x
+      anchorXY![2 * k + 1] = p.y
+    })
+    rest = ids.map((_id, i) => i).filter((i) => !existing.has(ids[i]))
+  } else {
+    fit = sampleIndices(ids.length, FIT_SAMPLE)
+    const inFit = new Set(fit)
+    rest = ids.map((_id, i) => i).filter((i) => !inFit.has(i))
+  }
+  const order = [...fit, ...rest]
+  const x = new Float32Array(order.length * P)
+  order.forEach((r, k) => x.set(rows.subarray(r * P, (r + 1) * P), k * P))
+  report('projecting', 0, order.length)
+  const { xy } =
+    rest.length === 0 && anchorXY
+      ? { xy: new Float32Array(0) }
+      : await s.worker.call<{ xy: Float32Array }>('layout', { dims: P, fit: fit.length, anchorXY, seed: 7 } satisfies LayoutArgs, {
+          signal: job.signal,
+          upload: x,
+          onProgress: (d) => {
+            const p = d as LayoutProgress
+            job.progress(p.done, p.total, 'projecting')
+            report('projecting', p.done, p.total)
+          },
+        })
+  throwIfCancelled(job.signal)
+  const now = Date.now()
+  const ins = ctx.db.prepare('INSERT OR REPLACE INTO map_points (poster_id, x, y, computed_at) VALUES (?, ?, ?, ?)')
+  const start = anchorXY ? fit.length : 0
+  ctx.db.transaction(() => {
+    if (!anchorXY) ctx.db.prepare('DELETE FROM map_points').run()
+    for (let k = start; k < order.length; k++) {
+      // Posters removed while the layout ran are skipped (the foreign key would refuse them).
+      const id = ids[order[k]]
+      if (rowOf.has(id) && ctx.db.prepare('SELECT 1 FROM posters WHERE id = ?').get(id)) ins.run(id, xy[2 * k], xy[2 * k + 1], now)
+    }
+  })()
+  report('done', order.length, order.length)
+  return { placed: order.length - start }
+}

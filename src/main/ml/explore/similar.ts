@@ -1,0 +1,101 @@
+// Similar posters: the neighbours of one poster (detail, CLI) and the grid's "similar to this
+// poster" order, the nearest posters that match the grid's filter, nearest first.
+import { ApiError, type Neighbour, type PosterSummary } from '../../../shared/api'
+import type { CoreContext } from '../../context'
+import { genresOf, prepared, whereOf, type Filter } from '../../library/query'
+import { readEmbeddings } from '../store/embeddings'
+import { postersFor } from '../service/data'
+import { modelService } from '../service/model-service'
+import { similarityIndex, type SimilarityIndex } from './similar-index'
+
+/** How far the grid's "similar to" order reaches: the nearest posters, not the whole library. */
+export const SIMILAR_LIST = 1000
+
+/** The index, and the raw embedding of `id` (computed through the worker when missing). */
+async function anchor(ctx: CoreContext, id: string): Promise<{ index: SimilarityIndex; vector: Float32Array; posters: number }> {
+  const row = ctx.db.prepare('SELECT id, hash, path, labelled FROM posters WHERE id = ?').get(id) as { hash: string } | undefined
+  if (!row) throw new ApiError('not-found', `no poster "${id}"`)
+  const s = modelService(ctx)
+  let vector = readEmbeddings(ctx.db, s.key, [row.hash]).get(row.hash)
+  if (!vector) {
+    const report = await s.ensureEmbeddings(postersFor(ctx.db, { ids: [id] }), new AbortController().signal)
+    if (report.failed.length) throw new ApiError('invalid-args', `poster "${id}" could not be embedded: ${report.failed[0].error}`)
+    vector = readEmbeddings(ctx.db, s.key, [row.hash]).get(row.hash)
+    if (!vector) throw new ApiError('internal', `poster "${id}" has no embedding after embedding it`)
+  }
+  const posters = ctx.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number
+  return { index: similarityIndex(ctx.db, s.key, s.dims), vector, posters }
+}
+
+export async function similarPosters(ctx: CoreContext, id: string, k: number): Promise<{ id: string; posters: number; embedded: number; neighbours: Neighbour[] }> {
+  const { index, vector, posters } = await anchor(ctx, id)
+  const hits = index.query(ctx.db, vector, k, { exclude: new Set([id]) })
+  const titles = new Map(
+    (prepared(ctx.db, 'SELECT id, title FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(hits.map((h) => h.id))) as { id: string; title: string | null }[]).map((r) => [
+      r.id,
+      r.title,
+    ]),
+  )
+  return {
+    id,
+    posters,
+    embedded: index.size,
+    neighbours: hits.map((h) => ({ id: h.id, title: titles.get(h.id) ?? null, similarity: h.similarity })),
+  }
+}
+
+// The "similar to" order of the last few anchors, so paging through it does not search again.
+const rankings = new WeakMap<CoreContext['db'], Map<string, { size: number; ids: string[] }>>()
+
+async function ranking(ctx: CoreContext, id: string): Promise<string[]> {
+  const { index, vector } = await anchor(ctx, id)
+  let m = rankings.get(ctx.db)
+  if (!m) rankings.set(ctx.db, (m = new Map()))
+  const hit = m.get(id)
+  if (hit && hit.size === index.size) return hit.ids
+  const ids = [id, ...index.query(ctx.db, vector, SIMILAR_LIST - 1, { exclude: new Set([id]), rerank: SIMILAR_LIST }).map((h) => h.id)]
+  if (m.size > 8) m.clear()
+  m.set(id, { size: index.size, ids })
+  return ids
+}
+
+/** The ranked ids that pass the filter, nearest first. */
+export async function similarIds(ctx: CoreContext, f: Filter & { id: string }): Promise<string[]> {
+  const ranked = await ranking(ctx, f.id)
+  const where = whereOf(ctx.db, f)
+  if (!where) return []
+  const pass = new Set(
+    prepared(ctx.db, `SELECT p.id FROM posters p ${where.sql ? `${where.sql} AND` : 'WHERE'} p.id IN (SELECT value FROM json_each(?))`)
+      .pluck()
+      .all(...where.params, JSON.stringify(ranked)) as string[],
+  )
+  return ranked.filter((r) => pass.has(r))
+}
+
+export async function similarQuery(
+  ctx: CoreContext,
+  f: Filter & { id: string; offset: number; limit: number },
+): Promise<{ total: number; offset: number; items: PosterSummary[] }> {
+  const ids = await similarIds(ctx, f)
+  const page = ids.slice(f.offset, f.offset + f.limit)
+  const rows = new Map(
+    (
+      prepared(ctx.db, 'SELECT id, title, year, labelled, dup, width, height FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(page)) as {
+        id: string
+        title: string | null
+        year: number | null
+        labelled: number
+        dup: number
+        width: number
+        height: number
+      }[]
+    ).map((r) => [r.id, r]),
+  )
+  const genres = genresOf(ctx.db, page)
+  const items = page.flatMap((id) => {
+    const r = rows.get(id)
+    if (!r) return []
+    return [{ id, title: r.title, year: r.year, labelled: r.labelled === 1, genres: genres.get(id) ?? [], duplicate: r.dup === 1, width: r.width, height: r.height }]
+  })
+  return { total: ids.length, offset: f.offset, items }
+}

@@ -1,0 +1,46 @@
+// "Why": the occlusion heat map of one poster for one genre of the active model, computed in
+// the model worker (explore/worker-methods.ts `occlusion`) as a job with progress events.
+import { ApiError, type WhyResult } from '../../../shared/api'
+import type { CoreContext } from '../../context'
+import { activeRun } from '../store/runs'
+import { featureSetName, modelService } from '../service/model-service'
+import type { OcclusionArgs, OcclusionDone } from './worker-methods'
+
+export function startWhy(ctx: CoreContext, id: string, genre: string, grid: number): { jobId: string } {
+  const s = modelService(ctx)
+  const run = activeRun(ctx.db)
+  if (!run) throw new ApiError('conflict', 'no active model: train one first (Train view, or posterity train)')
+  if (run.kind !== 'head') throw new ApiError('conflict', `run ${run.id} is a ${run.kind} model; the heat map explains embedding-head models`)
+  s.checkRunFeatures(run)
+  const column = run.genres.findIndex((g) => g.toLowerCase() === genre.toLowerCase())
+  if (column < 0) throw new ApiError('invalid-args', `the active model does not predict "${genre}" (it knows ${run.genres.join(', ')})`)
+  const poster = ctx.db.prepare('SELECT path FROM posters WHERE id = ?').get(id) as { path: string } | undefined
+  if (!poster) throw new ApiError('not-found', `no poster "${id}"`)
+  const args: OcclusionArgs = {
+    modelPath: s.backbonePath(),
+    backbone: s.backbone.id,
+    features: featureSetName(s.features),
+    weightsDir: run.weightsPath,
+    path: poster.path,
+    genre: column,
+    grid,
+  }
+  const emit = (done: number, total: number, status: 'running' | 'done' | 'failed' | 'cancelled', error: string | null, result: WhyResult | null) =>
+    ctx.events.emit('why.progress', { jobId, done, total, status, error, result })
+  const { jobId } = ctx.jobs.start(
+    'why',
+    async (job) => {
+      const r = await s.worker.call<OcclusionDone>('occlusion', args, {
+        signal: job.signal,
+        onProgress: (d) => {
+          const p = d as { done: number; total: number }
+          job.progress(p.done, p.total)
+          emit(p.done, p.total, 'running', null, null)
+        },
+      })
+      return { id, genre: run.genres[column], ...r } satisfies WhyResult
+    },
+    (status, result, error) => emit(result ? result.drops.length + 1 : 0, result ? result.drops.length + 1 : 0, status, error, result),
+  )
+  return { jobId }
+}
