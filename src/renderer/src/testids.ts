@@ -24,7 +24,16 @@
 //   import-summary       the end-of-import summary
 //   status-bar           the status bar
 //   genre-manager        the genre manager view
-//   nav-library / nav-genres / nav-train   top-level navigation
+//   nav-library / nav-genres / nav-train / nav-explore   top-level navigation
+//   similar-posters      the detail's similar posters; similar-item one of them (data-id)
+//   similar-sort         sorts the grid by similarity to the detail's poster
+//   similar-banner       above the grid while it is sorted by similarity; similar-clear ends it
+//   why / why-run / why-result   the detail's occlusion heat map
+//   explore-tab-<tab>    map / duplicates / dashboard inside the Explore view
+//   map-canvas           the embeddings map; map-compute starts its computation; map-lasso the lasso mode
+//   dup-cluster          one near-duplicate cluster (data-key); dup-keep-<id> its keep choice
+//   dup-merge / dup-distinct   resolve a cluster; dup-undo-<decision id> undoes a decision
+//   dashboard            the dashboard
 
 export const T = {
   posterGrid: 'poster-grid',
@@ -55,4 +64,23 @@ export const T = {
   navLibrary: 'nav-library',
   navGenres: 'nav-genres',
   navTrain: 'nav-train',
+  navExplore: 'nav-explore',
+  similarPosters: 'similar-posters',
+  similarItem: 'similar-item',
+  similarSort: 'similar-sort',
+  similarBanner: 'similar-banner',
+  similarClear: 'similar-clear',
+  why: 'why',
+  whyRun: 'why-run',
+  whyResult: 'why-result',
+  exploreTab: (tab: string) => `explore-tab-${tab}`,
+  mapCanvas: 'map-canvas',
+  mapCompute: 'map-compute',
+  mapLasso: 'map-lasso',
+  dupCluster: 'dup-cluster',
+  dupKeep: (id: string) => `dup-keep-${id}`,
+  dupMerge: 'dup-merge',
+  dupDistinct: 'dup-distinct',
+  dupUndo: (id: number) => `dup-undo-${id}`,
+  dashboard: 'dashboard',
 } as const

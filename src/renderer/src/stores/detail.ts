@@ -3,7 +3,7 @@
 // a poster out of the current filter (e.g. "unlabelled") does not make the arrows skip.
 import { defineStore } from 'pinia'
 import { ref, shallowRef, watch } from 'vue'
-import type { PosterDetail } from '../../../shared/api'
+import { ApiError, type PosterDetail } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { useLibrary } from './library'
 import { useSelection } from './selection'
@@ -29,7 +29,11 @@ export const useDetail = defineStore('detail', () => {
       const p = await api().library.get({ id: target })
       if (mine === request) poster.value = p
     } catch (err) {
-      if (mine === request) toasts.error(`Could not load poster ${target}`, err)
+      // Removed meanwhile (merged as a duplicate): the panel closes rather than complain.
+      if (mine === request && err instanceof ApiError && err.code === 'not-found' && poster.value?.id === target) {
+        poster.value = null
+        open.value = false
+      } else if (mine === request) toasts.error(`Could not load poster ${target}`, err)
     } finally {
       if (mine === request) loading.value = false
     }
@@ -100,7 +104,7 @@ export const useDetail = defineStore('detail', () => {
       if (!id.value || !open.value) return
       if (!e.ids || e.ids.includes(id.value)) void load(id.value)
       // New posters (an import) change the order; labels keep the snapshot stable.
-      if (e.reason === 'import') navIds.value = null
+      if (e.reason === 'import' || e.reason === 'duplicates') navIds.value = null
     })
   }
 

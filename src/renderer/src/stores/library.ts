@@ -21,6 +21,8 @@ export const useLibrary = defineStore('library', () => {
   const duplicatesOnly = ref(false)
   const sort = ref<Sort>('title')
   const desc = ref(false)
+  /** "Similar to this poster": the grid lists the nearest posters to it instead (explore.similarQuery). */
+  const similarTo = ref<string | null>(null)
 
   const filter = computed(() => ({
     search: search.value.trim() || undefined,
@@ -30,7 +32,13 @@ export const useLibrary = defineStore('library', () => {
     duplicatesOnly: duplicatesOnly.value,
     sort: sort.value,
     desc: desc.value,
+    similarTo: similarTo.value,
   }))
+  /** The filter as the commands take it: the sort, or the poster the list is similar to. */
+  function request() {
+    const { similarTo: id, sort: s, desc: d, ...f } = filter.value
+    return id ? { kind: 'similar' as const, args: { ...f, id } } : { kind: 'sorted' as const, args: { ...f, sort: s, desc: d } }
+  }
   const hasFilter = computed(
     () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value,
   )
@@ -45,7 +53,8 @@ export const useLibrary = defineStore('library', () => {
   const loadError = ref<string | null>(null)
   const cache = new PageCache<PosterSummary>(
     async (offset, limit) => {
-      const page = await api().library.query({ ...filter.value, offset, limit })
+      const r = request()
+      const page = r.kind === 'similar' ? await api().explore.similarQuery({ ...r.args, offset, limit }) : await api().library.query({ ...r.args, offset, limit })
       loadError.value = null
       return page
     },
@@ -75,9 +84,8 @@ export const useLibrary = defineStore('library', () => {
   let idsPromise: Promise<string[]> | null = null
   function orderedIds(): Promise<string[]> {
     if (!idsPromise) {
-      const p = api()
-        .library.ids(filter.value)
-        .then((r) => r.ids)
+      const r = request()
+      const p = (r.kind === 'similar' ? api().explore.similarIds(r.args) : api().library.ids(r.args)).then((x) => x.ids)
       p.catch(() => {
         if (idsPromise === p) idsPromise = null
       })
@@ -156,6 +164,7 @@ export const useLibrary = defineStore('library', () => {
     duplicatesOnly,
     sort,
     desc,
+    similarTo,
     filter,
     hasFilter,
     version,

@@ -81,6 +81,12 @@ export const useSelection = defineStore('selection', () => {
     }
   }
 
+  /** Replaces the selection (the map's lasso). */
+  function selectIds(list: string[]) {
+    selected.value = new Set(list)
+    anchor.value = null
+  }
+
   /** Moves the cursor; `id` is null while that poster's page is still loading. */
   function setCurrent(index: number, id: string | null) {
     current.value = { index, id }
@@ -95,5 +101,5 @@ export const useSelection = defineStore('selection', () => {
     },
   )
 
-  return { selected, anchor, current, busy, count, ids, isSelected, clear, click, selectAll, setCurrent }
+  return { selected, anchor, current, busy, count, ids, isSelected, clear, click, selectAll, selectIds, setCurrent }
 })
