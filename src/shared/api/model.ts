@@ -57,6 +57,11 @@ export const ModelEvaluation = z.object({
   /** Genres with fewer than `minSupport` positives: listed apart, not averaged. */
   rare: z.array(GenreMetric),
   minSupport: z.number().int(),
+  /**
+   * Binary accuracy over all (poster, genre) cells beside predicting no genre at all
+   * (reported for the CNN baseline, whose original project quoted this figure).
+   */
+  binaryAccuracy: z.object({ model: z.number(), allNegative: z.number() }).optional(),
 })
 export type ModelEvaluation = z.infer<typeof ModelEvaluation>
 
@@ -200,6 +205,8 @@ export const modelEvents = {
     macroAp: z.number(),
     etaSeconds: z.number(),
     backend: z.string(),
+    /** Progress inside the epoch (slow epochs, the CNN); absent on end-of-epoch reports. */
+    batch: z.object({ index: z.number().int(), of: z.number().int() }).optional(),
   }),
   'train.finished': z.object({
     jobId: JobId,

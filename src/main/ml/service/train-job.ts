@@ -10,7 +10,7 @@ import { seededUnit, validationMask } from '../train/split'
 import { DEFAULT_HEAD, type HeadConfig } from '../train/head'
 import { insertRun } from '../store/runs'
 import type { TrainDone, TrainProgress } from '../worker/methods'
-import type { CnnArgs } from '../train/cnn'
+import { CNN_INPUT, type CnnArgs } from '../train/cnn'
 import { featureMatrix, labelsOf, postersFor, type PosterRow } from './data'
 import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
@@ -87,12 +87,34 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   // early stopping usually ends sooner).
   let epochSeconds = 0
   let epochsSeen = 0
+  let lastEpoch: TrainProgress['report'] | undefined
   const progress = (d: TrainProgress) => {
+    svc.backend = d.backend
+    if (d.batch) {
+      // Inside an epoch: time left from this epoch's pace, the later epochs at the same pace.
+      const b = d.batch
+      const perEpoch = (b.seconds / b.batch) * b.batches
+      const left = perEpoch - b.seconds + (d.maxEpochs - b.epoch) * perEpoch
+      job.progress((b.epoch - 1) * b.batches + b.batch, d.maxEpochs * b.batches, `epoch ${b.epoch}, batch ${b.batch} of ${b.batches}`)
+      ctx.events.emit('train.progress', {
+        jobId: job.jobId,
+        stage: 'training',
+        epoch: b.epoch,
+        maxEpochs: d.maxEpochs,
+        loss: b.loss,
+        valLoss: lastEpoch?.valLoss ?? 0,
+        macroAp: lastEpoch?.valMacroAp ?? 0,
+        etaSeconds: left,
+        backend: d.backend,
+        batch: { index: b.batch, of: b.batches },
+      })
+      return
+    }
     const r = d.report
+    lastEpoch = r
     epochSeconds += r.seconds
     epochsSeen++
     const left = (d.maxEpochs - r.epoch + (d.members - d.member - 1) * d.maxEpochs) * (epochSeconds / epochsSeen)
-    svc.backend = d.backend
     job.progress(r.epoch, d.maxEpochs, `epoch ${r.epoch}`)
     ctx.events.emit('train.progress', {
       jobId: job.jobId,
@@ -111,7 +133,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   let config: Record<string, unknown>
   try {
     if (req.kind === 'cnn') {
-      const inputSize = req.inputSize ?? 64
+      const inputSize = req.inputSize ?? CNN_INPUT
       const epochs = req.epochs ?? 3
       config = { kind: 'cnn', inputSize, epochs, seed: req.seed, splitSeed: req.splitSeed, valFraction: req.valFraction, prior: data.prior }
       const G = data.genres.length

@@ -9,6 +9,7 @@ import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig
 import { evaluate } from '../eval/metrics'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
+import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
 import type { ModelEvaluation } from '../../../shared/api'
 
 export interface MethodContext {
@@ -50,13 +51,21 @@ export interface TrainArgs {
   prior: number[]
   weightsDir: string
 }
-export interface TrainProgress {
+/** Training inside an epoch (models whose epochs are slow, the CNN): the running loss. */
+export interface BatchReport {
+  epoch: number
+  batch: number
+  batches: number
+  loss: number
+  /** Seconds since the epoch started. */
+  seconds: number
+}
+export type TrainProgress = {
   member: number
   members: number
   maxEpochs: number
-  report: EpochReport
   backend: string
-}
+} & ({ report: EpochReport; batch?: undefined } | { batch: BatchReport; report?: undefined })
 export interface TrainDone {
   backend: string
   notes: string[]
@@ -101,18 +110,12 @@ function ensemblePredict(tf: Awaited<ReturnType<typeof loadTf>>['tf'], heads: He
 }
 
 /**
- * The wasm backend lacks the convolution gradients (Conv2DBackpropFilter): a CNN runs on
- * the plain cpu backend there, and the previous backend is restored afterwards.
+ * Convolutions train on wasm once its missing filter-gradient kernel is registered
+ * (train/wasm-conv-grad.ts); every other backend has its own.
  */
 async function withConvBackend<T>(tf: Awaited<ReturnType<typeof loadTf>>['tf'], fn: () => T | Promise<T>): Promise<T> {
-  const previous = tf.getBackend()
-  if (previous !== 'wasm') return fn()
-  await tf.setBackend('cpu')
-  try {
-    return await fn()
-  } finally {
-    await tf.setBackend(previous)
-  }
+  if (tf.getBackend() === 'wasm') registerWasmConvFilterGrad(tf)
+  return fn()
 }
 
 function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
@@ -208,8 +211,7 @@ export const methods: Record<string, Method> = {
 
   async trainCnn(args: CnnArgs, ctx): Promise<unknown> {
     const { tf, notes } = await loadTf()
-    const backend = await withConvBackend(tf, () => tf.getBackend())
-    return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend, notes }
+    return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend: tf.getBackend(), notes }
   },
 
   async predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
