@@ -58,7 +58,7 @@ export const ModelEvaluation = z.object({
   rare: z.array(GenreMetric),
   minSupport: z.number().int(),
   /**
-   * Binary accuracy over all (poster, genre) cells beside predicting no genre at all
+   * Binary accuracy over all (poster, genre) cells at 0.5, beside predicting no genre at all
    * (reported for the CNN baseline, whose original project quoted this figure).
    */
   binaryAccuracy: z.object({ model: z.number(), allNegative: z.number() }).optional(),
