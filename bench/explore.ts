@@ -24,7 +24,7 @@ import { featureMatrix, postersFor } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
 import { putEmbeddings, readEmbeddings } from '../src/main/ml/store/embeddings'
 import { similarityIndex } from '../src/main/ml/explore/similar-index'
-import { clusterItems } from '../src/main/ml/explore/duplicates'
+import { clusterItems, DUPLICATE_COSINE } from '../src/main/ml/explore/duplicates'
 import { NEAR_DUPLICATE_COSINE } from '../src/main/ml/train/groups'
 import { mulberry32 } from '../src/shared/random'
 
@@ -142,57 +142,59 @@ async function alteredCopies(core: Core, n: number, work: string): Promise<void>
   const items = [...embedded.map((p) => ({ id: p.id, hash: p.hash })), ...okCopies.map((_c, i) => ({ id: `copy-${i}`, hash: `copy-${i}` }))]
   const sourceOf = (i: number) => (i < embedded.length ? embedded[i].id : okCopies[i - embedded.length].source)
   const isCopy = (i: number) => i >= embedded.length
-  const t1 = performance.now()
-  const clusters = clusterItems(items, { rows: items.map((_, i) => i), x, dims: s.dims })
-  const seconds = (performance.now() - t1) / 1000
-  // Pairs: a true pair is two items of one source with at least one copy among them.
-  const inCluster = new Map<number, number>()
-  clusters.forEach((c, k) => c.members.forEach((m) => inCluster.set(m, k)))
-  let predictedWithCopy = 0
-  let truePredicted = 0
-  let originalsOnly = 0
-  for (const c of clusters) {
-    for (let a = 0; a < c.members.length; a++)
-      for (let b = a + 1; b < c.members.length; b++) {
-        const i = c.members[a]
-        const j = c.members[b]
-        if (!isCopy(i) && !isCopy(j)) {
-          originalsOnly++
-          continue
+  for (const threshold of [DUPLICATE_COSINE, NEAR_DUPLICATE_COSINE]) {
+    const t1 = performance.now()
+    const clusters = clusterItems(items, { rows: items.map((_, i) => i), x, dims: s.dims }, [], threshold)
+    const seconds = (performance.now() - t1) / 1000
+    // Pairs: a true pair is two items of one source with at least one copy among them.
+    const inCluster = new Map<number, number>()
+    clusters.forEach((c, k) => c.members.forEach((m) => inCluster.set(m, k)))
+    let predictedWithCopy = 0
+    let truePredicted = 0
+    let originalsOnly = 0
+    for (const c of clusters) {
+      for (let a = 0; a < c.members.length; a++)
+        for (let b = a + 1; b < c.members.length; b++) {
+          const i = c.members[a]
+          const j = c.members[b]
+          if (!isCopy(i) && !isCopy(j)) {
+            originalsOnly++
+            continue
+          }
+          predictedWithCopy++
+          if (sourceOf(i) === sourceOf(j)) truePredicted++
         }
-        predictedWithCopy++
-        if (sourceOf(i) === sourceOf(j)) truePredicted++
-      }
-  }
-  const idOf = new Map(embedded.map((p, i) => [p.id, i]))
-  const perHow = new Map<Alteration, { hit: number; all: number }>(ALTERATIONS.map((h) => [h, { hit: 0, all: 0 }]))
-  let truePairs = 0
-  let found = 0
-  const bySource = new Map<string, number[]>()
-  okCopies.forEach((c, i) => bySource.set(c.source, [...(bySource.get(c.source) ?? []), embedded.length + i]))
-  for (const [src, list] of bySource) {
-    const o = idOf.get(src)
-    if (o === undefined) continue
-    const group = [o, ...list]
-    for (let a = 0; a < group.length; a++)
-      for (let b = a + 1; b < group.length; b++) {
-        truePairs++
-        const same = inCluster.has(group[a]) && inCluster.get(group[a]) === inCluster.get(group[b])
-        if (same) found++
-        if (a === 0) {
-          const h = perHow.get(okCopies[group[b] - embedded.length].how)!
-          h.all++
-          if (same) h.hit++
+    }
+    const idOf = new Map(embedded.map((p, i) => [p.id, i]))
+    const perHow = new Map<Alteration, { hit: number; all: number }>(ALTERATIONS.map((h) => [h, { hit: 0, all: 0 }]))
+    let truePairs = 0
+    let found = 0
+    const bySource = new Map<string, number[]>()
+    okCopies.forEach((c, i) => bySource.set(c.source, [...(bySource.get(c.source) ?? []), embedded.length + i]))
+    for (const [src, list] of bySource) {
+      const o = idOf.get(src)
+      if (o === undefined) continue
+      const group = [o, ...list]
+      for (let a = 0; a < group.length; a++)
+        for (let b = a + 1; b < group.length; b++) {
+          truePairs++
+          const same = inCluster.has(group[a]) && inCluster.get(group[a]) === inCluster.get(group[b])
+          if (same) found++
+          if (a === 0) {
+            const h = perHow.get(okCopies[group[b] - embedded.length].how)!
+            h.all++
+            if (same) h.hit++
+          }
         }
-      }
+    }
+    console.log(
+      `near-duplicates on altered copies (centred cosine >= ${threshold}${threshold === DUPLICATE_COSINE ? ', Explore' : ', train/groups.ts'}, clustered in ${seconds.toFixed(1)} s over ${items.length} posters): ` +
+        `recall ${(found / truePairs).toFixed(3)} (${found}/${truePairs} pairs), precision ${(truePredicted / Math.max(1, predictedWithCopy)).toFixed(3)} ` +
+        `(${truePredicted}/${predictedWithCopy} pairs with a copy) (aim >= 0.95 both)`,
+    )
+    console.log(`  recall of source-copy pairs by alteration: ${[...perHow].map(([h, v]) => `${h} ${(v.hit / Math.max(1, v.all)).toFixed(3)}`).join(', ')}`)
+    console.log(`  pairs among the shared posters themselves clustered together (their own near-duplicates, not counted): ${originalsOnly}`)
   }
-  console.log(
-    `near-duplicates on altered copies (centred cosine >= ${NEAR_DUPLICATE_COSINE}, clustered in ${seconds.toFixed(1)} s over ${items.length} posters): ` +
-      `recall ${(found / truePairs).toFixed(3)} (${found}/${truePairs} pairs), precision ${(truePredicted / Math.max(1, predictedWithCopy)).toFixed(3)} ` +
-      `(${truePredicted}/${predictedWithCopy} pairs with a copy) (aim >= 0.95 both)`,
-  )
-  console.log(`  recall of source-copy pairs by alteration: ${[...perHow].map(([h, v]) => `${h} ${(v.hit / Math.max(1, v.all)).toFixed(3)}`).join(', ')}`)
-  console.log(`  pairs among the shared posters themselves clustered together (their own near-duplicates, not counted): ${originalsOnly}`)
 }
 
 /** 100,000 synthetic posters with embeddings made from the real rows plus noise. */

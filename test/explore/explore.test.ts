@@ -93,7 +93,7 @@ describe('near-duplicate clusters', () => {
     const d = 64
     const a = randomVector(d)
     const b = randomVector(d)
-    const rows = [a, near(a, 0.05), near(a, 0.6), b, near(b, 0.04), randomVector(d), randomVector(d), randomVector(d)]
+    const rows = [a, near(a, 0.05), near(a, 1.5), b, near(b, 0.04), randomVector(d), randomVector(d), randomVector(d)]
     const items = rows.map((_, i) => ({ id: `p${i}`, hash: `h${i}` }))
     items.push({ id: 'copy', hash: 'h5' })
     const x = new Float32Array(rows.length * d)

@@ -1,6 +1,7 @@
-// Near-duplicate clusters for the Explore view and `posterity duplicates`: the same grouping
-// the training splits use (train/groups.ts: one content hash, or centred embedding cosine at
-// least NEAR_DUPLICATE_COSINE), minus the pairs a person marked distinct, and their resolution:
+// Near-duplicate clusters for the Explore view and `posterity duplicates`: the pair search the
+// training splits use (train/groups.ts nearDuplicatePairs: one content hash, or a centred
+// embedding cosine of at least DUPLICATE_COSINE), minus the pairs a person marked distinct,
+// and their resolution:
 // merge (keep one poster, its labels merged or chosen, the others removed) or distinct, each
 // one undoable decision.
 import { ApiError, type DuplicateCluster, type DuplicateDecision, type LabelSource } from '../../../shared/api'
@@ -10,8 +11,18 @@ import { refreshDuplicates } from '../../library/query'
 import { genreByName } from '../../library/vocabulary'
 import type { FeatureKey } from '../store/embeddings'
 import { featureMatrix } from '../service/data'
-import { NEAR_DUPLICATE_COSINE, nearDuplicatePairs } from '../train/groups'
-import { centredUnit } from './similar-index'
+import { nearDuplicatePairs } from '../train/groups'
+
+/**
+ * Centred embedding cosine from which two posters count as the same artwork here. Measured
+ * on the shared posters (default multiscale-tall features) against altered copies made with
+ * sharp: a copy resized to 60%, re-encoded at JPEG quality 40, cropped by 5% or colour-shifted
+ * scores 0.74-0.99 with its original (5th percentiles 0.80-0.90), while a poster's nearest
+ * DIFFERENT poster scores 0.43 at the median and at most 0.66. train/groups.ts's
+ * NEAR_DUPLICATE_COSINE (0.9, for training splits) misses half of such copies.
+ * bench/explore.ts measures recall and precision at this value.
+ */
+export const DUPLICATE_COSINE = 0.75
 
 export interface ClusterItem {
   id: string
@@ -32,7 +43,7 @@ export function clusterItems(
   items: ClusterItem[],
   embedded: { rows: number[]; x: Float32Array; dims: number } | null,
   apart: string[][] = [],
-  minCosine = NEAR_DUPLICATE_COSINE,
+  minCosine = DUPLICATE_COSINE,
 ): { members: number[]; minSimilarity: number }[] {
   const n = items.length
   const parent = Int32Array.from({ length: n }, (_, i) => i)
@@ -67,19 +78,7 @@ export function clusterItems(
   })
   if (embedded && embedded.rows.length > 1) {
     const { rows, x, dims } = embedded
-    const pairs = nearDuplicatePairs(x, dims, minCosine)
-    if (pairs.length) {
-      // The similarity of each linking pair, on the same centring the grouping used.
-      const mean = new Float32Array(dims)
-      for (let r = 0; r < rows.length; r++) for (let k = 0; k < dims; k++) mean[k] += x[r * dims + k] / rows.length
-      for (const [a, b] of pairs) {
-        const u = centredUnit(x.subarray(a * dims, (a + 1) * dims), mean)
-        const v = centredUnit(x.subarray(b * dims, (b + 1) * dims), mean)
-        let s = 0
-        for (let k = 0; k < dims; k++) s += u[k] * v[k]
-        links.push([rows[a], rows[b], Math.min(1, s)])
-      }
-    }
+    for (const [a, b, cos] of nearDuplicatePairs(x, dims, minCosine)) links.push([rows[a], rows[b], Math.min(1, cos)])
   }
   // Strongest links first, so a distinct decision blocks the weaker link, not the identical file.
   links.sort((x, y) => y[2] - x[2])

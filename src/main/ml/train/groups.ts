@@ -56,12 +56,15 @@ function centredUnitRows(x: Float32Array, d: number): Float32Array {
   return out
 }
 
-const BITS = 64
+const BITS = 128
+const WORDS = BITS / 32
 
 /**
- * 64-bit sign sketches of unit rows (random hyperplanes, SimHash): the Hamming distance of two
- * sketches estimates their angle (E = 64·θ/π), so candidate pairs are found with popcounts
+ * 128-bit sign sketches of unit rows (random hyperplanes, SimHash): the Hamming distance of two
+ * sketches estimates their angle (E = 128·θ/π), so candidate pairs are found with popcounts
  * instead of 1,952-value dot products. Hyperplanes are sparse ±1 (Achlioptas) to stay cheap.
+ * 128 bits rather than 64 halve the estimate's relative spread, so a lower threshold (the
+ * Explore view's, explore/duplicates.ts) still rejects almost every unrelated pair here.
  */
 function sketches(u: Float32Array, d: number): Uint32Array {
   const n = u.length / d
@@ -78,14 +81,14 @@ function sketches(u: Float32Array, d: number): Uint32Array {
     }
     planes.push({ plus, minus })
   }
-  const out = new Uint32Array(n * 2)
+  const out = new Uint32Array(n * WORDS)
   for (let r = 0; r < n; r++) {
     const o = r * d
     for (let b = 0; b < BITS; b++) {
       let s = 0
       for (const k of planes[b].plus) s += u[o + k]
       for (const k of planes[b].minus) s -= u[o + k]
-      if (s > 0) out[r * 2 + (b >> 5)] |= 1 << (b & 31)
+      if (s > 0) out[r * WORDS + (b >> 5)] |= 1 << (b & 31)
     }
   }
   return out
@@ -98,29 +101,34 @@ function popcount(v: number): number {
 }
 
 /**
- * Pairs (i < j) of rows whose centred cosine is at least `minCosine`: sketch candidates
- * (Hamming distance at most a generous bound for that angle), then the exact cosine.
+ * Pairs (i < j, with their cosine) of rows whose centred cosine is at least `minCosine`:
+ * sketch candidates (Hamming distance at most a generous bound for that angle), then the
+ * exact cosine.
  */
-export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE): [number, number][] {
+export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE): [number, number, number][] {
   const n = x.length / d
   if (n < 2) return []
   const u = centredUnitRows(x, d)
   const sk = sketches(u, d)
-  // Expected distance at the threshold angle, plus ~4 standard deviations of the estimate.
+  // Expected distance at the threshold angle, plus 3.5 standard deviations of the estimate
+  // (a pair right at the threshold is missed with probability ~2·10⁻⁴).
   const theta = Math.acos(Math.min(1, Math.max(-1, minCosine)))
   const p = theta / Math.PI
-  const maxHamming = Math.ceil(BITS * p + 4 * Math.sqrt(BITS * p * (1 - p)) + 1)
-  const pairs: [number, number][] = []
+  const maxHamming = Math.ceil(BITS * p + 3.5 * Math.sqrt(BITS * p * (1 - p)) + 1)
+  const pairs: [number, number, number][] = []
   for (let i = 0; i < n; i++) {
-    const a0 = sk[i * 2]
-    const a1 = sk[i * 2 + 1]
+    const a0 = sk[i * WORDS]
+    const a1 = sk[i * WORDS + 1]
+    const a2 = sk[i * WORDS + 2]
+    const a3 = sk[i * WORDS + 3]
     for (let j = i + 1; j < n; j++) {
-      if (popcount(a0 ^ sk[j * 2]) + popcount(a1 ^ sk[j * 2 + 1]) > maxHamming) continue
+      const o = j * WORDS
+      if (popcount(a0 ^ sk[o]) + popcount(a1 ^ sk[o + 1]) + popcount(a2 ^ sk[o + 2]) + popcount(a3 ^ sk[o + 3]) > maxHamming) continue
       let dot = 0
       const oi = i * d
       const oj = j * d
       for (let k = 0; k < d; k++) dot += u[oi + k] * u[oj + k]
-      if (dot >= minCosine) pairs.push([i, j])
+      if (dot >= minCosine) pairs.push([i, j, dot])
     }
   }
   return pairs
