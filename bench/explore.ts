@@ -95,6 +95,31 @@ async function clusterAndMap(core: Core, label: string): Promise<void> {
   console.log(`${label}: explore.computeMap (full) ${seconds.toFixed(1)} s for ${map.points.length} points`)
 }
 
+/** Occlusion heat maps (8 columns) of a few posters with the active head model (trained first when there is none). */
+async function whyFigures(core: Core, posters: number): Promise<void> {
+  const status = await call<{ activeRun: number | null }>(core, 'model.status', {})
+  if (status.activeRun === null) {
+    const seconds = await runJob(core, 'model.train', { kind: 'head', seed: 1 })
+    console.log(`(trained a head model for the heat maps in ${seconds.toFixed(0)} s)`)
+  }
+  const ids = core.db.prepare('SELECT id FROM posters ORDER BY id LIMIT ?').pluck().all(posters) as string[]
+  const genre = (core.db.prepare('SELECT name FROM genres ORDER BY position LIMIT 1').pluck().get() as string) ?? 'Drama'
+  const times: number[] = []
+  let cells = 0
+  for (const id of ids) {
+    const t0 = performance.now()
+    let result: { drops: number[]; seconds: number } | null = null
+    const off = core.events.onAny((name, p) => {
+      if (name === 'why.progress' && (p as { result: unknown }).result) result = (p as { result: { drops: number[]; seconds: number } }).result
+    })
+    await runJob(core, 'explore.why', { id, genre, grid: 8 })
+    off()
+    times.push((performance.now() - t0) / 1000)
+    cells = (result as { drops: number[] } | null)?.drops.length ?? 0
+  }
+  console.log(`why (occlusion, ${cells} regions + the whole poster, ${genre}): ${times.map((t) => t.toFixed(1)).join(', ')} s a poster (aim < 3 s; the first includes opening the backbone)`)
+}
+
 type Alteration = 'resize' | 'jpeg' | 'crop' | 'colour'
 const ALTERATIONS: Alteration[] = ['resize', 'jpeg', 'crop', 'colour']
 
@@ -263,6 +288,7 @@ export default async function (args: string[]): Promise<number> {
     await similarFigures(core, `shared ${n}`, 300, 50)
     await clusterAndMap(core, `shared ${n}`)
     await alteredCopies(core, copies, work)
+    await whyFigures(core, 5)
     if (!args.includes('--no-100k')) await synthetic100k(core, work)
   } finally {
     modelService(core).worker.stop()

@@ -104,16 +104,36 @@ export function clusterItems(
   return [...groups.entries()].filter(([, g]) => g.length > 1).map(([r, g]) => ({ members: g, minSimilarity: minSim.get(r) ?? 1 }))
 }
 
-/** Every cluster of the library, biggest first, with what the side-by-side view shows. */
-export async function libraryClusters(db: Db, key: FeatureKey, dims: number): Promise<{ posters: number; embedded: number; clusters: DuplicateCluster[] }> {
+// The pair search is the slow part (seconds at 8,052 posters): its clusters are kept until a
+// poster, an embedding or a decision changes.
+const found = new WeakMap<Db, { stamp: string; items: ClusterItem[]; embedded: number; clusters: { members: number[]; minSimilarity: number }[] }>()
+
+function stampOf(db: Db, key: FeatureKey): string {
+  const e = db.prepare('SELECT MAX(rowid) FROM embeddings').pluck().get()
+  const p = db.prepare('SELECT COUNT(*) AS n, MAX(rowid) AS m FROM posters').get() as { n: number; m: number | null }
+  const d = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(undone), 0) AS u, MAX(id) AS m FROM duplicate_decisions').get() as { n: number; u: number; m: number | null }
+  return `${key.backbone}/${key.features}:${e}:${p.n}:${p.m}:${d.n}:${d.u}:${d.m}`
+}
+
+async function findClusters(db: Db, key: FeatureKey, dims: number) {
+  const stamp = stampOf(db, key)
+  const hit = found.get(db)
+  if (hit?.stamp === stamp) return hit
   const items = db.prepare('SELECT id, hash FROM posters ORDER BY id').all() as ClusterItem[]
   const have = new Set(
     db.prepare('SELECT hash FROM embeddings WHERE backbone = ? AND features = ?').pluck().all(key.backbone, key.features) as string[],
   )
   const rows = items.flatMap((it, i) => (have.has(it.hash) ? [i] : []))
   const x = rows.length > 1 ? await featureMatrix(db, key, rows.map((r) => items[r]), dims) : new Float32Array(0)
-  const found = clusterItems(items, rows.length > 1 ? { rows, x, dims } : null, distinctSets(db))
-  const ids = found.flatMap((c) => c.members.map((m) => items[m].id))
+  const result = { stamp, items, embedded: rows.length, clusters: clusterItems(items, rows.length > 1 ? { rows, x, dims } : null, distinctSets(db)) }
+  found.set(db, result)
+  return result
+}
+
+/** Every cluster of the library, biggest first, with what the side-by-side view shows. */
+export async function libraryClusters(db: Db, key: FeatureKey, dims: number): Promise<{ posters: number; embedded: number; clusters: DuplicateCluster[] }> {
+  const { items, embedded, clusters: groups } = await findClusters(db, key, dims)
+  const ids = groups.flatMap((c) => c.members.map((m) => items[m].id))
   const states = readStates(db, ids)
   const info = new Map(
     (
@@ -127,7 +147,7 @@ export async function libraryClusters(db: Db, key: FeatureKey, dims: number): Pr
       }[]
     ).map((r) => [r.id, r]),
   )
-  const clusters = found
+  const clusters = groups
     .map((c) => {
       const members = c.members
         .map((m) => items[m].id)
@@ -140,7 +160,7 @@ export async function libraryClusters(db: Db, key: FeatureKey, dims: number): Pr
       return { key: members[0].id, members, minSimilarity: c.minSimilarity }
     })
     .sort((a, b) => b.members.length - a.members.length || a.minSimilarity - b.minSimilarity || (a.key < b.key ? -1 : 1))
-  return { posters: items.length, embedded: rows.length, clusters }
+  return { posters: items.length, embedded, clusters }
 }
 
 interface MergeUndo {
