@@ -273,3 +273,34 @@ describe('the CLI', () => {
     }
   })
 })
+
+describe('the similarity index at scale', () => {
+  it('finds the same neighbours through the coarse pass as exact search, above COARSE_FROM posters', async () => {
+    const { SimilarityIndex, COARSE_FROM } = await import('../../src/main/ml/explore/similar-index')
+    const d = modelService(core).dims
+    const n = COARSE_FROM + 2000
+    // 200 clusters of posters around random centres: each poster's true neighbours are its cluster's.
+    const centres = Array.from({ length: 200 }, () => randomVector(d))
+    const posters: SeedPoster[] = []
+    const rows: { hash: string; vector: Float32Array }[] = []
+    for (let i = 0; i < n; i++) {
+      posters.push({ id: `p${i}` })
+      rows.push({ hash: `hash-p${i}`, vector: near(centres[i % 200], 1) })
+    }
+    seed(core, posters)
+    embed(core, rows)
+    const index = new SimilarityIndex(modelService(core).key, d)
+    index.refresh(core.db)
+    expect(index.size).toBe(n)
+    let agree = 0
+    for (let q = 0; q < 5; q++) {
+      const v = rows[q * 997].vector
+      const exclude = new Set([`p${q * 997}`])
+      const fast = index.query(core.db, v, 10, { exclude }).map((h) => h.id)
+      const exact = index.exact(core.db, v, 10, exclude).map((h) => h.id)
+      agree += fast.filter((id) => exact.includes(id)).length
+      expect(fast.every((id) => Number(id.slice(1)) % 200 === (q * 997) % 200)).toBe(true)
+    }
+    expect(agree).toBeGreaterThanOrEqual(48)
+  }, 120_000)
+})

@@ -9,6 +9,14 @@ import { readEmbeddings, type FeatureKey } from '../store/embeddings'
 import { project, sparseProjection, type Projection } from './projection'
 
 export const PROJECTED_DIMS = 256
+/**
+ * Above this many posters a first pass ranks everyone by the first COARSE_DIMS projected values
+ * (renormalised; a prefix of a random projection is one too) and keeps COARSE_KEEP for the
+ * 256-value pass: a quarter of the scan, the true neighbours far inside the kept share.
+ */
+export const COARSE_FROM = 20_000
+export const COARSE_DIMS = 64
+export const COARSE_KEEP = 3000
 /** Candidates re-ranked exactly (at least; a query for more neighbours takes 4 × k). */
 export const RERANK = 200
 
@@ -91,6 +99,7 @@ export class SimilarityIndex {
   hashes: string[] = []
   private rowOf = new Map<string, number>()
   private rows = new Float32Array(0)
+  private coarse = new Float32Array(0)
   private alive = new Uint8Array(0)
   private live = 0
   /** The mean of the rows at the last full build (new rows are centred on it too). */
@@ -155,6 +164,7 @@ export class SimilarityIndex {
     this.hashes = []
     this.rowOf = new Map()
     this.rows = new Float32Array(0)
+    this.coarse = new Float32Array(0)
     this.alive = new Uint8Array(0)
     this.live = 0
     this.mean = new Float32Array(this.dims)
@@ -169,6 +179,9 @@ export class SimilarityIndex {
     const rows = new Float32Array(cap * this.projected)
     rows.set(this.rows)
     this.rows = rows
+    const coarse = new Float32Array(cap * COARSE_DIMS)
+    coarse.set(this.coarse)
+    this.coarse = coarse
     const alive = new Uint8Array(cap)
     alive.set(this.alive)
     this.alive = alive
@@ -214,6 +227,10 @@ export class SimilarityIndex {
       }
       const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0
       for (let o = 0; o < P; o++) this.rows[r * P + o] *= inv
+      let c2 = 0
+      for (let o = 0; o < COARSE_DIMS; o++) c2 += this.rows[r * P + o] ** 2
+      const cinv = c2 > 0 ? 1 / Math.sqrt(c2) : 0
+      for (let o = 0; o < COARSE_DIMS; o++) this.coarse[r * COARSE_DIMS + o] = this.rows[r * P + o] * cinv
     }
   }
 
@@ -232,17 +249,35 @@ export class SimilarityIndex {
     const q = centredUnit(vector, this.mean)
     const qp = new Float32Array(P)
     project(this.proj, q, 0, qp, 0)
-    const scores = new Float32Array(n)
+    const excluded = opts.exclude?.size ?? 0
+    const c = Math.min(this.live, Math.max(opts.rerank ?? RERANK, 4 * k) + excluded)
+    // The rows the 256-value pass scores: everyone, or the coarse pass's best.
+    let pool: Int32Array | null = null
+    if (this.live > COARSE_FROM && COARSE_KEEP > c) {
+      const qc = qp.slice(0, COARSE_DIMS)
+      const cs = new Float32Array(n)
+      const coarse = this.coarse
+      for (let r = 0; r < n; r++) {
+        let s = 0
+        const o = r * COARSE_DIMS
+        for (let j = 0; j < COARSE_DIMS; j++) s += coarse[o + j] * qc[j]
+        cs[r] = s
+      }
+      pool = Int32Array.from(topIndices(cs, this.alive, n, COARSE_KEEP))
+    }
+    const m = pool ? pool.length : n
+    const scores = new Float32Array(m)
     const rows = this.rows
-    for (let r = 0; r < n; r++) {
+    for (let i = 0; i < m; i++) {
+      const r = pool ? pool[i] : i
       let s = 0
       const o = r * P
       for (let j = 0; j < P; j++) s += rows[o + j] * qp[j]
-      scores[r] = s
+      scores[i] = s
     }
-    const excluded = opts.exclude?.size ?? 0
-    const c = Math.min(this.live, Math.max(opts.rerank ?? RERANK, 4 * k) + excluded)
-    const cand = topIndices(scores, this.alive, n, c).filter((r) => !opts.exclude?.has(this.ids[r]))
+    const top = topIndices(scores, pool ? new Uint8Array(m).fill(1) : this.alive, m, c)
+    const chosen = pool
+    const cand = (chosen ? top.map((i) => chosen[i]) : top).filter((r) => !opts.exclude?.has(this.ids[r]))
     const vecs = readEmbeddings(db, this.key, cand.map((r) => this.hashes[r]))
     const hits: Hit[] = []
     const qm = dot(q, this.mean)
