@@ -80,9 +80,12 @@ describe('similar posters', () => {
   })
 
   it('says clearly when the poster does not exist or cannot be embedded', async () => {
-    seed(core, [{ id: 'a' }])
+    seed(core, [{ id: 'a' }, { id: 'b' }])
     await expect(call(core, 'explore.similar', { id: 'nope' })).rejects.toThrow(/no poster "nope"/)
-    // No cached embedding and a file that does not exist: an error that names the poster.
+    // Nothing embedded at all: no neighbours, and no worker started for one poster.
+    expect(await call(core, 'explore.similar', { id: 'a' })).toMatchObject({ embedded: 0, neighbours: [] })
+    // Others embedded, this one not, and its file does not exist: an error that names the poster.
+    embed(core, [{ hash: 'hash-b', vector: randomVector(modelService(core).dims) }])
     await expect(call(core, 'explore.similar', { id: 'a' })).rejects.toThrow(/poster "a" could not be embedded|backbone is not installed/)
     await expect(call(core, 'explore.similar', { id: 'a', k: 0 })).rejects.toThrow(/k/)
   })

@@ -12,24 +12,27 @@ import { similarityIndex, type SimilarityIndex } from './similar-index'
 export const SIMILAR_LIST = 1000
 
 /** The index, and the raw embedding of `id` (computed through the worker when missing). */
-async function anchor(ctx: CoreContext, id: string): Promise<{ index: SimilarityIndex; vector: Float32Array; posters: number }> {
+async function anchor(ctx: CoreContext, id: string): Promise<{ index: SimilarityIndex; vector: Float32Array | null; posters: number }> {
   const row = ctx.db.prepare('SELECT id, hash, path, labelled FROM posters WHERE id = ?').get(id) as { hash: string } | undefined
   if (!row) throw new ApiError('not-found', `no poster "${id}"`)
   const s = modelService(ctx)
   let vector = readEmbeddings(ctx.db, s.key, [row.hash]).get(row.hash)
+  const posters = ctx.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number
+  const index = similarityIndex(ctx.db, s.key, s.dims)
+  // Nothing embedded yet: nothing to compare with, so no reason to start the worker for one poster.
+  if (!vector && index.size === 0) return { index, vector: null, posters }
   if (!vector) {
     const report = await s.ensureEmbeddings(postersFor(ctx.db, { ids: [id] }), new AbortController().signal)
     if (report.failed.length) throw new ApiError('invalid-args', `poster "${id}" could not be embedded: ${report.failed[0].error}`)
     vector = readEmbeddings(ctx.db, s.key, [row.hash]).get(row.hash)
     if (!vector) throw new ApiError('internal', `poster "${id}" has no embedding after embedding it`)
   }
-  const posters = ctx.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number
   return { index: similarityIndex(ctx.db, s.key, s.dims), vector, posters }
 }
 
 export async function similarPosters(ctx: CoreContext, id: string, k: number): Promise<{ id: string; posters: number; embedded: number; neighbours: Neighbour[] }> {
   const { index, vector, posters } = await anchor(ctx, id)
-  const hits = index.query(ctx.db, vector, k, { exclude: new Set([id]) })
+  const hits = vector ? index.query(ctx.db, vector, k, { exclude: new Set([id]) }) : []
   const titles = new Map(
     (prepared(ctx.db, 'SELECT id, title FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(hits.map((h) => h.id))) as { id: string; title: string | null }[]).map((r) => [
       r.id,
@@ -53,7 +56,7 @@ async function ranking(ctx: CoreContext, id: string): Promise<string[]> {
   if (!m) rankings.set(ctx.db, (m = new Map()))
   const hit = m.get(id)
   if (hit && hit.size === index.size) return hit.ids
-  const ids = [id, ...index.query(ctx.db, vector, SIMILAR_LIST - 1, { exclude: new Set([id]), rerank: SIMILAR_LIST }).map((h) => h.id)]
+  const ids = [id, ...(vector ? index.query(ctx.db, vector, SIMILAR_LIST - 1, { exclude: new Set([id]), rerank: SIMILAR_LIST }).map((h) => h.id) : [])]
   if (m.size > 8) m.clear()
   m.set(id, { size: index.size, ids })
   return ids
