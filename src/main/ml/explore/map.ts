@@ -20,8 +20,11 @@ export function readMap(ctx: CoreContext, jobId: string | null): MapState {
     .prepare('SELECT COUNT(*) FROM posters p WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = p.hash AND e.backbone = ? AND e.features = ?)')
     .pluck()
     .get(s.key.backbone, s.key.features) as number
+  // A loop, not Math.max(...): 100,000 arguments would overflow the stack.
+  let computedAt: number | null = null
+  for (const r of rows) if (computedAt === null || r.at > computedAt) computedAt = r.at
   return {
-    computedAt: rows.length ? Math.max(...rows.map((r) => r.at)) : null,
+    computedAt,
     stale: Math.max(0, embedded - rows.length),
     jobId,
     points: rows.map(({ id, x, y }) => ({ id, x, y })),
