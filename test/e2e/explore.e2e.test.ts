@@ -168,4 +168,21 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
     await page.locator(tid(T.navLibrary)).click()
     await poll(() => page.locator(`${tid(T.posterCard)}[data-id="${idOf(0, 0)}"]`).count()).toBe(1)
   })
+
+  it('draws the dashboard', async () => {
+    await page.locator(tid(T.navExplore)).click()
+    await page.locator(tid(T.exploreTab('dashboard'))).click()
+    const canvases = page.locator(`${tid(T.dashboard)} canvas`)
+    await poll(() => canvases.count()).toBeGreaterThan(0)
+    // chart.js drew into the first chart (axes and legend at least): some pixels are not blank.
+    await poll(() =>
+      canvases.first().evaluate((c: HTMLCanvasElement) => {
+        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
+        let inked = 0
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) inked++
+        return inked
+      }),
+    ).toBeGreaterThan(100)
+    await poll(() => page.locator(tid(T.dashboard)).textContent()).toContain(`of ${GROUPS * PER} posters labelled`)
+  })
 })
