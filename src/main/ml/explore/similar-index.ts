@@ -107,6 +107,7 @@ export class SimilarityIndex {
   private meanProj: Float32Array
   private builtWith = 0
   private snapshot: Snapshot | null = null
+  private quick = ''
 
   constructor(
     readonly key: FeatureKey,
@@ -122,6 +123,11 @@ export class SimilarityIndex {
     return this.live
   }
 
+  /** Posters in the library at the last refresh (embedded or not). */
+  get posters(): number {
+    return this.snapshot?.posters ?? 0
+  }
+
   /** Changes whenever a poster or an embedding is added, replaced or removed. */
   private stampOf(db: Db): Snapshot {
     const e = db.prepare('SELECT MAX(rowid) FROM embeddings').pluck().get() as number | null
@@ -131,6 +137,11 @@ export class SimilarityIndex {
 
   /** Brings the index up to date with the library; cheap when nothing changed. */
   refresh(db: Db): void {
+    // O(1) first: nothing was written by this connection (total_changes) or another
+    // (data_version) since the last look, so the counts below need not be taken again.
+    const quick = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`
+    if (quick === this.quick) return
+    this.quick = quick
     const snap = this.stampOf(db)
     if (this.snapshot?.stamp === snap.stamp) return
     const present = db

@@ -17,8 +17,8 @@ async function anchor(ctx: CoreContext, id: string): Promise<{ index: Similarity
   if (!row) throw new ApiError('not-found', `no poster "${id}"`)
   const s = modelService(ctx)
   let vector = readEmbeddings(ctx.db, s.key, [row.hash]).get(row.hash)
-  const posters = ctx.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number
   const index = similarityIndex(ctx.db, s.key, s.dims)
+  const posters = index.posters
   // Nothing embedded yet: nothing to compare with, so no reason to start the worker for one poster.
   if (!vector && index.size === 0) return { index, vector: null, posters }
   if (!vector) {
