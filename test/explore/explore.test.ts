@@ -7,6 +7,7 @@ import type { Core } from '../../src/main/core'
 import { modelService } from '../../src/main/ml/service/model-service'
 import { putEmbeddings } from '../../src/main/ml/store/embeddings'
 import { clusterItems } from '../../src/main/ml/explore/duplicates'
+import { nearDuplicatePairs, nearDuplicatePairsAsync } from '../../src/main/ml/train/groups'
 import { placeAmong, umapLayout } from '../../src/main/ml/explore/layout'
 import { main as cli } from '../../src/main/cli/index'
 import { call, open, recordEvents, seed, tempDir, type SeedPoster } from '../library/helpers'
@@ -106,6 +107,17 @@ describe('near-duplicate clusters', () => {
     expect(ids(clusterItems(items, emb))).toEqual([['copy', 'p5'], ['p0', 'p1'], ['p3', 'p4']])
     expect(ids(clusterItems(items, emb, [['p3', 'p4']]))).toEqual([['copy', 'p5'], ['p0', 'p1']])
     expect(ids(clusterItems(items, null))).toEqual([['copy', 'p5']])
+  })
+
+  it('finds the same pairs when the search is sliced to let the event loop through', async () => {
+    const d = 32
+    const bases = Array.from({ length: 40 }, () => randomVector(d))
+    const rows = [...bases, ...bases.slice(0, 15).map((b) => near(b, 0.1))]
+    const x = new Float32Array(rows.length * d)
+    rows.forEach((r, i) => x.set(r, i * d))
+    const sync = nearDuplicatePairs(x, d, 0.8)
+    expect(sync.length).toBeGreaterThanOrEqual(15)
+    expect(await nearDuplicatePairsAsync(x, d, 0.8)).toEqual(sync)
   })
 
   it('merges a cluster (labels united, others removed), marks one distinct, and undoes both', async () => {

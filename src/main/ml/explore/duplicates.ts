@@ -11,7 +11,7 @@ import { refreshDuplicates } from '../../library/query'
 import { genreByName } from '../../library/vocabulary'
 import type { FeatureKey } from '../store/embeddings'
 import { featureMatrix } from '../service/data'
-import { nearDuplicatePairs } from '../train/groups'
+import { nearDuplicatePairs, nearDuplicatePairsAsync } from '../train/groups'
 
 /**
  * Centred embedding cosine from which two posters count as the same artwork here. Measured
@@ -43,7 +43,7 @@ export function distinctSets(db: Db): string[][] {
  */
 export function clusterItems(
   items: ClusterItem[],
-  embedded: { rows: number[]; x: Float32Array; dims: number } | null,
+  embedded: { rows: number[]; x: Float32Array; dims: number; pairs?: [number, number, number][] } | null,
   apart: string[][] = [],
   minCosine = DUPLICATE_COSINE,
 ): { members: number[]; minSimilarity: number }[] {
@@ -80,7 +80,7 @@ export function clusterItems(
   })
   if (embedded && embedded.rows.length > 1) {
     const { rows, x, dims } = embedded
-    for (const [a, b, cos] of nearDuplicatePairs(x, dims, minCosine)) links.push([rows[a], rows[b], Math.min(1, cos)])
+    for (const [a, b, cos] of embedded.pairs ?? nearDuplicatePairs(x, dims, minCosine)) links.push([rows[a], rows[b], Math.min(1, cos)])
   }
   // Strongest links first, so a distinct decision blocks the weaker link, not the identical file.
   links.sort((x, y) => y[2] - x[2])
@@ -127,7 +127,8 @@ async function findClusters(db: Db, key: FeatureKey, dims: number) {
   )
   const rows = items.flatMap((it, i) => (have.has(it.hash) ? [i] : []))
   const x = rows.length > 1 ? await featureMatrix(db, key, rows.map((r) => items[r]), dims) : new Float32Array(0)
-  const result = { stamp, items, embedded: rows.length, clusters: clusterItems(items, rows.length > 1 ? { rows, x, dims } : null, distinctSets(db)) }
+  const pairs = rows.length > 1 ? await nearDuplicatePairsAsync(x, dims, DUPLICATE_COSINE) : []
+  const result = { stamp, items, embedded: rows.length, clusters: clusterItems(items, rows.length > 1 ? { rows, x, dims, pairs } : null, distinctSets(db)) }
   found.set(db, result)
   return result
 }

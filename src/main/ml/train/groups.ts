@@ -100,14 +100,15 @@ function popcount(v: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
 }
 
-/**
- * Pairs (i < j, with their cosine) of rows whose centred cosine is at least `minCosine`:
- * sketch candidates (Hamming distance at most a generous bound for that angle), then the
- * exact cosine.
- */
-export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE): [number, number, number][] {
+interface PairSearch {
+  n: number
+  /** Appends the pairs (i, j > i) of rows i in [from, to) to `pairs`. */
+  scan(from: number, to: number, pairs: [number, number, number][]): void
+}
+
+/** Centres the rows, sketches them, and returns the scan over row ranges. */
+function pairSearch(x: Float32Array, d: number, minCosine: number): PairSearch {
   const n = x.length / d
-  if (n < 2) return []
   const u = centredUnitRows(x, d)
   const sk = sketches(u, d)
   // Expected distance at the threshold angle, plus 3.5 standard deviations of the estimate
@@ -115,21 +116,55 @@ export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_
   const theta = Math.acos(Math.min(1, Math.max(-1, minCosine)))
   const p = theta / Math.PI
   const maxHamming = Math.ceil(BITS * p + 3.5 * Math.sqrt(BITS * p * (1 - p)) + 1)
+  return {
+    n,
+    scan(from, to, pairs) {
+      for (let i = from; i < to; i++) {
+        const a0 = sk[i * WORDS]
+        const a1 = sk[i * WORDS + 1]
+        const a2 = sk[i * WORDS + 2]
+        const a3 = sk[i * WORDS + 3]
+        for (let j = i + 1; j < n; j++) {
+          const o = j * WORDS
+          if (popcount(a0 ^ sk[o]) + popcount(a1 ^ sk[o + 1]) + popcount(a2 ^ sk[o + 2]) + popcount(a3 ^ sk[o + 3]) > maxHamming) continue
+          let dot = 0
+          const oi = i * d
+          const oj = j * d
+          for (let k = 0; k < d; k++) dot += u[oi + k] * u[oj + k]
+          if (dot >= minCosine) pairs.push([i, j, dot])
+        }
+      }
+    },
+  }
+}
+
+/**
+ * Pairs (i < j, with their cosine) of rows whose centred cosine is at least `minCosine`:
+ * sketch candidates (Hamming distance at most a generous bound for that angle), then the
+ * exact cosine.
+ */
+export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE): [number, number, number][] {
   const pairs: [number, number, number][] = []
-  for (let i = 0; i < n; i++) {
-    const a0 = sk[i * WORDS]
-    const a1 = sk[i * WORDS + 1]
-    const a2 = sk[i * WORDS + 2]
-    const a3 = sk[i * WORDS + 3]
-    for (let j = i + 1; j < n; j++) {
-      const o = j * WORDS
-      if (popcount(a0 ^ sk[o]) + popcount(a1 ^ sk[o + 1]) + popcount(a2 ^ sk[o + 2]) + popcount(a3 ^ sk[o + 3]) > maxHamming) continue
-      let dot = 0
-      const oi = i * d
-      const oj = j * d
-      for (let k = 0; k < d; k++) dot += u[oi + k] * u[oj + k]
-      if (dot >= minCosine) pairs.push([i, j, dot])
-    }
+  if (x.length / d < 2) return pairs
+  const search = pairSearch(x, d, minCosine)
+  search.scan(0, search.n, pairs)
+  return pairs
+}
+
+/**
+ * The same pairs, scanned a few rows at a time with the event loop let through in between, so
+ * a server answering other calls is not stalled for the whole search (seconds at 10⁵ rows).
+ */
+export async function nearDuplicatePairsAsync(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE, signal?: AbortSignal): Promise<[number, number, number][]> {
+  const pairs: [number, number, number][] = []
+  if (x.length / d < 2) return pairs
+  const search = pairSearch(x, d, minCosine)
+  // About 2·10⁶ sketch comparisons a slice.
+  const rows = Math.max(1, Math.floor(2e6 / search.n))
+  for (let i = 0; i < search.n; i += rows) {
+    if (signal?.aborted) throw new Error('cancelled')
+    search.scan(i, Math.min(search.n, i + rows), pairs)
+    await new Promise((r) => setImmediate(r))
   }
   return pairs
 }
