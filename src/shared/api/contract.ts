@@ -9,8 +9,9 @@ import { importEvents, imports, jobs } from './imports'
 import { system } from './system'
 import { model, modelEvents } from './model'
 import { PosterId } from './common'
+import { collection } from './collection'
 
-export const contract = { system, library, genres, labels, imports, jobs, model }
+export const contract = { system, library, genres, labels, imports, jobs, model, collection }
 export type ApiContract = typeof contract
 
 export const events = {
@@ -18,7 +19,7 @@ export const events = {
   ...modelEvents,
   /** Something in the library changed; views refresh what they show. */
   'library.changed': z.object({
-    reason: z.enum(['import', 'labels', 'genres', 'model']),
+    reason: z.enum(['import', 'labels', 'genres', 'model', 'collection']),
     /** The posters concerned, when few; absent means "possibly all". */
     ids: z.array(PosterId).optional(),
   }),
