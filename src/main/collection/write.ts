@@ -98,7 +98,15 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
     }
   }
   let writeId: number | null = null
-  if (!req.dryRun && pending.length) {
+  if (req.dryRun) {
+    // A dry run also tells which files could not be written.
+    for (const w of pending) {
+      await checkWritable(w.result.path).catch((err: unknown) => {
+        w.result.status = 'failed'
+        w.result.reason = writeReason(err)
+      })
+    }
+  } else if (pending.length) {
     writeId = Number(
       db.prepare(`INSERT INTO collection_writes (collection_id, at, mode, description, files) VALUES (?, ?, ?, ?, '[]')`).run(cid, Date.now(), req.rule.mode, 'writing…').lastInsertRowid,
     )
