@@ -49,7 +49,9 @@ export const useCollection = defineStore('collection', () => {
 
   async function refreshFilms() {
     if (!opened.value) return
-    films.value = (await api().collection.films({ root: opened.value })).films
+    // "Film 2" before "Film 10": folder names sort as people read them.
+    const byKey = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
+    films.value = (await api().collection.films({ root: opened.value })).films.sort((a, b) => byKey.compare(a.key, b.key))
   }
 
   async function refreshPlan() {
