@@ -13,6 +13,7 @@ import { collectionId, filmRows } from './store'
 import { readNfoState } from './sync'
 
 export const BACKUP_DIR = 'collection-backups'
+const WRITE_CONCURRENCY = 8
 
 interface WrittenFile {
   film: number
@@ -113,7 +114,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
     const backups = join(ctx.dir, BACKUP_DIR, String(writeId))
     await mkdir(backups, { recursive: true })
     const files: WrittenFile[] = []
-    for (const w of pending) {
+    const one = async (w: (typeof pending)[number]) => {
       try {
         await checkWritable(w.result.path)
         let backup: string | null = null
@@ -128,12 +129,21 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
           throw err
         }
         files.push({ film: w.result.id, path: w.result.path, backup, sha256: sha(w.bytes) })
+        // Recorded as it goes: a crash mid-way still leaves an entry that can undo what was written.
         if (files.length % 500 === 0) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(files), writeId)
       } catch (err) {
         w.result.status = 'failed'
         w.result.reason = writeReason(err)
       }
     }
+    // A few files in flight: each waits on its own fsyncs, the disk (or NAS) takes them together.
+    let next = 0
+    await Promise.all(
+      Array.from({ length: WRITE_CONCURRENCY }, async () => {
+        while (next < pending.length) await one(pending[next++])
+      }),
+    )
+    files.sort((a, b) => a.film - b.film)
     if (files.length === 0) {
       db.prepare('DELETE FROM collection_writes WHERE id = ?').run(writeId)
       await rm(backups, { recursive: true, force: true })
