@@ -103,6 +103,12 @@ describe('opening a collection', () => {
     expect((await film('Film 2')).nfoGenres).toEqual(['Blue', 'Red'])
     rmSync(join(root, 'Extra (2001)'), { recursive: true })
     expect(await call<ScanSummary>(core, 'collection.scan', { root })).toMatchObject({ films: 29, removed: ['Extra (2001)/Extra.mkv'] })
+    // A replaced poster is imported again (new content, new hash) though its NFO is the same.
+    const f3 = await film('Film 3')
+    const hash = (await call<{ hash: string }>(core, 'library.get', { id: f3.posterId })).hash
+    await posterJpeg(join(root, 'Film 3 (1953)', 'poster.jpg'), 'Green', 77)
+    expect(await call<ScanSummary>(core, 'collection.scan', { root })).toMatchObject({ changed: 1, unchanged: 28 })
+    expect((await call<{ hash: string }>(core, 'library.get', { id: f3.posterId })).hash).not.toBe(hash)
   })
 
   it('refuses a folder that does not exist, and plans before a model is active', async () => {

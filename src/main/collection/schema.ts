@@ -24,6 +24,8 @@ export function collectionSchemaV1(db: Db): void {
       nfo_mtime INTEGER,
       nfo_error TEXT,                   -- the parser's reason when the NFO cannot be used
       poster_path TEXT,
+      poster_size INTEGER,              -- size and mtime (ms) of the poster file: a replaced poster is imported again
+      poster_mtime INTEGER,
       poster_id TEXT REFERENCES posters(id) ON DELETE SET NULL,
       title TEXT,
       year INTEGER,

@@ -14,6 +14,8 @@ export interface FilmRow {
   nfo_mtime: number | null
   nfo_error: string | null
   poster_path: string | null
+  poster_size: number | null
+  poster_mtime: number | null
   poster_id: string | null
   title: string | null
   year: number | null

@@ -100,16 +100,19 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   let added = 0
   let changed = 0
   let unchanged = 0
-  const touched: { film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined }[] = []
+  const touched: { film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }[] = []
   for (const f of found.films) {
     const row = old.get(f.key)
     const st = await fileState(f.nfo)
+    const pst = f.poster ? await fileState(f.poster) : null
     const same =
       row &&
       row.nfo_path === f.nfo &&
       row.poster_path === f.poster &&
       row.nfo_size === (st?.size ?? null) &&
-      row.nfo_mtime === (st?.mtime ?? null)
+      row.nfo_mtime === (st?.mtime ?? null) &&
+      row.poster_size === (pst?.size ?? null) &&
+      row.poster_mtime === (pst?.mtime ?? null)
     if (same) {
       unchanged++
       if (row.nfo_error) problems.push({ path: row.nfo_path, reason: row.nfo_error })
@@ -117,7 +120,7 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
     }
     const nfo = st ? await readNfoState(f.nfo) : { size: null, mtime: null, info: null, error: null }
     if (nfo.error) problems.push({ path: f.nfo, reason: nfo.error })
-    touched.push({ film: f, nfo, row })
+    touched.push({ film: f, nfo, row, poster: pst })
     if (row) changed++
     else added++
   }
@@ -131,20 +134,26 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
     if (f.poster && row && !row.poster_id) needPoster.add(f.poster)
   }
   if (needPoster.size) {
+    // A replaced poster's stored predictions are stale: they are made again when next needed.
+    const stale = db.prepare('DELETE FROM predictions WHERE poster_id IN (SELECT id FROM posters WHERE path = ?)')
+    db.transaction(() => {
+      for (const t of touched) if (t.row && t.film.poster && (t.row.poster_size !== (t.poster?.size ?? null) || t.row.poster_mtime !== (t.poster?.mtime ?? null))) stale.run(t.film.poster)
+    })()
     const result = await runImport(db, ctx.dir, { paths: [...needPoster] }, readTables(), { signal, progress: () => {} })
     for (const s of result.skipped) problems.push({ path: s.path, reason: `poster not imported: ${s.reason}` })
   }
 
   const posterByPath = db.prepare('SELECT id FROM posters WHERE path = ?').pluck()
   const insert = db.prepare(
-    `INSERT INTO collection_films (collection_id, key, folder, video, nfo_path, nfo_exists, nfo_size, nfo_mtime, nfo_error, poster_path, poster_id,
-       title, year, imdb, tmdb, locked, nfo_genres)
-     VALUES (@cid, @key, @folder, @video, @nfo_path, @nfo_exists, @nfo_size, @nfo_mtime, @nfo_error, @poster_path, @poster_id,
-       @title, @year, @imdb, @tmdb, @locked, @nfo_genres)`,
+    `INSERT INTO collection_films (collection_id, key, folder, video, nfo_path, nfo_exists, nfo_size, nfo_mtime, nfo_error, poster_path,
+       poster_size, poster_mtime, poster_id, title, year, imdb, tmdb, locked, nfo_genres)
+     VALUES (@cid, @key, @folder, @video, @nfo_path, @nfo_exists, @nfo_size, @nfo_mtime, @nfo_error, @poster_path,
+       @poster_size, @poster_mtime, @poster_id, @title, @year, @imdb, @tmdb, @locked, @nfo_genres)`,
   )
   const update = db.prepare(
     `UPDATE collection_films SET folder = @folder, video = @video, nfo_path = @nfo_path, nfo_exists = @nfo_exists, nfo_size = @nfo_size,
-       nfo_mtime = @nfo_mtime, nfo_error = @nfo_error, poster_path = @poster_path, poster_id = @poster_id, title = @title, year = @year,
+       nfo_mtime = @nfo_mtime, nfo_error = @nfo_error, poster_path = @poster_path,
+       poster_size = @poster_size, poster_mtime = @poster_mtime, poster_id = @poster_id, title = @title, year = @year,
        imdb = @imdb, tmdb = @tmdb, locked = @locked, nfo_genres = @nfo_genres WHERE id = @id`,
   )
   const setPoster = db.prepare('UPDATE collection_films SET poster_id = ? WHERE id = ?')
@@ -152,7 +161,7 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   db.transaction(() => {
     for (const t of touched) {
       const posterId = t.film.poster ? ((posterByPath.get(t.film.poster) as string | undefined) ?? null) : null
-      const cols = { ...filmColumns(t.film, t.nfo), poster_id: posterId }
+      const cols = { ...filmColumns(t.film, t.nfo), poster_id: posterId, poster_size: t.poster?.size ?? null, poster_mtime: t.poster?.mtime ?? null }
       if (t.row) update.run({ ...cols, id: t.row.id })
       else insert.run({ ...cols, cid, key: t.film.key })
       if (posterId && t.nfo.info) labelled.push({ posterId, genres: t.nfo.info.genres })

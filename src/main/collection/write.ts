@@ -184,7 +184,7 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   let restored = 0
   let removed = 0
   const conflicts: { path: string; reason: string }[] = []
-  for (const f of [...files].reverse()) {
+  const one = async (f: WrittenFile) => {
     try {
       const now = await readFile(f.path).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') return null
@@ -192,7 +192,7 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
       })
       if (!now || sha(now) !== f.sha256) {
         conflicts.push({ path: f.path, reason: now ? 'changed since the write-back: left as it is' : 'gone since the write-back' })
-        continue
+        return
       }
       if (f.backup) {
         await atomicWrite(f.path, await readFile(f.backup))
@@ -206,6 +206,13 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
       conflicts.push({ path: f.path, reason: writeReason(err) })
     }
   }
+  let next = 0
+  await Promise.all(
+    Array.from({ length: WRITE_CONCURRENCY }, async () => {
+      while (next < files.length) await one(files[next++])
+    }),
+  )
+  conflicts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   db.prepare('UPDATE collection_writes SET undone = 1 WHERE id = ?').run(row.id)
   await refreshFilms(db, files.map((f) => f.film))
   ctx.events.emit('library.changed', { reason: 'collection' })
