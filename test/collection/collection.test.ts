@@ -9,7 +9,7 @@ import { main as cli } from '../../src/main/cli/index'
 import { modelService } from '../../src/main/ml/service/model-service'
 import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 import type { Film, FilmPlan, ScanSummary, WriteResult } from '../../src/shared/api'
-import { call, tempDir } from '../library/helpers'
+import { call, recordEvents, tempDir } from '../library/helpers'
 import { fixtureFilms, kodiNfoFor, posterJpeg, writeCollection, type FixtureFilm } from './fixture'
 
 const t = tempDir('posterity-collection-')
@@ -75,8 +75,13 @@ afterAll(async () => {
 
 describe('opening a collection', () => {
   it('lists every film, imports posters, reads NFOs, reports the broken one and labels posters from NFO genres', async () => {
+    const rec = recordEvents(core)
     const s = await call<ScanSummary>(core, 'collection.scan', { root })
     expect(s).toMatchObject({ films: 29, withPoster: 28, added: 29, changed: 0, unchanged: 0, removed: [] })
+    // Progress reaches the UI phase by phase, each ending at its total.
+    const phases = rec.of('collection.progress')
+    expect(phases.find((p) => p.phase === 'posters' && p.done === 28 && p.total === 28)).toBeTruthy()
+    expect(phases.some((p) => p.phase === 'reading')).toBe(true)
     expect(s.problems).toEqual([{ path: nfoOf('Broken (1991)', 'Broken'), reason: expect.stringMatching(/unexpected close tag/) }])
     const all = await films()
     expect(all.find((f) => f.title === 'Locked')).toMatchObject({ locked: true, nfoGenres: ['Green'] })

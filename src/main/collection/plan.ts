@@ -58,12 +58,13 @@ export async function planFilms(
   ctx: CoreContext,
   films: FilmRow[],
   rule: PlanRule,
-  options: { contents: boolean; diff: boolean; signal?: AbortSignal },
+  options: { contents: boolean; diff: boolean; signal?: AbortSignal; progress?: (done: number, total: number) => void },
 ): Promise<{ runId: number; plans: PlannedFilm[] }> {
   const model = await filmProbabilities(ctx, films, options.signal ?? new AbortController().signal)
   const map = genreMapping(ctx.db)
   const plans: PlannedFilm[] = []
-  for (const f of films) {
+  for (const [i, f] of films.entries()) {
+    options.progress?.(i, films.length)
     const p = f.poster_id ? model.probs.get(f.poster_id) : undefined
     const proposed = p
       ? acceptedGenres(

@@ -13,6 +13,7 @@ import { readTables } from '../importer/tables'
 import type { Db } from '../library/db'
 import { ensureGenre } from '../library/vocabulary'
 import { NfoError, parseNfo, type NfoInfo } from './nfo'
+import { progressReporter } from './progress'
 import { scanCollection, type ScannedFilm } from './scan'
 import { collectionId, filmRows, genreMapping, type FilmRow } from './store'
 
@@ -93,6 +94,8 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   if (!rootState) throw new ApiError('invalid-args', `no such folder: ${root}`)
   if (!rootState.isDirectory()) throw new ApiError('invalid-args', `${root} is not a folder`)
   const db = ctx.db
+  const progress = progressReporter(ctx, root)
+  progress('scanning', 0, 0)
   const found = await scanCollection(root, signal)
   const cid = collectionId(db, root, true)!
   const old = new Map(filmRows(db, cid).map((r) => [r.key, r]))
@@ -101,7 +104,8 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   let changed = 0
   let unchanged = 0
   const touched: { film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }[] = []
-  for (const f of found.films) {
+  for (const [i, f] of found.films.entries()) {
+    progress('reading', i, found.films.length)
     const row = old.get(f.key)
     const st = await fileState(f.nfo)
     const pst = f.poster ? await fileState(f.poster) : null
@@ -139,7 +143,7 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
     db.transaction(() => {
       for (const t of touched) if (t.row && t.film.poster && (t.row.poster_size !== (t.poster?.size ?? null) || t.row.poster_mtime !== (t.poster?.mtime ?? null))) stale.run(t.film.poster)
     })()
-    const result = await runImport(db, ctx.dir, { paths: [...needPoster] }, readTables(), { signal, progress: () => {} })
+    const result = await runImport(db, ctx.dir, { paths: [...needPoster] }, readTables(), { signal, progress: (p) => progress('posters', p.done, p.total) })
     for (const s of result.skipped) problems.push({ path: s.path, reason: `poster not imported: ${s.reason}` })
   }
 

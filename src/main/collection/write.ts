@@ -9,6 +9,7 @@ import type { CoreContext } from '../context'
 import type { Db } from '../library/db'
 import { atomicWrite, checkWritable, writeReason } from './atomic'
 import { planFilms, type PlanRule } from './plan'
+import { progressReporter } from './progress'
 import { collectionId, filmRows } from './store'
 import { readNfoState } from './sync'
 
@@ -63,7 +64,8 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
   if (cid === null) throw new ApiError('not-found', `${root} is not an open collection: scan it first`)
   let films = filmRows(db, cid, req.ids)
   if (!req.ids && req.scope === 'accepted') films = films.filter((f) => f.decision === 'accept')
-  const { plans } = await planFilms(ctx, films, req.rule, { contents: true, diff: true, signal })
+  const progress = progressReporter(ctx, root)
+  const { plans } = await planFilms(ctx, films, req.rule, { contents: true, diff: true, signal, progress: (d, t) => progress('planning', d, t) })
   const byId = new Map(films.map((f) => [f.id, f]))
   const results: WriteResult[] = []
   const pending: { result: WriteResult; bytes: Buffer; original: Buffer | undefined }[] = []
@@ -129,6 +131,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
           throw err
         }
         files.push({ film: w.result.id, path: w.result.path, backup, sha256: sha(w.bytes) })
+        progress('writing', files.length, pending.length)
         // Recorded as it goes: a crash mid-way still leaves an entry that can undo what was written.
         if (files.length % 500 === 0) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(files), writeId)
       } catch (err) {
@@ -181,10 +184,13 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   if (!row) throw new ApiError(writeId !== undefined ? 'not-found' : 'conflict', writeId !== undefined ? `no write-back ${writeId}` : 'no write-back to undo')
   if (row.undone) throw new ApiError('conflict', `write-back ${row.id} is already undone`)
   const files = JSON.parse(row.files) as WrittenFile[]
+  const root = db.prepare('SELECT c.root FROM collections c JOIN collection_writes w ON w.collection_id = c.id WHERE w.id = ?').pluck().get(row.id) as string
+  const progress = progressReporter(ctx, root)
   let restored = 0
   let removed = 0
   const conflicts: { path: string; reason: string }[] = []
   const one = async (f: WrittenFile) => {
+    progress('undoing', restored + removed + conflicts.length, files.length)
     try {
       const now = await readFile(f.path).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') return null

@@ -142,3 +142,13 @@ export const collection = {
   export: command(Root.extend({ format: z.enum(['csv', 'json']), rule: Rule.optional() }), z.object({ format: z.enum(['csv', 'json']), text: z.string(), films: z.number().int() })),
 }
 
+
+export const collectionEvents = {
+  /** Progress of a scan or write-back, at most a few times a second. */
+  'collection.progress': z.object({
+    root: z.string(),
+    phase: z.enum(['scanning', 'reading', 'posters', 'planning', 'writing', 'undoing']),
+    done: z.number().int(),
+    total: z.number().int(),
+  }),
+}

@@ -9,7 +9,7 @@ import { importEvents, imports, jobs } from './imports'
 import { system } from './system'
 import { model, modelEvents } from './model'
 import { PosterId } from './common'
-import { collection } from './collection'
+import { collection, collectionEvents } from './collection'
 
 export const contract = { system, library, genres, labels, imports, jobs, model, collection }
 export type ApiContract = typeof contract
@@ -17,6 +17,7 @@ export type ApiContract = typeof contract
 export const events = {
   ...importEvents,
   ...modelEvents,
+  ...collectionEvents,
   /** Something in the library changed; views refresh what they show. */
   'library.changed': z.object({
     reason: z.enum(['import', 'labels', 'genres', 'model', 'collection']),

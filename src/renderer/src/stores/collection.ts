@@ -24,11 +24,13 @@ export const useCollection = defineStore('collection', () => {
   const lastWrite = shallowRef<{ results: WriteResult[]; written: number; failed: number } | null>(null)
   const writes = shallowRef<WriteEntry[]>([])
   const genreMap = shallowRef<GenreMapEntry[]>([])
+  const progress = shallowRef<{ phase: string; done: number; total: number } | null>(null)
 
   const accepted = computed(() => films.value.filter((f) => f.decision === 'accept' && isChange(plans.value.get(f.id))))
 
   async function guard<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
     busy.value = what
+    progress.value = null
     try {
       return await fn()
     } catch (err) {
@@ -36,6 +38,7 @@ export const useCollection = defineStore('collection', () => {
       return null
     } finally {
       busy.value = null
+      progress.value = null
     }
   }
 
@@ -161,13 +164,16 @@ export const useCollection = defineStore('collection', () => {
     },
     { deep: true },
   )
+  bridge().on('collection.progress', (p) => {
+    if (busy.value) progress.value = p
+  })
   // A model trained or activated elsewhere changes the proposals.
   bridge().on('library.changed', (e) => {
     if (e.reason === 'model' && opened.value) void refreshPlan()
   })
 
   return {
-    root, roots, opened, films, plans, planError, summary, busy, rule, dryRun, lastWrite, writes, genreMap, accepted,
+    root, roots, opened, films, plans, planError, summary, busy, progress, rule, dryRun, lastWrite, writes, genreMap, accepted,
     loadRoots, open, decide, acceptAllChanges, preview, write, undo, loadGenreMap, saveGenreMap, exportAs, refreshPlan,
   }
 })
