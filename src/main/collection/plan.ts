@@ -9,6 +9,7 @@ import { postersFor } from '../ml/service/data'
 import { modelService } from '../ml/service/model-service'
 import { activeRun, getPredictions, putPredictions } from '../ml/store/runs'
 import { lineDiff, minimalNfo, nfoText, parseNfo, withGenres } from './nfo'
+import { inParallel } from './parallel'
 import { genreMapping, type FilmRow } from './store'
 
 export interface PlanRule extends AcceptanceRule {
@@ -63,6 +64,13 @@ export async function planFilms(
   const model = await filmProbabilities(ctx, films, options.signal ?? new AbortController().signal)
   const map = genreMapping(ctx.db)
   const plans: PlannedFilm[] = []
+  // The NFOs as they are now, read a few at a time.
+  const files = new Map<number, Buffer | NodeJS.ErrnoException>()
+  if (options.contents || options.diff) {
+    await inParallel(films, async (f) => {
+      files.set(f.id, await readFile(f.nfo_path).catch((e: NodeJS.ErrnoException) => e))
+    })
+  }
   for (const [i, f] of films.entries()) {
     options.progress?.(i, films.length)
     const p = f.poster_id ? model.probs.get(f.poster_id) : undefined
@@ -81,7 +89,9 @@ export async function planFilms(
     let doc: ReturnType<typeof parseNfo> | undefined
     if (options.contents || options.diff) {
       try {
-        original = await readFile(f.nfo_path)
+        const read = files.get(f.id)!
+        if (!(read instanceof Buffer)) throw read
+        original = read
         exists = true
         doc = parseNfo(original)
         nfoGenres = doc.genres

@@ -13,6 +13,7 @@ import { readTables } from '../importer/tables'
 import type { Db } from '../library/db'
 import { ensureGenre } from '../library/vocabulary'
 import { NfoError, parseNfo, type NfoInfo } from './nfo'
+import { inParallel } from './parallel'
 import { progressReporter } from './progress'
 import { scanCollection, type ScannedFilm } from './scan'
 import { collectionId, filmRows, genreMapping, type FilmRow } from './store'
@@ -104,11 +105,11 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   let changed = 0
   let unchanged = 0
   const touched: { film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }[] = []
-  for (const [i, f] of found.films.entries()) {
-    progress('reading', i, found.films.length)
+  // Stats and reads overlap (a NAS answers each with a round trip); results keep scan order.
+  type Checked = { same: true; row: FilmRow } | { same: false; film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }
+  const check = async (f: ScannedFilm): Promise<Checked> => {
     const row = old.get(f.key)
-    const st = await fileState(f.nfo)
-    const pst = f.poster ? await fileState(f.poster) : null
+    const [st, pst] = await Promise.all([fileState(f.nfo), f.poster ? fileState(f.poster) : null])
     const same =
       row &&
       row.nfo_path === f.nfo &&
@@ -117,15 +118,25 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
       row.nfo_mtime === (st?.mtime ?? null) &&
       row.poster_size === (pst?.size ?? null) &&
       row.poster_mtime === (pst?.mtime ?? null)
-    if (same) {
+    if (same) return { same: true, row }
+    const nfo = st ? await readNfoState(f.nfo) : { size: null, mtime: null, info: null, error: null }
+    return { same: false, film: f, nfo, row, poster: pst }
+  }
+  const checked: Checked[] = new Array(found.films.length)
+  let done = 0
+  await inParallel(found.films, async (f, i) => {
+    checked[i] = await check(f)
+    progress('reading', ++done, found.films.length)
+  })
+  for (const c of checked) {
+    if (c.same) {
       unchanged++
-      if (row.nfo_error) problems.push({ path: row.nfo_path, reason: row.nfo_error })
+      if (c.row.nfo_error) problems.push({ path: c.row.nfo_path, reason: c.row.nfo_error })
       continue
     }
-    const nfo = st ? await readNfoState(f.nfo) : { size: null, mtime: null, info: null, error: null }
-    if (nfo.error) problems.push({ path: f.nfo, reason: nfo.error })
-    touched.push({ film: f, nfo, row, poster: pst })
-    if (row) changed++
+    if (c.nfo.error) problems.push({ path: c.film.nfo, reason: c.nfo.error })
+    touched.push(c)
+    if (c.row) changed++
     else added++
   }
   const seen = new Set(found.films.map((f) => f.key))

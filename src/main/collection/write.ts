@@ -8,13 +8,13 @@ import { ApiError, type WriteEntry, type WriteResult } from '../../shared/api'
 import type { CoreContext } from '../context'
 import type { Db } from '../library/db'
 import { atomicWrite, checkWritable, writeReason } from './atomic'
+import { inParallel } from './parallel'
 import { planFilms, type PlanRule } from './plan'
 import { progressReporter } from './progress'
 import { collectionId, filmRows } from './store'
 import { readNfoState } from './sync'
 
 export const BACKUP_DIR = 'collection-backups'
-const WRITE_CONCURRENCY = 8
 
 interface WrittenFile {
   film: number
@@ -139,13 +139,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
         w.result.reason = writeReason(err)
       }
     }
-    // A few files in flight: each waits on its own fsyncs, the disk (or NAS) takes them together.
-    let next = 0
-    await Promise.all(
-      Array.from({ length: WRITE_CONCURRENCY }, async () => {
-        while (next < pending.length) await one(pending[next++])
-      }),
-    )
+    await inParallel(pending, one)
     files.sort((a, b) => a.film - b.film)
     if (files.length === 0) {
       db.prepare('DELETE FROM collection_writes WHERE id = ?').run(writeId)
@@ -212,12 +206,7 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
       conflicts.push({ path: f.path, reason: writeReason(err) })
     }
   }
-  let next = 0
-  await Promise.all(
-    Array.from({ length: WRITE_CONCURRENCY }, async () => {
-      while (next < files.length) await one(files[next++])
-    }),
-  )
+  await inParallel(files, one)
   conflicts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   db.prepare('UPDATE collection_writes SET undone = 1 WHERE id = ?').run(row.id)
   await refreshFilms(db, files.map((f) => f.film))
