@@ -57,8 +57,22 @@ export const useCollection = defineStore('collection', () => {
     films.value = (await api().collection.films({ root: opened.value })).films.sort((a, b) => byKey.compare(a.key, b.key))
   }
 
+  /** Why the rule as typed cannot be used, or null. */
+  function ruleProblem(): string | null {
+    const { minProbability: p, maxGenres: k } = rule.value
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) return 'the minimum probability is a number from 0 to 1'
+    if (!Number.isInteger(k) || k < 1 || k > 20) return 'the number of genres is a whole number from 1 to 20'
+    return null
+  }
+
   async function refreshPlan() {
     if (!opened.value) return
+    const bad = ruleProblem()
+    if (bad) {
+      plans.value = new Map()
+      planError.value = bad
+      return
+    }
     try {
       const r = await api().collection.plan({ root: opened.value, rule: rule.value })
       plans.value = new Map(r.films.map((p) => [p.id, p]))
