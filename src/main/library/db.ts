@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { modelSchemaV1 } from '../ml/store/schema'
+import { modelSchemaV1, modelSchemaV2 } from '../ml/store/schema'
 import { collectionSchemaV1 } from '../collection/schema'
 import { addLabelSource } from './label-sources'
 
@@ -118,10 +118,12 @@ export const migrations: ((db: Db) => void)[] = [
   `),
   // 2 (the genre model, issue 3; appended by the model code): see src/main/ml/store/schema.ts.
   (db) => modelSchemaV1(db),
-  // 3 (collections, issue 10): NFO genres are labels with source 'nfo'. Kept by any later
+  // 3 (issue 9, the model's): training posters and out-of-fold probabilities per run; see ml/store/schema.ts.
+  (db) => modelSchemaV2(db),
+  // 4 (collections, issue 10): NFO genres are labels with source 'nfo'. Kept by any later
   // migration that adds the same source (addLabelSource leaves a schema that has it alone).
   (db) => addLabelSource(db, 'nfo'),
-  // 4 (collections, issue 10): films, the genre map, write-backs; see src/main/collection/schema.ts.
+  // 5 (collections, issue 10): films, the genre map, write-backs; see src/main/collection/schema.ts.
   (db) => collectionSchemaV1(db),
 ]
 
