@@ -8,6 +8,7 @@ import { openCore, type Core } from '../../src/main/core'
 import { main as cli } from '../../src/main/cli/index'
 import { modelService } from '../../src/main/ml/service/model-service'
 import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
+import { applyNfoLabels } from '../../src/main/collection/sync'
 import type { Film, FilmPlan, ScanSummary, WriteResult } from '../../src/shared/api'
 import { call, recordEvents, tempDir } from '../library/helpers'
 import { fixtureFilms, kodiNfoFor, posterJpeg, writeCollection, type FixtureFilm } from './fixture'
@@ -114,6 +115,16 @@ describe('opening a collection', () => {
     await posterJpeg(join(root, 'Film 3 (1953)', 'poster.jpg'), 'Green', 77)
     expect(await call<ScanSummary>(core, 'collection.scan', { root })).toMatchObject({ changed: 1, unchanged: 28 })
     expect((await call<{ hash: string }>(core, 'library.get', { id: f3.posterId })).hash).not.toBe(hash)
+  })
+
+  it('splits old-style "A / B" genre elements into labels, through the genre map', async () => {
+    const f1 = await film('Film 1')
+    await call(core, 'collection.setGenreMap', { entries: [{ library: 'Sci-Fi', server: 'Science Fiction' }] })
+    applyNfoLabels(core.db, [{ posterId: f1.posterId!, genres: ['Green / Science Fiction'] }])
+    const labels = (await call<{ labels: { genre: string; source: string }[] }>(core, 'library.get', { id: f1.posterId })).labels
+    expect(labels.map((l) => [l.genre, l.source]).sort()).toEqual([['Green', 'nfo'], ['Sci-Fi', 'nfo']])
+    applyNfoLabels(core.db, [{ posterId: f1.posterId!, genres: ['Green'] }])
+    expect((await call<{ labels: unknown[] }>(core, 'library.get', { id: f1.posterId })).labels).toEqual([{ genre: 'Green', source: 'nfo' }])
   })
 
   it('refuses a folder that does not exist, and plans before a model is active', async () => {

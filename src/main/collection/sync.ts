@@ -81,7 +81,8 @@ export function applyNfoLabels(db: Db, films: { posterId: string; genres: string
       const edited = poster.get(f.posterId) as number | undefined
       if (edited === undefined || edited === 1 || (others.get(f.posterId) as number) > 0) continue
       clear.run(f.posterId)
-      const names = f.genres.map((g) => map.toLibrary(g)).filter((g) => GenreName.safeParse(g).success)
+      // Old Kodi NFOs hold several genres in one element: "Action / Adventure".
+      const names = [...new Set(f.genres.flatMap((g) => g.split(/\s+\/\s+/)).map((g) => map.toLibrary(g)))].filter((g) => GenreName.safeParse(g).success)
       for (const g of names) ins.run(f.posterId, ensureGenre(db, g).id)
       flag.run(names.length > 0 ? 1 : 0, f.posterId)
     }
