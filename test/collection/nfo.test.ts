@@ -93,6 +93,13 @@ describe('NFO round trips', () => {
     expect(d.genres).toEqual(['A'])
     expect(withGenres(d, ['B'], buf).toString()).toBe(src.replace('<genre>A</genre>', '<genre>B</genre>'))
   })
+  it("reads and rewrites a Kodi combination NFO (XML, then a URL), keeping the URL", () => {
+    const src = `${lockedNfo.replace('true', 'false')}https://www.themoviedb.org/movie/949-heat\n`
+    const buf = Buffer.from(src)
+    const d = parseNfo(buf)
+    expect(d.genres).toEqual(['Crime'])
+    expect(withGenres(d, ['Thriller'], buf).toString()).toBe(src.replace('<genre>Crime</genre>', '<genre>Thriller</genre>'))
+  })
   it('a minimal NFO parses back to what it was made from', () => {
     const d = parseNfo(minimalNfo({ title: 'Heat & Dust', year: 1983, imdb: 'tt0085667', tmdb: '42', genres: ['Drama', 'Romance'] }))
     expect(d).toMatchObject({ title: 'Heat & Dust', year: 1983, imdb: 'tt0085667', tmdb: '42', genres: ['Drama', 'Romance'] })

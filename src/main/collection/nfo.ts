@@ -180,6 +180,9 @@ export function parseNfo(buf: Buffer): NfoDoc {
     }
   })
   parser.on('error', (e) => {
+    // Kodi's "combination NFO": the XML, then a scraper URL on a line of its own. What follows
+    // the root is kept as it is; only errors before the root's end count.
+    if (rootClose >= 0 && stack.length === 0) return
     failure ??= e.message
   })
   try {
