@@ -227,10 +227,21 @@ describe('proposals and the write-back', () => {
     expect(r.results[1]).toMatchObject({ status: 'written', genres: ['Green', 'Navy Blue'] })
     const p4 = nfoOf('Film 4 (1954)', 'Film 4')
     writeFileSync(p4, readFileSync(p4, 'utf8').replace('Film 4', 'Film Four'))
+    // Film 2's file cannot be replaced now (made read-only): undo puts back what it can and keeps
+    // Film 2 in the entry, so a second undo, once the file is writable, finishes the job.
+    const p2 = nfoOf('Film 2 (1952)', 'Film 2')
+    chmodSync(p2, 0o444)
     const u = await call<{ restored: number; conflicts: { path: string; reason: string }[] }>(core, 'collection.undo', {})
-    expect(u.restored).toBe(1)
-    expect(u.conflicts).toEqual([{ path: p4, reason: 'changed since the write-back: left as it is' }])
+    expect(u.restored).toBe(0)
+    expect(u.conflicts).toEqual([
+      { path: p2, reason: 'read-only file: try the undo again' },
+      { path: p4, reason: 'changed since the write-back: left as it is' },
+    ])
     expect(readFileSync(p4, 'utf8')).toContain('Film Four')
+    chmodSync(p2, 0o644)
+    const again = await call<{ restored: number; conflicts: unknown[] }>(core, 'collection.undo', {})
+    expect(again).toMatchObject({ restored: 1, conflicts: [] })
+    expect((await film('Film 2')).nfoGenres).toEqual(['Blue', 'Red'])
   })
 
   it('exports the genres as CSV and JSON', async () => {

@@ -2,8 +2,8 @@
 // folder, each file replaced atomically, the whole write-back one undoable entry. A film whose
 // file cannot be written is reported and its file left exactly as it was; the others go on.
 import { createHash } from 'node:crypto'
-import { mkdir, open, readFile, rm, unlink } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
 import { ApiError, type WriteEntry, type WriteResult } from '../../shared/api'
 import type { CoreContext } from '../context'
 import type { Db } from '../library/db'
@@ -183,6 +183,9 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   let restored = 0
   let removed = 0
   const conflicts: { path: string; reason: string }[] = []
+  // Files that could not be put back for a reason that may pass (an unmounted share, a full
+  // disk) stay in the entry, so undo can be tried again; the others are settled.
+  const retry: WrittenFile[] = []
   const one = async (f: WrittenFile) => {
     progress('undoing', restored + removed + conflicts.length, files.length)
     try {
@@ -190,8 +193,16 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
         if (e.code === 'ENOENT') return null
         throw e
       })
-      if (!now || sha(now) !== f.sha256) {
-        conflicts.push({ path: f.path, reason: now ? 'changed since the write-back: left as it is' : 'gone since the write-back' })
+      if (!now) {
+        if (await stat(dirname(f.path)).then(() => true, () => false)) conflicts.push({ path: f.path, reason: 'gone since the write-back' })
+        else {
+          conflicts.push({ path: f.path, reason: 'its folder cannot be found (an unmounted share?): try the undo again' })
+          retry.push(f)
+        }
+        return
+      }
+      if (sha(now) !== f.sha256) {
+        conflicts.push({ path: f.path, reason: 'changed since the write-back: left as it is' })
         return
       }
       if (f.backup) {
@@ -203,12 +214,14 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
         removed++
       }
     } catch (err) {
-      conflicts.push({ path: f.path, reason: writeReason(err) })
+      conflicts.push({ path: f.path, reason: `${writeReason(err)}: try the undo again` })
+      retry.push(f)
     }
   }
   await inParallel(files, one)
   conflicts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  db.prepare('UPDATE collection_writes SET undone = 1 WHERE id = ?').run(row.id)
+  if (retry.length) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(retry), row.id)
+  else db.prepare('UPDATE collection_writes SET undone = 1 WHERE id = ?').run(row.id)
   await refreshFilms(db, files.map((f) => f.film))
   ctx.events.emit('library.changed', { reason: 'collection' })
   return { writeId: row.id, restored, removed, conflicts }
