@@ -6,13 +6,15 @@ import { GenreName, LabelSource, PosterId } from './common'
 export const PosterSort = z.enum(['title', 'year', 'added', 'id'])
 
 export const PosterFilter = z.strictObject({
-  /** Case-insensitive substring of the title (or the id). */
+  /** Substring of the title (or the id); case, accents and extra spaces are ignored. */
   search: z.string().max(200).optional(),
   genres: z.array(GenreName).max(100).optional(),
   /** any: at least one of `genres`; all: every one of them; none: posters with none of them. */
   match: z.enum(['any', 'all', 'none']).default('any'),
   labelled: z.enum(['all', 'labelled', 'unlabelled']).default('all'),
   duplicatesOnly: z.boolean().default(false),
+  /** Posters with at least one label from one of these sources ("has accepted predictions"). */
+  sources: z.array(LabelSource).max(4).optional(),
 })
 export type PosterFilter = z.input<typeof PosterFilter>
 
@@ -22,6 +24,8 @@ export const PosterSummary = z.object({
   year: z.number().int().nullable(),
   labelled: z.boolean(),
   genres: z.array(z.string()),
+  /** The source of each of `genres`, same order (absent from older servers). */
+  sources: z.array(LabelSource).optional(),
   duplicate: z.boolean(),
   width: z.number().int(),
   height: z.number().int(),
