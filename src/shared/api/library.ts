@@ -1,7 +1,8 @@
 // The library domain: posters, their query, and library-wide figures.
 import { z } from 'zod'
 import { command, noArgs } from './define'
-import { GenreName, LabelSource, PosterId } from './common'
+import { GenreName, JobStatus, LabelSource, PosterId } from './common'
+import { HistoryState } from './labels'
 
 export const PosterSort = z.enum(['title', 'year', 'added', 'id'])
 
@@ -52,6 +53,20 @@ export const LibraryStats = z.object({
 })
 export type LibraryStats = z.infer<typeof LibraryStats>
 
+export const ImportRecord = z.object({
+  id: z.number().int(),
+  startedAt: z.number().int(),
+  finishedAt: z.number().int().nullable(),
+  status: JobStatus,
+  paths: z.array(z.string()),
+  /** Posters this import added that are still in the library. */
+  posters: z.number().int(),
+})
+export type ImportRecord = z.infer<typeof ImportRecord>
+
+export const ExportFormat = z.enum(['csv', 'json'])
+export type ExportFormat = z.infer<typeof ExportFormat>
+
 export const library = {
   stats: command(noArgs, LibraryStats),
   query: command(
@@ -69,4 +84,27 @@ export const library = {
     z.object({ ids: z.array(PosterId) }),
   ),
   get: command(z.strictObject({ id: PosterId }), PosterDetail),
+  /** Deletes posters (these ids, or every poster one import added): one undoable entry. */
+  remove: command(
+    z
+      .strictObject({ ids: z.array(PosterId).min(1).max(200_000).optional(), importId: z.number().int().min(1).optional() })
+      .refine((a) => (a.ids === undefined) !== (a.importId === undefined), 'give either ids or importId'),
+    z.object({ removed: z.number().int(), history: HistoryState }),
+  ),
+  /** Edits a poster's title and/or year (null clears it): one undoable entry. */
+  setMeta: command(
+    z.strictObject({
+      id: PosterId,
+      title: z.string().max(300, 'titles are at most 300 characters').nullable().optional(),
+      year: z.number().int().min(1850, 'a year from 1850 on').max(2100, 'a year up to 2100').nullable().optional(),
+    }),
+    z.object({ changed: z.boolean(), history: HistoryState }),
+  ),
+  /** Past imports with how many of their posters are still in the library (newest first). */
+  imports: command(noArgs, z.object({ imports: z.array(ImportRecord) })),
+  /** The labels with their sources, as the CLI's `posterity export` writes them. */
+  export: command(
+    z.strictObject({ format: ExportFormat }),
+    z.object({ format: ExportFormat, filename: z.string(), text: z.string(), posters: z.number().int() }),
+  ),
 }
