@@ -140,7 +140,17 @@ describe('search and sort', () => {
     expect(await find('smorgasbord')).toEqual(['tt3'])
     expect(await find('strasse')).toEqual(['tt4'])
     expect(await find('TT3')).toEqual(['tt3']) // ids still match
-    expect(await find('50%')).toEqual([]) // LIKE wildcards are literal
+    expect(await find('50%')).toEqual([]) // no wildcards
+    expect(await find('am')).toEqual(['tt1']) // under 3 characters: a plain substring scan
+    expect(await find('"x')).toEqual([]) // quotes cannot break the index query
+    // The trigram index follows deletions, their undo and title edits.
+    await call(core, 'library.remove', { ids: ['tt1'] })
+    expect(await find('amelie')).toEqual([])
+    await call(core, 'labels.undo')
+    expect(await find('amelie')).toEqual(['tt1'])
+    await call(core, 'library.setMeta', { id: 'tt1', title: 'Le Fabuleux Destin' })
+    expect(await find('amelie')).toEqual([])
+    expect(await find('fabuleux destin')).toEqual(['tt1'])
   })
 
   it('title sort is natural and accent-aware, leading punctuation ignored', async () => {

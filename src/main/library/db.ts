@@ -158,6 +158,17 @@ function libraryV3(db: Db): void {
     ALTER TABLE posters ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
     ALTER TABLE posters ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
     UPDATE posters SET search_key = posterity_search_key(title, id), sort_key = posterity_sort_key(title, id);
+    -- Trigram index of search_key: a substring search of 3+ characters looks rows up instead of
+    -- testing every poster (contentless: the text lives in posters.search_key).
+    CREATE VIRTUAL TABLE posters_fts USING fts5(search_key, content='', tokenize='trigram');
+    INSERT INTO posters_fts (rowid, search_key) SELECT rowid, search_key FROM posters;
+    CREATE TRIGGER posters_fts_update AFTER UPDATE OF search_key ON posters BEGIN
+      INSERT INTO posters_fts (posters_fts, rowid, search_key) SELECT 'delete', OLD.rowid, OLD.search_key WHERE OLD.search_key <> '';
+      INSERT INTO posters_fts (rowid, search_key) SELECT NEW.rowid, NEW.search_key WHERE NEW.search_key <> '';
+    END;
+    CREATE TRIGGER posters_fts_delete AFTER DELETE ON posters BEGIN
+      INSERT INTO posters_fts (posters_fts, rowid, search_key) SELECT 'delete', OLD.rowid, OLD.search_key WHERE OLD.search_key <> '';
+    END;
     CREATE TRIGGER posters_keys_insert AFTER INSERT ON posters BEGIN
       UPDATE posters SET search_key = posterity_search_key(NEW.title, NEW.id), sort_key = posterity_sort_key(NEW.title, NEW.id)
       WHERE id = NEW.id;
