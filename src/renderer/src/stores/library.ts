@@ -30,8 +30,9 @@ export const useLibrary = defineStore('library', () => {
   const sort = ref<Sort>('title')
   /** Narrowest card width in px (the thumbnail-size control), remembered across sessions. */
   const THUMB_KEY = 'posterity.thumbSize'
-  const thumbSize = ref(clampThumb(Number(localStorage.getItem(THUMB_KEY) ?? 150)))
-  watch(thumbSize, (v) => localStorage.setItem(THUMB_KEY, String(clampThumb(v))))
+  const store = globalThis.localStorage as Storage | undefined // absent outside a browser (store tests)
+  const thumbSize = ref(clampThumb(Number(store?.getItem(THUMB_KEY) ?? 150)))
+  watch(thumbSize, (v) => store?.setItem(THUMB_KEY, String(clampThumb(v))))
   const desc = ref(false)
 
   const filter = computed(() => ({
