@@ -20,7 +20,8 @@ export const events = {
   ...collectionEvents,
   /** Something in the library changed; views refresh what they show. */
   'library.changed': z.object({
-    reason: z.enum(['import', 'labels', 'genres', 'model', 'collection']),
+    /** posters: deleted or restored, titles edited; library: another library was opened. */
+    reason: z.enum(['import', 'labels', 'genres', 'model', 'posters', 'library', 'collection']),
     /** The posters concerned, when few; absent means "possibly all". */
     ids: z.array(PosterId).optional(),
   }),

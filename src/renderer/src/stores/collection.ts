@@ -184,6 +184,18 @@ export const useCollection = defineStore('collection', () => {
   // A model trained or activated elsewhere changes the proposals.
   bridge().on('library.changed', (e) => {
     if (e.reason === 'model' && opened.value) void refreshPlan()
+    // Another library was opened: its collections are its own.
+    if (e.reason === 'library') {
+      opened.value = null
+      films.value = []
+      plans.value = new Map()
+      summary.value = null
+      writes.value = []
+      dryRun.value = null
+      lastWrite.value = null
+      void loadRoots()
+      void loadGenreMap()
+    }
   })
 
   return {
