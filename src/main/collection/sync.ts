@@ -11,6 +11,7 @@ import type { CoreContext } from '../context'
 import { runImport } from '../importer/run'
 import { readTables } from '../importer/tables'
 import type { Db } from '../library/db'
+import { removePosters } from '../library/remove'
 import { ensureGenre } from '../library/vocabulary'
 import { NfoError, parseNfo, type NfoInfo } from './nfo'
 import { inParallel } from './parallel'
@@ -194,6 +195,21 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
     db.prepare('UPDATE collections SET scanned_at = ? WHERE id = ?').run(Date.now(), cid)
   })()
   applyNfoLabels(db, labelled)
+  // Posters of films gone from disk, whose files are gone too, leave the library as one
+  // undoable deletion (Undo in the toolbar brings them back); a poster another film still
+  // shows, or whose file is still there, stays.
+  const gone: string[] = []
+  const inUse = db.prepare('SELECT 1 FROM collection_films WHERE poster_id = ? LIMIT 1').pluck()
+  for (const r of removed) {
+    if (!r.poster_id || !r.poster_path || inUse.get(r.poster_id)) continue
+    if (await fileState(r.poster_path)) continue
+    const path = db.prepare('SELECT path FROM posters WHERE id = ?').pluck().get(r.poster_id) as string | undefined
+    if (path === r.poster_path) gone.push(r.poster_id)
+  }
+  if (gone.length) {
+    removePosters(db, { ids: gone })
+    ctx.events.emit('library.changed', { reason: 'posters', ids: gone.length <= 500 ? gone : undefined })
+  }
   const withPoster = db.prepare('SELECT COUNT(*) FROM collection_films WHERE collection_id = ? AND poster_id IS NOT NULL').pluck().get(cid) as number
   ctx.events.emit('library.changed', { reason: 'collection' })
   return {
@@ -204,6 +220,7 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
     changed,
     unchanged,
     removed: removed.map((r) => r.key),
+    postersRemoved: gone.length,
     problems,
     seconds: Math.round((performance.now() - t0) / 10) / 100,
   }

@@ -67,6 +67,8 @@ export const ScanSummary = z.object({
   unchanged: z.number().int(),
   /** Keys of films that were in the collection last time and are gone now. */
   removed: z.array(z.string()),
+  /** Posters of removed films whose files are gone too: deleted from the library as one undoable entry. */
+  postersRemoved: z.number().int(),
   /** Broken NFOs (with the parser's reason), unreadable folders, posters that could not be imported. */
   problems: z.array(z.object({ path: z.string(), reason: z.string() })),
   seconds: z.number(),
