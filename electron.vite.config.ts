@@ -12,8 +12,12 @@ export default defineConfig({
         external,
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          // Heavy ML work runs in an Electron utility process.
+          // The core in its own process (an Electron utility process in the desktop app).
+          'core-host': resolve(__dirname, 'src/main/core-host/index.ts'),
+          // Heavy ML work runs in a child process of whichever process holds the core.
           worker: resolve(__dirname, 'src/main/ml/worker.ts'),
+          // The `posterity` CLI (package.json "bin"): plain Node, no TypeScript at run time.
+          cli: resolve(__dirname, 'src/main/cli/bin.ts'),
         },
       },
     },
