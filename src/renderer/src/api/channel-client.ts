@@ -57,6 +57,7 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
   let linkOpen = false
   let state: ConnectionState = 'connecting'
   let attempts = 0
+  let reason: string | null = null
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | null = null
   let nextId = 1
@@ -129,11 +130,12 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
       setState('open')
       while (queue.length && linkOpen && mine()) sendNow(current!, queue.shift()!)
     }
-    const closed = (reason?: string) => {
+    const closed = (why?: string) => {
       if (!mine()) return
       link = null
       linkOpen = false
-      failPending(reason ? `${reason}; the call may not have run` : LOST)
+      reason = why ?? null
+      failPending(why ? `${why}; the call may not have run` : LOST)
       if (stopped) setState('closed')
       else scheduleReconnect()
     }
@@ -199,6 +201,9 @@ export function createChannelClient(options: ChannelClientOptions): ChannelClien
     },
     get attempts() {
       return attempts
+    },
+    get reason() {
+      return reason
     },
     onChange(listener) {
       stateListeners.add(listener)

@@ -8,6 +8,8 @@ export interface Connection {
   readonly state: ConnectionState
   /** Failed attempts since the link was last up (0 while it is up). */
   readonly attempts: number
+  /** Why the link last dropped, when the transport said (the desktop core process crashed...). */
+  readonly reason: string | null
   /** Called on every change of state (and each reconnect attempt); returns the function that stops listening. */
   onChange(listener: (state: ConnectionState) => void): () => void
 }
