@@ -35,6 +35,7 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
         features: s.features.version,
         provider: s.provider,
         backend: s.backend,
+        backendReason: s.backendReason,
         posters: counts.posters,
         labelled: counts.labelled,
         embedded: countEmbedded(ctx.db, s.key),

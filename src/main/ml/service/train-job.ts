@@ -153,6 +153,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     throw err
   }
   svc.backend = done.backend
+  svc.backendReason = done.reason
   const runId = insertRun(
     svc.db,
     {

@@ -59,6 +59,8 @@ export interface TrainProgress {
 }
 export interface TrainDone {
   backend: string
+  /** Which TensorFlow.js backend ran and why (tf-backend.ts). */
+  reason: string
   notes: string[]
   epochs: EpochReport[]
   evaluation: ModelEvaluation
@@ -155,7 +157,7 @@ export const methods: Record<string, Method> = {
     const t0 = performance.now()
     const x = ctx.data
     if (!x) throw new Error('train: no feature rows were sent')
-    const { tf, backend, notes } = await loadTf()
+    const { tf, backend, reason, notes } = await loadTf()
     const g = args.genres.length
     const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
     const heads: HeadWeights[] = []
@@ -185,13 +187,13 @@ export const methods: Record<string, Method> = {
       .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
       .map((m) => m.threshold)
     saveHeads(args.weightsDir, heads)
-    return { backend, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
+    return { backend, reason, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
   },
 
-  async predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string }> {
+  async predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string; reason: string }> {
     const x = ctx.data
     if (!x) throw new Error('predict: no feature rows were sent')
-    const { tf, backend } = await loadTf()
+    const { tf, backend, reason } = await loadTf()
     const heads = loadHeads(args.weightsDir)
     const d = heads[0].dims
     if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
@@ -203,13 +205,14 @@ export const methods: Record<string, Method> = {
       ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, x.subarray(s * d, e * d)) })
       await new Promise((r) => setImmediate(r))
     }
-    return { n, backend }
+    return { n, backend, reason }
   },
 
   async trainCnn(args: CnnArgs, ctx): Promise<unknown> {
-    const { tf, notes } = await loadTf()
+    const { tf, notes, reason } = await loadTf()
     const backend = await withConvBackend(tf, () => tf.getBackend())
-    return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend, notes }
+    const why = backend === 'cpu' && tf.getBackend() === 'wasm' ? `cpu: the wasm backend lacks convolution gradients; ${reason}` : reason
+    return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend, notes, reason: why }
   },
 
   async predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
