@@ -46,10 +46,15 @@ function assertElectronAbi(file) {
     process.dlopen({ exports: {} }, file)
   } catch (err) {
     if (/NODE_MODULE_VERSION/.test(String(err))) return
-    fail(`the Electron build of better-sqlite3 looks broken: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`the Electron build of better-sqlite3 looks broken: ${err instanceof Error ? err.message : String(err)}`)
   }
   rmSync(nativeDir, { recursive: true, force: true })
-  fail('better-sqlite3 was built for Node instead of Electron (check the node-gyp settings).')
+  throw new Error('better-sqlite3 was built for Node instead of Electron (check the node-gyp settings).')
+}
+
+/** The Electron version the app is built against (package installed, binary or not). */
+export function electronVersion() {
+  return JSON.parse(readFileSync(join(dirname(require.resolve('electron/package.json')), 'package.json'), 'utf8')).version
 }
 
 /** 1. The Electron binary (electron fetches it on first use; install.js exits at once when present). */
@@ -78,14 +83,17 @@ function ensureElectron() {
   return { electronPath, version }
 }
 
-/** 2. better-sqlite3 for Electron's ABI, rebuilt only when Electron or better-sqlite3 changed. */
-async function ensureNative(electronVersion) {
+/**
+ * 2. better-sqlite3 for Electron's ABI, rebuilt only when Electron or better-sqlite3 changed
+ * (also what `npm run dist` packages). Returns the addon's path; throws when it cannot.
+ */
+export async function ensureNative(electronVersion) {
   const sqliteDir = dirname(require.resolve('better-sqlite3/package.json'))
   const sqliteVersion = JSON.parse(readFileSync(join(sqliteDir, 'package.json'), 'utf8')).version
   const stampFile = join(nativeDir, 'stamp.json')
   const stamp = JSON.stringify({ electron: electronVersion, betterSqlite3: sqliteVersion, platform: process.platform, arch: process.arch })
   const current = existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : null
-  if (current === stamp && existsSync(nativeBinding)) return
+  if (current === stamp && existsSync(nativeBinding)) return nativeBinding
   step(`building better-sqlite3 ${sqliteVersion} for Electron ${electronVersion} into ${nativeDir}`)
   rmSync(nativeDir, { recursive: true, force: true })
   const target = join(nativeDir, 'node_modules', 'better-sqlite3')
@@ -100,12 +108,13 @@ async function ensureNative(electronVersion) {
     const { rebuild } = await import('@electron/rebuild')
     await rebuild({ buildPath: nativeDir, electronVersion, onlyModules: ['better-sqlite3'], force: true, mode: 'sequential' })
   } catch (err) {
-    fail(`better-sqlite3 could not be built for Electron ${electronVersion}: ${err instanceof Error ? err.message : String(err)}\n` +
+    throw new Error(`better-sqlite3 could not be built for Electron ${electronVersion}: ${err instanceof Error ? err.message : String(err)}\n` +
       '(it needs the Electron headers or a prebuilt binary from the network, and a C++ toolchain).')
   }
-  if (!existsSync(nativeBinding)) fail(`the Electron build of better-sqlite3 is missing (${nativeBinding}).`)
+  if (!existsSync(nativeBinding)) throw new Error(`the Electron build of better-sqlite3 is missing (${nativeBinding}).`)
   assertElectronAbi(nativeBinding)
   writeFileSync(stampFile, stamp)
+  return nativeBinding
 }
 
 /** Runs a child, forwarding signals; exits with it. */
@@ -123,7 +132,11 @@ function runToEnd(command, argv, env, what) {
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)
 if (isMain) {
   const { electronPath, version } = ensureElectron()
-  await ensureNative(version)
+  try {
+    await ensureNative(version)
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err))
+  }
   const electronVite = join(dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js')
   const env = { ...process.env, POSTERITY_NATIVE_BINDING: nativeBinding }
   if (dev) {
