@@ -69,7 +69,7 @@ function overContextBridge(link: CoreLink): CoreLink {
   }
 }
 
-/** The renderer's `window.posterity` as the desktop window builds it. */
+/** The renderer's the renderer's bridge as the desktop window builds it. */
 function windowClient(): ChannelClient {
   const c = createPortClient(overContextBridge(createCoreLink(windowIpc())), { minDelay: 20, maxDelay: 200 })
   closers.push(() => c.close())

@@ -1,6 +1,7 @@
-// The shape of `window.posterity`: the contract's client, contract events, and the few
-// things only a host can do. The preload (Electron) and the WebSocket client (browser)
-// both build exactly this object, so the renderer code is identical in both.
+// The renderer's bridge to the core: the contract's client, contract events, and the few
+// things only a host can do. The renderer builds exactly this object over the desktop
+// app's port (from the preload's DesktopBridge) or over the WebSocket of `posterity serve`,
+// so the code above it is identical in both.
 import type { Event, EventName, PosterityApi } from './contract'
 
 export interface PosterityBridge {
