@@ -1,4 +1,4 @@
-// the renderer's bridge over any message channel to the core: the WebSocket of `posterity serve`
+// The renderer's bridge over any message channel to the core: the WebSocket of `posterity serve`
 // or the desktop app's MessagePort. Calls go out as WsCall, results come back by id, events
 // by name (shared/api/wire.ts), everything validated. The link reconnects with exponential
 // backoff; calls made while it is down wait for it. A transport only opens links and

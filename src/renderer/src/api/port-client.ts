@@ -1,4 +1,4 @@
-// the renderer's bridge in the desktop app: the channel client (channel-client.ts) over the
+// The renderer's bridge in the desktop app: the channel client (channel-client.ts) over the
 // preload's link to the core process, a MessagePort whose messages are structured clones.
 // When the core process goes down the main process says so, the link closes with that
 // reason, and the client asks for a new port until the restarted core answers.

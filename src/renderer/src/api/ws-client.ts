@@ -1,4 +1,4 @@
-// the renderer's bridge over a WebSocket, for the renderer served by `posterity serve`: the
+// The renderer's bridge over a WebSocket, for the renderer served by `posterity serve`: the
 // socket transport of the channel client (channel-client.ts), messages as JSON text.
 import { createChannelClient, type ChannelClient } from './channel-client'
 
