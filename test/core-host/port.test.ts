@@ -1,120 +1,41 @@
-// The desktop app's wire, without Electron: the built core process (out/main/core-host.js)
-// runs in a Node worker thread standing in for the utility process, the supervisor starts
-// and restarts it, Node's MessageChannel stands in for MessageChannelMain, and the preload's
-// link and the renderer's port client run as they do in the window, with every hop a
-// structured clone (postMessage; contextBridge is stood in by structuredClone). The same
-// contract tests as over the WebSocket pass here; a crash of the core mid-import is reported
-// to the client, which reconnects to the restarted core and finds the library intact.
+// The desktop app's wire, without Electron (see desktop.ts for the stand-ins): the same
+// contract tests as over the WebSocket pass over the core process's port; a crash of the
+// core mid-import is reported to the client, which reconnects to the restarted core and
+// finds the library intact.
 import Database from 'better-sqlite3'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { join } from 'node:path'
+import { MessageChannel } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CoreSupervisor } from '../../src/main/core-host/supervisor'
-import type { FromHost } from '../../src/main/core-host/protocol'
-import { createCoreLink, type IpcLike, type PortLike } from '../../src/preload/link'
-import { createPortClient } from '../../src/renderer/src/api/port-client'
-import type { ChannelClient } from '../../src/renderer/src/api/channel-client'
-import { ApiError, CORE_CHANNELS, contract, createClient, type CoreLink, type Envelope } from '../../src/shared/api'
+import { createCoreLink, type PortLike } from '../../src/preload/link'
+import { ApiError, CORE_CHANNELS, contract, createClient, type Envelope } from '../../src/shared/api'
 import { describeContract, MessageLog, type Msg } from '../api/contract-suite'
 import { jpeg } from '../library/helpers'
-
-const repo = resolve(__dirname, '../..')
-const HOST = join(repo, 'out/main/core-host.js')
+import { desktop, until, type Desktop } from './desktop'
 
 let root: string
 let libraryDir: string
-let supervisor: CoreSupervisor<MessagePort>
-const workers: Worker[] = []
-const downs: string[] = []
+let app: Desktop
 const picks: unknown[] = []
-/** The stand-in main process's windows: each an ipcRenderer stand-in's listeners. */
-const windows = new Set<Map<string, ((event: { ports?: readonly PortLike[] }, ...args: unknown[]) => void)[]>>()
 const closers: (() => void)[] = []
-
-/** What registerCoreIpc does in Electron: a fresh channel per connect, one end to the core. */
-function windowIpc(): IpcLike {
-  const listeners = new Map<string, ((event: { ports?: readonly PortLike[] }, ...args: unknown[]) => void)[]>()
-  windows.add(listeners)
-  const emit = (channel: string, event: { ports?: readonly PortLike[] }, ...args: unknown[]) => {
-    for (const l of listeners.get(channel) ?? []) l(event, ...args)
-  }
-  return {
-    send(channel) {
-      if (channel !== CORE_CHANNELS.connect) return
-      const { port1, port2 } = new MessageChannel()
-      supervisor.connect(port1).then(
-        () => emit(CORE_CHANNELS.port, { ports: [port2 as unknown as PortLike] }),
-        (err: Error) => emit(CORE_CHANNELS.down, {}, err.message),
-      )
-    },
-    on(channel, listener) {
-      listeners.set(channel, [...(listeners.get(channel) ?? []), listener])
-    },
-  }
-}
-
-/** contextBridge copies what crosses it; so does this. */
-function overContextBridge(link: CoreLink): CoreLink {
-  return {
-    open: (events) =>
-      link.open({
-        open: () => events.open(),
-        message: (data) => events.message(structuredClone(data)),
-        closed: (reason) => events.closed(reason),
-      }),
-    send: (msg) => link.send(structuredClone(msg)),
-    close: () => link.close(),
-  }
-}
-
-/** The renderer's the renderer's bridge as the desktop window builds it. */
-function windowClient(): ChannelClient {
-  const c = createPortClient(overContextBridge(createCoreLink(windowIpc())), { minDelay: 20, maxDelay: 200 })
-  closers.push(() => c.close())
-  return c
-}
-
-const until = async (cond: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'posterity-core-host-'))
   libraryDir = join(root, 'library')
-  supervisor = new CoreSupervisor<MessagePort>({
-    launch() {
-      const w = new Worker(HOST)
-      workers.push(w)
-      return {
-        // A worker thread receives transferred ports inside the message (Electron: event.ports).
-        post: (msg, transfer) => w.postMessage(transfer?.length ? { ...msg, port: transfer[0] } : msg, transfer ?? []),
-        onMessage: (l) => w.on('message', (m: FromHost) => l(m)),
-        onExit: (l) => w.on('exit', (code) => l(code)),
-        kill: () => void w.terminate(),
-      }
-    },
+  app = desktop({
     open: { libraryDir },
     pickPaths: async (args) => {
       picks.push(args)
       return [`/picked/${args.kind}`]
     },
-    onDown: (reason) => {
-      downs.push(reason)
-      for (const w of windows) for (const l of w.get(CORE_CHANNELS.down) ?? []) l({}, reason)
-    },
   })
-  await supervisor.start()
+  await app.supervisor.start()
 })
 
 afterAll(async () => {
   for (const c of closers) c()
-  await supervisor?.stop()
+  await app?.close()
   if (root) rmSync(root, { recursive: true, force: true })
 })
 
@@ -123,7 +44,7 @@ describeContract('the core process port', {
   libraryDir: () => libraryDir,
   async open() {
     const { port1, port2 } = new MessageChannel()
-    await supervisor.connect(port1)
+    await app.supervisor.connect(port1)
     const log = new MessageLog(
       (msg) => port2.postMessage(msg),
       () => port2.close(),
@@ -133,19 +54,19 @@ describeContract('the core process port', {
     return log
   },
   async client() {
-    return windowClient()
+    return app.windowClient()
   },
 })
 
 describe('the core process', () => {
   it('is not this thread, and answers what only the main process can do through it', async () => {
-    expect(supervisor.status).toBe('ready')
-    const c = windowClient()
+    expect(app.supervisor.status).toBe('ready')
+    const c = app.windowClient()
     // Native pickers live in the main process: the core asks it.
     expect(await c.bridge.api.system.pickPaths({ kind: 'folder', multiple: false })).toEqual({ supported: true, paths: ['/picked/folder'] })
     expect(picks).toContainEqual({ kind: 'folder', multiple: false })
     // The poster protocol asks the core which file serves a poster: only library files.
-    expect(await supervisor.media('thumb', 'tt0000001')).toBeNull()
+    expect(await app.supervisor.media('thumb', 'tt0000001')).toBeNull()
     c.close()
   })
 
@@ -188,7 +109,7 @@ describe('a crash of the core process', () => {
     for (let i = 0; i < 12; i++) await jpeg(join(first, `tt${String(1000 + i).padStart(7, '0')}.jpg`), { seed: i + 1 })
     for (let i = 0; i < 400; i++) await jpeg(join(second, `tt${String(5000 + i).padStart(7, '0')}.jpg`), { seed: 9000 + i, width: 300, height: 450 })
 
-    const c = windowClient()
+    const c = app.windowClient()
     const { api } = c.bridge
     const finished: unknown[] = []
     c.bridge.on('import.finished', (p) => finished.push(p))
@@ -201,21 +122,21 @@ describe('a crash of the core process', () => {
     c.bridge.on('import.progress', (p) => (progress = p.done))
     const states: string[] = []
     c.connection.onChange((s) => states.push(s))
-    const startsBefore = supervisor.starts
+    const startsBefore = app.supervisor.starts
     await api.imports.start({ paths: [second] })
     // Past the first committed batch (250 posters), so there is something to roll back.
     await until(() => progress >= 260)
-    const crashed = workers[workers.length - 1]
+    const crashed = app.workers[app.workers.length - 1]
     await crashed.terminate()
 
     // Reported: the main process tells the window, the client drops the link and says why.
     await until(() => states.includes('reconnecting'))
-    expect(downs.at(-1)).toMatch(/core process stopped unexpectedly.*restarting/)
+    expect(app.downs.at(-1)).toMatch(/core process stopped unexpectedly.*restarting/)
     expect(c.connection.reason).toMatch(/core process stopped unexpectedly/)
     // ...and reconnects by itself to the restarted core.
     await until(() => c.connection.state === 'open')
-    expect(supervisor.starts).toBe(startsBefore + 1)
-    expect(workers.at(-1)).not.toBe(crashed)
+    expect(app.supervisor.starts).toBe(startsBefore + 1)
+    expect(app.workers.at(-1)).not.toBe(crashed)
 
     // The library is intact: the first import whole, the cut-off one rolled back, nothing running.
     const stats = await api.library.stats({})
@@ -231,7 +152,7 @@ describe('a crash of the core process', () => {
     expect((await api.library.stats({})).posters).toBe(412)
     c.close()
 
-    await supervisor.stop()
+    await app.supervisor.stop()
     const db = new Database(join(libraryDir, 'library.sqlite'), { readonly: true })
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
