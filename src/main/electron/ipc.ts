@@ -17,17 +17,19 @@ export function registerCoreIpc(core: ElectronSupervisor, appUrl: string): CoreI
   const windows = new Set<WebContents>()
 
   const onConnect = (event: IpcMainEvent): void => {
-    if (!trustedFrame(event.senderFrame, appUrl)) return
+    const frame = event.senderFrame
+    if (!frame || !trustedFrame(frame, appUrl)) return
     const contents = event.sender
     const { port1, port2 } = new MessageChannelMain()
     core
       .connect(port1)
       .then(() => {
-        if (contents.isDestroyed()) return void port2.close()
+        if (contents.isDestroyed()) throw new Error('the window is gone')
         windows.add(contents)
         contents.once('destroyed', () => windows.delete(contents))
-        // Into the frame that asked (a later navigation could not receive it: no navigation is allowed).
-        event.senderFrame?.postMessage(CORE_CHANNELS.port, null, [port2])
+        // Into the frame that asked (it cannot have navigated since: no navigation is allowed).
+        // A frame gone meanwhile throws, and both ends are closed below.
+        frame.postMessage(CORE_CHANNELS.port, null, [port2])
       })
       .catch((err: unknown) => {
         port1.close()
