@@ -32,8 +32,14 @@ export function registerCoreIpc(core: ElectronSupervisor, appUrl: string): CoreI
         frame.postMessage(CORE_CHANNELS.port, null, [port2])
       })
       .catch((err: unknown) => {
-        port1.close()
-        port2.close()
+        // port1 may already be with the core: closing port2 is what tells it; each close is best effort.
+        for (const port of [port2, port1]) {
+          try {
+            port.close()
+          } catch {
+            /* already transferred or closed */
+          }
+        }
         if (!contents.isDestroyed()) contents.send(CORE_CHANNELS.down, err instanceof Error ? err.message : String(err))
       })
   }
