@@ -23,6 +23,8 @@ const closers: (() => void)[] = []
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'posterity-core-host-'))
   libraryDir = join(root, 'library')
+  // The core process (a worker thread copies this environment) keeps its recent-libraries list here.
+  process.env.POSTERITY_STATE_DIR = join(root, 'state')
   app = desktop({
     open: { libraryDir },
     pickPaths: async (args) => {
@@ -77,6 +79,18 @@ describe('the core process', () => {
     // What the renderer does: rebuild the error from the cloned envelope.
     const api = createClient(contract, async (): Promise<Envelope> => structuredClone({ ok: false, error: { code: 'not-found', message: 'no poster tt1' } }))
     await expect(api.library.get({ id: 'tt1' })).rejects.toMatchObject({ name: 'ApiError', code: 'not-found', message: 'no poster tt1' })
+  })
+})
+
+describe('opening another library in the core process', () => {
+  it('tells the supervisor, so a restart after a crash reopens the library the user has open', async () => {
+    const c = app.windowClient()
+    const other = join(root, 'other-library')
+    expect((await c.bridge.api.system.openLibrary({ path: other, create: true })).libraryPath).toBe(other)
+    await until(() => app.supervisor.libraryDir === other)
+    expect((await c.bridge.api.system.openLibrary({ path: libraryDir })).libraryPath).toBe(libraryDir)
+    await until(() => app.supervisor.libraryDir === libraryDir)
+    c.close()
   })
 })
 

@@ -82,8 +82,12 @@ describe('CoreSupervisor', () => {
     await s.start()
     expect(s.status).toBe('ready')
     expect(s.starts).toBe(2)
+    // The user opens another library: a restart after a crash reopens that one.
+    procs[1].emit({ type: 'library', dir: '/other' })
+    expect(s.libraryDir).toBe('/other')
     procs[1].crash(134)
     await s.start()
+    expect(procs[2].received[0]).toEqual({ type: 'open', options: { libraryDir: '/other', fetchBackbone: true } })
     procs[2].crash(134)
     await tick()
     expect(s.status).toBe('fatal')

@@ -46,6 +46,10 @@ export function runCoreHost({ parent, adoptPort, exit }: HostOptions): void {
         try {
           core = openCore({ libraryDir: msg.options.libraryDir, host: 'electron', nativeBinding: msg.options.nativeBinding, hooks: { pickPaths } })
           hub = createChannelHub(core.dispatch, core.events)
+          const c = core
+          c.events.onAny((name, payload) => {
+            if (name === 'library.changed' && (payload as { reason?: string }).reason === 'library') parent.post({ type: 'library', dir: c.dir })
+          })
           parent.post({ type: 'ready', pid: process.pid })
           if (msg.options.fetchBackbone) void fetchBackboneOnFirstRun(core)
         } catch (err) {

@@ -30,4 +30,6 @@ export type FromHost =
   | { type: 'failed'; message: string }
   | { type: 'pick'; id: number; args: PickArgs }
   | { type: 'media'; id: number; file: { path: string; mime: string } | null }
+  /** The user opened another library: a restart after a crash must reopen that one. */
+  | { type: 'library'; dir: string }
   | { type: 'closed' }

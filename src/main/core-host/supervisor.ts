@@ -45,6 +45,11 @@ export class CoreSupervisor<P> {
 
   constructor(private options: SupervisorOptions<P>) {}
 
+  /** The library the core has open (or will reopen after a crash). */
+  get libraryDir(): string {
+    return this.options.open.libraryDir
+  }
+
   get status(): State {
     return this.state
   }
@@ -84,6 +89,10 @@ export class CoreSupervisor<P> {
           case 'media':
             this.mediaAnswers.get(msg.id)?.(msg.file)
             this.mediaAnswers.delete(msg.id)
+            return
+          case 'library':
+            // A restart reopens the library the user has open now, not the one we started with.
+            this.options.open = { ...this.options.open, libraryDir: msg.dir }
             return
           case 'closed':
             return

@@ -46,6 +46,8 @@ export function startDesktop(): void {
       const userData = app.getPath('userData')
       const env = { ...process.env }
       setSharedDataDefaults(env, { packaged, userData })
+      // The recent-libraries list lives with the app's other state.
+      env.POSTERITY_STATE_DIR ||= userData
       const libraryDir = desktopLibraryDir(process.argv, userData)
       core = superviseCore({
         env,
