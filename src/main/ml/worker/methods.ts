@@ -3,6 +3,7 @@
 // database binding (the Electron utility process could not load the app's one anyway).
 import { readFileSync } from 'node:fs'
 import { Embedder } from '../embed/embedder'
+import type { ResizeView } from '../embed/preprocess'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
 import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
@@ -31,6 +32,13 @@ export interface EmbedArgs {
   items: { key: string; path: string }[]
   batch?: number
   lanes?: number
+}
+export interface EmbedPixelsArgs {
+  modelPath: string
+  backbone: string
+  features: string
+  /** One RGB HWC buffer per view of the feature set, at its input size. */
+  items: { key: string; views: Uint8Array[] }[]
 }
 export interface EmbedProgress {
   rows: { key: string; vector: Float32Array }[]
@@ -183,6 +191,22 @@ export const methods: Record<string, Method> = {
   async provider(args: Omit<EmbedArgs, 'items'>): Promise<{ provider: string; notes: string[] }> {
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
     return { provider: e.provider, notes: e.providerNotes }
+  },
+
+  /** Vectors of images the core decoded itself (import decodes each poster once for both uses). */
+  async embedPixels(args: EmbedPixelsArgs): Promise<EmbedProgress> {
+    const e = await getEmbedder(args.modelPath, args.backbone, args.features, {})
+    const msg: EmbedProgress = { rows: [], failed: [] }
+    for (const r of await e.embedDecoded(args.items)) {
+      if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
+      else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
+    }
+    return msg
+  },
+
+  /** The input the importer must decode each view to. */
+  async viewSpec(args: Omit<EmbedArgs, 'items'>): Promise<{ width: number; height: number; views: ResizeView[] }> {
+    return (await getEmbedder(args.modelPath, args.backbone, args.features, {})).viewSpec
   },
 
   async embed(args: EmbedArgs, ctx): Promise<EmbedDone> {
