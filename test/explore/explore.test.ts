@@ -153,7 +153,7 @@ describe('near-duplicate clusters', () => {
     await expect(call(core, 'library.get', { id: 'a2' })).rejects.toThrow(/no poster/)
     expect((await call(core, 'library.stats', {})).posters).toBe(41)
     expect((await call(core, 'explore.duplicates', {})).clusters).toEqual([])
-    expect(ev.of('library.changed').at(-1)).toMatchObject({ reason: 'duplicates' })
+    expect(ev.of('library.changed').at(-1)).toMatchObject({ reason: 'posters' })
 
     await call(core, 'explore.undoDuplicates', { id: decision.id })
     expect((await call(core, 'library.get', { id: 'a1' })).genres).toEqual(['Drama'])

@@ -49,4 +49,41 @@ describe('migrations', () => {
     expect(check.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'genres'`).pluck().get()).toBe(0)
     check.close()
   })
+
+  it('migrates a schema-2 library with posters: labels and masks kept, nfo allowed, keys and the search index filled', () => {
+    const raw = new Database(join(t.dir, DB_FILE))
+    for (let v = 0; v < 2; v++) migrations[v](raw)
+    raw.pragma('user_version = 2')
+    raw.exec(`INSERT INTO genres (name, position) VALUES ('Drama', 0), ('Comedy', 1);
+      INSERT INTO posters (id, hash, path, size, width, height, title, labelled, added_at) VALUES
+        ('tt1', 'h1', '/x/1.jpg', 1, 1, 1, 'Amélie', 1, 0), ('tt2', 'h2', '/x/2.jpg', 1, 1, 1, 'Rocky 10', 0, 0), ('tt3', 'h3', '/x/3.jpg', 1, 1, 1, 'Rocky 2', 0, 0);
+      INSERT INTO labels VALUES ('tt1', 2, 'user');`)
+    expect(() => raw.prepare(`INSERT INTO labels VALUES ('tt2', 1, 'nfo')`).run()).toThrow(/CHECK/)
+    raw.close()
+    const db = openDb(t.dir)
+    expect(db.prepare('SELECT genre_mask FROM posters WHERE id = ?').pluck().get('tt1')).toBe(2)
+    expect(db.prepare('SELECT source FROM labels').pluck().all()).toEqual(['user'])
+    db.prepare(`INSERT INTO labels VALUES ('tt2', 1, 'nfo')`).run()
+    expect(db.prepare('SELECT genre_mask FROM posters WHERE id = ?').pluck().get('tt2')).toBe(1) // triggers recreated
+    expect(db.prepare(`SELECT id FROM posters WHERE rowid IN (SELECT rowid FROM posters_fts WHERE posters_fts MATCH '"amelie"')`).pluck().all()).toEqual(['tt1'])
+    expect(db.prepare('SELECT id FROM posters ORDER BY sort_key').pluck().all()).toEqual(['tt1', 'tt3', 'tt2'])
+    db.close()
+  })
+})
+
+describe('label sources', () => {
+  it("admits 'nfo' labels and keeps labels, masks, indexes and triggers through the rebuild", () => {
+    const db = openDb(t.dir)
+    const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'labels'`).pluck().get() as string
+    expect(sql).toContain(`'prediction', 'nfo'`)
+    db.prepare(`INSERT INTO genres (name, position) VALUES ('Drama', 0)`).run()
+    db.prepare(`INSERT INTO posters (id, hash, path, size, width, height, added_at) VALUES ('p', 'h', '/p', 1, 1, 1, 0)`).run()
+    db.prepare(`INSERT INTO labels (poster_id, genre_id, source) VALUES ('p', 1, 'nfo')`).run()
+    // The mask trigger survived the rebuild.
+    expect(db.prepare(`SELECT genre_mask FROM posters WHERE id = 'p'`).pluck().get()).toBe(1)
+    expect(() => db.prepare(`INSERT INTO labels (poster_id, genre_id, source) VALUES ('p', 1, 'bogus')`).run()).toThrow(/CHECK/)
+    const names = db.prepare(`SELECT name FROM sqlite_master WHERE tbl_name = 'labels'`).pluck().all()
+    expect(names).toEqual(expect.arrayContaining(['labels', 'labels_genre', 'labels_mask_add', 'labels_mask_remove', 'labels_mask_move']))
+    db.close()
+  })
 })

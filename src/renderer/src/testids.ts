@@ -24,7 +24,27 @@
 //   import-summary       the end-of-import summary
 //   status-bar           the status bar
 //   genre-manager        the genre manager view
-//   nav-library / nav-genres / nav-train / nav-explore   top-level navigation
+//   nav-library / nav-genres / nav-train / nav-collection   top-level navigation; nav-explore the Explore view
+//   toast-action         the button of a toast (e.g. Undo)
+//   confirm-dialog / confirm-ok / confirm-cancel   the "are you sure" dialog
+//   delete-selection     deletes the selected posters (asks first)
+//   thumb-size           the thumbnail size slider
+//   source-filter        select: posters with labels from a source
+//   detail-edit / detail-title / detail-year / detail-save   title and year editing
+//   library-open         opens the library dialog (libraries, export, imports)
+//   library-path / library-open-path / library-create-path / library-recent   switching libraries
+//   export-csv / export-json   label export downloads
+//   import-row           a past import in the library dialog (data-id = import id); import-delete its delete button
+//   genre-merge-<Genre> / genre-delete-<Genre>   the genre manager's row actions
+//   collection-root      the collection folder field; collection-open opens / re-scans it
+//   collection-summary   the scan summary; collection-problems the broken NFOs listed
+//   film-row             one film; carries data-key="<video path under the root>"
+//   film-accept / film-skip   review buttons in a film row (aria-pressed)
+//   accept-all           bulk accept every film the rule changes
+//   collection-dry-run / collection-write / collection-undo   write-back actions
+//   dry-run-result       the per-film diffs of a dry run; write-result the write summary
+//   min-prob / max-genres / write-mode   the acceptance rule
+//   genre-map / genre-map-save           the genre map editor
 //   similar-posters      the detail's similar posters; similar-item one of them (data-id)
 //   similar-sort         sorts the grid by similarity to the detail's poster
 //   similar-banner       above the grid while it is sorted by similarity; similar-clear ends it
@@ -64,6 +84,47 @@ export const T = {
   navLibrary: 'nav-library',
   navGenres: 'nav-genres',
   navTrain: 'nav-train',
+  toastAction: 'toast-action',
+  confirmDialog: 'confirm-dialog',
+  confirmOk: 'confirm-ok',
+  confirmCancel: 'confirm-cancel',
+  deleteSelection: 'delete-selection',
+  thumbSize: 'thumb-size',
+  sourceFilter: 'source-filter',
+  detailEdit: 'detail-edit',
+  detailTitle: 'detail-title',
+  detailYear: 'detail-year',
+  detailSave: 'detail-save',
+  libraryOpen: 'library-open',
+  libraryPath: 'library-path',
+  libraryOpenPath: 'library-open-path',
+  libraryCreatePath: 'library-create-path',
+  libraryRecent: 'library-recent',
+  exportCsv: 'export-csv',
+  exportJson: 'export-json',
+  importRow: 'import-row',
+  importDelete: 'import-delete',
+  genreMerge: (genre: string) => `genre-merge-${genre}`,
+  genreDelete: (genre: string) => `genre-delete-${genre}`,
+  navCollection: 'nav-collection',
+  collectionRoot: 'collection-root',
+  collectionOpen: 'collection-open',
+  collectionSummary: 'collection-summary',
+  collectionProblems: 'collection-problems',
+  filmRow: 'film-row',
+  filmAccept: 'film-accept',
+  filmSkip: 'film-skip',
+  acceptAll: 'accept-all',
+  collectionDryRun: 'collection-dry-run',
+  collectionWrite: 'collection-write',
+  collectionUndo: 'collection-undo',
+  dryRunResult: 'dry-run-result',
+  writeResult: 'write-result',
+  minProb: 'min-prob',
+  maxGenres: 'max-genres',
+  writeMode: 'write-mode',
+  genreMap: 'genre-map',
+  genreMapSave: 'genre-map-save',
   navExplore: 'nav-explore',
   similarPosters: 'similar-posters',
   similarItem: 'similar-item',

@@ -9,18 +9,21 @@ import { importEvents, imports, jobs } from './imports'
 import { system } from './system'
 import { model, modelEvents } from './model'
 import { PosterId } from './common'
+import { collection, collectionEvents } from './collection'
 import { explore, exploreEvents } from './explore'
 
-export const contract = { system, library, genres, labels, imports, jobs, model, explore }
+export const contract = { system, library, genres, labels, imports, jobs, model, collection, explore }
 export type ApiContract = typeof contract
 
 export const events = {
   ...importEvents,
   ...modelEvents,
+  ...collectionEvents,
   ...exploreEvents,
   /** Something in the library changed; views refresh what they show. */
   'library.changed': z.object({
-    reason: z.enum(['import', 'labels', 'genres', 'model', 'duplicates']),
+    /** posters: deleted or restored, titles edited; library: another library was opened. */
+    reason: z.enum(['import', 'labels', 'genres', 'model', 'posters', 'library', 'collection']),
     /** The posters concerned, when few; absent means "possibly all". */
     ids: z.array(PosterId).optional(),
   }),

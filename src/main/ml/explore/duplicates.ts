@@ -270,7 +270,8 @@ export function undoDecision(db: Db, id: number): { decision: DuplicateDecision;
       const undo = JSON.parse(row.undo) as MergeUndo
       const back = undo.removed.filter((r) => !existing(db, [r.row.id as string]).size)
       for (const { row: p } of back) {
-        const cols = Object.keys(p).filter((c) => c !== 'genre_mask')
+        // Derived columns are left to the triggers that compute them (as library/remove.ts does).
+        const cols = Object.keys(p).filter((c) => !['genre_mask', 'search_key', 'sort_key'].includes(c))
         // A removed import row is gone for good: the poster comes back without one.
         const values = cols.map((c) => (c === 'import_id' ? null : p[c]))
         db.prepare(`INSERT INTO posters (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values)

@@ -21,12 +21,12 @@ export function exploreHandlers(ctx: CoreContext): ApiHandlers['explore'] {
 
     resolveDuplicates: (args) => {
       const decision = args.kind === 'merge' ? mergeDuplicates(ctx.db, args.members, args.keep, args.genres) : markDistinct(ctx.db, args.members)
-      if (decision.kind === 'merge') ctx.events.emit('library.changed', { reason: 'duplicates', ids: decision.members })
+      if (decision.kind === 'merge') ctx.events.emit('library.changed', { reason: 'posters', ids: decision.members })
       return { decision }
     },
     undoDuplicates: ({ id }) => {
       const { decision, changed } = undoDecision(ctx.db, id)
-      if (changed.length) ctx.events.emit('library.changed', { reason: 'duplicates', ids: changed })
+      if (changed.length) ctx.events.emit('library.changed', { reason: 'posters', ids: changed })
       return { decision }
     },
     decisions: ({ limit }) => ({ decisions: listDecisions(ctx.db, limit) }),

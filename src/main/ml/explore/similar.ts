@@ -98,7 +98,8 @@ export async function similarQuery(
   const items = page.flatMap((id) => {
     const r = rows.get(id)
     if (!r) return []
-    return [{ id, title: r.title, year: r.year, labelled: r.labelled === 1, genres: genres.get(id) ?? [], duplicate: r.dup === 1, width: r.width, height: r.height }]
+    const g = genres.get(id)
+    return [{ id, title: r.title, year: r.year, labelled: r.labelled === 1, genres: g?.names ?? [], sources: g?.sources ?? [], duplicate: r.dup === 1, width: r.width, height: r.height }]
   })
   return { total: ids.length, offset: f.offset, items }
 }

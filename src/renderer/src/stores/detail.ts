@@ -104,7 +104,7 @@ export const useDetail = defineStore('detail', () => {
       if (!id.value || !open.value) return
       if (!e.ids || e.ids.includes(id.value)) void load(id.value)
       // New posters (an import) change the order; labels keep the snapshot stable.
-      if (e.reason === 'import' || e.reason === 'duplicates') navIds.value = null
+      if (e.reason === 'import' || e.reason === 'posters') navIds.value = null
     })
   }
 
