@@ -147,7 +147,10 @@ describe('near-duplicate clusters', () => {
     await expect(call(core, 'explore.resolveDuplicates', { kind: 'merge', members: ['a1', 'gone'], keep: 'a1' })).rejects.toThrow(/no such poster: gone/)
     expect((await call(core, 'library.stats', {})).posters).toBe(43)
 
+    // A row elsewhere that points at a removed poster (its place on the map) comes back with it.
+    core.db.prepare('INSERT INTO map_points (poster_id, x, y, computed_at) VALUES (?, 1.5, -2, 1)').run('a2')
     const { decision } = await call(core, 'explore.resolveDuplicates', { kind: 'merge', members: ['a1', 'a2', 'a3'], keep: 'a1' })
+    expect(core.db.prepare('SELECT COUNT(*) FROM map_points').pluck().get()).toBe(0)
     expect(decision).toMatchObject({ kind: 'merge', keep: 'a1', undone: false })
     expect((await call(core, 'library.get', { id: 'a1' })).genres).toEqual(['Drama', 'Romance'])
     await expect(call(core, 'library.get', { id: 'a2' })).rejects.toThrow(/no poster/)
@@ -160,6 +163,7 @@ describe('near-duplicate clusters', () => {
     const a2 = await call(core, 'library.get', { id: 'a2' })
     expect(a2.labels).toEqual([{ genre: 'Romance', source: 'imported' }])
     expect(a2.title).toBe('A (copy)')
+    expect(core.db.prepare('SELECT x, y FROM map_points WHERE poster_id = ?').get('a2')).toEqual({ x: 1.5, y: -2 })
     expect((await call(core, 'library.get', { id: 'a3' })).duplicates).toEqual(['a1'])
     await expect(call(core, 'explore.undoDuplicates', { id: decision.id })).rejects.toThrow(/already undone/)
 

@@ -60,28 +60,37 @@ export function removePosters(db: Db, target: { ids?: string[]; importId?: numbe
       if (ids.length === 0) throw new ApiError('not-found', `no such poster${(target.ids ?? []).length > 1 ? 's' : ''}: ${(target.ids ?? []).slice(0, 5).join(', ')}`)
       description = ids.length === 1 ? `Delete poster ${ids[0]}` : `Delete ${ids.length} posters`
     }
-    const json = JSON.stringify(ids)
-    const posters = (db.prepare('SELECT * FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(json) as Row[]).map((r) =>
-      Object.fromEntries(Object.entries(r).filter(([k]) => !DERIVED.has(k))),
-    )
-    const labels = db
-      .prepare(
-        `SELECT l.poster_id, g.name, l.source FROM labels l JOIN genres g ON g.id = l.genre_id
-         WHERE l.poster_id IN (SELECT value FROM json_each(?)) ORDER BY l.poster_id, g.position`,
-      )
-      .raw()
-      .all(json) as [string, string, LabelSource][]
-    const related = referencing(db).map(({ table, column }) => ({
-      table,
-      rows: (db.prepare(`SELECT * FROM ${ident(table)} WHERE ${ident(column)} IN (SELECT value FROM json_each(?))`).all(json) as Row[]).map(encode),
-    }))
-    const hashes = [...new Set(posters.map((p) => String(p.hash)))]
-    db.prepare('DELETE FROM posters WHERE id IN (SELECT value FROM json_each(?))').run(json)
-    refreshDuplicates(db)
-    const change: DeleteChange = { posters, labels, related: related.filter((r) => r.rows.length), hashes, ids }
+    const change = deletePosterRows(db, ids)
     recordEntry(db, 'delete', description, change, ids.length)
     return { removed: ids }
   })()
+}
+
+/**
+ * Deletes existing posters and returns what undoing that needs (rows, labels by genre name,
+ * rows of every table referencing them, thumbnail hashes); call inside a transaction. The
+ * caller records it: removePosters in the history, Explore's duplicate merge in its decisions.
+ */
+export function deletePosterRows(db: Db, ids: string[]): DeleteChange {
+  const json = JSON.stringify(ids)
+  const posters = (db.prepare('SELECT * FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(json) as Row[]).map((r) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !DERIVED.has(k))),
+  )
+  const labels = db
+    .prepare(
+      `SELECT l.poster_id, g.name, l.source FROM labels l JOIN genres g ON g.id = l.genre_id
+       WHERE l.poster_id IN (SELECT value FROM json_each(?)) ORDER BY l.poster_id, g.position`,
+    )
+    .raw()
+    .all(json) as [string, string, LabelSource][]
+  const related = referencing(db).map(({ table, column }) => ({
+    table,
+    rows: (db.prepare(`SELECT * FROM ${ident(table)} WHERE ${ident(column)} IN (SELECT value FROM json_each(?))`).all(json) as Row[]).map(encode),
+  }))
+  const hashes = [...new Set(posters.map((p) => String(p.hash)))]
+  db.prepare('DELETE FROM posters WHERE id IN (SELECT value FROM json_each(?))').run(json)
+  refreshDuplicates(db)
+  return { posters, labels, related: related.filter((r) => r.rows.length), hashes, ids }
 }
 
 /** Undo puts the rows back (posters whose id was taken again meanwhile stay as they are now). */

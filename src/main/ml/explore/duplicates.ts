@@ -7,7 +7,7 @@
 import { ApiError, type DuplicateCluster, type DuplicateDecision, type LabelSource } from '../../../shared/api'
 import type { Db } from '../../library/db'
 import { readStates, sortGenres, writeStates, type LabelState } from '../../library/labels'
-import { refreshDuplicates } from '../../library/query'
+import { applyDelete, deletePosterRows, type DeleteChange } from '../../library/remove'
 import { genreByName } from '../../library/vocabulary'
 import type { FeatureKey } from '../store/embeddings'
 import { featureMatrix } from '../service/data'
@@ -167,7 +167,8 @@ export async function libraryClusters(db: Db, key: FeatureKey, dims: number): Pr
 }
 
 interface MergeUndo {
-  removed: { row: Record<string, unknown>; state: LabelState }[]
+  /** The removed posters as library/remove.ts captures a deletion (rows, labels, referencing rows). */
+  removed: DeleteChange
   keepBefore: LabelState
   keepAfter: LabelState
 }
@@ -228,11 +229,8 @@ export function mergeDuplicates(db: Db, members: string[], keep: string, genres?
     const anyLabelled = ids.some((id) => states.get(id)!.labelled)
     const keepAfter: LabelState = { labelled: anyLabelled || merged.length > 0, edited: true, genres: sortGenres(merged) }
     const others = ids.filter((id) => id !== keep)
-    const rows = db.prepare('SELECT * FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(others)) as Record<string, unknown>[]
-    const undo: MergeUndo = { removed: rows.map((row) => ({ row, state: states.get(row.id as string)! })), keepBefore, keepAfter }
     writeStates(db, new Map([[keep, keepAfter]]), new Map([[keep, keepBefore]]))
-    db.prepare('DELETE FROM posters WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(others))
-    refreshDuplicates(db)
+    const undo: MergeUndo = { removed: deletePosterRows(db, others), keepBefore, keepAfter }
     const id = Number(
       db.prepare("INSERT INTO duplicate_decisions (at, kind, keep, members, undo) VALUES (?, 'merge', ?, ?, ?)").run(Date.now(), keep, JSON.stringify(ids), JSON.stringify(undo))
         .lastInsertRowid,
@@ -256,9 +254,10 @@ export function markDistinct(db: Db, members: string[]): DuplicateDecision {
 }
 
 /**
- * Undoes a decision. A merge brings its removed posters back with their labels (those
- * re-imported since are left as they are) and restores the kept poster's labels unless they
- * were edited after the merge. Returns the decision and the posters that changed.
+ * Undoes a decision. A merge brings its removed posters back with their labels and the rows
+ * that referenced them (library/remove.ts's undo of a deletion; those re-imported since are
+ * left as they are) and restores the kept poster's labels unless they were edited after the
+ * merge. Returns the decision and the posters that changed.
  */
 export function undoDecision(db: Db, id: number): { decision: DuplicateDecision; changed: string[] } {
   return db.transaction(() => {
@@ -268,16 +267,7 @@ export function undoDecision(db: Db, id: number): { decision: DuplicateDecision;
     const changed: string[] = []
     if (row.kind === 'merge') {
       const undo = JSON.parse(row.undo) as MergeUndo
-      const back = undo.removed.filter((r) => !existing(db, [r.row.id as string]).size)
-      for (const { row: p } of back) {
-        // Derived columns are left to the triggers that compute them (as library/remove.ts does).
-        const cols = Object.keys(p).filter((c) => !['genre_mask', 'search_key', 'sort_key'].includes(c))
-        // A removed import row is gone for good: the poster comes back without one.
-        const values = cols.map((c) => (c === 'import_id' ? null : p[c]))
-        db.prepare(`INSERT INTO posters (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values)
-      }
-      writeStates(db, new Map(back.map((r) => [r.row.id as string, r.state])))
-      changed.push(...back.map((r) => r.row.id as string))
+      changed.push(...applyDelete(db, undo.removed, 'undo'))
       if (row.keep) {
         const now = readStates(db, [row.keep]).get(row.keep)
         if (now && JSON.stringify(now.genres) === JSON.stringify(undo.keepAfter.genres) && now.labelled === undo.keepAfter.labelled) {
@@ -285,7 +275,6 @@ export function undoDecision(db: Db, id: number): { decision: DuplicateDecision;
           changed.push(row.keep)
         }
       }
-      refreshDuplicates(db)
     }
     db.prepare('UPDATE duplicate_decisions SET undone = 1 WHERE id = ?').run(id)
     return { decision: toDecision({ ...row, undone: 1 }), changed }
