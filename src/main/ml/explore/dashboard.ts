@@ -3,6 +3,8 @@
 import type { Dashboard } from '../../../shared/api'
 import type { Db } from '../../library/db'
 import { activeRun } from '../store/runs'
+import { readOutOfFold } from '../store/out-of-fold'
+import { mulberry32 } from '../../../shared/random'
 
 /** Calls `fn` with every stored prediction of a run, streamed (100k rows never sit in memory at once). */
 export function forEachPrediction(db: Db, runId: number, fn: (id: string, probs: Float32Array) => void): void {
@@ -10,6 +12,60 @@ export function forEachPrediction(db: Db, runId: number, fn: (id: string, probs:
     const bytes = new Uint8Array(r.probs)
     fn(r.id, new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4))
   }
+}
+
+/**
+ * Percentile bootstrap 95% intervals of each genre's AP on the run's out-of-fold
+ * probabilities (the figures its evaluation reports), against the posters' labels now:
+ * `replicates` resamples of the posters. Each genre's scores are sorted once; a replicate is
+ * then one weighted pass (AP with each poster counted as often as it was drawn).
+ */
+export function genreApIntervals(db: Db, runId: number, replicates = 200): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>()
+  const oof = readOutOfFold(db, runId)
+  if (!oof || oof.rows.size < 10) return out
+  const ids = [...oof.rows.keys()]
+  const n = ids.length
+  const have = new Map<string, Set<string>>()
+  for (const r of db
+    .prepare('SELECT l.poster_id AS id, g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.poster_id IN (SELECT value FROM json_each(?))')
+    .all(JSON.stringify(ids)) as { id: string; name: string }[]) {
+    const k = r.name.toLowerCase()
+    if (!have.has(k)) have.set(k, new Set())
+    have.get(k)!.add(r.id)
+  }
+  const rand = mulberry32(11)
+  const weights = Array.from({ length: replicates }, () => {
+    const w = new Uint16Array(n)
+    for (let i = 0; i < n; i++) w[Math.floor(rand() * n)]++
+    return w
+  })
+  oof.genres.forEach((genre, c) => {
+    const pos = have.get(genre.toLowerCase())
+    if (!pos || pos.size === 0) return
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => oof.rows.get(ids[b])!.probs[c] - oof.rows.get(ids[a])!.probs[c])
+    const y = Uint8Array.from(order, (i) => (pos.has(ids[i]) ? 1 : 0))
+    const aps: number[] = []
+    for (const w of weights) {
+      let tp = 0, seen = 0, sum = 0, positives = 0
+      for (let k = 0; k < n; k++) {
+        const wk = w[order[k]]
+        if (!wk) continue
+        seen += wk
+        if (y[k]) {
+          tp += wk
+          positives += wk
+          sum += (wk * tp) / seen
+        }
+      }
+      if (positives) aps.push(sum / positives)
+    }
+    if (aps.length < replicates / 2) return
+    aps.sort((a, b) => a - b)
+    const q = (p: number) => aps[Math.min(aps.length - 1, Math.round(p * (aps.length - 1)))]
+    out.set(genre.toLowerCase(), [q(0.025), q(0.975)])
+  })
+  return out
 }
 
 interface HistoryChange {
@@ -50,11 +106,13 @@ export function dashboard(db: Db): Dashboard {
     ap = {
       runId: run.id,
       macro: { ap: ev.model.macroAp, low: macro?.[0] ?? null, high: macro?.[1] ?? null },
-      genres: [...ev.genres, ...ev.rare].map((g) => {
-        // Per-genre intervals are shown when an evaluation carries them ([low, high] as `apInterval`).
-        const iv = (g as typeof g & { apInterval?: [number, number] }).apInterval
-        return { genre: g.genre, ap: g.ap, low: iv?.[0] ?? null, high: iv?.[1] ?? null, support: g.support }
-      }),
+      genres: (() => {
+        const iv = genreApIntervals(db, run.id)
+        return [...ev.genres, ...ev.rare].map((g) => {
+          const i = iv.get(g.genre.toLowerCase())
+          return { genre: g.genre, ap: g.ap, low: i?.[0] ?? null, high: i?.[1] ?? null, support: g.support }
+        })
+      })(),
     }
   }
 
