@@ -45,10 +45,13 @@ describe('duplicate groups', () => {
     expect(n).toBe(400)
   })
 
-  it('finds exactly the pairs above the cosine bound (the sketch filter drops none)', () => {
-    const d = 48
-    // Copies at increasing noise: some above, some below 0.9.
-    const { x } = withCopies(150, 1, d, 0.45, 5)
+  it.each([
+    [0.9, 0.45],
+    [0.7, 1.0],
+  ])('finds exactly the pairs at or above cosine %s (the sketch filter drops none)', (bound, noise) => {
+    const d = 96
+    // Copies whose similarity straddles the bound.
+    const { x } = withCopies(150, 1, d, noise, 5)
     const n = x.length / d
     const mean = new Float64Array(d)
     for (let r = 0; r < n; r++) for (let k = 0; k < d; k++) mean[k] += x[r * d + k] / n
@@ -62,11 +65,11 @@ describe('duplicate groups', () => {
       for (let j = i + 1; j < n; j++) {
         const a = unit(i)
         const b = unit(j)
-        if (a.reduce((s, v, k) => s + v * b[k], 0) >= 0.9) brute.push(`${i}-${j}`)
+        if (a.reduce((s, v, k) => s + v * b[k], 0) >= bound) brute.push(`${i}-${j}`)
       }
     expect(brute.length).toBeGreaterThan(20)
     expect(brute.length).toBeLessThan(150)
-    expect(nearDuplicatePairs(x, d, 0.9).map(([i, j]) => `${i}-${j}`)).toEqual(brute)
+    expect(nearDuplicatePairs(x, d, bound).map(([i, j]) => `${i}-${j}`)).toEqual(brute)
   })
 })
 
