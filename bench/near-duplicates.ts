@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import sharp from 'sharp'
+import sharp, { type Sharp } from 'sharp'
 import { Embedder } from '../src/main/ml/embed/embedder'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { featureSetName, modelService } from '../src/main/ml/service/model-service'
@@ -17,7 +17,7 @@ import { FEATURE_SETS } from '../src/main/ml/backbone/catalog'
 import { mulberry32 } from '../src/shared/random'
 import { sharedLibrary } from './_shared-library'
 
-type Alter = (img: sharp.Sharp, w: number, h: number) => sharp.Sharp
+type Alter = (img: Sharp, w: number, h: number) => Sharp
 
 const ALTERATIONS: Record<string, Alter> = {
   'jpeg q=35': (img) => img.jpeg({ quality: 35 }),
