@@ -25,6 +25,14 @@
 //   status-bar           the status bar
 //   genre-manager        the genre manager view
 //   nav-library / nav-genres / nav-train   top-level navigation
+//   accept-max-genres / accept-min-pct      the acceptance rule for the selection (Train view)
+//   accept-preview       computes the preview (writes nothing)
+//   accept-preview-result the preview: counts, and one li[data-genre] per genre gained
+//   accept-confirm / accept-cancel          write the previewed acceptance / drop it
+//   run-metrics          a run's figures with their 95% intervals
+//   errors-genre         picks the genre whose out-of-fold errors are listed
+//   genre-errors         those lists (div[data-side=falsePositives|falseNegatives] of button[data-id])
+//   retrain-offer        the offer to retrain after enough corrections
 
 export const T = {
   posterGrid: 'poster-grid',
@@ -55,4 +63,14 @@ export const T = {
   navLibrary: 'nav-library',
   navGenres: 'nav-genres',
   navTrain: 'nav-train',
+  acceptMaxGenres: 'accept-max-genres',
+  acceptMinPct: 'accept-min-pct',
+  acceptPreview: 'accept-preview',
+  acceptPreviewResult: 'accept-preview-result',
+  acceptConfirm: 'accept-confirm',
+  acceptCancel: 'accept-cancel',
+  runMetrics: 'run-metrics',
+  errorsGenre: 'errors-genre',
+  genreErrors: 'genre-errors',
+  retrainOffer: 'retrain-offer',
 } as const

@@ -129,8 +129,9 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     ctx.events.emit('train.progress', {
       jobId: job.jobId,
       stage: 'training',
-      epoch: d.member * d.maxEpochs + r.epoch,
-      maxEpochs: d.members * d.maxEpochs,
+      // Cross-validation counts epochs per fold (fold / folds say which); an ensemble end to end.
+      epoch: d.folds === undefined ? d.member * d.maxEpochs + r.epoch : r.epoch,
+      maxEpochs: d.folds === undefined ? d.members * d.maxEpochs : d.maxEpochs,
       loss: r.loss,
       valLoss: r.valLoss,
       macroAp: r.valMacroAp,
