@@ -1,7 +1,7 @@
 // Grouped folds: duplicates and near-duplicates never straddle a split, and out-of-fold
 // predictions really come from models that saw neither the poster nor its copies.
 import { describe, expect, it } from 'vitest'
-import { duplicateGroups, nearDuplicatePairs } from '../../src/main/ml/train/groups'
+import { duplicateGroups, MAX_NEAR_DUPLICATE_GROUP, nearDuplicatePairs } from '../../src/main/ml/train/groups'
 import { assignFolds, outOfFold, stopSplit } from '../../src/main/ml/train/folds'
 import { DEFAULT_HEAD, macroAp } from '../../src/main/ml/train/head'
 import { loadTf } from '../../src/main/ml/train/tf-backend'
@@ -43,6 +43,20 @@ describe('duplicate groups', () => {
     expect(g.nearDuplicates).toBe(200)
     expect(g.keys[g.of[31]]).toBe(items[10].id) // a group is named by its smallest id
     expect(n).toBe(400)
+  })
+
+  it('caps groups built by similarity (chains of similar posters), never the hash groups', () => {
+    const d = 64
+    const { x, items } = withCopies(10, 19, d, 0.15, 2) // ten artworks, each with 19 near-copies
+    for (let i = 0; i < 12; i++) items[i] = { ...items[i], hash: 'one-file' } // twelve byte-identical
+    const g = duplicateGroups(items, { x, dims: d })
+    const sizes = new Map<number, number>()
+    for (const v of g.of) sizes.set(v, (sizes.get(v) ?? 0) + 1)
+    expect(g.of.slice(0, 12).every((v) => v === g.of[0])).toBe(true)
+    expect(sizes.get(g.of[0])).toBe(12) // the hash group, copies not added to it
+    for (const [v, n] of sizes) if (v !== g.of[0]) expect(n).toBeLessThanOrEqual(MAX_NEAR_DUPLICATE_GROUP)
+    // Every poster of an artwork still shares its group with at least one near-copy.
+    expect([...sizes.values()].filter((n) => n === 1).length).toBeLessThan(10)
   })
 
   it.each([

@@ -106,7 +106,7 @@ function popcount(v: number): number {
  * Pairs (i < j) of rows whose centred cosine is at least `minCosine`: sketch candidates
  * (Hamming distance at most a generous bound for that angle), then the exact cosine.
  */
-export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE): [number, number][] {
+export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE): [number, number, number][] {
   const n = x.length / d
   if (n < 2) return []
   const u = centredUnitRows(x, d)
@@ -116,7 +116,7 @@ export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_
   const theta = Math.acos(Math.min(1, Math.max(-1, minCosine)))
   const p = theta / Math.PI
   const maxHamming = Math.ceil(BITS * p + 4 * Math.sqrt(BITS * p * (1 - p)) + 1)
-  const pairs: [number, number][] = []
+  const pairs: [number, number, number][] = []
   for (let i = 0; i < n; i++) {
     const a = i * WORDS
     for (let j = i + 1; j < n; j++) {
@@ -128,11 +128,19 @@ export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_
       const oi = i * d
       const oj = j * d
       for (let k = 0; k < d; k++) dot += u[oi + k] * u[oj + k]
-      if (dot >= minCosine) pairs.push([i, j])
+      if (dot >= minCosine) pairs.push([i, j, dot])
     }
   }
   return pairs
 }
+
+/**
+ * Largest group the embedding test may build. The same artwork rarely appears more than a
+ * few times; a bigger cluster is a chain of merely similar posters (a franchise, one studio's
+ * template, generated test images that differ by a detail), and one such group holding a
+ * large share of a genre would empty that genre from the other folds.
+ */
+export const MAX_NEAR_DUPLICATE_GROUP = 8
 
 export interface Groups {
   /** Group index of each item (0..count-1). */
@@ -145,10 +153,11 @@ export interface Groups {
 }
 
 /**
- * Groups of items that must stay together: same content hash, or (with embeddings) centred
- * cosine similarity of at least `minCosine`, closed transitively.
+ * Groups of items that must stay together: same content hash (always), or (with embeddings)
+ * centred cosine similarity of at least `minCosine`, closed transitively, most similar pairs
+ * first, as long as the group stays within MAX_NEAR_DUPLICATE_GROUP posters.
  */
-export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Array; dims: number; minCosine?: number }): Groups {
+export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Array; dims: number; minCosine?: number; maxGroup?: number }): Groups {
   const n = items.length
   const uf = new UnionFind(n)
   const byHash = new Map<string, number>()
@@ -160,9 +169,16 @@ export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Arr
   let nearDuplicates = 0
   if (embeddings && n > 1) {
     if (embeddings.x.length !== n * embeddings.dims) throw new Error(`duplicateGroups: ${n} rows of ${embeddings.dims} values expected`)
-    for (const [i, j] of nearDuplicatePairs(embeddings.x, embeddings.dims, embeddings.minCosine)) {
-      if (uf.find(i) !== uf.find(j)) nearDuplicates++
-      uf.union(i, j)
+    const size = new Int32Array(n)
+    for (let i = 0; i < n; i++) size[uf.find(i)]++
+    const maxGroup = embeddings.maxGroup ?? MAX_NEAR_DUPLICATE_GROUP
+    const pairs = nearDuplicatePairs(embeddings.x, embeddings.dims, embeddings.minCosine).sort((a, b) => b[2] - a[2])
+    for (const [i, j] of pairs) {
+      const [ri, rj] = [uf.find(i), uf.find(j)]
+      if (ri === rj || size[ri] + size[rj] > maxGroup) continue
+      nearDuplicates++
+      uf.union(ri, rj)
+      size[uf.find(ri)] = size[ri] + size[rj]
     }
   }
   const index = new Map<number, number>()
