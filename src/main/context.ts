@@ -3,6 +3,7 @@ import type { Db } from './library/db'
 import type { EventBus } from './events'
 import type { JobRegistry } from './jobs/registry'
 import type { WorkerLauncher } from './ml/worker/protocol'
+import type { DecodedSink } from './importer/decoded-sink'
 
 export interface HostHooks {
   /** Native pickers exist only in the desktop app. */
@@ -12,11 +13,15 @@ export interface HostHooks {
 }
 
 export interface CoreContext {
-  /** The library folder: the SQLite file, thumbnails, models. */
+  /** The library folder: the SQLite file, thumbnails, models. Both change when the user opens another library. */
   dir: string
   db: Db
+  /** better-sqlite3 addon for the running ABI, for opening another library. */
+  nativeBinding?: string
   events: EventBus
   jobs: JobRegistry
   host: 'electron' | 'serve'
   hooks: HostHooks
+  /** Embedding during import: set by the core when the model is wired in; null without a backbone. */
+  importSink?: () => Promise<DecodedSink | null>
 }

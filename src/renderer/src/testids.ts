@@ -33,6 +33,17 @@
 //   errors-genre         picks the genre whose out-of-fold errors are listed
 //   genre-errors         those lists (div[data-side=falsePositives|falseNegatives] of button[data-id])
 //   retrain-offer        the offer to retrain after enough corrections
+//   toast-action         the button of a toast (e.g. Undo)
+//   confirm-dialog / confirm-ok / confirm-cancel   the "are you sure" dialog
+//   delete-selection     deletes the selected posters (asks first)
+//   thumb-size           the thumbnail size slider
+//   source-filter        select: posters with labels from a source
+//   detail-edit / detail-title / detail-year / detail-save   title and year editing
+//   library-open         opens the library dialog (libraries, export, imports)
+//   library-path / library-open-path / library-create-path / library-recent   switching libraries
+//   export-csv / export-json   label export downloads
+//   import-row           a past import in the library dialog (data-id = import id); import-delete its delete button
+//   genre-merge-<Genre> / genre-delete-<Genre>   the genre manager's row actions
 
 export const T = {
   posterGrid: 'poster-grid',
@@ -73,4 +84,26 @@ export const T = {
   errorsGenre: 'errors-genre',
   genreErrors: 'genre-errors',
   retrainOffer: 'retrain-offer',
+  toastAction: 'toast-action',
+  confirmDialog: 'confirm-dialog',
+  confirmOk: 'confirm-ok',
+  confirmCancel: 'confirm-cancel',
+  deleteSelection: 'delete-selection',
+  thumbSize: 'thumb-size',
+  sourceFilter: 'source-filter',
+  detailEdit: 'detail-edit',
+  detailTitle: 'detail-title',
+  detailYear: 'detail-year',
+  detailSave: 'detail-save',
+  libraryOpen: 'library-open',
+  libraryPath: 'library-path',
+  libraryOpenPath: 'library-open-path',
+  libraryCreatePath: 'library-create-path',
+  libraryRecent: 'library-recent',
+  exportCsv: 'export-csv',
+  exportJson: 'export-json',
+  importRow: 'import-row',
+  importDelete: 'import-delete',
+  genreMerge: (genre: string) => `genre-merge-${genre}`,
+  genreDelete: (genre: string) => `genre-delete-${genre}`,
 } as const

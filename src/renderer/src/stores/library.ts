@@ -2,7 +2,7 @@
 // `library.query`. Pages are fetched as the grid scrolls; `library.changed` refreshes them.
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import type { PosterSummary } from '../../../shared/api'
+import type { LabelSource, PosterSummary } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { PageCache } from '../lib/page-cache'
 import { errorText, useToasts } from './toasts'
@@ -10,6 +10,12 @@ import { errorText, useToasts } from './toasts'
 export type Sort = 'title' | 'year' | 'added' | 'id'
 export type MatchMode = 'any' | 'all' | 'none'
 export type LabelledFilter = 'all' | 'labelled' | 'unlabelled'
+
+export const THUMB_MIN = 110
+export const THUMB_MAX = 320
+function clampThumb(v: number): number {
+  return Number.isFinite(v) ? Math.min(THUMB_MAX, Math.max(THUMB_MIN, Math.round(v))) : 150
+}
 
 export const useLibrary = defineStore('library', () => {
   const toasts = useToasts()
@@ -19,7 +25,14 @@ export const useLibrary = defineStore('library', () => {
   const match = ref<MatchMode>('any')
   const labelled = ref<LabelledFilter>('all')
   const duplicatesOnly = ref(false)
+  /** Posters with labels from this source ('' = any). */
+  const source = ref<LabelSource | ''>('')
   const sort = ref<Sort>('title')
+  /** Narrowest card width in px (the thumbnail-size control), remembered across sessions. */
+  const THUMB_KEY = 'posterity.thumbSize'
+  const store = globalThis.localStorage as Storage | undefined // absent outside a browser (store tests)
+  const thumbSize = ref(clampThumb(Number(store?.getItem(THUMB_KEY) ?? 150)))
+  watch(thumbSize, (v) => store?.setItem(THUMB_KEY, String(clampThumb(v))))
   const desc = ref(false)
 
   const filter = computed(() => ({
@@ -28,11 +41,12 @@ export const useLibrary = defineStore('library', () => {
     match: match.value,
     labelled: labelled.value,
     duplicatesOnly: duplicatesOnly.value,
+    sources: source.value ? [source.value] : undefined,
     sort: sort.value,
     desc: desc.value,
   }))
   const hasFilter = computed(
-    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value,
+    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value || !!source.value,
   )
 
   // The cache lives outside Vue's reactivity (100,000 proxies would be slow); `version`
@@ -134,6 +148,7 @@ export const useLibrary = defineStore('library', () => {
     match.value = 'any'
     labelled.value = 'all'
     duplicatesOnly.value = false
+    source.value = ''
   }
 
   function toggleGenre(name: string, on: boolean) {
@@ -154,6 +169,8 @@ export const useLibrary = defineStore('library', () => {
     match,
     labelled,
     duplicatesOnly,
+    source,
+    thumbSize,
     sort,
     desc,
     filter,
