@@ -164,7 +164,7 @@ describe('accepting predictions', () => {
     const idsFile = join(t.dir, 'ids.txt')
     writeFileSync(idsFile, ids.filter((id) => id !== 'tt05').join('\n'))
     const cli = (...args: string[]) => {
-      const r = spawnSync(process.execPath, [join(repo, 'scripts/posterity.mjs'), 'accept', '--library', lib, ...args], {
+      const r = spawnSync(process.execPath, [join(repo, 'out/main/cli.js'), 'accept', '--library', lib, ...args], {
         cwd: repo,
         encoding: 'utf8',
         env: { ...process.env, POSTERITY_LIBRARY: '', POSTERITY_DEBUG: '' },
