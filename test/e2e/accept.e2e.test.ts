@@ -134,4 +134,16 @@ describe.skipIf(!hasChromium)('accepting predictions for a selection, with its p
     expect((await get('tt2000003')).labelled).toBe(false)
     expect(pageErrors).toEqual([])
   }, 120_000)
+
+  it('offers to retrain after 50 corrections by a person, from the status bar and the Train view', async () => {
+    await page.click(tid(T.navLibrary))
+    expect(await page.locator(tid(T.retrainHint)).count()).toBe(0)
+    // 50 corrections: the two labelled posters edited 25 times each (accepting never counts).
+    for (let i = 0; i < 25; i++) await api.ok('labels.edit', { ids: labelled, add: [i % 2 ? 'Horror' : 'Action'], remove: [i % 2 ? 'Action' : 'Horror'] })
+    const hint = page.locator(tid(T.retrainHint))
+    await poll(() => hint.textContent()).toMatch(/50 corrections since the model was trained: retrain\?/)
+    await hint.click()
+    await poll(() => page.locator(tid(T.retrainOffer)).textContent()).toMatch(/You corrected the labels of 50 posters since run #1/)
+    expect(pageErrors).toEqual([])
+  }, 60_000)
 })

@@ -32,7 +32,8 @@
 //   run-metrics          a run's figures with their 95% intervals
 //   errors-genre         picks the genre whose out-of-fold errors are listed
 //   genre-errors         those lists (div[data-side=falsePositives|falseNegatives] of button[data-id])
-//   retrain-offer        the offer to retrain after enough corrections
+//   retrain-offer        the offer to retrain after enough corrections (Train view)
+//   retrain-hint         the same offer in the status bar elsewhere (opens the Train view)
 //   toast-action         the button of a toast (e.g. Undo)
 //   confirm-dialog / confirm-ok / confirm-cancel   the "are you sure" dialog
 //   delete-selection     deletes the selected posters (asks first)
@@ -84,6 +85,7 @@ export const T = {
   errorsGenre: 'errors-genre',
   genreErrors: 'genre-errors',
   retrainOffer: 'retrain-offer',
+  retrainHint: 'retrain-hint',
   toastAction: 'toast-action',
   confirmDialog: 'confirm-dialog',
   confirmOk: 'confirm-ok',
