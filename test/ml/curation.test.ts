@@ -215,6 +215,13 @@ describe('training data: human labels only', () => {
     expect(prep.genres.filter((_, c) => row[c] > 0)).toEqual(['Drama'])
     const withPred = prepareTrainingSet(svc, { splitSeed: 42, valFraction: 0.2, includePredictions: true })
     expect(withPred.posters.map((p) => p.id)).toContain('tt08')
+    // Scoring still uses human labels only: tt08 is not a scored poster, tt10 is Drama alone.
+    const at = (id: string) => withPred.posters.findIndex((p) => p.id === id)
+    expect(withPred.human!.labelled[at('tt08')]).toBe(false)
+    const G = withPred.genres.length
+    const humanRow = Array.from(withPred.human!.y.subarray(at('tt10') * G, (at('tt10') + 1) * G))
+    expect(withPred.genres.filter((_, c) => humanRow[c] > 0)).toEqual(['Drama'])
+    expect(prep.human).toBeNull()
   })
 })
 

@@ -132,3 +132,52 @@ describe('grouped folds', () => {
     expect(grouped.bestEpochs).toHaveLength(5)
   }, 120_000)
 })
+
+describe('cross-validated training with accepted predictions included', () => {
+  it('trains on them but scores only the human-labelled rows against human labels', async () => {
+    const { methods } = await import('../../src/main/ml/worker/methods')
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const d = 16
+    const G = 2
+    const n = 200
+    const g = gaussian(7)
+    const x = new Float32Array(n * d).map(() => g())
+    const human = new Float32Array(n * G)
+    for (let i = 0; i < n; i++) {
+      human[i * G] = x[i * d] > 0 ? 1 : 0
+      human[i * G + 1] = x[i * d + 1] > 0.5 ? 1 : 0
+    }
+    // The last 50 rows are labelled only by accepted predictions, which say genre 1 everywhere.
+    const y = human.slice()
+    for (let i = 150; i < n; i++) y[i * G + 1] = 1
+    const rows = Array.from({ length: 150 }, (_, i) => i)
+    const dir = mkdtempSync(join(tmpdir(), 'posterity-cv-'))
+    try {
+      const done = await methods.trainCv(
+        {
+          genres: ['A', 'B'],
+          dims: d,
+          y,
+          items: Array.from({ length: n }, (_, i) => ({ id: `p${i}`, hash: `h${i}` })),
+          folds: 3,
+          head: { epochs: 5, hidden: 0 },
+          ensemble: 1,
+          prior: [0.5, 0.3],
+          weightsDir: dir,
+          evaluation: { y: human, rows },
+          replicates: 20,
+        } as never,
+        { signal: new AbortController().signal, data: x, progress: () => undefined },
+      )
+      const ev = (done as { evaluation: { posters: number; genres: { genre: string; support: number }[] } }).evaluation
+      expect(ev.posters).toBe(150)
+      const humanB = rows.reduce((s, i) => s + human[i * G + 1], 0)
+      expect(ev.genres.find((m) => m.genre === 'B')!.support).toBe(humanB)
+      expect((done as { oof: Float32Array }).oof.length).toBe(n * G) // every row still gets out-of-fold probabilities
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
