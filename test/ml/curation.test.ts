@@ -204,6 +204,11 @@ describe('training data: human labels only', () => {
     expect(all.labels.get('tt10')!.sort()).toEqual(['Comedy', 'Drama'])
   })
 
+  it('the CNN refuses accepted predictions (its held-out split would score them)', async () => {
+    const env = await core.dispatch('model.train', { kind: 'cnn', includePredictions: true })
+    expect(env.ok ? null : env.error.message).toMatch(/CNN cannot learn from accepted predictions/)
+  })
+
   it('the training set follows the same rule', () => {
     const svc = modelService(core)
     const prep = prepareTrainingSet(svc, { splitSeed: 42, valFraction: 0.2 })
