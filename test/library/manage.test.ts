@@ -89,6 +89,18 @@ describe('deleting posters', () => {
     expect((await call(core, 'library.imports')).imports[0].posters).toBe(3)
   })
 
+  it('refuses to delete posters or merge genres while an import runs', async () => {
+    seed(core, [{ id: 'a', genres: ['Drama'] }, { id: 'b', genres: ['Comedy'] }])
+    const src = join(t.dir, 'more')
+    mkdirSync(src)
+    for (let i = 0; i < 3; i++) await jpeg(join(src, `tt000010${i}.jpg`), { seed: 50 + i })
+    const { promise } = startImport(core, { paths: [src] })
+    await expect(call(core, 'library.remove', { ids: ['a'] })).rejects.toThrow(/an import is running; delete posters when it has finished/)
+    await expect(call(core, 'genres.merge', { from: 'Drama', into: 'Comedy' })).rejects.toMatchObject({ code: 'conflict' })
+    await promise
+    expect((await call(core, 'library.remove', { ids: ['a'] })).removed).toBe(1)
+  })
+
   it('removes the thumbnails of a deletion once it can no longer be undone', async () => {
     await importFolder('a', ['tt0000001'])
     const thumb = mediaFile(core, 'thumb', 'tt0000001')!.path

@@ -1,6 +1,6 @@
 // library.*, genres.* and labels.* handlers over the SQLite library. Every change emits
 // `library.changed` so views refresh.
-import type { ApiHandlers, ImportRecord, JobStatus } from '../../shared/api'
+import { ApiError, type ApiHandlers, type ImportRecord, type JobStatus } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { addGenre, listGenres, mergeGenre, removeGenre, renameGenre, reorderGenres } from './genres'
 import { editLabels } from './edit'
@@ -19,6 +19,13 @@ type Reason = 'labels' | 'genres' | 'posters'
 function changed(ctx: CoreContext, reason: Reason, ids?: string[]): void {
   if (ids && ids.length === 0 && reason === 'labels') return
   ctx.events.emit('library.changed', { reason, ids: ids && ids.length > 0 && ids.length <= MAX_EVENT_IDS ? ids : undefined })
+}
+
+/** Deleting posters or genres under a running import would pull rows from under its writes. */
+function noImportRunning(ctx: CoreContext, what: string): void {
+  if (ctx.jobs.list().some((j) => j.kind === 'import' && j.status === 'running')) {
+    throw new ApiError('conflict', `an import is running; ${what} when it has finished (or cancel it)`)
+  }
 }
 
 function listImports(ctx: CoreContext): ImportRecord[] {
@@ -47,6 +54,7 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
     ids: (args) => ({ ids: queryIds(ctx.db, args) }),
     get: ({ id }) => getPoster(ctx.db, id),
     remove: (args) => {
+      noImportRunning(ctx, 'delete posters')
       const { removed } = removePosters(ctx.db, args)
       purgeOrphanThumbs(ctx.db, ctx.dir)
       changed(ctx, 'posters', removed)
@@ -76,8 +84,12 @@ export function genreHandlers(ctx: CoreContext): ApiHandlers['genres'] {
     list: () => ({ genres: listGenres(ctx.db) }),
     add: ({ name }) => done(addGenre(ctx.db, name)),
     rename: ({ name, to }) => done(renameGenre(ctx.db, name, to)),
-    merge: ({ from, into }) => done(mergeGenre(ctx.db, from, into)),
+    merge: ({ from, into }) => {
+      noImportRunning(ctx, 'merge genres')
+      return done(mergeGenre(ctx.db, from, into))
+    },
     remove: ({ name }) => {
+      noImportRunning(ctx, 'delete genres')
       removeGenre(ctx.db, name)
       return done({ ok: true as const })
     },
