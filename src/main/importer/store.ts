@@ -36,6 +36,8 @@ export interface PosterRecord extends PosterColumns {
   genres: string[] | null
   /** Sources by lower-case genre name, from a file that records them (else 'imported'). */
   sources?: Record<string, LabelSource>
+  /** The labels file says N/A (genre unknown): a poster labelled "no genre" by an import goes back to unlabelled. */
+  unknown?: boolean
 }
 
 export class ImportStore {
@@ -95,7 +97,7 @@ export class ImportStore {
     const now = Date.now()
     this.db.transaction(() => {
       for (const r of records) {
-        const { sources: _s, genres: _g, ...cols } = r
+        const { sources: _s, genres: _g, unknown: _u, ...cols } = r
         ins.run({ ...cols, labelled: r.genres ? 1 : 0, added: now, importId: this.importId })
         if (r.genres && r.genres.length) this.writeLabels(r.id, r.genres, r.sources)
       }
@@ -112,8 +114,11 @@ export class ImportStore {
       // Checked again here: the user may have edited labels while the import ran.
       const edited = this.db.prepare('SELECT user_edited FROM posters WHERE id = ?').pluck()
       for (const r of updates) {
-        const { sources: _s, genres: _g, ...cols } = r
+        const { sources: _s, genres: _g, unknown: _u, ...cols } = r
         upd.run(cols)
+        if (r.unknown) {
+          this.db.prepare(`UPDATE posters SET labelled = 0 WHERE id = ? AND user_edited = 0 AND NOT EXISTS (SELECT 1 FROM labels WHERE poster_id = ?)`).run(r.id, r.id)
+        }
         if (r.genres && edited.get(r.id) !== 1) {
           this.db.prepare('UPDATE posters SET labelled = 1 WHERE id = ?').run(r.id)
           this.writeLabels(r.id, r.genres, r.sources)
