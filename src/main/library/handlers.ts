@@ -11,6 +11,8 @@ import { getPoster, libraryStats, queryIds, queryPosters } from './query'
 import { purgeOrphanThumbs, removePosters } from './remove'
 import { step } from './undo'
 
+const MAX_EXPORT_CHARS = 24 * 2 ** 20
+
 /** Events name the posters when few; beyond that "possibly all". */
 const MAX_EVENT_IDS = 1000
 
@@ -68,7 +70,14 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
     imports: () => ({ imports: listImports(ctx) }),
     export: ({ format }) => {
       const { lines, count } = exportLabels(ctx.db, format)
-      const text = [...lines].join('')
+      let text = ''
+      for (const line of lines) {
+        text += line
+        // One reply must stay well under what a socket buffers (server/socket.ts).
+        if (text.length > MAX_EXPORT_CHARS) {
+          throw new ApiError('unsupported', `the export is over ${MAX_EXPORT_CHARS / 2 ** 20} MB; use the CLI: posterity export --format ${format} --out FILE --library "${ctx.dir}"`)
+        }
+      }
       const name = ctx.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'library'
       return { format, filename: `${name}-labels.${format}`, text, posters: count() }
     },
