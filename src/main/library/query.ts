@@ -219,7 +219,9 @@ export function libraryStats(db: Db, path: string): LibraryStats {
     'SELECT g.name, (SELECT COUNT(*) FROM labels l WHERE l.genre_id = g.id) AS n FROM genres g ORDER BY g.position, g.name',
   ).all() as { name: string; n: number }[])
     genres[g.name] = g.n
-  return { path, ...s, genres }
+  const sources: Record<string, number> = { imported: 0, user: 0, prediction: 0, nfo: 0 }
+  for (const r of prepared(db, 'SELECT source, COUNT(*) AS n FROM labels GROUP BY source').all() as { source: string; n: number }[]) sources[r.source] = r.n
+  return { path, ...s, genres, sources }
 }
 
 /** Recomputes the duplicate flag (same content hash as another poster) for the whole library. */
