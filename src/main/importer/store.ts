@@ -10,6 +10,7 @@ import type { Db } from '../library/db'
 import { ensureGenre } from '../library/vocabulary'
 import { refreshDuplicates } from '../library/query'
 import { heldHashes } from '../library/remove'
+import { searchKey, sortKey } from '../library/text'
 import { THUMB_DIR, thumbPath } from '../library/thumbs'
 
 /** A poster's file and metadata columns, as the importer reads and writes them. */
@@ -91,14 +92,22 @@ export class ImportStore {
   addBatch(records: PosterRecord[]): void {
     if (records.length === 0) return
     const ins = this.db.prepare(
-      `INSERT INTO posters (id, hash, path, size, mtime, width, height, title, year, labelled, added_at, import_id)
-       VALUES (@id, @hash, @path, @size, @mtime, @width, @height, @title, @year, @labelled, @added, @importId)`,
+      `INSERT INTO posters (id, hash, path, size, mtime, width, height, title, year, labelled, added_at, import_id, search_key, sort_key)
+       VALUES (@id, @hash, @path, @size, @mtime, @width, @height, @title, @year, @labelled, @added, @importId, @searchKey, @sortKey)`,
     )
     const now = Date.now()
     this.db.transaction(() => {
       for (const r of records) {
         const { sources: _s, genres: _g, unknown: _u, ...cols } = r
-        ins.run({ ...cols, labelled: r.genres ? 1 : 0, added: now, importId: this.importId })
+        ins.run({
+          ...cols,
+          labelled: r.genres ? 1 : 0,
+          added: now,
+          importId: this.importId,
+          // Computed here, the row is written once (a trigger fills them for writers that do not).
+          searchKey: searchKey(r.title, r.id),
+          sortKey: sortKey(r.title, r.id),
+        })
         if (r.genres && r.genres.length) this.writeLabels(r.id, r.genres, r.sources)
       }
     })()

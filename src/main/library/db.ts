@@ -169,7 +169,11 @@ function libraryV3(db: Db): void {
     CREATE TRIGGER posters_fts_delete AFTER DELETE ON posters BEGIN
       INSERT INTO posters_fts (posters_fts, rowid, search_key) SELECT 'delete', OLD.rowid, OLD.search_key WHERE OLD.search_key <> '';
     END;
-    CREATE TRIGGER posters_keys_insert AFTER INSERT ON posters BEGIN
+    -- Writers that pass the keys (the importer) save a second write of the row and its indexes.
+    CREATE TRIGGER posters_fts_insert AFTER INSERT ON posters WHEN NEW.search_key <> '' BEGIN
+      INSERT INTO posters_fts (rowid, search_key) VALUES (NEW.rowid, NEW.search_key);
+    END;
+    CREATE TRIGGER posters_keys_insert AFTER INSERT ON posters WHEN NEW.search_key = '' BEGIN
       UPDATE posters SET search_key = posterity_search_key(NEW.title, NEW.id), sort_key = posterity_sort_key(NEW.title, NEW.id)
       WHERE id = NEW.id;
     END;
