@@ -65,6 +65,12 @@ describe('migrations', () => {
     expect(db.prepare('SELECT source FROM labels').pluck().all()).toEqual(['user'])
     db.prepare(`INSERT INTO labels VALUES ('tt2', 1, 'nfo')`).run()
     expect(db.prepare('SELECT genre_mask FROM posters WHERE id = ?').pluck().get('tt2')).toBe(1) // triggers recreated
+    expect(db.prepare('SELECT id, source_mask FROM posters ORDER BY id').raw().all()).toEqual([['tt1', 2], ['tt2', 8], ['tt3', 0]])
+    db.prepare(`UPDATE labels SET source = 'prediction' WHERE poster_id = 'tt1'`).run()
+    db.prepare(`INSERT INTO labels VALUES ('tt1', 1, 'user')`).run()
+    expect(db.prepare('SELECT source_mask FROM posters WHERE id = ?').pluck().get('tt1')).toBe(6)
+    db.prepare(`DELETE FROM labels WHERE poster_id = 'tt1' AND source = 'prediction'`).run()
+    expect(db.prepare('SELECT source_mask FROM posters WHERE id = ?').pluck().get('tt1')).toBe(2)
     expect(db.prepare(`SELECT id FROM posters WHERE rowid IN (SELECT rowid FROM posters_fts WHERE posters_fts MATCH '"amelie"')`).pluck().all()).toEqual(['tt1'])
     expect(db.prepare('SELECT id FROM posters ORDER BY sort_key').pluck().all()).toEqual(['tt1', 'tt3', 'tt2'])
     db.close()

@@ -1,7 +1,7 @@
 // Poster queries for the grid: one WHERE built from the filter, plain indexed SQL, and the
 // genres of just the page's posters fetched in a second query. Measured in bench/query.ts.
 import { ApiError, type LabelSource, type LibraryStats, type PosterDetail, type PosterSummary } from '../../shared/api'
-import type { Db } from './db'
+import { SOURCE_BIT, type Db } from './db'
 import type { Statement } from 'better-sqlite3'
 import { fold } from './text'
 
@@ -88,8 +88,9 @@ export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[] } |
   if (f.labelled !== 'all') parts.push(`p.labelled = ${f.labelled === 'labelled' ? 1 : 0}`)
   if (f.duplicatesOnly) parts.push('p.dup = 1')
   if (f.sources && f.sources.length > 0) {
-    parts.push(`p.id IN (SELECT poster_id FROM labels WHERE source IN (${f.sources.map(() => '?').join(',')}))`)
-    params.push(...new Set(f.sources))
+    // Bits from a fixed table (sources are validated by the contract): safe to inline.
+    const bits = f.sources.reduce((m, s) => m | SOURCE_BIT[s], 0)
+    parts.push(`(p.source_mask & ${bits}) <> 0`)
   }
   // The substring test last: the integer tests above reject most rows more cheaply.
   // search_key is the folded title and the id (case, accents and extra spaces ignored); both

@@ -24,7 +24,7 @@ export interface DeleteChange {
 }
 
 /** Columns derived from others (triggers recompute them on insert). */
-const DERIVED = new Set(['genre_mask', 'search_key', 'sort_key'])
+const DERIVED = new Set(['genre_mask', 'source_mask', 'search_key', 'sort_key'])
 
 function referencing(db: Db): { table: string; column: string }[] {
   return db
