@@ -165,7 +165,17 @@ const LABELS_V3 = `
 
 function libraryV3(db: Db): void {
   db.exec(`ALTER TABLE posters ADD COLUMN source_mask INTEGER NOT NULL DEFAULT 0`)
+  // Indexes and triggers on labels that other migrations may have added go with the old
+  // table: kept here and made again on the new one.
+  const mine = new Set(['labels_genre', 'labels_mask_add', 'labels_mask_remove', 'labels_mask_move', 'labels_source'])
+  const others = (
+    db.prepare(`SELECT name, sql FROM sqlite_master WHERE tbl_name = 'labels' AND type IN ('index', 'trigger') AND sql IS NOT NULL`).all() as {
+      name: string
+      sql: string
+    }[]
+  ).filter((o) => !mine.has(o.name))
   db.exec(LABELS_V3)
+  for (const o of others) db.exec(o.sql)
   db.exec(`UPDATE posters SET source_mask = ${SOURCE_MASK_OF('posters.id')} WHERE labelled = 1 OR id IN (SELECT poster_id FROM labels)`)
   db.exec(`
     -- Folded title + id for search, natural folded title for sort (library/text.ts), kept by triggers.
