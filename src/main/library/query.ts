@@ -50,7 +50,7 @@ export function prepared(db: Db, sql: string): Statement {
 }
 
 /** The WHERE clause and its parameters; `null` when the filter cannot match anything. */
-export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[] } | null {
+export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[]; indexedSearch?: boolean } | null {
   const parts: string[] = []
   const params: unknown[] = []
   if (f.genres && f.genres.length > 0) {
@@ -104,7 +104,7 @@ export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[] } |
     parts.push(`instr(p.search_key, ?) > 0`)
     params.push(search)
   }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params, indexedSearch: search.length >= 3 }
 }
 
 interface Row {
@@ -134,6 +134,15 @@ export function genresOf(db: Db, ids: string[]): Map<string, { names: string[]; 
   return out
 }
 
+/** Under this many matches of an indexed search, fetching them by rowid and sorting beats walking a sort index. */
+const FEW = 3000
+
+/** How the page query reads posters: walking the sort's covering index, or (few search hits) by rowid. */
+function access(f: { sort: Sort; desc: boolean }, where: { indexedSearch?: boolean }, total: number): string {
+  // NOT INDEXED still looks rows up by rowid: the trigram index's hits, then one small sort.
+  return where.indexedSearch && total <= FEW ? 'NOT INDEXED' : `INDEXED BY ${INDEX[f.sort][f.desc ? 1 : 0]}`
+}
+
 export function queryPosters(
   db: Db,
   f: Filter & { sort: Sort; desc: boolean; offset: number; limit: number },
@@ -144,7 +153,7 @@ export function queryPosters(
   const rows = prepared(
     db,
     `SELECT p.id, p.title, p.year, p.labelled, p.dup, p.width, p.height
-     FROM posters p INDEXED BY ${INDEX[f.sort][f.desc ? 1 : 0]} ${where.sql}
+     FROM posters p ${access(f, where, total)} ${where.sql}
      ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]} LIMIT ? OFFSET ?`,
   ).all(...where.params, f.limit, f.offset) as Row[]
   const genres = genresOf(
@@ -171,7 +180,8 @@ export function queryPosters(
 export function queryIds(db: Db, f: Filter & { sort: Sort; desc: boolean }): string[] {
   const where = whereOf(db, f)
   if (!where) return []
-  return prepared(db, `SELECT p.id FROM posters p INDEXED BY ${INDEX[f.sort][f.desc ? 1 : 0]} ${where.sql} ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]}`)
+  const total = where.indexedSearch ? (prepared(db, `SELECT COUNT(*) FROM posters p ${where.sql}`).pluck().get(...where.params) as number) : Infinity
+  return prepared(db, `SELECT p.id FROM posters p ${access(f, where, total)} ${where.sql} ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]}`)
     .pluck()
     .all(...where.params) as string[]
 }
