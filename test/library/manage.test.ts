@@ -165,6 +165,20 @@ describe('search and sort', () => {
     expect(await find('fabuleux destin')).toEqual(['tt1'])
   })
 
+  it('pages of a search come in sort order (hits read by rowid, then sorted)', async () => {
+    seed(core, [
+      ...Array.from({ length: 30 }, (_, i) => ({ id: `n${i}`, title: `Night ${i}`, year: 2000 + (i % 7) })),
+      { id: 'x', title: 'Day' },
+    ])
+    const all = (await call(core, 'library.ids', { search: 'night', sort: 'title', desc: true })).ids
+    expect(all).toEqual(Array.from({ length: 30 }, (_, i) => `n${29 - i}`))
+    const page = await call(core, 'library.query', { search: 'night', sort: 'title', desc: true, offset: 10, limit: 5 })
+    expect(page.total).toBe(30)
+    expect(page.items.map((p: { id: string }) => p.id)).toEqual(all.slice(10, 15))
+    const byYear = (await call(core, 'library.query', { search: 'NIGHT', sort: 'year', limit: 3 })).items.map((p: { id: string }) => p.id)
+    expect(byYear).toEqual(['n0', 'n14', 'n21'])
+  })
+
   it('title sort is natural and accent-aware, leading punctuation ignored', async () => {
     seed(core, [
       { id: 'p1', title: 'Rocky 10' },
