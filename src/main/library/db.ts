@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { modelSchemaV1 } from '../ml/store/schema'
+import { modelSchemaV1, modelSchemaV2 } from '../ml/store/schema'
 import { searchKey, sortKey } from './text'
 
 export type Db = Database.Database
@@ -117,7 +117,9 @@ export const migrations: ((db: Db) => void)[] = [
   `),
   // 2 (the genre model, issue 3; appended by the model code): see src/main/ml/store/schema.ts.
   (db) => modelSchemaV1(db),
-  // 3 (issue 9, library management): label provenance 'nfo'; folded search and natural sort keys;
+  // 3 (issue 9, the model's): training posters and out-of-fold probabilities per run; see ml/store/schema.ts.
+  (db) => modelSchemaV2(db),
+  // 4 (issue 9, library management): label provenance 'nfo'; folded search and natural sort keys;
   // history entries of several kinds (labels, poster metadata, deletions, genre changes).
   (db) => libraryV3(db),
 ]

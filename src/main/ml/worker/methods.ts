@@ -3,12 +3,17 @@
 // database binding (the Electron utility process could not load the app's one anyway).
 import { readFileSync } from 'node:fs'
 import { Embedder } from '../embed/embedder'
+import type { ResizeView } from '../embed/preprocess'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
 import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
 import { evaluate } from '../eval/metrics'
+import { honestEvaluation } from '../eval/honest'
+import { duplicateGroups } from '../train/groups'
+import { outOfFold, refit, refitEpochs } from '../train/folds'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
+import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
 import type { ModelEvaluation } from '../../../shared/api'
 
 export interface MethodContext {
@@ -27,6 +32,13 @@ export interface EmbedArgs {
   items: { key: string; path: string }[]
   batch?: number
   lanes?: number
+}
+export interface EmbedPixelsArgs {
+  modelPath: string
+  backbone: string
+  features: string
+  /** One RGB HWC buffer per view of the feature set, at its input size. */
+  items: { key: string; views: Uint8Array[] }[]
 }
 export interface EmbedProgress {
   rows: { key: string; vector: Float32Array }[]
@@ -50,20 +62,63 @@ export interface TrainArgs {
   prior: number[]
   weightsDir: string
 }
-export interface TrainProgress {
+/** Training inside an epoch (models whose epochs are slow, the CNN): the running loss. */
+export interface BatchReport {
+  epoch: number
+  batch: number
+  batches: number
+  loss: number
+  /** Seconds since the epoch started. */
+  seconds: number
+}
+export type TrainProgress = {
   member: number
   members: number
   maxEpochs: number
-  report: EpochReport
   backend: string
-}
+} & ({ report: EpochReport; batch?: undefined } | { batch: BatchReport; report?: undefined })
 export interface TrainDone {
   backend: string
+  /** Which TensorFlow.js backend ran and why (tf-backend.ts). */
+  reason: string
   notes: string[]
   epochs: EpochReport[]
   evaluation: ModelEvaluation
   thresholds: number[]
   seconds: number
+}
+
+/** Cross-validated training: out-of-fold figures, then a refit on every row. */
+export interface TrainCvArgs {
+  genres: string[]
+  dims: number
+  y: Float32Array
+  /** Id and content hash of each row, for the duplicate groups and seeded folds. */
+  items: { id: string; hash: string }[]
+  folds: number
+  head: Partial<HeadConfig>
+  ensemble: number
+  prior: number[]
+  weightsDir: string
+  /** Near-duplicate cosine override (tests); the measured default otherwise. */
+  minCosine?: number
+  replicates?: number
+}
+export type TrainCvProgress = TrainProgress & {
+  /** 0..folds-1 while cross-validating, `folds` during the refit. */
+  fold: number
+  folds: number
+}
+export interface TrainCvDone extends TrainDone {
+  oof: Float32Array
+  fold: number[]
+  bestEpochs: number[]
+  refitEpochs: number
+  groups: number
+  nearDuplicates: number
+  seconds: number
+  /** Seconds of each stage: grouping, folds, refit, figures. */
+  stages: Record<string, number>
 }
 
 export interface PredictArgs {
@@ -101,18 +156,24 @@ function ensemblePredict(tf: Awaited<ReturnType<typeof loadTf>>['tf'], heads: He
 }
 
 /**
- * The wasm backend lacks the convolution gradients (Conv2DBackpropFilter): a CNN runs on
- * the plain cpu backend there, and the previous backend is restored afterwards.
+ * Convolutions train on wasm once its missing filter-gradient kernel is registered
+ * (train/wasm-conv-grad.ts); every other backend has its own.
  */
 async function withConvBackend<T>(tf: Awaited<ReturnType<typeof loadTf>>['tf'], fn: () => T | Promise<T>): Promise<T> {
-  const previous = tf.getBackend()
-  if (previous !== 'wasm') return fn()
-  await tf.setBackend('cpu')
-  try {
-    return await fn()
-  } finally {
-    await tf.setBackend(previous)
-  }
+  if (tf.getBackend() === 'wasm') registerWasmConvFilterGrad(tf)
+  return fn()
+}
+
+/**
+ * TensorFlow.js work runs one call at a time: calls interleave at every await, and a CNN
+ * epoch must not share the one wasm thread with a head being trained or a prediction
+ * refreshing after an activation.
+ */
+let tfQueue: Promise<unknown> = Promise.resolve()
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const run = tfQueue.then(fn, fn)
+  tfQueue = run.catch(() => undefined)
+  return run
 }
 
 function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
@@ -130,6 +191,22 @@ export const methods: Record<string, Method> = {
   async provider(args: Omit<EmbedArgs, 'items'>): Promise<{ provider: string; notes: string[] }> {
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
     return { provider: e.provider, notes: e.providerNotes }
+  },
+
+  /** Vectors of images the core decoded itself (import decodes each poster once for both uses). */
+  async embedPixels(args: EmbedPixelsArgs): Promise<EmbedProgress> {
+    const e = await getEmbedder(args.modelPath, args.backbone, args.features, {})
+    const msg: EmbedProgress = { rows: [], failed: [] }
+    for (const r of await e.embedDecoded(args.items)) {
+      if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
+      else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
+    }
+    return msg
+  },
+
+  /** The input the importer must decode each view to. */
+  async viewSpec(args: Omit<EmbedArgs, 'items'>): Promise<{ width: number; height: number; views: ResizeView[] }> {
+    return (await getEmbedder(args.modelPath, args.backbone, args.features, {})).viewSpec
   },
 
   async embed(args: EmbedArgs, ctx): Promise<EmbedDone> {
@@ -151,69 +228,133 @@ export const methods: Record<string, Method> = {
     return { provider: e.provider, notes: e.providerNotes, seconds: (performance.now() - t0) / 1000 }
   },
 
-  async train(args: TrainArgs, ctx): Promise<TrainDone> {
-    const t0 = performance.now()
-    const x = ctx.data
-    if (!x) throw new Error('train: no feature rows were sent')
-    const { tf, backend, notes } = await loadTf()
-    const g = args.genres.length
-    const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
-    const heads: HeadWeights[] = []
-    let epochs: EpochReport[] = []
-    for (let m = 0; m < args.ensemble; m++) {
-      const r = await trainHead(
-        tf,
-        { x, y: args.y, dims: args.dims, genres: g, train: args.train, stop: args.stop, val: args.val },
-        { ...cfg, seed: cfg.seed + m * 1000 },
-        {
-          shouldStop: () => ctx.signal.aborted,
-          onEpoch: async (report) => {
-            ctx.progress({ member: m, members: args.ensemble, maxEpochs: cfg.epochs, report, backend } satisfies TrainProgress)
-            // Let a cancel message in between epochs.
-            await new Promise((r) => setImmediate(r))
+  train(args: TrainArgs, ctx): Promise<TrainDone> {
+    return exclusive(async () => {
+      const t0 = performance.now()
+      const x = ctx.data
+      if (!x) throw new Error('train: no feature rows were sent')
+      const { tf, backend, reason, notes } = await loadTf()
+      const g = args.genres.length
+      const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
+      const heads: HeadWeights[] = []
+      let epochs: EpochReport[] = []
+      for (let m = 0; m < args.ensemble; m++) {
+        const r = await trainHead(
+          tf,
+          { x, y: args.y, dims: args.dims, genres: g, train: args.train, stop: args.stop, val: args.val },
+          { ...cfg, seed: cfg.seed + m * 1000 },
+          {
+            shouldStop: () => ctx.signal.aborted,
+            onEpoch: async (report) => {
+              ctx.progress({ member: m, members: args.ensemble, maxEpochs: cfg.epochs, report, backend } satisfies TrainProgress)
+              // Let a cancel message in between epochs.
+              await new Promise((r) => setImmediate(r))
+            },
           },
-        },
-      )
-      heads.push(r.weights)
-      if (m === 0) epochs = r.epochs
-    }
-    const evalRows = args.val.length ? args.val : args.stop
-    const p = ensemblePredict(tf, heads, rows(x, args.dims, evalRows))
-    const evaluation = evaluate(p, rows(args.y, g, evalRows), args.genres, args.prior)
-    // Thresholds tuned on validation for every genre (rare ones too; they are listed apart).
-    const thresholds = [...evaluation.genres, ...evaluation.rare]
-      .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
-      .map((m) => m.threshold)
-    saveHeads(args.weightsDir, heads)
-    return { backend, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
+        )
+        heads.push(r.weights)
+        if (m === 0) epochs = r.epochs
+      }
+      const evalRows = args.val.length ? args.val : args.stop
+      const p = ensemblePredict(tf, heads, rows(x, args.dims, evalRows))
+      const evaluation = evaluate(p, rows(args.y, g, evalRows), args.genres, args.prior)
+      // Thresholds tuned on validation for every genre (rare ones too; they are listed apart).
+      const thresholds = [...evaluation.genres, ...evaluation.rare]
+        .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
+        .map((m) => m.threshold)
+      saveHeads(args.weightsDir, heads)
+      return { backend, reason, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
+    })
   },
 
-  async predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string }> {
-    const x = ctx.data
-    if (!x) throw new Error('predict: no feature rows were sent')
-    const { tf, backend } = await loadTf()
-    const heads = loadHeads(args.weightsDir)
-    const d = heads[0].dims
-    if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
-    const n = x.length / d
-    const chunk = args.chunk ?? 512
-    for (let s = 0; s < n; s += chunk) {
-      if (ctx.signal.aborted) throw new Error('cancelled')
-      const e = Math.min(n, s + chunk)
-      ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, x.subarray(s * d, e * d)) })
-      await new Promise((r) => setImmediate(r))
-    }
-    return { n, backend }
+  trainCv(args: TrainCvArgs, ctx): Promise<TrainCvDone> {
+    return exclusive(async () => {
+      const t0 = performance.now()
+      const x = ctx.data
+      if (!x) throw new Error('trainCv: no feature rows were sent')
+      const { tf, backend, reason, notes } = await loadTf()
+      const g = args.genres.length
+      const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
+      const stages: Record<string, number> = {}
+      let mark = performance.now()
+      const lap = (name: string) => {
+        const now = performance.now()
+        stages[name] = (now - mark) / 1000
+        mark = now
+      }
+      const groups = duplicateGroups(args.items, { x, dims: args.dims, minCosine: args.minCosine })
+      lap('grouping')
+      const input = { x, y: args.y, dims: args.dims, genres: g, groups }
+      let fold = 0
+      const members = args.folds + args.ensemble
+      const onEpoch = async (report: EpochReport) => {
+        ctx.progress({ member: fold, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(fold, args.folds), folds: args.folds } satisfies TrainCvProgress)
+        await new Promise((r) => setImmediate(r))
+      }
+      const cv = await outOfFold(tf, input, cfg, args.folds, cfg.seed, { shouldStop: () => ctx.signal.aborted, onEpoch, onFold: (f) => (fold = f) })
+      lap('folds')
+      const epochsAll = refitEpochs(cv.bestEpochs)
+      const heads: HeadWeights[] = []
+      for (let m = 0; m < args.ensemble; m++) {
+        fold = args.folds + m
+        const r = await refit(tf, input, { ...cfg, seed: cfg.seed + m * 1000 }, epochsAll, { shouldStop: () => ctx.signal.aborted, onEpoch })
+        heads.push(r.weights)
+      }
+      lap('refit')
+      const { evaluation, thresholds } = honestEvaluation(cv.oof, args.y, args.genres, cv.fold, cv.k, args.prior, { replicates: args.replicates })
+      lap('figures')
+      saveHeads(args.weightsDir, heads)
+      return {
+        backend,
+        reason,
+        notes,
+        // The curves shown: the first fold's, whose validation is its held-out posters.
+        epochs: cv.curves[0] ?? [],
+        evaluation,
+        thresholds,
+        oof: cv.oof,
+        fold: Array.from(cv.fold),
+        bestEpochs: cv.bestEpochs,
+        refitEpochs: epochsAll,
+        groups: groups.count,
+        nearDuplicates: groups.nearDuplicates,
+        stages,
+        seconds: (performance.now() - t0) / 1000,
+      }
+    })
   },
 
-  async trainCnn(args: CnnArgs, ctx): Promise<unknown> {
-    const { tf, notes } = await loadTf()
-    const backend = await withConvBackend(tf, () => tf.getBackend())
-    return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend, notes }
+  predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string; reason: string }> {
+    return exclusive(async () => {
+      const x = ctx.data
+      if (!x) throw new Error('predict: no feature rows were sent')
+      const { tf, backend, reason } = await loadTf()
+      const heads = loadHeads(args.weightsDir)
+      const d = heads[0].dims
+      if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
+      const n = x.length / d
+      const chunk = args.chunk ?? 512
+      for (let s = 0; s < n; s += chunk) {
+        if (ctx.signal.aborted) throw new Error('cancelled')
+        const e = Math.min(n, s + chunk)
+        ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, x.subarray(s * d, e * d)) })
+        await new Promise((r) => setImmediate(r))
+      }
+      return { n, backend, reason }
+    })
   },
 
-  async predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
-    const { tf } = await loadTf()
-    return { probs: await withConvBackend(tf, () => predictCnn(tf, args.weightsDir, args.paths)) }
+  trainCnn(args: CnnArgs, ctx): Promise<unknown> {
+    return exclusive(async () => {
+      const { tf, notes, reason } = await loadTf()
+      return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend: tf.getBackend(), notes, reason }
+    })
+  },
+
+  predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
+    return exclusive(async () => {
+      const { tf } = await loadTf()
+      return { probs: await withConvBackend(tf, () => predictCnn(tf, args.weightsDir, args.paths)) }
+    })
   },
 }
