@@ -42,7 +42,7 @@ describe('posterity CLI', () => {
     for (const c of ['import', 'stats', 'export']) expect(top.out).toContain(`  ${c}`)
     const imp = cli('import', '--help')
     expect(imp.code).toBe(0)
-    expect(imp.out).toMatch(/^Usage: posterity import <path\.\.\.> \[--labels FILE\.csv\]/)
+    expect(imp.out).toMatch(/^Usage: posterity import <path\.\.\.> \[--labels FILE\]/)
   })
 
   it('imports, reports skipped files, and prints stats as JSON', () => {
