@@ -71,11 +71,14 @@ export default async function main(args: string[]): Promise<number> {
       if (scan.get(word) !== indexed.get(`"${word}"`)) throw new Error(`search "${word}": the index and the scan disagree`)
       console.log(`count search "${word}": scan ${a.toFixed(1)} ms, trigram index ${b.toFixed(1)} ms (${(a / b).toFixed(1)}x)`)
     }
-    // Bulk edits (one run each): a genre added to 10,000 posters, undone, redone.
+    // Bulk edits (one run each): a genre added to 10,000 posters, undone, redone; then deleted, undone, redone.
     const ids = (core.handlers.library.ids({ sort: 'id', desc: false, match: 'any', labelled: 'all', duplicatesOnly: false }) as { ids: string[] }).ids.slice(0, 10_000)
     for (const [name, channel, a] of [
       ['labels.edit: add Western to 10,000 posters', 'labels.edit', { ids, add: ['Western'] }],
       ['labels.undo of it', 'labels.undo', {}],
+      ['labels.redo of it', 'labels.redo', {}],
+      ['library.remove: delete the same 10,000 posters', 'library.remove', { ids }],
+      ['labels.undo of it (posters, labels back)', 'labels.undo', {}],
       ['labels.redo of it', 'labels.redo', {}],
     ] as const) {
       const t = performance.now()
