@@ -4,6 +4,7 @@
 // on disk while the deletion can be undone; once its entry leaves the history they are removed.
 import { unlinkSync } from 'node:fs'
 import { ApiError, type LabelSource } from '../../shared/api'
+import type { Statement } from 'better-sqlite3'
 import type { Db } from './db'
 import { recordEntry } from './history'
 import { refreshDuplicates } from './query'
@@ -92,13 +93,18 @@ export function applyDelete(db: Db, c: DeleteChange, direction: 'undo' | 'redo')
     refreshDuplicates(db)
     return ids
   }
+  // One statement per table and column list (rows of one table share their columns).
+  const statements = new Map<string, Statement<unknown[]>>()
+  const insert = (table: string, cols: string[]) => {
+    const sql = `INSERT OR IGNORE INTO ${ident(table)} (${cols.map(ident).join(',')}) VALUES (${cols.map(() => '?').join(',')})`
+    let st = statements.get(sql)
+    if (!st) statements.set(sql, (st = db.prepare<unknown[]>(sql)))
+    return st
+  }
   const restored = new Set<string>()
   for (const p of c.posters) {
     const cols = Object.keys(p)
-    const info = db
-      .prepare(`INSERT OR IGNORE INTO posters (${cols.map(ident).join(',')}) VALUES (${cols.map(() => '?').join(',')})`)
-      .run(...cols.map((k) => p[k]))
-    if (info.changes) restored.add(String(p.id))
+    if (insert('posters', cols).run(...cols.map((k) => p[k])).changes) restored.add(String(p.id))
   }
   const genre = new Map<string, number>()
   const ins = db.prepare('INSERT OR IGNORE INTO labels (poster_id, genre_id, source) VALUES (?, ?, ?)')
@@ -113,9 +119,7 @@ export function applyDelete(db: Db, c: DeleteChange, direction: 'undo' | 'redo')
       const r = decode(raw)
       const cols = Object.keys(r)
       try {
-        db.prepare(`INSERT OR IGNORE INTO ${ident(table)} (${cols.map(ident).join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(
-          ...cols.map((k) => r[k]),
-        )
+        insert(table, cols).run(...cols.map((k) => r[k]))
       } catch {
         // What the row pointed at is gone (a model run deleted since): that row stays gone.
       }
