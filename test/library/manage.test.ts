@@ -60,6 +60,8 @@ describe('deleting posters', () => {
     const after = await call(core, 'library.get', { id: 'tt0000002' })
     expect(after).toEqual(before)
     expect(await ids({ genres: ['Western'] })).toEqual(['tt0000002']) // the genre mask is rebuilt
+    expect(await ids({ sources: ['user'] })).toEqual(['tt0000002']) // and the source mask
+    expect((await call(core, 'library.ids', { search: 'tt0000002' })).ids).toEqual(['tt0000002']) // and the search index
     expect(mediaFile(core, 'thumb', 'tt0000002')?.path).toBe(thumb)
     expect(core.db.prepare('SELECT probs FROM predictions WHERE poster_id = ?').pluck().get('tt0000002')).toEqual(Buffer.from([1, 2, 3, 4]))
     // Undo of the earlier label edit still works after the restore.
@@ -70,6 +72,18 @@ describe('deleting posters', () => {
     expect((await call(core, 'library.get', { id: 'tt0000002' })).genres).toEqual(['Drama', 'Comedy'])
     await expect(call(core, 'library.remove', { ids: ['nope'] })).rejects.toMatchObject({ code: 'not-found' })
     await expect(call(core, 'library.remove', {})).rejects.toMatchObject({ code: 'invalid-args' })
+  })
+
+  it('restores genre masks beyond 32 bits (genre slots up to 62)', async () => {
+    const many = Array.from({ length: 62 }, (_, i) => `G${i}`)
+    seed(core, [{ id: 'a', genres: ['G0', 'G40', 'G61'] }, { id: 'b', genres: many }])
+    await call(core, 'library.remove', { ids: ['a', 'b'] })
+    await call(core, 'labels.undo')
+    expect(await ids({ genres: ['G61'] })).toEqual(['a', 'b'])
+    expect(await ids({ genres: ['G40', 'G0'], match: 'all' })).toEqual(['a', 'b'])
+    expect(await ids({ genres: ['G30'] })).toEqual(['b'])
+    const mask = core.db.prepare('SELECT genre_mask FROM posters WHERE id = ?').safeIntegers().pluck()
+    expect(mask.get('b')).toBe((1n << 62n) - 1n)
   })
 
   it('deletes everything one import added, and lists imports with what is left of them', async () => {
