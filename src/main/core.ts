@@ -13,6 +13,7 @@ import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
 import { modelHandlers } from './ml/handlers'
+import { collectionHandlers } from './collection/handlers'
 import { openImportSink } from './ml/embed/import-sink'
 import { modelService } from './ml/service/model-service'
 
@@ -54,6 +55,7 @@ export function openCore(options: CoreOptions): Core {
     imports: importHandlers(ctx),
     jobs: jobHandlers(ctx),
     model: modelHandlers(ctx),
+    collection: collectionHandlers(ctx),
   }
   return Object.assign(ctx, {
     handlers,

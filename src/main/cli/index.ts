@@ -19,6 +19,7 @@ export const commands: Record<string, Loader> = {
   train: () => import('./commands/train'),
   predict: () => import('./commands/predict'),
   eval: () => import('./commands/eval'),
+  tag: () => import('./commands/tag'),
 }
 
 const common: Options = {
