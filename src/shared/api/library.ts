@@ -50,6 +50,8 @@ export const LibraryStats = z.object({
   labelled: z.number().int(),
   duplicates: z.number().int(),
   genres: z.record(z.string(), z.number().int()),
+  /** Labels by source (imported, user, prediction, nfo). */
+  sources: z.record(z.string(), z.number().int()).optional(),
 })
 export type LibraryStats = z.infer<typeof LibraryStats>
 
