@@ -12,6 +12,7 @@ import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
 import { modelHandlers } from './ml/handlers'
+import { reviewHandlers } from './ml/review/handlers'
 
 export interface CoreOptions {
   libraryDir: string
@@ -46,6 +47,7 @@ export function openCore(options: CoreOptions): Core {
     imports: importHandlers(ctx),
     jobs: jobHandlers(ctx),
     model: modelHandlers(ctx),
+    review: reviewHandlers(ctx),
   }
   return {
     ...ctx,

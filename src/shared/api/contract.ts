@@ -9,8 +9,9 @@ import { importEvents, imports, jobs } from './imports'
 import { system } from './system'
 import { model, modelEvents } from './model'
 import { PosterId } from './common'
+import { review } from './review'
 
-export const contract = { system, library, genres, labels, imports, jobs, model }
+export const contract = { system, library, genres, labels, imports, jobs, model, review }
 export type ApiContract = typeof contract
 
 export const events = {
