@@ -93,7 +93,11 @@ export function rankAcceptedQueue(db: Db): Ranked {
     )
     .all() as { id: string; name: string }[]
   const byPoster = new Map<string, string[]>()
-  for (const r of rows) byPoster.get(r.id)?.push(r.name) ?? byPoster.set(r.id, [r.name])
+  for (const r of rows) {
+    const list = byPoster.get(r.id)
+    if (list) list.push(r.name)
+    else byPoster.set(r.id, [r.name])
+  }
   const ids = [...byPoster.keys()]
   const run: StoredRun | null = activeRun(db)
   const pred = run ? getPredictions(db, run.id, ids) : new Map<string, Float32Array>()
