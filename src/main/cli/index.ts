@@ -18,6 +18,7 @@ export const commands: Record<string, Loader> = {
   train: () => import('./commands/train'),
   predict: () => import('./commands/predict'),
   eval: () => import('./commands/eval'),
+  review: () => import('./commands/review'),
 }
 
 const common: Options = {
