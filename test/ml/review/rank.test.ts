@@ -1,6 +1,6 @@
 // The review queues' ranking on constructed cases whose right answer is known.
 import { describe, expect, it } from 'vitest'
-import { classThresholds, emaAggregate, genreUncertainty, rankAccepted, rankSuspects, rankUncertain } from '../../../src/main/ml/review/rank'
+import { classThresholds, genreUncertainty, labelSurprise, rankAccepted, rankSuspects, rankUncertain } from '../../../src/main/ml/review/rank'
 import { groupedFolds } from '../../../src/main/ml/review/out-of-fold'
 
 const genres = ['Action', 'Comedy', 'Drama']
@@ -100,10 +100,17 @@ describe('rankSuspects', () => {
   })
 })
 
-describe('emaAggregate', () => {
-  it('weighs the worst score most', () => {
-    expect(emaAggregate([1, 1, 0])).toBeCloseTo(0.2 * 1 * 0.2 + 0.8 * 0 + 0.2 * 0.8 * 1, 5)
-    expect(emaAggregate([0.9, 0.9, 0.1])).toBeLessThan(emaAggregate([0.9, 0.5, 0.5]))
+describe('labelSurprise', () => {
+  it('is 0 for a model that only knows the frequencies, and grows as the labels get less likely', () => {
+    expect(labelSurprise([0.5, 0.2], [1, 0], [0.5, 0.2])).toBeCloseTo(0)
+    const sure = labelSurprise([0.9, 0.1], [1, 0], [0.5, 0.2])
+    const doubt = labelSurprise([0.1, 0.9], [1, 0], [0.5, 0.2])
+    expect(sure).toBeLessThan(0)
+    expect(doubt).toBeGreaterThan(2)
+  })
+  it('reads a probability against the genre frequency', () => {
+    // 0.1 for a listed genre that 60% of posters carry is a strong doubt; for one that 5% carry, a raised belief.
+    expect(labelSurprise([0.1], [1], [0.6])).toBeGreaterThan(labelSurprise([0.1], [1], [0.05]))
   })
 })
 

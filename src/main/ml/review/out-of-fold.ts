@@ -7,13 +7,14 @@ import { join } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import { seededUnit } from '../train/split'
 import type { TrainDone } from '../worker/methods'
+import type { HeadConfig } from '../train/head'
 import { featureMatrix, postersFor, type PosterRow } from '../service/data'
 import type { ModelService } from '../service/model-service'
 import { activeRun, type StoredRun } from '../store/runs'
 import { humanLabels } from './labels'
 
 export interface OutOfFold {
-  /** The active run the probabilities belong to (its genres, its training recipe). */
+  /** The active run the probabilities belong to (its genres and features). */
   runId: number
   genres: string[]
   ids: string[]
@@ -37,7 +38,7 @@ export function groupedFolds(items: { id: string; hash: string }[], k: number, s
 const cache = new WeakMap<object, { key: string; value: Promise<OutOfFold> }>()
 
 /**
- * Out-of-fold probabilities of the active run's recipe over the human-labelled posters with
+ * Out-of-fold probabilities (FOLD_HEAD heads) over the human-labelled posters with
  * cached embeddings, computed once per active run and kept in memory: corrections made while
  * reviewing are read fresh by the ranking, so they do not retrain the folds.
  */
@@ -95,8 +96,6 @@ async function computeOutOfFold(
   const x = await featureMatrix(svc.db, svc.key, posters, svc.dims)
   const fold = groupedFolds(posters, k, seed)
   const probs = new Float32Array(posters.length * G)
-  const head = { ...(run.config as Record<string, unknown>) }
-  const headConfig = Object.fromEntries(Object.entries(head).filter(([name]) => HEAD_KEYS.has(name)))
   mkdirSync(join(svc.ctx.dir, 'models'), { recursive: true })
   const dir = mkdtempSync(join(svc.ctx.dir, 'models', '.oof-'))
   try {
@@ -115,7 +114,7 @@ async function computeOutOfFold(
       const weightsDir = join(dir, `fold-${f}`)
       await svc.worker.call<TrainDone>(
         'train',
-        { genres: run.genres, dims: svc.dims, y, train, stop, val: stop, head: headConfig, ensemble: 1, prior: run.genres.map(() => 0), weightsDir },
+        { genres: run.genres, dims: svc.dims, y, train, stop, val: stop, head: { ...FOLD_HEAD, seed }, ensemble: 1, prior: run.genres.map(() => 0), weightsDir },
         { signal, upload: x },
       )
       const hx = new Float32Array(held.length * svc.dims)
@@ -130,5 +129,9 @@ async function computeOutOfFold(
   return { runId: run.id, genres: run.genres, ids: posters.map((p) => p.id), probs, seconds: (performance.now() - t0) / 1000 }
 }
 
-/** The head options a run's config carries that the fold heads reuse. */
-const HEAD_KEYS = new Set(['hidden', 'loss', 'epochs', 'batchSize', 'lr', 'weightDecay', 'patience', 'seed', 'aslGammaNeg', 'aslClip', 'l2', 'standardize'])
+/**
+ * The fold heads: linear, at most 15 epochs. On the shared posters their out-of-fold ranking
+ * finds 0.32 of the swapped labels in its top k, the default 128-unit head 0.34 (within noise)
+ * at four times the time (about 60 s for 5 folds on 2 cores instead of 14 s).
+ */
+export const FOLD_HEAD: Partial<HeadConfig> = { hidden: 0, epochs: 15, patience: 3 }
