@@ -83,7 +83,7 @@ export interface SuspectOptions {
 
 /**
  * Rows whose labels confidently disagree with out-of-fold probabilities, most suspect
- * first (score = labelSurprise, in nats). Genres whose thresholds are undefined (no
+ * first (score = labelSurprise, in nats; rows scoring 0 or less are left out). Genres whose thresholds are undefined (no
  * positive or no negative row) never raise an issue. The suggestion removes the flagged listed
  * genres and adds the flagged missing ones; when that would leave no genre, it adds the
  * model's likeliest other genre.
@@ -122,9 +122,12 @@ export function rankSuspects(probs: Matrix, labels: Matrix, genres: readonly str
       else remove.splice(remove.indexOf(listed.reduce((a, b) => (b.p > a.p ? b : a)).c), 1)
       if (remove.length === 0) continue
     }
+    // Labels the model finds likelier than the frequencies alone would are not worth a look.
+    const score = labelSurprise(row, yrow, prior)
+    if (score <= 0) continue
     out.push({
       row: i,
-      score: labelSurprise(row, yrow, prior),
+      score,
       suggest: { add: adds.map((c) => genres[c]), remove: remove.map((c) => genres[c]) },
     })
   }
