@@ -24,7 +24,16 @@
 //   import-summary       the end-of-import summary
 //   status-bar           the status bar
 //   genre-manager        the genre manager view
-//   nav-library / nav-genres / nav-train   top-level navigation
+//   nav-library / nav-genres / nav-train / nav-review   top-level navigation
+//   review-view          the Review view
+//   review-queue-<name>  queue picker button (suspect, uncertain, accepted), aria-checked
+//   review-progress      "N of M reviewed"
+//   review-current       the poster under review; carries data-id
+//   review-labels        its labels (one element per label, data-genre)
+//   review-accept        applies the suggestion
+//   review-genre-<Genre> genre toggle in the Review view (aria-pressed)
+//   review-probs         the probability bars
+//   review-empty         the explanation shown when a queue has nothing (or no model)
 
 export const T = {
   posterGrid: 'poster-grid',
@@ -55,4 +64,14 @@ export const T = {
   navLibrary: 'nav-library',
   navGenres: 'nav-genres',
   navTrain: 'nav-train',
+  navReview: 'nav-review',
+  reviewView: 'review-view',
+  reviewQueue: (name: string) => `review-queue-${name}`,
+  reviewProgress: 'review-progress',
+  reviewCurrent: 'review-current',
+  reviewLabels: 'review-labels',
+  reviewAccept: 'review-accept',
+  reviewGenre: (genre: string) => `review-genre-${genre}`,
+  reviewProbs: 'review-probs',
+  reviewEmpty: 'review-empty',
 } as const

@@ -62,7 +62,8 @@ export const useLabels = defineStore('labels', () => {
     }
   }
 
-  async function step(kind: 'undo' | 'redo') {
+  /** Returns the posters whose labels changed (none when it failed). */
+  async function step(kind: 'undo' | 'redo'): Promise<string[]> {
     try {
       const r = await enqueue(() => (kind === 'undo' ? api().labels.undo({}) : api().labels.redo({})))
       history.value = r.history
@@ -70,8 +71,10 @@ export const useLabels = defineStore('labels', () => {
       // The core also announces the change; refreshing here keeps the screen right if it did not.
       library.reload()
       void detail.reload()
+      return r.changed
     } catch (err) {
       toasts.error(kind === 'undo' ? 'Could not undo' : 'Could not redo', err)
+      return []
     }
   }
 
