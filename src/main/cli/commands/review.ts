@@ -59,8 +59,8 @@ function formatPage(page: ReviewPage): string {
   const head = ['#', 'id', 'score', 'title', 'labels', 'suggest']
   const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
   const line = (r: string[]) => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(width[c]))).join('  ')
-  const scoreName = page.queue === 'uncertain' ? 'uncertainty' : 'suspicion'
-  return `${page.queue} queue: ${page.items.length} of ${page.total} posters, most ${page.queue === 'uncertain' ? 'uncertain' : 'suspect'} first (score: ${scoreName}, 0-1)\n${[head, ...rows].map(line).join('\n')}\n`
+  const scoreName = { suspect: 'label surprise in nats', uncertain: 'uncertainty, 0-1', accepted: '1 - lowest probability of an accepted genre' }[page.queue]
+  return `${page.queue} queue: ${page.items.length} of ${page.total} posters, most ${page.queue === 'uncertain' ? 'uncertain' : 'suspect'} first (score: ${scoreName})\n${[head, ...rows].map(line).join('\n')}\n`
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)

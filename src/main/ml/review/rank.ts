@@ -14,6 +14,8 @@
 // self-confidence aggregated by an exponential moving average, ranks 0.20: normalising by the
 // prior stops common genres (Drama, listed on half the posters) from dominating.
 
+import { DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
+
 export interface Matrix {
   /** Rows (posters) × cols (genres), row-major. */
   n: number
@@ -79,18 +81,24 @@ export function labelSurprise(probs: ArrayLike<number>, labels: ArrayLike<number
 export interface SuspectOptions {
   /** At most this many genres suggested to add (highest probability first). */
   maxAdd?: number
+  /**
+   * A flagged missing genre is suggested only at or above this probability too: rare genres
+   * have tPos near 0.1, which is enough to doubt a label but not to propose one.
+   */
+  minAdd?: number
 }
 
 /**
  * Rows whose labels confidently disagree with out-of-fold probabilities, most suspect
  * first (score = labelSurprise, in nats; rows scoring 0 or less are left out). Genres whose thresholds are undefined (no
  * positive or no negative row) never raise an issue. The suggestion removes the flagged listed
- * genres and adds the flagged missing ones; when that would leave no genre, it adds the
- * model's likeliest other genre.
+ * genres and adds the flagged missing ones at or above `minAdd`; when that would leave no
+ * genre, it adds the model's likeliest other genre.
  */
 export function rankSuspects(probs: Matrix, labels: Matrix, genres: readonly string[], t: ClassThresholds = classThresholds(probs, labels), opts: SuspectOptions = {}): RankedItem[] {
   const { n, g } = probs
   const maxAdd = opts.maxAdd ?? 3
+  const minAdd = opts.minAdd ?? DEFAULT_MIN_PROBABILITY
   const out: RankedItem[] = []
   const prior = new Float64Array(g)
   for (let i = 0; i < n; i++) for (let c = 0; c < g; c++) if (labels.values[i * g + c] > 0) prior[c] += 1 / n
@@ -112,7 +120,7 @@ export function rankSuspects(probs: Matrix, labels: Matrix, genres: readonly str
     }
     if (add.length === 0 && remove.length === 0) continue
     add.sort((a, b) => b.p - a.p)
-    const adds = add.slice(0, maxAdd).map((a) => a.c)
+    const adds = add.filter((a) => a.p >= minAdd).slice(0, maxAdd).map((a) => a.c)
     if (adds.length === 0 && remove.length === listed.length && listed.length > 0) {
       // Removing every listed genre with nothing to add would leave "no genre": propose the
       // model's likeliest other genre instead (or, with none, keep the likeliest listed one).
