@@ -13,6 +13,7 @@ import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
 import { modelHandlers } from './ml/handlers'
 import { reviewHandlers } from './ml/review/handlers'
+import { withPredictionQueries } from './ml/review/predicted-query'
 
 export interface CoreOptions {
   libraryDir: string
@@ -41,7 +42,7 @@ export function openCore(options: CoreOptions): Core {
   recoverInterruptedImports(ctx)
   const handlers: ApiHandlers = {
     system: systemHandlers(ctx),
-    library: libraryHandlers(ctx),
+    library: withPredictionQueries(ctx, libraryHandlers(ctx)),
     genres: genreHandlers(ctx),
     labels: labelHandlers(ctx),
     imports: importHandlers(ctx),

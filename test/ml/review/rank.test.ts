@@ -179,3 +179,18 @@ describe('groupedFolds', () => {
     expect(groupedFolds(items, 5, 1)).toEqual(f)
   })
 })
+
+describe('rankSuspects suggestions', () => {
+  it('drops a listed genre that sits nearer its negatives than its positives once the poster is suspect', () => {
+    const { p, y } = clean()
+    // Drama at 0.3: above tNeg (0.1), so not a confident issue alone, but below the midpoint (0.45);
+    // Action at 0.9 is confidently missing.
+    p.push([0.9, 0.1, 0.3])
+    y.push([0, 0, 1])
+    const r = rankSuspects(matrix(p), matrix(y), genres)
+    expect(r[r.length - 1].suggest).toEqual({ add: ['Action'], remove: ['Drama'] })
+    // At 0.6 it is kept.
+    p[30] = [0.9, 0.1, 0.6]
+    expect(rankSuspects(matrix(p), matrix(y), genres).find((x) => x.row === 30)?.suggest).toEqual({ add: ['Action'], remove: [] })
+  })
+})

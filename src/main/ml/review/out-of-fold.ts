@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { ApiError } from '../../../shared/api'
 import { seededUnit } from '../train/split'
 import type { TrainDone } from '../worker/methods'
-import type { HeadConfig } from '../train/head'
+import { DEFAULT_HEAD, type HeadConfig } from '../train/head'
 import { featureMatrix, postersFor, type PosterRow } from '../service/data'
 import type { ModelService } from '../service/model-service'
 import { activeRun, type StoredRun } from '../store/runs'
@@ -114,7 +114,7 @@ async function computeOutOfFold(
       const weightsDir = join(dir, `fold-${f}`)
       await svc.worker.call<TrainDone>(
         'train',
-        { genres: run.genres, dims: svc.dims, y, train, stop, val: stop, head: { ...FOLD_HEAD, seed }, ensemble: 1, prior: run.genres.map(() => 0), weightsDir },
+        { genres: run.genres, dims: svc.dims, y, train, stop, val: stop, head: { ...foldHead(train.length), seed }, ensemble: 1, prior: run.genres.map(() => 0), weightsDir },
         { signal, upload: x },
       )
       const hx = new Float32Array(held.length * svc.dims)
@@ -135,3 +135,10 @@ async function computeOutOfFold(
  * at four times the time (about 60 s for 5 folds on 2 cores instead of 14 s).
  */
 export const FOLD_HEAD: Partial<HeadConfig> = { hidden: 0, epochs: 15, patience: 3 }
+
+/** Small libraries get more epochs, so every fold head takes at least ~400 optimiser steps. */
+export function foldHead(trainRows: number): Partial<HeadConfig> {
+  const batches = Math.max(1, Math.ceil(trainRows / DEFAULT_HEAD.batchSize))
+  const epochs = Math.min(400, Math.max(FOLD_HEAD.epochs!, Math.ceil(400 / batches)))
+  return { ...FOLD_HEAD, epochs, patience: Math.max(FOLD_HEAD.patience!, Math.round(epochs / 5)) }
+}

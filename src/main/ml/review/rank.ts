@@ -91,9 +91,9 @@ export interface SuspectOptions {
 /**
  * Rows whose labels confidently disagree with out-of-fold probabilities, most suspect
  * first (score = labelSurprise, in nats; rows scoring 0 or less are left out). Genres whose thresholds are undefined (no
- * positive or no negative row) never raise an issue. The suggestion removes the flagged listed
- * genres and adds the flagged missing ones at or above `minAdd`; when that would leave no
- * genre, it adds the model's likeliest other genre.
+ * positive or no negative row) never raise an issue. The suggestion removes the listed genres
+ * whose probability lies nearer tNeg than tPos and adds the flagged missing ones at or above
+ * `minAdd`; when that would leave no genre, it adds the model's likeliest other genre.
  */
 export function rankSuspects(probs: Matrix, labels: Matrix, genres: readonly string[], t: ClassThresholds = classThresholds(probs, labels), opts: SuspectOptions = {}): RankedItem[] {
   const { n, g } = probs
@@ -119,6 +119,11 @@ export function rankSuspects(probs: Matrix, labels: Matrix, genres: readonly str
       else if (!has && p >= t.pos[c]) add.push({ c, p })
     }
     if (add.length === 0 && remove.length === 0) continue
+    // The poster is suspect: its fix also drops listed genres the model puts nearer the
+    // genre's negatives than its positives (not only those at the confident tNeg bar).
+    for (const l of listed)
+      if (!remove.includes(l.c) && !Number.isNaN(t.pos[l.c]) && !Number.isNaN(t.neg[l.c]) && l.p < (t.pos[l.c] + t.neg[l.c]) / 2) remove.push(l.c)
+    remove.sort((a, b) => a - b)
     add.sort((a, b) => b.p - a.p)
     const adds = add.filter((a) => a.p >= minAdd).slice(0, maxAdd).map((a) => a.c)
     if (adds.length === 0 && remove.length === listed.length && listed.length > 0) {
