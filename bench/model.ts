@@ -187,7 +187,7 @@ export default async function main(args: string[]): Promise<number> {
     if (!args.includes('--no-reference')) {
       // The reference recipe refit here: one-vs-rest logistic regression, C=3, on L2-normalised
       // pooled 1280-d embeddings of the square 224x224 resize, trained to convergence.
-      const prep = prepareTrainingSet(svc, { kind: 'head', seed: 1, splitSeed: 42, valFraction: 0.2, activate: false })
+      const prep = prepareTrainingSet(svc, { splitSeed: 42, valFraction: 0.2 })
       const n = prep.posters.length
       const pooled = new Float32Array(n * 1280)
       prep.posters.forEach((q, i) => pooled.set(square.vectors.get(q.hash)!.subarray(0, 1280), i * 1280))

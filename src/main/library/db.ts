@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { modelSchemaV1 } from '../ml/store/schema'
+import { modelSchemaV1, modelSchemaV2 } from '../ml/store/schema'
 
 export type Db = Database.Database
 
@@ -116,6 +116,8 @@ export const migrations: ((db: Db) => void)[] = [
   `),
   // 2 (the genre model, issue 3; appended by the model code): see src/main/ml/store/schema.ts.
   (db) => modelSchemaV1(db),
+  // 3 (issue 9, the model's): training posters and out-of-fold probabilities per run; see ml/store/schema.ts.
+  (db) => modelSchemaV2(db),
 ]
 
 export const SCHEMA_VERSION = migrations.length

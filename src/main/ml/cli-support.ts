@@ -74,15 +74,25 @@ const f3 = (x: number | null) => (x === null ? '  -  ' : x.toFixed(3))
 export function formatEvaluation(ev: ModelEvaluation): string {
   const m = ev.model
   const p = ev.prior
+  const iv = ev.intervals
+  const how =
+    ev.method === 'cross-validation'
+      ? `out-of-fold predictions of ${ev.folds}-fold cross-validation (duplicates kept in one fold; F1 with thresholds tuned on the other folds) on ${ev.posters} posters`
+      : ev.method === 'holdout'
+        ? `a held-out validation split of ${ev.posters} posters`
+        : `${ev.posters} posters`
+  const ci = (k: keyof ModelEvaluation['model'], side: 'model' | 'prior') => (iv ? `  [${f3(iv[side][k][0])}, ${f3(iv[side][k][1])}]` : '')
+  const line = (label: string, k: keyof ModelEvaluation['model']) =>
+    `  ${label.padEnd(13)}${f3(m[k])}${ci(k, 'model')}   ${f3(p[k])}${ci(k, 'prior')}`
   const lines = [
-    `evaluated on ${ev.posters} posters (genres with < ${ev.minSupport} positives listed apart, not averaged)`,
-    '                 model   prior',
-    `  macro-AP       ${f3(m.macroAp)}   ${f3(p.macroAp)}`,
-    `  micro-AP       ${f3(m.microAp)}   ${f3(p.microAp)}`,
-    `  macro-F1       ${f3(m.macroF1)}   ${f3(p.macroF1)}`,
-    `  micro-F1       ${f3(m.microF1)}   ${f3(p.microF1)}`,
-    `  hit@1          ${f3(m.hit1)}   ${f3(p.hit1)}`,
-    `  hit@3          ${f3(m.hit3)}   ${f3(p.hit3)}`,
+    `evaluated on ${how} (genres with < ${ev.minSupport} positives listed apart, not averaged)`,
+    iv ? `               model  95% interval      prior  95% interval   (bootstrap, ${iv.replicates} resamples of the posters)` : '               model   prior',
+    line('macro-AP', 'macroAp'),
+    line('micro-AP', 'microAp'),
+    line('macro-F1', 'macroF1'),
+    line('micro-F1', 'microF1'),
+    line('hit@1', 'hit1'),
+    line('hit@3', 'hit3'),
     '',
     '  genre            support     AP  prior-AP     F1  prior-F1  threshold',
   ]

@@ -6,7 +6,8 @@ import type { CoreContext } from '../context'
 import { downloadFile } from './backbone/download'
 import { importBackboneFile, libraryBackbonePath } from './backbone/resolve'
 import { countEmbedded } from './store/embeddings'
-import { activateRun, activeRun, deleteRunRow, getPrediction, getPredictions, getRun, listRuns, putPredictions } from './store/runs'
+import { activateRun, activeRun, deleteRunRow, getPrediction, getPredictions, getRun, listRuns, putPredictions, setRunNote } from './store/runs'
+import { correctionsSince, genreErrors } from './service/review-data'
 import { postersFor } from './service/data'
 import { modelService } from './service/model-service'
 import { acceptPredictions, evaluateActive, requireActive, runPrediction } from './service/predict-job'
@@ -18,6 +19,25 @@ const MODEL_JOBS = new Set(['train', 'predict', 'embed', 'backbone'])
 export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
   const svc = () => modelService(ctx)
   const summary = ({ genres: _g, evaluation: _e, epochs: _p, weightsPath: _w, thresholds: _t, ...r }: ReturnType<typeof listRuns>[number]) => r
+  /**
+   * After a model becomes active, the unlabelled posters' predictions are refreshed without
+   * another click (a background predict job; its failure leaves the old ones in place).
+   */
+  const refreshUnlabelled = (): string | null => {
+    const run = activeRun(ctx.db)
+    if (!run) return null
+    const s = svc()
+    if (run.kind === 'head' && !s.resolveBackbone()) return null
+    const { jobId } = ctx.jobs.start(
+      'predict',
+      (job) => runPrediction(s, 'unlabelled', undefined, job),
+      (status, result, error) => {
+        ctx.events.emit('predict.finished', { jobId, status, runId: result?.runId ?? run.id, count: result?.count ?? 0, error })
+        if (result) ctx.events.emit('library.changed', { reason: 'model' })
+      },
+    )
+    return jobId
+  }
   return {
     status: () => {
       const s = svc()
@@ -39,6 +59,7 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
         labelled: counts.labelled,
         embedded: countEmbedded(ctx.db, s.key),
         activeRun: activeRun(ctx.db)?.id ?? null,
+        correctionsSinceActive: correctionsSince(ctx.db, activeRun(ctx.db)?.createdAt ?? null),
         jobs: ctx.jobs
           .list()
           .filter((j) => j.status === 'running' && MODEL_JOBS.has(j.kind))
@@ -95,8 +116,17 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
         (job) => runTraining(s, req, job),
         (status, result, error) => {
           const run = result ? getRun(ctx.db, result.runId) : null
-          ctx.events.emit('train.finished', { jobId, status, runId: run?.id ?? null, error, model: run?.model ?? null })
+          ctx.events.emit('train.finished', {
+            jobId,
+            status,
+            runId: run?.id ?? null,
+            error,
+            model: run?.model ?? null,
+            activated: result?.activated ?? false,
+            note: result?.note ?? null,
+          })
           if (run) ctx.events.emit('library.changed', { reason: 'model' })
+          if (result?.activated) refreshUnlabelled()
         },
       )
       return { jobId }
@@ -113,7 +143,9 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
 
     activate: ({ id }) => {
       if (!activateRun(ctx.db, id)) throw new ApiError('not-found', `no model run ${id}`)
+      setRunNote(ctx.db, id, 'activated by hand')
       ctx.events.emit('library.changed', { reason: 'model' })
+      refreshUnlabelled()
       return { ok: true as const }
     },
 
@@ -185,8 +217,10 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
       }
     },
 
-    accept: ({ ids, minProbability }) => acceptPredictions(svc(), ids, minProbability),
+    accept: (req) => acceptPredictions(svc(), req),
 
     evaluate: ({ ids }) => evaluateActive(svc(), ids, new AbortController().signal),
+
+    errors: ({ runId, genre, limit }) => genreErrors(ctx.db, runId, genre, limit),
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { command, noArgs, ok } from './define'
 import { FsPath, JobId, JobStatus, PosterId } from './common'
 import { HistoryState } from './labels'
+import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../acceptance'
 
 export const ModelKind = z.enum(['head', 'cnn'])
 export type ModelKind = z.infer<typeof ModelKind>
@@ -23,7 +24,12 @@ export const TrainRequest = z.strictObject({
   ensemble: z.number().int().min(1).max(10).optional(),
   /** CNN only: input size in pixels. */
   inputSize: z.number().int().min(16).max(512).optional(),
+  /** Activate the run when it scores at least as well as the active one (see RunSummary.note). */
   activate: z.boolean().default(true),
+  /** Head: folds of the grouped cross-validation the reported figures come from. */
+  folds: z.number().int().min(2).max(20).default(5),
+  /** Train on accepted predictions too (off: human labels only; evaluation never uses them). */
+  includePredictions: z.boolean().default(false),
 })
 export type TrainRequest = z.input<typeof TrainRequest>
 
@@ -36,6 +42,17 @@ export const MetricSummary = z.object({
   hit3: z.number(),
 })
 export type MetricSummary = z.infer<typeof MetricSummary>
+
+export const Interval = z.tuple([z.number(), z.number()])
+export const SummaryIntervals = z.object({
+  macroAp: Interval,
+  microAp: Interval,
+  macroF1: Interval,
+  microF1: Interval,
+  hit1: Interval,
+  hit3: Interval,
+})
+export type SummaryIntervals = z.infer<typeof SummaryIntervals>
 
 export const GenreMetric = z.object({
   genre: z.string(),
@@ -57,6 +74,16 @@ export const ModelEvaluation = z.object({
   /** Genres with fewer than `minSupport` positives: listed apart, not averaged. */
   rare: z.array(GenreMetric),
   minSupport: z.number().int(),
+  /**
+   * 'cross-validation': out-of-fold predictions of `folds` grouped folds, F1 with thresholds
+   * tuned on the other folds; 'holdout': a validation split; 'posters': listed posters.
+   */
+  method: z.enum(['cross-validation', 'holdout', 'posters']).optional(),
+  folds: z.number().int().optional(),
+  /** Bootstrap 95% intervals (posters resampled) of the model's and the prior's figures. */
+  intervals: z.object({ model: SummaryIntervals, prior: SummaryIntervals, replicates: z.number().int() }).optional(),
+  /** posterity eval --ids: listed posters left out because the model was trained on them. */
+  excludedTrained: z.number().int().optional(),
 })
 export type ModelEvaluation = z.infer<typeof ModelEvaluation>
 
@@ -84,6 +111,8 @@ export const RunSummary = z.object({
   config: z.record(z.string(), z.unknown()),
   model: MetricSummary,
   prior: MetricSummary,
+  /** Why the run was (not) activated when it finished, e.g. the comparison with the active run. */
+  note: z.string().nullable(),
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
@@ -116,6 +145,8 @@ export const ModelStatus = z.object({
   embedded: z.number().int(),
   labelled: z.number().int(),
   activeRun: z.number().int().nullable(),
+  /** Posters whose labels a person changed since the active run was trained (retrain offer). */
+  correctionsSinceActive: z.number().int(),
   /** Running model jobs (embedding, training, prediction, download). */
   jobs: z.array(z.object({ jobId: JobId, kind: z.string() })),
 })
@@ -138,6 +169,34 @@ export const PosterPrediction = z.object({
   ),
 })
 export type PosterPrediction = z.infer<typeof PosterPrediction>
+
+export const AcceptRequest = z.strictObject({
+  /** Posters to accept for; absent: every unlabelled poster. */
+  ids: z.array(PosterId).min(1).max(200_000).optional(),
+  minProbability: z.number().min(0).max(1).default(DEFAULT_MIN_PROBABILITY),
+  maxGenres: z.number().int().min(1).max(50).default(DEFAULT_MAX_GENRES),
+  dryRun: z.boolean().default(false),
+})
+export type AcceptRequest = z.input<typeof AcceptRequest>
+
+export const AcceptResult = z.object({
+  runId: z.number().int(),
+  dryRun: z.boolean(),
+  /** Posters considered (with a stored prediction of the active run). */
+  considered: z.number().int(),
+  /** Posters that gain at least one genre (would gain, in a dry run). */
+  changed: z.array(PosterId),
+  /** Posters with nothing to accept: left as they were. */
+  skipped: z.number().int(),
+  /** Listed posters with no stored prediction of the active run yet (predict them first). */
+  unpredicted: z.array(PosterId),
+  /** For each genre: how many posters gain it. */
+  gains: z.array(z.object({ genre: z.string(), posters: z.number().int() })),
+  /** The first changes, for the preview and the CLI (id and the genres it gains). */
+  sample: z.array(z.object({ id: PosterId, add: z.array(z.string()) })),
+  history: HistoryState,
+})
+export type AcceptResult = z.infer<typeof AcceptResult>
 
 export const model = {
   status: command(noArgs, ModelStatus),
@@ -177,15 +236,37 @@ export const model = {
   /** The active model's stored probabilities for one poster. */
   prediction: command(z.strictObject({ id: PosterId }), PosterPrediction),
   /**
-   * Turns predictions into labels (source "prediction"), as one undoable edit: genres at or
-   * above `minProbability`, or above each genre's tuned threshold when it is absent.
+   * Turns the active model's stored predictions into labels (source "prediction") under the
+   * one acceptance rule (src/shared/acceptance.ts): at most `maxGenres` a poster, highest
+   * first, each at or above its genre's threshold and `minProbability`. A poster with nothing
+   * to accept is skipped and stays as it was (never "no genre"). One undoable history entry;
+   * `dryRun` computes the same summary and writes nothing (the preview). Without ids: every
+   * unlabelled poster.
    */
-  accept: command(
-    z.strictObject({ ids: z.array(PosterId).min(1).max(200_000), minProbability: z.number().min(0).max(1).optional() }),
-    z.object({ changed: z.array(PosterId), history: HistoryState }),
-  ),
-  /** ModelEvaluation of the active model on these labelled posters, or on its validation split. */
+  accept: command(AcceptRequest, AcceptResult),
+  /**
+   * ModelEvaluation of the active model on these labelled posters (human labels only; posters
+   * it was trained on are left out and counted in `excludedTrained`), or without ids its
+   * stored out-of-fold evaluation.
+   */
   evaluate: command(z.strictObject({ ids: z.array(PosterId).max(200_000).optional() }), ModelEvaluation),
+  /**
+   * The out-of-fold errors of one genre in a run (default: the active one): false positives
+   * (predicted at the threshold, not labelled) and false negatives, most confident first.
+   */
+  errors: command(
+    z.strictObject({ runId: z.number().int().optional(), genre: z.string().min(1).max(200), limit: z.number().int().min(1).max(5000).default(500) }),
+    z.object({
+      runId: z.number().int(),
+      genre: z.string(),
+      threshold: z.number(),
+      falsePositives: z.array(z.object({ id: PosterId, probability: z.number() })),
+      falseNegatives: z.array(z.object({ id: PosterId, probability: z.number() })),
+      /** Totals before `limit`. */
+      totalFalsePositives: z.number().int(),
+      totalFalseNegatives: z.number().int(),
+    }),
+  ),
 }
 
 export const modelEvents = {
@@ -200,6 +281,9 @@ export const modelEvents = {
     macroAp: z.number(),
     etaSeconds: z.number(),
     backend: z.string(),
+    /** Cross-validation: the fold being trained (0-based); equal to `folds` during the refit. */
+    fold: z.number().int().optional(),
+    folds: z.number().int().optional(),
   }),
   'train.finished': z.object({
     jobId: JobId,
@@ -207,6 +291,9 @@ export const modelEvents = {
     runId: z.number().int().nullable(),
     error: z.string().nullable(),
     model: MetricSummary.nullable(),
+    /** Whether the new run became the active one, and why (or why not). */
+    activated: z.boolean().optional(),
+    note: z.string().nullable().optional(),
   }),
   'predict.progress': z.object({
     jobId: JobId,

@@ -6,10 +6,13 @@ import { call, formatEvaluation, readIdsFile } from '../../ml/cli-support'
 
 const help = `Usage: posterity eval [--library DIR] [--ids FILE] [--json]
 
-Evaluates the active model on the labelled posters listed in FILE (one id a line), or on
-its validation split without --ids: macro- and micro-AP, macro/micro F1 with the thresholds
-tuned on validation, hit@1 and hit@3, per-genre AP / F1 / threshold / support, each beside
-the frequency-prior baseline. Genres with fewer than 5 positives are listed apart.
+Evaluates the active model on the posters listed in FILE (one id a line) that a person
+labelled (accepted predictions are never scored against), leaving out - with a warning on
+stderr - the ones the model was trained on. Without --ids: the run's own figures
+(out-of-fold predictions of its cross-validation, 95% bootstrap intervals). Macro- and
+micro-AP, macro/micro F1 with the run's thresholds, hit@1 and hit@3, per-genre AP / F1 /
+threshold / support, each beside the frequency-prior baseline. Genres with fewer than 5
+positives are listed apart.
 
   --json   the evaluation as JSON on stdout`
 
@@ -22,6 +25,11 @@ const command: Command = {
     const ids = idsFile ? readIdsFile(idsFile) : undefined
     return withLibrary(libraryDir, async (core) => {
       const ev = await call<ModelEvaluation>(core, 'model.evaluate', { ids })
+      if (ev.excludedTrained)
+        process.stderr.write(
+          `posterity eval: warning: ${ev.excludedTrained} of the listed posters were in the active model's training data; ` +
+            `scoring only the other ${ev.posters}\n`,
+        )
       process.stdout.write(values.json ? `${JSON.stringify(ev)}\n` : formatEvaluation(ev))
       return 0
     })

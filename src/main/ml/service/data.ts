@@ -53,3 +53,37 @@ export async function featureMatrix(db: Db, key: FeatureKey, posters: { id: stri
   }
   return x
 }
+
+/** Label sources a person stands behind; "prediction" is the model's own output accepted. */
+export const HUMAN_SOURCES = ['imported', 'user', 'nfo'] as const
+
+export interface TrainingLabels {
+  /** Labelled posters that count as labelled for training. */
+  eligible: Set<string>
+  /** Their genres (human sources, plus predictions when included). */
+  labels: Map<string, string[]>
+}
+
+/**
+ * The labels training and evaluation may use. Without `includePredictions` only human
+ * labels count and a poster whose every label came from a prediction is left out (it is
+ * unlabelled as far as training is concerned); a poster a person marked "no genre" (labelled,
+ * no label) stays a negative for every genre.
+ */
+export function trainingLabels(db: Db, includePredictions = false): TrainingLabels {
+  const human = new Map<string, string[]>()
+  const predicted = new Set<string>()
+  const rows = db
+    .prepare('SELECT p.id AS id, g.name AS name, l.source AS source FROM posters p LEFT JOIN labels l ON l.poster_id = p.id LEFT JOIN genres g ON g.id = l.genre_id WHERE p.labelled = 1')
+    .all() as { id: string; name: string | null; source: string | null }[]
+  for (const r of rows) {
+    if (!human.has(r.id)) human.set(r.id, [])
+    if (r.name === null) continue
+    if (r.source === 'prediction' && !includePredictions) predicted.add(r.id)
+    else human.get(r.id)!.push(r.name)
+  }
+  const eligible = new Set<string>()
+  for (const [id, list] of human) if (list.length > 0 || !predicted.has(id)) eligible.add(id)
+  for (const id of [...human.keys()]) if (!eligible.has(id)) human.delete(id)
+  return { eligible, labels: human }
+}

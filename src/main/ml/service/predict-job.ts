@@ -1,13 +1,15 @@
 // Predictions of the active model: stored per (run, poster) and streamed as events;
 // evaluation on labelled posters; accepting predictions as undoable labels.
-import { ApiError, type HistoryState, type ModelEvaluation } from '../../../shared/api'
+import type { z } from 'zod'
+import { ApiError, type AcceptRequest, type AcceptResult, type ModelEvaluation } from '../../../shared/api'
+import { acceptedGenres, type AcceptanceRule } from '../../../shared/acceptance'
 import type { JobContext } from '../../jobs/registry'
 import { historyState, recordEdit, type Change } from '../../library/history'
-import { readStates, sortGenres, type LabelState } from '../../library/labels'
+import { readStates, sortGenres } from '../../library/labels'
 import { evaluate } from '../eval/metrics'
-import { validationMask } from '../train/split'
+import { trainingIds } from '../store/out-of-fold'
 import { activeRun, getPredictions, putPredictions, type StoredRun } from '../store/runs'
-import { labelsOf, postersFor } from './data'
+import { postersFor, trainingLabels } from './data'
 import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
 
@@ -49,20 +51,24 @@ export async function runPrediction(
   return { runId: run.id, count, failed }
 }
 
-/** Evaluates the active model on labelled posters: these ids, or its own validation split. */
+/**
+ * Evaluates the active model. With ids: on those posters a person labelled (human labels
+ * only), leaving out the ones the model was trained on (counted in `excludedTrained`).
+ * Without ids: the run's stored evaluation (out-of-fold for cross-validated runs).
+ */
 export async function evaluateActive(svc: ModelService, ids: string[] | undefined, signal: AbortSignal): Promise<ModelEvaluation> {
   const run = requireActive(svc)
-  let posters = postersFor(svc.db, { scope: 'labelled', ids })
-  if (!ids) {
-    const seed = Number(run.config.splitSeed ?? 42)
-    const frac = Number(run.config.valFraction ?? 0.2)
-    const mask = validationMask(posters, seed, frac)
-    posters = posters.filter((_, i) => mask[i])
-  }
-  if (posters.length === 0) throw new ApiError('invalid-args', ids ? 'none of the listed ids is a labelled poster' : 'no labelled posters to evaluate on')
+  if (!ids) return run.evaluation
+  const { eligible, labels } = trainingLabels(svc.db, false)
+  const trained = trainingIds(svc.db, run.id)
+  const listed = postersFor(svc.db, { scope: 'labelled', ids }).filter((p) => eligible.has(p.id))
+  const posters = listed.filter((p) => !trained.has(p.id))
+  const excludedTrained = listed.length - posters.length
+  if (listed.length === 0) throw new ApiError('invalid-args', 'none of the listed ids is a poster labelled by a person')
+  if (posters.length === 0)
+    throw new ApiError('invalid-args', `all ${excludedTrained} listed labelled posters were in the active model's training data: there is nothing it has not seen to score`)
   const G = run.genres.length
   const index = new Map(run.genres.map((g, i) => [g.toLowerCase(), i]))
-  const labels = labelsOf(svc.db)
   const rows: { id: string; probs: Float32Array }[] = []
   await svc.predictPosters(run, posters, signal, (chunk) => rows.push(...chunk.map((r) => ({ id: r.poster.id, probs: r.probs }))))
   const scores = new Float32Array(rows.length * G)
@@ -75,42 +81,66 @@ export async function evaluateActive(svc: ModelService, ids: string[] | undefine
     }
   })
   const prior = (run.config.prior as number[] | undefined) ?? run.genres.map(() => 0)
-  return evaluate(scores, y, run.genres, prior, { thresholds: run.thresholds })
+  return { ...evaluate(scores, y, run.genres, prior, { thresholds: run.thresholds }), method: 'posters', excludedTrained }
 }
 
 /**
- * Accepts predictions as labels with source "prediction", as ONE history entry (the same
- * undo mechanism as user edits). A genre the poster already has keeps its source.
+ * Accepts predictions as labels with source "prediction" under the one acceptance rule, as
+ * ONE history entry (the same undo mechanism as user edits). A genre the poster already has
+ * keeps its source; a poster with nothing to accept is skipped, never made "no genre".
+ * With `dryRun` the same summary is computed inside a transaction that writes nothing.
  */
-export function acceptPredictions(svc: ModelService, ids: string[], minProbability?: number): { changed: string[]; history: HistoryState } {
+export function acceptPredictions(svc: ModelService, req: z.output<typeof AcceptRequest>): AcceptResult {
   const run = requireActive(svc)
   const db = svc.db
-  const changed = db.transaction(() => {
+  const rule: AcceptanceRule = { maxGenres: req.maxGenres, minProbability: req.minProbability }
+  const ids = req.ids ?? postersFor(db, { scope: 'unlabelled' }).map((p) => p.id)
+  const result = db.transaction(() => {
     const probs = getPredictions(db, run.id, ids)
-    if (probs.size === 0) throw new ApiError('conflict', 'these posters have no predictions from the active model yet: run a prediction first')
     const before = readStates(db, [...probs.keys()])
+    const unpredicted = ids.filter((id) => !probs.has(id))
     // A genre renamed or deleted since training is not brought back by accepting.
     const vocab = new Set(genreNames(db).map((g) => g.toLowerCase()))
     const changes: Change[] = []
+    const gains = new Map<string, number>()
+    const sample: { id: string; add: string[] }[] = []
+    let skipped = 0
     for (const [id, b] of before) {
       const p = probs.get(id)!
+      const scores = run.genres.map((genre, c) => ({ genre, probability: p[c], threshold: run.thresholds[c] })).filter((s) => vocab.has(s.genre.toLowerCase()))
       const have = new Set(b.genres.map(([g]) => g.toLowerCase()))
-      const add = run.genres.filter((g, c) => vocab.has(g.toLowerCase()) && p[c] >= (minProbability ?? run.thresholds[c]) && !have.has(g.toLowerCase()))
-      if (add.length === 0 && b.labelled) continue
-      const after: LabelState = {
-        labelled: true,
-        edited: true,
-        genres: sortGenres([...b.genres, ...add.map((g) => [g, 'prediction'] as [string, 'prediction'])]),
+      const add = acceptedGenres(scores, rule).filter((g) => !have.has(g.toLowerCase()))
+      if (add.length === 0) {
+        skipped++
+        continue
       }
-      changes.push({ id, before: b, after })
+      for (const g of add) gains.set(g, (gains.get(g) ?? 0) + 1)
+      if (sample.length < 200) sample.push({ id, add })
+      changes.push({
+        id,
+        before: b,
+        after: { labelled: true, edited: true, genres: sortGenres([...b.genres, ...add.map((g) => [g, 'prediction'] as [string, 'prediction'])]) },
+      })
     }
-    if (changes.length === 0) return []
-    const what = minProbability !== undefined ? `at or above ${Math.round(minProbability * 100)}%` : 'above their thresholds'
-    recordEdit(db, `Accept predicted genres ${what} on ${changes.length} poster${changes.length === 1 ? '' : 's'}`, changes)
-    return changes.map((c) => c.id)
+    if (changes.length && !req.dryRun) {
+      const pct = Math.round(rule.minProbability * 100)
+      recordEdit(db, `Accept predicted genres (at most ${rule.maxGenres}, at or above ${pct}% and their thresholds) on ${changes.length} poster${changes.length === 1 ? '' : 's'}`, changes)
+    }
+    return {
+      runId: run.id,
+      dryRun: req.dryRun,
+      considered: before.size,
+      changed: changes.map((c) => c.id),
+      skipped,
+      unpredicted,
+      gains: [...gains].map(([genre, posters]) => ({ genre, posters })).sort((a, b) => b.posters - a.posters || a.genre.localeCompare(b.genre)),
+      sample,
+      history: historyState(db),
+    }
   })()
-  if (changed.length) svc.ctx.events.emit('library.changed', { reason: 'labels', ids: changed.length <= 500 ? changed : undefined })
-  return { changed, history: historyState(db) }
+  if (result.changed.length && !req.dryRun)
+    svc.ctx.events.emit('library.changed', { reason: 'labels', ids: result.changed.length <= 500 ? result.changed : undefined })
+  return result
 }
 
 /** Probabilities for image files outside the library (nothing is imported or cached). */

@@ -1,6 +1,7 @@
-// Training: labelled posters → cached embeddings → seeded split → the worker trains →
-// the run is stored (and activated). A cancel or failure stores nothing, so the previous
-// model stays active.
+// Training: human-labelled posters → cached embeddings → the worker cross-validates over
+// duplicate-grouped folds and refits → the run, its training posters and their out-of-fold
+// probabilities are stored; it is activated only when it scores at least as well as the
+// active run (service/activation.ts). A cancel or failure stores nothing.
 import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,36 +9,45 @@ import { ApiError, type TrainRequest } from '../../../shared/api'
 import type { JobContext } from '../../jobs/registry'
 import { seededUnit, validationMask } from '../train/split'
 import { DEFAULT_HEAD, type HeadConfig } from '../train/head'
-import { insertRun } from '../store/runs'
-import type { TrainDone, TrainProgress } from '../worker/methods'
+import { activateRun, activeRun, getRun, insertRun, setRunNote } from '../store/runs'
+import { putRunPosters, type RunPosterRow } from '../store/out-of-fold'
+import type { TrainCvArgs, TrainCvDone, TrainCvProgress, TrainDone, TrainProgress } from '../worker/methods'
+import { activationVerdict, type Verdict } from './activation'
 import type { CnnArgs } from '../train/cnn'
-import { featureMatrix, labelsOf, postersFor, type PosterRow } from './data'
+import { featureMatrix, postersFor, trainingLabels, type PosterRow } from './data'
 import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
 
-export type ParsedTrainRequest = Omit<Required<Pick<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate'>>, never> &
-  Omit<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate'>
+export type ParsedTrainRequest = Omit<Required<Pick<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate' | 'folds' | 'includePredictions'>>, never> &
+  Omit<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate' | 'folds' | 'includePredictions'>
 
 export interface TrainOutcome {
   runId: number
+  activated: boolean
+  note: string
 }
 
 interface Prepared {
   posters: PosterRow[]
   genres: string[]
   y: Float32Array
+  /** A seeded holdout (the CNN's; the head cross-validates instead). */
   train: number[]
   stop: number[]
   val: number[]
+  /** Genre frequencies over all the training posters: the frequency-prior baseline. */
   prior: number[]
 }
 
-/** Labelled posters, their multi-hot labels over the genres that occur, and the split. */
-export function prepareTrainingSet(svc: ModelService, req: ParsedTrainRequest): Prepared {
-  const posters = postersFor(svc.db, { scope: 'labelled', ids: req.ids })
-  if (req.ids && posters.length === 0) throw new ApiError('invalid-args', 'none of the listed ids is a labelled poster')
-  if (posters.length < 10) throw new ApiError('conflict', `training needs at least 10 labelled posters, the selection has ${posters.length}`)
-  const labels = labelsOf(svc.db)
+/**
+ * Labelled posters (human labels only unless `includePredictions`), their multi-hot labels
+ * over the genres that occur, and the seeded holdout split.
+ */
+export function prepareTrainingSet(svc: ModelService, req: Pick<ParsedTrainRequest, 'ids' | 'splitSeed' | 'valFraction'> & { includePredictions?: boolean }): Prepared {
+  const { eligible, labels } = trainingLabels(svc.db, req.includePredictions ?? false)
+  const posters = postersFor(svc.db, { scope: 'labelled', ids: req.ids }).filter((p) => eligible.has(p.id))
+  if (req.ids && posters.length === 0) throw new ApiError('invalid-args', 'none of the listed ids is a poster labelled by a person')
+  if (posters.length < 10) throw new ApiError('conflict', `training needs at least 10 posters labelled by a person, the selection has ${posters.length}`)
   const present = new Set<string>()
   for (const p of posters) for (const g of labels.get(p.id) ?? []) present.add(g.toLowerCase())
   const genres = genreNames(svc.db).filter((g) => present.has(g.toLowerCase()))
@@ -58,11 +68,10 @@ export function prepareTrainingSet(svc: ModelService, req: ParsedTrainRequest): 
   posters.forEach((p, i) => {
     if (isVal[i]) val.push(i)
     // A tenth of the training side decides early stopping, so validation figures stay honest.
-    else if (seededUnit(req.splitSeed + 1, p.id) < 0.1) stop.push(i)
+    else if (seededUnit(req.splitSeed + 1, p.hash) < 0.1) stop.push(i)
     else train.push(i)
   })
-  if (train.length === 0 || val.length === 0) throw new ApiError('conflict', 'too few labelled posters for a training / validation split')
-  const prior = genres.map((_, c) => [...train, ...stop].reduce((s, i) => s + y[i * G + c], 0) / (train.length + stop.length))
+  const prior = genres.map((_, c) => posters.reduce((s, _p, i) => s + y[i * G + c], 0) / posters.length)
   return { posters, genres, y, train, stop, val, prior }
 }
 
@@ -87,13 +96,14 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   // early stopping usually ends sooner).
   let epochSeconds = 0
   let epochsSeen = 0
-  const progress = (d: TrainProgress) => {
+  const progress = (d: TrainProgress & { fold?: number; folds?: number }) => {
     const r = d.report
     epochSeconds += r.seconds
     epochsSeen++
     const left = (d.maxEpochs - r.epoch + (d.members - d.member - 1) * d.maxEpochs) * (epochSeconds / epochsSeen)
     svc.backend = d.backend
-    job.progress(r.epoch, d.maxEpochs, `epoch ${r.epoch}`)
+    const what = d.folds === undefined ? '' : d.fold! < d.folds ? `fold ${d.fold! + 1}/${d.folds}, ` : 'refit, '
+    job.progress(r.epoch, d.maxEpochs, `${what}epoch ${r.epoch}`)
     ctx.events.emit('train.progress', {
       jobId: job.jobId,
       stage: 'training',
@@ -104,17 +114,24 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       macroAp: r.valMacroAp,
       etaSeconds: left,
       backend: d.backend,
+      ...(d.folds === undefined ? {} : { fold: d.fold, folds: d.folds }),
     })
   }
   const t0 = performance.now()
   let done: TrainDone & { notes?: string[] }
   let config: Record<string, unknown>
+  let runPosters: RunPosterRow[]
+  let trainSize: number
+  let valSize: number
   try {
     if (req.kind === 'cnn') {
+      if (data.train.length === 0 || data.val.length === 0) throw new ApiError('conflict', 'too few labelled posters for a training / validation split')
       const inputSize = req.inputSize ?? 64
       const epochs = req.epochs ?? 3
-      config = { kind: 'cnn', inputSize, epochs, seed: req.seed, splitSeed: req.splitSeed, valFraction: req.valFraction, prior: data.prior }
       const G = data.genres.length
+      const seen = [...data.train, ...data.stop]
+      const prior = data.genres.map((_, c) => seen.reduce((s, i) => s + data.y[i * G + c], 0) / seen.length)
+      config = { kind: 'cnn', inputSize, epochs, seed: req.seed, splitSeed: req.splitSeed, valFraction: req.valFraction, includePredictions: req.includePredictions, prior }
       const args: CnnArgs = {
         items: data.posters.map((p, i) => ({ path: p.path, labels: data.genres.map((_, c) => c).filter((c) => data.y[i * G + c] > 0) })),
         genres: data.genres,
@@ -122,10 +139,15 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         epochs,
         seed: req.seed,
         val: data.val,
-        prior: data.prior,
+        prior,
         weightsDir: dir,
       }
       done = await svc.worker.call('trainCnn', args, { signal: job.signal, onProgress: (d) => progress(d as TrainProgress) })
+      done.evaluation = { ...done.evaluation, method: 'holdout' }
+      // No folds: the run only records which posters it learnt from (eval --ids leaves them out).
+      runPosters = seen.map((i) => ({ id: data.posters[i].id, fold: null, probs: null }))
+      trainSize = seen.length
+      valSize = data.val.length
     } else {
       const embed = await svc.ensureEmbeddings(data.posters, job.signal, (d, total, failed) => {
         job.progress(d, total, 'embedding')
@@ -140,12 +162,39 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       if (req.loss) head.loss = req.loss
       if (req.hidden !== undefined) head.hidden = req.hidden
       const ensemble = req.ensemble ?? 1
-      config = { kind: 'head', ...DEFAULT_HEAD, ...head, ensemble, splitSeed: req.splitSeed, valFraction: req.valFraction, prior: data.prior }
-      done = await svc.worker.call<TrainDone>(
-        'train',
-        { genres: data.genres, dims: svc.dims, y: data.y, train: data.train, stop: data.stop, val: data.val, head, ensemble, prior: data.prior, weightsDir: dir },
-        { signal: job.signal, upload: x, onProgress: (d) => progress(d as TrainProgress) },
-      )
+      const folds = Math.min(req.folds, data.posters.length)
+      const args: TrainCvArgs = {
+        genres: data.genres,
+        dims: svc.dims,
+        y: data.y,
+        items: data.posters.map((p) => ({ id: p.id, hash: p.hash })),
+        folds,
+        head,
+        ensemble,
+        prior: data.prior,
+        weightsDir: dir,
+      }
+      const cv = await svc.worker.call<TrainCvDone>('trainCv', args, { signal: job.signal, upload: x, onProgress: (d) => progress(d as TrainCvProgress) })
+      done = cv
+      config = {
+        kind: 'head',
+        ...DEFAULT_HEAD,
+        ...head,
+        ensemble,
+        folds,
+        includePredictions: req.includePredictions,
+        refitEpochs: cv.refitEpochs,
+        foldEpochs: cv.bestEpochs,
+        groups: cv.groups,
+        nearDuplicates: cv.nearDuplicates,
+        stages: cv.stages,
+        prior: data.prior,
+      }
+      const G = data.genres.length
+      runPosters = data.posters.map((p, i) => ({ id: p.id, fold: cv.fold[i], probs: cv.oof.slice(i * G, (i + 1) * G) }))
+      trainSize = data.posters.length
+      // Every poster is scored out of fold.
+      valSize = data.posters.length
     }
     if (job.signal.aborted) throw new Error('cancelled')
   } catch (err) {
@@ -153,25 +202,33 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     throw err
   }
   svc.backend = done.backend
-  const runId = insertRun(
-    svc.db,
-    {
-      kind: req.kind,
-      config,
-      backbone: req.kind === 'head' ? svc.backbone.id : null,
-      features: req.kind === 'head' ? svc.features.version : null,
-      backend: done.backend,
-      provider: req.kind === 'head' ? svc.provider : null,
-      genres: data.genres,
-      trainSize: data.train.length + data.stop.length,
-      valSize: data.val.length,
-      seconds: (performance.now() - t0) / 1000,
-      evaluation: done.evaluation,
-      epochs: done.epochs,
-      thresholds: done.thresholds,
-      weightsPath: dir,
-    },
-    req.activate,
-  )
-  return { runId }
+  const before = activeRun(svc.db)
+  const runId = svc.db.transaction(() => {
+    const id = insertRun(
+      svc.db,
+      {
+        kind: req.kind,
+        config,
+        backbone: req.kind === 'head' ? svc.backbone.id : null,
+        features: req.kind === 'head' ? svc.features.version : null,
+        backend: done.backend,
+        provider: req.kind === 'head' ? svc.provider : null,
+        genres: data.genres,
+        trainSize,
+        valSize,
+        seconds: (performance.now() - t0) / 1000,
+        evaluation: done.evaluation,
+        epochs: done.epochs,
+        thresholds: done.thresholds,
+        weightsPath: dir,
+      },
+      false,
+    )
+    putRunPosters(svc.db, id, runPosters)
+    return id
+  })()
+  const verdict: Verdict = req.activate ? activationVerdict(svc.db, getRun(svc.db, runId)!, before) : { activate: false, note: 'not activated: trained with activate off' }
+  setRunNote(svc.db, runId, verdict.note)
+  if (verdict.activate) activateRun(svc.db, runId)
+  return { runId, activated: verdict.activate, note: verdict.note }
 }

@@ -39,6 +39,7 @@ interface Row {
   thresholds: string
   weights_path: string
   active: number
+  note: string | null
 }
 
 export interface StoredRun extends RunDetail {
@@ -67,7 +68,13 @@ function toRun(r: Row): StoredRun {
     epochs: JSON.parse(r.epochs) as EpochPoint[],
     weightsPath: r.weights_path,
     thresholds: JSON.parse(r.thresholds) as number[],
+    note: r.note ?? null,
   }
+}
+
+/** Records why a run was or was not activated (shown in the run list). */
+export function setRunNote(db: Db, id: number, note: string): void {
+  db.prepare('UPDATE model_runs SET note = ? WHERE id = ?').run(note, id)
 }
 
 export function insertRun(db: Db, run: NewRun, activate: boolean): number {

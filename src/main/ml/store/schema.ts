@@ -49,3 +49,23 @@ export function modelSchemaV1(db: Database.Database): void {
     CREATE INDEX predictions_poster ON predictions(poster_id);
   `)
 }
+
+/**
+ * Migration 3 (issue 9): which posters trained each run, with their out-of-fold probabilities
+ * (from the cross-validation fold that held them out), and why a run was not activated.
+ */
+export function modelSchemaV2(db: Database.Database): void {
+  db.exec(`
+    -- One row per (run, training poster). fold/oof are NULL for runs without cross-validation
+    -- (the CNN): the row then only records that the poster was trained on.
+    CREATE TABLE run_posters (
+      run_id INTEGER NOT NULL REFERENCES model_runs(id) ON DELETE CASCADE,
+      poster_id TEXT NOT NULL REFERENCES posters(id) ON DELETE CASCADE,
+      fold INTEGER,
+      oof BLOB,                      -- float32 per genre, in the run's genre order
+      PRIMARY KEY (run_id, poster_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX run_posters_poster ON run_posters(poster_id);
+    ALTER TABLE model_runs ADD COLUMN note TEXT;
+  `)
+}

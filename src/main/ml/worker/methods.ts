@@ -7,6 +7,9 @@ import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
 import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
 import { evaluate } from '../eval/metrics'
+import { honestEvaluation } from '../eval/honest'
+import { duplicateGroups } from '../train/groups'
+import { outOfFold, refit, refitEpochs } from '../train/folds'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
 import type { ModelEvaluation } from '../../../shared/api'
@@ -66,6 +69,39 @@ export interface TrainDone {
   seconds: number
 }
 
+/** Cross-validated training: out-of-fold figures, then a refit on every row. */
+export interface TrainCvArgs {
+  genres: string[]
+  dims: number
+  y: Float32Array
+  /** Id and content hash of each row, for the duplicate groups and seeded folds. */
+  items: { id: string; hash: string }[]
+  folds: number
+  head: Partial<HeadConfig>
+  ensemble: number
+  prior: number[]
+  weightsDir: string
+  /** Near-duplicate cosine override (tests); the measured default otherwise. */
+  minCosine?: number
+  replicates?: number
+}
+export interface TrainCvProgress extends TrainProgress {
+  /** 0..folds-1 while cross-validating, `folds` during the refit. */
+  fold: number
+  folds: number
+}
+export interface TrainCvDone extends TrainDone {
+  oof: Float32Array
+  fold: number[]
+  bestEpochs: number[]
+  refitEpochs: number
+  groups: number
+  nearDuplicates: number
+  seconds: number
+  /** Seconds of each stage: grouping, folds, refit, figures. */
+  stages: Record<string, number>
+}
+
 export interface PredictArgs {
   weightsDir: string
   chunk?: number
@@ -115,6 +151,18 @@ async function withConvBackend<T>(tf: Awaited<ReturnType<typeof loadTf>>['tf'], 
   }
 }
 
+/**
+ * TensorFlow.js work runs one call at a time: calls interleave at every await, and the CNN
+ * switches the global backend (wasm → cpu) for its duration, which must not happen under a
+ * head being trained or a prediction refreshing after an activation.
+ */
+let tfQueue: Promise<unknown> = Promise.resolve()
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const run = tfQueue.then(fn, fn)
+  tfQueue = run.catch(() => undefined)
+  return run
+}
+
 function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
   const out = new Float32Array(idx.length * width)
   idx.forEach((r, i) => out.set(x.subarray(r * width, (r + 1) * width), i * width))
@@ -151,69 +199,133 @@ export const methods: Record<string, Method> = {
     return { provider: e.provider, notes: e.providerNotes, seconds: (performance.now() - t0) / 1000 }
   },
 
-  async train(args: TrainArgs, ctx): Promise<TrainDone> {
-    const t0 = performance.now()
-    const x = ctx.data
-    if (!x) throw new Error('train: no feature rows were sent')
-    const { tf, backend, notes } = await loadTf()
-    const g = args.genres.length
-    const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
-    const heads: HeadWeights[] = []
-    let epochs: EpochReport[] = []
-    for (let m = 0; m < args.ensemble; m++) {
-      const r = await trainHead(
-        tf,
-        { x, y: args.y, dims: args.dims, genres: g, train: args.train, stop: args.stop, val: args.val },
-        { ...cfg, seed: cfg.seed + m * 1000 },
-        {
-          shouldStop: () => ctx.signal.aborted,
-          onEpoch: async (report) => {
-            ctx.progress({ member: m, members: args.ensemble, maxEpochs: cfg.epochs, report, backend } satisfies TrainProgress)
-            // Let a cancel message in between epochs.
-            await new Promise((r) => setImmediate(r))
+  train(args: TrainArgs, ctx): Promise<TrainDone> {
+    return exclusive(async () => {
+      const t0 = performance.now()
+      const x = ctx.data
+      if (!x) throw new Error('train: no feature rows were sent')
+      const { tf, backend, notes } = await loadTf()
+      const g = args.genres.length
+      const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
+      const heads: HeadWeights[] = []
+      let epochs: EpochReport[] = []
+      for (let m = 0; m < args.ensemble; m++) {
+        const r = await trainHead(
+          tf,
+          { x, y: args.y, dims: args.dims, genres: g, train: args.train, stop: args.stop, val: args.val },
+          { ...cfg, seed: cfg.seed + m * 1000 },
+          {
+            shouldStop: () => ctx.signal.aborted,
+            onEpoch: async (report) => {
+              ctx.progress({ member: m, members: args.ensemble, maxEpochs: cfg.epochs, report, backend } satisfies TrainProgress)
+              // Let a cancel message in between epochs.
+              await new Promise((r) => setImmediate(r))
+            },
           },
-        },
-      )
-      heads.push(r.weights)
-      if (m === 0) epochs = r.epochs
-    }
-    const evalRows = args.val.length ? args.val : args.stop
-    const p = ensemblePredict(tf, heads, rows(x, args.dims, evalRows))
-    const evaluation = evaluate(p, rows(args.y, g, evalRows), args.genres, args.prior)
-    // Thresholds tuned on validation for every genre (rare ones too; they are listed apart).
-    const thresholds = [...evaluation.genres, ...evaluation.rare]
-      .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
-      .map((m) => m.threshold)
-    saveHeads(args.weightsDir, heads)
-    return { backend, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
+        )
+        heads.push(r.weights)
+        if (m === 0) epochs = r.epochs
+      }
+      const evalRows = args.val.length ? args.val : args.stop
+      const p = ensemblePredict(tf, heads, rows(x, args.dims, evalRows))
+      const evaluation = evaluate(p, rows(args.y, g, evalRows), args.genres, args.prior)
+      // Thresholds tuned on validation for every genre (rare ones too; they are listed apart).
+      const thresholds = [...evaluation.genres, ...evaluation.rare]
+        .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
+        .map((m) => m.threshold)
+      saveHeads(args.weightsDir, heads)
+      return { backend, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
+    })
   },
 
-  async predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string }> {
-    const x = ctx.data
-    if (!x) throw new Error('predict: no feature rows were sent')
-    const { tf, backend } = await loadTf()
-    const heads = loadHeads(args.weightsDir)
-    const d = heads[0].dims
-    if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
-    const n = x.length / d
-    const chunk = args.chunk ?? 512
-    for (let s = 0; s < n; s += chunk) {
-      if (ctx.signal.aborted) throw new Error('cancelled')
-      const e = Math.min(n, s + chunk)
-      ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, x.subarray(s * d, e * d)) })
-      await new Promise((r) => setImmediate(r))
-    }
-    return { n, backend }
+  trainCv(args: TrainCvArgs, ctx): Promise<TrainCvDone> {
+    return exclusive(async () => {
+      const t0 = performance.now()
+      const x = ctx.data
+      if (!x) throw new Error('trainCv: no feature rows were sent')
+      const { tf, backend, notes } = await loadTf()
+      const g = args.genres.length
+      const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
+      const stages: Record<string, number> = {}
+      let mark = performance.now()
+      const lap = (name: string) => {
+        const now = performance.now()
+        stages[name] = (now - mark) / 1000
+        mark = now
+      }
+      const groups = duplicateGroups(args.items, { x, dims: args.dims, minCosine: args.minCosine })
+      lap('grouping')
+      const input = { x, y: args.y, dims: args.dims, genres: g, groups }
+      let fold = 0
+      const members = args.folds + args.ensemble
+      const onEpoch = async (report: EpochReport) => {
+        ctx.progress({ member: fold, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(fold, args.folds), folds: args.folds } satisfies TrainCvProgress)
+        await new Promise((r) => setImmediate(r))
+      }
+      const cv = await outOfFold(tf, input, cfg, args.folds, cfg.seed, { shouldStop: () => ctx.signal.aborted, onEpoch, onFold: (f) => (fold = f) })
+      lap('folds')
+      const epochsAll = refitEpochs(cv.bestEpochs)
+      const heads: HeadWeights[] = []
+      for (let m = 0; m < args.ensemble; m++) {
+        fold = args.folds + m
+        const r = await refit(tf, input, { ...cfg, seed: cfg.seed + m * 1000 }, epochsAll, { shouldStop: () => ctx.signal.aborted, onEpoch })
+        heads.push(r.weights)
+      }
+      lap('refit')
+      const { evaluation, thresholds } = honestEvaluation(cv.oof, args.y, args.genres, cv.fold, cv.k, args.prior, { replicates: args.replicates })
+      lap('figures')
+      saveHeads(args.weightsDir, heads)
+      return {
+        backend,
+        notes,
+        // The curves shown: the first fold's, whose validation is its held-out posters.
+        epochs: cv.curves[0] ?? [],
+        evaluation,
+        thresholds,
+        oof: cv.oof,
+        fold: Array.from(cv.fold),
+        bestEpochs: cv.bestEpochs,
+        refitEpochs: epochsAll,
+        groups: groups.count,
+        nearDuplicates: groups.nearDuplicates,
+        stages,
+        seconds: (performance.now() - t0) / 1000,
+      }
+    })
   },
 
-  async trainCnn(args: CnnArgs, ctx): Promise<unknown> {
-    const { tf, notes } = await loadTf()
-    const backend = await withConvBackend(tf, () => tf.getBackend())
-    return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend, notes }
+  predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string }> {
+    return exclusive(async () => {
+      const x = ctx.data
+      if (!x) throw new Error('predict: no feature rows were sent')
+      const { tf, backend } = await loadTf()
+      const heads = loadHeads(args.weightsDir)
+      const d = heads[0].dims
+      if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
+      const n = x.length / d
+      const chunk = args.chunk ?? 512
+      for (let s = 0; s < n; s += chunk) {
+        if (ctx.signal.aborted) throw new Error('cancelled')
+        const e = Math.min(n, s + chunk)
+        ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, x.subarray(s * d, e * d)) })
+        await new Promise((r) => setImmediate(r))
+      }
+      return { n, backend }
+    })
   },
 
-  async predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
-    const { tf } = await loadTf()
-    return { probs: await withConvBackend(tf, () => predictCnn(tf, args.weightsDir, args.paths)) }
+  trainCnn(args: CnnArgs, ctx): Promise<unknown> {
+    return exclusive(async () => {
+      const { tf, notes } = await loadTf()
+      const backend = await withConvBackend(tf, () => tf.getBackend())
+      return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend, notes }
+    })
+  },
+
+  predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
+    return exclusive(async () => {
+      const { tf } = await loadTf()
+      return { probs: await withConvBackend(tf, () => predictCnn(tf, args.weightsDir, args.paths)) }
+    })
   },
 }

@@ -1,0 +1,117 @@
+// Grouped folds: duplicates and near-duplicates never straddle a split, and out-of-fold
+// predictions really come from models that saw neither the poster nor its copies.
+import { describe, expect, it } from 'vitest'
+import { duplicateGroups, nearDuplicatePairs } from '../../src/main/ml/train/groups'
+import { assignFolds, outOfFold, stopSplit } from '../../src/main/ml/train/folds'
+import { DEFAULT_HEAD, macroAp } from '../../src/main/ml/train/head'
+import { loadTf } from '../../src/main/ml/train/tf-backend'
+import { mulberry32 } from '../../src/shared/random'
+
+function gaussian(seed: number) {
+  const rand = mulberry32(seed)
+  return () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
+}
+
+/** `bases` random rows, each followed by `copies` near-copies (noise `noise` per value). */
+function withCopies(bases: number, copies: number, d: number, noise: number, seed = 1) {
+  const g = gaussian(seed)
+  const n = bases * (1 + copies)
+  const x = new Float32Array(n * d)
+  for (let b = 0; b < bases; b++) {
+    const base = Array.from({ length: d }, () => g())
+    for (let c = 0; c <= copies; c++) {
+      const r = b * (1 + copies) + c
+      for (let k = 0; k < d; k++) x[r * d + k] = base[k] + (c ? noise * g() : 0)
+    }
+  }
+  const items = Array.from({ length: n }, (_, i) => ({ id: `tt${String(i).padStart(7, '0')}`, hash: `h${i}` }))
+  return { x, items, n }
+}
+
+describe('duplicate groups', () => {
+  it('joins byte-identical posters (same hash) and near-identical embeddings, not unrelated ones', () => {
+    const d = 64
+    const { x, items, n } = withCopies(200, 1, d, 0.1)
+    // Two unrelated posters share a hash: same artwork under two ids.
+    items[10] = { ...items[10], hash: 'same' }
+    items[31] = { ...items[31], hash: 'same' }
+    const g = duplicateGroups(items, { x, dims: d })
+    for (let b = 0; b < 200; b++) expect(g.of[2 * b + 1], `copy of ${b}`).toBe(g.of[2 * b])
+    expect(g.of[10]).toBe(g.of[31])
+    // 200 artworks, one pair of them joined by its hash.
+    expect(g.count).toBe(199)
+    expect(g.nearDuplicates).toBe(200)
+    expect(g.keys[g.of[31]]).toBe(items[10].id) // a group is named by its smallest id
+    expect(n).toBe(400)
+  })
+
+  it('finds exactly the pairs above the cosine bound (the sketch filter drops none)', () => {
+    const d = 48
+    // Copies at increasing noise: some above, some below 0.9.
+    const { x } = withCopies(150, 1, d, 0.45, 5)
+    const n = x.length / d
+    const mean = new Float64Array(d)
+    for (let r = 0; r < n; r++) for (let k = 0; k < d; k++) mean[k] += x[r * d + k] / n
+    const unit = (r: number) => {
+      const v = Array.from({ length: d }, (_, k) => x[r * d + k] - mean[k])
+      const s = Math.hypot(...v)
+      return v.map((a) => a / s)
+    }
+    const brute: string[] = []
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        const a = unit(i)
+        const b = unit(j)
+        if (a.reduce((s, v, k) => s + v * b[k], 0) >= 0.9) brute.push(`${i}-${j}`)
+      }
+    expect(brute.length).toBeGreaterThan(20)
+    expect(brute.length).toBeLessThan(150)
+    expect(nearDuplicatePairs(x, d, 0.9).map(([i, j]) => `${i}-${j}`)).toEqual(brute)
+  })
+})
+
+describe('grouped folds', () => {
+  const d = 32
+  const { x, items } = withCopies(300, 2, d, 0.05, 9)
+  const groups = duplicateGroups(items, { x, dims: d })
+
+  it('keep every group in one fold, balanced and seeded', () => {
+    const fold = assignFolds(groups, 5, 1)
+    const foldOfGroup = new Map<number, number>()
+    groups.of.forEach((g, i) => {
+      if (foldOfGroup.has(g)) expect(fold[i]).toBe(foldOfGroup.get(g))
+      else foldOfGroup.set(g, fold[i])
+    })
+    const sizes = [0, 1, 2, 3, 4].map((f) => fold.filter((v) => v === f).length)
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(3)
+    expect(assignFolds(groups, 5, 1)).toEqual(fold)
+    expect(assignFolds(groups, 5, 2)).not.toEqual(fold)
+  })
+
+  it('the early-stopping split keeps groups together too', () => {
+    const rows = Array.from({ length: items.length }, (_, i) => i)
+    const { train, stop } = stopSplit(rows, groups, 3)
+    const stopGroups = new Set(stop.map((r) => groups.of[r]))
+    expect(stop.length).toBeGreaterThan(30)
+    for (const r of train) expect(stopGroups.has(groups.of[r])).toBe(false)
+  })
+
+  it('out-of-fold predictions do not leak through near-copies (random labels score at chance)', async () => {
+    const { tf } = await loadTf()
+    // Labels are random per artwork (copies share them): nothing generalises, only memorising
+    // a copy seen in training could score.
+    const G = 3
+    const rand = mulberry32(4)
+    const y = new Float32Array(items.length * G)
+    for (let b = 0; b < 300; b++) for (let c = 0; c < G; c++) if (rand() < 0.3) for (let k = 0; k < 3; k++) y[(b * 3 + k) * G + c] = 1
+    const cfg = { ...DEFAULT_HEAD, hidden: 64, epochs: 40, patience: 40, lr: 0.01, weightDecay: 0, batchSize: 64 }
+    const byHashOnly = duplicateGroups(items) // copies have distinct hashes: a leaky split
+    const leaky = await outOfFold(tf, { x, y, dims: d, genres: G, groups: byHashOnly }, cfg, 5, 1)
+    const grouped = await outOfFold(tf, { x, y, dims: d, genres: G, groups }, cfg, 5, 1)
+    const leakyAp = macroAp(leaky.oof, y, G)
+    const groupedAp = macroAp(grouped.oof, y, G)
+    expect(leakyAp).toBeGreaterThan(0.6) // memorised copies
+    expect(groupedAp).toBeLessThan(0.45) // chance is ~0.3
+    expect(grouped.bestEpochs).toHaveLength(5)
+  }, 120_000)
+})
