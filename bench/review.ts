@@ -2,7 +2,8 @@
 // on the shared posters. The bench corrupts a fraction of the human labels (each chosen poster
 // gets the genres of another random poster whose genres differ), trains a head, builds the
 // suspect queue (out-of-fold heads included) and prints the precision of its top k, k = the
-// number corrupted, and the seconds it took; beside it, the same ranking fed with the trained
+// number corrupted, and the seconds it took: training (whose cross-validation stores the
+// out-of-fold probabilities) plus the ranking; beside it, the same ranking fed with the refit
 // model's in-sample probabilities (a model that saw the corrupted labels), and chance.
 // --library DIR is copied first (the corruption never touches it); without it the posters are
 // imported and embedded into a temporary library (minutes; not measured).
@@ -16,9 +17,8 @@ import { DB_FILE } from '../src/main/library/db'
 import { readStates, writeStates, type LabelState } from '../src/main/library/labels'
 import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
-import { postersFor } from '../src/main/ml/service/data'
+import { postersFor, trainingLabels } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
-import { humanLabels } from '../src/main/ml/review/labels'
 import { rankSuspectQueue } from '../src/main/ml/review/queues'
 import { activeRun } from '../src/main/ml/store/runs'
 import { mulberry32 } from '../src/shared/random'
@@ -80,7 +80,7 @@ export default async function main(args: string[]): Promise<number> {
     console.log(`library: ${all.length} posters, embeddings ready (${embedS.toFixed(1)} s to embed what was missing; not part of the figures below)`)
 
     // Corrupt: each chosen poster takes the genres of another random poster whose genres differ.
-    const human = humanLabels(core.db)
+    const human = new Map([...trainingLabels(core.db, false).labels].filter(([, g]) => g.length > 0))
     const ids = [...human.keys()].sort()
     const rand = mulberry32(seed)
     const k = Math.round(ids.length * rate)
@@ -98,34 +98,33 @@ export default async function main(args: string[]): Promise<number> {
     const corrupted = new Set(chosen)
     console.log(`corrupted the labels of ${k} of ${ids.length} human-labelled posters (${(rate * 100).toFixed(1)}%, seed ${seed})`)
 
+    // Training cross-validates (5 grouped folds) and stores the out-of-fold probabilities the queue reads.
     const trainS = await runJob(core, 'model.train', { kind: 'head', seed: 1, splitSeed: 42 })
     const run = activeRun(core.db)!
-    console.log(`training on the corrupted labels: run ${run.id}, ${trainS.toFixed(1)} s; macro-AP on its validation split ${run.model.macroAp.toFixed(3)}`)
+    console.log(`training on the corrupted labels (out-of-fold predictions of 5 folds + refit): run ${run.id}, ${trainS.toFixed(1)} s; out-of-fold macro-AP ${run.model.macroAp.toFixed(3)}`)
 
     const t0 = performance.now()
-    const queue = await rankSuspectQueue(svc, new AbortController().signal)
+    const queue = rankSuspectQueue(core.db)
     const queueS = (performance.now() - t0) / 1000
     const precision = (list: { id: string }[]) => list.slice(0, k).filter((x) => corrupted.has(x.id)).length / k
-    const recallAll = queue.items.filter((x) => corrupted.has(x.id)).length / k
+    const flagged = queue.items.filter((x) => corrupted.has(x.id)).length / k
     console.log(
-      `suspect queue: ${queue.items.length} posters flagged in ${queueS.toFixed(1)} s (5-fold out-of-fold heads on cached embeddings + ranking); ` +
-        `precision of its top ${k}: ${precision(queue.items).toFixed(3)}; ${(recallAll * 100).toFixed(0)}% of the corrupted posters are flagged at all`,
+      `suspect queue: ${queue.items.length} posters in ${queueS.toFixed(2)} s from the stored out-of-fold probabilities (${(trainS + queueS).toFixed(1)} s with the training that made them); ` +
+        `precision of its top ${k}: ${precision(queue.items).toFixed(3)}; ${(flagged * 100).toFixed(0)}% of the corrupted posters are in the queue at all`,
     )
-    const t1 = performance.now()
-    const again = await rankSuspectQueue(svc, new AbortController().signal)
-    console.log(`  again (out-of-fold probabilities kept for the active run): ${((performance.now() - t1) / 1000).toFixed(2)} s`)
-    void again
 
-    // Baseline: the same ranking fed with the trained model's own (in-sample) probabilities.
+    // Baseline: the same ranking fed with the refit model's own (in-sample) probabilities.
     const labelled = postersFor(core.db, { scope: 'labelled' }).filter((p) => human.has(p.id))
-    const rows: { id: string; probs: Float32Array }[] = []
-    await svc.predictPosters(run, labelled, new AbortController().signal, (chunk) => rows.push(...chunk.map((r) => ({ id: r.poster.id, probs: r.probs }))))
-    const G = run.genres.length
-    const probs = new Float32Array(rows.length * G)
-    rows.forEach((r, i) => probs.set(r.probs, i * G))
-    const inSample = await rankSuspectQueue(svc, new AbortController().signal, { runId: run.id, genres: run.genres, ids: rows.map((r) => r.id), probs, seconds: 0 })
-    console.log(`  baseline, the same ranking on the trained model's in-sample probabilities: precision ${precision(inSample.items).toFixed(3)}; chance ${(k / ids.length).toFixed(3)}`)
-    console.log(`aim: precision >= 0.6 and the queue within 30 s of cached embeddings: ${precision(queue.items) >= 0.6 && queueS <= 30 ? 'met' : 'NOT met'}`)
+    const rows = new Map<string, { fold: number; probs: Float32Array }>()
+    await svc.predictPosters(run, labelled, new AbortController().signal, (chunk) => {
+      for (const r of chunk) rows.set(r.poster.id, { fold: 0, probs: r.probs })
+    })
+    const inSample = rankSuspectQueue(core.db, { runId: run.id, genres: run.genres, rows })
+    console.log(`  baseline, the same ranking on the refit model's in-sample probabilities: precision ${precision(inSample.items).toFixed(3)}; chance ${(k / ids.length).toFixed(3)}`)
+    const readyS = trainS + queueS
+    console.log(
+      `aim: precision >= 0.6 (${precision(queue.items) >= 0.6 ? 'met' : 'NOT met'}); queue ready within 30 s of cached embeddings, training included (${readyS <= 30 ? 'met' : 'NOT met'}: ${readyS.toFixed(1)} s)`,
+    )
     return 0
   } finally {
     await core.close()

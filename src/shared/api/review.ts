@@ -44,7 +44,7 @@ export type ReviewPage = z.infer<typeof ReviewPage>
 
 export const ReviewCounts = z.object({
   runId: z.number().int().nullable(),
-  /** null: not computed yet (the suspect queue trains cross-validation heads on first use). */
+  /** null: the active run has no out-of-fold predictions (not cross-validated). */
   suspect: z.number().int().nullable(),
   uncertain: z.number().int(),
   accepted: z.number().int(),

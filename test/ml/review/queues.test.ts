@@ -1,12 +1,11 @@
-// The review queues through the real core and CLI: a library with known mistakes, synthetic
-// embeddings whose genre is in the vector (so no backbone file is needed), a stored run and
-// stored predictions. The suspect queue trains its out-of-fold heads in the real worker.
+// The review queues through the real core and CLI: a library with known mistakes, a stored
+// run with constructed out-of-fold probabilities (what training's cross-validation stores)
+// and stored predictions.
 import { spawnSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../../src/main/core'
-import { modelService } from '../../../src/main/ml/service/model-service'
-import { putEmbeddings } from '../../../src/main/ml/store/embeddings'
+import { putRunPosters } from '../../../src/main/ml/store/out-of-fold'
 import { insertRun, putPredictions } from '../../../src/main/ml/store/runs'
 import type { ModelEvaluation, PosterDetail, ReviewCounts, ReviewPage } from '../../../src/shared/api'
 import { mulberry32 } from '../../../src/shared/random'
@@ -45,27 +44,14 @@ beforeAll(() => {
     ...unlabelled.map((id) => ({ id, genres: null })),
     ...acceptedIds.map((id) => ({ id, genres: null })),
   ])
-  const svc = modelService(core)
   const rand = mulberry32(3)
-  const dims = svc.dims
-  // The genre is a block of the vector, plus noise everywhere.
-  putEmbeddings(
-    core.db,
-    svc.key,
-    truth.map((p) => {
-      const v = Float32Array.from({ length: dims }, () => rand() * 0.1)
-      const c = GENRES.indexOf(p.genre)
-      for (let k = c * 300; k < c * 300 + 300; k++) v[k] += 1
-      return { hash: `hash-${p.id}`, vector: v }
-    }),
-  )
   const runId = insertRun(
     core.db,
     {
       kind: 'head',
       config: {},
-      backbone: svc.backbone.id,
-      features: svc.features.version,
+      backbone: null,
+      features: null,
       backend: 'wasm',
       provider: null,
       genres: GENRES,
@@ -78,6 +64,17 @@ beforeAll(() => {
       weightsPath: join(lib, 'models', 'none'),
     },
     true,
+  )
+  // Out-of-fold: each poster's true genre around 0.8, the others around 0.1; the fold heads
+  // never saw the wrong labels of the three, so they say Action.
+  putRunPosters(
+    core.db,
+    runId,
+    truth.map((p, i) => ({
+      id: p.id,
+      fold: i % 5,
+      probs: wrong.has(p.id) ? Float32Array.of(0.9 + i / 100, 0.05, 0.03) : Float32Array.from(GENRES, (g) => (g === p.genre ? 0.6 + rand() * 0.3 : 0.05 + rand() * 0.2)),
+    })),
   )
   // Stored predictions: uncertain ones for four unlabelled posters (two have none yet).
   putPredictions(core.db, runId, [
@@ -96,8 +93,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await core?.close()
-  if (!process.env.KEEP) t.cleanup()
-  else console.log('kept', lib)
+  t.cleanup()
 })
 
 describe('review queues through the core', () => {
@@ -113,14 +109,12 @@ describe('review queues through the core', () => {
     }
     // Accepted predictions are not human labels: never audited here.
     expect(page.items.map((i) => i.id)).not.toContain(acceptedIds[0])
-  }, 120_000)
+  })
 
-  it('drops a poster from the suspect queue once it is fixed, without retraining the folds', async () => {
+  it('drops a poster from the suspect queue once it is fixed', async () => {
     const [first] = [...wrong]
     await call(core, 'labels.edit', { ids: [first], add: ['Action'], remove: ['Drama'] })
-    const t0 = performance.now()
     const page = await call<ReviewPage>(core, 'review.queue', { queue: 'suspect', limit: 10 })
-    expect(performance.now() - t0).toBeLessThan(5000)
     expect(page.items.map((i) => i.id)).not.toContain(first)
     const counts = await call<ReviewCounts>(core, 'review.counts', {})
     expect(counts.suspect).toBe(page.total)
@@ -205,7 +199,7 @@ describe('posterity review', () => {
     expect(new Set(items.map((i) => i.id))).toEqual(wrong)
     const scores = items.map((i) => i.score as number)
     expect([...scores].sort((a, b) => b - a)).toEqual(scores)
-  }, 120_000)
+  })
 
   it('prints a readable table of the uncertain queue, with the caveat on stderr', () => {
     const r = cli('review', '--queue', 'uncertain', '--library', lib)

@@ -1,7 +1,6 @@
 // The review queues' ranking on constructed cases whose right answer is known.
 import { describe, expect, it } from 'vitest'
 import { classThresholds, genreUncertainty, labelSurprise, rankAccepted, rankSuspects, rankUncertain } from '../../../src/main/ml/review/rank'
-import { groupedFolds } from '../../../src/main/ml/review/out-of-fold'
 
 const genres = ['Action', 'Comedy', 'Drama']
 const matrix = (rows: number[][]) => ({ n: rows.length, g: rows[0].length, values: Float32Array.from(rows.flat()) })
@@ -166,17 +165,6 @@ describe('rankAccepted', () => {
       { predicted: ['Action'], probs: null },
     ])
     expect(r.map((x) => x.row)).toEqual([1, 0])
-  })
-})
-
-describe('groupedFolds', () => {
-  it('keeps byte-identical posters in one fold and spreads the rest', () => {
-    const items = Array.from({ length: 500 }, (_, i) => ({ id: `p${i}`, hash: i < 10 ? 'same' : `h${i}` }))
-    const f = groupedFolds(items, 5, 1)
-    expect(new Set(f.slice(0, 10)).size).toBe(1)
-    const sizes = [0, 1, 2, 3, 4].map((k) => f.filter((x) => x === k).length)
-    for (const s of sizes) expect(s).toBeGreaterThan(60)
-    expect(groupedFolds(items, 5, 1)).toEqual(f)
   })
 })
 

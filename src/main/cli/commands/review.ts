@@ -8,10 +8,9 @@ import { call } from '../../ml/cli-support'
 const help = `Usage: posterity review --queue suspect|uncertain [--limit N] [--library DIR] [--json]
 
 Lists the posters of a review queue, most suspect (or most uncertain) first:
-  suspect     human-labelled posters whose labels disagree with out-of-fold predictions (heads
-              that never saw the poster; confident learning with per-genre thresholds), with
-              the suggested fix. The first call for a model trains the cross-validation heads
-              on the cached embeddings (seconds to a minute).
+  suspect     human-labelled posters whose labels disagree with the active run's out-of-fold
+              predictions (from the cross-validation heads that never saw the poster; confident
+              learning with per-genre thresholds), with the suggested fix
   uncertain   unlabelled posters the active model is least sure about (its stored predictions;
               run "posterity predict" or Predict in the app for the others)
   accepted    posters carrying accepted predictions no person confirmed yet, least certain first

@@ -1,13 +1,13 @@
 // The review queues over one library: reads labels and probabilities, ranks them with the
-// pure functions of rank.ts, and pages the result. Suspect labels use out-of-fold
-// probabilities; the uncertain and accepted queues the active run's stored predictions.
+// pure functions of rank.ts, and pages the result. Suspect labels use the active run's
+// out-of-fold probabilities (training's cross-validation); the uncertain and accepted queues
+// its stored predictions.
 import type { LabelSource, ReviewCounts, ReviewItem, ReviewPage, ReviewQueueName } from '../../../shared/api'
 import { readStates } from '../../library/labels'
 import type { Db } from '../../library/db'
-import type { ModelService } from '../service/model-service'
 import { activeRun, getPredictions, type StoredRun } from '../store/runs'
-import { humanLabels } from './labels'
-import { outOfFold, type OutOfFold } from './out-of-fold'
+import { trainingLabels } from '../service/data'
+import { readOutOfFold, type OutOfFold } from '../store/out-of-fold'
 import { classThresholds, rankAccepted, rankSuspects, rankUncertain, type RankedItem } from './rank'
 
 export interface Ranked {
@@ -22,31 +22,34 @@ export interface Ranked {
 
 const empty = (state: Ranked['state'], note: string, runId: number | null = null): Ranked => ({ state, note, runId, items: [], genres: [], thresholds: [] })
 
-/** Suspect labels: human labels that confidently disagree with out-of-fold probabilities. */
-export async function rankSuspectQueue(svc: ModelService, signal: AbortSignal, oof?: OutOfFold): Promise<Ranked> {
-  const run = activeRun(svc.db)
+/**
+ * Suspect labels: human labels that confidently disagree with the active run's out-of-fold
+ * probabilities (stored by training's cross-validation). `oof` replaces them (the bench
+ * compares with in-sample probabilities).
+ */
+export function rankSuspectQueue(db: Db, oof?: OutOfFold): Ranked {
+  const run = activeRun(db)
   if (!run) return empty('no-model', 'No model yet: train one first (Train view, or posterity train).')
-  if (run.kind !== 'head') return empty('unsupported', 'The suspect queue needs a head model on cached embeddings; the active run is a CNN.', run.id)
-  const o = oof ?? (await outOfFold(svc, signal))
-  // Today's human labels against the fold heads' probabilities: a corrected poster drops out.
-  const labels = humanLabels(svc.db)
-  const rows: number[] = []
-  o.ids.forEach((id, i) => {
-    if (labels.has(id)) rows.push(i)
-  })
+  const o = oof ?? readOutOfFold(db, run.id)
+  if (!o || o.rows.size === 0)
+    return empty('unsupported', `Run ${run.id} has no out-of-fold predictions (it was not cross-validated, e.g. a CNN): retrain a head to find suspect labels.`, run.id)
+  // Today's human labels (a poster a person marked "no genre" included) against the
+  // probabilities of the fold heads that never saw the poster: a corrected poster drops out.
+  const { labels } = trainingLabels(db, false)
+  const ids = [...o.rows.keys()].filter((id) => labels.has(id)).sort()
   const G = o.genres.length
   const index = new Map(o.genres.map((g, c) => [g.toLowerCase(), c]))
-  const probs = new Float32Array(rows.length * G)
-  const y = new Uint8Array(rows.length * G)
-  rows.forEach((r, i) => {
-    probs.set(o.probs.subarray(r * G, (r + 1) * G), i * G)
-    for (const g of labels.get(o.ids[r])!) {
+  const probs = new Float32Array(ids.length * G)
+  const y = new Uint8Array(ids.length * G)
+  ids.forEach((id, i) => {
+    probs.set(o.rows.get(id)!.probs.subarray(0, G), i * G)
+    for (const g of labels.get(id)!) {
       const c = index.get(g.toLowerCase())
       if (c !== undefined) y[i * G + c] = 1
     }
   })
-  const P = { n: rows.length, g: G, values: probs }
-  const Y = { n: rows.length, g: G, values: y }
+  const P = { n: ids.length, g: G, values: probs }
+  const Y = { n: ids.length, g: G, values: y }
   const t = classThresholds(P, Y)
   const ranked = rankSuspects(P, Y, o.genres, t)
   return {
@@ -56,7 +59,7 @@ export async function rankSuspectQueue(svc: ModelService, signal: AbortSignal, o
     genres: o.genres,
     // The threshold shown beside each probability is the one a missing genre must reach.
     thresholds: Array.from(t.pos, (v) => (Number.isNaN(v) ? 1 : v)),
-    items: ranked.map((r) => ({ id: o.ids[rows[r.row]], score: r.score, suggest: r.suggest, probs: probs.subarray(r.row * G, (r.row + 1) * G) })),
+    items: ranked.map((r) => ({ id: ids[r.row], score: r.score, suggest: r.suggest, probs: probs.subarray(r.row * G, (r.row + 1) * G) })),
   }
 }
 
@@ -120,10 +123,10 @@ export function rankAcceptedQueue(db: Db): Ranked {
   }
 }
 
-export async function rankQueue(svc: ModelService, queue: ReviewQueueName, signal: AbortSignal): Promise<Ranked> {
-  if (queue === 'suspect') return rankSuspectQueue(svc, signal)
-  if (queue === 'uncertain') return rankUncertainQueue(svc.db)
-  return rankAcceptedQueue(svc.db)
+export function rankQueue(db: Db, queue: ReviewQueueName): Ranked {
+  if (queue === 'suspect') return rankSuspectQueue(db)
+  if (queue === 'uncertain') return rankUncertainQueue(db)
+  return rankAcceptedQueue(db)
 }
 
 /** One page of a ranked queue with what the view shows of each poster. */
@@ -160,8 +163,10 @@ export function pageOf(db: Db, queue: ReviewQueueName, r: Ranked, offset: number
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4
 
-/** Queue sizes; the suspect count only once its out-of-fold probabilities exist. */
-export function countQueues(db: Db, suspect: number | null): ReviewCounts {
+/** Queue sizes; the suspect count is null without out-of-fold probabilities. */
+export function countQueues(db: Db): ReviewCounts {
+  const s = rankSuspectQueue(db)
+  const suspect = s.state === 'ready' ? s.items.length : null
   const run = activeRun(db)
   const unl = db.prepare('SELECT COUNT(*) FROM posters WHERE labelled = 0').pluck().get() as number
   const predicted = run
