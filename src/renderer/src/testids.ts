@@ -34,6 +34,8 @@
 //   review-genre-<Genre> genre toggle in the Review view (aria-pressed)
 //   review-probs         the probability bars
 //   review-empty         the explanation shown when a queue has nothing (or no model)
+//   predicted-filter     library filter: genre the active model predicts
+//   prediction-order     library order by a genre's probability or uncertainty
 
 export const T = {
   posterGrid: 'poster-grid',
@@ -74,4 +76,6 @@ export const T = {
   reviewGenre: (genre: string) => `review-genre-${genre}`,
   reviewProbs: 'review-probs',
   reviewEmpty: 'review-empty',
+  predictedFilter: 'predicted-filter',
+  predictionOrder: 'prediction-order',
 } as const

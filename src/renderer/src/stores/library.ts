@@ -2,7 +2,7 @@
 // `library.query`. Pages are fetched as the grid scrolls; `library.changed` refreshes them.
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import type { PosterSummary } from '../../../shared/api'
+import type { PosterSummary, PredictionSort } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { PageCache } from '../lib/page-cache'
 import { errorText, useToasts } from './toasts'
@@ -21,6 +21,10 @@ export const useLibrary = defineStore('library', () => {
   const duplicatesOnly = ref(false)
   const sort = ref<Sort>('title')
   const desc = ref(false)
+  /** Only posters the active model predicts one of these genres for. */
+  const predicted = ref<string[]>([])
+  /** Orders by the active model's predictions instead of `sort`. */
+  const predictionSort = ref<PredictionSort | null>(null)
 
   const filter = computed(() => ({
     search: search.value.trim() || undefined,
@@ -30,9 +34,11 @@ export const useLibrary = defineStore('library', () => {
     duplicatesOnly: duplicatesOnly.value,
     sort: sort.value,
     desc: desc.value,
+    predicted: predicted.value.length ? [...predicted.value] : undefined,
+    predictionSort: predictionSort.value ?? undefined,
   }))
   const hasFilter = computed(
-    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value,
+    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value || predicted.value.length > 0,
   )
 
   // The cache lives outside Vue's reactivity (100,000 proxies would be slow); `version`
@@ -134,6 +140,7 @@ export const useLibrary = defineStore('library', () => {
     match.value = 'any'
     labelled.value = 'all'
     duplicatesOnly.value = false
+    predicted.value = []
   }
 
   function toggleGenre(name: string, on: boolean) {
@@ -156,6 +163,8 @@ export const useLibrary = defineStore('library', () => {
     duplicatesOnly,
     sort,
     desc,
+    predicted,
+    predictionSort,
     filter,
     hasFilter,
     version,
