@@ -11,6 +11,8 @@ import { genreUncertainty } from './rank'
 
 interface Table {
   key: string
+  /** The database version it was last checked at. */
+  version: string
   genres: string[]
   thresholds: number[]
   row: Map<string, number>
@@ -21,14 +23,19 @@ interface Table {
 const tables = new WeakMap<Db, Table>()
 
 /** The active run's stored probabilities (reloaded when the run or its prediction count changes). */
-function predictionTable(db: Db): Table {
+function predictionTable(db: Db, version: string): Table {
+  const hit = tables.get(db)
+  // Nothing was written since the last look: no need to count.
+  if (hit?.version === version) return hit
   const run = activeRun(db)
   if (!run) throw new ApiError('conflict', 'no model is active yet: train one first to filter or sort by predictions')
   // A run's probability for a poster never changes, so the count is enough to see new ones.
   const n = db.prepare('SELECT COUNT(*) FROM predictions WHERE run_id = ?').pluck().get(run.id) as number
   const key = `${run.id}:${n}`
-  const hit = tables.get(db)
-  if (hit?.key === key) return hit
+  if (hit?.key === key) {
+    hit.version = version
+    return hit
+  }
   const G = run.genres.length
   const probs = new Float32Array(n * G)
   const row = new Map<string, number>()
@@ -44,7 +51,7 @@ function predictionTable(db: Db): Table {
     for (let c = 0; c < G; c++) s += genreUncertainty(probs[i * G + c], run.thresholds[c])
     uncertainty[i] = G ? s / G : 0
   }
-  const t: Table = { key, genres: run.genres, thresholds: run.thresholds, row, probs, uncertainty }
+  const t: Table = { key, version, genres: run.genres, thresholds: run.thresholds, row, probs, uncertainty }
   tables.set(db, t)
   return t
 }
@@ -54,12 +61,12 @@ type Args = Filter & { sort: Sort; desc: boolean; predicted?: string[]; predicti
 const lists = new WeakMap<Db, { key: string; ids: string[] }>()
 
 /** Every matching id in order; the last list is kept, so paging through it is cheap. */
-function orderedIds(db: Db, args: Args): string[] {
-  const t = predictionTable(db)
-  const { predicted, predictionSort, ...filter } = args
-  // Any write (labels, imports) may change the library's part of the answer.
+function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): string[] {
+  // Any write (labels, imports, predictions; this connection or another) changes the version.
   const version = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`
-  const key = JSON.stringify([t.key, version, args])
+  const t = predictionTable(db, version)
+  const { predicted, predictionSort, offset: _o, limit: _l, ...filter } = args
+  const key = JSON.stringify([t.key, version, predicted, predictionSort, filter])
   const hit = lists.get(db)
   if (hit?.key === key) return hit.ids
   let ids = queryIds(db, filter)
