@@ -19,6 +19,8 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ['any [Western] + search "the", year', 'library.query', { genres: ['Western'], search: 'the', sort: 'year' }],
   ['deep page offset 60,000, title', 'library.query', { offset: 60_000 }],
   ['duplicates only', 'library.query', { duplicatesOnly: true }],
+  ['source: has imported labels, title', 'library.query', { sources: ['imported'] }],
+  ['search "ni" (2 chars, no index), title', 'library.query', { search: 'ni' }],
   ['ids: any [Drama] (select all)', 'library.ids', { genres: ['Drama'] }],
 ]
 

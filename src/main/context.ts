@@ -12,9 +12,11 @@ export interface HostHooks {
 }
 
 export interface CoreContext {
-  /** The library folder: the SQLite file, thumbnails, models. */
+  /** The library folder: the SQLite file, thumbnails, models. Both change when the user opens another library. */
   dir: string
   db: Db
+  /** better-sqlite3 addon for the running ABI, for opening another library. */
+  nativeBinding?: string
   events: EventBus
   jobs: JobRegistry
   host: 'electron' | 'serve'

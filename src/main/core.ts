@@ -7,6 +7,7 @@ import type { CoreContext, HostHooks } from './context'
 import { EventBus } from './events'
 import { JobRegistry } from './jobs/registry'
 import { openDb } from './library/db'
+import { purgeOrphanThumbs } from './library/remove'
 import { libraryHandlers, genreHandlers, labelHandlers } from './library/handlers'
 import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
@@ -31,15 +32,19 @@ export interface Core extends CoreContext {
 
 export function openCore(options: CoreOptions): Core {
   const db = openDb(options.libraryDir, { nativeBinding: options.nativeBinding })
-  const ctx: CoreContext = {
+  // The core IS its context: handlers read ctx.db / ctx.dir at each call, so opening another
+  // library (libraries.ts) swaps them in one place.
+  const ctx = {
     dir: options.libraryDir,
     db,
+    nativeBinding: options.nativeBinding,
     events: new EventBus(),
     jobs: new JobRegistry(),
     host: options.host ?? 'serve',
     hooks: options.hooks ?? {},
-  }
+  } as Core
   recoverInterruptedImports(ctx)
+  purgeOrphanThumbs(ctx.db, ctx.dir)
   const handlers: ApiHandlers = {
     system: systemHandlers(ctx),
     library: withPredictionQueries(ctx, libraryHandlers(ctx)),
@@ -50,13 +55,12 @@ export function openCore(options: CoreOptions): Core {
     model: modelHandlers(ctx),
     review: reviewHandlers(ctx),
   }
-  return {
-    ...ctx,
+  return Object.assign(ctx, {
     handlers,
     dispatch: createDispatch(contract, handlers),
     async close() {
       await ctx.jobs.cancelAll()
-      db.close()
+      ctx.db.close()
     },
-  }
+  })
 }

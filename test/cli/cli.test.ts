@@ -46,7 +46,8 @@ describe('posterity CLI', () => {
   })
 
   it('imports, reports skipped files, and prints stats as JSON', () => {
-    const labels = file('train.csv', 'Id,Genre,Drama,Comedy,N/A\ntt0000001,x,1,0,0\ntt0000002,x,0,0,1\n')
+    // tt0000002: all zeros, labelled with no genre; tt0000003: N/A, genre unknown (stays unlabelled).
+    const labels = file('train.csv', 'Id,Genre,Drama,Comedy,N/A\ntt0000001,x,1,0,0\ntt0000002,[],0,0,0\ntt0000003,x,0,0,1\n')
     const metadata = file('movies.csv', 'Id,Title,Year\ntt0000001,"One, Two",2001\n')
     const r = cli('import', src, '--labels', labels, '--metadata', metadata, '--library', lib)
     expect(r.code).toBe(0)
@@ -66,15 +67,15 @@ describe('posterity CLI', () => {
     expect(j.code).toBe(0)
     const posters = JSON.parse(j.out)
     expect(posters).toEqual([
-      { id: 'tt0000001', title: 'One, Two', year: 2001, labelled: true, genres: ['Drama'] },
-      { id: 'tt0000002', title: null, year: null, labelled: true, genres: [] },
-      { id: 'tt0000003', title: null, year: null, labelled: false, genres: [] },
+      { id: 'tt0000001', title: 'One, Two', year: 2001, labelled: true, genres: ['Drama'], labels: [{ genre: 'Drama', source: 'imported' }] },
+      { id: 'tt0000002', title: null, year: null, labelled: true, genres: [], labels: [] },
+      { id: 'tt0000003', title: null, year: null, labelled: false, genres: [], labels: [] },
     ])
     const out = join(t.dir, 'export.csv')
     const c = cli('export', '--format', 'csv', '--out', out, '--library', lib)
     expect(c.code).toBe(0)
     expect(c.err).toMatch(/exported 2 posters/)
-    expect(readFileSync(out, 'utf8')).toBe("Id,Genre,Drama,Comedy,N/A\ntt0000001,['Drama'],1,0,0\ntt0000002,['N/A'],0,0,1\n")
+    expect(readFileSync(out, 'utf8')).toBe("Id,Genre,Sources,Drama,Comedy\ntt0000001,['Drama'],Drama:imported,1,0\ntt0000002,[],,0,0\n")
     const lib2 = join(t.dir, 'lib2')
     expect(cli('import', src, '--labels', out, '--library', lib2).code).toBe(0)
     const j2 = JSON.parse(cli('export', '--format', 'json', '--library', lib2).out)

@@ -45,15 +45,16 @@ describe('label and metadata files', () => {
     return p
   }
 
-  it('reads the Kaggle layout: 0/1 columns are the truth, N/A means labelled with no genre, unknown columns become genres', () => {
+  it('reads the Kaggle layout: 0/1 columns are the truth, N/A means genre unknown (no row), all zeros is labelled with no genre, unknown columns become genres', () => {
     const p = file(
       'train.csv',
-      "\uFEFFId,Genre,Action,Drama,N/A,Space Opera\r\ntt0000001,\"['Action', 'Drama']\",1,1,0,0\r\ntt0000002,\"['N/A']\",0,0,1,0\r\ntt0000003,\"['Space Opera']\",0,0,0,1\r\n",
+      "\uFEFFId,Genre,Action,Drama,N/A,Space Opera\r\ntt0000001,\"['Action', 'Drama']\",1,1,0,0\r\ntt0000002,\"['N/A']\",0,0,1,0\r\ntt0000003,\"['Space Opera']\",0,0,0,1\r\ntt0000004,[],0,0,0,0\r\n",
     )
     const tb = readTables(p)
-    expect(tb.labels.get('tt0000001')).toEqual({ genres: ['Action', 'Drama'] })
-    expect(tb.labels.get('tt0000002')).toEqual({ genres: [] })
-    expect(tb.labels.get('tt0000003')).toEqual({ genres: ['Space Opera'] })
+    expect(tb.labels.get('tt0000001')).toMatchObject({ genres: ['Action', 'Drama'] })
+    expect(tb.labels.has('tt0000002')).toBe(false)
+    expect(tb.labels.get('tt0000003')).toMatchObject({ genres: ['Space Opera'] })
+    expect(tb.labels.get('tt0000004')).toMatchObject({ genres: [] })
     expect(tb.genreOrder).toEqual(['Action', 'Drama', 'Space Opera'])
     expect(tb.warnings).toEqual([])
   })

@@ -66,11 +66,12 @@ describe('import', () => {
     expect(progress.at(-1)).toMatchObject({ jobId, done: 7, total: 7, skipped: 0 })
     expect(ev.of('library.changed').some((e) => e.reason === 'import')).toBe(true)
     const stats = await call(core, 'library.stats')
-    expect(stats).toMatchObject({ posters: 7, labelled: 3, genres: { Action: 1, Drama: 2 } })
+    // tt0000002 is N/A in the labels file: genre unknown, so unlabelled.
+    expect(stats).toMatchObject({ posters: 7, labelled: 2, genres: { Action: 1, Drama: 2 } })
     const one = await call(core, 'library.get', { id: 'tt0000001' })
     expect(one).toMatchObject({ title: 'First', year: 1999, width: 120, height: 180, genres: ['Action', 'Drama'] })
     expect(one.labels.every((l: { source: string }) => l.source === 'imported')).toBe(true)
-    expect(await call(core, 'library.get', { id: 'tt0000002' })).toMatchObject({ labelled: true, genres: [] })
+    expect(await call(core, 'library.get', { id: 'tt0000002' })).toMatchObject({ labelled: false, genres: [] })
     expect(await call(core, 'library.get', { id: 'tt0000004' })).toMatchObject({ title: 'Fourth, The', year: 2004, labelled: false })
     expect((await call(core, 'genres.list')).genres.map((g: { name: string }) => g.name)).toEqual(['Action', 'Drama'])
     // One thumbnail per poster, WebP about 240 px wide at most, never enlarged.

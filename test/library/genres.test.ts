@@ -40,54 +40,96 @@ describe('genres', () => {
     await expect(call(core, 'genres.add', { name: 'n/a' })).rejects.toMatchObject({ code: 'invalid-args' })
     await expect(call(core, 'genres.add', { name: '' })).rejects.toMatchObject({ code: 'invalid-args' })
     expect(ev.of('library.changed')).toEqual([{ reason: 'genres' }])
+    expect((await call(core, 'labels.history', {})).undoLabel).toBe('Add genre Western')
   })
 
-  it('renames, including a change of case, refusing another genre\'s name; history follows', async () => {
+  it('renames, including a change of case, refusing another genre\'s name; undo renames back', async () => {
     await call(core, 'labels.edit', { ids: ['c'], add: ['Drama'] })
     expect(await call(core, 'genres.rename', { name: 'Drama', to: 'Dramatic' })).toMatchObject({ name: 'Dramatic', count: 2 })
     expect(await call(core, 'genres.rename', { name: 'dramatic', to: 'DRAMATIC' })).toMatchObject({ name: 'DRAMATIC' })
     await expect(call(core, 'genres.rename', { name: 'Comedy', to: 'sci-fi' })).rejects.toMatchObject({ code: 'conflict' })
     await expect(call(core, 'genres.rename', { name: 'Nope', to: 'X' })).rejects.toMatchObject({ code: 'not-found' })
     expect(await filter('dramatic')).toEqual(['a', 'c'])
-    // Undo uses the new name: the label goes, no old "Drama" genre comes back.
+    // Each rename is its own entry: undo walks back through them, then the label edit.
+    expect((await call(core, 'labels.history', {})).undoLabel).toBe('Rename genre Dramatic to DRAMATIC')
     await call(core, 'labels.undo')
-    expect(await names()).not.toContain('Drama')
+    expect(await names()).toContain('Dramatic')
+    await call(core, 'labels.undo')
+    expect(await names()).toEqual(['Drama', 'Sci-Fi', 'SciFi', 'Comedy'])
+    expect((await call(core, 'library.get', { id: 'c' })).genres).toEqual(['Drama', 'Comedy'])
+    await call(core, 'labels.undo')
     expect((await call(core, 'library.get', { id: 'c' })).genres).toEqual(['Comedy'])
+    await call(core, 'labels.redo')
+    await call(core, 'labels.redo')
     await call(core, 'labels.redo')
     expect((await call(core, 'library.get', { id: 'c' })).genres).toEqual(['DRAMATIC', 'Comedy'])
   })
 
-  it('merges labels into another genre, keeping filters and history consistent', async () => {
-    await call(core, 'labels.edit', { ids: ['c'], add: ['SciFi'] })
+  it('merge is one undoable entry: undo splits the genres again and leaves the earlier label edit alone', async () => {
+    // The bug this guards: undo after a merge used to revert this unrelated earlier edit.
+    await call(core, 'labels.edit', { ids: ['c'], add: ['Drama'] })
+    await call(core, 'labels.edit', { ids: ['a'], add: ['SciFi'] }) // a has Sci-Fi and SciFi
     const merged = await call(core, 'genres.merge', { from: 'SciFi', into: 'Sci-Fi' })
-    expect(merged).toEqual({ name: 'Sci-Fi', position: 1, count: 3 })
+    expect(merged).toEqual({ name: 'Sci-Fi', position: 1, count: 2 })
     expect(await names()).toEqual(['Drama', 'Sci-Fi', 'Comedy'])
-    expect(await filter('Sci-Fi')).toEqual(['a', 'b', 'c'])
-    expect(await filter('SciFi')).toEqual([])
-    // The edit that added SciFi to c now means Sci-Fi: undo removes Sci-Fi from c.
-    await call(core, 'labels.undo')
-    expect((await call(core, 'library.get', { id: 'c' })).genres).toEqual(['Comedy'])
     expect(await filter('Sci-Fi')).toEqual(['a', 'b'])
+    expect(await filter('SciFi')).toEqual([])
+    const ev = recordEvents(core)
+    const undone = await call(core, 'labels.undo')
+    expect(undone.history.redoLabel).toBe('Merge genre SciFi into Sci-Fi (2 posters)')
+    expect(ev.of('library.changed')[0]).toMatchObject({ reason: 'genres' })
+    expect(await names()).toEqual(['Drama', 'Sci-Fi', 'SciFi', 'Comedy'])
+    expect(await filter('SciFi')).toEqual(['a', 'b'])
+    expect(await filter('Sci-Fi')).toEqual(['a'])
+    const a = await call(core, 'library.get', { id: 'a' })
+    expect(a.labels).toEqual([
+      { genre: 'Drama', source: 'imported' },
+      { genre: 'Sci-Fi', source: 'imported' },
+      { genre: 'SciFi', source: 'user' },
+    ])
+    // The earlier, unrelated edit is untouched.
+    expect((await call(core, 'library.get', { id: 'c' })).genres).toEqual(['Drama', 'Comedy'])
+    await call(core, 'labels.redo')
+    expect(await filter('Sci-Fi')).toEqual(['a', 'b'])
+    expect(await names()).toEqual(['Drama', 'Sci-Fi', 'Comedy'])
     await expect(call(core, 'genres.merge', { from: 'Drama', into: 'drama' })).rejects.toMatchObject({ code: 'invalid-args' })
   })
 
-  it('deletes a genre with its labels and drops history entries that no longer change anything', async () => {
+  it('deletes a genre with its labels; undo brings both back in place, redo deletes again', async () => {
     await call(core, 'labels.edit', { ids: ['b'], add: ['Comedy'] })
-    await call(core, 'labels.edit', { ids: ['a', 'b'], add: ['Comedy', 'Drama'] })
     await call(core, 'genres.remove', { name: 'comedy' })
     expect(await names()).toEqual(['Drama', 'Sci-Fi', 'SciFi'])
     expect((await call(core, 'library.get', { id: 'c' })).genres).toEqual([])
     expect(await filter('Comedy')).toEqual([])
-    const h = await call(core, 'labels.history', {})
-    expect(h.entries.map((e: { description: string; posters: number }) => [e.description, e.posters])).toEqual([
-      ['Add Comedy, Drama on 2 posters', 1], // only b's Drama is left of it
-    ])
-    await call(core, 'labels.undo')
-    expect((await call(core, 'library.get', { id: 'b' })).genres).toEqual(['SciFi'])
-    expect(await names()).not.toContain('Comedy')
     // A new genre reuses the freed mask bit without inheriting old labels.
     await call(core, 'genres.add', { name: 'Western' })
     expect(await filter('Western')).toEqual([])
+    await call(core, 'labels.undo') // the add
+    await call(core, 'labels.undo') // the delete
+    expect(await names()).toEqual(['Drama', 'Sci-Fi', 'SciFi', 'Comedy'])
+    expect(await filter('Comedy')).toEqual(['b', 'c'])
+    expect((await call(core, 'library.get', { id: 'b' })).labels).toEqual([
+      { genre: 'SciFi', source: 'imported' },
+      { genre: 'Comedy', source: 'user' },
+    ])
+    await call(core, 'labels.undo') // the label edit, with the genre present again
+    expect(await filter('Comedy')).toEqual(['c'])
+    await call(core, 'labels.redo')
+    await call(core, 'labels.redo')
+    expect(await names()).toEqual(['Drama', 'Sci-Fi', 'SciFi'])
+  })
+
+  it('add and reorder are undoable too', async () => {
+    await call(core, 'genres.add', { name: 'Western' })
+    await call(core, 'genres.reorder', { names: ['Western', 'Comedy', 'SciFi', 'Sci-Fi', 'Drama'] })
+    expect(await names()).toEqual(['Western', 'Comedy', 'SciFi', 'Sci-Fi', 'Drama'])
+    await call(core, 'labels.undo')
+    expect(await names()).toEqual(['Drama', 'Sci-Fi', 'SciFi', 'Comedy', 'Western'])
+    await call(core, 'labels.undo')
+    expect(await names()).toEqual(['Drama', 'Sci-Fi', 'SciFi', 'Comedy'])
+    await call(core, 'labels.redo')
+    await call(core, 'labels.redo')
+    expect(await names()).toEqual(['Western', 'Comedy', 'SciFi', 'Sci-Fi', 'Drama'])
   })
 
   it('reorders with the full list only', async () => {

@@ -49,4 +49,24 @@ describe('migrations', () => {
     expect(check.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'genres'`).pluck().get()).toBe(0)
     check.close()
   })
+
+  it('migrates a schema-2 library with posters: labels and masks kept, nfo allowed, keys and the search index filled', () => {
+    const raw = new Database(join(t.dir, DB_FILE))
+    for (let v = 0; v < 2; v++) migrations[v](raw)
+    raw.pragma('user_version = 2')
+    raw.exec(`INSERT INTO genres (name, position) VALUES ('Drama', 0), ('Comedy', 1);
+      INSERT INTO posters (id, hash, path, size, width, height, title, labelled, added_at) VALUES
+        ('tt1', 'h1', '/x/1.jpg', 1, 1, 1, 'Amélie', 1, 0), ('tt2', 'h2', '/x/2.jpg', 1, 1, 1, 'Rocky 10', 0, 0), ('tt3', 'h3', '/x/3.jpg', 1, 1, 1, 'Rocky 2', 0, 0);
+      INSERT INTO labels VALUES ('tt1', 2, 'user');`)
+    expect(() => raw.prepare(`INSERT INTO labels VALUES ('tt2', 1, 'nfo')`).run()).toThrow(/CHECK/)
+    raw.close()
+    const db = openDb(t.dir)
+    expect(db.prepare('SELECT genre_mask FROM posters WHERE id = ?').pluck().get('tt1')).toBe(2)
+    expect(db.prepare('SELECT source FROM labels').pluck().all()).toEqual(['user'])
+    db.prepare(`INSERT INTO labels VALUES ('tt2', 1, 'nfo')`).run()
+    expect(db.prepare('SELECT genre_mask FROM posters WHERE id = ?').pluck().get('tt2')).toBe(1) // triggers recreated
+    expect(db.prepare(`SELECT id FROM posters WHERE rowid IN (SELECT rowid FROM posters_fts WHERE posters_fts MATCH '"amelie"')`).pluck().all()).toEqual(['tt1'])
+    expect(db.prepare('SELECT id FROM posters ORDER BY sort_key').pluck().all()).toEqual(['tt1', 'tt3', 'tt2'])
+    db.close()
+  })
 })

@@ -70,19 +70,32 @@ afterAll(async () => {
 
 describe('training runs in the worker, and cancel keeps the previous model', () => {
   it('trains the small CNN from pixels (smoke), stores and activates the run', async () => {
-    const progress: number[] = []
-    const off = core.events.onAny((n, p) => n === 'train.progress' && progress.push((p as { epoch: number }).epoch))
+    const progress: { epoch: number; batch?: { index: number; of: number }; backend: string }[] = []
+    const off = core.events.onAny((n, p) => n === 'train.progress' && progress.push(p as (typeof progress)[number]))
     const { jobId } = await call<{ jobId: string }>('model.train', { kind: 'cnn', epochs: 1, inputSize: 16 })
     expect(await finish(jobId)).toBe('done')
     off()
-    expect(progress).toEqual([1])
+    // One end-of-epoch report, preceded by progress inside the epoch that reaches its last batch.
+    expect(progress.filter((p) => !p.batch).map((p) => p.epoch)).toEqual([1])
+    const batches = progress.filter((p) => p.batch)
+    expect(batches.length).toBeGreaterThan(0)
+    const last = batches.at(-1)!.batch!
+    expect(last.index).toBe(last.of)
+    // Convolutions train on wasm now (the filter-gradient kernel is registered), not on cpu.
+    expect(progress[0].backend).toBe('wasm')
     const { runs } = await call<{ runs: { id: number; active: boolean; kind: string; trainSize: number; valSize: number }[] }>('model.runs', {})
     expect(runs).toHaveLength(1)
     expect(runs[0]).toMatchObject({ kind: 'cnn', active: true })
     expect(runs[0].trainSize + runs[0].valSize).toBe(80) // only labelled posters train
+    expect(last.of).toBe(Math.ceil(runs[0].trainSize / 32)) // 32 posters a batch
     const detail = await call<RunDetail>('model.run', { id: runs[0].id })
     expect(existsSync(detail.weightsPath)).toBe(true)
     expect(detail.weightsPath.startsWith(join(libDir, 'models'))).toBe(true)
+    // Binary accuracy beside calling every genre absent, the seeds' figure put in its place.
+    const acc = detail.evaluation.binaryAccuracy!
+    expect(acc.model).toBeGreaterThanOrEqual(0)
+    expect(acc.model).toBeLessThanOrEqual(1)
+    expect(acc.allNegative).toBeGreaterThan(0.5)
   })
 
   it('a cancelled training stores nothing and leaves the previous model active', async () => {

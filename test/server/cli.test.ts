@@ -63,4 +63,32 @@ describe('posterity serve (CLI)', () => {
     expect(code).toBe(2)
     expect(stderr).toMatch(/--port/)
   })
+
+  it('refuses an empty --host (Node would bind every interface) and a remote one without --allow-remote', async () => {
+    const empty = await exited(serve(['--library', join(dirs.root, 'lib'), '--host', '']))
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toMatch(/--host needs an address/)
+    const remote = await exited(serve(['--library', join(dirs.root, 'lib'), '--host', '0.0.0.0']))
+    expect(remote.code).toBe(2)
+    expect(remote.stderr).toMatch(/--allow-remote/)
+  })
+
+  it('with --allow-remote on every interface, prints a URL that works and warns', async () => {
+    const child = serve(['--library', join(dirs.root, 'lib'), '--port', '0', '--host', '0.0.0.0', '--allow-remote'])
+    const done = exited(child)
+    const first = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve)
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)))
+    })
+    const m = /^Posterity serving (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]{43}))$/.exec(first)
+    expect(m, first).not.toBeNull()
+    const port = Number(m![2])
+    const s = await connect(`ws://127.0.0.1:${port}/api?token=${m![3]}`, { origin: `http://127.0.0.1:${port}` })
+    expect((await s.ok<{ libraryPath: string }>('system.info')).libraryPath).toBe(join(dirs.root, 'lib'))
+    s.close()
+    child.kill('SIGTERM')
+    const { code, stderr } = await done
+    expect(code).toBe(0)
+    expect(stderr).toMatch(/reachable from other machines/)
+  })
 })

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { resolveLibraryDir } from '../paths'
 import { version } from '../version'
 import { isUserError, type Command, type Options } from './command'
+import { printable } from '../../shared/printable'
 
 type Loader = () => Promise<{ default: Command }>
 
@@ -82,12 +83,12 @@ export async function main(argv: string[]): Promise<number> {
     })
   } catch (err) {
     if (isUserError(err)) {
-      process.stderr.write(`posterity ${name}: ${err.message}\n`)
+      process.stderr.write(`posterity ${name}: ${printable(err.message)}\n`)
       return 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 1
     }
     // A bug, not a user error: keep the stack when asked for it.
     const e = err instanceof Error ? err : new Error(String(err))
-    process.stderr.write(`posterity ${name}: ${e.message}\n`)
+    process.stderr.write(`posterity ${name}: ${printable(e.message)}\n`)
     if (process.env.POSTERITY_DEBUG) process.stderr.write(`${e.stack}\n`)
     else process.stderr.write('(set POSTERITY_DEBUG=1 for the stack trace)\n')
     return 1

@@ -36,43 +36,70 @@ const BATCH = 250
 interface Planned {
   path: string
   id: string
+  /** The row of the labels/metadata files that describes this file (its own id, unless the file already made a poster under another). */
+  key: string
   title: string | null
   year: number | null
 }
+
+const isDerived = (id: string) => /^f-[0-9a-f]{12}$/.test(id)
 
 /** Stable id from the file when nothing names the film: `f-` + 12 hex of the absolute path. */
 export function derivedId(path: string): string {
   return `f-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`
 }
 
-/** "The Matrix (1999)" → title and year, for files whose name is all we know. */
-function titleFromName(stem: string): { title: string; year: number | null } {
-  const s = stem.replace(/[._]+/g, ' ').trim()
-  const m = /^(.*?)[\s-]*[([]?((?:19|20)\d{2})[)\]]?(?:\s.*)?$/.exec(s)
-  return m && m[1] ? { title: m[1].trim(), year: Number(m[2]) } : { title: s, year: null }
+const MAX_YEAR = new Date().getFullYear() + 3
+const YEAR = '(1[89]\\d{2}|20\\d{2})'
+/** A year in brackets: "Blade Runner 2049 (2017)", "Heat [1995] 1080p". */
+const BRACKETED = new RegExp(`^(.*?\\S)\\s*[([]\\s*${YEAR}\\s*[)\\]]`)
+/** A year as a whole word after the title: "The Matrix 1999", "Heat 1995 1080p BluRay". */
+const BARE = new RegExp(`^(.*?\\S)[\\s-]+${YEAR}(?![\\p{L}\\p{N}])`, 'u')
+
+/**
+ * "The Matrix (1999)" → title and year, for files whose name is all we know. A year in
+ * brackets wins over numbers in the title ("Blade Runner 2049 (2017)", "2001 A Space Odyssey
+ * (1968)"); a bare year must be a whole word after some title and not in the future, so
+ * "copy-tt0101902" and "Blade Runner 2049" keep their digits.
+ */
+export function titleFromName(stem: string): { title: string; year: number | null } {
+  const s = stem.replace(/[._]+/g, ' ').replace(/\s+/g, ' ').trim()
+  for (const re of [BRACKETED, BARE]) {
+    const m = re.exec(s)
+    const year = m ? Number(m[2]) : 0
+    if (m && year <= MAX_YEAR) {
+      const title = m[1].replace(/[\s-]+$/, '').trim()
+      if (title) return { title, year }
+    }
+  }
+  return { title: s, year: null }
 }
 
-async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped: SkippedFile[]): Promise<Planned[]> {
+/** `byPath`: posters already in the library by file path; a file that made one keeps updating it. */
+async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped: SkippedFile[], byPath: Map<string, string>): Promise<Planned[]> {
   const out: Planned[] = []
   const byId = new Map<string, string>()
   for (const path of files) {
     const stem = basename(path, extname(path))
     const meta = tables.meta.get(stem)
     let p: Planned
-    if (tables.labels.has(stem) || meta) p = { path, id: stem, title: meta?.title ?? null, year: meta?.year ?? null }
+    if (tables.labels.has(stem) || meta) p = { path, id: stem, key: stem, title: meta?.title ?? null, year: meta?.year ?? null }
     else {
       const nfoPath = nfoFor(path, nfos)
       const nfo = nfoPath ? await readNfo(nfoPath) : null
       if (nfo?.imdb) {
         const m = tables.meta.get(nfo.imdb)
-        p = { path, id: nfo.imdb, title: m?.title ?? nfo.title, year: m?.year ?? nfo.year }
-      } else if (/^tt\d{5,10}$/.test(stem)) p = { path, id: stem, title: nfo?.title ?? null, year: nfo?.year ?? null }
+        p = { path, id: nfo.imdb, key: nfo.imdb, title: m?.title ?? nfo.title, year: m?.year ?? nfo.year }
+      } else if (/^tt\d{5,10}$/.test(stem)) p = { path, id: stem, key: stem, title: nfo?.title ?? null, year: nfo?.year ?? null }
       else {
         const t = titleFromName(stem)
-        p = { path, id: derivedId(path), title: nfo?.title ?? t.title, year: nfo?.year ?? t.year }
+        p = { path, id: derivedId(path), key: stem, title: nfo?.title ?? t.title, year: nfo?.year ?? t.year }
       }
     }
     if (!PosterId.safeParse(p.id).success) p = { ...p, id: derivedId(path) }
+    // Re-importing a file (now with a labels file that names it) updates the poster it made.
+    const made = byPath.get(path)
+    if (made !== undefined && made !== p.id) p = { ...p, id: made }
     const other = byId.get(p.id)
     if (other) {
       skipped.push({ path, reason: `same poster id ${p.id} as ${other} (imported that one)` })
@@ -112,13 +139,33 @@ export async function runImport(
     const found = await scan(request.paths, { exclude: libraryDir, signal: hooks.signal })
     skipped.push(...found.skipped)
     warnings.push(...found.warnings)
-    const planned = await plan(found.files, found.nfos, tables, skipped)
-    if (tables.labels.size > 0 && planned.length > 0 && !planned.some((p) => tables.labels.has(p.id))) {
+    const existing = store.existing()
+    const byPath = new Map<string, string>()
+    const byHash = new Map<string, Existing[]>()
+    for (const e of existing.values()) {
+      byPath.set(e.path, e.id)
+      const list = byHash.get(e.hash)
+      if (list) list.push(e)
+      else byHash.set(e.hash, [e])
+    }
+    const planned = await plan(found.files, found.nfos, tables, skipped, byPath)
+    if (tables.labels.size > 0 && planned.length > 0 && !planned.some((p) => tables.labels.has(p.key))) {
       // Most likely the wrong file, or posters not named by their Id.
       warnings.push(`none of the ${tables.labels.size} rows of the labels file matched a poster (a poster matches the row whose Id is its file name without extension)`)
     }
-    const existing = store.existing()
     store.prepareGenres(tables.genreOrder)
+    // Existing posters this import already updates (a second file with the same bytes is a new poster).
+    const claimed = new Set(planned.map((p) => p.id).filter((id) => existing.has(id)))
+    /**
+     * A file not known by id or path whose bytes match a poster made from a file name (a moved
+     * or renamed file): that poster. Two posters with explicit ids and the same artwork stay
+     * two (the shared dataset has such pairs, labelled differently).
+     */
+    const sameBytes = (p: Planned, hash: string): Existing | undefined => {
+      const match = (byHash.get(hash) ?? []).find((e) => !claimed.has(e.id) && (isDerived(p.id) || isDerived(e.id)))
+      if (match) claimed.add(match.id)
+      return match
+    }
 
     const pending: PosterRecord[] = []
     const updates: PosterRecord[] = []
@@ -139,7 +186,7 @@ export async function runImport(
         throw new BadImage(errnoReason(err))
       })
     const handle = async (p: Planned): Promise<void> => {
-      const old = existing.get(p.id)
+      let old = existing.get(p.id)
       const st = await source(stat(p.path))
       if (!st.isFile()) throw new BadImage('unreadable: not a regular file')
       if (st.size === 0) throw new BadImage('empty file (0 bytes)')
@@ -154,9 +201,22 @@ export async function runImport(
         const dims = await probe(buf)
         if (await ensureThumbnail(buf, thumbPath(libraryDir, hash))) newThumbs.add(hash)
         file = { hash, size: buf.length, ...dims }
+        if (!old) {
+          old = sameBytes(p, hash)
+          if (old) p = { ...p, id: old.id }
+        }
       }
-      const label = tables.labels.get(p.id)
-      const rec: PosterRecord = { id: p.id, path: p.path, mtime, ...file, title: p.title, year: p.year, genres: label ? label.genres : null }
+      const label = tables.labels.get(p.key)
+      const rec: PosterRecord = {
+        id: p.id,
+        path: p.path,
+        mtime,
+        ...file,
+        title: p.title,
+        year: p.year,
+        genres: label ? label.genres : null,
+        sources: label?.sources,
+      }
       seen.push(p.id)
       if (!old) {
         pending.push(rec)
@@ -249,7 +309,7 @@ function diff(db: Db, old: Existing, rec: PosterRecord): { update: PosterRecord 
       .prepare('SELECT g.name, l.source FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.poster_id = ?')
       .all(old.id) as { name: string; source: string }[]
     const a = current.map((c) => `${c.name.toLowerCase()}:${c.source}`).sort().join('|')
-    const b = next.genres.map((g) => `${g.toLowerCase()}:imported`).sort().join('|')
+    const b = next.genres.map((g) => `${g.toLowerCase()}:${rec.sources?.[g.toLowerCase()] ?? 'imported'}`).sort().join('|')
     if (old.labelled !== 1 || a !== b) changed = true
     else next.genres = null
   }

@@ -5,10 +5,11 @@
 import { readdirSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostname } from 'node:os'
-import type { ImportRequest, ImportResult } from '../../shared/api'
+import type { ImportRequest, ImportResult, LabelSource } from '../../shared/api'
 import type { Db } from '../library/db'
 import { ensureGenre } from '../library/vocabulary'
 import { refreshDuplicates } from '../library/query'
+import { heldHashes } from '../library/remove'
 import { THUMB_DIR, thumbPath } from '../library/thumbs'
 
 /** A poster's file and metadata columns, as the importer reads and writes them. */
@@ -33,6 +34,8 @@ export interface Existing extends PosterColumns {
 export interface PosterRecord extends PosterColumns {
   /** null: no label information (unlabelled, or leave as is); [] labelled with no genre. */
   genres: string[] | null
+  /** Sources by lower-case genre name, from a file that records them (else 'imported'). */
+  sources?: Record<string, LabelSource>
 }
 
 export class ImportStore {
@@ -76,10 +79,10 @@ export class ImportStore {
     return id
   }
 
-  private writeLabels(id: string, genres: string[]): void {
+  private writeLabels(id: string, genres: string[], sources?: Record<string, LabelSource>): void {
     this.db.prepare('DELETE FROM labels WHERE poster_id = ?').run(id)
-    const ins = this.db.prepare(`INSERT OR IGNORE INTO labels (poster_id, genre_id, source) VALUES (?, ?, 'imported')`)
-    for (const g of genres) ins.run(id, this.genreId(g))
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO labels (poster_id, genre_id, source) VALUES (?, ?, ?)`)
+    for (const g of genres) ins.run(id, this.genreId(g), sources?.[g.toLowerCase()] ?? 'imported')
   }
 
   /** New posters, one transaction per batch. */
@@ -92,8 +95,9 @@ export class ImportStore {
     const now = Date.now()
     this.db.transaction(() => {
       for (const r of records) {
-        ins.run({ ...r, labelled: r.genres ? 1 : 0, added: now, importId: this.importId })
-        if (r.genres && r.genres.length) this.writeLabels(r.id, r.genres)
+        const { sources: _s, genres: _g, ...cols } = r
+        ins.run({ ...cols, labelled: r.genres ? 1 : 0, added: now, importId: this.importId })
+        if (r.genres && r.genres.length) this.writeLabels(r.id, r.genres, r.sources)
       }
     })()
   }
@@ -108,10 +112,11 @@ export class ImportStore {
       // Checked again here: the user may have edited labels while the import ran.
       const edited = this.db.prepare('SELECT user_edited FROM posters WHERE id = ?').pluck()
       for (const r of updates) {
-        upd.run(r)
+        const { sources: _s, genres: _g, ...cols } = r
+        upd.run(cols)
         if (r.genres && edited.get(r.id) !== 1) {
           this.db.prepare('UPDATE posters SET labelled = 1 WHERE id = ?').run(r.id)
-          this.writeLabels(r.id, r.genres)
+          this.writeLabels(r.id, r.genres, r.sources)
         }
       }
       refreshDuplicates(this.db)
@@ -154,9 +159,10 @@ function removeImport(
       JSON.stringify({ removed: count, error }),
       importId,
     )
-    // Thumbnails no remaining poster uses.
+    // Thumbnails no remaining poster uses (nor an undoable deletion).
     const used = db.prepare('SELECT 1 FROM posters WHERE hash = ? LIMIT 1').pluck()
-    return { count, hashes: hashes.filter((h) => used.get(h) === undefined) }
+    const held = heldHashes(db)
+    return { count, hashes: hashes.filter((h) => used.get(h) === undefined && !held.has(h)) }
   })()
   return out
 }
@@ -205,6 +211,7 @@ export function recoverInterrupted(db: Db, libraryDir: string): { imports: numbe
 export function sweepThumbs(db: Db, libraryDir: string): number {
   const root = join(libraryDir, THUMB_DIR)
   const used = db.prepare('SELECT 1 FROM posters WHERE hash = ? LIMIT 1').pluck()
+  const held = heldHashes(db) // deleted posters whose deletion can still be undone
   let n = 0
   let dirs: string[] = []
   try {
@@ -221,7 +228,7 @@ export function sweepThumbs(db: Db, libraryDir: string): number {
     }
     for (const f of files) {
       const hash = f.replace(/\.webp$|\..*\.tmp$/, '')
-      if (f.endsWith('.tmp') || used.get(hash) === undefined) {
+      if (f.endsWith('.tmp') || (used.get(hash) === undefined && !held.has(hash))) {
         try {
           unlinkSync(join(root, d, f))
           n++

@@ -4,12 +4,14 @@
 // become warnings. Duplicate ids: the LAST row wins (a later correction overrides).
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { ApiError, PosterId } from '../../shared/api'
+import { ApiError, LabelSource, PosterId } from '../../shared/api'
 import { CsvError, parseCsv } from './csv'
 
 export interface LabelRow {
-  /** Genre names; empty = labelled with no genre (N/A). */
+  /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
   genres: string[]
+  /** Each genre's source by lower-case name, when the file says (our exports do); else 'imported'. */
+  sources?: Record<string, LabelSource>
 }
 export interface MetaRow {
   title: string | null
@@ -25,7 +27,7 @@ export interface Tables {
 
 const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
 /** Columns of MovieGenre.csv and friends that are not genres. */
-const NOT_GENRES = /^(id|imdb_?id|imdb|tconst|movie_?id|genres?|title|name|year|imdb ?link|imdb ?score|poster|url|link|score|rating)$/i
+const NOT_GENRES = /^(id|imdb_?id|imdb|tconst|movie_?id|genres?|sources?|title|name|year|imdb ?link|imdb ?score|poster|url|link|score|rating)$/i
 const MAX_LISTED = 8
 
 function readText(path: string, what: string, warnings: string[]): string {
@@ -46,10 +48,10 @@ function readText(path: string, what: string, warnings: string[]): string {
   }
 }
 
-function table(path: string, what: string, warnings: string[]): { header: string[]; rows: string[][]; lines: number[] } {
+function table(path: string, what: string, warnings: string[], text?: string): { header: string[]; rows: string[][]; lines: number[] } {
   let parsed: ReturnType<typeof parseCsv>
   try {
-    parsed = parseCsv(readText(path, what, warnings))
+    parsed = parseCsv(text ?? readText(path, what, warnings))
   } catch (err) {
     if (err instanceof CsvError) throw new ApiError('invalid-args', `${what} file ${path} is not valid CSV: ${err.message}`)
     throw err
@@ -114,17 +116,34 @@ function rowsById<T>(
   return out
 }
 
+const isNA = (s: string) => s.trim().replace(/^['"]|['"]$/g, '').trim().toUpperCase() === 'N/A'
+
+/** "Comedy:user|Drama:imported" (the Sources column of our CSV export); unknown sources are left out. */
+export function parseSources(cell: string): Record<string, LabelSource> {
+  const out: Record<string, LabelSource> = {}
+  for (const part of cell.split('|')) {
+    const i = part.lastIndexOf(':')
+    if (i <= 0) continue
+    const src = LabelSource.safeParse(part.slice(i + 1).trim())
+    if (src.success) out[part.slice(0, i).trim().toLowerCase()] = src.data
+  }
+  return out
+}
+
 function cleanGenre(name: string): string | null {
   const g = name.trim().replace(/^['"]|['"]$/g, '').trim()
   if (!g || g.toUpperCase() === 'N/A') return null
   return g.slice(0, 40)
 }
 
+function splitCell(cell: string): string[] {
+  const s = cell.trim().replace(/^\[|\]$/g, '')
+  return s.includes('|') ? s.split('|') : s.split(',')
+}
+
 /** "['Comedy', 'Drama']", "Comedy|Drama" or "Comedy, Drama". */
 export function splitGenres(cell: string): string[] {
-  const s = cell.trim().replace(/^\[|\]$/g, '')
-  const parts = s.includes('|') ? s.split('|') : s.split(',')
-  return [...new Set(parts.map(cleanGenre).filter((g): g is string => g !== null))]
+  return [...new Set(splitCell(cell).map(cleanGenre).filter((g): g is string => g !== null))]
 }
 
 function isBinary(v: string): boolean {
@@ -132,11 +151,57 @@ function isBinary(v: string): boolean {
   return s === '0' || s === '1' || s === ''
 }
 
-export function readLabels(path: string, warnings: string[]): { labels: Map<string, LabelRow>; genreOrder: string[]; meta: Map<string, MetaRow> } {
+type LabelTables = { labels: Map<string, LabelRow>; genreOrder: string[]; meta: Map<string, MetaRow> }
+
+/** Our JSON export: [{id, title, year, labelled, genres, labels: [{genre, source}]}]. */
+function readLabelsJson(path: string, text: string, warnings: string[]): LabelTables {
   const file = basename(path)
-  const t = table(path, 'labels', warnings)
+  let items: unknown
+  try {
+    items = JSON.parse(text)
+  } catch (err) {
+    throw new ApiError('invalid-args', `labels file ${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (!Array.isArray(items)) throw new ApiError('invalid-args', `labels file ${path}: expected a JSON array of posters (as posterity export --format json writes)`)
+  const labels = new Map<string, LabelRow>()
+  const meta = new Map<string, MetaRow>()
+  const order = new Map<string, string>()
+  const bad: string[] = []
+  items.forEach((it: unknown, i) => {
+    const o = (it && typeof it === 'object' ? it : {}) as Record<string, unknown>
+    const id = typeof o.id === 'string' ? o.id.trim() : ''
+    if (!PosterId.safeParse(id).success) return void bad.push(`item ${i + 1}: ${id ? `"${id}" is not a usable id` : 'no id'}`)
+    const title = typeof o.title === 'string' && o.title.trim() ? o.title.trim() : null
+    const year = typeof o.year === 'number' && Number.isInteger(o.year) ? o.year : null
+    if (title || year) meta.set(id, { title, year })
+    if (o.labelled === false) return
+    const sources: Record<string, LabelSource> = {}
+    const genres: string[] = []
+    const list = Array.isArray(o.labels) ? o.labels : Array.isArray(o.genres) ? o.genres.map((g) => ({ genre: g })) : null
+    if (!list) return // no label information: the poster stays unlabelled
+    for (const l of list as { genre?: unknown; source?: unknown }[]) {
+      const g = typeof l?.genre === 'string' ? cleanGenre(l.genre) : null
+      if (!g) continue
+      genres.push(g)
+      if (!order.has(g.toLowerCase())) order.set(g.toLowerCase(), g)
+      const src = LabelSource.safeParse(l.source)
+      if (src.success) sources[g.toLowerCase()] = src.data
+    }
+    if (genres.length === 0 && list.length > 0) return // only N/A: genre unknown
+    labels.set(id, { genres, sources })
+  })
+  warnings.push(...limited(bad, `${file}: items skipped`))
+  return { labels, genreOrder: [...order.values()], meta }
+}
+
+export function readLabels(path: string, warnings: string[]): LabelTables {
+  const file = basename(path)
+  const text = readText(path, 'labels', warnings)
+  if (/^\uFEFF?\s*\[/.test(text)) return readLabelsJson(path, text, warnings)
+  const t = table(path, 'labels', warnings, text)
   const idCol = idColumn(path, 'labels', t.header)
   const genreCol = t.header.findIndex((h) => /^genres?$/i.test(h))
+  const sourceCol = t.header.findIndex((h) => /^sources?$/i.test(h))
   const titleCol = t.header.findIndex((h) => /^(title|name)$/i.test(h))
   // One-hot columns: every column that is not a known non-genre and holds 0/1 values.
   const sample = t.rows.slice(0, 200)
@@ -166,6 +231,9 @@ export function readLabels(path: string, warnings: string[]): { labels: Map<stri
   const oddCells: string[] = []
   const labels = rowsById(file, t, idCol, warnings, (row, line) => {
     let genres: string[]
+    // N/A (IMDb had no genre) means "genre unknown": the poster stays unlabelled, it is not
+    // "labelled: no genre" (which would make it a negative for every genre).
+    let unknown = false
     if (oneHot.length > 0) {
       genres = []
       for (const i of oneHot) {
@@ -173,15 +241,20 @@ export function readLabels(path: string, warnings: string[]): { labels: Map<stri
         if (v === '1') {
           const g = cleanGenre(t.header[i])
           if (g) genres.push(g)
+          else if (isNA(t.header[i])) unknown = true
         } else if (v !== '0' && v !== '') oddCells.push(`line ${line} column ${t.header[i]}: "${v}"`)
       }
+      if (genres.length === 0 && genreCol >= 0 && splitCell(row[genreCol] ?? '').some(isNA)) unknown = true
     } else {
       const cell = row[genreCol] ?? ''
       if (!cell.trim()) return null // no genre information: the poster stays unlabelled
       genres = splitGenres(cell)
       genres.forEach(note)
+      if (genres.length === 0 && splitCell(cell).some(isNA)) unknown = true
     }
-    return { genres }
+    if (unknown && genres.length === 0) return null
+    const sources = sourceCol >= 0 ? parseSources(row[sourceCol] ?? '') : undefined
+    return { genres, sources }
   })
   warnings.push(...limited(oddCells, `${file}: cells that are not 0 or 1 (read as 0)`))
   if (titleCol >= 0) {

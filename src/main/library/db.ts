@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { modelSchemaV1, modelSchemaV2 } from '../ml/store/schema'
+import { searchKey, sortKey } from './text'
 
 export type Db = Database.Database
 
@@ -118,7 +119,93 @@ export const migrations: ((db: Db) => void)[] = [
   (db) => modelSchemaV1(db),
   // 3 (issue 9, the model's): training posters and out-of-fold probabilities per run; see ml/store/schema.ts.
   (db) => modelSchemaV2(db),
+  // 4 (issue 9, library management): label provenance 'nfo'; folded search and natural sort keys;
+  // history entries of several kinds (labels, poster metadata, deletions, genre changes).
+  (db) => libraryV3(db),
 ]
+
+/** The labels table again with 'nfo' allowed (a CHECK cannot be altered); masks stay as they are. */
+const LABELS_V3 = `
+    CREATE TABLE labels_v3 (
+      poster_id TEXT NOT NULL REFERENCES posters(id) ON DELETE CASCADE,
+      genre_id INTEGER NOT NULL REFERENCES genres(id) ON DELETE CASCADE,
+      source TEXT NOT NULL CHECK (source IN ('imported', 'user', 'prediction', 'nfo')),
+      PRIMARY KEY (poster_id, genre_id)
+    ) WITHOUT ROWID;
+    INSERT INTO labels_v3 SELECT poster_id, genre_id, source FROM labels;
+    DROP TABLE labels;
+    ALTER TABLE labels_v3 RENAME TO labels;
+    CREATE INDEX labels_genre ON labels(genre_id, poster_id);
+    -- The provenance filter ("has accepted predictions") walks one source's posters.
+    CREATE INDEX labels_source ON labels(source, poster_id);
+    CREATE TRIGGER labels_mask_add AFTER INSERT ON labels BEGIN
+      UPDATE posters SET genre_mask = genre_mask | COALESCE((SELECT 1 << slot FROM genres WHERE id = NEW.genre_id), 0)
+      WHERE id = NEW.poster_id;
+    END;
+    CREATE TRIGGER labels_mask_remove AFTER DELETE ON labels BEGIN
+      UPDATE posters SET genre_mask = genre_mask & ~COALESCE((SELECT 1 << slot FROM genres WHERE id = OLD.genre_id), 0)
+      WHERE id = OLD.poster_id;
+    END;
+    CREATE TRIGGER labels_mask_move AFTER UPDATE OF poster_id, genre_id ON labels BEGIN
+      UPDATE posters SET genre_mask = (
+        SELECT COALESCE(SUM(1 << g.slot), 0) FROM labels l JOIN genres g ON g.id = l.genre_id
+        WHERE l.poster_id = posters.id AND g.slot IS NOT NULL
+      ) WHERE id IN (OLD.poster_id, NEW.poster_id);
+    END;`
+
+function libraryV3(db: Db): void {
+  db.exec(LABELS_V3)
+  db.exec(`
+    -- Folded title + id for search, natural folded title for sort (library/text.ts), kept by triggers.
+    ALTER TABLE posters ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE posters ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
+    UPDATE posters SET search_key = posterity_search_key(title, id), sort_key = posterity_sort_key(title, id);
+    -- Trigram index of search_key: a substring search of 3+ characters looks rows up instead of
+    -- testing every poster (contentless: the text lives in posters.search_key).
+    CREATE VIRTUAL TABLE posters_fts USING fts5(search_key, content='', tokenize='trigram');
+    INSERT INTO posters_fts (rowid, search_key) SELECT rowid, search_key FROM posters;
+    CREATE TRIGGER posters_fts_update AFTER UPDATE OF search_key ON posters BEGIN
+      INSERT INTO posters_fts (posters_fts, rowid, search_key) SELECT 'delete', OLD.rowid, OLD.search_key WHERE OLD.search_key <> '';
+      INSERT INTO posters_fts (rowid, search_key) SELECT NEW.rowid, NEW.search_key WHERE NEW.search_key <> '';
+    END;
+    CREATE TRIGGER posters_fts_delete AFTER DELETE ON posters BEGIN
+      INSERT INTO posters_fts (posters_fts, rowid, search_key) SELECT 'delete', OLD.rowid, OLD.search_key WHERE OLD.search_key <> '';
+    END;
+    CREATE TRIGGER posters_keys_insert AFTER INSERT ON posters BEGIN
+      UPDATE posters SET search_key = posterity_search_key(NEW.title, NEW.id), sort_key = posterity_sort_key(NEW.title, NEW.id)
+      WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER posters_keys_update AFTER UPDATE OF title, id ON posters BEGIN
+      UPDATE posters SET search_key = posterity_search_key(NEW.title, NEW.id), sort_key = posterity_sort_key(NEW.title, NEW.id)
+      WHERE id = NEW.id;
+    END;
+    -- The covering indexes carry search_key (what a search reads) instead of title.
+    DROP INDEX posters_by_title;
+    DROP INDEX posters_by_year;
+    DROP INDEX posters_by_year_desc;
+    DROP INDEX posters_by_added;
+    DROP INDEX posters_by_id;
+    CREATE INDEX posters_by_title ON posters(sort_key, id, labelled, dup, genre_mask, search_key);
+    CREATE INDEX posters_by_year ON posters(year IS NULL, year, id, labelled, dup, genre_mask, search_key);
+    CREATE INDEX posters_by_year_desc ON posters(year IS NULL, year DESC, id DESC, labelled, dup, genre_mask, search_key);
+    CREATE INDEX posters_by_added ON posters(added_at, id, labelled, dup, genre_mask, search_key);
+    CREATE INDEX posters_by_id ON posters(id, labelled, dup, genre_mask, search_key);
+
+    -- labels: changes = [{id, before, after}] label states; meta: [{id, before, after}] {title, year};
+    -- delete: the removed rows (library/remove.ts); genre: one vocabulary change (library/genres.ts).
+    ALTER TABLE history ADD COLUMN kind TEXT NOT NULL DEFAULT 'labels';
+    -- Thumbnails of deleted posters stay while their deletion can be undone; when that entry
+    -- leaves the history its hashes wait here until a library with a known folder removes them.
+    CREATE TABLE thumb_orphans (hash TEXT PRIMARY KEY) WITHOUT ROWID;
+  `)
+}
+
+/** The SQL functions the schema's triggers call; registered on every connection. */
+function registerFunctions(db: Db): void {
+  const opts = { deterministic: true }
+  db.function('posterity_search_key', opts, (title: unknown, id: unknown) => searchKey(typeof title === 'string' ? title : null, String(id)))
+  db.function('posterity_sort_key', opts, (title: unknown, id: unknown) => sortKey(typeof title === 'string' ? title : null, String(id)))
+}
 
 export const SCHEMA_VERSION = migrations.length
 
@@ -156,6 +243,7 @@ export function openDb(dir: string, options: OpenOptions = {}): Db {
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
+  registerFunctions(db)
   if (!options.readonly) migrate(db)
   return db
 }

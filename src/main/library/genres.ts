@@ -1,11 +1,21 @@
 // The genre vocabulary: names are unique case-insensitively (the column is COLLATE NOCASE)
-// and `N/A` is never one (the contract refuses it; importers map it to "no genre").
-// Rename, merge and delete also rewrite the label history (see history.ts), which stores
-// genre names: undo then never resurrects a deleted genre nor splits a merged one.
-import { ApiError, type Genre } from '../../shared/api'
+// and `N/A` is never one (the contract refuses it; importers map it to "genre unknown").
+// Add, rename, merge, delete and reorder are undoable history entries ('genre' kind) on the
+// same stack as label edits: undoing in order always meets the names each entry stores, so
+// the history is never rewritten and undo never touches an unrelated edit.
+import { ApiError, type Genre, type LabelSource } from '../../shared/api'
 import type { Db } from './db'
-import { rewriteHistoryGenres } from './history'
-import { ensureGenre, genreByName, type GenreRow } from './vocabulary'
+import { recordEntry } from './history'
+import { ensureGenre, genreByName, genreNames, type GenreRow } from './vocabulary'
+
+/** What a 'genre' history entry stores: enough to apply the change either way. */
+export type GenreChange =
+  | { op: 'add'; name: string }
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'reorder'; before: string[]; after: string[] }
+  /** labels: [poster, source] of `from`; added: posters that gained `into`; order: before. */
+  | { op: 'merge'; from: string; into: string; labels: [string, LabelSource][]; added: string[]; order: string[] }
+  | { op: 'remove'; name: string; labels: [string, LabelSource][]; order: string[] }
 
 function mustGet(db: Db, name: string): GenreRow {
   const g = genreByName(db, name)
@@ -27,9 +37,16 @@ function withCount(db: Db, g: GenreRow): Genre {
   return { name: g.name, position: g.position, count: c }
 }
 
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
+
 export function addGenre(db: Db, name: string): Genre {
-  if (genreByName(db, name)) throw new ApiError('conflict', `a genre "${genreByName(db, name)!.name}" already exists`)
-  return withCount(db, ensureGenre(db, name))
+  return db.transaction(() => {
+    const clash = genreByName(db, name)
+    if (clash) throw new ApiError('conflict', `a genre "${clash.name}" already exists`)
+    const g = ensureGenre(db, name)
+    recordEntry(db, 'genre', `Add genre ${g.name}`, { op: 'add', name: g.name } satisfies GenreChange, 0)
+    return withCount(db, g)
+  })()
 }
 
 export function renameGenre(db: Db, name: string, to: string): Genre {
@@ -38,10 +55,30 @@ export function renameGenre(db: Db, name: string, to: string): Genre {
     const clash = genreByName(db, to)
     // A change of case only is a rename of the same genre; another genre's name needs merge.
     if (clash && clash.id !== g.id) throw new ApiError('conflict', `a genre "${clash.name}" already exists; merge into it instead`)
+    if (g.name === to.trim()) return withCount(db, g)
     db.prepare('UPDATE genres SET name = ? WHERE id = ?').run(to.trim(), g.id)
-    rewriteHistoryGenres(db, (n) => (n.toLowerCase() === g.name.toLowerCase() ? to.trim() : n))
+    recordEntry(db, 'genre', `Rename genre ${g.name} to ${to.trim()}`, { op: 'rename', from: g.name, to: to.trim() } satisfies GenreChange, 0)
     return withCount(db, { ...g, name: to.trim() })
   })()
+}
+
+/** Moves `from`'s labels onto `into` and deletes `from`; returns the posters that gained `into`. */
+function mergeRows(db: Db, a: GenreRow, b: GenreRow): string[] {
+  const added = db
+    .prepare('SELECT poster_id FROM labels WHERE genre_id = ? AND poster_id NOT IN (SELECT poster_id FROM labels WHERE genre_id = ?)')
+    .pluck()
+    .all(a.id, b.id) as string[]
+  // A poster labelled with both keeps the `into` label (and its source).
+  db.prepare(
+    `INSERT OR IGNORE INTO labels (poster_id, genre_id, source) SELECT poster_id, ?, source FROM labels WHERE genre_id = ?`,
+  ).run(b.id, a.id)
+  db.prepare('DELETE FROM genres WHERE id = ?').run(a.id)
+  renumber(db)
+  return added
+}
+
+function labelsOf(db: Db, g: GenreRow): [string, LabelSource][] {
+  return (db.prepare('SELECT poster_id, source FROM labels WHERE genre_id = ? ORDER BY poster_id').raw().all(g.id) as [string, LabelSource][])
 }
 
 export function mergeGenre(db: Db, from: string, into: string): Genre {
@@ -49,13 +86,11 @@ export function mergeGenre(db: Db, from: string, into: string): Genre {
     const a = mustGet(db, from)
     const b = mustGet(db, into)
     if (a.id === b.id) throw new ApiError('invalid-args', `cannot merge "${a.name}" into itself`)
-    // A poster labelled with both keeps the `into` label (and its source).
-    db.prepare(
-      `INSERT OR IGNORE INTO labels (poster_id, genre_id, source) SELECT poster_id, ?, source FROM labels WHERE genre_id = ?`,
-    ).run(b.id, a.id)
-    db.prepare('DELETE FROM genres WHERE id = ?').run(a.id)
-    renumber(db)
-    rewriteHistoryGenres(db, (n) => (n.toLowerCase() === a.name.toLowerCase() ? b.name : n))
+    const labels = labelsOf(db, a)
+    const order = genreNames(db)
+    const added = mergeRows(db, a, b)
+    const change: GenreChange = { op: 'merge', from: a.name, into: b.name, labels, added, order }
+    recordEntry(db, 'genre', `Merge genre ${a.name} into ${b.name} (${plural(labels.length, 'poster')})`, change, labels.length)
     return withCount(db, mustGet(db, b.name))
   })()
 }
@@ -63,9 +98,12 @@ export function mergeGenre(db: Db, from: string, into: string): Genre {
 export function removeGenre(db: Db, name: string): void {
   db.transaction(() => {
     const g = mustGet(db, name)
+    const labels = labelsOf(db, g)
+    const order = genreNames(db)
     db.prepare('DELETE FROM genres WHERE id = ?').run(g.id) // labels go by ON DELETE CASCADE
     renumber(db)
-    rewriteHistoryGenres(db, (n) => (n.toLowerCase() === g.name.toLowerCase() ? null : n))
+    const change: GenreChange = { op: 'remove', name: g.name, labels, order }
+    recordEntry(db, 'genre', `Delete genre ${g.name} (${plural(labels.length, 'label')})`, change, labels.length)
   })()
 }
 
@@ -82,9 +120,23 @@ export function reorderGenres(db: Db, names: string[]): void {
     }
     const missing = all.filter((g) => !seen.has(g.name.toLowerCase())).map((g) => g.name)
     if (missing.length) throw new ApiError('invalid-args', `reorder must list every genre; missing: ${missing.join(', ')}`)
-    const set = db.prepare('UPDATE genres SET position = ? WHERE id = ?')
-    names.forEach((n, i) => set.run(i, byKey.get(n.trim().toLowerCase())!.id))
+    const before = genreNames(db)
+    setOrder(db, names)
+    const after = genreNames(db)
+    if (before.join('\n') === after.join('\n')) return
+    recordEntry(db, 'genre', 'Reorder genres', { op: 'reorder', before, after } satisfies GenreChange, 0)
   })()
+}
+
+/** Positions follow `names` (genres it does not list keep their relative order after them). */
+function setOrder(db: Db, names: string[]): void {
+  const all = db.prepare('SELECT id, name FROM genres ORDER BY position, name').all() as { id: number; name: string }[]
+  const rank = new Map(names.map((n, i) => [n.trim().toLowerCase(), i]))
+  const sorted = all
+    .map((g, i) => ({ g, r: rank.get(g.name.toLowerCase()) ?? names.length + i }))
+    .sort((x, y) => x.r - y.r)
+  const set = db.prepare('UPDATE genres SET position = ? WHERE id = ?')
+  sorted.forEach(({ g }, i) => set.run(i, g.id))
 }
 
 /** Positions stay 0..n-1 after a genre goes. */
@@ -92,4 +144,71 @@ function renumber(db: Db): void {
   const ids = db.prepare('SELECT id FROM genres ORDER BY position, name').pluck().all() as number[]
   const set = db.prepare('UPDATE genres SET position = ? WHERE id = ?')
   ids.forEach((id, i) => set.run(i, id))
+}
+
+/** Puts labels back on the posters that still exist. */
+function restoreLabels(db: Db, genre: GenreRow, labels: [string, LabelSource][]): void {
+  const ins = db.prepare(
+    'INSERT OR IGNORE INTO labels (poster_id, genre_id, source) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM posters WHERE id = ?)',
+  )
+  for (const [poster, source] of labels) ins.run(poster, genre.id, source, poster)
+}
+
+/** Undoes or redoes a 'genre' entry (inside step's transaction); returns the posters whose labels changed. */
+export function applyGenreChange(db: Db, c: GenreChange, direction: 'undo' | 'redo'): string[] {
+  const undo = direction === 'undo'
+  switch (c.op) {
+    case 'add': {
+      if (undo) {
+        const g = genreByName(db, c.name)
+        if (!g) return []
+        const n = withCount(db, g).count
+        if (n > 0) throw new ApiError('conflict', `cannot undo adding ${c.name}: ${plural(n, 'poster')} now carry it (an import labelled them); delete the genre instead`)
+        db.prepare('DELETE FROM genres WHERE id = ?').run(g.id)
+        renumber(db)
+      } else ensureGenre(db, c.name)
+      return []
+    }
+    case 'rename': {
+      const [from, to] = undo ? [c.to, c.from] : [c.from, c.to]
+      const g = genreByName(db, from)
+      const clash = genreByName(db, to)
+      if (!g) return []
+      if (clash && clash.id !== g.id) throw new ApiError('conflict', `cannot rename ${from} back to ${to}: a genre "${clash.name}" exists now`)
+      db.prepare('UPDATE genres SET name = ? WHERE id = ?').run(to, g.id)
+      return []
+    }
+    case 'reorder':
+      setOrder(db, undo ? c.before : c.after)
+      return []
+    case 'merge': {
+      if (!undo) {
+        const a = genreByName(db, c.from)
+        const b = genreByName(db, c.into)
+        if (!a || !b) return []
+        return mergeRows(db, a, b)
+      }
+      const a = ensureGenre(db, c.from)
+      restoreLabels(db, a, c.labels)
+      const into = genreByName(db, c.into)
+      if (into && c.added.length) {
+        db.prepare('DELETE FROM labels WHERE genre_id = ? AND poster_id IN (SELECT value FROM json_each(?))').run(into.id, JSON.stringify(c.added))
+      }
+      setOrder(db, c.order)
+      return c.labels.map(([p]) => p)
+    }
+    case 'remove': {
+      if (!undo) {
+        const g = genreByName(db, c.name)
+        if (!g) return []
+        db.prepare('DELETE FROM genres WHERE id = ?').run(g.id)
+        renumber(db)
+        return c.labels.map(([p]) => p)
+      }
+      const g = ensureGenre(db, c.name)
+      restoreLabels(db, g, c.labels)
+      setOrder(db, c.order)
+      return c.labels.map(([p]) => p)
+    }
+  }
 }

@@ -1,18 +1,43 @@
 // library.*, genres.* and labels.* handlers over the SQLite library. Every change emits
 // `library.changed` so views refresh.
-import type { ApiHandlers } from '../../shared/api'
+import type { ApiHandlers, ImportRecord, JobStatus } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { addGenre, listGenres, mergeGenre, removeGenre, renameGenre, reorderGenres } from './genres'
 import { editLabels } from './edit'
-import { historyState, listHistory, step } from './history'
+import { exportLabels } from './export'
+import { historyState, listHistory } from './history'
+import { setPosterMeta } from './meta'
 import { getPoster, libraryStats, queryIds, queryPosters } from './query'
+import { purgeOrphanThumbs, removePosters } from './remove'
+import { step } from './undo'
 
 /** Events name the posters when few; beyond that "possibly all". */
 const MAX_EVENT_IDS = 1000
 
-function changed(ctx: CoreContext, reason: 'labels' | 'genres', ids?: string[]): void {
-  if (ids && ids.length === 0) return
-  ctx.events.emit('library.changed', { reason, ids: ids && ids.length <= MAX_EVENT_IDS ? ids : undefined })
+type Reason = 'labels' | 'genres' | 'posters'
+
+function changed(ctx: CoreContext, reason: Reason, ids?: string[]): void {
+  if (ids && ids.length === 0 && reason === 'labels') return
+  ctx.events.emit('library.changed', { reason, ids: ids && ids.length > 0 && ids.length <= MAX_EVENT_IDS ? ids : undefined })
+}
+
+function listImports(ctx: CoreContext): ImportRecord[] {
+  const rows = ctx.db
+    .prepare(
+      `SELECT i.id, i.started_at, i.finished_at, i.status, i.request,
+         (SELECT COUNT(*) FROM posters p WHERE p.import_id = i.id) AS posters
+       FROM imports i ORDER BY i.id DESC LIMIT 200`,
+    )
+    .all() as { id: number; started_at: number; finished_at: number | null; status: JobStatus; request: string; posters: number }[]
+  return rows.map((r) => {
+    let paths: string[] = []
+    try {
+      paths = (JSON.parse(r.request) as { paths?: string[] }).paths ?? []
+    } catch {
+      /* an unreadable request row: no paths to show */
+    }
+    return { id: r.id, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, paths, posters: r.posters }
+  })
 }
 
 export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
@@ -21,6 +46,24 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
     query: (args) => queryPosters(ctx.db, args),
     ids: (args) => ({ ids: queryIds(ctx.db, args) }),
     get: ({ id }) => getPoster(ctx.db, id),
+    remove: (args) => {
+      const { removed } = removePosters(ctx.db, args)
+      purgeOrphanThumbs(ctx.db, ctx.dir)
+      changed(ctx, 'posters', removed)
+      return { removed: removed.length, history: historyState(ctx.db) }
+    },
+    setMeta: ({ id, title, year }) => {
+      const did = setPosterMeta(ctx.db, id, { title, year })
+      if (did) changed(ctx, 'posters', [id])
+      return { changed: did, history: historyState(ctx.db) }
+    },
+    imports: () => ({ imports: listImports(ctx) }),
+    export: ({ format }) => {
+      const { lines, count } = exportLabels(ctx.db, format)
+      const text = [...lines].join('')
+      const name = ctx.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'library'
+      return { format, filename: `${name}-labels.${format}`, text, posters: count() }
+    },
   }
 }
 
@@ -46,14 +89,23 @@ export function genreHandlers(ctx: CoreContext): ApiHandlers['genres'] {
 }
 
 export function labelHandlers(ctx: CoreContext): ApiHandlers['labels'] {
-  const result = (ids: string[]) => {
-    changed(ctx, 'labels', ids)
+  const result = (ids: string[], reason: Reason = 'labels') => {
+    changed(ctx, reason, ids)
     return { changed: ids, history: historyState(ctx.db) }
+  }
+  const move = (direction: 'undo' | 'redo') => {
+    const before = historyState(ctx.db)
+    const r = step(ctx.db, direction)
+    const moved = direction === 'undo' ? before.canUndo : before.canRedo
+    if (!moved) return result([])
+    // A genre or poster step always refreshes (it may change no poster yet still the vocabulary or the grid).
+    if (r.reason !== 'labels' || r.ids.length) changed(ctx, r.reason, r.ids)
+    return { changed: r.ids, history: historyState(ctx.db) }
   }
   return {
     edit: (args) => result(editLabels(ctx.db, args)),
-    undo: () => result(step(ctx.db, 'undo')),
-    redo: () => result(step(ctx.db, 'redo')),
+    undo: () => move('undo'),
+    redo: () => move('redo'),
     history: ({ limit }) => ({ ...historyState(ctx.db), entries: listHistory(ctx.db, limit) }),
   }
 }

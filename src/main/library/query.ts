@@ -1,8 +1,9 @@
 // Poster queries for the grid: one WHERE built from the filter, plain indexed SQL, and the
 // genres of just the page's posters fetched in a second query. Measured in bench/query.ts.
-import { ApiError, type LibraryStats, type PosterDetail, type PosterSummary } from '../../shared/api'
+import { ApiError, type LabelSource, type LibraryStats, type PosterDetail, type PosterSummary } from '../../shared/api'
 import type { Db } from './db'
 import type { Statement } from 'better-sqlite3'
+import { fold } from './text'
 
 export interface Filter {
   search?: string
@@ -10,6 +11,8 @@ export interface Filter {
   match: 'any' | 'all' | 'none'
   labelled: 'all' | 'labelled' | 'unlabelled'
   duplicatesOnly: boolean
+  /** Posters with at least one label from one of these sources (provenance filter). */
+  sources?: LabelSource[]
 }
 export type Sort = 'title' | 'year' | 'added' | 'id'
 
@@ -25,7 +28,8 @@ const INDEX: Record<Sort, [asc: string, desc: string]> = {
 }
 
 const ORDER: Record<Sort, [asc: string, desc: string]> = {
-  title: ['COALESCE(p.title, p.id) COLLATE NOCASE, p.id', 'COALESCE(p.title, p.id) COLLATE NOCASE DESC, p.id DESC'],
+  // sort_key: folded, natural, punctuation-blind (library/text.ts).
+  title: ['p.sort_key, p.id', 'p.sort_key DESC, p.id DESC'],
   // Posters without a year come last either way.
   year: ['p.year IS NULL, p.year, p.id', 'p.year IS NULL, p.year DESC, p.id DESC'],
   added: ['p.added_at, p.id', 'p.added_at DESC, p.id DESC'],
@@ -43,10 +47,6 @@ export function prepared(db: Db, sql: string): Statement {
     m.set(sql, (s = db.prepare(sql)))
   }
   return s
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
 /** The WHERE clause and its parameters; `null` when the filter cannot match anything. */
@@ -87,12 +87,21 @@ export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[] } |
   }
   if (f.labelled !== 'all') parts.push(`p.labelled = ${f.labelled === 'labelled' ? 1 : 0}`)
   if (f.duplicatesOnly) parts.push('p.dup = 1')
+  if (f.sources && f.sources.length > 0) {
+    parts.push(`p.id IN (SELECT poster_id FROM labels WHERE source IN (${f.sources.map(() => '?').join(',')}))`)
+    params.push(...new Set(f.sources))
+  }
   // The substring test last: the integer tests above reject most rows more cheaply.
-  const search = f.search?.trim()
-  if (search) {
-    parts.push(`(p.title LIKE ? ESCAPE '\\' OR p.id LIKE ? ESCAPE '\\')`)
-    const like = `%${escapeLike(search)}%`
-    params.push(like, like)
+  // search_key is the folded title and the id (case, accents and extra spaces ignored); both
+  // sides are folded already, so a plain substring test (instr) does it, cheaper than LIKE.
+  const search = f.search ? fold(f.search) : ''
+  if (search.length >= 3) {
+    // 3+ characters: the trigram index finds the rows (a quoted phrase = a substring).
+    parts.push(`p.rowid IN (SELECT rowid FROM posters_fts WHERE posters_fts MATCH ?)`)
+    params.push(`"${search.replace(/"/g, '""')}"`)
+  } else if (search) {
+    parts.push(`instr(p.search_key, ?) > 0`)
+    params.push(search)
   }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
 }
@@ -107,16 +116,20 @@ interface Row {
   height: number
 }
 
-/** Genre names of the given posters, in vocabulary order. */
-export function genresOf(db: Db, ids: string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>(ids.map((id) => [id, []]))
+/** Genre names of the given posters with each label's source, in vocabulary order. */
+export function genresOf(db: Db, ids: string[]): Map<string, { names: string[]; sources: LabelSource[] }> {
+  const out = new Map(ids.map((id) => [id, { names: [] as string[], sources: [] as LabelSource[] }]))
   if (ids.length === 0) return out
   const rows = prepared(
     db,
-    `SELECT l.poster_id AS id, g.name FROM labels l JOIN genres g ON g.id = l.genre_id
+    `SELECT l.poster_id AS id, g.name, l.source FROM labels l JOIN genres g ON g.id = l.genre_id
      WHERE l.poster_id IN (SELECT value FROM json_each(?)) ORDER BY g.position, g.name`,
-  ).all(JSON.stringify(ids)) as { id: string; name: string }[]
-  for (const r of rows) out.get(r.id)?.push(r.name)
+  ).all(JSON.stringify(ids)) as { id: string; name: string; source: LabelSource }[]
+  for (const r of rows) {
+    const o = out.get(r.id)
+    o?.names.push(r.name)
+    o?.sources.push(r.source)
+  }
   return out
 }
 
@@ -146,7 +159,8 @@ function summarize(db: Db, rows: Row[]): PosterSummary[] {
     title: r.title,
     year: r.year,
     labelled: r.labelled === 1,
-    genres: genres.get(r.id) ?? [],
+    genres: genres.get(r.id)?.names ?? [],
+    sources: genres.get(r.id)?.sources ?? [],
     duplicate: r.dup === 1,
     width: r.width,
     height: r.height,
@@ -192,6 +206,7 @@ export function getPoster(db: Db, id: string): PosterDetail {
     year: r.year,
     labelled: r.labelled === 1,
     genres: labels.map((l) => l.genre),
+    sources: labels.map((l) => l.source),
     duplicate: duplicates.length > 0,
     width: r.width,
     height: r.height,

@@ -108,7 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let closing: Promise<void> | null = null
   return {
-    url: `http://${hostPort(host, port)}/?token=${token}`,
+    url: `http://${hostPort(urlHost(host), port)}/?token=${token}`,
     token,
     port,
     host,
@@ -125,4 +125,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing
     },
   }
+}
+
+/** A wildcard bind has no address of its own to print: this machine's loopback reaches it. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '::1'
+  return host
 }

@@ -25,6 +25,17 @@
 //   status-bar           the status bar
 //   genre-manager        the genre manager view
 //   nav-library / nav-genres / nav-train / nav-review   top-level navigation
+//   toast-action         the button of a toast (e.g. Undo)
+//   confirm-dialog / confirm-ok / confirm-cancel   the "are you sure" dialog
+//   delete-selection     deletes the selected posters (asks first)
+//   thumb-size           the thumbnail size slider
+//   source-filter        select: posters with labels from a source
+//   detail-edit / detail-title / detail-year / detail-save   title and year editing
+//   library-open         opens the library dialog (libraries, export, imports)
+//   library-path / library-open-path / library-create-path / library-recent   switching libraries
+//   export-csv / export-json   label export downloads
+//   import-row           a past import in the library dialog (data-id = import id); import-delete its delete button
+//   genre-merge-<Genre> / genre-delete-<Genre>   the genre manager's row actions
 //   review-view          the Review view
 //   review-queue-<name>  queue picker button (suspect, uncertain, accepted), aria-checked
 //   review-progress      "N of M reviewed"
@@ -66,6 +77,28 @@ export const T = {
   navLibrary: 'nav-library',
   navGenres: 'nav-genres',
   navTrain: 'nav-train',
+  toastAction: 'toast-action',
+  confirmDialog: 'confirm-dialog',
+  confirmOk: 'confirm-ok',
+  confirmCancel: 'confirm-cancel',
+  deleteSelection: 'delete-selection',
+  thumbSize: 'thumb-size',
+  sourceFilter: 'source-filter',
+  detailEdit: 'detail-edit',
+  detailTitle: 'detail-title',
+  detailYear: 'detail-year',
+  detailSave: 'detail-save',
+  libraryOpen: 'library-open',
+  libraryPath: 'library-path',
+  libraryOpenPath: 'library-open-path',
+  libraryCreatePath: 'library-create-path',
+  libraryRecent: 'library-recent',
+  exportCsv: 'export-csv',
+  exportJson: 'export-json',
+  importRow: 'import-row',
+  importDelete: 'import-delete',
+  genreMerge: (genre: string) => `genre-merge-${genre}`,
+  genreDelete: (genre: string) => `genre-delete-${genre}`,
   navReview: 'nav-review',
   reviewView: 'review-view',
   reviewQueue: (name: string) => `review-queue-${name}`,

@@ -12,7 +12,8 @@ export const GenreName = z
   .max(40, 'genre names are at most 40 characters')
   .refine((s) => s.toUpperCase() !== 'N/A', 'N/A means "no genre"; it cannot be a genre')
 
-export const LabelSource = z.enum(['imported', 'user', 'prediction'])
+/** Where a label came from: a labels file, a person, an accepted prediction, a Kodi/Jellyfin .nfo. */
+export const LabelSource = z.enum(['imported', 'user', 'prediction', 'nfo'])
 export type LabelSource = z.infer<typeof LabelSource>
 
 export const JobId = z.string().min(1).max(64)

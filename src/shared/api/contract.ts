@@ -19,7 +19,8 @@ export const events = {
   ...modelEvents,
   /** Something in the library changed; views refresh what they show. */
   'library.changed': z.object({
-    reason: z.enum(['import', 'labels', 'genres', 'model']),
+    /** posters: deleted or restored, titles edited; library: another library was opened. */
+    reason: z.enum(['import', 'labels', 'genres', 'model', 'posters', 'library']),
     /** The posters concerned, when few; absent means "possibly all". */
     ids: z.array(PosterId).optional(),
   }),

@@ -1,18 +1,21 @@
 // The library domain: posters, their query, and library-wide figures.
 import { z } from 'zod'
 import { command, noArgs } from './define'
-import { GenreName, LabelSource, PosterId } from './common'
+import { GenreName, JobStatus, LabelSource, PosterId } from './common'
+import { HistoryState } from './labels'
 
 export const PosterSort = z.enum(['title', 'year', 'added', 'id'])
 
 export const PosterFilter = z.strictObject({
-  /** Case-insensitive substring of the title (or the id). */
+  /** Substring of the title (or the id); case, accents and extra spaces are ignored. */
   search: z.string().max(200).optional(),
   genres: z.array(GenreName).max(100).optional(),
   /** any: at least one of `genres`; all: every one of them; none: posters with none of them. */
   match: z.enum(['any', 'all', 'none']).default('any'),
   labelled: z.enum(['all', 'labelled', 'unlabelled']).default('all'),
   duplicatesOnly: z.boolean().default(false),
+  /** Posters with at least one label from one of these sources ("has accepted predictions"). */
+  sources: z.array(LabelSource).max(4).optional(),
   /** Posters the active model predicts at least one of these genres for (at or above its threshold). */
   predicted: z.array(GenreName).max(100).optional(),
 })
@@ -35,6 +38,8 @@ export const PosterSummary = z.object({
   year: z.number().int().nullable(),
   labelled: z.boolean(),
   genres: z.array(z.string()),
+  /** The source of each of `genres`, same order (absent from older servers). */
+  sources: z.array(LabelSource).optional(),
   duplicate: z.boolean(),
   width: z.number().int(),
   height: z.number().int(),
@@ -61,6 +66,20 @@ export const LibraryStats = z.object({
 })
 export type LibraryStats = z.infer<typeof LibraryStats>
 
+export const ImportRecord = z.object({
+  id: z.number().int(),
+  startedAt: z.number().int(),
+  finishedAt: z.number().int().nullable(),
+  status: JobStatus,
+  paths: z.array(z.string()),
+  /** Posters this import added that are still in the library. */
+  posters: z.number().int(),
+})
+export type ImportRecord = z.infer<typeof ImportRecord>
+
+export const ExportFormat = z.enum(['csv', 'json'])
+export type ExportFormat = z.infer<typeof ExportFormat>
+
 export const library = {
   stats: command(noArgs, LibraryStats),
   query: command(
@@ -79,4 +98,27 @@ export const library = {
     z.object({ ids: z.array(PosterId) }),
   ),
   get: command(z.strictObject({ id: PosterId }), PosterDetail),
+  /** Deletes posters (these ids, or every poster one import added): one undoable entry. */
+  remove: command(
+    z
+      .strictObject({ ids: z.array(PosterId).min(1).max(200_000).optional(), importId: z.number().int().min(1).optional() })
+      .refine((a) => (a.ids === undefined) !== (a.importId === undefined), 'give either ids or importId'),
+    z.object({ removed: z.number().int(), history: HistoryState }),
+  ),
+  /** Edits a poster's title and/or year (null clears it): one undoable entry. */
+  setMeta: command(
+    z.strictObject({
+      id: PosterId,
+      title: z.string().max(300, 'titles are at most 300 characters').nullable().optional(),
+      year: z.number().int().min(1850, 'a year from 1850 on').max(2100, 'a year up to 2100').nullable().optional(),
+    }),
+    z.object({ changed: z.boolean(), history: HistoryState }),
+  ),
+  /** Past imports with how many of their posters are still in the library (newest first). */
+  imports: command(noArgs, z.object({ imports: z.array(ImportRecord) })),
+  /** The labels with their sources, as the CLI's `posterity export` writes them. */
+  export: command(
+    z.strictObject({ format: ExportFormat }),
+    z.object({ format: ExportFormat, filename: z.string(), text: z.string(), posters: z.number().int() }),
+  ),
 }

@@ -84,6 +84,11 @@ export const ModelEvaluation = z.object({
   intervals: z.object({ model: SummaryIntervals, prior: SummaryIntervals, replicates: z.number().int() }).optional(),
   /** posterity eval --ids: listed posters left out because the model was trained on them. */
   excludedTrained: z.number().int().optional(),
+  /**
+   * Binary accuracy over all (poster, genre) cells at 0.5, beside predicting no genre at all
+   * (reported for the CNN baseline, whose original project quoted this figure).
+   */
+  binaryAccuracy: z.object({ model: z.number(), allNegative: z.number() }).optional(),
 })
 export type ModelEvaluation = z.infer<typeof ModelEvaluation>
 
@@ -284,6 +289,8 @@ export const modelEvents = {
     /** Cross-validation: the fold being trained (0-based); equal to `folds` during the refit. */
     fold: z.number().int().optional(),
     folds: z.number().int().optional(),
+    /** Progress inside the epoch (slow epochs, the CNN); absent on end-of-epoch reports. */
+    batch: z.object({ index: z.number().int(), of: z.number().int() }).optional(),
   }),
   'train.finished': z.object({
     jobId: JobId,

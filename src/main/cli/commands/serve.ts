@@ -2,11 +2,24 @@
 // line of stdout (tests and scripts parse it) and runs until SIGINT / SIGTERM.
 import { isLoopback } from '../../server/guard'
 import { MissingRendererError, startServer } from '../../server'
-import { int, str, UserError, type Command } from '../command'
+import { int, str, UserError, type Command, type Values } from '../command'
+
+/**
+ * The address to bind. Loopback unless the user says otherwise twice: an address other than
+ * loopback (or an empty one, which Node would bind to every interface) needs --allow-remote.
+ */
+export function bindAddress(values: Values): string {
+  const host = str(values, 'host') ?? '127.0.0.1'
+  if (host.trim() === '') throw new UserError('--host needs an address: 127.0.0.1 (this machine only), or an interface address with --allow-remote', 2)
+  if (!isLoopback(host) && values['allow-remote'] !== true) {
+    throw new UserError(`--host ${host} would let other machines reach your library; add --allow-remote if that is what you want`, 2)
+  }
+  return host
+}
 
 const serve: Command = {
   summary: 'serve the app to a browser on this machine (token-protected)',
-  help: `Usage: posterity serve [--library DIR] [--port N] [--host 127.0.0.1]
+  help: `Usage: posterity serve [--library DIR] [--port N] [--host 127.0.0.1] [--allow-remote]
 
 Serves the built renderer (run \`npm run build\` first; \`npm run serve\` does both) and the
 API over a WebSocket. The printed URL carries a random token; the page needs it.
@@ -14,15 +27,17 @@ API over a WebSocket. The printed URL carries a random token; the page needs it.
 Options:
   --library DIR   the library folder
   --port N        the port (default 0: a free one)
-  --host ADDR     the address to bind (default 127.0.0.1, loopback only)`,
+  --host ADDR     the address to bind (default 127.0.0.1, loopback only)
+  --allow-remote  needed with a --host that other machines can reach (0.0.0.0, a LAN address)`,
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
+    'allow-remote': { type: 'boolean' },
   },
   async run({ values, libraryDir }) {
     const port = int(values, 'port', 0)!
     if (port < 0 || port > 65535) throw new UserError(`--port must be between 0 and 65535, got ${port}`, 2)
-    const host = str(values, 'host') ?? '127.0.0.1'
+    const host = bindAddress(values)
     let server
     try {
       server = await startServer({ libraryDir, port, host })

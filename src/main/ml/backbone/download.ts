@@ -101,7 +101,9 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
         res!.pipe(out)
       })
     } catch (err) {
-      out.destroy()
+      // Wait until the file is closed: a write still in flight would otherwise land after the
+      // next attempt measured the part and appended to it, and the resumed file would be corrupt.
+      if (!out.closed) await new Promise<void>((r) => out.destroy().once('close', () => r()))
       if (opts.signal?.aborted) throw new DownloadError('download cancelled; it resumes next time')
       throw err instanceof DownloadError ? err : new DownloadError(`download interrupted: ${(err as Error).message}; retry to resume`)
     }

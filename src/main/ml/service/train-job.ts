@@ -13,7 +13,7 @@ import { activateRun, activeRun, getRun, insertRun, setRunNote } from '../store/
 import { putRunPosters, type RunPosterRow } from '../store/out-of-fold'
 import type { TrainCvArgs, TrainCvDone, TrainCvProgress, TrainDone, TrainProgress } from '../worker/methods'
 import { activationVerdict, type Verdict } from './activation'
-import type { CnnArgs } from '../train/cnn'
+import { CNN_INPUT, type CnnArgs } from '../train/cnn'
 import { featureMatrix, postersFor, trainingLabels, type PosterRow } from './data'
 import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
@@ -96,12 +96,34 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   // early stopping usually ends sooner).
   let epochSeconds = 0
   let epochsSeen = 0
+  let lastEpoch: TrainProgress['report'] | undefined
   const progress = (d: TrainProgress & { fold?: number; folds?: number }) => {
+    svc.backend = d.backend
+    if (d.batch) {
+      // Inside an epoch: time left from this epoch's pace, the later epochs at the same pace.
+      const b = d.batch
+      const perEpoch = (b.seconds / b.batch) * b.batches
+      const left = perEpoch - b.seconds + (d.maxEpochs - b.epoch) * perEpoch
+      job.progress((b.epoch - 1) * b.batches + b.batch, d.maxEpochs * b.batches, `epoch ${b.epoch}, batch ${b.batch} of ${b.batches}`)
+      ctx.events.emit('train.progress', {
+        jobId: job.jobId,
+        stage: 'training',
+        epoch: b.epoch,
+        maxEpochs: d.maxEpochs,
+        loss: b.loss,
+        valLoss: lastEpoch?.valLoss ?? 0,
+        macroAp: lastEpoch?.valMacroAp ?? 0,
+        etaSeconds: left,
+        backend: d.backend,
+        batch: { index: b.batch, of: b.batches },
+      })
+      return
+    }
     const r = d.report
+    lastEpoch = r
     epochSeconds += r.seconds
     epochsSeen++
     const left = (d.maxEpochs - r.epoch + (d.members - d.member - 1) * d.maxEpochs) * (epochSeconds / epochsSeen)
-    svc.backend = d.backend
     const what = d.folds === undefined ? '' : d.fold! < d.folds ? `fold ${d.fold! + 1}/${d.folds}, ` : 'refit, '
     job.progress(r.epoch, d.maxEpochs, `${what}epoch ${r.epoch}`)
     ctx.events.emit('train.progress', {
@@ -126,7 +148,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   try {
     if (req.kind === 'cnn') {
       if (data.train.length === 0 || data.val.length === 0) throw new ApiError('conflict', 'too few labelled posters for a training / validation split')
-      const inputSize = req.inputSize ?? 64
+      const inputSize = req.inputSize ?? CNN_INPUT
       const epochs = req.epochs ?? 3
       const G = data.genres.length
       const seen = [...data.train, ...data.stop]

@@ -12,6 +12,7 @@ import { duplicateGroups } from '../train/groups'
 import { outOfFold, refit, refitEpochs } from '../train/folds'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
+import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
 import type { ModelEvaluation } from '../../../shared/api'
 
 export interface MethodContext {
@@ -53,13 +54,21 @@ export interface TrainArgs {
   prior: number[]
   weightsDir: string
 }
-export interface TrainProgress {
+/** Training inside an epoch (models whose epochs are slow, the CNN): the running loss. */
+export interface BatchReport {
+  epoch: number
+  batch: number
+  batches: number
+  loss: number
+  /** Seconds since the epoch started. */
+  seconds: number
+}
+export type TrainProgress = {
   member: number
   members: number
   maxEpochs: number
-  report: EpochReport
   backend: string
-}
+} & ({ report: EpochReport; batch?: undefined } | { batch: BatchReport; report?: undefined })
 export interface TrainDone {
   backend: string
   notes: string[]
@@ -85,7 +94,7 @@ export interface TrainCvArgs {
   minCosine?: number
   replicates?: number
 }
-export interface TrainCvProgress extends TrainProgress {
+export type TrainCvProgress = TrainProgress & {
   /** 0..folds-1 while cross-validating, `folds` during the refit. */
   fold: number
   folds: number
@@ -137,24 +146,18 @@ function ensemblePredict(tf: Awaited<ReturnType<typeof loadTf>>['tf'], heads: He
 }
 
 /**
- * The wasm backend lacks the convolution gradients (Conv2DBackpropFilter): a CNN runs on
- * the plain cpu backend there, and the previous backend is restored afterwards.
+ * Convolutions train on wasm once its missing filter-gradient kernel is registered
+ * (train/wasm-conv-grad.ts); every other backend has its own.
  */
 async function withConvBackend<T>(tf: Awaited<ReturnType<typeof loadTf>>['tf'], fn: () => T | Promise<T>): Promise<T> {
-  const previous = tf.getBackend()
-  if (previous !== 'wasm') return fn()
-  await tf.setBackend('cpu')
-  try {
-    return await fn()
-  } finally {
-    await tf.setBackend(previous)
-  }
+  if (tf.getBackend() === 'wasm') registerWasmConvFilterGrad(tf)
+  return fn()
 }
 
 /**
- * TensorFlow.js work runs one call at a time: calls interleave at every await, and the CNN
- * switches the global backend (wasm → cpu) for its duration, which must not happen under a
- * head being trained or a prediction refreshing after an activation.
+ * TensorFlow.js work runs one call at a time: calls interleave at every await, and a CNN
+ * epoch must not share the one wasm thread with a head being trained or a prediction
+ * refreshing after an activation.
  */
 let tfQueue: Promise<unknown> = Promise.resolve()
 function exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -317,8 +320,7 @@ export const methods: Record<string, Method> = {
   trainCnn(args: CnnArgs, ctx): Promise<unknown> {
     return exclusive(async () => {
       const { tf, notes } = await loadTf()
-      const backend = await withConvBackend(tf, () => tf.getBackend())
-      return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend, notes }
+      return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend: tf.getBackend(), notes }
     })
   },
 

@@ -6,6 +6,7 @@ import { useImports } from '../stores/imports'
 import { useLabels } from '../stores/labels'
 import { useSelection } from '../stores/selection'
 import { useUi } from '../stores/ui'
+import { useConfirm } from '../stores/confirm'
 
 export function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false
@@ -27,9 +28,10 @@ export function useShortcuts() {
   const genres = useGenres()
   const selection = useSelection()
   const imports = useImports()
+  const confirm = useConfirm()
 
   function onKey(e: KeyboardEvent) {
-    if (e.defaultPrevented || isTyping(e.target) || imports.dialogOpen || ui.helpOpen) return
+    if (e.defaultPrevented || isTyping(e.target) || imports.dialogOpen || ui.helpOpen || confirm.open || ui.libraryOpen) return
     const mod = e.ctrlKey || e.metaKey
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key
 
@@ -48,13 +50,18 @@ export function useShortcuts() {
       return
     }
 
+    if (ui.view === 'library' && key === 'Delete' && !e.shiftKey) {
+      // The selection, else the poster in the detail; always asks first.
+      const ids = selection.count ? selection.ids : detail.poster ? [detail.poster.id] : []
+      if (ids.length) return run(e, () => labels.removePosters(ids))
+    }
     if (ui.view !== 'library' || !detail.open) return
     const poster = detail.poster
     if (key === 'ArrowRight' || key === 'ArrowDown' || key === 'j') return run(e, () => detail.step(1))
     if (key === 'ArrowLeft' || key === 'ArrowUp' || key === 'k') return run(e, () => detail.step(-1))
     if (!poster) return
     if (((key === 'Enter' || key === ' ') && !isActivatable(e.target)) || key === 'n') return run(e, () => labels.markNoGenre(poster))
-    if (key === 'u') return run(e, () => labels.markUnlabelled([poster.id]))
+    if (key === 'u') return run(e, () => labels.markUnlabelled([poster.id], poster))
     const genre = genres.keys.byKey.get(key)
     if (genre && !e.shiftKey) return run(e, () => labels.toggle(poster, genre))
   }

@@ -10,12 +10,14 @@ import { useDetail } from './detail'
 import { useGenres } from './genres'
 import { useLibrary } from './library'
 import { useToasts } from './toasts'
+import { useConfirm } from './confirm'
 
 export const useLabels = defineStore('labels', () => {
   const library = useLibrary()
   const detail = useDetail()
   const genres = useGenres()
   const toasts = useToasts()
+  const confirm = useConfirm()
 
   const history = shallowRef<HistoryState>({ canUndo: false, canRedo: false, undoLabel: null, redoLabel: null })
   const saving = shallowRef(0)
@@ -93,13 +95,86 @@ export const useLabels = defineStore('labels', () => {
     return edit([poster.id], has ? { remove: [genre] } : { add: [genre] }, `Could not ${has ? 'remove' : 'add'} ${genre}`)
   }
 
-  /** "Looked at it: no genre applies." */
-  function markNoGenre(poster: PosterSummary) {
-    return edit([poster.id], { remove: [...poster.genres], labelled: true }, 'Could not mark as labelled')
+  /** After a key cleared genres: say so, with Undo (a stray key must not lose labels silently). */
+  function offerUndo(text: string) {
+    toasts.withAction(text, 'Undo', () => void step('undo'))
   }
 
-  function markUnlabelled(ids: string[]) {
-    return edit(ids, { labelled: false }, 'Could not mark as unlabelled')
+  /** "Looked at it: no genre applies." */
+  async function markNoGenre(poster: PosterSummary) {
+    const cleared = poster.genres.length
+    const ok = await edit([poster.id], { remove: [...poster.genres], labelled: true }, 'Could not mark as labelled')
+    if (ok && cleared) offerUndo(`Cleared ${cleared} genre${cleared === 1 ? '' : 's'} of ${poster.title ?? poster.id}: no genre`)
+    return ok
+  }
+
+  async function markUnlabelled(ids: string[], poster?: PosterSummary) {
+    const ok = await edit(ids, { labelled: false }, 'Could not mark as unlabelled')
+    if (ok && (ids.length > 1 || (poster && poster.labelled))) {
+      offerUndo(ids.length === 1 ? `${poster?.title ?? ids[0]} is unlabelled again` : `${ids.length.toLocaleString()} posters are unlabelled again`)
+    }
+    return ok
+  }
+
+  /** Deletes posters after asking; the toast offers Undo (which restores them with labels and thumbnails). */
+  async function removePosters(ids: string[], what?: string): Promise<boolean> {
+    if (!ids.length) return false
+    const n = ids.length.toLocaleString()
+    const label = what ?? (ids.length === 1 ? '1 poster' : `${n} posters`)
+    const yes = await confirm.ask({
+      title: `Delete ${label}?`,
+      body: `They leave the library with their labels. The image files on disk are not touched, and Undo (Ctrl+Z) brings them back.`,
+      ok: 'Delete',
+      danger: true,
+    })
+    if (!yes) return false
+    try {
+      const r = await enqueue(() => api().library.remove({ ids }))
+      history.value = r.history
+      if (detail.poster && ids.includes(detail.poster.id)) detail.close()
+      library.reload()
+      offerUndo(`Deleted ${r.removed.toLocaleString()} poster${r.removed === 1 ? '' : 's'}`)
+      return true
+    } catch (err) {
+      toasts.error('Could not delete', err)
+      return false
+    }
+  }
+
+  /** Deletes every poster one import added, after asking. */
+  async function removeImport(importId: number, count: number): Promise<boolean> {
+    const yes = await confirm.ask({
+      title: `Delete the ${count.toLocaleString()} poster${count === 1 ? '' : 's'} of import #${importId}?`,
+      body: 'Every poster this import added leaves the library with its labels. Undo (Ctrl+Z) brings them back.',
+      ok: 'Delete',
+      danger: true,
+    })
+    if (!yes) return false
+    try {
+      const r = await enqueue(() => api().library.remove({ importId }))
+      history.value = r.history
+      detail.close()
+      library.reload()
+      offerUndo(`Deleted ${r.removed.toLocaleString()} posters of import #${importId}`)
+      return true
+    } catch (err) {
+      toasts.error('Could not delete the import', err)
+      return false
+    }
+  }
+
+  /** Title and year of one poster (undoable). */
+  async function setMeta(id: string, title: string | null, year: number | null): Promise<boolean> {
+    try {
+      const r = await enqueue(() => api().library.setMeta({ id, title, year }))
+      history.value = r.history
+      void detail.reload()
+      library.reload()
+      return true
+    } catch (err) {
+      toasts.error('Could not save the title and year', err)
+      return false
+    }
   }
 
   let started = false
@@ -108,7 +183,7 @@ export const useLabels = defineStore('labels', () => {
     started = true
     // Another window (or the CLI) may edit too.
     bridge().on('library.changed', (e) => {
-      if (e.reason === 'labels' || e.reason === 'genres') void refreshHistory()
+      if (e.reason === 'labels' || e.reason === 'genres' || e.reason === 'posters') void refreshHistory()
     })
     void refreshHistory()
   }
@@ -124,6 +199,10 @@ export const useLabels = defineStore('labels', () => {
     toggle,
     markNoGenre,
     markUnlabelled,
+    removePosters,
+    removeImport,
+    setMeta,
+    offerUndo,
     refreshHistory,
     start,
   }

@@ -2,7 +2,7 @@
 // `library.query`. Pages are fetched as the grid scrolls; `library.changed` refreshes them.
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import type { PosterSummary, PredictionSort } from '../../../shared/api'
+import type { LabelSource, PosterSummary, PredictionSort } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { PageCache } from '../lib/page-cache'
 import { errorText, useToasts } from './toasts'
@@ -10,6 +10,12 @@ import { errorText, useToasts } from './toasts'
 export type Sort = 'title' | 'year' | 'added' | 'id'
 export type MatchMode = 'any' | 'all' | 'none'
 export type LabelledFilter = 'all' | 'labelled' | 'unlabelled'
+
+export const THUMB_MIN = 110
+export const THUMB_MAX = 320
+function clampThumb(v: number): number {
+  return Number.isFinite(v) ? Math.min(THUMB_MAX, Math.max(THUMB_MIN, Math.round(v))) : 150
+}
 
 export const useLibrary = defineStore('library', () => {
   const toasts = useToasts()
@@ -19,7 +25,14 @@ export const useLibrary = defineStore('library', () => {
   const match = ref<MatchMode>('any')
   const labelled = ref<LabelledFilter>('all')
   const duplicatesOnly = ref(false)
+  /** Posters with labels from this source ('' = any). */
+  const source = ref<LabelSource | ''>('')
   const sort = ref<Sort>('title')
+  /** Narrowest card width in px (the thumbnail-size control), remembered across sessions. */
+  const THUMB_KEY = 'posterity.thumbSize'
+  const store = globalThis.localStorage as Storage | undefined // absent outside a browser (store tests)
+  const thumbSize = ref(clampThumb(Number(store?.getItem(THUMB_KEY) ?? 150)))
+  watch(thumbSize, (v) => store?.setItem(THUMB_KEY, String(clampThumb(v))))
   const desc = ref(false)
   /** Only posters the active model predicts one of these genres for. */
   const predicted = ref<string[]>([])
@@ -32,13 +45,14 @@ export const useLibrary = defineStore('library', () => {
     match: match.value,
     labelled: labelled.value,
     duplicatesOnly: duplicatesOnly.value,
+    sources: source.value ? [source.value] : undefined,
     sort: sort.value,
     desc: desc.value,
     predicted: predicted.value.length ? [...predicted.value] : undefined,
     predictionSort: predictionSort.value ?? undefined,
   }))
   const hasFilter = computed(
-    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value || predicted.value.length > 0,
+    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value || !!source.value || predicted.value.length > 0,
   )
 
   // The cache lives outside Vue's reactivity (100,000 proxies would be slow); `version`
@@ -140,6 +154,7 @@ export const useLibrary = defineStore('library', () => {
     match.value = 'any'
     labelled.value = 'all'
     duplicatesOnly.value = false
+    source.value = ''
     predicted.value = []
   }
 
@@ -161,6 +176,8 @@ export const useLibrary = defineStore('library', () => {
     match,
     labelled,
     duplicatesOnly,
+    source,
+    thumbSize,
     sort,
     desc,
     predicted,

@@ -30,6 +30,8 @@ export const useModel = defineStore('model', () => {
   /** Live curve of the running training, one point per epoch. */
   const live = shallowRef<EpochPoint[]>([])
   const eta = ref<number | null>(null)
+  /** Where the running epoch is, for models whose epochs take minutes (the CNN). */
+  const batch = ref<{ epoch: number; index: number; of: number; loss: number } | null>(null)
   const maxEpochs = ref(0)
   const backend = ref<string | null>(null)
 
@@ -75,6 +77,7 @@ export const useModel = defineStore('model', () => {
   async function train(opts: TrainOptions) {
     try {
       live.value = []
+      batch.value = null
       eta.value = null
       stage.value = opts.kind === 'head' ? 'embedding' : 'training'
       const r = await api().model.train({ kind: opts.kind, epochs: opts.epochs, seed: opts.seed })
@@ -169,6 +172,12 @@ export const useModel = defineStore('model', () => {
     b.on('train.progress', (p) => {
       if (p.jobId !== trainJob.value) return
       stage.value = 'training'
+      eta.value = p.etaSeconds
+      backend.value = p.backend
+      maxEpochs.value = p.maxEpochs
+      // Inside an epoch: the batch counter moves, the curves wait for the epoch's end.
+      batch.value = p.batch ? { epoch: p.epoch, index: p.batch.index, of: p.batch.of, loss: p.loss } : null
+      if (p.batch) return
       live.value = [...live.value, { epoch: p.epoch, loss: p.loss, valLoss: p.valLoss, valMacroAp: p.macroAp, seconds: 0 }]
       eta.value = p.etaSeconds
       maxEpochs.value = p.maxEpochs
@@ -219,6 +228,7 @@ export const useModel = defineStore('model', () => {
     embedDone,
     embedTotal,
     live,
+    batch,
     eta,
     maxEpochs,
     backend,

@@ -7,6 +7,8 @@ export interface Toast {
   id: number
   kind: 'error' | 'info'
   text: string
+  /** A button in the toast, e.g. Undo. */
+  action?: { label: string; run: () => void }
 }
 
 export function errorText(err: unknown): string {
@@ -23,9 +25,9 @@ export const useToasts = defineStore('toasts', () => {
     items.value = items.value.filter((t) => t.id !== id)
   }
 
-  function push(kind: Toast['kind'], text: string, ms = kind === 'error' ? 8000 : 3500) {
+  function push(kind: Toast['kind'], text: string, ms = kind === 'error' ? 8000 : 3500, action?: Toast['action']) {
     const id = next++
-    items.value = [...items.value.slice(-4), { id, kind, text }]
+    items.value = [...items.value.slice(-4), { id, kind, text, action }]
     setTimeout(() => dismiss(id), ms)
   }
 
@@ -33,6 +35,8 @@ export const useToasts = defineStore('toasts', () => {
     items,
     dismiss,
     info: (text: string) => push('info', text),
+    /** A confirmation with an action button (kept a little longer, so there is time to press it). */
+    withAction: (text: string, label: string, run: () => void) => push('info', text, 7000, { label, run }),
     /** `what` says what failed, e.g. "Could not add Drama". */
     error: (what: string, err?: unknown) => push('error', err === undefined ? what : `${what}: ${errorText(err)}`),
   }

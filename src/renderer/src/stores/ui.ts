@@ -13,11 +13,13 @@ const fromHash = (): View => {
 export const useUi = defineStore('ui', () => {
   const view = ref<View>(fromHash())
   const helpOpen = ref(false)
+  /** The library dialog: libraries, export, past imports. */
+  const libraryOpen = ref(false)
   watch(view, (v) => {
     const hash = v === 'library' ? '' : `#/${v}`
     // replaceState keeps the token in the query and adds no history entries.
     history.replaceState(null, '', `${location.pathname}${location.search}${hash}`)
   })
   window.addEventListener('hashchange', () => (view.value = fromHash()))
-  return { view, helpOpen }
+  return { view, helpOpen, libraryOpen }
 })

@@ -1,0 +1,159 @@
+// Deleting posters, undoably. The entry keeps the poster rows, their labels (by genre name)
+// and the rows of every other table that references posters (found from the schema's foreign
+// keys, so this module needs to know nothing of, say, the model's predictions). Thumbnails stay
+// on disk while the deletion can be undone; once its entry leaves the history they are removed.
+import { unlinkSync } from 'node:fs'
+import { ApiError, type LabelSource } from '../../shared/api'
+import type { Db } from './db'
+import { recordEntry } from './history'
+import { refreshDuplicates } from './query'
+import { thumbPath } from './thumbs'
+import { ensureGenre } from './vocabulary'
+
+type Row = Record<string, unknown>
+
+export interface DeleteChange {
+  posters: Row[]
+  /** [poster, genre name, source] */
+  labels: [string, string, LabelSource][]
+  /** Rows of other tables referencing the posters, blobs as {$b64}. */
+  related: { table: string; rows: Row[] }[]
+  /** Thumbnail hashes these posters used (read by SQL in history.ts: keep the name). */
+  hashes: string[]
+  ids: string[]
+}
+
+/** Columns derived from others (triggers recompute them on insert). */
+const DERIVED = new Set(['genre_mask', 'search_key', 'sort_key'])
+
+function referencing(db: Db): { table: string; column: string }[] {
+  return db
+    .prepare(
+      `SELECT m.name AS "table", f."from" AS "column" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+       WHERE m.type = 'table' AND f."table" = 'posters' AND m.name <> 'labels'`,
+    )
+    .all() as { table: string; column: string }[]
+}
+
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`
+const encode = (r: Row): Row =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? { $b64: v.toString('base64') } : v]))
+const decode = (r: Row): Row =>
+  Object.fromEntries(
+    Object.entries(r).map(([k, v]) => [k, v && typeof v === 'object' && '$b64' in v ? Buffer.from(String((v as { $b64: string }).$b64), 'base64') : v]),
+  )
+
+/** Deletes posters by id (or every poster one import added) as one undoable entry. */
+export function removePosters(db: Db, target: { ids?: string[]; importId?: number }): { removed: string[] } {
+  return db.transaction(() => {
+    let ids: string[]
+    let description: string
+    if (target.importId !== undefined) {
+      const imp = db.prepare('SELECT id FROM imports WHERE id = ?').get(target.importId)
+      if (!imp) throw new ApiError('not-found', `no import #${target.importId}`)
+      ids = db.prepare('SELECT id FROM posters WHERE import_id = ? ORDER BY id').pluck().all(target.importId) as string[]
+      if (ids.length === 0) throw new ApiError('not-found', `import #${target.importId} has no posters left in the library`)
+      description = `Delete the ${ids.length} poster${ids.length === 1 ? '' : 's'} of import #${target.importId}`
+    } else {
+      const want = JSON.stringify([...new Set(target.ids ?? [])])
+      ids = db.prepare('SELECT id FROM posters WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').pluck().all(want) as string[]
+      if (ids.length === 0) throw new ApiError('not-found', `no such poster${(target.ids ?? []).length > 1 ? 's' : ''}: ${(target.ids ?? []).slice(0, 5).join(', ')}`)
+      description = ids.length === 1 ? `Delete poster ${ids[0]}` : `Delete ${ids.length} posters`
+    }
+    const json = JSON.stringify(ids)
+    const posters = (db.prepare('SELECT * FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(json) as Row[]).map((r) =>
+      Object.fromEntries(Object.entries(r).filter(([k]) => !DERIVED.has(k))),
+    )
+    const labels = db
+      .prepare(
+        `SELECT l.poster_id, g.name, l.source FROM labels l JOIN genres g ON g.id = l.genre_id
+         WHERE l.poster_id IN (SELECT value FROM json_each(?)) ORDER BY l.poster_id, g.position`,
+      )
+      .raw()
+      .all(json) as [string, string, LabelSource][]
+    const related = referencing(db).map(({ table, column }) => ({
+      table,
+      rows: (db.prepare(`SELECT * FROM ${ident(table)} WHERE ${ident(column)} IN (SELECT value FROM json_each(?))`).all(json) as Row[]).map(encode),
+    }))
+    const hashes = [...new Set(posters.map((p) => String(p.hash)))]
+    db.prepare('DELETE FROM posters WHERE id IN (SELECT value FROM json_each(?))').run(json)
+    refreshDuplicates(db)
+    const change: DeleteChange = { posters, labels, related: related.filter((r) => r.rows.length), hashes, ids }
+    recordEntry(db, 'delete', description, change, ids.length)
+    return { removed: ids }
+  })()
+}
+
+/** Undo puts the rows back (posters whose id was taken again meanwhile stay as they are now). */
+export function applyDelete(db: Db, c: DeleteChange, direction: 'undo' | 'redo'): string[] {
+  if (direction === 'redo') {
+    const ids = db.prepare('SELECT id FROM posters WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(c.ids)) as string[]
+    db.prepare('DELETE FROM posters WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids))
+    refreshDuplicates(db)
+    return ids
+  }
+  const restored = new Set<string>()
+  for (const p of c.posters) {
+    const cols = Object.keys(p)
+    const info = db
+      .prepare(`INSERT OR IGNORE INTO posters (${cols.map(ident).join(',')}) VALUES (${cols.map(() => '?').join(',')})`)
+      .run(...cols.map((k) => p[k]))
+    if (info.changes) restored.add(String(p.id))
+  }
+  const genre = new Map<string, number>()
+  const ins = db.prepare('INSERT OR IGNORE INTO labels (poster_id, genre_id, source) VALUES (?, ?, ?)')
+  for (const [poster, name, source] of c.labels) {
+    if (!restored.has(poster)) continue
+    let g = genre.get(name.toLowerCase())
+    if (g === undefined) genre.set(name.toLowerCase(), (g = ensureGenre(db, name).id))
+    ins.run(poster, g, source)
+  }
+  for (const { table, rows } of c.related) {
+    for (const raw of rows) {
+      const r = decode(raw)
+      const cols = Object.keys(r)
+      try {
+        db.prepare(`INSERT OR IGNORE INTO ${ident(table)} (${cols.map(ident).join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(
+          ...cols.map((k) => r[k]),
+        )
+      } catch {
+        // What the row pointed at is gone (a model run deleted since): that row stays gone.
+      }
+    }
+  }
+  refreshDuplicates(db)
+  return [...restored]
+}
+
+/**
+ * Removes thumbnails released by deletions that left the history, unless a poster (or a
+ * deletion still undoable) uses them again.
+ */
+export function purgeOrphanThumbs(db: Db, libraryDir: string): number {
+  const hashes = db.prepare('SELECT hash FROM thumb_orphans').pluck().all() as string[]
+  if (hashes.length === 0) return 0
+  const held = heldHashes(db)
+  const used = db.prepare('SELECT 1 FROM posters WHERE hash = ? LIMIT 1').pluck()
+  let n = 0
+  for (const h of hashes) {
+    if (used.get(h) !== undefined || held.has(h)) continue
+    try {
+      unlinkSync(thumbPath(libraryDir, h))
+      n++
+    } catch {
+      /* already gone */
+    }
+  }
+  db.prepare('DELETE FROM thumb_orphans').run()
+  return n
+}
+
+/** Hashes whose thumbnails an undoable deletion still needs. */
+export function heldHashes(db: Db): Set<string> {
+  return new Set(
+    db
+      .prepare(`SELECT DISTINCT j.value FROM history h, json_each(h.changes, '$.hashes') j WHERE h.kind = 'delete' AND h.undone = 0`)
+      .pluck()
+      .all() as string[],
+  )
+}

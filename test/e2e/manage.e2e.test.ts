@@ -1,0 +1,179 @@
+// End to end in Chromium against `posterity serve`: deleting posters (asked first) and
+// undoing it, merging genres (asked first) and undoing it without touching an earlier label
+// edit, editing a title, the label-source chips. Screenshots of the grid chips and the
+// detail are kept in test-results/.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openCore } from '../../src/main/core'
+import { startImport } from '../../src/main/importer/handlers'
+import { T } from '../../src/renderer/src/testids'
+import { connect, type ApiSocket } from '../server/helpers'
+import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, hasChromium, repo, startServeChild, type ServeChild } from './serve-child'
+
+const tid = (id: string) => `[data-testid="${id}"]`
+const poll = <V>(fn: () => Promise<V> | V) => expect.poll(fn, { timeout: 20_000, interval: 100 })
+
+const films = [
+  { id: 'tt2000001', title: 'Amélie', year: 2001, genres: ['Comedy', 'Romance'] },
+  { id: 'tt2000002', title: 'Blade Runner 2049', year: 2017, genres: ['Science Fiction', 'Thriller', 'Mystery'] },
+  { id: 'tt2000003', title: 'Casablanca', year: 1942, genres: ['Drama', 'Romance', 'War'] },
+  { id: 'tt2000004', title: 'Dune', year: 2021, genres: ['Adventure'] },
+  { id: 'tt2000005', title: 'Eraserhead', year: 1977, genres: ['Horror', 'Fantasy'] },
+  { id: 'tt2000006', title: 'Fargo', year: 1996, genres: ['Crime', 'Drama', 'Thriller'] },
+]
+const GENRES = [...new Set(films.flatMap((f) => f.genres))]
+
+describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)', () => {
+  let root: string
+  let serve: ServeChild
+  let browser: Browser
+  let page: Page
+  let api: ApiSocket
+  const pageErrors: string[] = []
+
+  beforeAll(async () => {
+    await ensureBuilt()
+    root = mkdtempSync(join(tmpdir(), 'posterity-e2e-manage-'))
+    const folder = join(root, 'posters')
+    mkdirSync(folder)
+    for (const [i, f] of films.entries()) {
+      await sharp({ create: { width: 200, height: 300, channels: 3, background: { r: 40 * i, g: 120, b: 200 - 30 * i } } })
+        .composite([{ input: await sharp({ create: { width: 200, height: 30, channels: 3, background: '#fff' } }).png().toBuffer(), top: 25 * i, left: 0 }])
+        .jpeg({ quality: 85 })
+        .toFile(join(folder, `${f.id}.jpg`))
+    }
+    writeFileSync(
+      join(root, 'labels.csv'),
+      [['Id', 'Genre', ...GENRES].join(','), ...films.map((f) => [f.id, 'x', ...GENRES.map((g) => (f.genres.includes(g) ? 1 : 0))].join(','))].join('\n') + '\n',
+    )
+    writeFileSync(join(root, 'movies.csv'), ['Id,Title,Year', ...films.map((f) => `${f.id},${f.title},${f.year}`)].join('\n') + '\n')
+    const lib = join(root, 'library')
+    const core = openCore({ libraryDir: lib })
+    const r = await startImport(core, { paths: [folder], labels: join(root, 'labels.csv'), metadata: join(root, 'movies.csv') }).promise
+    expect(r?.added).toBe(films.length)
+    // One accepted prediction, so the grid shows every kind of chip.
+    core.db.prepare(`INSERT INTO labels (poster_id, genre_id, source) SELECT 'tt2000004', id, 'prediction' FROM genres WHERE name = 'Crime'`).run()
+    await core.close()
+
+    serve = await startServeChild(lib, { POSTERITY_STATE_DIR: join(root, 'state') })
+    api = await connect(`ws://127.0.0.1:${serve.port}/api?token=${serve.token}`, { origin: serve.origin })
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    page = await browser.newPage({ viewport: { width: 1280, height: 820 }, colorScheme: 'light' })
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+  }, 120_000)
+
+  afterAll(async () => {
+    api?.close()
+    await browser?.close()
+    if (serve) expect(await serve.stop()).toBe(0)
+    if (root) rmSync(root, { recursive: true, force: true })
+  })
+
+  const cards = () => page.locator(tid(T.posterCard))
+  const card = (id: string) => page.locator(`${tid(T.posterCard)}[data-id="${id}"]`)
+  const get = (id: string) => api.ok<{ genres: string[]; labels: { genre: string; source: string }[] }>('library.get', { id })
+
+  it('shows whole chips with +N, marked by source, and search folds accents', async () => {
+    await page.goto(serve.url)
+    await poll(() => cards().count()).toBe(films.length)
+    // Three long genres never fit a card: whole chips then "+N", none cut mid-word.
+    const chips = card('tt2000002').locator('.chip')
+    await poll(() => card('tt2000002').locator('.more').textContent()).toMatch(/^\+\d$/)
+    const clipped = await chips.evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.closest('.card')!.getBoundingClientRect().right).length)
+    expect(clipped).toBe(0)
+    // Bigger thumbnails: fewer columns, room for more chips.
+    const width = () => card('tt2000004').evaluate((e) => e.getBoundingClientRect().width)
+    const narrow = await width()
+    await page.locator(tid(T.thumbSize)).fill('250')
+    await poll(width).toBeGreaterThan(narrow + 50)
+    const pred = card('tt2000004').locator('.chip.src-prediction')
+    await poll(() => pred.count()).toBe(1)
+    expect(await pred.getAttribute('title')).toMatch(/Crime: accepted model prediction/)
+    mkdirSync(join(repo, 'test-results'), { recursive: true })
+    await page.screenshot({ path: join(repo, 'test-results', 'e2e-manage-grid.png') })
+    await page.locator(tid(T.thumbSize)).fill('150')
+    await page.fill(tid(T.searchInput), '  AMELIE ')
+    await poll(() => cards().count()).toBe(1)
+    await page.fill(tid(T.searchInput), '')
+    await poll(() => cards().count()).toBe(films.length)
+    // The source filter.
+    await page.selectOption(tid(T.sourceFilter), 'prediction')
+    await poll(() => cards().count()).toBe(1)
+    await page.selectOption(tid(T.sourceFilter), '')
+    await poll(() => cards().count()).toBe(films.length)
+  }, 60_000)
+
+  it('deletes a selection after asking, and undo brings posters, labels and thumbnails back', async () => {
+    await card('tt2000001').click()
+    await card('tt2000004').click({ modifiers: ['Control'] })
+    await poll(() => page.locator(tid(T.selectionCount)).textContent()).toMatch(/^\s*2 selected/)
+    await page.click(tid(T.deleteSelection))
+    const dialog = page.locator(tid(T.confirmDialog))
+    await dialog.waitFor()
+    expect(await dialog.textContent()).toMatch(/Delete 2 posters\?/)
+    // Cancel first: nothing happens.
+    await page.click(tid(T.confirmCancel))
+    await poll(() => dialog.count()).toBe(0)
+    expect(await cards().count()).toBe(films.length)
+    await page.click(tid(T.deleteSelection))
+    await page.click(tid(T.confirmOk))
+    await poll(() => cards().count()).toBe(films.length - 2)
+    expect((await api.ok<{ posters: number }>('library.stats')).posters).toBe(films.length - 2)
+    await poll(() => page.locator(tid(T.toastAction)).count()).toBeGreaterThan(0)
+    await page.keyboard.press('Control+z')
+    await poll(() => cards().count()).toBe(films.length)
+    expect((await get('tt2000001')).genres).toEqual(['Comedy', 'Romance'])
+    await poll(() => card('tt2000004').locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('edits a title in the detail, undoably', async () => {
+    await page.keyboard.press('Escape')
+    await card('tt2000005').dblclick()
+    const detail = page.locator(tid(T.posterDetail))
+    await poll(() => detail.getAttribute('data-id')).toBe('tt2000005')
+    await page.click(tid(T.detailEdit))
+    await page.fill(tid(T.detailTitle), 'Eraserhead (restored)')
+    await page.fill(tid(T.detailYear), '19x7')
+    await page.click(tid(T.detailSave))
+    await poll(() => detail.textContent()).toMatch(/four digits/)
+    await page.fill(tid(T.detailYear), '1978')
+    await page.keyboard.press('Enter')
+    await poll(() => detail.locator('h2').textContent()).toMatch(/Eraserhead \(restored\)\s*\(1978\)/)
+    await page.screenshot({ path: join(repo, 'test-results', 'e2e-manage-detail.png') })
+    await page.keyboard.press('Control+z')
+    await poll(async () => (await api.ok<{ title: string; year: number }>('library.get', { id: 'tt2000005' })).year).toBe(1977)
+    await poll(() => detail.locator('h2').textContent()).toMatch(/^\s*Eraserhead\s*\(1977\)/)
+  }, 60_000)
+
+  it('merges genres after asking; undo splits them and leaves the earlier label edit alone', async () => {
+    // An earlier, unrelated label edit by keyboard: add Drama to Eraserhead.
+    const chip = (g: string) => page.locator(tid(T.detailGenre(g)))
+    const key = (await chip('Drama').locator('kbd').textContent())!.trim()
+    await page.keyboard.press(key)
+    await poll(async () => (await get('tt2000005')).genres).toContain('Drama')
+    await page.keyboard.press('Escape')
+    await page.click(tid(T.navGenres))
+    await page.click(tid(T.genreMerge('Thriller')))
+    await page.selectOption(tid(T.genreMerge('Thriller-target')), 'Mystery')
+    await page.click(tid(T.genreMerge('Thriller-submit')))
+    await page.locator(tid(T.confirmDialog)).waitFor()
+    expect(await page.locator(tid(T.confirmDialog)).textContent()).toMatch(/Merge Thriller into Mystery\?/)
+    await page.click(tid(T.confirmOk))
+    const names = async () => (await api.ok<{ genres: { name: string; count: number }[] }>('genres.list')).genres
+    await poll(async () => (await names()).map((g) => g.name)).not.toContain('Thriller')
+    expect((await names()).find((g) => g.name === 'Mystery')?.count).toBe(2)
+    await poll(() => page.locator('[data-genre="Thriller"]').count()).toBe(0)
+    await page.keyboard.press('Control+z')
+    await poll(async () => (await names()).map((g) => g.name)).toContain('Thriller')
+    await poll(() => page.locator('[data-genre="Thriller"]').count()).toBe(1)
+    expect((await names()).find((g) => g.name === 'Mystery')?.count).toBe(1)
+    expect((await get('tt2000006')).genres.sort()).toEqual(['Crime', 'Drama', 'Thriller'])
+    // The unrelated earlier edit is still there.
+    expect((await get('tt2000005')).genres).toContain('Drama')
+    expect(pageErrors).toEqual([])
+  }, 60_000)
+})

@@ -1,0 +1,129 @@
+// Label provenance through export and re-import, re-imports that update the posters their
+// files made, and titles read from file names: real library files, sharp-made JPEGs.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Core } from '../../src/main/core'
+import { startImport } from '../../src/main/importer/handlers'
+import { titleFromName } from '../../src/main/importer/run'
+import { call, jpeg, open, tempDir } from '../library/helpers'
+
+let t: ReturnType<typeof tempDir>
+let core: Core
+let src: string
+
+beforeEach(() => {
+  t = tempDir()
+  src = join(t.dir, 'posters')
+  mkdirSync(src)
+  core = open(join(t.dir, 'lib'))
+})
+afterEach(async () => {
+  await core.close()
+  t.cleanup()
+})
+
+async function importInto(c: Core, paths: string[], labels?: string) {
+  const r = await startImport(c, { paths, labels }).promise
+  if (!r) throw new Error('import failed')
+  return r
+}
+const labelsOf = async (c: Core) =>
+  ((await call(c, 'library.query', { sort: 'id' })).items as { id: string; labelled: boolean; genres: string[]; sources: string[] }[]).map((p) => [
+    p.id,
+    p.labelled,
+    p.genres.map((g, i) => `${g}:${p.sources[i]}`),
+  ])
+
+describe('provenance through export and re-import', () => {
+  for (const format of ['csv', 'json'] as const) {
+    it(`keeps every label's source through a ${format} export and an import into a new library`, async () => {
+      for (let i = 1; i <= 5; i++) await jpeg(join(src, `tt000000${i}.jpg`), { seed: i })
+      const labels = join(t.dir, 'train.csv')
+      writeFileSync(labels, 'Id,Genre,Drama,Comedy\ntt0000001,x,1,0\ntt0000002,x,1,1\ntt0000003,x,0,1\n')
+      await importInto(core, [src], labels)
+      await call(core, 'labels.edit', { ids: ['tt0000002'], add: ['Horror'] }) // user
+      await call(core, 'labels.edit', { ids: ['tt0000004'], labelled: true }) // labelled, no genre
+      const comedy = core.db.prepare(`SELECT id FROM genres WHERE name = 'Comedy'`).pluck().get()
+      core.db.prepare(`INSERT INTO labels (poster_id, genre_id, source) VALUES ('tt0000001', ?, 'prediction')`).run(comedy)
+      const drama = core.db.prepare(`SELECT id FROM genres WHERE name = 'Drama'`).pluck().get()
+      core.db.prepare(`UPDATE labels SET source = 'nfo' WHERE poster_id = 'tt0000003' AND genre_id = ?`).run(drama)
+      core.db.prepare(`INSERT OR REPLACE INTO labels (poster_id, genre_id, source) VALUES ('tt0000003', ?, 'nfo')`).run(drama)
+      const want = await labelsOf(core)
+      expect(want).toEqual([
+        ['tt0000001', true, ['Drama:imported', 'Comedy:prediction']],
+        ['tt0000002', true, ['Drama:imported', 'Comedy:imported', 'Horror:user']],
+        ['tt0000003', true, ['Drama:nfo', 'Comedy:imported']],
+        ['tt0000004', true, []],
+        ['tt0000005', false, []],
+      ])
+      const exp = await call(core, 'library.export', { format })
+      expect(exp).toMatchObject({ format, filename: `lib-labels.${format}`, posters: format === 'csv' ? 4 : 5 })
+      const file = join(t.dir, `export.${format}`)
+      writeFileSync(file, exp.text)
+      const other = open(join(t.dir, 'lib2'))
+      try {
+        const r = await importInto(other, [src], file)
+        expect(r).toMatchObject({ added: 5, warnings: [] })
+        expect(await labelsOf(other)).toEqual(want)
+        // Re-importing the same export again changes nothing.
+        expect(await importInto(other, [src], file)).toMatchObject({ added: 0, updated: 0, unchanged: 5 })
+      } finally {
+        await other.close()
+      }
+    })
+  }
+})
+
+describe('re-import', () => {
+  it('updates the posters its files already made (same path, or same bytes after a move) instead of adding copies', async () => {
+    await jpeg(join(src, 'poster-one.jpg'), { seed: 1 })
+    await jpeg(join(src, 'poster-two.jpg'), { seed: 2 })
+    const first = await importInto(core, [src])
+    expect(first.added).toBe(2)
+    const before = (await call(core, 'library.ids', { sort: 'id' })).ids as string[]
+    expect(before.every((id) => /^f-/.test(id))).toBe(true)
+    // The same files again, now with a labels file naming them: updated, not added.
+    const labels = join(t.dir, 'l.csv')
+    writeFileSync(labels, 'Id,Genre,Drama,Comedy\nposter-one,x,1,0\nposter-two,x,0,1\n')
+    const again = await importInto(core, [src], labels)
+    expect(again).toMatchObject({ added: 0, updated: 2 })
+    expect((await call(core, 'library.ids', { sort: 'id' })).ids).toEqual(before)
+    expect((await call(core, 'library.stats')).genres).toEqual({ Drama: 1, Comedy: 1 })
+    // Moved to another folder: the bytes match the poster the old path made.
+    const moved = join(t.dir, 'moved')
+    mkdirSync(moved)
+    renameSync(join(src, 'poster-one.jpg'), join(moved, 'poster-one.jpg'))
+    const third = await importInto(core, [moved])
+    expect(third).toMatchObject({ added: 0, updated: 1 })
+    expect((await call(core, 'library.stats')).posters).toBe(2)
+    const paths = core.db.prepare('SELECT path FROM posters ORDER BY path').pluck().all()
+    expect(paths).toContain(join(moved, 'poster-one.jpg'))
+  })
+
+  it('keeps byte-identical posters with their own ids apart (the dataset has such pairs)', async () => {
+    await jpeg(join(src, 'tt0000001.jpg'), { seed: 7 })
+    await jpeg(join(src, 'tt0000002.jpg'), { seed: 7 })
+    expect(await importInto(core, [src])).toMatchObject({ added: 2, duplicates: 2 })
+    expect(await importInto(core, [src])).toMatchObject({ added: 0, unchanged: 2 })
+  })
+
+  it('reads titles and years from file names', async () => {
+    expect(titleFromName('Blade Runner 2049 (2017)')).toEqual({ title: 'Blade Runner 2049', year: 2017 })
+    expect(titleFromName('2001 A Space Odyssey (1968)')).toEqual({ title: '2001 A Space Odyssey', year: 1968 })
+    expect(titleFromName('copy-tt0101902')).toEqual({ title: 'copy-tt0101902', year: null })
+    expect(titleFromName('The.Matrix.1999.1080p.BluRay')).toEqual({ title: 'The Matrix', year: 1999 })
+    expect(titleFromName('Heat [1995]')).toEqual({ title: 'Heat', year: 1995 })
+    expect(titleFromName('Blade Runner 2049')).toEqual({ title: 'Blade Runner 2049', year: null })
+    expect(titleFromName('1917 (2019)')).toEqual({ title: '1917', year: 2019 })
+    expect(titleFromName('2012')).toEqual({ title: '2012', year: null })
+    await jpeg(join(src, 'Blade Runner 2049 (2017).jpg'), { seed: 3 })
+    await jpeg(join(src, 'copy-tt0101902.jpg'), { seed: 4 })
+    await importInto(core, [src])
+    const items = (await call(core, 'library.query', { sort: 'title' })).items.map((p: { title: string; year: number | null }) => [p.title, p.year])
+    expect(items).toEqual([
+      ['Blade Runner 2049', 2017],
+      ['copy-tt0101902', null],
+    ])
+  })
+})
