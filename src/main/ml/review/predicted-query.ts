@@ -11,6 +11,10 @@ import { genreUncertainty } from './rank'
 
 interface Table {
   key: string
+  /** Poster id of each row. */
+  ids: string[]
+  /** Rows by ascending value (ties by poster id), per genre column; -1: uncertainty. Made on first use. */
+  orders: Map<number, Int32Array>
   /** The database version it was last checked at. */
   version: string
   genres: string[]
@@ -39,7 +43,7 @@ function predictionTable(db: Db, version: string): Table {
   const G = run.genres.length
   const probs = new Float32Array(n * G)
   const row = new Map<string, number>()
-  for (const r of db.prepare('SELECT poster_id AS id, probs FROM predictions WHERE run_id = ?').iterate(run.id) as Iterable<{ id: string; probs: Buffer }>) {
+  for (const r of db.prepare('SELECT poster_id AS id, probs FROM predictions WHERE run_id = ? ORDER BY poster_id').iterate(run.id) as Iterable<{ id: string; probs: Buffer }>) {
     const i = row.size
     if (r.probs.byteLength !== G * 4 || i >= n) continue
     row.set(r.id, i)
@@ -51,9 +55,21 @@ function predictionTable(db: Db, version: string): Table {
     for (let c = 0; c < G; c++) s += genreUncertainty(probs[i * G + c], run.thresholds[c])
     uncertainty[i] = G ? s / G : 0
   }
-  const t: Table = { key, version, genres: run.genres, thresholds: run.thresholds, row, probs, uncertainty }
+  const t: Table = { key, version, ids: [...row.keys()], orders: new Map(), genres: run.genres, thresholds: run.thresholds, row, probs, uncertainty }
   tables.set(db, t)
   return t
+}
+
+function sortedRows(t: Table, key: number): Int32Array {
+  let o = t.orders.get(key)
+  if (!o) {
+    const G = t.genres.length
+    const v = key < 0 ? t.uncertainty : Float32Array.from({ length: t.ids.length }, (_, r) => t.probs[r * G + key])
+    // Rows are read in poster id order, so the row index breaks ties by id.
+    o = Int32Array.from({ length: t.ids.length }, (_, r) => r).sort((a, b) => v[a] - v[b] || a - b)
+    t.orders.set(key, o)
+  }
+  return o
 }
 
 type Args = Filter & { sort: Sort; desc: boolean; predicted?: string[]; predictionSort?: PredictionSort }
@@ -69,31 +85,44 @@ function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): s
   const key = JSON.stringify([t.key, version, predicted, predictionSort, filter])
   const hit = lists.get(db)
   if (hit?.key === key) return hit.ids
-  let ids = queryIds(db, filter)
   const G = t.genres.length
+  let cols: number[] = []
   if (predicted?.length) {
     const want = new Set(predicted.map((g) => g.toLowerCase()))
-    const cols = t.genres.flatMap((g, c) => (want.has(g.toLowerCase()) ? [c] : []))
-    ids = ids.filter((id) => {
-      const r = t.row.get(id)
-      return r !== undefined && cols.some((c) => t.probs[r * G + c] >= t.thresholds[c])
-    })
+    cols = t.genres.flatMap((g, c) => (want.has(g.toLowerCase()) ? [c] : []))
   }
-  if (predictionSort) {
-    let value: (r: number) => number
-    if (predictionSort.by === 'probability') {
-      const c = t.genres.findIndex((g) => g.toLowerCase() === predictionSort.genre.toLowerCase())
-      if (c < 0) throw new ApiError('invalid-args', `the active model does not predict "${predictionSort.genre}"`)
-      value = (r) => t.probs[r * G + c]
-    } else value = (r) => t.uncertainty[r]
-    const sign = args.desc ? -1 : 1
-    // Stable: ties keep the library's order; posters without a prediction come last either way.
-    const keyed = ids.map((id, i) => {
+  const predicts = (r: number) => cols.some((c) => t.probs[r * G + c] >= t.thresholds[c])
+  let ids: string[]
+  if (!predictionSort) {
+    // The library's own order, narrowed to the predicted genres.
+    ids = queryIds(db, filter).filter((id) => {
       const r = t.row.get(id)
-      return { id, i, v: r === undefined ? null : value(r) }
+      return r !== undefined && predicts(r)
     })
-    keyed.sort((a, b) => (a.v === null ? (b.v === null ? a.i - b.i : 1) : b.v === null ? -1 : sign * (a.v - b.v) || a.i - b.i))
-    ids = keyed.map((k) => k.id)
+  } else {
+    let sortKey: number
+    if (predictionSort.by === 'probability') {
+      sortKey = t.genres.findIndex((g) => g.toLowerCase() === predictionSort.genre.toLowerCase())
+      if (sortKey < 0) throw new ApiError('invalid-args', `the active model does not predict "${predictionSort.genre}"`)
+    } else sortKey = -1
+    // Walk the run's rows in the precomputed order, keeping the library filter's posters.
+    const members = queryIds(db, { ...filter, sort: 'id', desc: false })
+    const keep = new Uint8Array(t.ids.length)
+    const unpredicted: string[] = []
+    for (const id of members) {
+      const r = t.row.get(id)
+      if (r === undefined) unpredicted.push(id)
+      else if (!predicted?.length || predicts(r)) keep[r] = 1
+    }
+    const order = sortedRows(t, sortKey)
+    ids = []
+    const n = order.length
+    for (let k = 0; k < n; k++) {
+      const r = order[args.desc ? n - 1 - k : k]
+      if (keep[r]) ids.push(t.ids[r])
+    }
+    // Posters without a prediction come last (never when filtering by a predicted genre).
+    if (!predicted?.length) ids.push(...unpredicted)
   }
   lists.set(db, { key, ids })
   return ids
