@@ -22,6 +22,17 @@ export interface Ranked {
 
 const empty = (state: Ranked['state'], note: string, runId: number | null = null): Ranked => ({ state, note, runId, items: [], genres: [], thresholds: [] })
 
+const oofCache = new WeakMap<Db, OutOfFold>()
+
+/** A run's out-of-fold probabilities never change: read once per active run. */
+function storedOutOfFold(db: Db, runId: number): OutOfFold | null {
+  const hit = oofCache.get(db)
+  if (hit && hit.runId === runId) return hit
+  const o = readOutOfFold(db, runId)
+  if (o) oofCache.set(db, o)
+  return o
+}
+
 /**
  * Suspect labels: human labels that confidently disagree with the active run's out-of-fold
  * probabilities (stored by training's cross-validation). `oof` replaces them (the bench
@@ -30,7 +41,7 @@ const empty = (state: Ranked['state'], note: string, runId: number | null = null
 export function rankSuspectQueue(db: Db, oof?: OutOfFold): Ranked {
   const run = activeRun(db)
   if (!run) return empty('no-model', 'No model yet: train one first (Train view, or posterity train).')
-  const o = oof ?? readOutOfFold(db, run.id)
+  const o = oof ?? storedOutOfFold(db, run.id)
   if (!o || o.rows.size === 0)
     return empty('unsupported', `Run ${run.id} has no out-of-fold predictions (it was not cross-validated, e.g. a CNN): retrain a head to find suspect labels.`, run.id)
   // Today's human labels (a poster a person marked "no genre" included) against the
