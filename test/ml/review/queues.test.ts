@@ -152,6 +152,15 @@ describe('review queues through the core', () => {
   })
 })
 
+describe('suggestions and the vocabulary', () => {
+  it('never suggests a genre renamed since the run was trained', async () => {
+    await call(core, 'genres.rename', { name: 'Comedy', to: 'Comedies' })
+    const page = await call<ReviewPage>(core, 'review.queue', { queue: 'uncertain', limit: 1 })
+    expect(page.items[0].suggest.add).toEqual(['Action', 'Drama'])
+    await call(core, 'genres.rename', { name: 'Comedies', to: 'Comedy' })
+  })
+})
+
 describe('library queries by prediction', () => {
   it('filters by predicted genre (at or above its threshold) and combines with the library filter', async () => {
     const r = await call<{ total: number; items: { id: string }[] }>(core, 'library.query', { predicted: ['Comedy'], sort: 'id' })

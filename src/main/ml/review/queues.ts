@@ -153,6 +153,8 @@ export function pageOf(db: Db, queue: ReviewQueueName, r: Ranked, offset: number
     }[]).map((m) => [m.id, m]),
   )
   const order = new Map((db.prepare('SELECT name, position FROM genres').all() as { name: string; position: number }[]).map((g) => [g.name.toLowerCase(), g.position]))
+  // A genre renamed or deleted since the run was trained is never suggested (applying it would re-create it).
+  const known = (g: string) => order.has(g.toLowerCase())
   const items: ReviewItem[] = slice
     .filter((s) => states.has(s.id))
     .map((s) => ({
@@ -164,7 +166,7 @@ export function pageOf(db: Db, queue: ReviewQueueName, r: Ranked, offset: number
         .get(s.id)!
         .genres.map(([genre, source]) => ({ genre, source: source as LabelSource }))
         .sort((a, b) => (order.get(a.genre.toLowerCase()) ?? 0) - (order.get(b.genre.toLowerCase()) ?? 0)),
-      suggest: s.suggest,
+      suggest: { add: s.suggest.add.filter(known), remove: s.suggest.remove.filter(known) },
       probabilities: s.probs
         ? r.genres.map((genre, c) => ({ genre, probability: round(s.probs![c]), threshold: round(r.thresholds[c]) })).sort((a, b) => b.probability - a.probability)
         : [],
