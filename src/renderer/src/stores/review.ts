@@ -159,7 +159,11 @@ export const useReview = defineStore('review', () => {
     bridge().on('library.changed', (e) => {
       const id = current.value?.id
       if (id && (!e.ids || e.ids.includes(id)) && e.reason !== 'model') void showCurrent()
-      if (e.reason === 'model') void refreshCounts()
+      if (e.reason === 'model') {
+        void refreshCounts()
+        // Predictions finished or a model was trained / activated: a queue that was waiting for them fills.
+        if (page.value && page.value.state !== 'ready') void load()
+      }
     })
   }
 
