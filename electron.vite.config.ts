@@ -1,19 +1,35 @@
-import { resolve } from 'node:path'
+import { chmodSync, existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
+import type { Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 
 // Native and heavy Node modules stay outside the bundle and load from node_modules.
 const external = ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']
 
+/** package.json "bin" points at out/main/cli.js: npm runs it directly, so it must be executable. */
+const executableCli = (): Plugin => ({
+  name: 'posterity-executable-cli',
+  writeBundle(options) {
+    const cli = join(options.dir ?? resolve(__dirname, 'out/main'), 'cli.js')
+    if (existsSync(cli)) chmodSync(cli, 0o755)
+  },
+})
+
 export default defineConfig({
   main: {
+    plugins: [executableCli()],
     build: {
       rollupOptions: {
         external,
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          // Heavy ML work runs in an Electron utility process.
+          // The core in its own process (an Electron utility process in the desktop app).
+          'core-host': resolve(__dirname, 'src/main/core-host/index.ts'),
+          // Heavy ML work runs in a child process of whichever process holds the core.
           worker: resolve(__dirname, 'src/main/ml/worker.ts'),
+          // The `posterity` CLI (package.json "bin"): plain Node, no TypeScript at run time.
+          cli: resolve(__dirname, 'src/main/cli/bin.ts'),
         },
       },
     },

@@ -22,5 +22,8 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU'
 process.stdout.write(
   `machine: ${cpu.trim()}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}-${process.arch}\n`,
 )
+// Benchmarks run the built model worker, core process and CLI: build first when out/ is missing or stale.
+const { ensureBuilt } = await import(new URL('./harness.ts', import.meta.url).href)
+await ensureBuilt()
 const mod = await import(new URL(`${name}.ts`, benchDir).href)
 process.exitCode = (await mod.default(args)) ?? 0

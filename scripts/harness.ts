@@ -1,7 +1,7 @@
 // The harness of the end-to-end tests, the grid benchmark and the screenshot script:
 // Chromium's location and flags, the app build, and `posterity serve` as a child process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -24,28 +24,54 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ]
 
+/** What `npm run build` makes that tests, benchmarks and the CLI run. */
+export const BUILT = ['out/renderer/index.html', 'out/main/cli.js', 'out/main/worker.js', 'out/main/core-host.js', 'out/main/index.js', 'out/preload/index.cjs']
+/** The built CLI (package.json "bin"). */
+export const CLI = join(repo, 'out/main/cli.js')
+
+function newestSource(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : statSync(p).mtimeMs)
+  }
+  return newest
+}
+
+/** Why the build must run: an output missing or older than the sources; null when it is current. */
+export function buildOutdated(): string | null {
+  const missing = BUILT.find((f) => !existsSync(join(repo, f)))
+  if (missing) return `${missing} is missing`
+  const sources = Math.max(newestSource(join(repo, 'src')), statSync(join(repo, 'electron.vite.config.ts')).mtimeMs)
+  const oldest = Math.min(...BUILT.map((f) => statSync(join(repo, f)).mtimeMs))
+  return sources > oldest ? 'the sources changed since the last build' : null
+}
+
 /**
- * `npm test` on a fresh checkout: build the app once (CI has built it already). Test files
+ * `npm test` on a fresh checkout, or after editing sources: build the app first (CI has
+ * built it already), since tests run the built CLI, worker and core process. Test files may
  * run in parallel, so one builds under a lock folder and the others wait for its result.
  */
 export async function ensureBuilt(): Promise<void> {
-  const index = join(repo, 'out/renderer/index.html')
-  if (existsSync(index)) return
-  const lock = join(repo, '.cache', 'e2e-build.lock')
+  if (!buildOutdated()) return
+  const lock = join(repo, '.cache', 'build.lock')
   mkdirSync(dirname(lock), { recursive: true })
   // A lock left by a killed run is stale after a few minutes (a build takes seconds).
   if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true })
   try {
     mkdirSync(lock)
   } catch {
-    for (let waited = 0; waited < 180_000 && !existsSync(index); waited += 250) await new Promise((r) => setTimeout(r, 250))
-    if (!existsSync(index)) throw new Error('waited in vain for another test file to build the app')
+    for (let waited = 0; waited < 180_000 && existsSync(lock); waited += 250) await new Promise((r) => setTimeout(r, 250))
+    const still = buildOutdated()
+    if (still) throw new Error(`waited in vain for another process to build the app (${still}); run \`npm run build\``)
     return
   }
   try {
-    console.warn('[e2e] out/renderer is missing: running `electron-vite build` first')
+    const why = buildOutdated()
+    if (!why) return
+    console.warn(`[build] ${why}: running \`electron-vite build\` first`)
     const build = spawnSync(process.execPath, [join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' })
-    if (build.status !== 0) throw new Error(`electron-vite build failed:\n${build.stdout}\n${build.stderr}`)
+    if (build.status !== 0) throw new Error(`electron-vite build failed; fix it and run \`npm run build\`:\n${build.stdout}\n${build.stderr}`)
   } finally {
     rmSync(lock, { recursive: true, force: true })
   }
@@ -64,7 +90,7 @@ export interface ServeChild {
 }
 
 export function startServeChild(libraryDir: string, env: Record<string, string> = {}): Promise<ServeChild> {
-  const child = spawn(process.execPath, [join(repo, 'scripts/posterity.mjs'), 'serve', '--library', libraryDir, '--port', '0'], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--library', libraryDir, '--port', '0'], {
     cwd: repo,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

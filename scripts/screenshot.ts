@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import sharp from 'sharp'
 import { mulberry32 as rng } from '../src/shared/random'
-import { CHROMIUM, CHROMIUM_ARGS, repo, startServeChild, type ServeChild } from './harness'
+import { CHROMIUM, CHROMIUM_ARGS, CLI, repo, startServeChild, type ServeChild } from './harness'
 
 const argv = process.argv.slice(2)
 const dark = argv.includes('--dark')
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     writeFileSync(join(root, 'labels.csv'), [['Id', 'Genre', ...GENRES].join(','), ...rows].join('\n') + '\n')
     writeFileSync(join(root, 'movies.csv'), ['Id,Title,Year', ...list.map((f) => `${f.id},${f.title},${f.year}`)].join('\n') + '\n')
     const library = join(root, 'library')
-    const cli = [join(repo, 'scripts/posterity.mjs'), 'import', folder, '--labels', join(root, 'labels.csv'), '--metadata', join(root, 'movies.csv'), '--library', library]
+    const cli = [CLI, 'import', folder, '--labels', join(root, 'labels.csv'), '--metadata', join(root, 'movies.csv'), '--library', library]
     const imported = spawnSync(process.execPath, cli, { cwd: repo, encoding: 'utf8' })
     if (imported.status !== 0) throw new Error(`posterity import failed:\n${imported.stdout}\n${imported.stderr}`)
 

@@ -3,6 +3,7 @@ import type { Db } from './library/db'
 import type { EventBus } from './events'
 import type { JobRegistry } from './jobs/registry'
 import type { WorkerLauncher } from './ml/worker/protocol'
+import type { DecodedSink } from './importer/decoded-sink'
 
 export interface HostHooks {
   /** Native pickers exist only in the desktop app. */
@@ -21,4 +22,6 @@ export interface CoreContext {
   jobs: JobRegistry
   host: 'electron' | 'serve'
   hooks: HostHooks
+  /** Embedding during import: set by the core when the model is wired in; null without a backbone. */
+  importSink?: () => Promise<DecodedSink | null>
 }

@@ -13,6 +13,8 @@ import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
 import { modelHandlers } from './ml/handlers'
+import { openImportSink } from './ml/embed/import-sink'
+import { modelService } from './ml/service/model-service'
 import { reviewHandlers } from './ml/review/handlers'
 import { withPredictionQueries } from './ml/review/predicted-query'
 
@@ -43,6 +45,7 @@ export function openCore(options: CoreOptions): Core {
     host: options.host ?? 'serve',
     hooks: options.hooks ?? {},
   } as Core
+  ctx.importSink = () => openImportSink(modelService(ctx))
   recoverInterruptedImports(ctx)
   purgeOrphanThumbs(ctx.db, ctx.dir)
   const handlers: ApiHandlers = {

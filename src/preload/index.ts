@@ -1,34 +1,15 @@
-// The preload: exposes exactly `window.posterity` (a PosterityBridge) and nothing else.
+// The preload: exposes exactly `window.posterityDesktop` (a DesktopBridge) and nothing else:
+// a link to the core process over a MessagePort, and the path of a dropped file. The
+// renderer builds the typed API on top (api/port-client.ts), so what crosses contextBridge
+// is only data: results and errors as envelopes, events as payloads.
 // Sandboxed preloads cannot load npm modules, so electron-vite bundles everything here.
 import { contextBridge, ipcRenderer, webUtils } from 'electron'
-import { contract, createClient, events, EVENT_CHANNEL, type Envelope, type PosterityBridge } from '../shared/api'
+import type { DesktopBridge } from '../shared/api'
+import { createCoreLink, type IpcLike } from './link'
 
-type Listener = (payload: unknown) => void
-const listeners = new Map<string, Set<Listener>>()
-
-ipcRenderer.on(EVENT_CHANNEL, (_event, message: { name: string; payload: unknown }) => {
-  for (const listener of listeners.get(message?.name) ?? []) {
-    try {
-      listener(message.payload)
-    } catch (err) {
-      console.error(`listener of ${message.name} failed`, err)
-    }
-  }
-})
-
-const bridge: PosterityBridge = {
-  api: createClient(contract, (channel, args) => ipcRenderer.invoke(channel, args) as Promise<Envelope>),
-  on(name, listener) {
-    if (!Object.hasOwn(events, name)) throw new Error(`unknown event ${String(name)}`)
-    let set = listeners.get(name)
-    if (!set) listeners.set(name, (set = new Set()))
-    const l = listener as Listener
-    set.add(l)
-    return () => void set.delete(l)
-  },
-  host: {
-    pathForFile: (file) => webUtils.getPathForFile(file as File),
-  },
+const desktop: DesktopBridge = {
+  link: createCoreLink(ipcRenderer as unknown as IpcLike),
+  pathForFile: (file) => webUtils.getPathForFile(file as File),
 }
 
-contextBridge.exposeInMainWorld('posterity', bridge)
+contextBridge.exposeInMainWorld('posterityDesktop', desktop)

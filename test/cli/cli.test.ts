@@ -1,4 +1,4 @@
-// The CLI end to end: real processes (node scripts/posterity.mjs), exit codes, stdout JSON, stderr.
+// The CLI end to end: real processes (node out/main/cli.js, the built CLI), exit codes, stdout JSON, stderr.
 import Database from 'better-sqlite3'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -8,7 +8,7 @@ import { jpeg, tempDir } from '../library/helpers'
 
 const repo = resolve(__dirname, '../..')
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(repo, 'scripts/posterity.mjs'), ...args], {
+  const r = spawnSync(process.execPath, [join(repo, 'out/main/cli.js'), ...args], {
     cwd: repo,
     encoding: 'utf8',
     env: { ...process.env, POSTERITY_LIBRARY: '', POSTERITY_DEBUG: '' },

@@ -41,6 +41,9 @@ describe('Electron-ABI better-sqlite3', () => {
       expect(electronNativeBinding()).toBe(file)
       process.env.POSTERITY_NATIVE_BINDING = join(dir, 'missing.node')
       expect(electronNativeBinding()).not.toBe(join(dir, 'missing.node'))
+      // A packaged app loads the Electron build inside its own node_modules: no checkout cache.
+      delete process.env.POSTERITY_NATIVE_BINDING
+      expect(electronNativeBinding(true)).toBeUndefined()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -50,9 +53,21 @@ describe('Electron-ABI better-sqlite3', () => {
 describe('shared data defaults', () => {
   it('point beside the app root unless configured', () => {
     const env: NodeJS.ProcessEnv = { POSTERITY_DATASET: '/mine' }
-    setSharedDataDefaults(env)
+    setSharedDataDefaults(env, { packaged: false, userData: '/data' })
     expect(env.POSTERITY_MODELS).toBe(join(appRoot, '..', 'shared', 'models'))
     expect(env.POSTERITY_DATASET).toBe('/mine')
+  })
+
+  it('in a packaged app stay inside the user data folder, never ../shared', () => {
+    const env: NodeJS.ProcessEnv = {}
+    setSharedDataDefaults(env, { packaged: true, userData: '/home/u/.config/Posterity' })
+    expect(env.POSTERITY_MODELS).toBe(join('/home/u/.config/Posterity', 'models'))
+    expect(env.POSTERITY_DATASET).toBeUndefined()
+    expect(JSON.stringify(env)).not.toContain('shared')
+  })
+
+  it('finds the app root from the sources as from the bundles', () => {
+    expect(appRoot).toBe(resolve(__dirname, '..', '..'))
   })
 
 })

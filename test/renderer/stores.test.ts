@@ -1,11 +1,14 @@
 // The renderer's Pinia stores against a real core (real SQLite library in a temp dir), the
-// way the desktop app wires them: `window.posterity` is a bridge over the core's dispatch
-// and event bus. The browser-only parts (DOM, WebSocket) are covered by the e2e tests.
+// way the desktop app wires them: `window.posterityDesktop` is a link that carries the
+// channel protocol to the core as structured clones (a MessagePort in the app), and the
+// renderer builds its client on top. The browser-only parts (DOM, WebSocket) are covered by
+// the e2e tests.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 import { createPinia, setActivePinia } from 'pinia'
-import { contract, createClient, type PosterityBridge } from '../../src/shared/api'
+import type { CoreLinkEvents, DesktopBridge } from '../../src/shared/api'
 import type { Core } from '../../src/main/core'
+import { createChannelHub, type AttachedLink, type ChannelHub } from '../../src/main/api/channel'
 import { call, open, seed, tempDir, type SeedPoster } from '../library/helpers'
 import { useLibrary } from '../../src/renderer/src/stores/library'
 import { useSelection } from '../../src/renderer/src/stores/selection'
@@ -14,20 +17,25 @@ import { useDetail } from '../../src/renderer/src/stores/detail'
 import { useGenres } from '../../src/renderer/src/stores/genres'
 import { useToasts } from '../../src/renderer/src/stores/toasts'
 
-// bridge.ts resolves `window.posterity` once per process: give it a bridge that forwards
-// to whichever core the current test opened.
+// bridge.ts resolves the link once per process: it forwards to whichever core the current
+// test opened.
 let core: Core
 let cleanup: () => void
-const listeners = new Set<(name: string, payload: unknown) => void>()
-const bridge: PosterityBridge = {
-  api: createClient(contract, (channel, args) => core.dispatch(channel, args)),
-  on(name, listener) {
-    const l = (n: string, p: unknown) => n === name && (listener as (p: unknown) => void)(p)
-    listeners.add(l)
-    return () => listeners.delete(l)
+let hub: ChannelHub | null = null
+let attached: AttachedLink | null = null
+let linkEvents: CoreLinkEvents | null = null
+const desktop: DesktopBridge = {
+  link: {
+    open(events) {
+      linkEvents = events
+      queueMicrotask(() => events.open())
+    },
+    send: (msg) => attached?.receive(structuredClone(msg)),
+    close: () => (linkEvents = null),
   },
+  pathForFile: () => '',
 }
-;(globalThis as { window?: unknown }).window = { posterity: bridge }
+;(globalThis as { window?: unknown }).window = { posterityDesktop: desktop }
 
 const GENRES = ['Action', 'Comedy', 'Drama']
 /** 450 posters (more than two pages of 200); every 3rd unlabelled, the rest with 1-2 genres. */
@@ -43,11 +51,13 @@ beforeEach(() => {
   cleanup = t.cleanup
   core = open(t.dir)
   seed(core, posters)
-  listeners.clear()
-  core.events.onAny((n, p) => listeners.forEach((l) => l(n, p)))
+  hub = createChannelHub(core.dispatch, core.events)
+  attached = hub.attach({ send: (msg) => linkEvents?.message(structuredClone(msg)) })
   setActivePinia(createPinia())
 })
 afterEach(async () => {
+  attached?.detach()
+  hub?.close()
   await core.close()
   cleanup()
 })

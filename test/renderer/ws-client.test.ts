@@ -1,4 +1,4 @@
-// The browser's `window.posterity` over a real WebSocket (the `ws` server and client):
+// The browser's the renderer's bridge over a real WebSocket (the `ws` server and client):
 // results by id, validated events, reconnect with calls queued while down.
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'

@@ -14,7 +14,7 @@ const dirs = fakeRenderer()
 afterAll(() => rmSync(dirs.root, { recursive: true, force: true }))
 
 function serve(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [join(repo, 'scripts/posterity.mjs'), 'serve', ...args], {
+  return spawn(process.execPath, [join(repo, 'out/main/cli.js'), 'serve', ...args], {
     cwd: repo,
     env: { ...process.env, POSTERITY_RENDERER_DIR: dirs.rendererDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,32 +1,20 @@
-// The desktop app's lifecycle: one instance, one library core, one hardened window.
+// The desktop app's lifecycle: one instance, one hardened window, and the core in its own
+// process (core-process.ts). This process keeps only windows, native dialogs, the poster
+// protocol and the core's supervision, so nothing the core does can stall the window.
 import { app, dialog, type BrowserWindow } from 'electron'
-import { openCore, type Core } from '../core'
-import { registerIpc } from './ipc'
+import { superviseCore, type ElectronSupervisor } from './core-process'
+import { registerCoreIpc, type CoreIpc } from './ipc'
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol'
-import { utilityWorkerLauncher } from './ml-worker'
 import { desktopLibraryDir, electronNativeBinding, setSharedDataDefaults } from './paths'
 import { pickPathsHook } from './pickers'
 import { createWindow, hardenSession, hardenWebContents, loadApp, rendererUrl } from './window'
 
-function openLibrary(getWindow: () => BrowserWindow | null): Core {
-  setSharedDataDefaults()
-  const libraryDir = desktopLibraryDir(process.argv, app.getPath('userData'))
-  const nativeBinding = electronNativeBinding()
-  try {
-    return openCore({
-      libraryDir,
-      host: 'electron',
-      nativeBinding,
-      hooks: { pickPaths: pickPathsHook(getWindow), mlWorker: utilityWorkerLauncher },
-    })
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err)
-    // The usual cause: better-sqlite3 built for Node, not for Electron's ABI.
-    const hint = /NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(message)
-      ? '\n\nThe SQLite addon was built for Node, not Electron. Start the app with `npm start`, which builds the Electron copy.'
-      : ''
-    throw new Error(`Cannot open the library at ${libraryDir}: ${message}${hint}`)
-  }
+/** The usual cause of a library that cannot open: better-sqlite3 built for Node, not Electron. */
+function explain(message: string, libraryDir: string): string {
+  const hint = /NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(message)
+    ? '\n\nThe SQLite addon was built for Node, not Electron. Start the app with `npm start`, which builds the Electron copy.'
+    : ''
+  return `Cannot open the library at ${libraryDir}: ${message}${hint}`
 }
 
 export function startDesktop(): void {
@@ -41,8 +29,8 @@ export function startDesktop(): void {
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents))
 
   let win: BrowserWindow | null = null
-  let core: Core | null = null
-  let unregister: (() => void) | null = null
+  let core: ElectronSupervisor | null = null
+  let ipc: CoreIpc | null = null
 
   app.on('second-instance', () => {
     if (!win) return
@@ -54,14 +42,34 @@ export function startDesktop(): void {
     .whenReady()
     .then(async () => {
       hardenSession()
-      core = openLibrary(() => win)
-      handleMediaProtocol(core)
+      const packaged = app.isPackaged
+      const userData = app.getPath('userData')
+      const env = { ...process.env }
+      setSharedDataDefaults(env, { packaged, userData })
+      // The recent-libraries list lives with the app's other state.
+      env.POSTERITY_STATE_DIR ||= userData
+      const libraryDir = desktopLibraryDir(process.argv, userData)
+      core = superviseCore({
+        env,
+        open: { libraryDir, nativeBinding: electronNativeBinding(packaged), fetchBackbone: packaged },
+        pickPaths: pickPathsHook(() => win),
+        onDown: (reason) => ipc?.down(reason),
+        onFatal: (reason) => {
+          ipc?.down(reason)
+          if (win) dialog.showErrorBox('Posterity: the library core stopped', explain(reason, libraryDir))
+        },
+      })
+      try {
+        await core.start()
+      } catch (err) {
+        throw new Error(explain(err instanceof Error ? err.message : String(err), libraryDir))
+      }
+      const c = core
+      handleMediaProtocol((kind, id) => c.media(kind, id))
+      // The connect handler first: the page asks for its port as soon as it runs.
+      ipc = registerCoreIpc(c, rendererUrl())
       win = createWindow()
-      // Handlers first: the page calls the API as soon as it runs.
-      unregister = registerIpc(core, win, rendererUrl())
       win.on('closed', () => {
-        unregister?.()
-        unregister = null
         win = null
       })
       await loadApp(win)
@@ -73,14 +81,15 @@ export function startDesktop(): void {
 
   app.on('window-all-closed', () => app.quit())
 
-  // Jobs are cancelled and the database closed before the process goes.
+  // Jobs are cancelled and the database closed (in the core process) before the app goes.
   let closed = false
   app.on('will-quit', (event) => {
     if (closed || !core) return
     event.preventDefault()
     const c = core
     core = null
-    c.close()
+    ipc?.dispose()
+    c.stop()
       .catch((err: unknown) => console.error('closing the library failed', err))
       .finally(() => {
         closed = true

@@ -1,10 +1,10 @@
 // posterity-media://thumb/<id> and posterity-media://full/<id>: poster images for the
-// window, only files the library names (mediaFile), 404 for anything else.
+// window, only files the library names (the core process answers with mediaFile), 404
+// for anything else. The file itself is read here, never through the core's message loop.
 import { protocol } from 'electron'
 import { readFile } from 'node:fs/promises'
 import { MEDIA_PROTOCOL } from '../../shared/api'
-import type { CoreContext } from '../context'
-import { mediaFile } from '../library/media'
+import type { MediaKind } from '../library/media'
 import { parseMediaPath } from '../server/media-route'
 
 /** Must run before the app is ready. */
@@ -16,7 +16,9 @@ export function registerMediaScheme(): void {
 
 const notFound = (): Response => new Response('not found', { status: 404, headers: { 'content-type': 'text/plain' } })
 
-export function handleMediaProtocol(ctx: CoreContext): void {
+export type MediaLookup = (kind: MediaKind, id: string) => Promise<{ path: string; mime: string } | null>
+
+export function handleMediaProtocol(lookup: MediaLookup): void {
   protocol.handle(MEDIA_PROTOCOL, async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405 })
     let url: URL
@@ -28,7 +30,7 @@ export function handleMediaProtocol(ctx: CoreContext): void {
     // A standard scheme parses as posterity-media://<kind>/<id>.
     const target = parseMediaPath(`${url.hostname}${url.pathname}`)
     if (!target) return notFound()
-    const file = mediaFile(ctx, target.kind, target.id)
+    const file = await lookup(target.kind, target.id)
     if (!file) return notFound()
     try {
       const body = await readFile(file.path)

@@ -2,7 +2,9 @@
 // event; and crash recovery of imports a previous process left unfinished.
 import { ApiError, type ApiHandlers, type ImportRequest, type ImportResult } from '../../shared/api'
 import type { CoreContext } from '../context'
-import { runImport, type ImportTuning } from './run'
+import { runImport, type ImportHooks, type ImportTuning } from './run'
+import type { DecodedSink } from './decoded-sink'
+import type { JobContext } from '../jobs/registry'
 import { recoverInterrupted } from './store'
 import { readTables } from './tables'
 
@@ -24,22 +26,35 @@ export function startImport(
   }
   const tables = readTables(request.labels, request.metadata)
   let lastChanged = 0
+  const hooks = (job: JobContext, sink: DecodedSink | null): ImportHooks => ({
+    decoded: sink ?? undefined,
+    signal: job.signal,
+    progress: (p) => {
+      job.progress(p.done, p.total, p.current)
+      ctx.events.emit('import.progress', { jobId: job.jobId, ...p })
+    },
+    committed: () => {
+      // New posters show up while the import runs, at most once a second.
+      if (Date.now() - lastChanged < 1000) return
+      lastChanged = Date.now()
+      ctx.events.emit('library.changed', { reason: 'import' })
+    },
+  })
   const started = ctx.jobs.start<ImportResult>(
     'import',
-    (job) =>
-      runImport(ctx.db, ctx.dir, request, tables, {
-        signal: job.signal,
-        progress: (p) => {
-          job.progress(p.done, p.total, p.current)
-          ctx.events.emit('import.progress', { jobId: job.jobId, ...p })
-        },
-        committed: () => {
-          // New posters show up while the import runs, at most once a second.
-          if (Date.now() - lastChanged < 1000) return
-          lastChanged = Date.now()
-          ctx.events.emit('library.changed', { reason: 'import' })
-        },
-      }, tuning),
+    async (job) => {
+      // The backbone's features from the same decode as the thumbnails, when asked and installed.
+      const sink = request.embed && ctx.importSink ? await ctx.importSink().catch(() => null) : null
+      try {
+        const result = await runImport(ctx.db, ctx.dir, request, tables, hooks(job, sink), tuning)
+        const features = sink ? await sink.finish() : null
+        if (features?.failed) result.warnings.push(`features of ${features.failed} poster(s) were not computed during the import; training computes them`)
+        return result
+      } catch (err) {
+        sink?.abort()
+        throw err
+      }
+    },
     (status, result, error) => {
       ctx.events.emit('import.finished', { jobId: started.jobId, status, result, error })
       ctx.events.emit('library.changed', { reason: 'import' })

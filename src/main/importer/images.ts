@@ -4,6 +4,7 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import { THUMB_WIDTH } from '../library/thumbs'
+import type { ViewSpec } from './decoded-sink'
 
 /** Larger images are refused from their header: 100 MP is beyond any real poster scan. */
 export const MAX_PIXELS = 100_000_000
@@ -63,6 +64,16 @@ async function exists(path: string): Promise<boolean> {
   )
 }
 
+/** A decoder failure as the reason shown to the user. */
+function decodeFailure(buf: Buffer, err: unknown): BadImage {
+  // libvips' message can be lost under concurrency ("Unknown error"): a missing end
+  // marker names truncation whatever the decoder said.
+  const cut = missingEndMarker(buf)
+  if (cut) return new BadImage(`truncated or corrupt image: premature end of the file (${cut})`)
+  const msg = (err as Error).message
+  return new BadImage(/truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
+}
+
 /** Writes the thumbnail unless the cache has it (returns whether it wrote one); decode failures become BadImage. */
 export async function ensureThumbnail(buf: Buffer, thumbFile: string): Promise<boolean> {
   if (await exists(thumbFile)) return false
@@ -70,13 +81,42 @@ export async function ensureThumbnail(buf: Buffer, thumbFile: string): Promise<b
   try {
     out = await thumbnailPipeline(buf).toBuffer()
   } catch (err) {
-    // libvips' message can be lost under concurrency ("Unknown error"): a missing end
-    // marker names truncation whatever the decoder said.
-    const cut = missingEndMarker(buf)
-    if (cut) throw new BadImage(`truncated or corrupt image: premature end of the file (${cut})`)
-    const msg = (err as Error).message
-    throw new BadImage(/truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
+    throw decodeFailure(buf, err)
   }
+  return writeThumbnail(out, thumbFile)
+}
+
+/**
+ * One decode for two uses: the thumbnail (unless cached) and the backbone's input views,
+ * resized from the same decoded pixels (RGB HWC buffers, one per view).
+ */
+export async function thumbnailAndViews(buf: Buffer, thumbFile: string, spec: ViewSpec): Promise<{ wrote: boolean; views: Buffer[] }> {
+  const cached = await exists(thumbFile)
+  let views: Buffer[]
+  let thumb: Buffer | null = null
+  try {
+    const { data, info } = await sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' })
+      .rotate()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
+    ;[thumb, ...views] = await Promise.all([
+      cached
+        ? null
+        : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).webp({ quality: 78, effort: 2 }).toBuffer(),
+      // As the embedder decodes a file itself (ml/embed/preprocess.ts): alpha dropped, lanczos3.
+      ...spec.views.map((fit) =>
+        sharp(data, raw).removeAlpha().resize(spec.width, spec.height, { fit, position: 'centre', kernel: 'lanczos3' }).raw().toBuffer(),
+      ),
+    ])
+  } catch (err) {
+    throw decodeFailure(buf, err)
+  }
+  return { wrote: thumb ? await writeThumbnail(thumb, thumbFile) : false, views }
+}
+
+async function writeThumbnail(out: Buffer, thumbFile: string): Promise<boolean> {
   try {
     await mkdir(dirname(thumbFile), { recursive: true })
     // Write then rename: a crash never leaves a half-written thumbnail under the final name.

@@ -9,7 +9,8 @@ import { PosterId } from '../../shared/api'
 import { throwIfCancelled } from '../jobs/registry'
 import type { Db } from '../library/db'
 import { thumbPath } from '../library/thumbs'
-import { BadImage, ensureThumbnail, probe } from './images'
+import { BadImage, ensureThumbnail, probe, thumbnailAndViews } from './images'
+import type { DecodedSink } from './decoded-sink'
 import { nfoFor, readNfo } from './nfo'
 import { scan } from './scan'
 import { ImportStore, removeThumbs, type Existing, type PosterRecord } from './store'
@@ -20,6 +21,8 @@ export interface ImportHooks {
   progress(p: { done: number; total: number; current: string | null; skipped: number }): void
   /** After each committed batch (the UI may refresh). */
   committed?(): void
+  /** Takes the backbone's input views from the decode that makes each thumbnail. */
+  decoded?: DecodedSink
 }
 
 export interface ImportTuning {
@@ -199,7 +202,12 @@ export async function runImport(
         const buf = await source(readFile(p.path))
         const hash = createHash('sha256').update(buf).digest('hex')
         const dims = await probe(buf)
-        if (await ensureThumbnail(buf, thumbPath(libraryDir, hash))) newThumbs.add(hash)
+        const sink = hooks.decoded
+        if (sink?.wants(hash)) {
+          const { wrote, views } = await thumbnailAndViews(buf, thumbPath(libraryDir, hash), sink.spec)
+          if (wrote) newThumbs.add(hash)
+          await sink.push(hash, views)
+        } else if (await ensureThumbnail(buf, thumbPath(libraryDir, hash))) newThumbs.add(hash)
         file = { hash, size: buf.length, ...dims }
         if (!old) {
           old = sameBytes(p, hash)

@@ -55,6 +55,7 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
         features: s.features.version,
         provider: s.provider,
         backend: s.backend,
+        backendReason: s.backendReason,
         posters: counts.posters,
         labelled: counts.labelled,
         embedded: countEmbedded(ctx.db, s.key),

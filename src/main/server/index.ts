@@ -2,7 +2,8 @@
 // loopback by default, all but the static app shell behind a random token.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { outDir } from '../app-root'
 import { openCore, type Core } from '../core'
 import { hostAllowed, hostPort, newToken, originAllowed, tokenMatches } from './guard'
 import { serveMedia } from './media-route'
@@ -34,7 +35,7 @@ export interface RunningServer {
 
 /** POSTERITY_RENDERER_DIR, else out/renderer of this checkout. */
 export const defaultRendererDir = (): string =>
-  process.env.POSTERITY_RENDERER_DIR || fileURLToPath(new URL('../../../out/renderer', import.meta.url))
+  process.env.POSTERITY_RENDERER_DIR || join(outDir(), 'renderer')
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'

@@ -1,9 +1,9 @@
-// Globals of the renderer: the preload's bridge (absent in a browser).
-import type { PosterityBridge } from '../../shared/api'
+// Globals of the renderer: the desktop preload's link to the core (absent in a browser).
+import type { DesktopBridge } from '../../shared/api'
 
 declare global {
   interface Window {
-    posterity?: PosterityBridge
+    posterityDesktop?: DesktopBridge
   }
 }
 

@@ -1,6 +1,7 @@
-// The shape of `window.posterity`: the contract's client, contract events, and the few
-// things only a host can do. The preload (Electron) and the WebSocket client (browser)
-// both build exactly this object, so the renderer code is identical in both.
+// The renderer's bridge to the core: the contract's client, contract events, and the few
+// things only a host can do. The renderer builds exactly this object over the desktop
+// app's port (from the preload's DesktopBridge) or over the WebSocket of `posterity serve`,
+// so the code above it is identical in both.
 import type { Event, EventName, PosterityApi } from './contract'
 
 export interface PosterityBridge {
@@ -17,8 +18,41 @@ export interface PosterityBridge {
 /** The custom protocol that serves posters in the desktop app (only library files). */
 export const MEDIA_PROTOCOL = 'posterity-media'
 
-/** The one IPC channel on which the desktop app forwards core events to the window. */
-export const EVENT_CHANNEL = 'posterity:event'
+/**
+ * What the desktop preload exposes as `window.posterityDesktop`: a raw link to the core
+ * process (a MessagePort behind it) and host helpers. Only data crosses it, as structured
+ * clones; the renderer builds the typed client, so errors are rebuilt on its side with
+ * their codes (contextBridge would keep an Error's message only).
+ */
+export interface DesktopBridge {
+  link: CoreLink
+  /** Absolute path of a file dropped on the window (Electron's webUtils.getPathForFile). */
+  pathForFile(file: Blob): string
+}
+
+export interface CoreLinkEvents {
+  open(): void
+  message(data: unknown): void
+  closed(reason?: string): void
+}
+
+export interface CoreLink {
+  /** Asks the main process for a port to the core; what follows comes through `events`. */
+  open(events: CoreLinkEvents): void
+  /** Posts one protocol message on the current port (dropped while there is none). */
+  send(msg: unknown): void
+  close(): void
+}
+
+/** IPC channels between the preload and the main process (messages themselves go over the port). */
+export const CORE_CHANNELS = {
+  /** renderer → main: give me a port to the core. */
+  connect: 'posterity:core-connect',
+  /** main → renderer: here is the port (in event.ports). */
+  port: 'posterity:core-port',
+  /** main → renderer: the core process went down (a reason string); ask again to reconnect. */
+  down: 'posterity:core-down',
+} as const
 
 /** URL of a poster's thumbnail or full image, for either host. */
 export function mediaUrl(kind: 'thumb' | 'full', id: string, opts: { electron: boolean; token?: string | null }): string {

@@ -7,6 +7,11 @@ export const ImportRequest = z.strictObject({
   paths: z.array(FsPath).min(1).max(1000),
   labels: FsPath.optional(),
   metadata: FsPath.optional(),
+  /**
+   * Also compute the genre model's features from the same decode that makes each thumbnail
+   * (when the backbone is installed), so the first training starts at once.
+   */
+  embed: z.boolean().optional(),
 })
 export type ImportRequest = z.infer<typeof ImportRequest>
 

@@ -146,6 +146,8 @@ export const ModelStatus = z.object({
   /** onnxruntime execution provider and TensorFlow.js backend last used (null before first use). */
   provider: z.string().nullable(),
   backend: z.string().nullable(),
+  /** Why that TensorFlow.js backend runs (which native backend failed, and how). */
+  backendReason: z.string().nullable(),
   posters: z.number().int(),
   embedded: z.number().int(),
   labelled: z.number().int(),

@@ -1,5 +1,5 @@
-// How calls, results and events travel (IPC and WebSocket alike), and the generic
-// client that turns a transport into the typed `window.posterity` object.
+// How calls, results and events travel (the desktop app's MessagePort and the WebSocket
+// alike), and the generic client that turns a transport into the typed API.
 import { z } from 'zod'
 import type { Contract, ClientOf } from './define'
 
@@ -15,9 +15,9 @@ export const Envelope = z.discriminatedUnion('ok', [
 ])
 export type Envelope = z.infer<typeof Envelope>
 
-/** Client → server over the WebSocket. */
+/** Client → core, over the WebSocket or the port. */
 export const WsCall = z.strictObject({ type: z.literal('call'), id: z.number().int(), channel: z.string().max(100), args: z.unknown() })
-/** Server → client over the WebSocket. */
+/** Core → client, over the WebSocket or the port. */
 export const WsMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), id: z.number().int(), envelope: Envelope }),
   z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),

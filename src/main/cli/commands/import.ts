@@ -1,10 +1,10 @@
-// posterity import <path...> [--labels FILE] [--metadata FILE] [--json]
+// posterity import <path...> [--labels FILE] [--metadata FILE] [--embed] [--json]
 import type { ImportResult } from '../../../shared/api'
 import { startImport } from '../../importer/handlers'
 import { UserError, str, type Command } from '../command'
 import { withLibrary } from '../library'
 
-const help = `Usage: posterity import <path...> [--labels FILE.csv] [--metadata FILE.csv] [--library DIR] [--json]
+const help = `Usage: posterity import <path...> [--labels FILE.csv] [--metadata FILE.csv] [--embed] [--library DIR] [--json]
 
 Imports poster images (folders are searched recursively; jpg, png, webp, gif, avif, tiff)
 into the library. Re-running the same import changes nothing.
@@ -13,6 +13,8 @@ into the library. Re-running the same import changes nothing.
                     or MovieGenre.csv (imdbId, Title, Genre as "A|B"); a poster matches
                     the row whose Id is its file name without extension
   --metadata FILE   Id,Title,Year
+  --embed           also compute the genre model's features from the same decode as the
+                    thumbnails (needs the backbone), so \`posterity train\` starts at once
   --json            print the result as JSON on stdout
   --library DIR     the library folder
 
@@ -40,7 +42,7 @@ const command: Command = {
   summary: 'import poster folders, labels and metadata',
   help,
   positionals: true,
-  options: { labels: { type: 'string' }, metadata: { type: 'string' }, json: { type: 'boolean' } },
+  options: { labels: { type: 'string' }, metadata: { type: 'string' }, embed: { type: 'boolean' }, json: { type: 'boolean' } },
   async run({ values, positionals, libraryDir }) {
     if (positionals.length === 0) throw new UserError('give at least one folder or image to import (see posterity import --help)', 2)
     return withLibrary(libraryDir, async (core) => {
@@ -59,6 +61,7 @@ const command: Command = {
         paths: positionals,
         labels: str(values, 'labels'),
         metadata: str(values, 'metadata'),
+        embed: values.embed === true,
       })
       const onSigint = () => {
         process.stderr.write('\ncancelling: removing what this import added…\n')

@@ -3,7 +3,7 @@
 // ../shared/models beside the repository), which is accepted on its STRUCTURE and logged.
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { appRoot } from '../../app-root'
 import { buildFeatureGraph } from '../onnx/features'
 import type { BackboneEntry } from './catalog'
 import { sha256File } from './download'
@@ -14,14 +14,9 @@ export interface ResolvedBackbone {
   note: string
 }
 
-/** The repository root when running from a checkout (src/main/ml/backbone → root). */
-function repoRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
-}
-
 /** POSTERITY_MODELS, else ../shared/models relative to the repository root. */
 export function configuredModelsDir(): string {
-  return process.env.POSTERITY_MODELS ? resolve(process.env.POSTERITY_MODELS) : resolve(repoRoot(), '..', 'shared', 'models')
+  return process.env.POSTERITY_MODELS ? resolve(process.env.POSTERITY_MODELS) : resolve(appRoot(), '..', 'shared', 'models')
 }
 
 export function libraryBackbonePath(libraryDir: string, b: BackboneEntry): string {

@@ -6,7 +6,7 @@ import { buildFeatureGraph } from '../onnx/features'
 import { parseModel, withInputDims } from '../onnx/graph'
 import type { BackboneEntry, FeatureSet } from '../backbone/catalog'
 import { featureDims } from '../backbone/catalog'
-import { decodeViews, toChw } from './preprocess'
+import { decodeViews, toChw, type ResizeView } from './preprocess'
 import { openSession } from './session'
 
 export interface EmbedOptions {
@@ -29,6 +29,7 @@ export interface EmbedResult {
 }
 
 export class Embedder {
+  private turn = 0
   private constructor(
     readonly backbone: BackboneEntry,
     readonly features: FeatureSet,
@@ -81,17 +82,23 @@ export class Embedder {
 
   /** Embeds one batch: decode all views, infer (mirrors in the same batch), average mirrors. */
   private async embedBatch(session: ort.InferenceSession, items: EmbedItem[]): Promise<EmbedResult[]> {
-    const p = this.backbone.preprocessing
-    const views = this.features.views
     const decoded = await Promise.all(
       items.map((it) =>
-        decodeViews(it.source, this.size, views).then(
-          (v) => ({ v, error: null as string | null }),
+        decodeViews(it.source, this.size, this.features.views).then(
+          (v) => ({ v: v as Uint8Array[] | null, error: null as string | null }),
           (e: Error) => ({ v: null, error: e.message }),
         ),
       ),
     )
-    const ok = decoded.map((d, i) => ({ d, i })).filter((x) => x.d.v)
+    const vectors = await this.inferViews(session, decoded.map((d) => d.v))
+    return items.map((it, i) => ({ key: it.key, vector: vectors[i], error: decoded[i].error }))
+  }
+
+  /** Vectors of already decoded images (one RGB buffer per view each; null: skipped). */
+  private async inferViews(session: ort.InferenceSession, decoded: (Uint8Array[] | null)[]): Promise<(Float32Array | null)[]> {
+    const p = this.backbone.preprocessing
+    const views = this.features.views
+    const ok = decoded.map((v, i) => ({ v, i })).filter((x): x is { v: Uint8Array[]; i: number } => x.v !== null)
     const copies = this.features.mirror ? 2 : 1
     const plane = 3 * this.size.width * this.size.height
     const per = this.dims / views.length
@@ -100,7 +107,8 @@ export class Embedder {
       for (let vi = 0; vi < views.length; vi++) {
         const data = new Float32Array(ok.length * copies * plane)
         ok.forEach((x, j) => {
-          for (let c = 0; c < copies; c++) toChw(x.d.v![vi], p, data, (j * copies + c) * plane, c === 1, this.size)
+          if (x.v[vi].length !== plane) throw new Error(`decoded view ${vi}: ${x.v[vi].length} bytes, expected ${plane}`)
+          for (let c = 0; c < copies; c++) toChw(x.v[vi], p, data, (j * copies + c) * plane, c === 1, this.size)
         })
         const feats = await this.infer(session, data, ok.length * copies)
         ok.forEach((_x, j) => {
@@ -113,7 +121,22 @@ export class Embedder {
       }
     }
     const byIndex = new Map(ok.map((x, j) => [x.i, vectors[j]]))
-    return items.map((it, i) => ({ key: it.key, vector: byIndex.get(i) ?? null, error: decoded[i].error }))
+    return decoded.map((_v, i) => byIndex.get(i) ?? null)
+  }
+
+  /** The input each view must be decoded to (RGB, HWC), for callers that decode themselves. */
+  get viewSpec(): { width: number; height: number; views: ResizeView[] } {
+    return { ...this.size, views: this.features.views }
+  }
+
+  /**
+   * Embeds images someone else decoded (the importer, from the decode that made the
+   * thumbnail). Calls take the sessions in turn, so two calls in flight use both lanes.
+   */
+  async embedDecoded(items: { key: string; views: Uint8Array[] }[]): Promise<EmbedResult[]> {
+    const session = this.sessions[this.turn++ % this.sessions.length]
+    const vectors = await this.inferViews(session, items.map((it) => it.views))
+    return items.map((it, i) => ({ key: it.key, vector: vectors[i], error: vectors[i] ? null : 'no pixels' }))
   }
 
   /**

@@ -23,6 +23,8 @@ export class ModelService {
   readonly features: FeatureSet
   provider: string | null = null
   backend: string | null = null
+  /** Why that backend (what failed before it), from the worker's last report. */
+  backendReason: string | null = null
 
   constructor(readonly ctx: CoreContext) {
     this.worker = new WorkerClient(ctx.hooks.mlWorker)
@@ -115,7 +117,7 @@ export class ModelService {
 
   /** Probabilities of `run` for feature rows, streamed per chunk. */
   async predictRows(run: StoredRun, x: Float32Array, signal: AbortSignal | undefined, onChunk: (offset: number, probs: Float32Array) => void): Promise<void> {
-    const res = await this.worker.call<{ n: number; backend: string }>('predict', { weightsDir: run.weightsPath } satisfies PredictArgs, {
+    const res = await this.worker.call<{ n: number; backend: string; reason: string }>('predict', { weightsDir: run.weightsPath } satisfies PredictArgs, {
       signal,
       upload: x,
       onProgress: (d) => {
@@ -124,6 +126,7 @@ export class ModelService {
       },
     })
     this.backend = res.backend
+    this.backendReason = res.reason
   }
 
   /**

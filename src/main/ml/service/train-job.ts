@@ -224,6 +224,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     throw err
   }
   svc.backend = done.backend
+  svc.backendReason = done.reason
   const before = activeRun(svc.db)
   const runId = svc.db.transaction(() => {
     const id = insertRun(

@@ -1,11 +1,10 @@
-// The core's side of the model worker: starts it on first use (Node: child_process.fork
-// under tsx; Electron: the launcher from HostHooks), multiplexes calls, forwards progress,
-// cancels, and stops the process when it has been idle for a while.
+// The core's side of the model worker: starts it on first use (a Node child process running
+// the built out/main/worker.js, or the launcher from HostHooks), multiplexes calls, forwards
+// progress, cancels, and stops the process when it has been idle for a while.
 import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { outDir } from '../../app-root'
 import type { FromWorker, WorkerLauncher, WorkerPort } from './protocol'
 
 export class WorkerCancelled extends Error {
@@ -15,26 +14,23 @@ export class WorkerCancelled extends Error {
   }
 }
 
-/** tsx's ESM loader as an absolute URL, so the child works whatever the working directory. */
-function tsxImport(): string {
-  try {
-    const pkg = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
-    const loader = join(pkg, 'dist', 'loader.mjs')
-    if (existsSync(loader)) return pathToFileURL(loader).href
-  } catch {
-    /* fall back to bare resolution */
-  }
-  return 'tsx'
+/** The built worker bundle; the CLI, `serve`, tests and the desktop core process all run it. */
+export function workerEntry(): string {
+  const entry = join(outDir(), 'main', 'worker.js')
+  if (!existsSync(entry)) throw new Error(`the model worker is not built (${entry} is missing): run \`npm run build\``)
+  return entry
 }
 
-/** Node host: the worker runs as a child process executing the TypeScript source through tsx. */
+/**
+ * A child process running the built worker. Inside Electron (the desktop core process)
+ * process.execPath is the Electron binary: ELECTRON_RUN_AS_NODE makes it plain Node.
+ */
 export const nodeWorkerLauncher: WorkerLauncher = () => {
-  const entry = fileURLToPath(new URL('../worker.ts', import.meta.url))
-  const child = fork(entry, [], {
-    execArgv: ['--import', tsxImport()],
+  const child = fork(workerEntry(), [], {
+    execArgv: [],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, POSTERITY_WORKER: '1' },
+    env: { ...process.env, POSTERITY_WORKER: '1', ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
   })
   return {
     post: (msg) => child.send(msg),

@@ -3,6 +3,7 @@
 // database binding (the Electron utility process could not load the app's one anyway).
 import { readFileSync } from 'node:fs'
 import { Embedder } from '../embed/embedder'
+import type { ResizeView } from '../embed/preprocess'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
 import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
@@ -31,6 +32,13 @@ export interface EmbedArgs {
   items: { key: string; path: string }[]
   batch?: number
   lanes?: number
+}
+export interface EmbedPixelsArgs {
+  modelPath: string
+  backbone: string
+  features: string
+  /** One RGB HWC buffer per view of the feature set, at its input size. */
+  items: { key: string; views: Uint8Array[] }[]
 }
 export interface EmbedProgress {
   rows: { key: string; vector: Float32Array }[]
@@ -71,6 +79,8 @@ export type TrainProgress = {
 } & ({ report: EpochReport; batch?: undefined } | { batch: BatchReport; report?: undefined })
 export interface TrainDone {
   backend: string
+  /** Which TensorFlow.js backend ran and why (tf-backend.ts). */
+  reason: string
   notes: string[]
   epochs: EpochReport[]
   evaluation: ModelEvaluation
@@ -183,6 +193,22 @@ export const methods: Record<string, Method> = {
     return { provider: e.provider, notes: e.providerNotes }
   },
 
+  /** Vectors of images the core decoded itself (import decodes each poster once for both uses). */
+  async embedPixels(args: EmbedPixelsArgs): Promise<EmbedProgress> {
+    const e = await getEmbedder(args.modelPath, args.backbone, args.features, {})
+    const msg: EmbedProgress = { rows: [], failed: [] }
+    for (const r of await e.embedDecoded(args.items)) {
+      if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
+      else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
+    }
+    return msg
+  },
+
+  /** The input the importer must decode each view to. */
+  async viewSpec(args: Omit<EmbedArgs, 'items'>): Promise<{ width: number; height: number; views: ResizeView[] }> {
+    return (await getEmbedder(args.modelPath, args.backbone, args.features, {})).viewSpec
+  },
+
   async embed(args: EmbedArgs, ctx): Promise<EmbedDone> {
     const t0 = performance.now()
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
@@ -207,7 +233,7 @@ export const methods: Record<string, Method> = {
       const t0 = performance.now()
       const x = ctx.data
       if (!x) throw new Error('train: no feature rows were sent')
-      const { tf, backend, notes } = await loadTf()
+      const { tf, backend, reason, notes } = await loadTf()
       const g = args.genres.length
       const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
       const heads: HeadWeights[] = []
@@ -237,7 +263,7 @@ export const methods: Record<string, Method> = {
         .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
         .map((m) => m.threshold)
       saveHeads(args.weightsDir, heads)
-      return { backend, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
+      return { backend, reason, notes, epochs, evaluation, thresholds, seconds: (performance.now() - t0) / 1000 }
     })
   },
 
@@ -246,7 +272,7 @@ export const methods: Record<string, Method> = {
       const t0 = performance.now()
       const x = ctx.data
       if (!x) throw new Error('trainCv: no feature rows were sent')
-      const { tf, backend, notes } = await loadTf()
+      const { tf, backend, reason, notes } = await loadTf()
       const g = args.genres.length
       const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
       const stages: Record<string, number> = {}
@@ -280,6 +306,7 @@ export const methods: Record<string, Method> = {
       saveHeads(args.weightsDir, heads)
       return {
         backend,
+        reason,
         notes,
         // The curves shown: the first fold's, whose validation is its held-out posters.
         epochs: cv.curves[0] ?? [],
@@ -297,11 +324,11 @@ export const methods: Record<string, Method> = {
     })
   },
 
-  predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string }> {
+  predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string; reason: string }> {
     return exclusive(async () => {
       const x = ctx.data
       if (!x) throw new Error('predict: no feature rows were sent')
-      const { tf, backend } = await loadTf()
+      const { tf, backend, reason } = await loadTf()
       const heads = loadHeads(args.weightsDir)
       const d = heads[0].dims
       if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
@@ -313,14 +340,14 @@ export const methods: Record<string, Method> = {
         ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, x.subarray(s * d, e * d)) })
         await new Promise((r) => setImmediate(r))
       }
-      return { n, backend }
+      return { n, backend, reason }
     })
   },
 
   trainCnn(args: CnnArgs, ctx): Promise<unknown> {
     return exclusive(async () => {
-      const { tf, notes } = await loadTf()
-      return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend: tf.getBackend(), notes }
+      const { tf, notes, reason } = await loadTf()
+      return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend: tf.getBackend(), notes, reason }
     })
   },
 

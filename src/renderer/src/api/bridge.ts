@@ -1,8 +1,10 @@
-// The one way the renderer reaches the core: `window.posterity` from the Electron preload,
-// else the WebSocket client of `posterity serve`. Everything above this file is identical
-// in both hosts.
+// The one way the renderer reaches the core: in the desktop app a MessagePort to the core
+// process (handed over by the preload as `window.posterityDesktop`), else the WebSocket of
+// `posterity serve`. Both speak one protocol through one client; everything above this
+// file is identical in both hosts.
 import { mediaUrl, type PosterityBridge, type PosterityApi } from '../../../shared/api'
-import { alwaysOpen, type Connection } from './connection'
+import type { Connection } from './connection'
+import { createPortClient } from './port-client'
 import { createWsClient } from './ws-client'
 
 interface Resolved {
@@ -16,8 +18,11 @@ let resolved: Resolved | null = null
 
 function resolve(): Resolved {
   if (resolved) return resolved
-  if (window.posterity) {
-    resolved = { bridge: window.posterity, connection: alwaysOpen, electron: true, token: null }
+  const desktop = window.posterityDesktop
+  if (desktop) {
+    const client = createPortClient(desktop.link)
+    const bridge: PosterityBridge = { ...client.bridge, host: { pathForFile: (file) => desktop.pathForFile(file) } }
+    resolved = { bridge, connection: client.connection, electron: true, token: null }
   } else {
     const token = new URLSearchParams(location.search).get('token')
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws'

@@ -19,6 +19,8 @@ export const useImports = defineStore('imports', () => {
   const paths = ref('')
   const labels = ref('')
   const metadata = ref('')
+  /** Genre features from the same decode as the thumbnails: the first training starts at once. */
+  const embed = ref(true)
   const jobId = ref<string | null>(null)
   const progress = shallowRef<Event<'import.progress'> | null>(null)
   const outcome = shallowRef<{ status: JobStatus; result: ImportResult | null; error: string | null } | null>(null)
@@ -69,6 +71,7 @@ export const useImports = defineStore('imports', () => {
         paths: list,
         labels: labels.value.trim() || undefined,
         metadata: metadata.value.trim() || undefined,
+        embed: embed.value,
       })
       jobId.value = r.jobId
       progress.value = { jobId: r.jobId, done: 0, total: 0, current: null, skipped: 0 }
@@ -128,6 +131,7 @@ export const useImports = defineStore('imports', () => {
     paths,
     labels,
     metadata,
+    embed,
     jobId,
     progress,
     outcome,

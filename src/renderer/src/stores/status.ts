@@ -14,6 +14,8 @@ export const useStatus = defineStore('status', () => {
   const jobs = shallowRef<Job[]>([])
   const conn = ref<ConnectionState>(connection().state)
   const attempts = ref(0)
+  /** Why the link last dropped, when known. */
+  const reason = ref<string | null>(null)
   const error = ref<string | null>(null)
 
   const runningJobs = computed(() => jobs.value.filter((j) => j.status === 'running'))
@@ -92,11 +94,16 @@ export const useStatus = defineStore('status', () => {
       else if (name.endsWith('.finished')) bridge().on(name, () => void refreshJobs())
     }
     connection().onChange((s) => {
+      // Back after a drop (a restarted server, a restarted core process): jobs that were
+      // running may be gone, counts may have moved.
+      const back = s === 'open' && conn.value === 'reconnecting'
       conn.value = s
       attempts.value = connection().attempts
+      reason.value = connection().reason
+      if (back) void refreshAll()
     })
     void refreshAll()
   }
 
-  return { info, stats, jobs, runningJobs, libraryEmpty, conn, attempts, error, start, refreshAll, refreshStats, refreshJobs }
+  return { info, stats, jobs, runningJobs, libraryEmpty, conn, attempts, reason, error, start, refreshAll, refreshStats, refreshJobs }
 })
