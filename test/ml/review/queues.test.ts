@@ -24,7 +24,7 @@ const unlabelled = Array.from({ length: 6 }, (_, i) => `tt${String(900 + i).padS
 const acceptedIds = ['tt0000801', 'tt0000802']
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(repo, 'scripts/posterity.mjs'), ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, POSTERITY_LIBRARY: '' } })
+  const r = spawnSync(process.execPath, [join(repo, 'out/main/cli.js'), ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, POSTERITY_LIBRARY: '' } })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
