@@ -24,13 +24,16 @@ const CASES: [string, string, Record<string, unknown>][] = [
   ['ids: any [Drama] (select all)', 'library.ids', { genres: ['Drama'] }],
 ]
 
-// Queries by the active model's predictions (ml/review/predicted-query.ts). Each call
-// alternates between two genres, so every one misses the ordered-id cache (what changing the
-// filter costs); the paging case walks one order (what scrolling costs).
+// Queries by the active model's predictions (ml/review/predicted-query.ts). The "cold" cases
+// alternate the library filter too, so every call misses both caches (what changing a filter
+// costs); "switch" cases change only the predicted genre or order (the library's own list is
+// kept until a write); the paging case walks one order (what scrolling costs).
 const PREDICTION_CASES: [string, string, (i: number) => Record<string, unknown>][] = [
-  ['predicts [Drama|Comedy], title (cold)', 'library.query', (i) => ({ predicted: [i % 2 ? 'Drama' : 'Comedy'] })],
-  ['order: p(Drama|Comedy) desc (cold)', 'library.query', (i) => ({ predictionSort: { by: 'probability', genre: i % 2 ? 'Drama' : 'Comedy' }, desc: true })],
-  ['unlabelled, order: uncertainty (cold)', 'library.query', (i) => ({ labelled: 'unlabelled', predictionSort: { by: 'uncertainty' }, desc: i % 2 === 0 })],
+  ['predicts [Drama], all|labelled (cold)', 'library.query', (i) => ({ predicted: ['Drama'], labelled: i % 2 ? 'all' : 'labelled' })],
+  ['predicts [Drama|Comedy], title (switch)', 'library.query', (i) => ({ predicted: [i % 2 ? 'Drama' : 'Comedy'] })],
+  ['order: p(Drama), all|labelled (cold)', 'library.query', (i) => ({ predictionSort: { by: 'probability', genre: 'Drama' }, desc: true, labelled: i % 2 ? 'all' : 'labelled' })],
+  ['order: p(Drama|Comedy) desc (switch)', 'library.query', (i) => ({ predictionSort: { by: 'probability', genre: i % 2 ? 'Drama' : 'Comedy' }, desc: true })],
+  ['order: uncertainty, unlabelled|all (cold)', 'library.query', (i) => ({ labelled: i % 2 ? 'unlabelled' : 'all', predictionSort: { by: 'uncertainty' }, desc: true })],
   ['order: p(Drama), pages 0-29 (warm)', 'library.query', (i) => ({ predictionSort: { by: 'probability', genre: 'Drama' }, desc: true, offset: i * 200 })],
 ]
 

@@ -167,6 +167,11 @@ describe('library queries by prediction', () => {
     expect(r.items.map((i) => i.id)).toEqual([acceptedIds[1], unlabelled[1], unlabelled[2], unlabelled[3]])
     const unl = await call<{ ids: string[] }>(core, 'library.ids', { predicted: ['Comedy'], labelled: 'unlabelled', sort: 'id' })
     expect(unl.ids).toEqual([unlabelled[1], unlabelled[2], unlabelled[3]])
+    // A label edit changes the library's part of the answer at once (nothing stale is kept).
+    await call(core, 'labels.edit', { ids: [unlabelled[2]], add: ['Action'] })
+    expect((await call<{ ids: string[] }>(core, 'library.ids', { predicted: ['Comedy'], labelled: 'unlabelled', sort: 'id' })).ids).toEqual([unlabelled[1], unlabelled[3]])
+    await call(core, 'labels.undo', {})
+    expect((await call<{ ids: string[] }>(core, 'library.ids', { predicted: ['Comedy'], labelled: 'unlabelled', sort: 'id' })).ids).toEqual(unl.ids)
   })
 
   it("sorts by a genre's probability or by uncertainty; posters without a prediction come last", async () => {

@@ -75,6 +75,23 @@ function sortedRows(t: Table, key: number): Int32Array {
 type Args = Filter & { sort: Sort; desc: boolean; predicted?: string[]; predictionSort?: PredictionSort }
 
 const lists = new WeakMap<Db, { key: string; ids: string[] }>()
+const libraryLists = new WeakMap<Db, { version: string; byFilter: Map<string, string[]> }>()
+
+/**
+ * The library's own answer for a filter and order, kept until the next write (a few filters
+ * at once): switching the predicted genre or the prediction order then costs no SQL.
+ */
+function libraryIds(db: Db, version: string, f: Filter & { sort: Sort; desc: boolean }): string[] {
+  let c = libraryLists.get(db)
+  if (c?.version !== version) libraryLists.set(db, (c = { version, byFilter: new Map() }))
+  const key = JSON.stringify(f)
+  let ids = c.byFilter.get(key)
+  if (!ids) {
+    if (c.byFilter.size >= 4) c.byFilter.delete(c.byFilter.keys().next().value!)
+    c.byFilter.set(key, (ids = queryIds(db, f)))
+  }
+  return ids
+}
 
 /** Every matching id in order; the last list is kept, so paging through it is cheap. */
 function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): string[] {
@@ -95,7 +112,7 @@ function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): s
   let ids: string[]
   if (!predictionSort) {
     // The library's own order, narrowed to the predicted genres.
-    ids = queryIds(db, filter).filter((id) => {
+    ids = libraryIds(db, version, filter).filter((id) => {
       const r = t.row.get(id)
       return r !== undefined && predicts(r)
     })
@@ -106,7 +123,7 @@ function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): s
       if (sortKey < 0) throw new ApiError('invalid-args', `the active model does not predict "${predictionSort.genre}"`)
     } else sortKey = -1
     // Walk the run's rows in the precomputed order, keeping the library filter's posters.
-    const members = queryIds(db, { ...filter, sort: 'id', desc: false })
+    const members = libraryIds(db, version, { ...filter, sort: 'id', desc: false })
     const keep = new Uint8Array(t.ids.length)
     const unpredicted: string[] = []
     for (const id of members) {
