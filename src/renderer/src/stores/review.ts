@@ -91,6 +91,8 @@ export const useReview = defineStore('review', () => {
   function next() {
     const it = current.value
     if (it && !outcomes.value[it.id]) outcomes.value = { ...outcomes.value, [it.id]: 'skipped' }
+    // Past the end of a session that did not hold the whole queue: rank again (fixed posters are gone).
+    if (index.value >= items.value.length - 1 && page.value && page.value.total > items.value.length) return load()
     go(1)
   }
 
