@@ -13,6 +13,7 @@ import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
 import { modelHandlers } from './ml/handlers'
+import { collectionHandlers } from './collection/handlers'
 import { openImportSink } from './ml/embed/import-sink'
 import { modelService } from './ml/service/model-service'
 import { reviewHandlers } from './ml/review/handlers'
@@ -56,6 +57,7 @@ export function openCore(options: CoreOptions): Core {
     imports: importHandlers(ctx),
     jobs: jobHandlers(ctx),
     model: modelHandlers(ctx),
+    collection: collectionHandlers(ctx),
     review: reviewHandlers(ctx),
   }
   return Object.assign(ctx, {

@@ -70,3 +70,20 @@ describe('migrations', () => {
     db.close()
   })
 })
+
+describe('label sources', () => {
+  it("admits 'nfo' labels and keeps labels, masks, indexes and triggers through the rebuild", () => {
+    const db = openDb(t.dir)
+    const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'labels'`).pluck().get() as string
+    expect(sql).toContain(`'prediction', 'nfo'`)
+    db.prepare(`INSERT INTO genres (name, position) VALUES ('Drama', 0)`).run()
+    db.prepare(`INSERT INTO posters (id, hash, path, size, width, height, added_at) VALUES ('p', 'h', '/p', 1, 1, 1, 0)`).run()
+    db.prepare(`INSERT INTO labels (poster_id, genre_id, source) VALUES ('p', 1, 'nfo')`).run()
+    // The mask trigger survived the rebuild.
+    expect(db.prepare(`SELECT genre_mask FROM posters WHERE id = 'p'`).pluck().get()).toBe(1)
+    expect(() => db.prepare(`INSERT INTO labels (poster_id, genre_id, source) VALUES ('p', 1, 'bogus')`).run()).toThrow(/CHECK/)
+    const names = db.prepare(`SELECT name FROM sqlite_master WHERE tbl_name = 'labels'`).pluck().all()
+    expect(names).toEqual(expect.arrayContaining(['labels', 'labels_genre', 'labels_mask_add', 'labels_mask_remove', 'labels_mask_move']))
+    db.close()
+  })
+})

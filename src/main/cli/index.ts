@@ -20,6 +20,7 @@ export const commands: Record<string, Loader> = {
   predict: () => import('./commands/predict'),
   eval: () => import('./commands/eval'),
   review: () => import('./commands/review'),
+  tag: () => import('./commands/tag'),
 }
 
 const common: Options = {

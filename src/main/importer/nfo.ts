@@ -1,36 +1,13 @@
-// Kodi / Jellyfin `.nfo` files beside a poster: the IMDb id, title and year of the film.
-import { readFile } from 'node:fs/promises'
+// Kodi / Jellyfin `.nfo` files beside a poster: the IMDb id, title and year of the film,
+// read by the collection's one NFO reader (saxes, no DTDs or external entities).
+import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
+import { MAX_NFO_BYTES, parseNfo } from '../collection/nfo'
 
 export interface NfoInfo {
   imdb: string | null
   title: string | null
   year: number | null
-}
-
-function decode(s: string): string {
-  return s
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
-    .replace(/&amp;/g, '&')
-    .trim()
-}
-
-export function parseNfo(text: string): NfoInfo {
-  const imdb =
-    /<uniqueid\b[^>]*\btype\s*=\s*["']imdb["'][^>]*>\s*(tt\d{5,10})\s*</i.exec(text)?.[1] ??
-    /<imdb_?id>\s*(tt\d{5,10})\s*</i.exec(text)?.[1] ??
-    /imdb\.com\/(?:[a-z]{2}\/)?title\/(tt\d{5,10})/i.exec(text)?.[1] ??
-    /<id>\s*(tt\d{5,10})\s*<\/id>/i.exec(text)?.[1] ??
-    null
-  // The film's own <title>, not one inside <set> or <actor>: the first at the top level usually is.
-  const titleRaw = /<title>([\s\S]*?)<\/title>/i.exec(text)?.[1]
-  const yearRaw = /<year>\s*(\d{4})\s*<\/year>/i.exec(text)?.[1] ?? /<premiered>\s*(\d{4})-/i.exec(text)?.[1]
-  return { imdb, title: titleRaw ? decode(titleRaw) || null : null, year: yearRaw ? Number(yearRaw) : null }
 }
 
 /** The .nfo describing an image: `<stem>.nfo`, `<name>.nfo` for `<name>-poster.jpg`, `movie.nfo`, or the folder's only .nfo. */
@@ -46,9 +23,19 @@ export function nfoFor(image: string, nfos: Set<string>): string | null {
   return inDir.length === 1 ? inDir[0] : null
 }
 
+/** What an NFO says about its film; null when it is unreadable or says nothing usable. */
 export async function readNfo(path: string): Promise<NfoInfo | null> {
   try {
-    return parseNfo(await readFile(path, 'utf8'))
+    if ((await stat(path)).size > MAX_NFO_BYTES) return null
+    const buf = await readFile(path)
+    try {
+      const d = parseNfo(buf)
+      return { imdb: d.imdb, title: d.title, year: d.year }
+    } catch {
+      // Kodi also accepts an NFO that is only the film's IMDb address.
+      const imdb = /imdb\.com\/(?:[a-z]{2}\/)?title\/(tt\d{5,10})/i.exec(buf.toString('latin1'))?.[1] ?? null
+      return imdb ? { imdb, title: null, year: null } : null
+    }
   } catch {
     return null
   }

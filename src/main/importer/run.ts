@@ -1,6 +1,7 @@
 // One import: scan, resolve ids, read + hash + probe + thumbnail with bounded concurrency,
 // commit new posters in batches, apply updates at the end. Cancel/failure rolls back.
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { availableParallelism } from 'node:os'
@@ -165,7 +166,8 @@ export async function runImport(
      * two (the shared dataset has such pairs, labelled differently).
      */
     const sameBytes = (p: Planned, hash: string): Existing | undefined => {
-      const match = (byHash.get(hash) ?? []).find((e) => !claimed.has(e.id) && (isDerived(p.id) || isDerived(e.id)))
+      // Moved means its old file is gone: a copy beside it (films sharing artwork) is a poster of its own.
+      const match = (byHash.get(hash) ?? []).find((e) => !claimed.has(e.id) && (isDerived(p.id) || isDerived(e.id)) && !existsSync(e.path))
       if (match) claimed.add(match.id)
       return match
     }

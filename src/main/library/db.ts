@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { modelSchemaV1, modelSchemaV2 } from '../ml/store/schema'
 import { searchKey, sortKey } from './text'
+import { collectionSchemaV1 } from '../collection/schema'
 
 export type Db = Database.Database
 
@@ -122,6 +123,8 @@ export const migrations: ((db: Db) => void)[] = [
   // 4 (issue 9, library management): label provenance 'nfo'; folded search and natural sort keys;
   // history entries of several kinds (labels, poster metadata, deletions, genre changes).
   (db) => libraryV3(db),
+  // 5 (collections, issue 10): films, the genre map, write-backs; see src/main/collection/schema.ts.
+  (db) => collectionSchemaV1(db),
 ]
 
 /** The labels table again with 'nfo' allowed (a CHECK cannot be altered); masks stay as they are. */

@@ -24,7 +24,7 @@
 //   import-summary       the end-of-import summary
 //   status-bar           the status bar
 //   genre-manager        the genre manager view
-//   nav-library / nav-genres / nav-train / nav-review   top-level navigation
+//   nav-library / nav-genres / nav-train / nav-review / nav-collection   top-level navigation
 //   toast-action         the button of a toast (e.g. Undo)
 //   confirm-dialog / confirm-ok / confirm-cancel   the "are you sure" dialog
 //   delete-selection     deletes the selected posters (asks first)
@@ -36,6 +36,15 @@
 //   export-csv / export-json   label export downloads
 //   import-row           a past import in the library dialog (data-id = import id); import-delete its delete button
 //   genre-merge-<Genre> / genre-delete-<Genre>   the genre manager's row actions
+//   collection-root      the collection folder field; collection-open opens / re-scans it
+//   collection-summary   the scan summary; collection-problems the broken NFOs listed
+//   film-row             one film; carries data-key="<video path under the root>"
+//   film-accept / film-skip   review buttons in a film row (aria-pressed)
+//   accept-all           bulk accept every film the rule changes
+//   collection-dry-run / collection-write / collection-undo   write-back actions
+//   dry-run-result       the per-film diffs of a dry run; write-result the write summary
+//   min-prob / max-genres / write-mode   the acceptance rule
+//   genre-map / genre-map-save           the genre map editor
 //   review-view          the Review view
 //   review-queue-<name>  queue picker button (suspect, uncertain, accepted), aria-checked
 //   review-progress      "N of M reviewed"
@@ -99,6 +108,25 @@ export const T = {
   importDelete: 'import-delete',
   genreMerge: (genre: string) => `genre-merge-${genre}`,
   genreDelete: (genre: string) => `genre-delete-${genre}`,
+  navCollection: 'nav-collection',
+  collectionRoot: 'collection-root',
+  collectionOpen: 'collection-open',
+  collectionSummary: 'collection-summary',
+  collectionProblems: 'collection-problems',
+  filmRow: 'film-row',
+  filmAccept: 'film-accept',
+  filmSkip: 'film-skip',
+  acceptAll: 'accept-all',
+  collectionDryRun: 'collection-dry-run',
+  collectionWrite: 'collection-write',
+  collectionUndo: 'collection-undo',
+  dryRunResult: 'dry-run-result',
+  writeResult: 'write-result',
+  minProb: 'min-prob',
+  maxGenres: 'max-genres',
+  writeMode: 'write-mode',
+  genreMap: 'genre-map',
+  genreMapSave: 'genre-map-save',
   navReview: 'nav-review',
   reviewView: 'review-view',
   reviewQueue: (name: string) => `review-queue-${name}`,

@@ -10,17 +10,19 @@ import { system } from './system'
 import { model, modelEvents } from './model'
 import { PosterId } from './common'
 import { review } from './review'
+import { collection, collectionEvents } from './collection'
 
-export const contract = { system, library, genres, labels, imports, jobs, model, review }
+export const contract = { system, library, genres, labels, imports, jobs, model, collection, review }
 export type ApiContract = typeof contract
 
 export const events = {
   ...importEvents,
   ...modelEvents,
+  ...collectionEvents,
   /** Something in the library changed; views refresh what they show. */
   'library.changed': z.object({
     /** posters: deleted or restored, titles edited; library: another library was opened. */
-    reason: z.enum(['import', 'labels', 'genres', 'model', 'posters', 'library']),
+    reason: z.enum(['import', 'labels', 'genres', 'model', 'posters', 'library', 'collection']),
     /** The posters concerned, when few; absent means "possibly all". */
     ids: z.array(PosterId).optional(),
   }),

@@ -1,0 +1,59 @@
+// Replacing a file so that a reader (Kodi scanning the NAS, a crash, a full disk) sees either
+// the old bytes or the new ones, never half: a temporary file in the same folder, flushed to
+// disk, then renamed over the target. Any failure removes the temporary file and leaves the
+// target exactly as it was.
+import { randomBytes } from 'node:crypto'
+import { chown, open, rename, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+
+export class WriteRefused extends Error {}
+
+/** Why a file cannot be written, in words a user acts on. */
+export function writeReason(err: unknown): string {
+  if (err instanceof WriteRefused) return err.message
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'ENOSPC') return 'disk full'
+  if (code === 'EDQUOT') return 'disk quota exceeded'
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  if (code === 'EROFS') return 'read-only file system'
+  if (code === 'ENOENT') return 'the folder is gone'
+  return (err as Error).message
+}
+
+/**
+ * Refuses files and folders whose write bits are all off: the owner made them read-only on
+ * purpose, and running as root (or on a share that ignores modes) must not override that.
+ */
+export async function checkWritable(path: string): Promise<void> {
+  const dir = await stat(dirname(path))
+  if ((dir.mode & 0o222) === 0) throw new WriteRefused('read-only folder')
+  const file = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null
+    throw e
+  })
+  if (file && (file.mode & 0o222) === 0) throw new WriteRefused('read-only file')
+}
+
+export async function atomicWrite(path: string, bytes: Buffer): Promise<void> {
+  await checkWritable(path)
+  const before = await stat(path).catch(() => null)
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.posterity-tmp`)
+  const fh = await open(tmp, 'wx', before ? before.mode & 0o7777 : 0o644)
+  try {
+    try {
+      await fh.writeFile(bytes)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    // The media server may run as the file's owner: the new file keeps it (where we may set it).
+    if (before) await chown(tmp, before.uid, before.gid).catch(() => {})
+    await rename(tmp, path)
+  } catch (err) {
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+  // The rename itself reaches the disk with the folder's entry.
+  const d = await open(dirname(path), 'r').catch(() => null)
+  if (d) await d.sync().catch(() => {}).finally(() => d.close())
+}

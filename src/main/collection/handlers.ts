@@ -1,0 +1,70 @@
+// collection.* handlers: the same core behind IPC, the WebSocket and the CLI.
+import { resolve } from 'node:path'
+import { ApiError, type ApiHandlers } from '../../shared/api'
+import type { CoreContext } from '../context'
+import { exportFilms } from './export'
+import { planFilms } from './plan'
+import { collectionId, filmRows, readGenreMap, toFilm, writeGenreMap } from './store'
+import { syncCollection } from './sync'
+import { listWrites, undoWrite, writeBack } from './write'
+
+function requireCollection(ctx: CoreContext, root: string): number {
+  const id = collectionId(ctx.db, resolve(root))
+  if (id === null) throw new ApiError('not-found', `${resolve(root)} is not an open collection: scan it first`)
+  return id
+}
+
+export function collectionHandlers(ctx: CoreContext): ApiHandlers['collection'] {
+  // One scan or write-back at a time: both change files and rows the other reads.
+  let busy: string | null = null
+  const exclusive = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    if (busy) throw new ApiError('conflict', `a collection ${busy} is running; wait for it to finish`)
+    busy = what
+    try {
+      return await fn()
+    } finally {
+      busy = null
+    }
+  }
+  return {
+    roots: () => ({
+      roots: (
+        ctx.db
+          .prepare('SELECT c.root, c.scanned_at AS scannedAt, (SELECT COUNT(*) FROM collection_films f WHERE f.collection_id = c.id) AS films FROM collections c ORDER BY c.root')
+          .all() as { root: string; scannedAt: number | null; films: number }[]
+      ),
+    }),
+    scan: ({ root }) => exclusive('scan', () => syncCollection(ctx, root)),
+    films: ({ root }) => ({ root: resolve(root), films: filmRows(ctx.db, requireCollection(ctx, root)).map(toFilm) }),
+    plan: async ({ root, rule, ids, diff }) => {
+      const films = filmRows(ctx.db, requireCollection(ctx, root), ids)
+      const { runId, plans } = await planFilms(ctx, films, rule, { contents: false, diff })
+      return { runId, films: plans.map(({ bytes: _b, original: _o, ...p }) => p) }
+    },
+    decide: ({ ids, decision }) => {
+      const changed = ctx.db.transaction(() => {
+        const upd = ctx.db.prepare('UPDATE collection_films SET decision = ? WHERE id = ? AND decision <> ?')
+        return ids.reduce((n, id) => n + upd.run(decision, id, decision).changes, 0)
+      })()
+      return { changed }
+    },
+    write: (req) => exclusive('write-back', () => writeBack(ctx, req)),
+    writes: ({ root, limit }) => ({ entries: listWrites(ctx.db, root, limit) }),
+    undo: ({ writeId }) => exclusive('undo', () => undoWrite(ctx, writeId)),
+    genreMap: () => ({ entries: readGenreMap(ctx.db) }),
+    setGenreMap: ({ entries }) => {
+      const seen = new Set<string>()
+      for (const e of entries) {
+        if (seen.has(e.library.toLowerCase())) throw new ApiError('invalid-args', `"${e.library}" is mapped twice`)
+        seen.add(e.library.toLowerCase())
+      }
+      writeGenreMap(ctx.db, entries)
+      return { entries: readGenreMap(ctx.db) }
+    },
+    export: async ({ root, format, rule }) => {
+      const films = filmRows(ctx.db, requireCollection(ctx, root))
+      const plans = rule ? new Map((await planFilms(ctx, films, rule, { contents: false, diff: false })).plans.map((p) => [p.id, p])) : null
+      return { format, text: exportFilms(films.map(toFilm), plans, format), films: films.length }
+    },
+  }
+}

@@ -1,0 +1,227 @@
+// Opening and re-scanning a collection: films found on disk are matched to the rows of the
+// last scan by their key (the video's path under the root). New films are added, films whose
+// NFO or poster changed (size, mtime) are read again, the rest is left alone, and films that
+// are gone are reported and dropped. Posters go through the importer, so thumbnails, hashes,
+// duplicate detection and re-import shortcuts are the library's own; NFO genres become the
+// poster's labels with source "nfo" unless the user labelled it or other labels exist.
+import { readFile, stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { ApiError, GenreName, type ScanSummary } from '../../shared/api'
+import type { CoreContext } from '../context'
+import { runImport } from '../importer/run'
+import { readTables } from '../importer/tables'
+import type { Db } from '../library/db'
+import { removePosters } from '../library/remove'
+import { ensureGenre } from '../library/vocabulary'
+import { NfoError, parseNfo, type NfoInfo } from './nfo'
+import { inParallel } from './parallel'
+import { progressReporter } from './progress'
+import { scanCollection, type ScannedFilm } from './scan'
+import { collectionId, filmRows, genreMapping, type FilmRow } from './store'
+
+interface NfoState {
+  size: number | null
+  mtime: number | null
+  info: NfoInfo | null
+  error: string | null
+}
+
+async function fileState(path: string): Promise<{ size: number; mtime: number } | null> {
+  try {
+    const st = await stat(path)
+    return st.isFile() ? { size: st.size, mtime: Math.floor(st.mtimeMs) } : null
+  } catch {
+    return null
+  }
+}
+
+/** Reads and parses one NFO; a broken one is an error string, never an exception. */
+export async function readNfoState(path: string): Promise<NfoState> {
+  const st = await fileState(path)
+  if (!st) return { size: null, mtime: null, info: null, error: null }
+  try {
+    const info = parseNfo(await readFile(path))
+    return { ...st, info, error: null }
+  } catch (err) {
+    const reason = err instanceof NfoError ? err.message : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+    return { ...st, info: null, error: reason }
+  }
+}
+
+/** The columns a film row takes from its scan entry and NFO. */
+function filmColumns(f: ScannedFilm, nfo: NfoState) {
+  const i = nfo.info
+  return {
+    folder: f.folder,
+    video: f.video,
+    nfo_path: f.nfo,
+    nfo_exists: nfo.size !== null ? 1 : 0,
+    nfo_size: nfo.size,
+    nfo_mtime: nfo.mtime,
+    nfo_error: nfo.error,
+    poster_path: f.poster,
+    title: i?.title ?? f.title,
+    year: i?.year ?? f.year,
+    imdb: i?.imdb ?? null,
+    tmdb: i?.tmdb ?? null,
+    locked: i?.locked ? 1 : 0,
+    nfo_genres: JSON.stringify(i?.genres ?? []),
+  }
+}
+
+/** Posters' labels from their NFOs (source "nfo"), where no other source speaks for the poster. */
+export function applyNfoLabels(db: Db, films: { posterId: string; genres: string[] }[]): void {
+  const map = genreMapping(db)
+  const poster = db.prepare('SELECT user_edited FROM posters WHERE id = ?').pluck()
+  const others = db.prepare(`SELECT COUNT(*) FROM labels WHERE poster_id = ? AND source <> 'nfo'`).pluck()
+  const clear = db.prepare(`DELETE FROM labels WHERE poster_id = ? AND source = 'nfo'`)
+  const ins = db.prepare(`INSERT OR IGNORE INTO labels (poster_id, genre_id, source) VALUES (?, ?, 'nfo')`)
+  const flag = db.prepare('UPDATE posters SET labelled = ? WHERE id = ?')
+  db.transaction(() => {
+    for (const f of films) {
+      const edited = poster.get(f.posterId) as number | undefined
+      if (edited === undefined || edited === 1 || (others.get(f.posterId) as number) > 0) continue
+      clear.run(f.posterId)
+      // Old Kodi NFOs hold several genres in one element: "Action / Adventure".
+      const names = [...new Set(f.genres.flatMap((g) => g.split(/\s+\/\s+/)).map((g) => map.toLibrary(g)))].filter((g) => GenreName.safeParse(g).success)
+      for (const g of names) ins.run(f.posterId, ensureGenre(db, g).id)
+      flag.run(names.length > 0 ? 1 : 0, f.posterId)
+    }
+  })()
+}
+
+export async function syncCollection(ctx: CoreContext, rootArg: string, signal: AbortSignal = new AbortController().signal): Promise<ScanSummary> {
+  const t0 = performance.now()
+  const root = resolve(rootArg)
+  const rootState = await stat(root).catch(() => null)
+  if (!rootState) throw new ApiError('invalid-args', `no such folder: ${root}`)
+  if (!rootState.isDirectory()) throw new ApiError('invalid-args', `${root} is not a folder`)
+  const db = ctx.db
+  const progress = progressReporter(ctx, root)
+  progress('scanning', 0, 0)
+  const found = await scanCollection(root, signal)
+  const cid = collectionId(db, root, true)!
+  const old = new Map(filmRows(db, cid).map((r) => [r.key, r]))
+  const problems = [...found.problems]
+  let added = 0
+  let changed = 0
+  let unchanged = 0
+  const touched: { film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }[] = []
+  // Stats and reads overlap (a NAS answers each with a round trip); results keep scan order.
+  type Checked = { same: true; row: FilmRow } | { same: false; film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }
+  const check = async (f: ScannedFilm): Promise<Checked> => {
+    const row = old.get(f.key)
+    const [st, pst] = await Promise.all([fileState(f.nfo), f.poster ? fileState(f.poster) : null])
+    const same =
+      row &&
+      row.nfo_path === f.nfo &&
+      row.poster_path === f.poster &&
+      row.nfo_size === (st?.size ?? null) &&
+      row.nfo_mtime === (st?.mtime ?? null) &&
+      row.poster_size === (pst?.size ?? null) &&
+      row.poster_mtime === (pst?.mtime ?? null)
+    if (same) return { same: true, row }
+    const nfo = st ? await readNfoState(f.nfo) : { size: null, mtime: null, info: null, error: null }
+    return { same: false, film: f, nfo, row, poster: pst }
+  }
+  const checked: Checked[] = new Array(found.films.length)
+  let done = 0
+  await inParallel(found.films, async (f, i) => {
+    checked[i] = await check(f)
+    progress('reading', ++done, found.films.length)
+  })
+  for (const c of checked) {
+    if (c.same) {
+      unchanged++
+      if (c.row.nfo_error) problems.push({ path: c.row.nfo_path, reason: c.row.nfo_error })
+      continue
+    }
+    if (c.nfo.error) problems.push({ path: c.film.nfo, reason: c.nfo.error })
+    touched.push(c)
+    if (c.row) changed++
+    else added++
+  }
+  const seen = new Set(found.films.map((f) => f.key))
+  const removed = [...old.values()].filter((r) => !seen.has(r.key))
+
+  // Posters of new and changed films (and films whose poster never made it in) through the importer.
+  const needPoster = new Set(touched.filter((t) => t.film.poster).map((t) => t.film.poster!))
+  for (const f of found.films) {
+    const row = old.get(f.key)
+    if (f.poster && row && !row.poster_id) needPoster.add(f.poster)
+  }
+  if (needPoster.size) {
+    // A replaced poster's stored predictions are stale: they are made again when next needed.
+    const stale = db.prepare('DELETE FROM predictions WHERE poster_id IN (SELECT id FROM posters WHERE path = ?)')
+    db.transaction(() => {
+      for (const t of touched) if (t.row && t.film.poster && (t.row.poster_size !== (t.poster?.size ?? null) || t.row.poster_mtime !== (t.poster?.mtime ?? null))) stale.run(t.film.poster)
+    })()
+    const result = await runImport(db, ctx.dir, { paths: [...needPoster] }, readTables(), { signal, progress: (p) => progress('posters', p.done, p.total) })
+    for (const s of result.skipped) problems.push({ path: s.path, reason: `poster not imported: ${s.reason}` })
+  }
+
+  const posterByPath = db.prepare('SELECT id FROM posters WHERE path = ?').pluck()
+  const insert = db.prepare(
+    `INSERT INTO collection_films (collection_id, key, folder, video, nfo_path, nfo_exists, nfo_size, nfo_mtime, nfo_error, poster_path,
+       poster_size, poster_mtime, poster_id, title, year, imdb, tmdb, locked, nfo_genres)
+     VALUES (@cid, @key, @folder, @video, @nfo_path, @nfo_exists, @nfo_size, @nfo_mtime, @nfo_error, @poster_path,
+       @poster_size, @poster_mtime, @poster_id, @title, @year, @imdb, @tmdb, @locked, @nfo_genres)`,
+  )
+  const update = db.prepare(
+    `UPDATE collection_films SET folder = @folder, video = @video, nfo_path = @nfo_path, nfo_exists = @nfo_exists, nfo_size = @nfo_size,
+       nfo_mtime = @nfo_mtime, nfo_error = @nfo_error, poster_path = @poster_path,
+       poster_size = @poster_size, poster_mtime = @poster_mtime, poster_id = @poster_id, title = @title, year = @year,
+       imdb = @imdb, tmdb = @tmdb, locked = @locked, nfo_genres = @nfo_genres WHERE id = @id`,
+  )
+  const setPoster = db.prepare('UPDATE collection_films SET poster_id = ? WHERE id = ?')
+  const labelled: { posterId: string; genres: string[] }[] = []
+  db.transaction(() => {
+    for (const t of touched) {
+      const posterId = t.film.poster ? ((posterByPath.get(t.film.poster) as string | undefined) ?? null) : null
+      const cols = { ...filmColumns(t.film, t.nfo), poster_id: posterId, poster_size: t.poster?.size ?? null, poster_mtime: t.poster?.mtime ?? null }
+      if (t.row) update.run({ ...cols, id: t.row.id })
+      else insert.run({ ...cols, cid, key: t.film.key })
+      if (posterId && t.nfo.info) labelled.push({ posterId, genres: t.nfo.info.genres })
+    }
+    for (const f of found.films) {
+      const row = old.get(f.key)
+      if (f.poster && row && !row.poster_id) {
+        const id = posterByPath.get(f.poster) as string | undefined
+        if (id) setPoster.run(id, row.id)
+      }
+    }
+    const del = db.prepare('DELETE FROM collection_films WHERE id = ?')
+    for (const r of removed) del.run(r.id)
+    db.prepare('UPDATE collections SET scanned_at = ? WHERE id = ?').run(Date.now(), cid)
+  })()
+  applyNfoLabels(db, labelled)
+  // Posters of films gone from disk, whose files are gone too, leave the library as one
+  // undoable deletion (Undo in the toolbar brings them back); a poster another film still
+  // shows, or whose file is still there, stays.
+  const gone: string[] = []
+  const inUse = db.prepare('SELECT 1 FROM collection_films WHERE poster_id = ? LIMIT 1').pluck()
+  for (const r of removed) {
+    if (!r.poster_id || !r.poster_path || inUse.get(r.poster_id)) continue
+    if (await fileState(r.poster_path)) continue
+    const path = db.prepare('SELECT path FROM posters WHERE id = ?').pluck().get(r.poster_id) as string | undefined
+    if (path === r.poster_path) gone.push(r.poster_id)
+  }
+  if (gone.length) {
+    removePosters(db, { ids: gone })
+    ctx.events.emit('library.changed', { reason: 'posters', ids: gone.length <= 500 ? gone : undefined })
+  }
+  const withPoster = db.prepare('SELECT COUNT(*) FROM collection_films WHERE collection_id = ? AND poster_id IS NOT NULL').pluck().get(cid) as number
+  ctx.events.emit('library.changed', { reason: 'collection' })
+  return {
+    root,
+    films: found.films.length,
+    withPoster,
+    added,
+    changed,
+    unchanged,
+    removed: removed.map((r) => r.key),
+    postersRemoved: gone.length,
+    problems,
+    seconds: Math.round((performance.now() - t0) / 10) / 100,
+  }
+}

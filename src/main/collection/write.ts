@@ -1,0 +1,228 @@
+// The write-back: planned genres into the NFOs, each original kept as a backup in the library
+// folder, each file replaced atomically, the whole write-back one undoable entry. A film whose
+// file cannot be written is reported and its file left exactly as it was; the others go on.
+import { createHash } from 'node:crypto'
+import { mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { ApiError, type WriteEntry, type WriteResult } from '../../shared/api'
+import type { CoreContext } from '../context'
+import type { Db } from '../library/db'
+import { atomicWrite, checkWritable, writeReason } from './atomic'
+import { inParallel } from './parallel'
+import { planFilms, type PlanRule } from './plan'
+import { progressReporter } from './progress'
+import { collectionId, filmRows } from './store'
+import { readNfoState } from './sync'
+
+export const BACKUP_DIR = 'collection-backups'
+
+interface WrittenFile {
+  film: number
+  path: string
+  /** The original's copy, or null when the write-back created the file. */
+  backup: string | null
+  /** sha256 of the bytes written: undo leaves a file alone that was changed since. */
+  sha256: string
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+
+async function writeDurably(path: string, bytes: Buffer): Promise<void> {
+  const fh = await open(path, 'wx', 0o600)
+  try {
+    await fh.writeFile(bytes)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
+/** The film rows of files the write-back or undo changed, read again from disk. */
+async function refreshFilms(db: Db, ids: number[]): Promise<void> {
+  const rows = db.prepare('SELECT id, nfo_path FROM collection_films WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as { id: number; nfo_path: string }[]
+  const states = await Promise.all(rows.map(async (r) => ({ id: r.id, s: await readNfoState(r.nfo_path) })))
+  const upd = db.prepare(
+    `UPDATE collection_films SET nfo_exists = ?, nfo_size = ?, nfo_mtime = ?, nfo_error = ?, nfo_genres = ?, locked = ? WHERE id = ?`,
+  )
+  db.transaction(() => {
+    for (const { id, s } of states) upd.run(s.size !== null ? 1 : 0, s.size, s.mtime, s.error, JSON.stringify(s.info?.genres ?? []), s.info?.locked ? 1 : 0, id)
+  })()
+}
+
+export interface WriteRequest {
+  root: string
+  rule: PlanRule
+  scope: 'accepted' | 'all'
+  ids?: number[]
+  dryRun: boolean
+}
+
+export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: AbortSignal): Promise<{ writeId: number | null; results: WriteResult[]; written: number; failed: number }> {
+  const db = ctx.db
+  const root = resolve(req.root)
+  const cid = collectionId(db, root)
+  if (cid === null) throw new ApiError('not-found', `${root} is not an open collection: scan it first`)
+  let films = filmRows(db, cid, req.ids)
+  if (!req.ids && req.scope === 'accepted') films = films.filter((f) => f.decision === 'accept')
+  const progress = progressReporter(ctx, root)
+  const { plans } = await planFilms(ctx, films, req.rule, { contents: true, diff: true, signal, progress: (d, t) => progress('planning', d, t) })
+  const byId = new Map(films.map((f) => [f.id, f]))
+  const results: WriteResult[] = []
+  const pending: { result: WriteResult; bytes: Buffer; original: Buffer | undefined }[] = []
+  for (const p of plans) {
+    const path = byId.get(p.id)!.nfo_path
+    const base = { id: p.id, key: p.key, path, genres: p.genres, diff: p.diff }
+    switch (p.change) {
+      case 'update':
+      case 'create': {
+        const result: WriteResult = { ...base, status: p.change === 'create' ? 'created' : 'written', reason: null }
+        results.push(result)
+        pending.push({ result, bytes: p.bytes!, original: p.original })
+        break
+      }
+      case 'unchanged':
+        results.push({ ...base, status: 'unchanged', reason: null })
+        break
+      case 'locked':
+        results.push({ ...base, status: 'locked', reason: 'lockdata is true: never touched' })
+        break
+      case 'error':
+        results.push({ ...base, status: 'failed', reason: p.reason })
+        break
+      case 'skipped':
+        results.push({ ...base, status: 'skipped', reason: 'skipped in the review' })
+        break
+      case 'no-poster':
+        results.push({ ...base, status: 'skipped', reason: 'no poster to predict from' })
+        break
+      case 'no-proposal':
+        results.push({ ...base, status: 'skipped', reason: 'no genre clears the acceptance rule' })
+        break
+    }
+  }
+  let writeId: number | null = null
+  if (req.dryRun) {
+    // A dry run also tells which files could not be written.
+    for (const w of pending) {
+      await checkWritable(w.result.path).catch((err: unknown) => {
+        w.result.status = 'failed'
+        w.result.reason = writeReason(err)
+      })
+    }
+  } else if (pending.length) {
+    writeId = Number(
+      db.prepare(`INSERT INTO collection_writes (collection_id, at, mode, description, files) VALUES (?, ?, ?, ?, '[]')`).run(cid, Date.now(), req.rule.mode, 'writing…').lastInsertRowid,
+    )
+    const backups = join(ctx.dir, BACKUP_DIR, String(writeId))
+    await mkdir(backups, { recursive: true })
+    const files: WrittenFile[] = []
+    const one = async (w: (typeof pending)[number]) => {
+      try {
+        await checkWritable(w.result.path)
+        let backup: string | null = null
+        if (w.original) {
+          backup = join(backups, `${w.result.id}.nfo`)
+          await writeDurably(backup, w.original)
+        }
+        try {
+          await atomicWrite(w.result.path, w.bytes)
+        } catch (err) {
+          if (backup) await unlink(backup).catch(() => {})
+          throw err
+        }
+        files.push({ film: w.result.id, path: w.result.path, backup, sha256: sha(w.bytes) })
+        progress('writing', files.length, pending.length)
+        // Recorded as it goes: a crash mid-way still leaves an entry that can undo what was written.
+        if (files.length % 500 === 0) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(files), writeId)
+      } catch (err) {
+        w.result.status = 'failed'
+        w.result.reason = writeReason(err)
+      }
+    }
+    await inParallel(pending, one)
+    files.sort((a, b) => a.film - b.film)
+    if (files.length === 0) {
+      db.prepare('DELETE FROM collection_writes WHERE id = ?').run(writeId)
+      await rm(backups, { recursive: true, force: true })
+      writeId = null
+    } else {
+      const created = files.filter((f) => !f.backup).length
+      const description = `Write genres into ${files.length} NFO file${files.length === 1 ? '' : 's'}${created ? ` (${created} new)` : ''} (${req.rule.mode})`
+      db.prepare('UPDATE collection_writes SET files = ?, description = ? WHERE id = ?').run(JSON.stringify(files), description, writeId)
+      await refreshFilms(db, files.map((f) => f.film))
+      ctx.events.emit('library.changed', { reason: 'collection' })
+    }
+  }
+  const written = results.filter((r) => r.status === 'written' || r.status === 'created').length
+  return { writeId, results, written, failed: results.filter((r) => r.status === 'failed').length }
+}
+
+export function listWrites(db: Db, root: string | undefined, limit: number): WriteEntry[] {
+  const rows = db
+    .prepare(
+      `SELECT w.id, c.root, w.at, w.description, w.files, w.undone FROM collection_writes w JOIN collections c ON c.id = w.collection_id
+       WHERE (? IS NULL OR c.root = ?) ORDER BY w.id DESC LIMIT ?`,
+    )
+    .all(root ?? null, root ? resolve(root) : null, limit) as { id: number; root: string; at: number; description: string; files: string; undone: number }[]
+  return rows.map((r) => ({ id: r.id, root: r.root, at: r.at, description: r.description, files: (JSON.parse(r.files) as unknown[]).length, undone: r.undone === 1 }))
+}
+
+/** Puts a write-back's backups back (and removes the files it created); a file changed since is left alone. */
+export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ writeId: number; restored: number; removed: number; conflicts: { path: string; reason: string }[] }> {
+  const db = ctx.db
+  const row = (
+    writeId !== undefined
+      ? db.prepare('SELECT id, files, undone FROM collection_writes WHERE id = ?').get(writeId)
+      : db.prepare('SELECT id, files, undone FROM collection_writes WHERE undone = 0 ORDER BY id DESC LIMIT 1').get()
+  ) as { id: number; files: string; undone: number } | undefined
+  if (!row) throw new ApiError(writeId !== undefined ? 'not-found' : 'conflict', writeId !== undefined ? `no write-back ${writeId}` : 'no write-back to undo')
+  if (row.undone) throw new ApiError('conflict', `write-back ${row.id} is already undone`)
+  const files = JSON.parse(row.files) as WrittenFile[]
+  const root = db.prepare('SELECT c.root FROM collections c JOIN collection_writes w ON w.collection_id = c.id WHERE w.id = ?').pluck().get(row.id) as string
+  const progress = progressReporter(ctx, root)
+  let restored = 0
+  let removed = 0
+  const conflicts: { path: string; reason: string }[] = []
+  // Files that could not be put back for a reason that may pass (an unmounted share, a full
+  // disk) stay in the entry, so undo can be tried again; the others are settled.
+  const retry: WrittenFile[] = []
+  const one = async (f: WrittenFile) => {
+    progress('undoing', restored + removed + conflicts.length, files.length)
+    try {
+      const now = await readFile(f.path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return null
+        throw e
+      })
+      if (!now) {
+        if (await stat(dirname(f.path)).then(() => true, () => false)) conflicts.push({ path: f.path, reason: 'gone since the write-back' })
+        else {
+          conflicts.push({ path: f.path, reason: 'its folder cannot be found (an unmounted share?): try the undo again' })
+          retry.push(f)
+        }
+        return
+      }
+      if (sha(now) !== f.sha256) {
+        conflicts.push({ path: f.path, reason: 'changed since the write-back: left as it is' })
+        return
+      }
+      if (f.backup) {
+        await atomicWrite(f.path, await readFile(f.backup))
+        restored++
+      } else {
+        await checkWritable(f.path)
+        await unlink(f.path)
+        removed++
+      }
+    } catch (err) {
+      conflicts.push({ path: f.path, reason: `${writeReason(err)}: try the undo again` })
+      retry.push(f)
+    }
+  }
+  await inParallel(files, one)
+  conflicts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  if (retry.length) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(retry), row.id)
+  else db.prepare('UPDATE collection_writes SET undone = 1 WHERE id = ?').run(row.id)
+  await refreshFilms(db, files.map((f) => f.film))
+  ctx.events.emit('library.changed', { reason: 'collection' })
+  return { writeId: row.id, restored, removed, conflicts }
+}

@@ -1,0 +1,65 @@
+// A generated movie collection on disk: real JPEG posters (sharp), Kodi-style NFOs, the
+// layouts media servers read. The genre of a film is in its poster's colour, so a small
+// model trained on the NFO labels can tell them apart.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import sharp from 'sharp'
+
+export const COLOURS: Record<string, string> = { Red: '#d02020', Green: '#20b040', Blue: '#2040d0' }
+export const GENRES = Object.keys(COLOURS)
+
+export async function posterJpeg(file: string, genre: string, i: number): Promise<void> {
+  const svg = `<svg width="60" height="90"><rect x="${(i * 7) % 30}" y="${(i * 11) % 50}" width="25" height="30" fill="#ffffff"/></svg>`
+  await sharp({ create: { width: 60, height: 90, channels: 3, background: COLOURS[genre] } }).composite([{ input: Buffer.from(svg) }]).jpeg().toFile(file)
+}
+
+export function kodiNfoFor(title: string, year: number, genres: string[], extra = ''): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+    '<!-- created by a test -->',
+    '<movie>',
+    `  <title>${title}</title>`,
+    `  <year>${year}</year>`,
+    '  <plot><![CDATA[A film & its <plot>.]]></plot>',
+    `  <uniqueid type="imdb" default="true">tt${String(9000000 + year).padStart(7, '0')}</uniqueid>`,
+    ...genres.map((g) => `  <genre>${g}</genre>`),
+    '  <actor>',
+    '    <name>Zoë Ångström</name>',
+    '    <role>Herself</role>',
+    '  </actor>',
+    extra,
+    '</movie>',
+    '',
+  ]
+    .filter((l) => l !== '')
+    .join('\r\n') + '\r\n'
+}
+
+export interface FixtureFilm {
+  folder: string
+  title: string
+  year: number
+  /** The poster's colour (its genre), or null for a film without a poster. */
+  genre: string | null
+  /** NFO genres; null: no NFO at all. */
+  nfoGenres: string[] | null
+  locked?: boolean
+}
+
+/** `count` films, a folder each: one in three has no NFO genres (the model proposes them). */
+export function fixtureFilms(count: number): FixtureFilm[] {
+  return Array.from({ length: count }, (_, i) => {
+    const genre = GENRES[i % 3]
+    return { folder: `Film ${i} (${1950 + i})`, title: `Film ${i}`, year: 1950 + i, genre, nfoGenres: i % 3 === 0 && i >= 12 ? [] : [genre] }
+  })
+}
+
+export async function writeCollection(root: string, films: FixtureFilm[]): Promise<void> {
+  for (const [i, f] of films.entries()) {
+    const dir = join(root, f.folder)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, `${f.title}.mkv`), 'not really a video')
+    if (f.genre) await posterJpeg(join(dir, 'poster.jpg'), f.genre, i)
+    if (f.nfoGenres) writeFileSync(join(dir, `${f.title}.nfo`), kodiNfoFor(f.title, f.year, f.nfoGenres, f.locked ? '  <lockdata>true</lockdata>' : ''))
+  }
+}
