@@ -156,25 +156,37 @@ export function queryPosters(
      FROM posters p ${access(f, where, total)} ${where.sql}
      ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]} LIMIT ? OFFSET ?`,
   ).all(...where.params, f.limit, f.offset) as Row[]
+  return { total, offset: f.offset, items: summarize(db, rows) }
+}
+
+function summarize(db: Db, rows: Row[]): PosterSummary[] {
   const genres = genresOf(
     db,
     rows.map((r) => r.id),
   )
-  return {
-    total,
-    offset: f.offset,
-    items: rows.map((r) => ({
-      id: r.id,
-      title: r.title,
-      year: r.year,
-      labelled: r.labelled === 1,
-      genres: genres.get(r.id)?.names ?? [],
-      sources: genres.get(r.id)?.sources ?? [],
-      duplicate: r.dup === 1,
-      width: r.width,
-      height: r.height,
-    })),
-  }
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    year: r.year,
+    labelled: r.labelled === 1,
+    genres: genres.get(r.id)?.names ?? [],
+    sources: genres.get(r.id)?.sources ?? [],
+    duplicate: r.dup === 1,
+    width: r.width,
+    height: r.height,
+  }))
+}
+
+/** Summaries of these posters in this order (orders computed outside the library: predictions). */
+export function summariesOf(db: Db, ids: string[]): PosterSummary[] {
+  const rows = prepared(db, 'SELECT p.id, p.title, p.year, p.labelled, p.dup, p.width, p.height FROM posters p WHERE p.id IN (SELECT value FROM json_each(?))').all(
+    JSON.stringify(ids),
+  ) as Row[]
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  return summarize(
+    db,
+    ids.flatMap((id) => byId.get(id) ?? []),
+  )
 }
 
 export function queryIds(db: Db, f: Filter & { sort: Sort; desc: boolean }): string[] {

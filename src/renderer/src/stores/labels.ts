@@ -64,7 +64,8 @@ export const useLabels = defineStore('labels', () => {
     }
   }
 
-  async function step(kind: 'undo' | 'redo') {
+  /** Returns the posters whose labels changed (none when it failed). */
+  async function step(kind: 'undo' | 'redo'): Promise<string[]> {
     let label: string | null = null
     try {
       // A genre rename or reorder changes no poster: whether there was a step to take is in the history.
@@ -79,8 +80,10 @@ export const useLabels = defineStore('labels', () => {
       // The core also announces the change; refreshing here keeps the screen right if it did not.
       library.reload()
       void detail.reload()
+      return r.changed
     } catch (err) {
       toasts.error(kind === 'undo' ? 'Could not undo' : 'Could not redo', err)
+      return []
     }
   }
 
