@@ -1,7 +1,7 @@
 // Grouped folds: duplicates and near-duplicates never straddle a split, and out-of-fold
 // predictions really come from models that saw neither the poster nor its copies.
 import { describe, expect, it } from 'vitest'
-import { duplicateGroups, nearDuplicatePairs } from '../../src/main/ml/train/groups'
+import { duplicateGroups, MAX_NEAR_DUPLICATE_GROUP, nearDuplicatePairs } from '../../src/main/ml/train/groups'
 import { assignFolds, outOfFold, stopSplit } from '../../src/main/ml/train/folds'
 import { DEFAULT_HEAD, macroAp } from '../../src/main/ml/train/head'
 import { loadTf } from '../../src/main/ml/train/tf-backend'
@@ -45,10 +45,27 @@ describe('duplicate groups', () => {
     expect(n).toBe(400)
   })
 
-  it('finds exactly the pairs above the cosine bound (the sketch filter drops none)', () => {
-    const d = 48
-    // Copies at increasing noise: some above, some below 0.9.
-    const { x } = withCopies(150, 1, d, 0.45, 5)
+  it('caps groups built by similarity (chains of similar posters), never the hash groups', () => {
+    const d = 64
+    const { x, items } = withCopies(10, 19, d, 0.15, 2) // ten artworks, each with 19 near-copies
+    for (let i = 0; i < 12; i++) items[i] = { ...items[i], hash: 'one-file' } // twelve byte-identical
+    const g = duplicateGroups(items, { x, dims: d })
+    const sizes = new Map<number, number>()
+    for (const v of g.of) sizes.set(v, (sizes.get(v) ?? 0) + 1)
+    expect(g.of.slice(0, 12).every((v) => v === g.of[0])).toBe(true)
+    expect(sizes.get(g.of[0])).toBe(12) // the hash group, copies not added to it
+    for (const [v, n] of sizes) if (v !== g.of[0]) expect(n).toBeLessThanOrEqual(MAX_NEAR_DUPLICATE_GROUP)
+    // Every poster of an artwork still shares its group with at least one near-copy.
+    expect([...sizes.values()].filter((n) => n === 1).length).toBeLessThan(10)
+  })
+
+  it.each([
+    [0.9, 0.45],
+    [0.7, 1.0],
+  ])('finds exactly the pairs at or above cosine %s (the sketch filter drops none)', (bound, noise) => {
+    const d = 96
+    // Copies whose similarity straddles the bound.
+    const { x } = withCopies(150, 1, d, noise, 5)
     const n = x.length / d
     const mean = new Float64Array(d)
     for (let r = 0; r < n; r++) for (let k = 0; k < d; k++) mean[k] += x[r * d + k] / n
@@ -62,11 +79,11 @@ describe('duplicate groups', () => {
       for (let j = i + 1; j < n; j++) {
         const a = unit(i)
         const b = unit(j)
-        if (a.reduce((s, v, k) => s + v * b[k], 0) >= 0.9) brute.push(`${i}-${j}`)
+        if (a.reduce((s, v, k) => s + v * b[k], 0) >= bound) brute.push(`${i}-${j}`)
       }
     expect(brute.length).toBeGreaterThan(20)
     expect(brute.length).toBeLessThan(150)
-    expect(nearDuplicatePairs(x, d, 0.9).map(([i, j]) => `${i}-${j}`)).toEqual(brute)
+    expect(nearDuplicatePairs(x, d, bound).map(([i, j]) => `${i}-${j}`)).toEqual(brute)
   })
 })
 
@@ -114,4 +131,53 @@ describe('grouped folds', () => {
     expect(groupedAp).toBeLessThan(0.45) // chance is ~0.3
     expect(grouped.bestEpochs).toHaveLength(5)
   }, 120_000)
+})
+
+describe('cross-validated training with accepted predictions included', () => {
+  it('trains on them but scores only the human-labelled rows against human labels', async () => {
+    const { methods } = await import('../../src/main/ml/worker/methods')
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const d = 16
+    const G = 2
+    const n = 200
+    const g = gaussian(7)
+    const x = new Float32Array(n * d).map(() => g())
+    const human = new Float32Array(n * G)
+    for (let i = 0; i < n; i++) {
+      human[i * G] = x[i * d] > 0 ? 1 : 0
+      human[i * G + 1] = x[i * d + 1] > 0.5 ? 1 : 0
+    }
+    // The last 50 rows are labelled only by accepted predictions, which say genre 1 everywhere.
+    const y = human.slice()
+    for (let i = 150; i < n; i++) y[i * G + 1] = 1
+    const rows = Array.from({ length: 150 }, (_, i) => i)
+    const dir = mkdtempSync(join(tmpdir(), 'posterity-cv-'))
+    try {
+      const done = await methods.trainCv(
+        {
+          genres: ['A', 'B'],
+          dims: d,
+          y,
+          items: Array.from({ length: n }, (_, i) => ({ id: `p${i}`, hash: `h${i}` })),
+          folds: 3,
+          head: { epochs: 5, hidden: 0 },
+          ensemble: 1,
+          prior: [0.5, 0.3],
+          weightsDir: dir,
+          evaluation: { y: human, rows },
+          replicates: 20,
+        } as never,
+        { signal: new AbortController().signal, data: x, progress: () => undefined },
+      )
+      const ev = (done as { evaluation: { posters: number; genres: { genre: string; support: number }[] } }).evaluation
+      expect(ev.posters).toBe(150)
+      const humanB = rows.reduce((s, i) => s + human[i * G + 1], 0)
+      expect(ev.genres.find((m) => m.genre === 'B')!.support).toBe(humanB)
+      expect((done as { oof: Float32Array }).oof.length).toBe(n * G) // every row still gets out-of-fold probabilities
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

@@ -111,6 +111,8 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
     train: (req) => {
       const s = svc()
       if (ctx.jobs.list().some((j) => j.kind === 'train' && j.status === 'running')) throw new ApiError('conflict', 'a training run is already in progress')
+      if (req.kind === 'cnn' && req.includePredictions)
+        throw new ApiError('invalid-args', 'the CNN cannot learn from accepted predictions (its held-out split would score them): train the head, or leave "include accepted predictions" off')
       if (req.kind === 'head') s.backbonePath()
       const { jobId } = ctx.jobs.start(
         'train',

@@ -24,7 +24,16 @@
 //   import-summary       the end-of-import summary
 //   status-bar           the status bar
 //   genre-manager        the genre manager view
-//   nav-library / nav-genres / nav-train / nav-collection   top-level navigation; nav-explore the Explore view
+//   nav-library / nav-genres / nav-train / nav-review / nav-collection / nav-explore   top-level navigation
+//   accept-max-genres / accept-min-pct      the acceptance rule for the selection (Train view)
+//   accept-preview       computes the preview (writes nothing)
+//   accept-preview-result the preview: counts, and one li[data-genre] per genre gained
+//   accept-confirm / accept-cancel          write the previewed acceptance / drop it
+//   run-metrics          a run's figures with their 95% intervals
+//   errors-genre         picks the genre whose out-of-fold errors are listed
+//   genre-errors         those lists (div[data-side=falsePositives|falseNegatives] of button[data-id])
+//   retrain-offer        the offer to retrain after enough corrections (Train view)
+//   retrain-hint         the same offer in the status bar elsewhere (opens the Train view)
 //   toast-action         the button of a toast (e.g. Undo)
 //   confirm-dialog / confirm-ok / confirm-cancel   the "are you sure" dialog
 //   delete-selection     deletes the selected posters (asks first)
@@ -45,6 +54,17 @@
 //   dry-run-result       the per-film diffs of a dry run; write-result the write summary
 //   min-prob / max-genres / write-mode   the acceptance rule
 //   genre-map / genre-map-save           the genre map editor
+//   review-view          the Review view
+//   review-queue-<name>  queue picker button (suspect, uncertain, accepted), aria-checked
+//   review-progress      "N of M reviewed"
+//   review-current       the poster under review; carries data-id
+//   review-labels        its labels (one element per label, data-genre)
+//   review-accept        applies the suggestion
+//   review-genre-<Genre> genre toggle in the Review view (aria-pressed)
+//   review-probs         the probability bars
+//   review-empty         the explanation shown when a queue has nothing (or no model)
+//   predicted-filter     library filter: genre the active model predicts
+//   prediction-order     library order by a genre's probability or uncertainty
 //   similar-posters      the detail's similar posters; similar-item one of them (data-id)
 //   similar-sort         sorts the grid by similarity to the detail's poster
 //   similar-banner       above the grid while it is sorted by similarity; similar-clear ends it
@@ -84,6 +104,17 @@ export const T = {
   navLibrary: 'nav-library',
   navGenres: 'nav-genres',
   navTrain: 'nav-train',
+  acceptMaxGenres: 'accept-max-genres',
+  acceptMinPct: 'accept-min-pct',
+  acceptPreview: 'accept-preview',
+  acceptPreviewResult: 'accept-preview-result',
+  acceptConfirm: 'accept-confirm',
+  acceptCancel: 'accept-cancel',
+  runMetrics: 'run-metrics',
+  errorsGenre: 'errors-genre',
+  genreErrors: 'genre-errors',
+  retrainOffer: 'retrain-offer',
+  retrainHint: 'retrain-hint',
   toastAction: 'toast-action',
   confirmDialog: 'confirm-dialog',
   confirmOk: 'confirm-ok',
@@ -125,6 +156,18 @@ export const T = {
   writeMode: 'write-mode',
   genreMap: 'genre-map',
   genreMapSave: 'genre-map-save',
+  navReview: 'nav-review',
+  reviewView: 'review-view',
+  reviewQueue: (name: string) => `review-queue-${name}`,
+  reviewProgress: 'review-progress',
+  reviewCurrent: 'review-current',
+  reviewLabels: 'review-labels',
+  reviewAccept: 'review-accept',
+  reviewGenre: (genre: string) => `review-genre-${genre}`,
+  reviewProbs: 'review-probs',
+  reviewEmpty: 'review-empty',
+  predictedFilter: 'predicted-filter',
+  predictionOrder: 'prediction-order',
   navExplore: 'nav-explore',
   similarPosters: 'similar-posters',
   similarItem: 'similar-item',

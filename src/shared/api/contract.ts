@@ -9,10 +9,11 @@ import { importEvents, imports, jobs } from './imports'
 import { system } from './system'
 import { model, modelEvents } from './model'
 import { PosterId } from './common'
+import { review } from './review'
 import { collection, collectionEvents } from './collection'
 import { explore, exploreEvents } from './explore'
 
-export const contract = { system, library, genres, labels, imports, jobs, model, collection, explore }
+export const contract = { system, library, genres, labels, imports, jobs, model, collection, review, explore }
 export type ApiContract = typeof contract
 
 export const events = {

@@ -183,6 +183,8 @@ export const AcceptRequest = z.strictObject({
   minProbability: z.number().min(0).max(1).default(DEFAULT_MIN_PROBABILITY),
   maxGenres: z.number().int().min(1).max(50).default(DEFAULT_MAX_GENRES),
   dryRun: z.boolean().default(false),
+  /** How many changed posters to list with their genres in `sample`. */
+  sample: z.number().int().min(0).max(200_000).default(50),
 })
 export type AcceptRequest = z.input<typeof AcceptRequest>
 
@@ -199,7 +201,7 @@ export const AcceptResult = z.object({
   unpredicted: z.array(PosterId),
   /** For each genre: how many posters gain it. */
   gains: z.array(z.object({ genre: z.string(), posters: z.number().int() })),
-  /** The first changes, for the preview and the CLI (id and the genres it gains). */
+  /** The first `sample` changes, for the preview and the CLI (id and the genres it gains). */
   sample: z.array(z.object({ id: PosterId, add: z.array(z.string()) })),
   history: HistoryState,
 })

@@ -42,39 +42,51 @@ export function finalThresholds(scores: Float32Array, labels: Float32Array, g: n
 
 /**
  * Precomputed per-poster terms of every figure, so one bootstrap replicate (a weight per
- * poster: how often it was drawn) costs a pass over the rows instead of new sorts.
+ * poster: how often it was drawn) costs a few passes over flat arrays instead of new sorts.
  */
 class WeightedFigures {
-  private readonly perGenreOrder: { order: Int32Array; tieEnd: Uint8Array }[]
-  private readonly flatOrder: Int32Array
-  private readonly flatTieEnd: Uint8Array
+  /** Per averaged genre, rows in descending score order, their labels and tie ends. */
+  private readonly ranked: { rows: Int32Array; labels: Uint8Array; tieEnd: Uint8Array }[]
+  /** All (row, averaged genre) cells in descending score order. */
+  private readonly flat: { rows: Int32Array; labels: Uint8Array; tieEnd: Uint8Array }
+  /** Per averaged genre: 0 true negative, 1 true positive, 2 false positive, 3 false negative. */
+  private readonly outcome: Uint8Array[]
   private readonly hit1: Uint8Array
   private readonly hit3: Uint8Array
   private readonly any: Uint8Array
+  private readonly n: number
 
-  constructor(
-    private readonly scores: ArrayLike<number>,
-    private readonly labels: ArrayLike<number>,
-    private readonly g: number,
-    private readonly cols: number[],
-    /** Thresholded decision of (row, genre), row-major. */
-    private readonly decided: Uint8Array,
-  ) {
+  constructor(scores: ArrayLike<number>, labels: ArrayLike<number>, g: number, cols: number[], decided: Uint8Array) {
     const n = scores.length / g
-    const sortDesc = (idx: Int32Array, key: (i: number) => number) => {
-      const o = Array.from(idx).sort((a, b) => key(b) - key(a))
-      const order = Int32Array.from(o)
-      const tieEnd = new Uint8Array(order.length)
-      for (let i = 0; i < order.length; i++) tieEnd[i] = i === order.length - 1 || key(order[i + 1]) !== key(order[i]) ? 1 : 0
-      return { order, tieEnd }
+    this.n = n
+    const rank = (cells: number[], score: (cell: number) => number, row: (cell: number) => number, label: (cell: number) => number) => {
+      cells.sort((a, b) => score(b) - score(a))
+      const tieEnd = new Uint8Array(cells.length)
+      for (let i = 0; i < cells.length; i++) tieEnd[i] = i === cells.length - 1 || score(cells[i + 1]) !== score(cells[i]) ? 1 : 0
+      return { rows: Int32Array.from(cells, row), labels: Uint8Array.from(cells, label), tieEnd }
     }
-    const rows = Int32Array.from({ length: n }, (_, i) => i)
-    this.perGenreOrder = cols.map((c) => sortDesc(rows, (i) => scores[i * g + c]))
-    const flat = Int32Array.from({ length: n * cols.length }, (_, i) => i)
-    const flatKey = (i: number) => scores[Math.floor(i / cols.length) * g + cols[i % cols.length]]
-    const f = sortDesc(flat, flatKey)
-    this.flatOrder = f.order
-    this.flatTieEnd = f.tieEnd
+    this.ranked = cols.map((c) =>
+      rank(
+        Array.from({ length: n }, (_, i) => i),
+        (i) => scores[i * g + c],
+        (i) => i,
+        (i) => (labels[i * g + c] > 0 ? 1 : 0),
+      ),
+    )
+    const nc = cols.length
+    this.flat = rank(
+      Array.from({ length: n * nc }, (_, i) => i),
+      (i) => scores[Math.floor(i / nc) * g + cols[i % nc]],
+      (i) => Math.floor(i / nc),
+      (i) => (labels[Math.floor(i / nc) * g + cols[i % nc]] > 0 ? 1 : 0),
+    )
+    this.outcome = cols.map((c) =>
+      Uint8Array.from({ length: n }, (_, i) => {
+        const y = labels[i * g + c] > 0
+        const d = decided[i * g + c] === 1
+        return d && y ? 1 : d ? 2 : y ? 3 : 0
+      }),
+    )
     this.hit1 = new Uint8Array(n)
     this.hit3 = new Uint8Array(n)
     this.any = new Uint8Array(n)
@@ -89,18 +101,19 @@ class WeightedFigures {
     }
   }
 
-  /** AP over `order` with weights (ties form one threshold, as in averagePrecision). */
-  private ap(order: Int32Array, tieEnd: Uint8Array, w: ArrayLike<number>, rowOf: (i: number) => number, label: (i: number) => number): number {
+  /** AP of ranked cells with weights per row (ties form one threshold, as in averagePrecision). */
+  private static ap(r: { rows: Int32Array; labels: Uint8Array; tieEnd: Uint8Array }, w: Float64Array): number {
+    const { rows, labels, tieEnd } = r
     let pos = 0
-    for (let i = 0; i < order.length; i++) pos += w[rowOf(order[i])] * label(order[i])
+    for (let i = 0; i < rows.length; i++) if (labels[i]) pos += w[rows[i]]
     if (pos === 0) return 0
     let tp = 0
     let seen = 0
     let prev = 0
     let ap = 0
-    for (let i = 0; i < order.length; i++) {
-      const wi = w[rowOf(order[i])]
-      tp += wi * label(order[i])
+    for (let i = 0; i < rows.length; i++) {
+      const wi = w[rows[i]]
+      if (labels[i]) tp += wi
       seen += wi
       if (tieEnd[i] && seen > 0) {
         const recall = tp / pos
@@ -111,45 +124,35 @@ class WeightedFigures {
     return ap
   }
 
-  summary(w: ArrayLike<number>): Summary {
-    const { g, cols, labels, scores: _s } = this
-    const aps = cols.map((c, j) => this.ap(this.perGenreOrder[j].order, this.perGenreOrder[j].tieEnd, w, (i) => i, (i) => (labels[i * g + c] > 0 ? 1 : 0)))
-    const nc = cols.length
-    const microAp = this.ap(this.flatOrder, this.flatTieEnd, w, (i) => Math.floor(i / nc), (i) => (labels[Math.floor(i / nc) * g + cols[i % nc]] > 0 ? 1 : 0))
+  summary(w: Float64Array): Summary {
+    const nc = this.ranked.length
+    let apSum = 0
+    for (const r of this.ranked) apSum += WeightedFigures.ap(r, w)
+    const microAp = WeightedFigures.ap(this.flat, w)
     let tp = 0
     let fp = 0
     let fn = 0
     let f1Sum = 0
-    const n = labels.length / g
-    for (const c of cols) {
-      let ctp = 0
-      let cfp = 0
-      let cfn = 0
-      for (let i = 0; i < n; i++) {
-        if (w[i] === 0) continue
-        const y = labels[i * g + c] > 0
-        const d = this.decided[i * g + c] === 1
-        if (d && y) ctp += w[i]
-        else if (d) cfp += w[i]
-        else if (y) cfn += w[i]
-      }
-      f1Sum += ctp ? (2 * ctp) / (2 * ctp + cfp + cfn) : 0
-      tp += ctp
-      fp += cfp
-      fn += cfn
+    const t = new Float64Array(4)
+    for (const o of this.outcome) {
+      t.fill(0)
+      for (let i = 0; i < this.n; i++) t[o[i]] += w[i]
+      f1Sum += t[1] ? (2 * t[1]) / (2 * t[1] + t[2] + t[3]) : 0
+      tp += t[1]
+      fp += t[2]
+      fn += t[3]
     }
     let h1 = 0
     let h3 = 0
     let counted = 0
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < this.n; i++) {
       if (!this.any[i]) continue
       counted += w[i]
       h1 += w[i] * this.hit1[i]
       h3 += w[i] * this.hit3[i]
     }
-    const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : 0)
     return {
-      macroAp: mean(aps),
+      macroAp: nc ? apSum / nc : 0,
       microAp,
       macroF1: nc ? f1Sum / nc : 0,
       microF1: tp ? (2 * tp) / (2 * tp + fp + fn) : 0,

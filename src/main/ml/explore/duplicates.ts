@@ -20,9 +20,11 @@ import { nearDuplicatePairs, nearDuplicatePairsAsync } from '../train/groups'
  * scores 0.74-0.99 with its original (5th percentiles 0.80-0.90), while a poster's nearest
  * DIFFERENT poster scores 0.43 at the median and at most 0.66 (150 sampled posters). Among all
  * 8,052 shared posters, 17 pairs reach 0.75 and 9 reach 0.8 (mostly near-empty black posters
- * with a title); at 0.8, 98% of source-copy pairs are still found, so 0.8 it is.
- * train/groups.ts's NEAR_DUPLICATE_COSINE (0.9, for training splits) finds 45% of them.
- * bench/explore.ts measures recall and precision at this value.
+ * with a title); at 0.8, 98% of source-copy pairs are still found, so 0.8 it is. The training
+ * splits group at train/groups.ts's NEAR_DUPLICATE_COSINE (0.7), where joining two merely
+ * similar posters is harmless; here a cluster is an offer to delete posters, so precision
+ * comes first (at 0.9, 45% of the copies are found).
+ * bench/explore.ts measures recall and precision at both values.
  */
 export const DUPLICATE_COSINE = 0.8
 

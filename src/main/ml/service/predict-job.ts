@@ -115,7 +115,7 @@ export function acceptPredictions(svc: ModelService, req: z.output<typeof Accept
         continue
       }
       for (const g of add) gains.set(g, (gains.get(g) ?? 0) + 1)
-      if (sample.length < 200) sample.push({ id, add })
+      if (sample.length < req.sample) sample.push({ id, add })
       changes.push({
         id,
         before: b,

@@ -31,6 +31,8 @@ interface Prepared {
   posters: PosterRow[]
   genres: string[]
   y: Float32Array
+  /** With accepted predictions included: human labels only, and which rows a person labelled. */
+  human: { y: Float32Array; labelled: boolean[] } | null
   /** A seeded holdout (the CNN's; the head cross-validates instead). */
   train: number[]
   stop: number[]
@@ -61,6 +63,18 @@ export function prepareTrainingSet(svc: ModelService, req: Pick<ParsedTrainReque
       if (c !== undefined) y[i * G + c] = 1
     }
   })
+  let human: Prepared['human'] = null
+  if (req.includePredictions) {
+    const people = trainingLabels(svc.db, false)
+    const hy = new Float32Array(posters.length * G)
+    posters.forEach((p, i) => {
+      for (const g of people.labels.get(p.id) ?? []) {
+        const c = index.get(g.toLowerCase())
+        if (c !== undefined) hy[i * G + c] = 1
+      }
+    })
+    human = { y: hy, labelled: posters.map((p) => people.eligible.has(p.id)) }
+  }
   const isVal = validationMask(posters, req.splitSeed, req.valFraction)
   const val: number[] = []
   const train: number[] = []
@@ -71,8 +85,11 @@ export function prepareTrainingSet(svc: ModelService, req: Pick<ParsedTrainReque
     else if (seededUnit(req.splitSeed + 1, p.hash) < 0.1) stop.push(i)
     else train.push(i)
   })
-  const prior = genres.map((_, c) => posters.reduce((s, _p, i) => s + y[i * G + c], 0) / posters.length)
-  return { posters, genres, y, train, stop, val, prior }
+  // The frequency prior the figures are compared with: of the human labels when predictions train too.
+  const base = human?.y ?? y
+  const rowsOf = human ? posters.flatMap((_, i) => (human!.labelled[i] ? [i] : [])) : posters.map((_, i) => i)
+  const prior = genres.map((_, c) => rowsOf.reduce((s, i) => s + base[i * G + c], 0) / Math.max(1, rowsOf.length))
+  return { posters, genres, y, human, train, stop, val, prior }
 }
 
 /** Drops rows whose embedding failed (unreadable files) from the prepared set. */
@@ -85,7 +102,13 @@ function withoutFailed(p: Prepared, failed: Set<string>): Prepared {
   const y = new Float32Array(remap.size * G)
   for (const [old, i] of remap) y.set(p.y.subarray(old * G, (old + 1) * G), i * G)
   const map = (list: number[]) => list.filter((i) => remap.has(i)).map((i) => remap.get(i)!)
-  return { ...p, posters: p.posters.filter((q) => !failed.has(q.id)), y, train: map(p.train), stop: map(p.stop), val: map(p.val) }
+  let human = p.human
+  if (human) {
+    const hy = new Float32Array(remap.size * G)
+    for (const [old, i] of remap) hy.set(human.y.subarray(old * G, (old + 1) * G), i * G)
+    human = { y: hy, labelled: [...remap.keys()].map((old) => human!.labelled[old]) }
+  }
+  return { ...p, posters: p.posters.filter((q) => !failed.has(q.id)), y, human, train: map(p.train), stop: map(p.stop), val: map(p.val) }
 }
 
 export async function runTraining(svc: ModelService, req: ParsedTrainRequest, job: JobContext): Promise<TrainOutcome> {
@@ -129,8 +152,9 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     ctx.events.emit('train.progress', {
       jobId: job.jobId,
       stage: 'training',
-      epoch: d.member * d.maxEpochs + r.epoch,
-      maxEpochs: d.members * d.maxEpochs,
+      // Cross-validation counts epochs per fold (fold / folds say which); an ensemble end to end.
+      epoch: d.folds === undefined ? d.member * d.maxEpochs + r.epoch : r.epoch,
+      maxEpochs: d.folds === undefined ? d.members * d.maxEpochs : d.maxEpochs,
       loss: r.loss,
       valLoss: r.valLoss,
       macroAp: r.valMacroAp,
@@ -195,6 +219,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         ensemble,
         prior: data.prior,
         weightsDir: dir,
+        evaluation: data.human ? { y: data.human.y, rows: data.human.labelled.flatMap((h, i) => (h ? [i] : [])) } : undefined,
       }
       const cv = await svc.worker.call<TrainCvDone>('trainCv', args, { signal: job.signal, upload: x, onProgress: (d) => progress(d as TrainCvProgress) })
       done = cv

@@ -58,7 +58,7 @@ export interface OutOfFoldResult {
   k: number
   /** The early-stopping epoch of each fold. */
   bestEpochs: number[]
-  /** Per-fold curves (validation = the held-out fold). */
+  /** Per-fold curves (validation = the held-out fold for the first, the stopping set for the others). */
   curves: EpochReport[][]
 }
 
@@ -80,7 +80,9 @@ export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, 
     for (let i = 0; i < n; i++) (fold[i] === f ? held : rest).push(i)
     if (held.length === 0) continue
     const { train, stop } = stopSplit(rest, input.groups, seed + f)
-    const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train, stop, val: held }, cfg, hooks)
+    // Only the first fold scores its held-out posters every epoch (the curves shown); the
+    // others skip that work: their held-out posters are predicted once, at the end.
+    const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train, stop, val: f === 0 ? held : [] }, cfg, hooks)
     const p = predictHead(tf, r.weights, gatherRows(input.x, input.dims, held))
     held.forEach((row, i) => oof.set(p.subarray(i * input.genres, (i + 1) * input.genres), row * input.genres))
     bestEpochs.push(r.bestEpoch)

@@ -9,13 +9,15 @@ export interface GroupItem {
 }
 
 /**
- * Cosine similarity (of mean-centred embeddings) above which two posters count as the same
- * artwork. Measured on the shared posters against altered copies made with sharp (JPEG
- * re-encoding, resizing, 4% crops, see bench/near-duplicates.ts): altered copies score
- * >= 0.93 with their original, while the nearest DISTINCT poster of 99.5% of posters scores
- * below 0.85.
+ * Cosine similarity (of mean-centred embeddings) at or above which two posters count as the
+ * same artwork. Measured with `npm run bench -- near-duplicates` on the shared posters:
+ * copies altered with sharp (JPEG q=35, resized 50% / 200%, cropped 4% a side or 8% of the
+ * bottom, crop + resize + re-encode) score 0.65-0.95 with their original, 1% of them below
+ * 0.71; the nearest DISTINCT poster of a poster scores 0.42 (median), 0.68 at the 99th
+ * percentile. 0.7 keeps ~99% of altered copies with their original and joins ~50 pairs of
+ * distinct but very similar posters (harmless: they just share a fold).
  */
-export const NEAR_DUPLICATE_COSINE = 0.9
+export const NEAR_DUPLICATE_COSINE = 0.7
 
 class UnionFind {
   readonly parent: Int32Array
@@ -56,38 +58,38 @@ function centredUnitRows(x: Float32Array, d: number): Float32Array {
   return out
 }
 
-const BITS = 128
+const BITS = 256
 const WORDS = BITS / 32
 
 /**
- * 128-bit sign sketches of unit rows (random hyperplanes, SimHash): the Hamming distance of two
- * sketches estimates their angle (E = 128·θ/π), so candidate pairs are found with popcounts
- * instead of 1,952-value dot products. Hyperplanes are sparse ±1 (Achlioptas) to stay cheap.
- * 128 bits rather than 64 halve the estimate's relative spread, so a lower threshold (the
- * Explore view's, explore/duplicates.ts) still rejects almost every unrelated pair here.
+ * 256-bit sign sketches of unit rows (random hyperplanes, SimHash): the Hamming distance of
+ * two sketches estimates their angle (E = 256·θ/π), so candidate pairs are found with
+ * popcounts instead of 1,952-value dot products. Hyperplanes are sparse ±1 (an eighth of the
+ * dims each) to stay cheap.
  */
 function sketches(u: Float32Array, d: number): Uint32Array {
   const n = u.length / d
   const rand = mulberry32(0x5eed)
-  // For each bit: the dims with +1 and with -1 (each with probability 1/6).
-  const planes: { plus: number[]; minus: number[] }[] = []
+  // For each bit: the dims with +1 and with -1 (each with probability 1/16).
+  const planes: { plus: Int32Array; minus: Int32Array }[] = []
   for (let b = 0; b < BITS; b++) {
     const plus: number[] = []
     const minus: number[] = []
     for (let k = 0; k < d; k++) {
       const r = rand()
-      if (r < 1 / 6) plus.push(k)
-      else if (r < 1 / 3) minus.push(k)
+      if (r < 1 / 16) plus.push(k)
+      else if (r < 1 / 8) minus.push(k)
     }
-    planes.push({ plus, minus })
+    planes.push({ plus: Int32Array.from(plus), minus: Int32Array.from(minus) })
   }
   const out = new Uint32Array(n * WORDS)
   for (let r = 0; r < n; r++) {
     const o = r * d
     for (let b = 0; b < BITS; b++) {
       let s = 0
-      for (const k of planes[b].plus) s += u[o + k]
-      for (const k of planes[b].minus) s -= u[o + k]
+      const { plus, minus } = planes[b]
+      for (let i = 0; i < plus.length; i++) s += u[o + plus[i]]
+      for (let i = 0; i < minus.length; i++) s -= u[o + minus[i]]
       if (s > 0) out[r * WORDS + (b >> 5)] |= 1 << (b & 31)
     }
   }
@@ -111,22 +113,21 @@ function pairSearch(x: Float32Array, d: number, minCosine: number): PairSearch {
   const n = x.length / d
   const u = centredUnitRows(x, d)
   const sk = sketches(u, d)
-  // Expected distance at the threshold angle, plus 3.5 standard deviations of the estimate
-  // (a pair right at the threshold is missed with probability ~2·10⁻⁴).
+  // Expected distance at the threshold angle, plus 4 standard deviations of the estimate
+  // (sparse planes estimate a little less precisely than dense Gaussian ones).
   const theta = Math.acos(Math.min(1, Math.max(-1, minCosine)))
   const p = theta / Math.PI
-  const maxHamming = Math.ceil(BITS * p + 3.5 * Math.sqrt(BITS * p * (1 - p)) + 1)
+  const maxHamming = Math.ceil(BITS * p + 4 * Math.sqrt(BITS * p * (1 - p)) + 1)
   return {
     n,
     scan(from, to, pairs) {
       for (let i = from; i < to; i++) {
-        const a0 = sk[i * WORDS]
-        const a1 = sk[i * WORDS + 1]
-        const a2 = sk[i * WORDS + 2]
-        const a3 = sk[i * WORDS + 3]
+        const a = i * WORDS
         for (let j = i + 1; j < n; j++) {
-          const o = j * WORDS
-          if (popcount(a0 ^ sk[o]) + popcount(a1 ^ sk[o + 1]) + popcount(a2 ^ sk[o + 2]) + popcount(a3 ^ sk[o + 3]) > maxHamming) continue
+          const b = j * WORDS
+          let h = 0
+          for (let w = 0; w < WORDS && h <= maxHamming; w++) h += popcount(sk[a + w] ^ sk[b + w])
+          if (h > maxHamming) continue
           let dot = 0
           const oi = i * d
           const oj = j * d
@@ -153,7 +154,7 @@ export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_
 
 /**
  * The same pairs, scanned a few rows at a time with the event loop let through in between, so
- * a server answering other calls is not stalled for the whole search (seconds at 10⁵ rows).
+ * a server answering other calls (Explore's duplicates) is not stalled for the whole search.
  */
 export async function nearDuplicatePairsAsync(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE, signal?: AbortSignal): Promise<[number, number, number][]> {
   const pairs: [number, number, number][] = []
@@ -169,6 +170,14 @@ export async function nearDuplicatePairsAsync(x: Float32Array, d: number, minCos
   return pairs
 }
 
+/**
+ * Largest group the embedding test may build. The same artwork rarely appears more than a
+ * few times; a bigger cluster is a chain of merely similar posters (a franchise, one studio's
+ * template, generated test images that differ by a detail), and one such group holding a
+ * large share of a genre would empty that genre from the other folds.
+ */
+export const MAX_NEAR_DUPLICATE_GROUP = 8
+
 export interface Groups {
   /** Group index of each item (0..count-1). */
   of: Int32Array
@@ -180,10 +189,11 @@ export interface Groups {
 }
 
 /**
- * Groups of items that must stay together: same content hash, or (with embeddings) centred
- * cosine similarity of at least `minCosine`, closed transitively.
+ * Groups of items that must stay together: same content hash (always), or (with embeddings)
+ * centred cosine similarity of at least `minCosine`, closed transitively, most similar pairs
+ * first, as long as the group stays within MAX_NEAR_DUPLICATE_GROUP posters.
  */
-export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Array; dims: number; minCosine?: number }): Groups {
+export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Array; dims: number; minCosine?: number; maxGroup?: number }): Groups {
   const n = items.length
   const uf = new UnionFind(n)
   const byHash = new Map<string, number>()
@@ -195,9 +205,16 @@ export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Arr
   let nearDuplicates = 0
   if (embeddings && n > 1) {
     if (embeddings.x.length !== n * embeddings.dims) throw new Error(`duplicateGroups: ${n} rows of ${embeddings.dims} values expected`)
-    for (const [i, j] of nearDuplicatePairs(embeddings.x, embeddings.dims, embeddings.minCosine)) {
-      if (uf.find(i) !== uf.find(j)) nearDuplicates++
-      uf.union(i, j)
+    const size = new Int32Array(n)
+    for (let i = 0; i < n; i++) size[uf.find(i)]++
+    const maxGroup = embeddings.maxGroup ?? MAX_NEAR_DUPLICATE_GROUP
+    const pairs = nearDuplicatePairs(embeddings.x, embeddings.dims, embeddings.minCosine).sort((a, b) => b[2] - a[2])
+    for (const [i, j] of pairs) {
+      const [ri, rj] = [uf.find(i), uf.find(j)]
+      if (ri === rj || size[ri] + size[rj] > maxGroup) continue
+      nearDuplicates++
+      uf.union(ri, rj)
+      size[uf.find(ri)] = size[ri] + size[rj]
     }
   }
   const index = new Map<number, number>()

@@ -101,6 +101,12 @@ export interface TrainCvArgs {
   ensemble: number
   prior: number[]
   weightsDir: string
+  /**
+   * When accepted predictions train too: the human labels of every row and the rows a person
+   * labelled. Figures and thresholds come from those only (a model is never scored against
+   * predictions).
+   */
+  evaluation?: { y: Float32Array; rows: number[] }
   /** Near-duplicate cosine override (tests); the measured default otherwise. */
   minCosine?: number
   replicates?: number
@@ -302,7 +308,12 @@ export const methods: Record<string, Method> = {
         heads.push(r.weights)
       }
       lap('refit')
-      const { evaluation, thresholds } = honestEvaluation(cv.oof, args.y, args.genres, cv.fold, cv.k, args.prior, { replicates: args.replicates })
+      const ev = args.evaluation
+      const { evaluation, thresholds } = ev
+        ? honestEvaluation(rows(cv.oof, g, ev.rows), rows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => cv.fold[r]), cv.k, args.prior, {
+            replicates: args.replicates,
+          })
+        : honestEvaluation(cv.oof, args.y, args.genres, cv.fold, cv.k, args.prior, { replicates: args.replicates })
       lap('figures')
       saveHeads(args.weightsDir, heads)
       return {

@@ -2,7 +2,7 @@
 // training job with its live curves, prediction jobs, and the backbone download.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { EpochPoint, ModelStatus, RunDetail, RunSummary } from '../../../shared/api'
+import type { AcceptResult, EpochPoint, ModelStatus, RunDetail, RunSummary } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { useToasts } from './toasts'
 
@@ -10,6 +10,26 @@ export interface TrainOptions {
   kind: 'head' | 'cnn'
   epochs?: number
   seed: number
+  /** Learn from accepted predictions too (off: human labels only). */
+  includePredictions?: boolean
+}
+
+export interface AcceptOptions {
+  minProbability: number
+  maxGenres: number
+}
+
+/** Corrections since the active run after which the app offers to retrain. */
+export const RETRAIN_AFTER = 50
+
+export interface GenreErrors {
+  runId: number
+  genre: string
+  threshold: number
+  falsePositives: { id: string; probability: number }[]
+  falseNegatives: { id: string; probability: number }[]
+  totalFalsePositives: number
+  totalFalseNegatives: number
 }
 
 export const useModel = defineStore('model', () => {
@@ -34,6 +54,8 @@ export const useModel = defineStore('model', () => {
   const batch = ref<{ epoch: number; index: number; of: number; loss: number } | null>(null)
   const maxEpochs = ref(0)
   const backend = ref<string | null>(null)
+  /** Cross-validation stage of the running training ("fold 2 of 5", "refit"), '' otherwise. */
+  const fold = ref('')
 
   const predictJob = ref<string | null>(null)
   const predictDone = ref(0)
@@ -44,7 +66,13 @@ export const useModel = defineStore('model', () => {
   const downloadTotal = ref(0)
   const error = ref<string | null>(null)
 
+  /** The active run when a retrain was started from the offer: compared with the new run after. */
+  const retrainFrom = ref<number | null>(null)
+  /** The genre whose out-of-fold errors are listed (a click on its AP bar). */
+  const errors = shallowRef<GenreErrors | null>(null)
+
   const training = computed(() => trainJob.value !== null)
+  const offerRetrain = computed(() => !!status.value?.activeRun && !trainJob.value && (status.value?.correctionsSinceActive ?? 0) >= RETRAIN_AFTER)
   const active = computed(() => runs.value.find((r) => r.active) ?? null)
 
   async function refresh() {
@@ -74,13 +102,14 @@ export const useModel = defineStore('model', () => {
     compared.value = await Promise.all(compare.value.map((x) => api().model.run({ id: x })))
   }
 
-  async function train(opts: TrainOptions) {
+  async function train(opts: TrainOptions, fromOffer = false) {
     try {
       live.value = []
       batch.value = null
       eta.value = null
       stage.value = opts.kind === 'head' ? 'embedding' : 'training'
-      const r = await api().model.train({ kind: opts.kind, epochs: opts.epochs, seed: opts.seed })
+      retrainFrom.value = fromOffer ? (status.value?.activeRun ?? null) : null
+      const r = await api().model.train({ kind: opts.kind, epochs: opts.epochs, seed: opts.seed, includePredictions: opts.includePredictions ?? false })
       trainJob.value = r.jobId
     } catch (err) {
       stage.value = null
@@ -128,15 +157,35 @@ export const useModel = defineStore('model', () => {
     }
   }
 
-  /** Accepts predictions at or above `minProbability` on these posters (one undo step). */
-  async function accept(ids: string[], minProbability: number): Promise<number> {
+  /**
+   * Accepts the active model's predictions on these posters under the acceptance rule (one
+   * undo step); with `dryRun` only computes what would change (the preview).
+   */
+  async function accept(ids: string[], opts: AcceptOptions, dryRun: boolean): Promise<AcceptResult | null> {
     try {
-      const r = await api().model.accept({ ids, minProbability })
-      toasts.info(r.changed.length ? `Accepted predictions on ${r.changed.length.toLocaleString()} posters (undo with Ctrl+Z)` : 'No prediction reached that probability')
-      return r.changed.length
+      const r = await api().model.accept({ ids, minProbability: opts.minProbability, maxGenres: opts.maxGenres, dryRun, sample: 20 })
+      if (!dryRun) {
+        const skipped = r.skipped ? `; ${r.skipped.toLocaleString()} skipped, left as they were` : ''
+        toasts.info(r.changed.length ? `Accepted predictions on ${r.changed.length.toLocaleString()} posters${skipped} (undo with Ctrl+Z)` : 'Nothing to accept: no poster changed')
+      }
+      return r
     } catch (err) {
-      toasts.error('Could not accept the predictions', err)
-      return 0
+      toasts.error(dryRun ? 'Could not preview the acceptance' : 'Could not accept the predictions', err)
+      return null
+    }
+  }
+
+  /** Lists a genre's out-of-fold false positives and negatives of the shown run. */
+  async function showErrors(genre: string | null) {
+    if (!genre || !selected.value) {
+      errors.value = null
+      return
+    }
+    try {
+      errors.value = await api().model.errors({ runId: selected.value.id, genre, limit: 60 })
+    } catch (err) {
+      errors.value = null
+      toasts.error(`Could not list the errors of ${genre}`, err)
     }
   }
 
@@ -178,6 +227,10 @@ export const useModel = defineStore('model', () => {
       // Inside an epoch: the batch counter moves, the curves wait for the epoch's end.
       batch.value = p.batch ? { epoch: p.epoch, index: p.batch.index, of: p.batch.of, loss: p.loss } : null
       if (p.batch) return
+      const f = p.folds === undefined ? '' : p.fold! < p.folds ? `fold ${p.fold! + 1} of ${p.folds}` : 'refit on all posters'
+      // Each fold (and the refit) draws its own curve.
+      if (f !== fold.value) live.value = []
+      fold.value = f
       live.value = [...live.value, { epoch: p.epoch, loss: p.loss, valLoss: p.valLoss, valMacroAp: p.macroAp, seconds: 0 }]
       eta.value = p.etaSeconds
       maxEpochs.value = p.maxEpochs
@@ -187,11 +240,32 @@ export const useModel = defineStore('model', () => {
       if (f.jobId !== trainJob.value) return
       trainJob.value = null
       stage.value = null
-      if (f.status === 'done' && f.model) toasts.info(`Model trained: macro-AP ${f.model.macroAp.toFixed(3)}`)
+      const from = retrainFrom.value
+      retrainFrom.value = null
+      // After a retrain from the offer: the runs before and after, side by side.
+      if (f.status === 'done' && f.runId !== null && from !== null) {
+        compare.value = []
+        void toggleCompare(from).then(() => toggleCompare(f.runId!))
+      }
+      if (f.status === 'done' && f.model) toasts.info(`Model trained: macro-AP ${f.model.macroAp.toFixed(3)}${f.note ? ` — ${f.note}` : ''}`)
       else if (f.status === 'failed') toasts.error('Training failed', f.error ?? 'unknown error')
       else if (f.status === 'cancelled') toasts.info('Training cancelled; the previous model stays active')
       selected.value = null
       void refresh()
+    })
+    // Label edits move the corrections count behind the retrain offer.
+    let statusTimer: ReturnType<typeof setTimeout> | null = null
+    b.on('library.changed', (e) => {
+      if (e.reason !== 'labels' && e.reason !== 'model') return
+      if (statusTimer) clearTimeout(statusTimer)
+      statusTimer = setTimeout(() => {
+        statusTimer = null
+        void api()
+          .model.status({})
+          .then((st) => (status.value = st))
+          .catch(() => undefined)
+        if (e.reason === 'model') void refresh()
+      }, 300)
     })
     b.on('predict.progress', (p) => {
       if (p.jobId !== predictJob.value) return
@@ -232,6 +306,7 @@ export const useModel = defineStore('model', () => {
     eta,
     maxEpochs,
     backend,
+    fold,
     predictJob,
     predictDone,
     predictTotal,
@@ -239,7 +314,10 @@ export const useModel = defineStore('model', () => {
     downloadReceived,
     downloadTotal,
     error,
+    retrainFrom,
+    errors,
     training,
+    offerRetrain,
     active,
     refresh,
     select,
@@ -250,6 +328,7 @@ export const useModel = defineStore('model', () => {
     remove,
     predict,
     accept,
+    showErrors,
     download,
     importFile,
     listen,

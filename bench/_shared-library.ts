@@ -1,0 +1,54 @@
+// Opens (or builds) a library of the shared posters with cached embeddings, for the model
+// benchmarks: `--library DIR` reuses one (imported and embedded once), else a temporary one.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { openCore, type Core } from '../src/main/core'
+import { startImport } from '../src/main/importer/handlers'
+import { postersFor } from '../src/main/ml/service/data'
+import { modelService } from '../src/main/ml/service/model-service'
+import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
+import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
+
+const repo = resolve(new URL('..', import.meta.url).pathname)
+export const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
+
+export interface SharedLibrary {
+  core: Core
+  dir: string
+  close(): Promise<void>
+}
+
+/** Null (after saying why on stderr) when the dataset or the backbone is missing. */
+export async function sharedLibrary(args: string[]): Promise<SharedLibrary | null> {
+  if (!existsSync(join(datasetDir, 'posters'))) {
+    console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
+    return null
+  }
+  if (!existsSync(join(configuredModelsDir(), MOBILENET_V2.file))) {
+    console.error(`no backbone at ${configuredModelsDir()} (set POSTERITY_MODELS)`)
+    return null
+  }
+  const li = args.indexOf('--library')
+  const work = li >= 0 ? null : mkdtempSync(join(tmpdir(), 'posterity-bench-'))
+  const dir = li >= 0 ? resolve(args[li + 1]) : join(work!, 'library')
+  const core = openCore({ libraryDir: dir })
+  if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
+    console.log(`importing the shared posters into ${dir} (pass --library DIR to keep them for the next run)`)
+    const { promise } = startImport(core, { paths: [join(datasetDir, 'posters')], labels: join(datasetDir, 'train.csv'), metadata: join(datasetDir, 'movies.csv') })
+    await promise
+  }
+  const svc = modelService(core)
+  const t0 = performance.now()
+  const r = await svc.ensureEmbeddings(postersFor(core.db), new AbortController().signal)
+  if (r.embedded) console.log(`embedded ${r.embedded} posters in ${((performance.now() - t0) / 1000).toFixed(0)} s (cached for the next run)`)
+  return {
+    core,
+    dir,
+    async close() {
+      svc.worker.stop()
+      await core.close()
+      if (work) rmSync(work, { recursive: true, force: true })
+    },
+  }
+}

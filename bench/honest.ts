@@ -1,0 +1,108 @@
+// `npm run bench -- honest [--library DIR] [--seeds 1,2,3]`: is the reported estimate honest?
+// For each seed, the human-labelled shared posters are split 80/20 by duplicate group (the
+// same grouping training uses, so no copy of a held-out poster is trained on); a model is
+// trained with --ids on the 80% through the real API (cross-validation, refit) and then
+// scored on the 20% it never saw (model.evaluate with ids). Prints the macro-AP it reports
+// (out-of-fold, with its bootstrap interval) beside the held-out macro-AP and the difference
+// (aim: within 0.03). Then times the 5-fold training + refit against one plain head training
+// (the previous recipe: one early-stopped head) on the same rows in the same worker.
+import type { ModelEvaluation, RunDetail } from '../src/shared/api'
+import { featureMatrix, postersFor, trainingLabels } from '../src/main/ml/service/data'
+import { modelService } from '../src/main/ml/service/model-service'
+import { prepareTrainingSet } from '../src/main/ml/service/train-job'
+import { duplicateGroups } from '../src/main/ml/train/groups'
+import { seededUnit } from '../src/main/ml/train/split'
+import type { TrainCvArgs, TrainCvDone, TrainDone } from '../src/main/ml/worker/methods'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { rmSync } from 'node:fs'
+import type { Core } from '../src/main/core'
+import { sharedLibrary } from './_shared-library'
+
+async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
+  const env = await core.dispatch(channel, args)
+  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
+  return env.value as T
+}
+
+async function job(core: Core, channel: string, args: unknown): Promise<number> {
+  const t0 = performance.now()
+  const { jobId } = await call<{ jobId: string }>(core, channel, args)
+  await core.jobs.wait(jobId)
+  const j = core.jobs.list().find((x) => x.jobId === jobId)!
+  if (j.status !== 'done') throw new Error(`${channel} ${j.status}: ${j.message}`)
+  return (performance.now() - t0) / 1000
+}
+
+const f3 = (x: number) => x.toFixed(3)
+
+export default async function main(args: string[]): Promise<number> {
+  const lib = await sharedLibrary(args)
+  if (!lib) return 1
+  const si = args.indexOf('--seeds')
+  const seeds = si >= 0 ? args[si + 1].split(',').map(Number) : [1, 2, 3]
+  const { core } = lib
+  try {
+    const svc = modelService(core)
+    const { eligible } = trainingLabels(core.db)
+    const posters = postersFor(core.db, { scope: 'labelled' }).filter((p) => eligible.has(p.id))
+    const x = await featureMatrix(core.db, svc.key, posters, svc.dims)
+    const groups = duplicateGroups(posters, { x, dims: svc.dims })
+    console.log(`${posters.length} human-labelled posters in ${groups.count} duplicate groups (${groups.nearDuplicates} joined by the embedding test)`)
+    const rows: { seed: number; reported: number; lo: number; hi: number; heldOut: number; n: number; seconds: number }[] = []
+    for (const seed of seeds) {
+      const held = new Set<string>()
+      posters.forEach((p, i) => seededUnit(1000 + seed, groups.keys[groups.of[i]]) < 0.2 && held.add(p.id))
+      const trainIds = posters.filter((p) => !held.has(p.id)).map((p) => p.id)
+      const seconds = await job(core, 'model.train', { kind: 'head', ids: trainIds, seed, activate: false })
+      const run = (await call<{ runs: { id: number }[] }>(core, 'model.runs', {})).runs[0]
+      const detail = await call<RunDetail>(core, 'model.run', { id: run.id })
+      await call(core, 'model.activate', { id: run.id })
+      const ev = await call<ModelEvaluation>(core, 'model.evaluate', { ids: [...held] })
+      if (ev.excludedTrained) throw new Error(`${ev.excludedTrained} held-out posters were trained on`)
+      const [lo, hi] = detail.evaluation.intervals?.model.macroAp ?? [NaN, NaN]
+      rows.push({ seed, reported: detail.evaluation.model.macroAp, lo, hi, heldOut: ev.model.macroAp, n: ev.posters, seconds })
+      console.log(
+        `split ${seed}: trained on ${detail.trainSize} (run ${run.id}, ${seconds.toFixed(1)} s); reported out-of-fold macro-AP ${f3(detail.evaluation.model.macroAp)} [${f3(lo)}, ${f3(hi)}]; ` +
+          `held-out ${ev.posters} posters: macro-AP ${f3(ev.model.macroAp)} (prior ${f3(ev.prior.macroAp)}), micro-AP ${f3(ev.model.microAp)} vs reported ${f3(detail.evaluation.model.microAp)}, ` +
+          `macro-F1 ${f3(ev.model.macroF1)} vs reported ${f3(detail.evaluation.model.macroF1)}; difference reported - held-out ${(detail.evaluation.model.macroAp - ev.model.macroAp >= 0 ? '+' : '')}${f3(detail.evaluation.model.macroAp - ev.model.macroAp)}`,
+      )
+    }
+    const worst = Math.max(...rows.map((r) => Math.abs(r.reported - r.heldOut)))
+    console.log(`largest |reported - held-out| macro-AP over ${rows.length} splits: ${f3(worst)} (aim: <= 0.030)`)
+
+    // Time: cross-validation + refit vs one plain early-stopped head, same rows, same worker.
+    const prep = prepareTrainingSet(svc, { splitSeed: 42, valFraction: 0.2 })
+    const xAll = await featureMatrix(core.db, svc.key, prep.posters, svc.dims)
+    const dir = join(tmpdir(), `posterity-bench-honest-${process.pid}`)
+    try {
+      const all = prep.posters.map((_, i) => i)
+      const stop = all.filter((i) => seededUnit(43, prep.posters[i].hash) < 0.1)
+      const stopSet = new Set(stop)
+      const t0 = performance.now()
+      const plain = await svc.worker.call<TrainDone>(
+        'train',
+        { genres: prep.genres, dims: svc.dims, y: prep.y, train: all.filter((i) => !stopSet.has(i)), stop, val: [], head: { seed: 1 }, ensemble: 1, prior: prep.prior, weightsDir: join(dir, 'plain') },
+        { upload: xAll },
+      )
+      const plainS = (performance.now() - t0) / 1000
+      const t1 = performance.now()
+      const cv = await svc.worker.call<TrainCvDone>(
+        'trainCv',
+        { genres: prep.genres, dims: svc.dims, y: prep.y, items: prep.posters.map((p) => ({ id: p.id, hash: p.hash })), folds: 5, head: { seed: 1 }, ensemble: 1, prior: prep.prior, weightsDir: join(dir, 'cv') } satisfies TrainCvArgs,
+        { upload: xAll },
+      )
+      const cvS = (performance.now() - t1) / 1000
+      const st = Object.entries(cv.stages).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')
+      console.log(
+        `time on ${prep.posters.length} posters: one early-stopped head ${plainS.toFixed(1)} s (${plain.epochs.length} epochs); ` +
+          `5-fold cross-validation + refit ${cvS.toFixed(1)} s (${st}; fold epochs ${cv.bestEpochs.join('/')} + patience, refit ${cv.refitEpochs}); ratio ${(cvS / plainS).toFixed(1)}x`,
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    return 0
+  } finally {
+    await lib.close()
+  }
+}

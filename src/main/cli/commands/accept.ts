@@ -1,0 +1,71 @@
+// posterity accept [--ids FILE] [--min-prob P] [--max-genres K] [--dry-run] [--library DIR]
+import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
+import type { AcceptResult } from '../../../shared/api'
+import { UserError, int, str, type Command } from '../command'
+import { withLibrary } from '../library'
+import { call, readIdsFile, waitForJob } from '../../ml/cli-support'
+
+const help = `Usage: posterity accept [--ids FILE] [--min-prob P] [--max-genres K] [--dry-run] [--library DIR]
+
+Turns the active model's predictions into labels (source "prediction", one undoable edit)
+for the posters listed in FILE (one id a line), or for every unlabelled poster without --ids.
+A poster gains at most K genres, highest probability first, each at or above its genre's
+tuned threshold and at or above P. A poster with nothing to accept is skipped and stays as
+it was (a prediction never makes a poster "no genre"). Posters not predicted yet are
+predicted first. Prints what changed: how many posters gain which genres, how many were
+skipped, and each changed poster with the genres it gains.
+
+  --min-prob P     minimum probability, 0-1 (default ${DEFAULT_MIN_PROBABILITY})
+  --max-genres K   at most K genres a poster (default ${DEFAULT_MAX_GENRES}: IMDb lists at most 3)
+  --dry-run        print what would change and write nothing`
+
+function probability(values: Record<string, unknown>): number | undefined {
+  const v = str(values as never, 'min-prob')
+  if (v === undefined) return undefined
+  const p = Number(v)
+  if (!/^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(v) || !(p >= 0 && p <= 1)) throw new UserError(`--min-prob expects a probability between 0 and 1, got "${v}"`, 2)
+  return p
+}
+
+const command: Command = {
+  summary: "accept the active model's predictions as labels (undoable)",
+  help,
+  options: { ids: { type: 'string' }, 'min-prob': { type: 'string' }, 'max-genres': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  async run({ values, libraryDir }) {
+    const idsFile = str(values, 'ids')
+    const ids = idsFile ? readIdsFile(idsFile) : undefined
+    const minProbability = probability(values)
+    const maxGenres = int(values, 'max-genres')
+    if (maxGenres !== undefined && (maxGenres < 1 || maxGenres > 50)) throw new UserError(`--max-genres must be between 1 and 50, got ${maxGenres}`, 2)
+    const dryRun = values['dry-run'] === true
+    return withLibrary(libraryDir, async (core) => {
+      const args = { ids, minProbability, maxGenres, dryRun, sample: 200_000 }
+      let r = await call<AcceptResult>(core, 'model.accept', args)
+      if (r.unpredicted.length) {
+        // Posters the active model has not scored yet (new, or never predicted): predict them
+        // now; ids that name no poster stay in the list.
+        process.stderr.write(`predicting ${r.unpredicted.length} poster${r.unpredicted.length === 1 ? '' : 's'} the active model has not scored yet\n`)
+        const { jobId } = await call<{ jobId: string }>(core, 'model.predict', { scope: 'selection', ids: r.unpredicted })
+        await waitForJob(core, jobId)
+        r = await call<AcceptResult>(core, 'model.accept', args)
+      }
+      const missing = r.unpredicted.length
+      const pl = (n: number, w = 'poster') => `${n.toLocaleString('en-US')} ${w}${n === 1 ? '' : 's'}`
+      const lines = [
+        `${dryRun ? 'dry run, nothing written: would accept' : 'accepted'} predictions of model run ${r.runId} ` +
+          `(at most ${maxGenres ?? DEFAULT_MAX_GENRES} genres a poster, each >= ${minProbability ?? DEFAULT_MIN_PROBABILITY} and its threshold)`,
+        `${pl(r.changed.length)} ${dryRun ? 'would gain' : 'gained'} genres; ${pl(r.skipped)} skipped (nothing to accept: left as they were)` +
+          (missing ? `; ${pl(missing)} listed ids not found or not predictable: ${r.unpredicted.slice(0, 5).join(', ')}${missing > 5 ? ', …' : ''}` : ''),
+      ]
+      if (r.gains.length) lines.push('genres gained:', ...r.gains.map((g) => `  ${g.genre.padEnd(20)} ${String(g.posters).padStart(7)}`))
+      if (r.sample.length) {
+        lines.push('posters:', ...r.sample.map((s) => `  ${s.id}  + ${s.add.join(', ')}`))
+        if (r.changed.length > r.sample.length) lines.push(`  … and ${pl(r.changed.length - r.sample.length)} more`)
+      }
+      if (!dryRun && r.changed.length) lines.push(`undo: ${r.history.undoLabel ?? ''} (Undo in the app)`)
+      process.stdout.write(`${lines.join('\n')}\n`)
+      return 0
+    })
+  },
+}
+export default command
