@@ -101,8 +101,18 @@ export type WhyResult = z.infer<typeof WhyResult>
 export const explore = {
   /** The nearest posters to one poster by embedding (its own embedding is computed if missing). */
   similar: command(
-    z.strictObject({ id: PosterId, k: z.number().int().min(1).max(500).default(12) }),
-    EmbeddingCoverage.extend({ id: PosterId, neighbours: z.array(Neighbour) }),
+    z.strictObject({
+      id: PosterId,
+      k: z.number().int().min(1).max(500).default(12),
+      /** Embed the poster first when it has no cached embedding (starts the model worker). */
+      embed: z.boolean().default(false),
+    }),
+    EmbeddingCoverage.extend({
+      id: PosterId,
+      /** False when the poster has no embedding (and `embed` was not asked for): no neighbours. */
+      anchorEmbedded: z.boolean(),
+      neighbours: z.array(Neighbour),
+    }),
   ),
   /** The grid's "similar to this poster" sort: the nearest posters matching a filter, nearest first. */
   similarQuery: command(

@@ -26,7 +26,7 @@ const command: Command = {
     if (k < 1 || k > 500) throw new UserError(`--k must be between 1 and 500, got ${k}`, 2)
     return withLibrary(libraryDir, async (core) => {
       await embedMissing(core)
-      const r = await call<{ id: string; posters: number; embedded: number; neighbours: Neighbour[] }>(core, 'explore.similar', { id: positionals[0], k })
+      const r = await call<{ id: string; posters: number; embedded: number; neighbours: Neighbour[] }>(core, 'explore.similar', { id: positionals[0], k, embed: true })
       if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`)
       else {
         const lines = [`nearest to ${r.id} among ${r.embedded} embedded posters (of ${r.posters}):`, '  similarity  id            title']

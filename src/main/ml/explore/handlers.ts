@@ -13,7 +13,7 @@ export function exploreHandlers(ctx: CoreContext): ApiHandlers['explore'] {
   const svc = () => modelService(ctx)
   const running = (kind: string) => ctx.jobs.list().find((j) => j.kind === kind && j.status === 'running')?.jobId ?? null
   return {
-    similar: ({ id, k }) => similarPosters(ctx, id, k),
+    similar: ({ id, k, embed }) => similarPosters(ctx, id, k, embed),
     similarQuery: (args) => similarQuery(ctx, args),
     similarIds: async (args) => ({ ids: await similarIds(ctx, args) }),
 

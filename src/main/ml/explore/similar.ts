@@ -12,15 +12,15 @@ import { similarityIndex, type SimilarityIndex } from './similar-index'
 export const SIMILAR_LIST = 1000
 
 /** The index, and the raw embedding of `id` (computed through the worker when missing). */
-async function anchor(ctx: CoreContext, id: string): Promise<{ index: SimilarityIndex; vector: Float32Array | null; posters: number }> {
+async function anchor(ctx: CoreContext, id: string, embed: boolean): Promise<{ index: SimilarityIndex; vector: Float32Array | null; posters: number }> {
   const row = ctx.db.prepare('SELECT id, hash, path, labelled FROM posters WHERE id = ?').get(id) as { hash: string } | undefined
   if (!row) throw new ApiError('not-found', `no poster "${id}"`)
   const s = modelService(ctx)
   let vector = readEmbeddings(ctx.db, s.key, [row.hash]).get(row.hash)
   const index = similarityIndex(ctx.db, s.key, s.dims)
   const posters = index.posters
-  // Nothing embedded yet: nothing to compare with, so no reason to start the worker for one poster.
-  if (!vector && index.size === 0) return { index, vector: null, posters }
+  // Not asked to embed, or nothing embedded yet to compare with: no reason to start the worker.
+  if (!vector && (!embed || index.size === 0)) return { index, vector: null, posters }
   if (!vector) {
     const report = await s.ensureEmbeddings(postersFor(ctx.db, { ids: [id] }), new AbortController().signal)
     if (report.failed.length) throw new ApiError('invalid-args', `poster "${id}" could not be embedded: ${report.failed[0].error}`)
@@ -30,8 +30,13 @@ async function anchor(ctx: CoreContext, id: string): Promise<{ index: Similarity
   return { index: similarityIndex(ctx.db, s.key, s.dims), vector, posters }
 }
 
-export async function similarPosters(ctx: CoreContext, id: string, k: number): Promise<{ id: string; posters: number; embedded: number; neighbours: Neighbour[] }> {
-  const { index, vector, posters } = await anchor(ctx, id)
+export async function similarPosters(
+  ctx: CoreContext,
+  id: string,
+  k: number,
+  embed: boolean,
+): Promise<{ id: string; posters: number; embedded: number; anchorEmbedded: boolean; neighbours: Neighbour[] }> {
+  const { index, vector, posters } = await anchor(ctx, id, embed)
   const hits = vector ? index.query(ctx.db, vector, k, { exclude: new Set([id]) }) : []
   const titles = new Map(
     (prepared(ctx.db, 'SELECT id, title FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(hits.map((h) => h.id))) as { id: string; title: string | null }[]).map((r) => [
@@ -43,6 +48,7 @@ export async function similarPosters(ctx: CoreContext, id: string, k: number): P
     id,
     posters,
     embedded: index.size,
+    anchorEmbedded: vector !== null,
     neighbours: hits.map((h) => ({ id: h.id, title: titles.get(h.id) ?? null, similarity: h.similarity })),
   }
 }
@@ -51,7 +57,7 @@ export async function similarPosters(ctx: CoreContext, id: string, k: number): P
 const rankings = new WeakMap<CoreContext['db'], Map<string, { size: number; ids: string[] }>>()
 
 async function ranking(ctx: CoreContext, id: string): Promise<string[]> {
-  const { index, vector } = await anchor(ctx, id)
+  const { index, vector } = await anchor(ctx, id, false)
   let m = rankings.get(ctx.db)
   if (!m) rankings.set(ctx.db, (m = new Map()))
   const hit = m.get(id)
