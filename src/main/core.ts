@@ -16,6 +16,8 @@ import { modelHandlers } from './ml/handlers'
 import { collectionHandlers } from './collection/handlers'
 import { openImportSink } from './ml/embed/import-sink'
 import { modelService } from './ml/service/model-service'
+import { reviewHandlers } from './ml/review/handlers'
+import { withPredictionQueries } from './ml/review/predicted-query'
 
 export interface CoreOptions {
   libraryDir: string
@@ -49,13 +51,14 @@ export function openCore(options: CoreOptions): Core {
   purgeOrphanThumbs(ctx.db, ctx.dir)
   const handlers: ApiHandlers = {
     system: systemHandlers(ctx),
-    library: libraryHandlers(ctx),
+    library: withPredictionQueries(ctx, libraryHandlers(ctx)),
     genres: genreHandlers(ctx),
     labels: labelHandlers(ctx),
     imports: importHandlers(ctx),
     jobs: jobHandlers(ctx),
     model: modelHandlers(ctx),
     collection: collectionHandlers(ctx),
+    review: reviewHandlers(ctx),
   }
   return Object.assign(ctx, {
     handlers,

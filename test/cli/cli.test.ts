@@ -42,7 +42,7 @@ describe('posterity CLI', () => {
     for (const c of ['import', 'stats', 'export']) expect(top.out).toContain(`  ${c}`)
     const imp = cli('import', '--help')
     expect(imp.code).toBe(0)
-    expect(imp.out).toMatch(/^Usage: posterity import <path\.\.\.> \[--labels FILE\.csv\]/)
+    expect(imp.out).toMatch(/^Usage: posterity import <path\.\.\.> \[--labels FILE\]/)
   })
 
   it('imports, reports skipped files, and prints stats as JSON', () => {
@@ -56,7 +56,8 @@ describe('posterity CLI', () => {
     expect(r.err).toMatch(/importing 4\/4/)
     const s = cli('stats', '--json', '--library', lib)
     expect(s.code).toBe(0)
-    expect(JSON.parse(s.out)).toMatchObject({ posters: 3, labelled: 2, genres: { Drama: 1, Comedy: 0 } })
+    expect(JSON.parse(s.out)).toMatchObject({ posters: 3, labelled: 2, genres: { Drama: 1, Comedy: 0 }, sources: { imported: 1, user: 0, prediction: 0, nfo: 0 } })
+    expect(cli('stats', '--library', lib).out).toMatch(/labels: +1 imported, 0 user, 0 prediction, 0 nfo/)
     const again = cli('import', src, '--labels', labels, '--library', lib, '--json')
     expect(again.code).toBe(0)
     expect(JSON.parse(again.out)).toMatchObject({ added: 0, unchanged: 3 })

@@ -149,6 +149,21 @@ describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)'
     await poll(() => detail.locator('h2').textContent()).toMatch(/^\s*Eraserhead\s*\(1977\)/)
   }, 60_000)
 
+  it('a key that clears the genres shows a toast whose Undo brings them back', async () => {
+    const detail = page.locator(tid(T.posterDetail))
+    await card('tt2000001').dblclick()
+    await poll(() => detail.getAttribute('data-id')).toBe('tt2000001')
+    await page.keyboard.press('n') // no genre
+    await poll(async () => (await get('tt2000001')).genres).toEqual([])
+    const undo = page.locator(tid(T.toastAction)).last()
+    await poll(() => page.locator('.toast', { hasText: 'Cleared 2 genres of Amélie' }).count()).toBe(1)
+    await undo.click()
+    await poll(async () => (await get('tt2000001')).genres).toEqual(['Comedy', 'Romance'])
+    await page.keyboard.press('Escape')
+    await card('tt2000005').dblclick()
+    await poll(() => detail.getAttribute('data-id')).toBe('tt2000005')
+  }, 60_000)
+
   it('merges genres after asking; undo splits them and leaves the earlier label edit alone', async () => {
     // An earlier, unrelated label edit by keyboard: add Drama to Eraserhead.
     const chip = (g: string) => page.locator(tid(T.detailGenre(g)))

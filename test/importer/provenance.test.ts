@@ -76,6 +76,22 @@ describe('provenance through export and re-import', () => {
 })
 
 describe('re-import', () => {
+  it('turns posters an older import marked "no genre" for N/A back to unlabelled; a person\'s mark stays', async () => {
+    await jpeg(join(src, 'tt0000001.jpg'), { seed: 1 })
+    await jpeg(join(src, 'tt0000002.jpg'), { seed: 2 })
+    // What older versions wrote for N/A rows: labelled, no genre.
+    await importInto(core, [src], (writeFileSync(join(t.dir, 'old.csv'), 'Id,Genre,Drama\ntt0000001,[],0\ntt0000002,[],0\n'), join(t.dir, 'old.csv')))
+    // A person looks at tt0000002 and decides: no genre.
+    await call(core, 'labels.edit', { ids: ['tt0000002'], add: ['Drama'] })
+    await call(core, 'labels.edit', { ids: ['tt0000002'], remove: ['Drama'] })
+    const na = join(t.dir, 'na.csv')
+    writeFileSync(na, "Id,Genre,Drama,N/A\ntt0000001,['N/A'],0,1\ntt0000002,['N/A'],0,1\n")
+    expect(await importInto(core, [src], na)).toMatchObject({ updated: 1, unchanged: 1 })
+    expect(await call(core, 'library.get', { id: 'tt0000001' })).toMatchObject({ labelled: false })
+    expect(await call(core, 'library.get', { id: 'tt0000002' })).toMatchObject({ labelled: true })
+    expect(await importInto(core, [src], na)).toMatchObject({ updated: 0, unchanged: 2 })
+  })
+
   it('updates the posters its files already made (same path, or same bytes after a move) instead of adding copies', async () => {
     await jpeg(join(src, 'poster-one.jpg'), { seed: 1 })
     await jpeg(join(src, 'poster-two.jpg'), { seed: 2 })

@@ -60,6 +60,8 @@ describe('deleting posters', () => {
     const after = await call(core, 'library.get', { id: 'tt0000002' })
     expect(after).toEqual(before)
     expect(await ids({ genres: ['Western'] })).toEqual(['tt0000002']) // the genre mask is rebuilt
+    expect(await ids({ sources: ['user'] })).toEqual(['tt0000002']) // and the source mask
+    expect((await call(core, 'library.ids', { search: 'tt0000002' })).ids).toEqual(['tt0000002']) // and the search index
     expect(mediaFile(core, 'thumb', 'tt0000002')?.path).toBe(thumb)
     expect(core.db.prepare('SELECT probs FROM predictions WHERE poster_id = ?').pluck().get('tt0000002')).toEqual(Buffer.from([1, 2, 3, 4]))
     // Undo of the earlier label edit still works after the restore.
@@ -70,6 +72,18 @@ describe('deleting posters', () => {
     expect((await call(core, 'library.get', { id: 'tt0000002' })).genres).toEqual(['Drama', 'Comedy'])
     await expect(call(core, 'library.remove', { ids: ['nope'] })).rejects.toMatchObject({ code: 'not-found' })
     await expect(call(core, 'library.remove', {})).rejects.toMatchObject({ code: 'invalid-args' })
+  })
+
+  it('restores genre masks beyond 32 bits (genre slots up to 62)', async () => {
+    const many = Array.from({ length: 62 }, (_, i) => `G${i}`)
+    seed(core, [{ id: 'a', genres: ['G0', 'G40', 'G61'] }, { id: 'b', genres: many }])
+    await call(core, 'library.remove', { ids: ['a', 'b'] })
+    await call(core, 'labels.undo')
+    expect(await ids({ genres: ['G61'] })).toEqual(['a', 'b'])
+    expect(await ids({ genres: ['G40', 'G0'], match: 'all' })).toEqual(['a', 'b'])
+    expect(await ids({ genres: ['G30'] })).toEqual(['b'])
+    const mask = core.db.prepare('SELECT genre_mask FROM posters WHERE id = ?').safeIntegers().pluck()
+    expect(mask.get('b')).toBe((1n << 62n) - 1n)
   })
 
   it('deletes everything one import added, and lists imports with what is left of them', async () => {
@@ -87,6 +101,18 @@ describe('deleting posters', () => {
     await call(core, 'labels.undo')
     expect(await ids()).toEqual(['tt0000001', 'tt0000002', 'tt0000011', 'tt0000012', 'tt0000013'])
     expect((await call(core, 'library.imports')).imports[0].posters).toBe(3)
+  })
+
+  it('refuses to delete posters or merge genres while an import runs', async () => {
+    seed(core, [{ id: 'a', genres: ['Drama'] }, { id: 'b', genres: ['Comedy'] }])
+    const src = join(t.dir, 'more')
+    mkdirSync(src)
+    for (let i = 0; i < 3; i++) await jpeg(join(src, `tt000010${i}.jpg`), { seed: 50 + i })
+    const { promise } = startImport(core, { paths: [src] })
+    await expect(call(core, 'library.remove', { ids: ['a'] })).rejects.toThrow(/an import is running; delete posters when it has finished/)
+    await expect(call(core, 'genres.merge', { from: 'Drama', into: 'Comedy' })).rejects.toMatchObject({ code: 'conflict' })
+    await promise
+    expect((await call(core, 'library.remove', { ids: ['a'] })).removed).toBe(1)
   })
 
   it('removes the thumbnails of a deletion once it can no longer be undone', async () => {
@@ -151,6 +177,20 @@ describe('search and sort', () => {
     await call(core, 'library.setMeta', { id: 'tt1', title: 'Le Fabuleux Destin' })
     expect(await find('amelie')).toEqual([])
     expect(await find('fabuleux destin')).toEqual(['tt1'])
+  })
+
+  it('pages of a search come in sort order (hits read by rowid, then sorted)', async () => {
+    seed(core, [
+      ...Array.from({ length: 30 }, (_, i) => ({ id: `n${i}`, title: `Night ${i}`, year: 2000 + (i % 7) })),
+      { id: 'x', title: 'Day' },
+    ])
+    const all = (await call(core, 'library.ids', { search: 'night', sort: 'title', desc: true })).ids
+    expect(all).toEqual(Array.from({ length: 30 }, (_, i) => `n${29 - i}`))
+    const page = await call(core, 'library.query', { search: 'night', sort: 'title', desc: true, offset: 10, limit: 5 })
+    expect(page.total).toBe(30)
+    expect(page.items.map((p: { id: string }) => p.id)).toEqual(all.slice(10, 15))
+    const byYear = (await call(core, 'library.query', { search: 'NIGHT', sort: 'year', limit: 3 })).items.map((p: { id: string }) => p.id)
+    expect(byYear).toEqual(['n0', 'n14', 'n21'])
   })
 
   it('title sort is natural and accent-aware, leading punctuation ignored', async () => {

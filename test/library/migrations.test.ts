@@ -57,14 +57,23 @@ describe('migrations', () => {
     raw.exec(`INSERT INTO genres (name, position) VALUES ('Drama', 0), ('Comedy', 1);
       INSERT INTO posters (id, hash, path, size, width, height, title, labelled, added_at) VALUES
         ('tt1', 'h1', '/x/1.jpg', 1, 1, 1, 'Amélie', 1, 0), ('tt2', 'h2', '/x/2.jpg', 1, 1, 1, 'Rocky 10', 0, 0), ('tt3', 'h3', '/x/3.jpg', 1, 1, 1, 'Rocky 2', 0, 0);
-      INSERT INTO labels VALUES ('tt1', 2, 'user');`)
+      INSERT INTO labels VALUES ('tt1', 2, 'user');
+      -- What another engineer's migration might have added on labels: it must survive the rebuild.
+      CREATE INDEX labels_by_source_x ON labels(source);`)
     expect(() => raw.prepare(`INSERT INTO labels VALUES ('tt2', 1, 'nfo')`).run()).toThrow(/CHECK/)
     raw.close()
     const db = openDb(t.dir)
     expect(db.prepare('SELECT genre_mask FROM posters WHERE id = ?').pluck().get('tt1')).toBe(2)
     expect(db.prepare('SELECT source FROM labels').pluck().all()).toEqual(['user'])
+    expect(db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'labels_by_source_x'`).pluck().get()).toBe(1)
     db.prepare(`INSERT INTO labels VALUES ('tt2', 1, 'nfo')`).run()
     expect(db.prepare('SELECT genre_mask FROM posters WHERE id = ?').pluck().get('tt2')).toBe(1) // triggers recreated
+    expect(db.prepare('SELECT id, source_mask FROM posters ORDER BY id').raw().all()).toEqual([['tt1', 2], ['tt2', 8], ['tt3', 0]])
+    db.prepare(`UPDATE labels SET source = 'prediction' WHERE poster_id = 'tt1'`).run()
+    db.prepare(`INSERT INTO labels VALUES ('tt1', 1, 'user')`).run()
+    expect(db.prepare('SELECT source_mask FROM posters WHERE id = ?').pluck().get('tt1')).toBe(6)
+    db.prepare(`DELETE FROM labels WHERE poster_id = 'tt1' AND source = 'prediction'`).run()
+    expect(db.prepare('SELECT source_mask FROM posters WHERE id = ?').pluck().get('tt1')).toBe(2)
     expect(db.prepare(`SELECT id FROM posters WHERE rowid IN (SELECT rowid FROM posters_fts WHERE posters_fts MATCH '"amelie"')`).pluck().all()).toEqual(['tt1'])
     expect(db.prepare('SELECT id FROM posters ORDER BY sort_key').pluck().all()).toEqual(['tt1', 'tt3', 'tt2'])
     db.close()

@@ -20,6 +20,7 @@ export const commands: Record<string, Loader> = {
   predict: () => import('./commands/predict'),
   eval: () => import('./commands/eval'),
   accept: () => import('./commands/accept'),
+  review: () => import('./commands/review'),
   tag: () => import('./commands/tag'),
 }
 

@@ -226,6 +226,7 @@ export async function runImport(
         year: p.year,
         genres: label ? label.genres : null,
         sources: label?.sources,
+        unknown: !label && tables.unknown.has(p.key),
       }
       seen.push(p.id)
       if (!old) {
@@ -322,6 +323,11 @@ function diff(db: Db, old: Existing, rec: PosterRecord): { update: PosterRecord 
     const b = next.genres.map((g) => `${g.toLowerCase()}:${rec.sources?.[g.toLowerCase()] ?? 'imported'}`).sort().join('|')
     if (old.labelled !== 1 || a !== b) changed = true
     else next.genres = null
+  }
+  // N/A now means unknown: a poster an older import marked "labelled, no genre" goes back.
+  if (rec.unknown && old.labelled === 1 && !old.user_edited) {
+    const n = db.prepare('SELECT COUNT(*) FROM labels WHERE poster_id = ?').pluck().get(old.id) as number
+    if (n === 0) changed = true
   }
   if (changed) return { update: next, counts: true }
   return { update: old.mtime !== next.mtime ? next : null, counts: false }

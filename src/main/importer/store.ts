@@ -10,6 +10,7 @@ import type { Db } from '../library/db'
 import { ensureGenre } from '../library/vocabulary'
 import { refreshDuplicates } from '../library/query'
 import { heldHashes } from '../library/remove'
+import { searchKey, sortKey } from '../library/text'
 import { THUMB_DIR, thumbPath } from '../library/thumbs'
 
 /** A poster's file and metadata columns, as the importer reads and writes them. */
@@ -36,6 +37,8 @@ export interface PosterRecord extends PosterColumns {
   genres: string[] | null
   /** Sources by lower-case genre name, from a file that records them (else 'imported'). */
   sources?: Record<string, LabelSource>
+  /** The labels file says N/A (genre unknown): a poster labelled "no genre" by an import goes back to unlabelled. */
+  unknown?: boolean
 }
 
 export class ImportStore {
@@ -89,14 +92,22 @@ export class ImportStore {
   addBatch(records: PosterRecord[]): void {
     if (records.length === 0) return
     const ins = this.db.prepare(
-      `INSERT INTO posters (id, hash, path, size, mtime, width, height, title, year, labelled, added_at, import_id)
-       VALUES (@id, @hash, @path, @size, @mtime, @width, @height, @title, @year, @labelled, @added, @importId)`,
+      `INSERT INTO posters (id, hash, path, size, mtime, width, height, title, year, labelled, added_at, import_id, search_key, sort_key)
+       VALUES (@id, @hash, @path, @size, @mtime, @width, @height, @title, @year, @labelled, @added, @importId, @searchKey, @sortKey)`,
     )
     const now = Date.now()
     this.db.transaction(() => {
       for (const r of records) {
-        const { sources: _s, genres: _g, ...cols } = r
-        ins.run({ ...cols, labelled: r.genres ? 1 : 0, added: now, importId: this.importId })
+        const { sources: _s, genres: _g, unknown: _u, ...cols } = r
+        ins.run({
+          ...cols,
+          labelled: r.genres ? 1 : 0,
+          added: now,
+          importId: this.importId,
+          // Computed here, the row is written once (a trigger fills them for writers that do not).
+          searchKey: searchKey(r.title, r.id),
+          sortKey: sortKey(r.title, r.id),
+        })
         if (r.genres && r.genres.length) this.writeLabels(r.id, r.genres, r.sources)
       }
     })()
@@ -112,8 +123,11 @@ export class ImportStore {
       // Checked again here: the user may have edited labels while the import ran.
       const edited = this.db.prepare('SELECT user_edited FROM posters WHERE id = ?').pluck()
       for (const r of updates) {
-        const { sources: _s, genres: _g, ...cols } = r
+        const { sources: _s, genres: _g, unknown: _u, ...cols } = r
         upd.run(cols)
+        if (r.unknown) {
+          this.db.prepare(`UPDATE posters SET labelled = 0 WHERE id = ? AND user_edited = 0 AND NOT EXISTS (SELECT 1 FROM labels WHERE poster_id = ?)`).run(r.id, r.id)
+        }
         if (r.genres && edited.get(r.id) !== 1) {
           this.db.prepare('UPDATE posters SET labelled = 1 WHERE id = ?').run(r.id)
           this.writeLabels(r.id, r.genres, r.sources)

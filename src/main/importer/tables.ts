@@ -19,6 +19,8 @@ export interface MetaRow {
 }
 export interface Tables {
   labels: Map<string, LabelRow>
+  /** Ids whose row says N/A (genre unknown): left unlabelled, and a poster an older import marked "no genre" goes back to unlabelled. */
+  unknown: Set<string>
   /** Genres in the order the labels file lists them (they join the vocabulary in this order). */
   genreOrder: string[]
   meta: Map<string, MetaRow>
@@ -151,7 +153,7 @@ function isBinary(v: string): boolean {
   return s === '0' || s === '1' || s === ''
 }
 
-type LabelTables = { labels: Map<string, LabelRow>; genreOrder: string[]; meta: Map<string, MetaRow> }
+type LabelTables = { labels: Map<string, LabelRow>; genreOrder: string[]; meta: Map<string, MetaRow>; unknown: Set<string> }
 
 /** Our JSON export: [{id, title, year, labelled, genres, labels: [{genre, source}]}]. */
 function readLabelsJson(path: string, text: string, warnings: string[]): LabelTables {
@@ -166,6 +168,7 @@ function readLabelsJson(path: string, text: string, warnings: string[]): LabelTa
   const labels = new Map<string, LabelRow>()
   const meta = new Map<string, MetaRow>()
   const order = new Map<string, string>()
+  const unknown = new Set<string>()
   const bad: string[] = []
   items.forEach((it: unknown, i) => {
     const o = (it && typeof it === 'object' ? it : {}) as Record<string, unknown>
@@ -187,11 +190,11 @@ function readLabelsJson(path: string, text: string, warnings: string[]): LabelTa
       const src = LabelSource.safeParse(l.source)
       if (src.success) sources[g.toLowerCase()] = src.data
     }
-    if (genres.length === 0 && list.length > 0) return // only N/A: genre unknown
+    if (genres.length === 0 && list.length > 0) return void unknown.add(id) // only N/A: genre unknown
     labels.set(id, { genres, sources })
   })
   warnings.push(...limited(bad, `${file}: items skipped`))
-  return { labels, genreOrder: [...order.values()], meta }
+  return { labels, genreOrder: [...order.values()], meta, unknown }
 }
 
 export function readLabels(path: string, warnings: string[]): LabelTables {
@@ -229,6 +232,7 @@ export function readLabels(path: string, warnings: string[]): LabelTables {
   }
   const meta = new Map<string, MetaRow>()
   const oddCells: string[] = []
+  const unknownIds = new Set<string>()
   const labels = rowsById(file, t, idCol, warnings, (row, line) => {
     let genres: string[]
     // N/A (IMDb had no genre) means "genre unknown": the poster stays unlabelled, it is not
@@ -252,7 +256,10 @@ export function readLabels(path: string, warnings: string[]): LabelTables {
       genres.forEach(note)
       if (genres.length === 0 && splitCell(cell).some(isNA)) unknown = true
     }
-    if (unknown && genres.length === 0) return null
+    if (unknown && genres.length === 0) {
+      unknownIds.add(normalizeId(row[idCol] ?? ''))
+      return null
+    }
     const sources = sourceCol >= 0 ? parseSources(row[sourceCol] ?? '') : undefined
     return { genres, sources }
   })
@@ -267,7 +274,8 @@ export function readLabels(path: string, warnings: string[]): LabelTables {
       meta.set(id, m ? { title: m[1], year: Number(m[2]) } : { title: raw, year: null })
     }
   }
-  return { labels, genreOrder: [...order.values()], meta }
+  for (const id of labels.keys()) unknownIds.delete(id) // a later row with genres wins
+  return { labels, genreOrder: [...order.values()], meta, unknown: unknownIds }
 }
 
 export function readMetadata(path: string, warnings: string[]): Map<string, MetaRow> {
@@ -295,8 +303,8 @@ export function readMetadata(path: string, warnings: string[]): Map<string, Meta
 /** Reads both files up front (sync: fast even for 100k rows) so a bad file fails before any work. */
 export function readTables(labelsPath?: string, metadataPath?: string): Tables {
   const warnings: string[] = []
-  const fromLabels = labelsPath ? readLabels(labelsPath, warnings) : { labels: new Map(), genreOrder: [], meta: new Map() }
+  const fromLabels = labelsPath ? readLabels(labelsPath, warnings) : { labels: new Map(), genreOrder: [], meta: new Map(), unknown: new Set<string>() }
   const meta = new Map<string, MetaRow>(fromLabels.meta)
   if (metadataPath) for (const [id, m] of readMetadata(metadataPath, warnings)) meta.set(id, m) // metadata wins
-  return { labels: fromLabels.labels, genreOrder: fromLabels.genreOrder, meta, warnings }
+  return { labels: fromLabels.labels, genreOrder: fromLabels.genreOrder, meta, unknown: fromLabels.unknown, warnings }
 }

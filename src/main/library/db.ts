@@ -127,6 +127,14 @@ export const migrations: ((db: Db) => void)[] = [
   (db) => collectionSchemaV1(db),
 ]
 
+/** Bits of posters.source_mask; the provenance filter in query.ts tests them. */
+export const SOURCE_BIT = { imported: 1, user: 2, prediction: 4, nfo: 8 } as const
+const SOURCE_BIT_SQL = (col: string) =>
+  `(CASE ${col} ${Object.entries(SOURCE_BIT).map(([k, b]) => `WHEN '${k}' THEN ${b}`).join(' ')} ELSE 0 END)`
+/** SUM(DISTINCT bit) is the OR of the bits. */
+const SOURCE_MASK_OF = (poster: string) =>
+  `(SELECT COALESCE(SUM(DISTINCT ${SOURCE_BIT_SQL('s.source')}), 0) FROM labels s WHERE s.poster_id = ${poster})`
+
 /** The labels table again with 'nfo' allowed (a CHECK cannot be altered); masks stay as they are. */
 const LABELS_V3 = `
     CREATE TABLE labels_v3 (
@@ -139,25 +147,41 @@ const LABELS_V3 = `
     DROP TABLE labels;
     ALTER TABLE labels_v3 RENAME TO labels;
     CREATE INDEX labels_genre ON labels(genre_id, poster_id);
-    -- The provenance filter ("has accepted predictions") walks one source's posters.
-    CREATE INDEX labels_source ON labels(source, poster_id);
+    -- posters.source_mask: one bit per label source the poster has (see SOURCE_BIT), for the provenance filter.
     CREATE TRIGGER labels_mask_add AFTER INSERT ON labels BEGIN
-      UPDATE posters SET genre_mask = genre_mask | COALESCE((SELECT 1 << slot FROM genres WHERE id = NEW.genre_id), 0)
+      UPDATE posters SET genre_mask = genre_mask | COALESCE((SELECT 1 << slot FROM genres WHERE id = NEW.genre_id), 0),
+        source_mask = source_mask | ${SOURCE_BIT_SQL('NEW.source')}
       WHERE id = NEW.poster_id;
     END;
     CREATE TRIGGER labels_mask_remove AFTER DELETE ON labels BEGIN
-      UPDATE posters SET genre_mask = genre_mask & ~COALESCE((SELECT 1 << slot FROM genres WHERE id = OLD.genre_id), 0)
+      UPDATE posters SET genre_mask = genre_mask & ~COALESCE((SELECT 1 << slot FROM genres WHERE id = OLD.genre_id), 0),
+        source_mask = ${SOURCE_MASK_OF('OLD.poster_id')}
       WHERE id = OLD.poster_id;
     END;
     CREATE TRIGGER labels_mask_move AFTER UPDATE OF poster_id, genre_id ON labels BEGIN
       UPDATE posters SET genre_mask = (
         SELECT COALESCE(SUM(1 << g.slot), 0) FROM labels l JOIN genres g ON g.id = l.genre_id
         WHERE l.poster_id = posters.id AND g.slot IS NOT NULL
-      ) WHERE id IN (OLD.poster_id, NEW.poster_id);
+      ), source_mask = ${SOURCE_MASK_OF('posters.id')} WHERE id IN (OLD.poster_id, NEW.poster_id);
+    END;
+    CREATE TRIGGER labels_source AFTER UPDATE OF source ON labels BEGIN
+      UPDATE posters SET source_mask = ${SOURCE_MASK_OF('NEW.poster_id')} WHERE id = NEW.poster_id;
     END;`
 
 function libraryV3(db: Db): void {
+  db.exec(`ALTER TABLE posters ADD COLUMN source_mask INTEGER NOT NULL DEFAULT 0`)
+  // Indexes and triggers on labels that other migrations may have added go with the old
+  // table: kept here and made again on the new one.
+  const mine = new Set(['labels_genre', 'labels_mask_add', 'labels_mask_remove', 'labels_mask_move', 'labels_source'])
+  const others = (
+    db.prepare(`SELECT name, sql FROM sqlite_master WHERE tbl_name = 'labels' AND type IN ('index', 'trigger') AND sql IS NOT NULL`).all() as {
+      name: string
+      sql: string
+    }[]
+  ).filter((o) => !mine.has(o.name))
   db.exec(LABELS_V3)
+  for (const o of others) db.exec(o.sql)
+  db.exec(`UPDATE posters SET source_mask = ${SOURCE_MASK_OF('posters.id')} WHERE labelled = 1 OR id IN (SELECT poster_id FROM labels)`)
   db.exec(`
     -- Folded title + id for search, natural folded title for sort (library/text.ts), kept by triggers.
     ALTER TABLE posters ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
@@ -174,7 +198,11 @@ function libraryV3(db: Db): void {
     CREATE TRIGGER posters_fts_delete AFTER DELETE ON posters BEGIN
       INSERT INTO posters_fts (posters_fts, rowid, search_key) SELECT 'delete', OLD.rowid, OLD.search_key WHERE OLD.search_key <> '';
     END;
-    CREATE TRIGGER posters_keys_insert AFTER INSERT ON posters BEGIN
+    -- Writers that pass the keys (the importer) save a second write of the row and its indexes.
+    CREATE TRIGGER posters_fts_insert AFTER INSERT ON posters WHEN NEW.search_key <> '' BEGIN
+      INSERT INTO posters_fts (rowid, search_key) VALUES (NEW.rowid, NEW.search_key);
+    END;
+    CREATE TRIGGER posters_keys_insert AFTER INSERT ON posters WHEN NEW.search_key = '' BEGIN
       UPDATE posters SET search_key = posterity_search_key(NEW.title, NEW.id), sort_key = posterity_sort_key(NEW.title, NEW.id)
       WHERE id = NEW.id;
     END;
@@ -182,17 +210,17 @@ function libraryV3(db: Db): void {
       UPDATE posters SET search_key = posterity_search_key(NEW.title, NEW.id), sort_key = posterity_sort_key(NEW.title, NEW.id)
       WHERE id = NEW.id;
     END;
-    -- The covering indexes carry search_key (what a search reads) instead of title.
+    -- The covering indexes carry source_mask and search_key (what the provenance filter and a search read).
     DROP INDEX posters_by_title;
     DROP INDEX posters_by_year;
     DROP INDEX posters_by_year_desc;
     DROP INDEX posters_by_added;
     DROP INDEX posters_by_id;
-    CREATE INDEX posters_by_title ON posters(sort_key, id, labelled, dup, genre_mask, search_key);
-    CREATE INDEX posters_by_year ON posters(year IS NULL, year, id, labelled, dup, genre_mask, search_key);
-    CREATE INDEX posters_by_year_desc ON posters(year IS NULL, year DESC, id DESC, labelled, dup, genre_mask, search_key);
-    CREATE INDEX posters_by_added ON posters(added_at, id, labelled, dup, genre_mask, search_key);
-    CREATE INDEX posters_by_id ON posters(id, labelled, dup, genre_mask, search_key);
+    CREATE INDEX posters_by_title ON posters(sort_key, id, labelled, dup, genre_mask, source_mask, search_key);
+    CREATE INDEX posters_by_year ON posters(year IS NULL, year, id, labelled, dup, genre_mask, source_mask, search_key);
+    CREATE INDEX posters_by_year_desc ON posters(year IS NULL, year DESC, id DESC, labelled, dup, genre_mask, source_mask, search_key);
+    CREATE INDEX posters_by_added ON posters(added_at, id, labelled, dup, genre_mask, source_mask, search_key);
+    CREATE INDEX posters_by_id ON posters(id, labelled, dup, genre_mask, source_mask, search_key);
 
     -- labels: changes = [{id, before, after}] label states; meta: [{id, before, after}] {title, year};
     -- delete: the removed rows (library/remove.ts); genre: one vocabulary change (library/genres.ts).

@@ -1,6 +1,6 @@
 // library.*, genres.* and labels.* handlers over the SQLite library. Every change emits
 // `library.changed` so views refresh.
-import type { ApiHandlers, ImportRecord, JobStatus } from '../../shared/api'
+import { ApiError, type ApiHandlers, type ImportRecord, type JobStatus } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { addGenre, listGenres, mergeGenre, removeGenre, renameGenre, reorderGenres } from './genres'
 import { editLabels } from './edit'
@@ -11,6 +11,8 @@ import { getPoster, libraryStats, queryIds, queryPosters } from './query'
 import { purgeOrphanThumbs, removePosters } from './remove'
 import { step } from './undo'
 
+const MAX_EXPORT_CHARS = 24 * 2 ** 20
+
 /** Events name the posters when few; beyond that "possibly all". */
 const MAX_EVENT_IDS = 1000
 
@@ -19,6 +21,13 @@ type Reason = 'labels' | 'genres' | 'posters'
 function changed(ctx: CoreContext, reason: Reason, ids?: string[]): void {
   if (ids && ids.length === 0 && reason === 'labels') return
   ctx.events.emit('library.changed', { reason, ids: ids && ids.length > 0 && ids.length <= MAX_EVENT_IDS ? ids : undefined })
+}
+
+/** Deleting posters or genres under a running import would pull rows from under its writes. */
+function noImportRunning(ctx: CoreContext, what: string): void {
+  if (ctx.jobs.list().some((j) => j.kind === 'import' && j.status === 'running')) {
+    throw new ApiError('conflict', `an import is running; ${what} when it has finished (or cancel it)`)
+  }
 }
 
 function listImports(ctx: CoreContext): ImportRecord[] {
@@ -47,6 +56,7 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
     ids: (args) => ({ ids: queryIds(ctx.db, args) }),
     get: ({ id }) => getPoster(ctx.db, id),
     remove: (args) => {
+      noImportRunning(ctx, 'delete posters')
       const { removed } = removePosters(ctx.db, args)
       purgeOrphanThumbs(ctx.db, ctx.dir)
       changed(ctx, 'posters', removed)
@@ -60,7 +70,14 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
     imports: () => ({ imports: listImports(ctx) }),
     export: ({ format }) => {
       const { lines, count } = exportLabels(ctx.db, format)
-      const text = [...lines].join('')
+      let text = ''
+      for (const line of lines) {
+        text += line
+        // One reply must stay well under what a socket buffers (server/socket.ts).
+        if (text.length > MAX_EXPORT_CHARS) {
+          throw new ApiError('unsupported', `the export is over ${MAX_EXPORT_CHARS / 2 ** 20} MB; use the CLI: posterity export --format ${format} --out FILE --library "${ctx.dir}"`)
+        }
+      }
       const name = ctx.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'library'
       return { format, filename: `${name}-labels.${format}`, text, posters: count() }
     },
@@ -76,8 +93,12 @@ export function genreHandlers(ctx: CoreContext): ApiHandlers['genres'] {
     list: () => ({ genres: listGenres(ctx.db) }),
     add: ({ name }) => done(addGenre(ctx.db, name)),
     rename: ({ name, to }) => done(renameGenre(ctx.db, name, to)),
-    merge: ({ from, into }) => done(mergeGenre(ctx.db, from, into)),
+    merge: ({ from, into }) => {
+      noImportRunning(ctx, 'merge genres')
+      return done(mergeGenre(ctx.db, from, into))
+    },
     remove: ({ name }) => {
+      noImportRunning(ctx, 'delete genres')
       removeGenre(ctx.db, name)
       return done({ ok: true as const })
     },

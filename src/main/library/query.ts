@@ -1,7 +1,7 @@
 // Poster queries for the grid: one WHERE built from the filter, plain indexed SQL, and the
 // genres of just the page's posters fetched in a second query. Measured in bench/query.ts.
 import { ApiError, type LabelSource, type LibraryStats, type PosterDetail, type PosterSummary } from '../../shared/api'
-import type { Db } from './db'
+import { SOURCE_BIT, type Db } from './db'
 import type { Statement } from 'better-sqlite3'
 import { fold } from './text'
 
@@ -50,7 +50,7 @@ export function prepared(db: Db, sql: string): Statement {
 }
 
 /** The WHERE clause and its parameters; `null` when the filter cannot match anything. */
-export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[] } | null {
+export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[]; indexedSearch?: boolean } | null {
   const parts: string[] = []
   const params: unknown[] = []
   if (f.genres && f.genres.length > 0) {
@@ -88,8 +88,9 @@ export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[] } |
   if (f.labelled !== 'all') parts.push(`p.labelled = ${f.labelled === 'labelled' ? 1 : 0}`)
   if (f.duplicatesOnly) parts.push('p.dup = 1')
   if (f.sources && f.sources.length > 0) {
-    parts.push(`p.id IN (SELECT poster_id FROM labels WHERE source IN (${f.sources.map(() => '?').join(',')}))`)
-    params.push(...new Set(f.sources))
+    // Bits from a fixed table (sources are validated by the contract): safe to inline.
+    const bits = f.sources.reduce((m, s) => m | SOURCE_BIT[s], 0)
+    parts.push(`(p.source_mask & ${bits}) <> 0`)
   }
   // The substring test last: the integer tests above reject most rows more cheaply.
   // search_key is the folded title and the id (case, accents and extra spaces ignored); both
@@ -103,7 +104,7 @@ export function whereOf(db: Db, f: Filter): { sql: string; params: unknown[] } |
     parts.push(`instr(p.search_key, ?) > 0`)
     params.push(search)
   }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params, indexedSearch: search.length >= 3 }
 }
 
 interface Row {
@@ -133,6 +134,15 @@ export function genresOf(db: Db, ids: string[]): Map<string, { names: string[]; 
   return out
 }
 
+/** Under this many matches of an indexed search, fetching them by rowid and sorting beats walking a sort index. */
+const FEW = 3000
+
+/** How the page query reads posters: walking the sort's covering index, or (few search hits) by rowid. */
+function access(f: { sort: Sort; desc: boolean }, where: { indexedSearch?: boolean }, total: number): string {
+  // NOT INDEXED still looks rows up by rowid: the trigram index's hits, then one small sort.
+  return where.indexedSearch && total <= FEW ? 'NOT INDEXED' : `INDEXED BY ${INDEX[f.sort][f.desc ? 1 : 0]}`
+}
+
 export function queryPosters(
   db: Db,
   f: Filter & { sort: Sort; desc: boolean; offset: number; limit: number },
@@ -143,34 +153,47 @@ export function queryPosters(
   const rows = prepared(
     db,
     `SELECT p.id, p.title, p.year, p.labelled, p.dup, p.width, p.height
-     FROM posters p INDEXED BY ${INDEX[f.sort][f.desc ? 1 : 0]} ${where.sql}
+     FROM posters p ${access(f, where, total)} ${where.sql}
      ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]} LIMIT ? OFFSET ?`,
   ).all(...where.params, f.limit, f.offset) as Row[]
+  return { total, offset: f.offset, items: summarize(db, rows) }
+}
+
+function summarize(db: Db, rows: Row[]): PosterSummary[] {
   const genres = genresOf(
     db,
     rows.map((r) => r.id),
   )
-  return {
-    total,
-    offset: f.offset,
-    items: rows.map((r) => ({
-      id: r.id,
-      title: r.title,
-      year: r.year,
-      labelled: r.labelled === 1,
-      genres: genres.get(r.id)?.names ?? [],
-      sources: genres.get(r.id)?.sources ?? [],
-      duplicate: r.dup === 1,
-      width: r.width,
-      height: r.height,
-    })),
-  }
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    year: r.year,
+    labelled: r.labelled === 1,
+    genres: genres.get(r.id)?.names ?? [],
+    sources: genres.get(r.id)?.sources ?? [],
+    duplicate: r.dup === 1,
+    width: r.width,
+    height: r.height,
+  }))
+}
+
+/** Summaries of these posters in this order (orders computed outside the library: predictions). */
+export function summariesOf(db: Db, ids: string[]): PosterSummary[] {
+  const rows = prepared(db, 'SELECT p.id, p.title, p.year, p.labelled, p.dup, p.width, p.height FROM posters p WHERE p.id IN (SELECT value FROM json_each(?))').all(
+    JSON.stringify(ids),
+  ) as Row[]
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  return summarize(
+    db,
+    ids.flatMap((id) => byId.get(id) ?? []),
+  )
 }
 
 export function queryIds(db: Db, f: Filter & { sort: Sort; desc: boolean }): string[] {
   const where = whereOf(db, f)
   if (!where) return []
-  return prepared(db, `SELECT p.id FROM posters p INDEXED BY ${INDEX[f.sort][f.desc ? 1 : 0]} ${where.sql} ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]}`)
+  const total = where.indexedSearch ? (prepared(db, `SELECT COUNT(*) FROM posters p ${where.sql}`).pluck().get(...where.params) as number) : Infinity
+  return prepared(db, `SELECT p.id FROM posters p ${access(f, where, total)} ${where.sql} ORDER BY ${ORDER[f.sort][f.desc ? 1 : 0]}`)
     .pluck()
     .all(...where.params) as string[]
 }
@@ -219,7 +242,9 @@ export function libraryStats(db: Db, path: string): LibraryStats {
     'SELECT g.name, (SELECT COUNT(*) FROM labels l WHERE l.genre_id = g.id) AS n FROM genres g ORDER BY g.position, g.name',
   ).all() as { name: string; n: number }[])
     genres[g.name] = g.n
-  return { path, ...s, genres }
+  const sources: Record<string, number> = { imported: 0, user: 0, prediction: 0, nfo: 0 }
+  for (const r of prepared(db, 'SELECT source, COUNT(*) AS n FROM labels GROUP BY source').all() as { source: string; n: number }[]) sources[r.source] = r.n
+  return { path, ...s, genres, sources }
 }
 
 /** Recomputes the duplicate flag (same content hash as another poster) for the whole library. */

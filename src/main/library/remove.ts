@@ -4,7 +4,8 @@
 // on disk while the deletion can be undone; once its entry leaves the history they are removed.
 import { unlinkSync } from 'node:fs'
 import { ApiError, type LabelSource } from '../../shared/api'
-import type { Db } from './db'
+import type { Statement } from 'better-sqlite3'
+import { SOURCE_BIT, type Db } from './db'
 import { recordEntry } from './history'
 import { refreshDuplicates } from './query'
 import { thumbPath } from './thumbs'
@@ -23,8 +24,9 @@ export interface DeleteChange {
   ids: string[]
 }
 
-/** Columns derived from others (triggers recompute them on insert). */
-const DERIVED = new Set(['genre_mask', 'search_key', 'sort_key'])
+/** Masks derived from labels (recomputed on restore: genre slots may differ by then). The
+ *  search and sort keys are kept: restoring them spares recomputing them. */
+const DERIVED = new Set(['genre_mask', 'source_mask'])
 
 function referencing(db: Db): { table: string; column: string }[] {
   return db
@@ -92,14 +94,22 @@ export function applyDelete(db: Db, c: DeleteChange, direction: 'undo' | 'redo')
     refreshDuplicates(db)
     return ids
   }
-  const restored = new Set<string>()
-  for (const p of c.posters) {
-    const cols = Object.keys(p)
-    const info = db
-      .prepare(`INSERT OR IGNORE INTO posters (${cols.map(ident).join(',')}) VALUES (${cols.map(() => '?').join(',')})`)
-      .run(...cols.map((k) => p[k]))
-    if (info.changes) restored.add(String(p.id))
+  // One statement per table and column list (rows of one table share their columns).
+  const statements = new Map<string, Statement<unknown[]>>()
+  const insert = (table: string, cols: string[]) => {
+    const sql = `INSERT OR IGNORE INTO ${ident(table)} (${cols.map(ident).join(',')}) VALUES (${cols.map(() => '?').join(',')})`
+    let st = statements.get(sql)
+    if (!st) statements.set(sql, (st = db.prepare<unknown[]>(sql)))
+    return st
   }
+  // Posters whose id was taken again meanwhile stay as they are now.
+  const taken = new Set(
+    db.prepare('SELECT id FROM posters WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(c.ids)) as string[],
+  )
+  const restored = new Set(c.posters.map((p) => String(p.id)).filter((id) => !taken.has(id)))
+  // Labels first (foreign keys checked at commit), so their triggers find no poster row to
+  // update; each poster is then written once, with its masks.
+  db.pragma('defer_foreign_keys = ON')
   const genre = new Map<string, number>()
   const ins = db.prepare('INSERT OR IGNORE INTO labels (poster_id, genre_id, source) VALUES (?, ?, ?)')
   for (const [poster, name, source] of c.labels) {
@@ -108,14 +118,33 @@ export function applyDelete(db: Db, c: DeleteChange, direction: 'undo' | 'redo')
     if (g === undefined) genre.set(name.toLowerCase(), (g = ensureGenre(db, name).id))
     ins.run(poster, g, source)
   }
+  // The masks from the genres' slots now (a genre may have another slot than at deletion).
+  const slot = new Map(
+    (db.prepare('SELECT name, slot FROM genres WHERE slot IS NOT NULL').raw().all() as [string, number][]).map(([n, sl]) => [n.toLowerCase(), sl]),
+  )
+  const masks = new Map<string, { genre: bigint; source: number }>()
+  for (const [poster, name, source] of c.labels) {
+    if (!restored.has(poster)) continue
+    const m = masks.get(poster) ?? { genre: 0n, source: 0 }
+    const sl = slot.get(name.toLowerCase())
+    if (sl !== undefined) m.genre |= 1n << BigInt(sl)
+    m.source |= SOURCE_BIT[source] ?? 0
+    masks.set(poster, m)
+  }
+  for (const p of c.posters) {
+    const id = String(p.id)
+    if (!restored.has(id)) continue
+    const m = masks.get(id)
+    const row = { ...p, genre_mask: m?.genre ?? 0n, source_mask: m?.source ?? 0 }
+    const cols = Object.keys(row)
+    insert('posters', cols).run(...cols.map((k) => row[k as keyof typeof row]))
+  }
   for (const { table, rows } of c.related) {
     for (const raw of rows) {
       const r = decode(raw)
       const cols = Object.keys(r)
       try {
-        db.prepare(`INSERT OR IGNORE INTO ${ident(table)} (${cols.map(ident).join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(
-          ...cols.map((k) => r[k]),
-        )
+        insert(table, cols).run(...cols.map((k) => r[k]))
       } catch {
         // What the row pointed at is gone (a model run deleted since): that row stays gone.
       }

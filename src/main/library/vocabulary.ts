@@ -1,6 +1,6 @@
 // Looking genres up by name and creating them: the part of the vocabulary that label
 // writers (edits, imports, accepted predictions) need, kept apart from the vocabulary
-// operations in genres.ts, which also rewrite the label history.
+// operations in genres.ts, which are undoable history entries.
 import { ApiError } from '../../shared/api'
 import type { Db } from './db'
 

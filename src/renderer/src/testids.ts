@@ -24,7 +24,7 @@
 //   import-summary       the end-of-import summary
 //   status-bar           the status bar
 //   genre-manager        the genre manager view
-//   nav-library / nav-genres / nav-train / nav-collection   top-level navigation
+//   nav-library / nav-genres / nav-train / nav-review / nav-collection   top-level navigation
 //   accept-max-genres / accept-min-pct      the acceptance rule for the selection (Train view)
 //   accept-preview       computes the preview (writes nothing)
 //   accept-preview-result the preview: counts, and one li[data-genre] per genre gained
@@ -54,6 +54,17 @@
 //   dry-run-result       the per-film diffs of a dry run; write-result the write summary
 //   min-prob / max-genres / write-mode   the acceptance rule
 //   genre-map / genre-map-save           the genre map editor
+//   review-view          the Review view
+//   review-queue-<name>  queue picker button (suspect, uncertain, accepted), aria-checked
+//   review-progress      "N of M reviewed"
+//   review-current       the poster under review; carries data-id
+//   review-labels        its labels (one element per label, data-genre)
+//   review-accept        applies the suggestion
+//   review-genre-<Genre> genre toggle in the Review view (aria-pressed)
+//   review-probs         the probability bars
+//   review-empty         the explanation shown when a queue has nothing (or no model)
+//   predicted-filter     library filter: genre the active model predicts
+//   prediction-order     library order by a genre's probability or uncertainty
 
 export const T = {
   posterGrid: 'poster-grid',
@@ -136,4 +147,16 @@ export const T = {
   writeMode: 'write-mode',
   genreMap: 'genre-map',
   genreMapSave: 'genre-map-save',
+  navReview: 'nav-review',
+  reviewView: 'review-view',
+  reviewQueue: (name: string) => `review-queue-${name}`,
+  reviewProgress: 'review-progress',
+  reviewCurrent: 'review-current',
+  reviewLabels: 'review-labels',
+  reviewAccept: 'review-accept',
+  reviewGenre: (genre: string) => `review-genre-${genre}`,
+  reviewProbs: 'review-probs',
+  reviewEmpty: 'review-empty',
+  predictedFilter: 'predicted-filter',
+  predictionOrder: 'prediction-order',
 } as const

@@ -9,9 +9,10 @@ import { importEvents, imports, jobs } from './imports'
 import { system } from './system'
 import { model, modelEvents } from './model'
 import { PosterId } from './common'
+import { review } from './review'
 import { collection, collectionEvents } from './collection'
 
-export const contract = { system, library, genres, labels, imports, jobs, model, collection }
+export const contract = { system, library, genres, labels, imports, jobs, model, collection, review }
 export type ApiContract = typeof contract
 
 export const events = {

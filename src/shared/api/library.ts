@@ -16,8 +16,21 @@ export const PosterFilter = z.strictObject({
   duplicatesOnly: z.boolean().default(false),
   /** Posters with at least one label from one of these sources ("has accepted predictions"). */
   sources: z.array(LabelSource).max(4).optional(),
+  /** Posters the active model predicts at least one of these genres for (at or above its threshold). */
+  predicted: z.array(GenreName).max(100).optional(),
 })
 export type PosterFilter = z.input<typeof PosterFilter>
+
+/**
+ * Orders by the active model's stored predictions instead of `sort` (posters without one come
+ * last): a genre's probability, or uncertainty (how close the probabilities sit to the genre
+ * thresholds, the uncertain review queue's measure). `desc` applies as for `sort`.
+ */
+export const PredictionSort = z.union([
+  z.strictObject({ by: z.literal('probability'), genre: GenreName }),
+  z.strictObject({ by: z.literal('uncertainty') }),
+])
+export type PredictionSort = z.infer<typeof PredictionSort>
 
 export const PosterSummary = z.object({
   id: PosterId,
@@ -50,6 +63,8 @@ export const LibraryStats = z.object({
   labelled: z.number().int(),
   duplicates: z.number().int(),
   genres: z.record(z.string(), z.number().int()),
+  /** Labels by source (imported, user, prediction, nfo). */
+  sources: z.record(z.string(), z.number().int()).optional(),
 })
 export type LibraryStats = z.infer<typeof LibraryStats>
 
@@ -73,6 +88,7 @@ export const library = {
     PosterFilter.extend({
       sort: PosterSort.default('title'),
       desc: z.boolean().default(false),
+      predictionSort: PredictionSort.optional(),
       offset: z.number().int().min(0).default(0),
       limit: z.number().int().min(1).max(1000).default(200),
     }),
@@ -80,7 +96,7 @@ export const library = {
   ),
   /** Every id the filter matches, in sort order: for select-all and keyboard navigation. */
   ids: command(
-    PosterFilter.extend({ sort: PosterSort.default('title'), desc: z.boolean().default(false) }),
+    PosterFilter.extend({ sort: PosterSort.default('title'), desc: z.boolean().default(false), predictionSort: PredictionSort.optional() }),
     z.object({ ids: z.array(PosterId) }),
   ),
   get: command(z.strictObject({ id: PosterId }), PosterDetail),

@@ -1,5 +1,5 @@
 // posterity export --format csv|json [--out FILE]
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, renameSync, rmSync } from 'node:fs'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { exportLabels } from '../../library/export'
@@ -31,13 +31,24 @@ const command: Command = {
     if (format !== 'csv' && format !== 'json') throw new UserError('--format must be csv or json', 2)
     const outPath = str(values, 'out')
     return withLibrary(libraryDir, async (core) => {
-      const out: Writable = outPath ? createWriteStream(outPath) : process.stdout
-      if (outPath) await once(out, 'open').catch((err: Error) => Promise.reject(new UserError(`cannot write ${outPath}: ${err.message}`)))
+      // A file appears whole or not at all: written beside it, then renamed over it.
+      const tmp = outPath ? `${outPath}.${process.pid}.tmp` : null
+      const out: Writable = tmp ? createWriteStream(tmp) : process.stdout
+      if (tmp) await once(out, 'open').catch((err: Error) => Promise.reject(new UserError(`cannot write ${outPath}: ${err.message}`)))
       const { lines, count } = exportLabels(core.db, format)
-      for (const line of lines) await write(out, line)
-      if (outPath) {
+      try {
+        for (const line of lines) await write(out, line)
+      } catch (err) {
+        if (tmp) {
+          out.destroy()
+          rmSync(tmp, { force: true })
+        }
+        throw err
+      }
+      if (outPath && tmp) {
         out.end()
         await once(out, 'finish')
+        renameSync(tmp, outPath)
         const n = count()
         process.stderr.write(`exported ${n} poster${n === 1 ? '' : 's'} to ${outPath}\n`)
       }

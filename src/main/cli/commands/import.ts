@@ -4,14 +4,17 @@ import { startImport } from '../../importer/handlers'
 import { UserError, str, type Command } from '../command'
 import { withLibrary } from '../library'
 
-const help = `Usage: posterity import <path...> [--labels FILE.csv] [--metadata FILE.csv] [--embed] [--library DIR] [--json]
+const help = `Usage: posterity import <path...> [--labels FILE] [--metadata FILE.csv] [--embed] [--library DIR] [--json]
 
 Imports poster images (folders are searched recursively; jpg, png, webp, gif, avif, tiff)
 into the library. Re-running the same import changes nothing.
 
-  --labels FILE     genre labels: the Kaggle layout (Id, Genre, one 0/1 column per genre)
-                    or MovieGenre.csv (imdbId, Title, Genre as "A|B"); a poster matches
-                    the row whose Id is its file name without extension
+  --labels FILE     genre labels: the Kaggle layout (Id, Genre, one 0/1 column per genre),
+                    MovieGenre.csv (imdbId, Title, Genre as "A|B") or a posterity export
+                    (CSV or JSON; each label keeps its source); a poster matches the row
+                    whose Id is its file name without extension. N/A means the genre is
+                    unknown: that poster stays unlabelled. Files that already made a
+                    poster (same path, or the same bytes) update it instead of adding one
   --metadata FILE   Id,Title,Year
   --embed           also compute the genre model's features from the same decode as the
                     thumbnails (needs the backbone), so \`posterity train\` starts at once

@@ -3,11 +3,13 @@ import type { Command } from '../command'
 import { withLibrary } from '../library'
 
 const command: Command = {
-  summary: 'poster, label and genre counts of the library',
+  summary: 'poster, label, genre and label-source counts of the library',
   help: `Usage: posterity stats [--library DIR] [--json]
 
-Prints the number of posters, labelled posters, duplicates and posters per genre.
-  --json   {"path", "posters", "labelled", "duplicates", "genres": {"Drama": N, ...}}`,
+Prints the number of posters, labelled posters, duplicates, posters per genre and labels
+per source (imported, user, prediction, nfo).
+  --json   {"path", "posters", "labelled", "duplicates", "genres": {"Drama": N, ...},
+            "sources": {"imported": N, "user": N, "prediction": N, "nfo": N}}`,
   options: { json: { type: 'boolean' } },
   async run({ values, libraryDir }) {
     return withLibrary(libraryDir, (core) => {
@@ -22,6 +24,7 @@ Prints the number of posters, labelled posters, duplicates and posters per genre
         `labelled:   ${s.labelled}`,
         `unlabelled: ${s.posters - s.labelled}`,
         `duplicates: ${s.duplicates} (posters sharing byte-identical artwork)`,
+        `labels:     ${Object.entries(s.sources ?? {}).map(([k, n]) => `${n} ${k}`).join(', ')}`,
         'genres:',
         ...Object.entries(s.genres).map(([g, n]) => `  ${g.padEnd(20)} ${String(n).padStart(7)}`),
       ]

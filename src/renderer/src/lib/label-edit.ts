@@ -1,6 +1,6 @@
 // The optimistic side of a label edit: what a poster looks like once the edit lands.
 // It mirrors the semantics of `labels.edit` in the contract.
-import type { PosterSummary } from '../../../shared/api'
+import type { LabelSource, PosterSummary } from '../../../shared/api'
 
 export interface LabelChange {
   add?: string[]
@@ -10,7 +10,11 @@ export interface LabelChange {
 }
 
 export function applyLabelChange<P extends PosterSummary>(poster: P, change: LabelChange, genreOrder: readonly string[] = []): P {
-  if (change.labelled === false) return { ...poster, labelled: false, genres: [] }
+  if (change.labelled === false) return { ...poster, labelled: false, genres: [], ...(poster.sources ? { sources: [] } : {}) }
+  // Sources stay aligned with genres: a genre added by hand is the user's (an accepted
+  // prediction added again is confirmed: the user's too), the others keep theirs.
+  const had = new Map<string, LabelSource>(poster.genres.map((g, i) => [g, poster.sources?.[i] ?? 'imported']))
+  for (const g of change.add ?? []) if (!had.has(g) || had.get(g) === 'prediction') had.set(g, 'user')
   const set = new Set(poster.genres)
   for (const g of change.remove ?? []) set.delete(g)
   for (const g of change.add ?? []) set.add(g)
@@ -19,5 +23,5 @@ export function applyLabelChange<P extends PosterSummary>(poster: P, change: Lab
     return i === -1 ? Number.MAX_SAFE_INTEGER : i
   }
   const genres = [...set].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-  return { ...poster, labelled: true, genres }
+  return { ...poster, labelled: true, genres, ...(poster.sources ? { sources: genres.map((g) => had.get(g) ?? 'user') } : {}) }
 }

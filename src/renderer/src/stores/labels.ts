@@ -64,16 +64,26 @@ export const useLabels = defineStore('labels', () => {
     }
   }
 
-  async function step(kind: 'undo' | 'redo') {
+  /** Returns the posters whose labels changed (none when it failed). */
+  async function step(kind: 'undo' | 'redo'): Promise<string[]> {
+    let label: string | null = null
     try {
-      const r = await enqueue(() => (kind === 'undo' ? api().labels.undo({}) : api().labels.redo({})))
+      // A genre rename or reorder changes no poster: whether there was a step to take is in the history.
+      const r = await enqueue(() => {
+        label = kind === 'undo' ? history.value.undoLabel : history.value.redoLabel
+        return kind === 'undo' ? api().labels.undo({}) : api().labels.redo({})
+      })
+      const moved = label !== null || r.changed.length > 0
       history.value = r.history
-      if (!r.changed.length) toasts.info(kind === 'undo' ? 'Nothing to undo' : 'Nothing to redo')
+      if (!moved) toasts.info(kind === 'undo' ? 'Nothing to undo' : 'Nothing to redo')
+      else if (label) toasts.info(`${kind === 'undo' ? 'Undone' : 'Redone'}: ${label}`)
       // The core also announces the change; refreshing here keeps the screen right if it did not.
       library.reload()
       void detail.reload()
+      return r.changed
     } catch (err) {
       toasts.error(kind === 'undo' ? 'Could not undo' : 'Could not redo', err)
+      return []
     }
   }
 

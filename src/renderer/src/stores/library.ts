@@ -2,7 +2,7 @@
 // `library.query`. Pages are fetched as the grid scrolls; `library.changed` refreshes them.
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import type { LabelSource, PosterSummary } from '../../../shared/api'
+import type { LabelSource, PosterSummary, PredictionSort } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { PageCache } from '../lib/page-cache'
 import { errorText, useToasts } from './toasts'
@@ -34,6 +34,10 @@ export const useLibrary = defineStore('library', () => {
   const thumbSize = ref(clampThumb(Number(store?.getItem(THUMB_KEY) ?? 150)))
   watch(thumbSize, (v) => store?.setItem(THUMB_KEY, String(clampThumb(v))))
   const desc = ref(false)
+  /** Only posters the active model predicts one of these genres for. */
+  const predicted = ref<string[]>([])
+  /** Orders by the active model's predictions instead of `sort`. */
+  const predictionSort = ref<PredictionSort | null>(null)
 
   const filter = computed(() => ({
     search: search.value.trim() || undefined,
@@ -44,9 +48,11 @@ export const useLibrary = defineStore('library', () => {
     sources: source.value ? [source.value] : undefined,
     sort: sort.value,
     desc: desc.value,
+    predicted: predicted.value.length ? [...predicted.value] : undefined,
+    predictionSort: predictionSort.value ?? undefined,
   }))
   const hasFilter = computed(
-    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value || !!source.value,
+    () => !!search.value.trim() || genres.value.length > 0 || labelled.value !== 'all' || duplicatesOnly.value || !!source.value || predicted.value.length > 0,
   )
 
   // The cache lives outside Vue's reactivity (100,000 proxies would be slow); `version`
@@ -149,6 +155,7 @@ export const useLibrary = defineStore('library', () => {
     labelled.value = 'all'
     duplicatesOnly.value = false
     source.value = ''
+    predicted.value = []
   }
 
   function toggleGenre(name: string, on: boolean) {
@@ -173,6 +180,8 @@ export const useLibrary = defineStore('library', () => {
     thumbSize,
     sort,
     desc,
+    predicted,
+    predictionSort,
     filter,
     hasFilter,
     version,

@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 
-export const views = ['library', 'genres', 'train', 'collection'] as const
+export const views = ['library', 'genres', 'train', 'review', 'collection'] as const
 export type View = (typeof views)[number]
 
 const fromHash = (): View => {
