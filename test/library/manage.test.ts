@@ -112,6 +112,12 @@ describe('deleting posters', () => {
     await expect(call(core, 'library.remove', { ids: ['a'] })).rejects.toThrow(/an import is running; delete posters when it has finished/)
     await expect(call(core, 'genres.merge', { from: 'Drama', into: 'Comedy' })).rejects.toMatchObject({ code: 'conflict' })
     await promise
+    await call(core, 'genres.add', { name: 'Western' })
+    const second = startImport(core, { paths: [src] })
+    await expect(call(core, 'labels.undo')).rejects.toThrow(/an import is running; undo this when it has finished/)
+    await second.promise
+    await call(core, 'labels.undo')
+    expect((await call(core, 'genres.list')).genres.map((g: { name: string }) => g.name)).not.toContain('Western')
     expect((await call(core, 'library.remove', { ids: ['a'] })).removed).toBe(1)
   })
 

@@ -5,7 +5,7 @@ import type { CoreContext } from '../context'
 import { addGenre, listGenres, mergeGenre, removeGenre, renameGenre, reorderGenres } from './genres'
 import { editLabels } from './edit'
 import { exportLabels } from './export'
-import { historyState, listHistory } from './history'
+import { historyState, listHistory, nextEntry } from './history'
 import { setPosterMeta } from './meta'
 import { getPoster, libraryStats, queryIds, queryPosters } from './query'
 import { purgeOrphanThumbs, removePosters } from './remove'
@@ -115,6 +115,8 @@ export function labelHandlers(ctx: CoreContext): ApiHandlers['labels'] {
     return { changed: ids, history: historyState(ctx.db) }
   }
   const move = (direction: 'undo' | 'redo') => {
+    const kind = nextEntry(ctx.db, direction)?.kind
+    if (kind === 'delete' || kind === 'genre') noImportRunning(ctx, `${direction} this`)
     const before = historyState(ctx.db)
     const r = step(ctx.db, direction)
     const moved = direction === 'undo' ? before.canUndo : before.canRedo

@@ -36,7 +36,7 @@ export const useToasts = defineStore('toasts', () => {
     dismiss,
     info: (text: string) => push('info', text),
     /** A confirmation with an action button (kept a little longer, so there is time to press it). */
-    withAction: (text: string, label: string, run: () => void) => push('info', text, 7000, { label, run }),
+    withAction: (text: string, label: string, run: () => void) => push('info', text, 10_000, { label, run }),
     /** `what` says what failed, e.g. "Could not add Drama". */
     error: (what: string, err?: unknown) => push('error', err === undefined ? what : `${what}: ${errorText(err)}`),
   }
