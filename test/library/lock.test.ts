@@ -30,14 +30,25 @@ describe('one writer per library', () => {
     const child = await holder(lib)
     try {
       expect(() => openDb(lib)).toThrow(new RegExp(`open in another Posterity process ${child.pid}`))
-      // The CLI says the same in one line, and exits non-zero.
-      const cli = spawn(process.execPath, [CLI, 'stats', '--library', lib], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let err = ''
-      cli.stderr!.on('data', (d: Buffer) => (err += d))
-      const code = await new Promise<number | null>((r) => cli.on('exit', r))
-      expect(code).not.toBe(0)
-      expect(err).toMatch(/open in another Posterity process/)
-      expect(err).not.toMatch(/database is locked|SQLITE/)
+      // A CLI command that writes says the same in one line and exits non-zero; one that only
+      // reads reads the library without its lock, saying so.
+      const run = async (...args: string[]) => {
+        const cli = spawn(process.execPath, [CLI, ...args, '--library', lib], { stdio: ['ignore', 'pipe', 'pipe'] })
+        let err = ''
+        let out = ''
+        cli.stderr!.on('data', (d: Buffer) => (err += d))
+        cli.stdout!.on('data', (d: Buffer) => (out += d))
+        const code = await new Promise<number | null>((r) => cli.on('exit', r))
+        return { code, err, out }
+      }
+      const imp = await run('import', dir.dir)
+      expect(imp.code).not.toBe(0)
+      expect(imp.err).toMatch(/open in another Posterity process/)
+      expect(imp.err).not.toMatch(/database is locked|SQLITE/)
+      const stats = await run('stats', '--json')
+      expect(stats.code).toBe(0)
+      expect(JSON.parse(stats.out).posters).toBe(0)
+      expect(stats.err).toMatch(/reading it without changing anything/)
     } finally {
       child.kill('SIGKILL')
       await new Promise((r) => child.once('exit', r))
