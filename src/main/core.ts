@@ -26,6 +26,8 @@ export interface CoreOptions {
   /** better-sqlite3 addon built for the running ABI (Electron passes its own). */
   nativeBinding?: string
   hooks?: HostHooks
+  /** Read the library without taking its writer's lock (another process has it); nothing is written. */
+  readonly?: boolean
 }
 
 export interface Core extends CoreContext {
@@ -35,7 +37,7 @@ export interface Core extends CoreContext {
 }
 
 export function openCore(options: CoreOptions): Core {
-  const db = openDb(options.libraryDir, { nativeBinding: options.nativeBinding })
+  const db = openDb(options.libraryDir, { nativeBinding: options.nativeBinding, readonly: options.readonly })
   // The core IS its context: handlers read ctx.db / ctx.dir at each call, so opening another
   // library (libraries.ts) swaps them in one place.
   const ctx = {
@@ -48,8 +50,11 @@ export function openCore(options: CoreOptions): Core {
     hooks: options.hooks ?? {},
   } as Core
   ctx.importSink = () => openImportSink(modelService(ctx))
-  recoverInterruptedImports(ctx)
-  purgeOrphanThumbs(ctx.db, ctx.dir)
+  // Recovery writes: it is the writer's job (a read-only opener leaves it to the lock holder).
+  if (!options.readonly) {
+    recoverInterruptedImports(ctx)
+    purgeOrphanThumbs(ctx.db, ctx.dir)
+  }
   const handlers: ApiHandlers = {
     system: systemHandlers(ctx),
     library: withPredictionQueries(ctx, libraryHandlers(ctx)),

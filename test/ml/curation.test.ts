@@ -158,9 +158,18 @@ describe('accepting predictions', () => {
     expect(env2.ok).toBe(false)
   })
 
-  it('posterity accept --dry-run prints what would change and writes nothing; without it, writes', () => {
-    core.db.pragma('wal_checkpoint(TRUNCATE)')
+  it('posterity accept --dry-run prints what would change and writes nothing; without it, writes', async () => {
     const lib = join(t.dir, 'lib')
+    // One writer per library: the CLI gets it while this process lets go.
+    await core.close()
+    const count = async () => {
+      const c = open(lib)
+      try {
+        return c.db.prepare('SELECT COUNT(*) FROM history WHERE undone = 0').pluck().get() as number
+      } finally {
+        await c.close()
+      }
+    }
     const idsFile = join(t.dir, 'ids.txt')
     writeFileSync(idsFile, ids.filter((id) => id !== 'tt05').join('\n'))
     const cli = (...args: string[]) => {
@@ -171,14 +180,14 @@ describe('accepting predictions', () => {
       })
       return { code: r.status, out: r.stdout, err: r.stderr }
     }
-    const before = historyCount()
+    const before = await count()
     const dry = cli('--ids', idsFile, '--dry-run', '--max-genres', '2')
     expect(dry.err).toBe('')
     expect(dry.code).toBe(0)
     expect(dry.out).toMatch(/dry run, nothing written/)
     expect(dry.out).toMatch(/4 posters would gain genres; 1 poster skipped/)
     expect(dry.out).toMatch(/tt01 {2}\+ Drama, Comedy\n/)
-    expect(historyCount()).toBe(before)
+    expect(await count()).toBe(before)
     const bad = cli('--min-prob', '1.5')
     expect(bad.code).toBe(2)
     expect(bad.err).toMatch(/--min-prob expects a probability between 0 and 1, got "1.5"/)
@@ -187,7 +196,8 @@ describe('accepting predictions', () => {
     expect(real.out).toMatch(/^accepted predictions of model run \d+/)
     expect(real.out).toMatch(/3 posters gained genres; 2 posters skipped/)
     expect(real.out).toMatch(/tt07 {2}\+ Comedy\n/)
-    expect(historyCount()).toBe(before + 1)
+    expect(await count()).toBe(before + 1)
+    core = open(lib)
     return call(core, 'labels.undo', {})
   })
 })

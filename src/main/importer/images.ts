@@ -1,6 +1,6 @@
 // Reading one poster: probe the header first (size limits are checked before any pixel is
 // decoded), then one decode that makes the cached sRGB WebP thumbnail. Originals are only read.
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import { THUMB_WIDTH } from '../library/thumbs'
@@ -21,6 +21,39 @@ export function thumbnailPipeline(input: Buffer | string): Sharp {
     .flatten({ background: '#ffffff' }) // alpha onto white
     .toColourspace('srgb') // grayscale and CMYK (via its profile) to sRGB
     .webp({ quality: 78, effort: 2 })
+}
+
+/** A poster file larger than this is refused before it is read (real posters are a few MB). */
+export const MAX_FILE_BYTES = 256 * 2 ** 20
+
+/** The image format a file's first bytes announce, or null (checked before the file is read whole). */
+export function sniffFormat(head: Uint8Array): string | null {
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength)
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg'
+  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png'
+  if (b.subarray(0, 4).toString('latin1') === 'GIF8') return 'gif'
+  if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp'
+  const tiff = b.subarray(0, 4).toString('latin1')
+  if (tiff === 'II*\0' || tiff === 'MM\0*') return 'tiff'
+  if (b.subarray(4, 8).toString('latin1') === 'ftyp') return 'heif' // AVIF / HEIF family; probe() tells them apart
+  return null
+}
+
+/**
+ * Reads a poster file after checking its size and first bytes, so a huge file or a
+ * non-image named .jpg costs a 64-byte read, not its whole size in memory.
+ */
+export async function readImageFile(path: string, size: number): Promise<Buffer> {
+  if (size > MAX_FILE_BYTES) throw new BadImage(`file too large: ${(size / 2 ** 20).toFixed(0)} MB (limit ${MAX_FILE_BYTES / 2 ** 20} MB); not read`)
+  const fh = await open(path, 'r')
+  try {
+    const head = Buffer.alloc(64)
+    const { bytesRead } = await fh.read(head, 0, 64, 0)
+    if (!sniffFormat(head.subarray(0, bytesRead))) throw new BadImage('not an image (unrecognised file format)')
+    return await fh.readFile()
+  } finally {
+    await fh.close()
+  }
 }
 
 export interface Probe {

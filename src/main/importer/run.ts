@@ -2,7 +2,7 @@
 // commit new posters in batches, apply updates at the end. Cancel/failure rolls back.
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { ImportRequest, ImportResult, SkippedFile } from '../../shared/api'
@@ -10,7 +10,7 @@ import { PosterId } from '../../shared/api'
 import { throwIfCancelled } from '../jobs/registry'
 import type { Db } from '../library/db'
 import { thumbPath } from '../library/thumbs'
-import { BadImage, ensureThumbnail, probe, thumbnailAndViews } from './images'
+import { BadImage, ensureThumbnail, probe, readImageFile, thumbnailAndViews } from './images'
 import type { DecodedSink } from './decoded-sink'
 import { nfoFor, readNfo } from './nfo'
 import { scan } from './scan'
@@ -188,7 +188,7 @@ export async function runImport(
     // Problems with a source file skip that file; anything else (a full disk) fails the import.
     const source = <T>(io: Promise<T>): Promise<T> =>
       io.catch((err: unknown) => {
-        throw new BadImage(errnoReason(err))
+        throw err instanceof BadImage ? err : new BadImage(errnoReason(err))
       })
     const handle = async (p: Planned): Promise<void> => {
       let old = existing.get(p.id)
@@ -201,7 +201,7 @@ export async function runImport(
       if (old && old.path === p.path && old.size === st.size && old.mtime === mtime && (await stat(thumbPath(libraryDir, old.hash)).then(() => true, () => false))) {
         file = old
       } else {
-        const buf = await source(readFile(p.path))
+        const buf = await source(readImageFile(p.path, st.size))
         const hash = createHash('sha256').update(buf).digest('hex')
         const dims = await probe(buf)
         const sink = hooks.decoded

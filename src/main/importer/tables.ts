@@ -2,7 +2,8 @@
 // or MovieGenre.csv (imdbId, Title, Genre as "A|B"); metadata: Id, Title, Year.
 // Unusable files throw an ApiError naming the file; problems that do not stop the import
 // become warnings. Duplicate ids: the LAST row wins (a later correction overrides).
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
+import { printable } from '../../shared/printable'
 import { basename } from 'node:path'
 import { ApiError, LabelSource, PosterId } from '../../shared/api'
 import { CsvError, parseCsv } from './csv'
@@ -32,15 +33,29 @@ const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
 const NOT_GENRES = /^(id|imdb_?id|imdb|tconst|movie_?id|genres?|sources?|title|name|year|imdb ?link|imdb ?score|poster|url|link|score|rating)$/i
 const MAX_LISTED = 8
 
+/** A label or metadata file larger than this is refused before it is read (a CSV costs a few times its size). */
+export const MAX_TABLE_BYTES = 256 * 2 ** 20
+
 function readText(path: string, what: string, warnings: string[]): string {
   let buf: Buffer
+  const shown = printable(path)
   try {
+    // Checked before reading: a FIFO would block the import for ever, /dev/zero would never end.
+    const st = statSync(path)
+    if (st.isDirectory()) throw Object.assign(new Error('folder'), { code: 'EISDIR' })
+    if (!st.isFile()) throw new ApiError('invalid-args', `cannot read ${what} file ${shown}: not a regular file (a pipe, socket or device)`)
+    if (st.size > MAX_TABLE_BYTES) {
+      throw new ApiError('invalid-args', `${what} file ${shown} is ${(st.size / 2 ** 20).toFixed(0)} MB; the limit is ${MAX_TABLE_BYTES / 2 ** 20} MB`)
+    }
     buf = readFileSync(path)
   } catch (err) {
+    if (err instanceof ApiError) throw err
     const code = (err as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : String(err)
-    throw new ApiError('invalid-args', `cannot read ${what} file ${path}: ${why}`)
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message
+    throw new ApiError('invalid-args', `cannot read ${what} file ${shown}: ${why}`)
   }
+  // A CSV is text: NUL bytes mean an image, an archive or a database was given by mistake.
+  if (buf.subarray(0, 8192).includes(0)) throw new ApiError('invalid-args', `${what} file ${shown} is binary, not a CSV`)
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf)
   } catch {
@@ -52,8 +67,13 @@ function readText(path: string, what: string, warnings: string[]): string {
 
 function table(path: string, what: string, warnings: string[], text?: string): { header: string[]; rows: string[][]; lines: number[] } {
   let parsed: ReturnType<typeof parseCsv>
+  const csv = text ?? readText(path, what, warnings)
+  // JSON named .csv would parse as one odd column: say what it is instead.
+  if (/^(\{\s*"|\[\s*[{["\d\]])/.test(csv.slice(0, 64).replace(/^\uFEFF/, '').trimStart())) {
+    throw new ApiError('invalid-args', `${what} file ${printable(path)} holds JSON, not CSV (name it .json, or export with --format csv)`)
+  }
   try {
-    parsed = parseCsv(text ?? readText(path, what, warnings))
+    parsed = parseCsv(csv)
   } catch (err) {
     if (err instanceof CsvError) throw new ApiError('invalid-args', `${what} file ${path} is not valid CSV: ${err.message}`)
     throw err

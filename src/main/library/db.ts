@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { lockLibrary } from './lock'
 import { modelSchemaV1, modelSchemaV2 } from '../ml/store/schema'
 import { searchKey, sortKey } from './text'
 import { collectionSchemaV1 } from '../collection/schema'
@@ -269,15 +270,33 @@ export const DB_FILE = 'library.sqlite'
 /** Opens (creating if needed) the library database in `dir`. */
 export function openDb(dir: string, options: OpenOptions = {}): Db {
   mkdirSync(dir, { recursive: true })
-  const db = new Database(join(dir, DB_FILE), {
-    readonly: options.readonly ?? false,
-    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-  })
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
-  registerFunctions(db)
-  if (!options.readonly) migrate(db)
+  // A writer holds the library's lock until its handle closes (see library/lock.ts).
+  const release = options.readonly ? () => undefined : lockLibrary(dir)
+  let db: Db | null = null
+  try {
+    db = new Database(join(dir, DB_FILE), {
+      readonly: options.readonly ?? false,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    })
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('busy_timeout = 5000')
+    registerFunctions(db)
+    if (!options.readonly) migrate(db)
+  } catch (err) {
+    // A failed migration (or a file that is no database) leaves no open handle and no lock behind.
+    db?.close()
+    release()
+    throw err
+  }
+  const close = db.close.bind(db)
+  db.close = () => {
+    try {
+      return close()
+    } finally {
+      release()
+    }
+  }
   return db
 }

@@ -53,7 +53,7 @@ const command: Command = {
         process.stderr.write(`exported ${n} poster${n === 1 ? '' : 's'} to ${outPath}\n`)
       }
       return 0
-    })
+    }, { readOnly: true })
   },
 }
 export default command

@@ -3,6 +3,7 @@ import type { ImportResult } from '../../../shared/api'
 import { startImport } from '../../importer/handlers'
 import { UserError, str, type Command } from '../command'
 import { withLibrary } from '../library'
+import { printable } from '../../../shared/printable'
 
 const help = `Usage: posterity import <path...> [--labels FILE] [--metadata FILE.csv] [--embed] [--library DIR] [--json]
 
@@ -32,11 +33,11 @@ function summary(r: ImportResult): string {
   ]
   if (r.skipped.length) {
     lines.push(`skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'}:`)
-    for (const s of r.skipped) lines.push(`  ${s.path}: ${s.reason}`)
+    for (const s of r.skipped) lines.push(`  ${printable(s.path)}: ${printable(s.reason)}`)
   }
   if (r.warnings.length) {
     lines.push('warnings:')
-    for (const w of r.warnings) lines.push(`  ${w}`)
+    for (const w of r.warnings) lines.push(`  ${printable(w)}`)
   }
   return lines.join('\n') + '\n'
 }

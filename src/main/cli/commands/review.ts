@@ -40,7 +40,7 @@ const command: Command = {
       }
       process.stdout.write(formatPage(page))
       return 0
-    })
+    }, { readOnly: true })
   },
 }
 export default command

@@ -31,7 +31,7 @@ per source (imported, user, prediction, nfo).
       if (Object.keys(s.genres).length === 0) lines.push('  (none yet)')
       process.stdout.write(`${lines.join('\n')}\n`)
       return 0
-    })
+    }, { readOnly: true })
   },
 }
 export default command

@@ -1,0 +1,97 @@
+// One writer per library: a lock file beside the SQLite file names the process that has the
+// library open. A second process is refused with a plain message instead of meeting raw
+// SQLite errors ("database is locked", UNIQUE constraints) halfway through an import. A lock
+// left by a process that died (same machine, pid gone) is taken over.
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+
+export const LOCK_FILE = 'library.lock'
+
+interface Holder {
+  pid: number
+  host: string
+  at: number
+}
+
+export class LibraryBusyError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly holder: Holder,
+  ) {
+    const where = holder.host === hostname() ? `process ${holder.pid}` : `process ${holder.pid} on ${holder.host}`
+    super(
+      `this library is open in another Posterity ${where} since ${new Date(holder.at).toISOString()}; close it there first ` +
+        `(if that process is gone for good, delete ${join(dir, LOCK_FILE)})`,
+    )
+    this.name = 'LibraryBusyError'
+  }
+}
+
+/** Locks held by this process, by library folder, with how many opens share each. */
+const held = new Map<string, number>()
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function readHolder(path: string): Holder | null {
+  try {
+    const h = JSON.parse(readFileSync(path, 'utf8')) as Holder
+    return Number.isInteger(h.pid) && typeof h.host === 'string' ? h : null
+  } catch {
+    return null
+  }
+}
+
+/** Takes the library's lock (re-entrant within this process); returns its release. */
+export function lockLibrary(dir: string): () => void {
+  const path = join(dir, LOCK_FILE)
+  const mine = held.get(dir)
+  if (mine) {
+    held.set(dir, mine + 1)
+    return once(dir, path)
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx')
+      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() } satisfies Holder))
+      closeSync(fd)
+      held.set(dir, 1)
+      return once(dir, path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+    const holder = readHolder(path)
+    // Another live process here, or any process on another machine (its pid means nothing here).
+    if (holder && (holder.host !== hostname() || (holder.pid !== process.pid && alive(holder.pid)))) throw new LibraryBusyError(dir, holder)
+    // Stale (its process died) or unreadable: remove it and try once more; a racing opener wins cleanly.
+    try {
+      unlinkSync(path)
+    } catch {
+      /* someone else removed it first */
+    }
+  }
+  throw new LibraryBusyError(dir, readHolder(path) ?? { pid: 0, host: 'unknown', at: Date.now() })
+}
+
+function once(dir: string, path: string): () => void {
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    const n = (held.get(dir) ?? 1) - 1
+    if (n > 0) return void held.set(dir, n)
+    held.delete(dir)
+    try {
+      if (readHolder(path)?.pid === process.pid) unlinkSync(path)
+    } catch {
+      /* already gone */
+    }
+  }
+}

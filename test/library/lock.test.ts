@@ -1,0 +1,84 @@
+// One writer per library: a second process is refused with a plain message; a lock left by a
+// process that was killed is taken over; a failed migration leaves no handle or lock behind.
+import { spawn } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
+import { DB_FILE, openDb } from '../../src/main/library/db'
+import { LOCK_FILE } from '../../src/main/library/lock'
+import { CLI } from '../../scripts/harness'
+import { open, tempDir } from './helpers'
+
+let dir: ReturnType<typeof tempDir>
+beforeEach(() => (dir = tempDir()))
+afterEach(() => dir.cleanup())
+
+/** A child process that opens the library and holds it until killed; resolves once it has it. */
+function holder(lib: string): Promise<import('node:child_process').ChildProcess> {
+  const code = `import('${join(__dirname, '../../src/main/library/db.ts').replace(/\\/g, '/')}').then(({ openDb }) => { openDb(${JSON.stringify(lib)}); console.log('held'); setInterval(() => {}, 1000) })`
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { cwd: join(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', () => resolve(child))
+    child.once('exit', (c) => reject(new Error(`holder exited with ${c}`)))
+  })
+}
+
+describe('one writer per library', () => {
+  it('refuses a second process with a plain message, and takes over after that process is killed', async () => {
+    const lib = join(dir.dir, 'lib')
+    const child = await holder(lib)
+    try {
+      expect(() => openDb(lib)).toThrow(new RegExp(`open in another Posterity process ${child.pid}`))
+      // A CLI command that writes says the same in one line and exits non-zero; one that only
+      // reads reads the library without its lock, saying so.
+      const run = async (...args: string[]) => {
+        const cli = spawn(process.execPath, [CLI, ...args, '--library', lib], { stdio: ['ignore', 'pipe', 'pipe'] })
+        let err = ''
+        let out = ''
+        cli.stderr!.on('data', (d: Buffer) => (err += d))
+        cli.stdout!.on('data', (d: Buffer) => (out += d))
+        const code = await new Promise<number | null>((r) => cli.on('exit', r))
+        return { code, err, out }
+      }
+      const imp = await run('import', dir.dir)
+      expect(imp.code).not.toBe(0)
+      expect(imp.err).toMatch(/open in another Posterity process/)
+      expect(imp.err).not.toMatch(/database is locked|SQLITE/)
+      const stats = await run('stats', '--json')
+      expect(stats.code).toBe(0)
+      expect(JSON.parse(stats.out).posters).toBe(0)
+      expect(stats.err).toMatch(/reading it without changing anything/)
+    } finally {
+      child.kill('SIGKILL')
+      await new Promise((r) => child.once('exit', r))
+    }
+    // Killed: its lock is stale and taken over.
+    expect(existsSync(join(lib, LOCK_FILE))).toBe(true)
+    const db = openDb(lib)
+    db.close()
+    expect(existsSync(join(lib, LOCK_FILE))).toBe(false)
+  })
+
+  it('lets the same process open a library twice and keeps the lock until the last close', () => {
+    const core = open(join(dir.dir, 'lib'))
+    const again = openDb(join(dir.dir, 'lib'))
+    again.close()
+    expect(existsSync(join(dir.dir, 'lib', LOCK_FILE))).toBe(true)
+    return core.close().then(() => expect(existsSync(join(dir.dir, 'lib', LOCK_FILE))).toBe(false))
+  })
+
+  it('closes its handle and drops the lock when the file is not a library', () => {
+    const lib = join(dir.dir, 'bad')
+    openDb(lib).close()
+    // A newer schema than this version knows: the migration refuses.
+    const raw = new Database(join(lib, DB_FILE))
+    raw.pragma('user_version = 999')
+    raw.close()
+    expect(() => openDb(lib)).toThrow(/newer Posterity/)
+    expect(existsSync(join(lib, LOCK_FILE))).toBe(false)
+    writeFileSync(join(lib, DB_FILE), 'this is not a database, just text that is long enough to be read as a header')
+    expect(() => openDb(lib)).toThrow()
+    expect(existsSync(join(lib, LOCK_FILE))).toBe(false)
+  })
+})
