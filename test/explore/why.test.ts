@@ -1,6 +1,7 @@
 // "Why" through the real core, worker and backbone: posters whose genre is the colour of a
 // patch in their top-left corner; the occlusion map of a "Red" poster must put its largest
-// drop in that corner. Skips without the backbone beside the repository.
+// drop in that corner; the same trained model gives the dashboard its AP intervals. Skips
+// without the backbone beside the repository.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -79,34 +80,8 @@ describe.skipIf(!haveBackbone)('why: occlusion sensitivity in the worker', () =>
     expect(best % r!.cols).toBeLessThan(2)
     expect(Math.floor(best / r!.cols)).toBeLessThan(Math.ceil(r!.rows / 2))
   }, 120_000)
-})
 
-describe.skipIf(!haveBackbone)('the dashboard with a trained model', () => {
-  const work = mkdtempSync(join(tmpdir(), 'posterity-dash-'))
-  let core: Core
-  afterAll(async () => {
-    modelService(core).worker.stop()
-    await core.close()
-    rmSync(work, { recursive: true, force: true })
-  })
-
-  it('gives each genre its AP with a bootstrap interval around it, and counts predictions', async () => {
-    const dir = join(work, 'posters')
-    mkdirSync(dir)
-    const rows = ['Id,Genre,Red,Blue']
-    for (let i = 0; i < 30; i++) {
-      const red = i % 2 === 0
-      const id = `tt${4000000 + i}`
-      await sharp({ create: { width: 100, height: 150, channels: 3, background: red ? { r: 200 + (i % 5) * 10, g: 20, b: 20 } : { r: 20, g: 40, b: 200 + (i % 5) * 10 } } })
-        .jpeg()
-        .toFile(join(dir, `${id}.jpg`))
-      rows.push(`${id},"['${red ? 'Red' : 'Blue'}']",${red ? 1 : 0},${red ? 0 : 1}`)
-    }
-    writeFileSync(join(work, 'labels.csv'), rows.join('\n'))
-    core = openCore({ libraryDir: join(work, 'lib') })
-    await startImport(core, { paths: [dir], labels: join(work, 'labels.csv') }).promise
-    const { jobId } = await call(core, 'model.train', { kind: 'head', seed: 1 })
-    await core.jobs.wait(jobId)
+  it('gives each genre its AP with a bootstrap interval around it (the dashboard)', async () => {
     const d = await call(core, 'explore.dashboard', {})
     expect(d.ap).not.toBeNull()
     for (const g of d.ap.genres as { genre: string; ap: number; low: number | null; high: number | null }[]) {
@@ -117,5 +92,5 @@ describe.skipIf(!haveBackbone)('the dashboard with a trained model', () => {
       expect(g.ap).toBeLessThanOrEqual(g.high! + 0.05)
     }
     expect(d.ap.macro.low).not.toBeNull()
-  }, 300_000)
+  })
 })
