@@ -153,6 +153,8 @@ describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)'
     const detail = page.locator(tid(T.posterDetail))
     await card('tt2000001').dblclick()
     await poll(() => detail.getAttribute('data-id')).toBe('tt2000001')
+    // data-id is set before the poster has loaded; a key pressed before then does nothing.
+    await poll(() => detail.locator('h2').textContent()).toMatch(/Amélie/)
     await page.keyboard.press('n') // no genre
     await poll(async () => (await get('tt2000001')).genres).toEqual([])
     const toast = page.locator('.toast', { hasText: 'Cleared 2 genres of Amélie' })
