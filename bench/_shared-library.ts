@@ -13,6 +13,23 @@ import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
 const repo = resolve(new URL('..', import.meta.url).pathname)
 export const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
 
+/** One API call through the validating dispatcher; a refusal throws with its message. */
+export async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
+  const env = await core.dispatch(channel, args)
+  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
+  return env.value as T
+}
+
+/** Starts a job through the API and waits for it; returns its seconds, throws unless it is done. */
+export async function runJob(core: Core, channel: string, args: unknown): Promise<number> {
+  const t0 = performance.now()
+  const { jobId } = await call<{ jobId: string }>(core, channel, args)
+  await core.jobs.wait(jobId)
+  const job = core.jobs.list().find((j) => j.jobId === jobId)!
+  if (job.status !== 'done') throw new Error(`${channel} ${job.status}: ${job.message}`)
+  return (performance.now() - t0) / 1000
+}
+
 export interface SharedLibrary {
   core: Core
   dir: string

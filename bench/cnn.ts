@@ -9,21 +9,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { openCore, type Core } from '../src/main/core'
+import { openCore } from '../src/main/core'
 import { startImport } from '../src/main/importer/handlers'
 import { postersFor } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
 import { CNN_INPUT, loadPixels } from '../src/main/ml/train/cnn'
 import type { RunDetail } from '../src/shared/api'
-
-const repo = resolve(new URL('..', import.meta.url).pathname)
-const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
-
-async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
-  const env = await core.dispatch(channel, args)
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
-  return env.value as T
-}
+import { call, datasetDir } from './_shared-library'
 
 const opt = (args: string[], name: string): string | undefined => {
   const i = args.indexOf(name)

@@ -8,33 +8,16 @@
 // Aims (issue 14): pipelined under 60 s, >= 1.3x faster than the sequence, within 3x the floor.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
-import { openCore, type Core } from '../src/main/core'
+import { openCore } from '../src/main/core'
 import { startImport } from '../src/main/importer/handlers'
 import { DEFAULT_CONCURRENCY } from '../src/main/importer/run'
 import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { modelService } from '../src/main/ml/service/model-service'
 import { THUMB_WIDTH } from '../src/main/library/thumbs'
-
-const repo = resolve(new URL('..', import.meta.url).pathname)
-const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
-
-async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
-  const env = await core.dispatch(channel, args)
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
-  return env.value as T
-}
-
-async function job(core: Core, channel: string, args: unknown): Promise<number> {
-  const t0 = performance.now()
-  const { jobId } = await call<{ jobId: string }>(core, channel, args)
-  await core.jobs.wait(jobId)
-  const j = core.jobs.list().find((x) => x.jobId === jobId)!
-  if (j.status !== 'done') throw new Error(`${channel} ${j.status}: ${j.message}`)
-  return (performance.now() - t0) / 1000
-}
+import { call, runJob as job, datasetDir } from './_shared-library'
 
 /** The stages on a fresh library; `pipelined` embeds during the import. */
 async function firstModel(dir: string, source: string, pipelined: boolean): Promise<Record<string, number>> {

@@ -16,23 +16,7 @@ import type { TrainCvArgs, TrainCvDone, TrainDone } from '../src/main/ml/worker/
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rmSync } from 'node:fs'
-import type { Core } from '../src/main/core'
-import { sharedLibrary } from './_shared-library'
-
-async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
-  const env = await core.dispatch(channel, args)
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
-  return env.value as T
-}
-
-async function job(core: Core, channel: string, args: unknown): Promise<number> {
-  const t0 = performance.now()
-  const { jobId } = await call<{ jobId: string }>(core, channel, args)
-  await core.jobs.wait(jobId)
-  const j = core.jobs.list().find((x) => x.jobId === jobId)!
-  if (j.status !== 'done') throw new Error(`${channel} ${j.status}: ${j.message}`)
-  return (performance.now() - t0) / 1000
-}
+import { sharedLibrary, call, runJob as job } from './_shared-library'
 
 const f3 = (x: number) => x.toFixed(3)
 

@@ -26,24 +26,7 @@ import { prepareTrainingSet } from '../src/main/ml/service/train-job'
 import { loadTf } from '../src/main/ml/train/tf-backend'
 import { predictHead, trainHead, DEFAULT_HEAD } from '../src/main/ml/train/head'
 import type { RunDetail } from '../src/shared/api'
-
-const repo = resolve(new URL('..', import.meta.url).pathname)
-const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
-
-async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
-  const env = await core.dispatch(channel, args)
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
-  return env.value as T
-}
-
-async function runJob(core: Core, channel: string, args: unknown): Promise<number> {
-  const t0 = performance.now()
-  const { jobId } = await call<{ jobId: string }>(core, channel, args)
-  await core.jobs.wait(jobId)
-  const job = core.jobs.list().find((j) => j.jobId === jobId)!
-  if (job.status !== 'done') throw new Error(`${channel} ${job.status}: ${job.message}`)
-  return (performance.now() - t0) / 1000
-}
+import { call, runJob, datasetDir } from './_shared-library'
 
 /** Calls library.stats every 20 ms through the real dispatch until stopped; returns the latencies. */
 function sampleApi(core: Core): { stop(): Promise<number[]> } {

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { openCore, type Core } from '../src/main/core'
+import { openCore } from '../src/main/core'
 import { startImport } from '../src/main/importer/handlers'
 import { DB_FILE } from '../src/main/library/db'
 import { readStates, writeStates, type LabelState } from '../src/main/library/labels'
@@ -22,24 +22,7 @@ import { modelService } from '../src/main/ml/service/model-service'
 import { rankSuspectQueue } from '../src/main/ml/review/queues'
 import { activeRun } from '../src/main/ml/store/runs'
 import { mulberry32 } from '../src/shared/random'
-
-const repo = resolve(new URL('..', import.meta.url).pathname)
-const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
-
-async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
-  const env = await core.dispatch(channel, args)
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
-  return env.value as T
-}
-
-async function runJob(core: Core, channel: string, args: unknown): Promise<number> {
-  const t0 = performance.now()
-  const { jobId } = await call<{ jobId: string }>(core, channel, args)
-  await core.jobs.wait(jobId)
-  const job = core.jobs.list().find((j) => j.jobId === jobId)!
-  if (job.status !== 'done') throw new Error(`${channel} ${job.status}: ${job.message}`)
-  return (performance.now() - t0) / 1000
-}
+import { call, runJob, datasetDir } from './_shared-library'
 
 const opt = (args: string[], name: string): string | undefined => {
   const i = args.indexOf(name)

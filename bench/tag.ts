@@ -10,17 +10,12 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync
 import { open, readFile, rename } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openCore, type Core } from '../src/main/core'
+import { openCore } from '../src/main/core'
 import { parseNfo } from '../src/main/collection/nfo'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { modelService } from '../src/main/ml/service/model-service'
 import { datasetDir } from './import'
-
-async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
-  const env = await core.dispatch(channel, args)
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
-  return env.value as T
-}
+import { call } from './_shared-library'
 
 function nfo(i: number, title: string, year: number, genres: string[]): string {
   const actors = Array.from({ length: 8 }, (_, a) => `  <actor>\n    <name>Actor ${a} of ${i}</name>\n    <role>Role ${a}</role>\n    <order>${a}</order>\n    <thumb>https://image.tmdb.org/t/p/original/${i}-${a}.jpg</thumb>\n  </actor>`)
