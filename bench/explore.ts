@@ -12,14 +12,14 @@
 //   5. the same figures (1-3) at 100,000 posters: bench/synthetic.ts rows, embeddings made
 //      from the real ones with noise (latency and time only; their neighbours mean nothing).
 // The shared-poster library is kept in $TMPDIR/posterity-bench-explore (embeddings cached)
-// unless --library names one.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+// unless --library names one (bench/_shared-library.ts opens or builds it).
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { createSyntheticLibrary } from './synthetic'
+import { call, runJob, sharedLibrary } from './_shared-library'
 import { openCore, type Core } from '../src/main/core'
-import { startImport } from '../src/main/importer/handlers'
 import { featureMatrix, postersFor } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
 import { putEmbeddings, readEmbeddings } from '../src/main/ml/store/embeddings'
@@ -28,29 +28,11 @@ import { clusterItems, DUPLICATE_COSINE } from '../src/main/ml/explore/duplicate
 import { NEAR_DUPLICATE_COSINE } from '../src/main/ml/train/groups'
 import { mulberry32 } from '../src/shared/random'
 
-const repo = resolve(new URL('..', import.meta.url).pathname)
-const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
-
-async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
-  const env = await core.dispatch(channel, args)
-  if (!env.ok) throw new Error(`${channel}: ${env.error.message}`)
-  return env.value as T
-}
-
 function pct(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
 }
 const ms = (v: number) => `${v.toFixed(1)} ms`
-
-async function runJob(core: Core, channel: string, args: unknown): Promise<number> {
-  const t0 = performance.now()
-  const { jobId } = await call<{ jobId: string }>(core, channel, args)
-  await core.jobs.wait(jobId)
-  const job = core.jobs.list().find((j) => j.jobId === jobId)!
-  if (job.status !== 'done') throw new Error(`${channel} ${job.status}: ${job.message}`)
-  return (performance.now() - t0) / 1000
-}
 
 /** Similar-poster latency and recall@10 against exact search, on `queries` seeded posters. */
 async function similarFigures(core: Core, label: string, queries: number, exactQueries: number): Promise<void> {
@@ -262,37 +244,24 @@ async function synthetic100k(real: Core, work: string): Promise<void> {
 }
 
 export default async function (args: string[]): Promise<number> {
-  if (!existsSync(join(datasetDir, 'posters'))) {
-    console.error(`no shared posters at ${datasetDir}: set POSTERITY_DATASET`)
-    return 1
-  }
-  const li = args.indexOf('--library')
   const ci = args.indexOf('--copies')
   const copies = ci >= 0 ? Number(args[ci + 1]) : 200
-  const libDir = li >= 0 ? resolve(args[li + 1]) : join(tmpdir(), 'posterity-bench-explore')
+  // The shared library is kept between runs (embeddings cached) unless --library names another.
+  const lib = await sharedLibrary(args.includes('--library') ? args : [...args, '--library', join(tmpdir(), 'posterity-bench-explore')])
+  if (!lib) return 1
+  const { core } = lib
   const work = mkdtempSync(join(tmpdir(), 'posterity-explore-work-'))
-  const core = openCore({ libraryDir: libDir })
   try {
-    if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
-      const t0 = performance.now()
-      const { promise } = startImport(core, { paths: [join(datasetDir, 'posters')], labels: join(datasetDir, 'train.csv'), metadata: join(datasetDir, 'movies.csv') })
-      await promise
-      console.log(`imported the shared posters into ${libDir} in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
-    }
     const s = modelService(core)
-    const t0 = performance.now()
-    const report = await s.ensureEmbeddings(postersFor(core.db), new AbortController().signal)
-    if (report.embedded) console.log(`embedded ${report.embedded} posters in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
     const n = core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number
-    console.log(`library: ${libDir}, ${n} posters (${readdirSync(join(datasetDir, 'posters')).length} files), features ${s.features.version} (${s.dims} dims)`)
+    console.log(`library: ${lib.dir}, ${n} posters, features ${s.features.version} (${s.dims} dims)`)
     await similarFigures(core, `shared ${n}`, 300, 50)
     await clusterAndMap(core, `shared ${n}`)
     await alteredCopies(core, copies, work)
     await whyFigures(core, 5)
     if (!args.includes('--no-100k')) await synthetic100k(core, work)
   } finally {
-    modelService(core).worker.stop()
-    await core.close()
+    await lib.close()
     rmSync(work, { recursive: true, force: true })
   }
   return 0
