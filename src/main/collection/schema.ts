@@ -1,6 +1,9 @@
 // The collection's tables (a migration of library/db.ts, kept here so the collection code
 // owns its schema; a later change is a NEW function appended to the migrations, never an edit).
-import type { Db } from '../library/db'
+// The handle's type from the driver itself: library/db.ts imports this migration.
+import type Database from 'better-sqlite3'
+
+type Db = Database.Database
 
 export function collectionSchemaV1(db: Db): void {
   db.exec(`

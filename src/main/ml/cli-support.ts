@@ -102,8 +102,3 @@ export function formatEvaluation(ev: ModelEvaluation): string {
   if (ev.rare.length) lines.push('  rare (not averaged):', ...ev.rare.map(row))
   return lines.join('\n') + '\n'
 }
-
-/** A CSV field, quoted when needed. */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}

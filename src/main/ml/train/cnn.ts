@@ -8,7 +8,7 @@ import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from './tf-backend'
 import { binaryAccuracy, evaluate } from '../eval/metrics'
 import type { ModelEvaluation } from '../../../shared/api'
-import type { TrainProgress } from '../worker/methods'
+import type { TrainProgress } from './progress'
 
 export interface CnnArgs {
   items: { path: string; labels: number[] }[]

@@ -13,6 +13,7 @@ import { duplicateGroups } from '../train/groups'
 import { outOfFold, refit, refitEpochs } from '../train/folds'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
+import type { TrainProgress } from '../train/progress'
 import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
 import type { ModelEvaluation } from '../../../shared/api'
 import { exploreMethods } from '../explore/worker-methods'
@@ -63,21 +64,7 @@ export interface TrainArgs {
   prior: number[]
   weightsDir: string
 }
-/** Training inside an epoch (models whose epochs are slow, the CNN): the running loss. */
-export interface BatchReport {
-  epoch: number
-  batch: number
-  batches: number
-  loss: number
-  /** Seconds since the epoch started. */
-  seconds: number
-}
-export type TrainProgress = {
-  member: number
-  members: number
-  maxEpochs: number
-  backend: string
-} & ({ report: EpochReport; batch?: undefined } | { batch: BatchReport; report?: undefined })
+export type { BatchReport, TrainProgress } from '../train/progress'
 export interface TrainDone {
   backend: string
   /** Which TensorFlow.js backend ran and why (tf-backend.ts). */
