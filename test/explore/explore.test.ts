@@ -1,6 +1,8 @@
 // Explore on constructed embeddings written into a real library file: known neighbours, known
 // duplicate clusters and their merge / distinct / undo, the map layout keeping separated
 // groups apart, the dashboard's figures, and the two CLI commands.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mulberry32 } from '../../src/shared/random'
 import type { Core } from '../../src/main/core'
@@ -323,4 +325,34 @@ describe('the similarity index at scale', () => {
     }
     expect(agree).toBeGreaterThanOrEqual(48)
   }, 120_000)
+})
+
+describe('the map follows the library', () => {
+  let t: ReturnType<typeof tempDir>
+  let core: Core
+  beforeEach(() => {
+    t = tempDir()
+    core = open(join(t.dir, 'lib'))
+  })
+  afterEach(async () => {
+    modelService(core).worker.stop()
+    await core.close()
+    t.cleanup()
+  })
+
+  it('an import into a library with a map starts placing its new posters; without a map nothing starts', async () => {
+    const { jpeg } = await import('../library/helpers')
+    const { startImport } = await import('../../src/main/importer/handlers')
+    const folder = join(t.dir, 'posters')
+    mkdirSync(folder)
+    await jpeg(join(folder, 'tt0000001.jpg'))
+    await startImport(core, { paths: [folder] }).promise
+    expect(core.jobs.list().filter((j) => j.kind === 'map')).toHaveLength(0)
+    core.db.prepare('INSERT INTO map_points (poster_id, x, y, computed_at) VALUES (?, 0, 0, 1)').run('tt0000001')
+    await jpeg(join(folder, 'tt0000002.jpg'), { color: '#204080' })
+    await startImport(core, { paths: [folder] }).promise
+    const maps = core.jobs.list().filter((j) => j.kind === 'map')
+    expect(maps).toHaveLength(1)
+    await core.jobs.wait(maps[0].jobId)
+  })
 })

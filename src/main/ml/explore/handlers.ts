@@ -12,6 +12,23 @@ import { startWhy } from './why'
 export function exploreHandlers(ctx: CoreContext): ApiHandlers['explore'] {
   const svc = () => modelService(ctx)
   const running = (kind: string) => ctx.jobs.list().find((j) => j.kind === kind && j.status === 'running')?.jobId ?? null
+  const startMap = (full: boolean) => {
+    const { jobId } = ctx.jobs.start(
+      'map',
+      (job) => computeMap(ctx, job, full, (stage, done, total) => ctx.events.emit('map.progress', { jobId: job.jobId, stage, done, total, status: 'running', error: null })),
+      (status, _r, error) => ctx.events.emit('map.progress', { jobId, stage: 'done', done: 0, total: 0, status, error }),
+    )
+    return jobId
+  }
+  // A map once drawn follows the library: posters an import adds are placed in the background
+  // (embedded first where needed), without a click.
+  ctx.events.onAny((name, payload) => {
+    if (name !== 'import.finished') return
+    const p = payload as { status: string; result: { added: number; updated: number } | null }
+    if (p.status !== 'done' || !p.result || p.result.added + p.result.updated === 0 || running('map')) return
+    if (!ctx.db.open || ctx.db.prepare('SELECT 1 FROM map_points LIMIT 1').get() === undefined) return
+    startMap(false)
+  })
   return {
     similar: ({ id, k, embed }) => similarPosters(ctx, id, k, embed),
     similarQuery: (args) => similarQuery(ctx, args),
@@ -34,12 +51,7 @@ export function exploreHandlers(ctx: CoreContext): ApiHandlers['explore'] {
     map: () => readMap(ctx, running('map')),
     computeMap: ({ full }) => {
       if (running('map')) throw new ApiError('conflict', 'the map is already being computed')
-      const { jobId } = ctx.jobs.start(
-        'map',
-        (job) => computeMap(ctx, job, full, (stage, done, total) => ctx.events.emit('map.progress', { jobId: job.jobId, stage, done, total, status: 'running', error: null })),
-        (status, _r, error) => ctx.events.emit('map.progress', { jobId, stage: 'done', done: 0, total: 0, status, error }),
-      )
-      return { jobId }
+      return { jobId: startMap(full) }
     },
     scores: ({ genre }) => {
       const run = activeRun(ctx.db)
