@@ -8,6 +8,7 @@ import { EventBus } from './events'
 import { JobRegistry } from './jobs/registry'
 import { openDb } from './library/db'
 import { purgeOrphanThumbs } from './library/remove'
+import { purgeOrphanRuns } from './ml/store/orphans'
 import { libraryHandlers, genreHandlers, labelHandlers } from './library/handlers'
 import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
@@ -54,6 +55,8 @@ export function openCore(options: CoreOptions): Core {
   if (!options.readonly) {
     recoverInterruptedImports(ctx)
     purgeOrphanThumbs(ctx.db, ctx.dir)
+    const orphans = purgeOrphanRuns(ctx.db, ctx.dir)
+    if (orphans.length) process.stderr.write(`posterity: removed ${orphans.length} model folder(s) an interrupted training left behind\n`)
   }
   const handlers: ApiHandlers = {
     system: systemHandlers(ctx),

@@ -8,6 +8,7 @@ import type { CoreContext } from './context'
 import { recoverInterruptedImports } from './importer/handlers'
 import { DB_FILE, openDb } from './library/db'
 import { purgeOrphanThumbs } from './library/remove'
+import { purgeOrphanRuns } from './ml/store/orphans'
 import { defaultDataDir } from './paths'
 
 const RECENT_MAX = 10
@@ -98,6 +99,7 @@ export function switchLibrary(ctx: CoreContext, raw: string, create: boolean): s
   old.close()
   recoverInterruptedImports(ctx)
   purgeOrphanThumbs(ctx.db, ctx.dir)
+  purgeOrphanRuns(ctx.db, ctx.dir)
   remember(dir, previous)
   ctx.events.emit('library.changed', { reason: 'library' })
   return dir
