@@ -2,7 +2,7 @@
 // (apply a suggestion with Enter, fix with the genre keys, undo with Ctrl+Z), then the
 // corrections checked in the library. The library holds a stored run with out-of-fold
 // probabilities (what training's cross-validation writes) in which two posters' labels are wrong.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -43,7 +43,11 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
       core,
       films.map((f) => ({ id: f.id, title: f.title, genres: [f.id === w1 || f.id === w2 ? 'Drama' : f.genre] })),
     )
-    for (const f of films) core.db.prepare('UPDATE posters SET path = ? WHERE id = ?').run(join(folder, `${f.id}.jpg`), f.id)
+    // The real files, with their sizes: the poster route serves only the file that was imported.
+    for (const f of films) {
+      const file = join(folder, `${f.id}.jpg`)
+      core.db.prepare('UPDATE posters SET path = ?, size = ? WHERE id = ?').run(file, statSync(file).size, f.id)
+    }
     const runId = insertRun(
       core.db,
       {

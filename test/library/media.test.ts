@@ -1,5 +1,5 @@
 // mediaFile: only the library's own thumbnails and the posters' recorded originals.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
@@ -47,5 +47,22 @@ describe('mediaFile', () => {
     expect(mediaFile(core, 'full', '../../etc/passwd')).toBeNull()
     expect(mediaFile(core, 'thumb', 'nope')).toBeNull()
     expect(mediaFile(core, 'other' as 'full', 'tt2')).toBeNull()
+  })
+
+  it('refuses a thumbnail or an original swapped for a link after the import (to /etc/passwd, say)', () => {
+    const original = join(t.dir, 'q.png')
+    writeFileSync(original, 'x') // 1 byte, as recorded
+    add('tt3', original, 'ef'.repeat(32))
+    const thumb = thumbPath(core.dir, 'ef'.repeat(32))
+    mkdirSync(join(thumb, '..'), { recursive: true })
+    symlinkSync('/etc/passwd', thumb)
+    expect(mediaFile(core, 'thumb', 'tt3')).toBeNull()
+    rmSync(original)
+    symlinkSync('/etc/passwd', original)
+    expect(mediaFile(core, 'full', 'tt3')).toBeNull()
+    // A different file of another size in its place is not the imported poster either.
+    rmSync(original)
+    writeFileSync(original, 'much longer than what was imported')
+    expect(mediaFile(core, 'full', 'tt3')).toBeNull()
   })
 })

@@ -1,7 +1,7 @@
 // Which file on disk serves a poster's thumbnail or full image. Only files that belong to the
 // library are ever returned: the id is looked up, never turned into a path, so a crafted id
 // cannot reach anything else.
-import { statSync } from 'node:fs'
+import { lstatSync, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import type { CoreContext } from '../context'
 import { thumbPath } from './thumbs'
@@ -19,9 +19,23 @@ const MIME: Record<string, string> = {
   '.tiff': 'image/tiff',
 }
 
-function isFile(path: string): boolean {
+/** A regular file that is not a link (thumbnails are written by us, never as links). */
+function isPlainFile(path: string): boolean {
   try {
-    return statSync(path).isFile()
+    return lstatSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The original still holds what was imported: a regular file of the recorded size. A file
+ * swapped for a link to something else (/etc/passwd, a key) after the import is refused.
+ */
+function isImported(path: string, size: number): boolean {
+  try {
+    const st = statSync(path)
+    return st.isFile() && st.size === size
   } catch {
     return false
   }
@@ -29,14 +43,14 @@ function isFile(path: string): boolean {
 
 export function mediaFile(ctx: CoreContext, kind: MediaKind, id: string): { path: string; mime: string } | null {
   if (typeof id !== 'string' || id.length === 0 || id.length > 128) return null
-  const row = ctx.db.prepare('SELECT hash, path FROM posters WHERE id = ?').get(id) as { hash: string; path: string } | undefined
+  const row = ctx.db.prepare('SELECT hash, path, size FROM posters WHERE id = ?').get(id) as { hash: string; path: string; size: number } | undefined
   if (!row) return null
   if (kind === 'thumb') {
     const path = thumbPath(ctx.dir, row.hash)
-    return isFile(path) ? { path, mime: 'image/webp' } : null
+    return isPlainFile(path) ? { path, mime: 'image/webp' } : null
   }
   if (kind !== 'full') return null
   const mime = MIME[extname(row.path).toLowerCase()]
-  // The recorded original: only while it still exists as a regular file.
-  return mime && isFile(row.path) ? { path: row.path, mime } : null
+  // The recorded original: only while it is still the file that was imported.
+  return mime && isImported(row.path, row.size) ? { path: row.path, mime } : null
 }
