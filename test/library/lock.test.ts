@@ -64,6 +64,9 @@ describe('one writer per library', () => {
     const core = open(join(dir.dir, 'lib'))
     const again = openDb(join(dir.dir, 'lib'))
     again.close()
+    // The same folder spelled another way is the same lock, not a stale one to take over.
+    const relative = openDb(join(dir.dir, 'lib', '..', 'lib'))
+    relative.close()
     expect(existsSync(join(dir.dir, 'lib', LOCK_FILE))).toBe(true)
     return core.close().then(() => expect(existsSync(join(dir.dir, 'lib', LOCK_FILE))).toBe(false))
   })

@@ -4,7 +4,7 @@
 // left by a process that died (same machine, pid gone) is taken over.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 export const LOCK_FILE = 'library.lock'
 
@@ -50,7 +50,10 @@ function readHolder(path: string): Holder | null {
 }
 
 /** Takes the library's lock (re-entrant within this process); returns its release. */
-export function lockLibrary(dir: string): () => void {
+export function lockLibrary(folder: string): () => void {
+  // One key per folder however it was spelled, so a second open re-enters instead of taking
+  // the lock over from this very process.
+  const dir = resolve(folder)
   const path = join(dir, LOCK_FILE)
   const mine = held.get(dir)
   if (mine) {
