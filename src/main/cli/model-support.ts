@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { extname, join, resolve } from 'node:path'
 import type { ModelEvaluation } from '../../shared/api'
-import { UserError } from '../cli/command'
+import { UserError } from './command'
 import type { Core } from '../core'
 
 /** One poster id a line; blank lines and `#` comments ignored. */
