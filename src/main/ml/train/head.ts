@@ -6,6 +6,7 @@ import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from './tf-backend'
 import { averagePrecision, column } from '../eval/metrics'
 import { mulberry32 } from '../../../shared/random'
+import { gatherRows } from './rows'
 
 export type HeadLoss = 'bce' | 'balanced' | 'asl'
 
@@ -77,12 +78,6 @@ export interface TrainData {
   train: number[]
   stop: number[]
   val: number[]
-}
-
-function gather(src: Float32Array, width: number, rows: number[]): Float32Array {
-  const out = new Float32Array(rows.length * width)
-  rows.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width))
-  return out
 }
 
 /** Each row scaled to unit L2 norm (a copy). */
@@ -235,7 +230,7 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
   const { dims: d, genres: g } = data
   const { mean, std } = cfg.standardize ? standardiser(data.x, d, data.train) : { mean: new Float32Array(d), std: new Float32Array(d).fill(1) }
   const norm = (rows: number[]) => {
-    const v = gather(data.x, d, rows)
+    const v = gatherRows(data.x, d, rows)
     for (let r = 0; r < rows.length; r++) for (let k = 0; k < d; k++) v[r * d + k] = (v[r * d + k] - mean[k]) / std[k]
     return v
   }
@@ -250,12 +245,12 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
   for (let s = 0; s < order.length; s += cfg.batchSize) {
     const rows = order.slice(s, s + cfg.batchSize)
     const x = tf.tensor2d(norm(rows), [rows.length, d])
-    batches.push({ x, xt: tf.transpose(x) as TF.Tensor2D, y: tf.tensor2d(gather(data.y, g, rows), [rows.length, g]), n: rows.length })
+    batches.push({ x, xt: tf.transpose(x) as TF.Tensor2D, y: tf.tensor2d(gatherRows(data.y, g, rows), [rows.length, g]), n: rows.length })
   }
   const stopX = norm(data.stop)
-  const stopY = gather(data.y, g, data.stop)
+  const stopY = gatherRows(data.y, g, data.stop)
   const valX = norm(data.val)
-  const valY = gather(data.y, g, data.val)
+  const valY = gatherRows(data.y, g, data.val)
   const pos = new Float32Array(g)
   for (const r of data.train) for (let c = 0; c < g; c++) pos[c] += data.y[r * g + c]
   const posWeight = tf.tensor1d(Array.from(pos, (p) => Math.min(20, Math.sqrt((data.train.length - p) / Math.max(p, 1)))))
