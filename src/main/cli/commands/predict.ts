@@ -32,7 +32,7 @@ const command: Command = {
     if (!out) throw new UserError('--out FILE.csv is required', 2)
     const idsFile = str(values, 'ids')
     if (idsFile && positionals.length) throw new UserError('give either --ids FILE or PATHs, not both', 2)
-    const files = positionals.length ? listImages(positionals) : null
+    const files = positionals.length ? await listImages(positionals) : null
     if (files && files.length === 0) throw new UserError('no image files found in the given paths')
     const ids = idsFile ? readIdsFile(idsFile) : undefined
     return withLibrary(libraryDir, async (core) => {

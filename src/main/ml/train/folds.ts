@@ -6,6 +6,7 @@ import type { Tf } from './tf-backend'
 import { trainHead, predictHead, type EpochReport, type HeadConfig, type HeadWeights, type TrainHooks } from './head'
 import { seededUnit } from './split'
 import type { Groups } from './groups'
+import { gatherRows } from './rows'
 
 export const DEFAULT_FOLDS = 5
 /** Share of a fold's training side (whole groups) that decides early stopping. */
@@ -105,10 +106,4 @@ export async function refit(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, epoc
   const all = Array.from({ length: input.x.length / input.dims }, (_, i) => i)
   const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train: all, earlyStop: [], val: [] }, { ...cfg, epochs, patience: epochs + 1 }, hooks)
   return { weights: r.weights, epochs: r.epochs }
-}
-
-function gatherRows(src: Float32Array, width: number, rows: number[]): Float32Array {
-  const out = new Float32Array(rows.length * width)
-  rows.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width))
-  return out
 }

@@ -10,6 +10,7 @@ import { evaluate } from '../eval/metrics'
 import { honestEvaluation } from '../eval/honest'
 import { duplicateGroups } from '../train/groups'
 import { outOfFold, refit, refitEpochs } from '../train/folds'
+import { gatherRows } from '../train/rows'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn } from '../train/cnn'
 import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
@@ -64,12 +65,6 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const run = tfQueue.then(fn, fn)
   tfQueue = run.catch(() => undefined)
   return run
-}
-
-function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
-  const out = new Float32Array(idx.length * width)
-  idx.forEach((r, i) => out.set(x.subarray(r * width, (r + 1) * width), i * width))
-  return out
 }
 
 export const methods: WorkerHandlers = {
@@ -146,8 +141,8 @@ export const methods: WorkerHandlers = {
         if (m === 0) epochs = r.epochs
       }
       const evalRows = args.val.length ? args.val : args.earlyStop
-      const p = ensemblePredict(tf, heads, rows(x, args.dims, evalRows))
-      const evaluation = evaluate(p, rows(args.y, g, evalRows), args.genres, args.prior)
+      const p = ensemblePredict(tf, heads, gatherRows(x, args.dims, evalRows))
+      const evaluation = evaluate(p, gatherRows(args.y, g, evalRows), args.genres, args.prior)
       // Thresholds tuned on validation for every genre (rare ones too; they are listed apart).
       const thresholds = [...evaluation.genres, ...evaluation.rare]
         .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
@@ -193,7 +188,7 @@ export const methods: WorkerHandlers = {
       lap('refit')
       const ev = args.evaluation
       const { evaluation, thresholds } = ev
-        ? honestEvaluation(rows(cv.oof, g, ev.rows), rows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => cv.fold[r]), cv.k, args.prior, {
+        ? honestEvaluation(gatherRows(cv.oof, g, ev.rows), gatherRows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => cv.fold[r]), cv.k, args.prior, {
             replicates: args.replicates,
           })
         : honestEvaluation(cv.oof, args.y, args.genres, cv.fold, cv.k, args.prior, { replicates: args.replicates })
