@@ -58,7 +58,10 @@ export const CORE_CHANNELS = {
 } as const
 
 /** URL of a poster's thumbnail or full image, for either host. */
-export function mediaUrl(kind: 'thumb' | 'full', id: string, opts: { electron: boolean; token?: string | null }): string {
+/** A poster's thumbnail or its original file. */
+export type MediaKind = 'thumb' | 'full'
+
+export function mediaUrl(kind: MediaKind, id: string, opts: { electron: boolean; token?: string | null }): string {
   const path = `${kind}/${encodeURIComponent(id)}`
   if (opts.electron) return `${MEDIA_PROTOCOL}://${path}`
   return `/media/${path}${opts.token ? `?token=${encodeURIComponent(opts.token)}` : ''}`
