@@ -130,4 +130,13 @@ export const library = {
     z.strictObject({ format: ExportFormat }),
     z.object({ format: ExportFormat, filename: z.string(), text: z.string(), posters: z.number().int() }),
   ),
+  /**
+   * The same export in parts of at most `limit` posters (by id), for exports larger than one
+   * reply (`posterity export` writes them part by part): the parts' texts joined in order are
+   * the whole export. Start without `after`; continue with `after: next` until `next` is null.
+   */
+  exportPart: command(
+    z.strictObject({ format: ExportFormat, after: PosterId.optional(), limit: z.number().int().min(1).max(100_000).default(10_000) }),
+    z.object({ text: z.string(), posters: z.number().int(), next: PosterId.nullable() }),
+  ),
 }
