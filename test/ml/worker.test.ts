@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { WorkerCancelled, WorkerClient } from '../../src/main/ml/worker/client'
-import type { TrainArgs, TrainDone } from '../../src/main/ml/worker/methods'
+import type { TrainArgs } from '../../src/main/ml/worker/protocol'
 import { mulberry32 } from '../../src/shared/random'
 
 const work = mkdtempSync(join(tmpdir(), 'posterity-worker-'))
@@ -28,8 +28,9 @@ function data(n: number, d: number, g: number) {
 
 describe('the model worker process', () => {
   it('runs in another process and answers calls', async () => {
-    const r = await client.call<{ pid: number }>('ping', {})
+    const r = await client.call('ping', {})
     expect(r.pid).not.toBe(process.pid)
+    // @ts-expect-error an unknown method does not compile; the worker refuses it at run time too
     await expect(client.call('no-such-method', {})).rejects.toThrow(/unknown worker method/)
   })
 
@@ -44,7 +45,7 @@ describe('the model worker process', () => {
       dims: d,
       y,
       train: idx.slice(0, 200),
-      stop: idx.slice(200, 240),
+      earlyStop: idx.slice(200, 240),
       val: idx.slice(240),
       head: { epochs: 6, patience: 100, hidden: 0, batchSize: 16, lr: 0.02, weightDecay: 1e-4 },
       ensemble: 1,
@@ -52,15 +53,29 @@ describe('the model worker process', () => {
       weightsDir: join(work, 'w'),
     }
     const epochs: number[] = []
-    const done = await client.call<TrainDone>('train', args, { upload: x, onProgress: (p) => epochs.push((p as { report: { epoch: number } }).report.epoch) })
+    const done = await client.call('train', args, { upload: x, onProgress: (p) => epochs.push(p.report!.epoch) })
     expect(epochs).toEqual([1, 2, 3, 4, 5, 6])
     expect(done.evaluation.model.macroAp).toBeGreaterThan(0.8)
     expect(done.thresholds).toHaveLength(3)
     const probs: Float32Array[] = []
-    await client.call('predict', { weightsDir: join(work, 'w'), chunk: 25 }, { upload: x.slice(0, 60 * d), onProgress: (p) => probs.push((p as { probs: Float32Array }).probs) })
+    await client.call('predict', { weightsDir: join(work, 'w'), chunk: 25 }, { upload: x.slice(0, 60 * d), onProgress: (p) => probs.push(p.probs) })
     expect(probs).toHaveLength(3)
     expect(probs[0]).toBeInstanceOf(Float32Array)
     expect(probs[0].length).toBe(25 * g)
+  })
+
+  it('types each call from WorkerMethods (wrong arguments or progress do not compile)', () => {
+    // Never run: `npm run typecheck` fails when any line below stops being an error.
+    const unchecked = (c: WorkerClient) => {
+      // @ts-expect-error trainCv needs its whole arguments
+      void c.call('trainCv', { genres: [] })
+      // @ts-expect-error predict reports probabilities, not epochs
+      void c.call('predict', { weightsDir: '' }, { onProgress: (p) => p.report })
+      // @ts-expect-error ping answers { pid }
+      void c.call('ping', {}).then((r) => r.provider)
+    }
+    expectTypeOf(unchecked).toBeFunction()
+    expectTypeOf<Awaited<ReturnType<WorkerClient['call']>>>().not.toBeAny()
   })
 
   it('cancels a running training', async () => {
@@ -70,10 +85,10 @@ describe('the model worker process', () => {
     const idx = Array.from({ length: n }, (_, i) => i)
     const ac = new AbortController()
     const p = client.call('train', {
-      genres: ['A', 'B'], dims: d, y, train: idx, stop: idx.slice(0, 100), val: [], head: { epochs: 1000, patience: 1000, batchSize: 16 }, ensemble: 1, prior: [0.4, 0.4], weightsDir: join(work, 'never'),
+      genres: ['A', 'B'], dims: d, y, train: idx, earlyStop: idx.slice(0, 100), val: [], head: { epochs: 1000, patience: 1000, batchSize: 16 }, ensemble: 1, prior: [0.4, 0.4], weightsDir: join(work, 'never'),
     } satisfies TrainArgs, { upload: x, signal: ac.signal, onProgress: () => ac.abort() })
     await expect(p).rejects.toBeInstanceOf(WorkerCancelled)
     // The worker still serves calls afterwards.
-    expect((await client.call<{ pid: number }>('ping', {})).pid).toBeGreaterThan(0)
+    expect((await client.call('ping', {})).pid).toBeGreaterThan(0)
   })
 })

@@ -76,7 +76,7 @@ export interface TrainData {
   genres: number
   /** Rows that train, rows that decide early stopping, rows shown as validation. */
   train: number[]
-  stop: number[]
+  earlyStop: number[]
   val: number[]
 }
 
@@ -247,8 +247,8 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
     const x = tf.tensor2d(norm(rows), [rows.length, d])
     batches.push({ x, xt: tf.transpose(x) as TF.Tensor2D, y: tf.tensor2d(gatherRows(data.y, g, rows), [rows.length, g]), n: rows.length })
   }
-  const stopX = norm(data.stop)
-  const stopY = gatherRows(data.y, g, data.stop)
+  const stopX = norm(data.earlyStop)
+  const stopY = gatherRows(data.y, g, data.earlyStop)
   const valX = norm(data.val)
   const valY = gatherRows(data.y, g, data.val)
   const pos = new Float32Array(g)
@@ -318,9 +318,9 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
         lossSum += (await loss.data())[0] * b.n
         loss.dispose()
       }
-      const stopP = predictRows(stopX, data.stop.length)
+      const stopP = predictRows(stopX, data.earlyStop.length)
       // Without an early-stopping set the last epoch is kept.
-      const score = data.stop.length ? macroAp(stopP, stopY, g) : epoch
+      const score = data.earlyStop.length ? macroAp(stopP, stopY, g) : epoch
       const valP = data.val.length ? predictRows(valX, data.val.length) : stopP
       const vy = data.val.length ? valY : stopY
       const report: EpochReport = {
