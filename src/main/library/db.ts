@@ -129,6 +129,8 @@ export const migrations: ((db: Db) => void)[] = [
   (db) => collectionSchemaV1(db),
   // 6 (explore: duplicate decisions, the map; issue 11): see src/main/ml/explore/schema.ts.
   (db) => exploreSchemaV1(db),
+  // 7 (hardening, issue 15): history bounded by size; bulk edits applied in chunks.
+  (db) => historyV2(db),
 ]
 
 /** Bits of posters.source_mask; the provenance filter in query.ts tests them. */
@@ -232,6 +234,19 @@ function libraryV3(db: Db): void {
     -- Thumbnails of deleted posters stay while their deletion can be undone; when that entry
     -- leaves the history its hashes wait here until a library with a known folder removes them.
     CREATE TABLE thumb_orphans (hash TEXT PRIMARY KEY) WITHOUT ROWID;
+  `)
+}
+
+function historyV2(db: Db): void {
+  db.exec(`
+    -- Bytes of changes, summed to keep the history under its size limit (library/history.ts).
+    ALTER TABLE history ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE history SET bytes = length(CAST(changes AS BLOB));
+    -- A change still being applied in chunks (library/bulk.ts): 'new', 'undo' or 'redo'. One left
+    -- at open was cut off and is rolled back, so a bulk edit is all or nothing.
+    ALTER TABLE history ADD COLUMN pending TEXT CHECK (pending IN ('new', 'undo', 'redo'));
+    -- How many entries the limits have dropped (one row), so undo can say older history is gone.
+    CREATE TABLE history_dropped (id INTEGER PRIMARY KEY CHECK (id = 1), entries INTEGER NOT NULL, at INTEGER NOT NULL);
   `)
 }
 
