@@ -6,6 +6,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { ApiError } from '../shared/api'
 import type { CoreContext } from './context'
 import { recoverInterruptedImports } from './importer/handlers'
+import { recoverEdits } from './library/handlers'
 import { DB_FILE, openDb } from './library/db'
 import { purgeOrphanThumbs } from './library/remove'
 import { purgeOrphanRuns } from './ml/store/orphans'
@@ -97,6 +98,7 @@ export function switchLibrary(ctx: CoreContext, raw: string, create: boolean): s
   ctx.db = db
   ctx.dir = dir
   old.close()
+  recoverEdits(ctx)
   recoverInterruptedImports(ctx)
   purgeOrphanThumbs(ctx.db, ctx.dir)
   purgeOrphanRuns(ctx.db, ctx.dir)

@@ -245,6 +245,7 @@ function historyV2(db: Db): void {
     -- A change still being applied in chunks (library/bulk.ts): 'new', 'undo' or 'redo'. One left
     -- at open was cut off and is rolled back, so a bulk edit is all or nothing.
     ALTER TABLE history ADD COLUMN pending TEXT CHECK (pending IN ('new', 'undo', 'redo'));
+    CREATE INDEX history_pending ON history(id) WHERE pending IS NOT NULL;
     -- How many entries the limits have dropped (one row), so undo can say older history is gone.
     CREATE TABLE history_dropped (id INTEGER PRIMARY KEY CHECK (id = 1), entries INTEGER NOT NULL, at INTEGER NOT NULL);
   `)

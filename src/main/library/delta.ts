@@ -31,21 +31,33 @@ export function isDelta(data: unknown): data is LabelDelta {
 
 const flags = (s: LabelState): Flags => [s.labelled ? 1 : 0, s.edited ? 1 : 0]
 
-/** Groups the posters' before/after states by what changed. */
-export function encodeDelta(changes: { id: string; before: LabelState; after: LabelState }[]): LabelDelta {
-  const groups = new Map<string, DeltaGroup>()
-  for (const c of changes) {
+/** Groups posters' before/after states by what changed, one change at a time. */
+export class DeltaBuilder {
+  private groups = new Map<string, DeltaGroup>()
+  size = 0
+
+  add(c: { id: string; before: LabelState; after: LabelState }): void {
     const had = new Map(c.before.genres.map(([n, s]) => [n.toLowerCase(), s]))
     const has = new Map(c.after.genres.map(([n, s]) => [n.toLowerCase(), s]))
     const drop = c.before.genres.filter(([n, s]) => has.get(n.toLowerCase()) !== s)
     const put = c.after.genres.filter(([n, s]) => had.get(n.toLowerCase()) !== s)
     const g: Omit<DeltaGroup, 'ids'> = { b: flags(c.before), a: flags(c.after), drop, put }
     const key = JSON.stringify(g)
-    const found = groups.get(key)
+    const found = this.groups.get(key)
     if (found) found.ids.push(c.id)
-    else groups.set(key, { ...g, ids: [c.id] })
+    else this.groups.set(key, { ...g, ids: [c.id] })
+    this.size++
   }
-  return { v: 2, groups: [...groups.values()] }
+
+  delta(): LabelDelta {
+    return { v: 2, groups: [...this.groups.values()] }
+  }
+}
+
+export function encodeDelta(changes: { id: string; before: LabelState; after: LabelState }[]): LabelDelta {
+  const b = new DeltaBuilder()
+  for (const c of changes) b.add(c)
+  return b.delta()
 }
 
 export const deltaSize = (d: LabelDelta): number => d.groups.reduce((n, g) => n + g.ids.length, 0)

@@ -4,7 +4,7 @@
 // vocabulary change, see genres.ts). The history is ONE linear stack: every change that names
 // genres (label edits, renames, merges, deletions) is in it, so undoing in order always finds
 // the names an entry stores. A new change drops the redo branch (rows marked undone).
-import type { HistoryEntry, HistoryState } from '../../shared/api'
+import { ApiError, type HistoryEntry, type HistoryState } from '../../shared/api'
 import type { Db } from './db'
 import { readStates, sameLabels, writeStates, type LabelState } from './labels'
 import { applyDelta, deltaIds, encodeDelta, isDelta, type LabelDelta } from './delta'
@@ -49,6 +49,10 @@ export function listHistory(db: Db, limit: number): HistoryEntry[] {
  * `pending` marks a change still being applied in chunks (see bulk.ts); returns the entry's id.
  */
 export function recordEntry(db: Db, kind: EntryKind, description: string, data: unknown, posters: number, pending?: 'new'): number {
+  // Writers outside the library's queue (accepted predictions, say) wait for a bulk edit to end.
+  if (db.prepare('SELECT 1 FROM history WHERE pending IS NOT NULL').get()) {
+    throw new ApiError('conflict', 'a bulk edit is being applied; try again when it has finished')
+  }
   db.prepare('DELETE FROM history WHERE undone = 1').run()
   const text = JSON.stringify(data)
   const id = Number(
