@@ -11,7 +11,8 @@ import { readTables } from './tables'
 export function recoverInterruptedImports(ctx: CoreContext): void {
   const r = recoverInterrupted(ctx.db, ctx.dir)
   if (r.imports > 0) {
-    process.stderr.write(`posterity: rolled back ${r.imports} interrupted import(s), removing ${r.posters} half-imported poster(s)\n`)
+    const kept = r.kept ? `; kept ${r.kept} poster(s) edited meanwhile` : ''
+    process.stderr.write(`posterity: rolled back ${r.imports} interrupted import(s), removing ${r.posters} half-imported poster(s)${kept}\n`)
   }
 }
 
