@@ -33,15 +33,15 @@ describe('label and metadata files are checked before they are read', () => {
     const p = await posters()
     const fifo = join(dir.dir, 'labels.csv')
     execFileSync('mkfifo', [fifo])
-    expect(() => startImport(core, { paths: [p], labels: fifo })).toThrow(/not a regular file/)
-    expect(() => startImport(core, { paths: [p], metadata: '/dev/zero' })).toThrow(/not a regular file/)
+    await expect(startImport(core, { paths: [p], labels: fifo })).rejects.toThrow(/not a regular file/)
+    await expect(startImport(core, { paths: [p], metadata: '/dev/zero' })).rejects.toThrow(/not a regular file/)
     const png = join(dir.dir, 'labels2.csv')
     writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))
-    expect(() => startImport(core, { paths: [p], labels: png })).toThrow(/binary, not a CSV/)
+    await expect(startImport(core, { paths: [p], labels: png })).rejects.toThrow(/binary, not a CSV/)
     // Metadata is CSV only (a labels file in our JSON export layout is read by its content).
     const json = join(dir.dir, 'movies.csv')
     writeFileSync(json, '[\n  {"Id": "tt0000001", "Title": "One"}\n]\n')
-    expect(() => startImport(core, { paths: [p], metadata: json })).toThrow(/holds JSON, not CSV/)
+    await expect(startImport(core, { paths: [p], metadata: json })).rejects.toThrow(/holds JSON, not CSV/)
     // Nothing was imported by the refused calls.
     expect(core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get()).toBe(0)
   })
@@ -63,7 +63,7 @@ describe('poster files are sniffed before they are read whole', () => {
     closeSync(openSync(huge, 'w'))
     truncateSync(huge, MAX_FILE_BYTES + 1) // sparse: no disk used, no bytes to read
     writeFileSync(join(p, 'notes.jpg'), 'just some text\n'.repeat(1000))
-    const r = await startImport(core, { paths: [p] }).promise
+    const r = await (await startImport(core, { paths: [p] })).promise
     expect(r?.added).toBe(1)
     const reasons = Object.fromEntries(r!.skipped.map((s) => [s.path.split('/').pop(), s.reason]))
     expect(reasons['huge.jpg']).toMatch(/file too large: 256 MB/)

@@ -29,7 +29,7 @@ afterEach(async () => {
 })
 
 async function importAll(req: { paths?: string[]; labels?: string; metadata?: string } = {}) {
-  const { promise } = startImport(core, { paths: req.paths ?? [src], labels: req.labels, metadata: req.metadata })
+  const { promise } = await startImport(core, { paths: req.paths ?? [src], labels: req.labels, metadata: req.metadata })
   const r = await promise
   if (!r) throw new Error('import did not finish')
   return r
@@ -241,7 +241,7 @@ describe('import', () => {
   })
 
   it('refuses unusable label files before starting, and says nothing could be imported from an empty folder', async () => {
-    expect(() => startImport(core, { paths: [src], labels: write('bad.csv', 'Name,Drama\nx,1\n') })).toThrow(/has no Id column/)
+    await expect(startImport(core, { paths: [src], labels: write('bad.csv', 'Name,Drama\nx,1\n') })).rejects.toThrow(/has no Id column/)
     await expect(call(core, 'imports.start', { paths: [src], labels: join(t.dir, 'missing.csv') })).rejects.toMatchObject({
       code: 'invalid-args',
     })
@@ -268,7 +268,7 @@ describe('atomicity', () => {
         core.jobs.cancel(jobId)
       }
     })
-    const { jobId, promise } = startImport(core, { paths: [more], labels }, { concurrency: 1, batchSize: 5 })
+    const { jobId, promise } = await startImport(core, { paths: [more], labels }, { concurrency: 1, batchSize: 5 })
     expect(await promise).toBeNull()
     off()
     expect(committed).toBeGreaterThan(5) // posters of this import were visible before the cancel
@@ -307,7 +307,7 @@ describe('atomicity', () => {
     for (let i = 0; i < 6; i++) await jpeg(join(src, `tt000000${i}.jpg`), { width: 40, height: 60 })
     writeFileSync(join(lib, 'thumbs'), 'a file where the cache folder should be')
     const ev = recordEvents(core)
-    const { promise } = startImport(core, { paths: [src] }, { batchSize: 2 })
+    const { promise } = await startImport(core, { paths: [src] }, { batchSize: 2 })
     expect(await promise).toBeNull()
     const end = ev.of('import.finished')[0]
     expect(end).toMatchObject({ status: 'failed', result: null })
@@ -330,7 +330,7 @@ describe('atomicity', () => {
         core.jobs.cancel(jobId)
       }
     })
-    const { jobId, promise } = startImport(core, { paths: [src], labels: write('b.csv', 'Id,Drama,Comedy\ntt0000001,0,1\n') }, { concurrency: 1, batchSize: 5 })
+    const { jobId, promise } = await startImport(core, { paths: [src], labels: write('b.csv', 'Id,Drama,Comedy\ntt0000001,0,1\n') }, { concurrency: 1, batchSize: 5 })
     expect(await promise).toBeNull()
     off()
     expect(during).toEqual(['Drama']) // the update waits for the final transaction

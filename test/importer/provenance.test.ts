@@ -24,7 +24,7 @@ afterEach(async () => {
 })
 
 async function importInto(c: Core, paths: string[], labels?: string) {
-  const r = await startImport(c, { paths, labels }).promise
+  const r = await (await startImport(c, { paths, labels })).promise
   if (!r) throw new Error('import failed')
   return r
 }
