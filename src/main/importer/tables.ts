@@ -91,7 +91,9 @@ const looksLikeJson = (head: string) => /^(\{\s*"|\[\s*[{["\d\]])/.test(head.sli
  * Latin-1 when the bytes are not UTF-8 (with a warning). `read` starts afresh each time; the
  * warnings of an abandoned pass are dropped.
  */
-async function streamTable<T>(path: string, what: string, warnings: string[], read: (rows: AsyncGenerator<CsvRow>, warnings: string[]) => Promise<T>): Promise<T> {
+type ReadRows<T> = (rows: AsyncGenerator<CsvRow>, warnings: string[], again: () => AsyncGenerator<CsvRow>) => Promise<T>
+
+async function streamTable<T>(path: string, what: string, warnings: string[], read: ReadRows<T>): Promise<T> {
   for (const encoding of ['utf8', 'latin1'] as const) {
     const { fh, head } = await openTable(path, what)
     const own: string[] = []
@@ -100,7 +102,15 @@ async function streamTable<T>(path: string, what: string, warnings: string[], re
       if (looksLikeJson(head.toString('latin1'))) {
         throw new ApiError('invalid-args', `${what} file ${printable(path)} holds JSON, not CSV (name it .json, or export with --format csv)`)
       }
-      const result = await read(csvRows(fh.createReadStream({ start: 0, autoClose: false }), { encoding }), own)
+      const again = async function* () {
+        const second = await openTable(path, what)
+        try {
+          yield* csvRows(second.fh.createReadStream({ start: 0, autoClose: false }), { encoding })
+        } finally {
+          await second.fh.close()
+        }
+      }
+      const result = await read(csvRows(fh.createReadStream({ start: 0, autoClose: false }), { encoding }), own, again)
       if (encoding === 'latin1') warnings.push(`${basename(path)}: not valid UTF-8; read as Latin-1`)
       warnings.push(...own)
       return result
@@ -166,8 +176,9 @@ const cell = (s: string) => `"${printable(s.length > 40 ? `${s.slice(0, 40)}…`
 /** Rows by id, one at a time, with duplicate and bad-id warnings. */
 class ById<T> {
   readonly out = new Map<string, T>()
-  private firstLine = new Map<string, number>()
-  private dups = new Listed()
+  /** The first few repeated ids and the line that repeats each (their first line is looked up at the end). */
+  private dups: { id: string; line: number }[] = []
+  private dupCount = 0
   private bad = new Listed()
   constructor(
     private file: string,
@@ -183,14 +194,33 @@ class ById<T> {
     return null
   }
   set(id: string, line: number, v: T): void {
-    const first = this.firstLine.get(id)
-    if (first !== undefined) this.dups.add(`${id} (lines ${first} and ${line})`)
-    else this.firstLine.set(id, line)
+    if (this.out.has(id) && this.dupCount++ < MAX_LISTED) this.dups.push({ id, line })
     this.out.set(id, v)
   }
-  warn(warnings: string[]): void {
+  /**
+   * Pushes the warnings. The first line of each repeated id shown comes from a second pass
+   * over the file (`again`), so no line number is kept per row for the rare duplicate.
+   */
+  async warn(warnings: string[], again: () => AsyncGenerator<CsvRow>): Promise<void> {
     this.bad.warn(`${this.file}: rows skipped or suspicious`, warnings)
-    this.dups.warn(`${this.file}: duplicate ids, the last row wins`, warnings)
+    if (this.dupCount === 0) return
+    const first = new Map(this.dups.map((d) => [d.id, 0]))
+    let left = first.size
+    let header = true
+    for await (const row of again()) {
+      if (header) {
+        header = false
+        continue
+      }
+      const id = normalizeId(row.fields[this.idCol] ?? '')
+      if (first.get(id) === 0) {
+        first.set(id, row.line)
+        if (--left === 0) break
+      }
+    }
+    const more = this.dupCount > MAX_LISTED ? ` (and ${this.dupCount - MAX_LISTED} more)` : ''
+    const list = this.dups.map((d) => `${d.id} (lines ${first.get(d.id)} and ${d.line})`)
+    warnings.push(`${this.file}: duplicate ids, the last row wins: ${list.join('; ')}${more}`)
   }
 }
 
@@ -283,6 +313,9 @@ function readLabelsJson(path: string, text: string, warnings: string[]): LabelTa
   return { labels, genreOrder: [...order.values()], meta, unknown }
 }
 
+/** Distinct label rows shared between posters at most (see labelRow). */
+const MAX_SHARED_ROWS = 20_000
+
 /** How many rows decide which columns are 0/1 genre columns. */
 const SAMPLE_ROWS = 200
 
@@ -293,10 +326,10 @@ export async function readLabels(path: string, warnings: string[]): Promise<Labe
   } finally {
     await fh.close()
   }
-  return streamTable(path, 'labels', warnings, (rows, w) => labelsFromRows(path, rows, w))
+  return streamTable(path, 'labels', warnings, (rows, w, again) => labelsFromRows(path, rows, w, again))
 }
 
-async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnings: string[]): Promise<LabelTables> {
+async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnings: string[], again: () => AsyncGenerator<CsvRow>): Promise<LabelTables> {
   const file = basename(path)
   const header = await headerOf(rows, path, 'labels')
   const idCol = idColumn(path, 'labels', header)
@@ -342,6 +375,17 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
   const columnGenre = header.map((h, i) => (oneHot.includes(i) ? cleanGenre(h) : null))
   for (const i of oneHot) if (columnGenre[i]) note(columnGenre[i])
   const columnNA = header.map((h) => isNA(h))
+  // Rows share one frozen LabelRow per distinct genre list (and sources): a million rows hold a
+  // few hundred lists, not a million arrays. Unbounded variety stops being shared past a limit.
+  const shared = new Map<string, LabelRow>()
+  const labelRow = (genres: string[], sourceCell: string | null): LabelRow => {
+    const key = `${genres.join('\u0000')}\u0001${sourceCell ?? ''}`
+    const known = shared.get(key)
+    if (known) return known
+    const row: LabelRow = Object.freeze(sourceCell === null ? { genres: Object.freeze(genres.slice()) as string[] } : { genres: Object.freeze(genres.slice()) as string[], sources: Object.freeze(parseSources(sourceCell)) })
+    if (shared.size < MAX_SHARED_ROWS) shared.set(key, row)
+    return row
+  }
   const meta = new Map<string, MetaRow>()
   const oddCells = new Listed()
   const unknownIds = new Set<string>()
@@ -382,20 +426,19 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
       unknownIds.add(id)
       return
     }
-    const sources = sourceCol >= 0 ? parseSources(f[sourceCol] ?? '') : undefined
-    byId.set(id, row.line, sources ? { genres, sources } : { genres })
+    byId.set(id, row.line, labelRow(genres, sourceCol >= 0 ? (f[sourceCol] ?? '') : null))
   }
   for (const row of sample) take(row)
   sample.length = 0
   for await (const row of rows) take(row)
-  byId.warn(warnings)
+  await byId.warn(warnings, again)
   oddCells.warn(`${file}: cells that are not 0 or 1 (read as 0)`, warnings)
   for (const id of byId.out.keys()) unknownIds.delete(id) // a later row with genres wins
   return { labels: byId.out, genreOrder: [...order.values()], meta, unknown: unknownIds }
 }
 
 export async function readMetadata(path: string, warnings: string[]): Promise<Map<string, MetaRow>> {
-  return streamTable(path, 'metadata', warnings, async (rows, w) => {
+  return streamTable(path, 'metadata', warnings, async (rows, w, again) => {
     const file = basename(path)
     const header = await headerOf(rows, path, 'metadata')
     const idCol = idColumn(path, 'metadata', header)
@@ -419,7 +462,7 @@ export async function readMetadata(path: string, warnings: string[]): Promise<Ma
       byId.set(id, row.line, { title, year })
     }
     if (!any) w.push(headerOnly(file))
-    byId.warn(w)
+    await byId.warn(w, again)
     badYears.warn(`${file}: years that are not 4 digits (left empty)`, w)
     return byId.out
   })
@@ -434,7 +477,11 @@ export function noTables(): Tables {
 export async function readTables(labelsPath?: string, metadataPath?: string): Promise<Tables> {
   const warnings: string[] = []
   const fromLabels = labelsPath ? await readLabels(labelsPath, warnings) : noTables()
-  const meta = new Map<string, MetaRow>(fromLabels.meta)
-  if (metadataPath) for (const [id, m] of await readMetadata(metadataPath, warnings)) meta.set(id, m) // metadata wins
+  let meta = fromLabels.meta
+  if (metadataPath) {
+    const more = await readMetadata(metadataPath, warnings)
+    if (meta.size === 0) meta = more
+    else for (const [id, m] of more) meta.set(id, m) // metadata wins
+  }
   return { labels: fromLabels.labels, genreOrder: fromLabels.genreOrder, meta, unknown: fromLabels.unknown, warnings }
 }
