@@ -8,7 +8,7 @@ import type { Core } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
 import { MAX_FILE_BYTES, sniffFormat } from '../../src/main/importer/images'
 import { CLI } from '../../scripts/harness'
-import { jpeg, open, tempDir } from '../library/helpers'
+import { call, jpeg, open, tempDir } from '../library/helpers'
 
 let dir: ReturnType<typeof tempDir>
 let core: Core
@@ -78,5 +78,47 @@ describe('poster files are sniffed before they are read whole', () => {
     expect(res.status).toBe(0)
     expect(res.stdout).toContain('evil\\x1b[2J\\nname.jpg: not an image')
     expect(res.stdout).not.toContain('\x1b')
+  })
+})
+
+describe('messages never echo what a file holds', () => {
+  const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+  it('refuses a secret-looking file given as labels or metadata without quoting it, whatever shape it has', async () => {
+    const p = await posters()
+    const files: [string, string][] = [
+      ['aws.csv', `AWS_SECRET_ACCESS_KEY=${SECRET}\n`],
+      ['key.csv', `-----BEGIN OPENSSH PRIVATE KEY-----\n${SECRET}\n-----END OPENSSH PRIVATE KEY-----\n`],
+      ['passwd.csv', `root:x:0:0:${SECRET}:/root:/bin/bash\n`],
+      ['two-columns.csv', `user,${SECRET}\n`],
+      ['quote.csv', `Id,Genre\ntt0000001,x"${SECRET}"\n`],
+      ['json.csv', `[ {"id": "tt0000001", "genres": ${SECRET}} ]\n`],
+      ['json-object.csv', `{"token": "${SECRET}"}\n`],
+    ]
+    for (const [name, content] of files) {
+      const f = join(dir.dir, name)
+      writeFileSync(f, content)
+      for (const as of ['labels', 'metadata'] as const) {
+        const err = await call(core, 'imports.start', { paths: [p], [as]: f }).then(
+          () => null,
+          (e: Error) => e,
+        )
+        expect(err, `${name} as ${as}`).not.toBeNull()
+        expect(err!.message, `${name} as ${as}`).toContain(f)
+        expect(err!.message, `${name} as ${as}`).not.toContain('wJalr')
+        expect(err!.message).not.toContain('\n')
+      }
+    }
+  })
+
+  it('reports an NFO it cannot read without quoting it', async () => {
+    const p = await posters()
+    mkdirSync(join(p, 'film'))
+    await jpeg(join(p, 'film', 'poster.jpg'))
+    writeFileSync(join(p, 'film', 'movie.nfo'), `<movie><title>x</title><${SECRET.replace(/\//g, '')}></movie>\n`)
+    const r = await (await startImport(core, { paths: [p] })).promise
+    expect(r?.added).toBe(2)
+    const w = r!.warnings.find((x) => x.includes('movie.nfo'))
+    expect(w).toMatch(/^NFO not read, the poster beside it is named by its file: .*movie\.nfo \(.+\)$/)
+    expect(w).not.toContain('wJalr')
   })
 })
