@@ -33,7 +33,7 @@ describe('the bad-input corpus, mixed with good posters', () => {
   it('imports every good poster, skips every bad file with its own reason, and leaves a consistent library', async () => {
     const c = await writeImageCorpus(dir.dir)
     for (const why of c.notHere) console.warn(`corpus: left out here: ${why}`)
-    const r = (await (await startImport(core, { paths: [c.root] })).promise)!
+    const r = (await (await (await startImport(core, { paths: [c.root] }))).promise)!
     expect(r).not.toBeNull()
 
     const reasons = new Map(r.skipped.map((s) => [s.path, s.reason]))
@@ -70,7 +70,7 @@ describe('the bad-input corpus, mixed with good posters', () => {
     expect(core.db.prepare('SELECT COUNT(*) FROM labels WHERE poster_id NOT IN (SELECT id FROM posters)').pluck().get()).toBe(0)
 
     // Again: nothing changes, nothing new is skipped or added.
-    const again = (await (await startImport(core, { paths: [c.root] })).promise)!
+    const again = (await (await (await startImport(core, { paths: [c.root] }))).promise)!
     expect(again).toMatchObject({ added: 0, updated: 0, unchanged: c.good.length })
     expect(again.skipped).toHaveLength(c.bad.length)
   }, 120_000)
@@ -105,7 +105,7 @@ describe('the label and metadata files of the corpus', () => {
       // A library of its own for each file.
       const lib = open(join(dir.dir, `lib-${k}`))
       try {
-        const started = startImport(lib, { paths: [posters], [item.as]: item.path })
+        const started = await startImport(lib, { paths: [posters], [item.as]: item.path })
         if (item.error) {
           await expect(started, item.name).rejects.toThrow(item.error instanceof RegExp ? item.error : exactly(item.error))
           expect(lib.db.prepare('SELECT COUNT(*) FROM posters').pluck().get(), item.name).toBe(0) // refused before any work
