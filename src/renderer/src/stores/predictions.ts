@@ -5,6 +5,7 @@ import { defineStore } from 'pinia'
 import { shallowReactive } from 'vue'
 import type { TopGenre } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 
 const BATCH = 1000
 
@@ -53,9 +54,7 @@ export const usePredictions = defineStore('predictions', () => {
   }
 
   bridge().on('predict.finished', reset)
-  bridge().on('library.changed', (e) => {
-    if (e.reason === 'model') reset()
-  })
+  onLibraryChange(reset, ['model'])
 
   return { get, reset }
 })
