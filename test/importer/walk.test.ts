@@ -6,7 +6,7 @@ import { opendir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { errnoWords } from '../../src/main/errno'
-import { listImages } from '../../src/main/ml/cli-support'
+import { listImages } from '../../src/main/cli/model-support'
 import { writeReason, WriteRefused } from '../../src/main/collection/atomic'
 import { jpeg, png, tempDir } from '../library/helpers'
 

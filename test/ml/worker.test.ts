@@ -5,6 +5,8 @@ import { afterAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { WorkerCancelled, WorkerClient } from '../../src/main/ml/worker/client'
 import type { TrainArgs } from '../../src/main/ml/worker/protocol'
 import { mulberry32 } from '../../src/shared/random'
+import { openCore } from '../../src/main/core'
+import { modelService } from '../../src/main/ml/service/model-service'
 
 const work = mkdtempSync(join(tmpdir(), 'posterity-worker-'))
 const client = new WorkerClient(undefined, 5_000)
@@ -91,4 +93,23 @@ describe('the model worker process', () => {
     // The worker still serves calls afterwards.
     expect((await client.call('ping', {})).pid).toBeGreaterThan(0)
   })
+
+  it('stops when the core that started it closes', async () => {
+    const core = openCore({ libraryDir: join(work, 'lib') })
+    const { pid } = await modelService(core).worker.call('ping', {})
+    expect(alive(pid)).toBe(true)
+    await core.close()
+    const until = Date.now() + 5000
+    while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    expect(alive(pid)).toBe(false)
+  })
 })
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

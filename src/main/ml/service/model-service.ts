@@ -185,3 +185,9 @@ export function modelService(ctx: CoreContext): ModelService {
   if (!s) services.set(ctx.db, (s = new ModelService(ctx)))
   return s
 }
+
+/** The library `db` is closing: its model worker stops now rather than after its idle time. */
+export function stopModelService(db: Db): void {
+  services.get(db)?.worker.stop()
+  services.delete(db)
+}

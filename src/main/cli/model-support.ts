@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { ModelEvaluation } from '../../shared/api'
-import { UserError } from '../cli/command'
+import { UserError } from './command'
 import type { Core } from '../core'
 import { isImagePath, scan } from '../importer/scan'
 
