@@ -9,7 +9,7 @@ import { JobRegistry } from './jobs/registry'
 import { openLibraryDb } from './schema'
 import { purgeOrphanThumbs } from './library/remove'
 import { purgeOrphanRuns } from './ml/store/orphans'
-import { libraryHandlers, genreHandlers, labelHandlers } from './library/handlers'
+import { libraryHandlers, genreHandlers, labelHandlers, recoverEdits } from './library/handlers'
 import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
@@ -53,6 +53,7 @@ export function openCore(options: CoreOptions): Core {
   ctx.importSink = () => openImportSink(modelService(ctx))
   // Recovery writes: it is the writer's job (a read-only opener leaves it to the lock holder).
   if (!options.readonly) {
+    recoverEdits(ctx)
     recoverInterruptedImports(ctx)
     purgeOrphanThumbs(ctx.db, ctx.dir)
     const orphans = purgeOrphanRuns(ctx.db, ctx.dir)

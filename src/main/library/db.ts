@@ -134,6 +134,8 @@ export const libraryMigrations: Migration[] = [
   // history entries of several kinds (labels, poster metadata, deletions, genre changes).
   { version: 4, owner: 'library', up: (db) => libraryV3(db) },
   // 5 is the collection's (collection/schema.ts), 6 explore's (ml/explore/schema.ts).
+  // 7 (hardening, issue 15): history bounded by size; bulk edits applied in chunks.
+  { version: 7, owner: 'library', up: (db) => historyV2(db) },
 ]
 
 /**
@@ -257,6 +259,20 @@ function libraryV3(db: Db): void {
     -- Thumbnails of deleted posters stay while their deletion can be undone; when that entry
     -- leaves the history its hashes wait here until a library with a known folder removes them.
     CREATE TABLE thumb_orphans (hash TEXT PRIMARY KEY) WITHOUT ROWID;
+  `)
+}
+
+function historyV2(db: Db): void {
+  db.exec(`
+    -- Bytes of changes, summed to keep the history under its size limit (library/history.ts).
+    ALTER TABLE history ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE history SET bytes = length(CAST(changes AS BLOB));
+    -- A change still being applied in chunks (library/bulk.ts): 'new', 'undo' or 'redo'. One left
+    -- at open was cut off and is rolled back, so a bulk edit is all or nothing.
+    ALTER TABLE history ADD COLUMN pending TEXT CHECK (pending IN ('new', 'undo', 'redo'));
+    CREATE INDEX history_pending ON history(id) WHERE pending IS NOT NULL;
+    -- How many entries the limits have dropped (one row), so undo can say older history is gone.
+    CREATE TABLE history_dropped (id INTEGER PRIMARY KEY CHECK (id = 1), entries INTEGER NOT NULL, at INTEGER NOT NULL);
   `)
 }
 
