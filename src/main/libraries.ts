@@ -7,9 +7,11 @@ import { ApiError } from '../shared/api'
 import type { CoreContext } from './context'
 import { recoverInterruptedImports } from './importer/handlers'
 import { recoverEdits } from './library/handlers'
-import { DB_FILE, openDb } from './library/db'
+import { DB_FILE } from './library/db'
+import { openLibraryDb } from './schema'
 import { purgeOrphanThumbs } from './library/remove'
 import { purgeOrphanRuns } from './ml/store/orphans'
+import { stopModelService } from './ml/service/model-service'
 import { defaultDataDir } from './paths'
 
 const RECENT_MAX = 10
@@ -89,7 +91,7 @@ export function switchLibrary(ctx: CoreContext, raw: string, create: boolean): s
   }
   let db
   try {
-    db = openDb(dir, { nativeBinding: ctx.nativeBinding })
+    db = openLibraryDb(dir, { nativeBinding: ctx.nativeBinding })
   } catch (err) {
     throw new ApiError('invalid-args', `cannot open the library in ${dir}: ${(err as Error).message}`)
   }
@@ -97,6 +99,7 @@ export function switchLibrary(ctx: CoreContext, raw: string, create: boolean): s
   const old = ctx.db
   ctx.db = db
   ctx.dir = dir
+  stopModelService(old)
   old.close()
   recoverEdits(ctx)
   recoverInterruptedImports(ctx)

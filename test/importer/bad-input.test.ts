@@ -3,26 +3,16 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Core } from '../../src/main/core'
+import { describe, expect, it } from 'vitest'
 import { startImport } from '../../src/main/importer/handlers'
 import { MAX_FILE_BYTES, sniffFormat } from '../../src/main/importer/images'
 import { CLI } from '../../scripts/harness'
-import { jpeg, open, tempDir } from '../library/helpers'
+import { jpeg, useLibrary } from '../library/helpers'
 
-let dir: ReturnType<typeof tempDir>
-let core: Core
-beforeEach(() => {
-  dir = tempDir()
-  core = open(join(dir.dir, 'lib'))
-})
-afterEach(async () => {
-  await core.close()
-  dir.cleanup()
-})
+const t = useLibrary({ sub: 'lib' })
 
 const posters = async (): Promise<string> => {
-  const p = join(dir.dir, 'posters')
+  const p = join(t.dir, 'posters')
   mkdirSync(p, { recursive: true })
   await jpeg(join(p, 'tt0000001.jpg'))
   return p
@@ -31,19 +21,19 @@ const posters = async (): Promise<string> => {
 describe('label and metadata files are checked before they are read', () => {
   it('refuses a FIFO, a device, a binary file and JSON named .csv, each with its own message', async () => {
     const p = await posters()
-    const fifo = join(dir.dir, 'labels.csv')
+    const fifo = join(t.dir, 'labels.csv')
     execFileSync('mkfifo', [fifo])
-    expect(() => startImport(core, { paths: [p], labels: fifo })).toThrow(/not a regular file/)
-    expect(() => startImport(core, { paths: [p], metadata: '/dev/zero' })).toThrow(/not a regular file/)
-    const png = join(dir.dir, 'labels2.csv')
+    expect(() => startImport(t.core, { paths: [p], labels: fifo })).toThrow(/not a regular file/)
+    expect(() => startImport(t.core, { paths: [p], metadata: '/dev/zero' })).toThrow(/not a regular file/)
+    const png = join(t.dir, 'labels2.csv')
     writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))
-    expect(() => startImport(core, { paths: [p], labels: png })).toThrow(/binary, not a CSV/)
+    expect(() => startImport(t.core, { paths: [p], labels: png })).toThrow(/binary, not a CSV/)
     // Metadata is CSV only (a labels file in our JSON export layout is read by its content).
-    const json = join(dir.dir, 'movies.csv')
+    const json = join(t.dir, 'movies.csv')
     writeFileSync(json, '[\n  {"Id": "tt0000001", "Title": "One"}\n]\n')
-    expect(() => startImport(core, { paths: [p], metadata: json })).toThrow(/holds JSON, not CSV/)
+    expect(() => startImport(t.core, { paths: [p], metadata: json })).toThrow(/holds JSON, not CSV/)
     // Nothing was imported by the refused calls.
-    expect(core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get()).toBe(0)
+    expect(t.core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get()).toBe(0)
   })
 })
 
@@ -63,7 +53,7 @@ describe('poster files are sniffed before they are read whole', () => {
     closeSync(openSync(huge, 'w'))
     truncateSync(huge, MAX_FILE_BYTES + 1) // sparse: no disk used, no bytes to read
     writeFileSync(join(p, 'notes.jpg'), 'just some text\n'.repeat(1000))
-    const r = await startImport(core, { paths: [p] }).promise
+    const r = await startImport(t.core, { paths: [p] }).promise
     expect(r?.added).toBe(1)
     const reasons = Object.fromEntries(r!.skipped.map((s) => [s.path.split('/').pop(), s.reason]))
     expect(reasons['huge.jpg']).toMatch(/file too large: 256 MB/)
@@ -74,7 +64,7 @@ describe('poster files are sniffed before they are read whole', () => {
     const p = await posters()
     const evil = 'evil\x1b[2J\nname.jpg'
     writeFileSync(join(p, evil), 'not an image')
-    const res = spawnSync(process.execPath, [CLI, 'import', p, '--library', join(dir.dir, 'lib2')], { encoding: 'utf8' })
+    const res = spawnSync(process.execPath, [CLI, 'import', p, '--library', join(t.dir, 'lib2')], { encoding: 'utf8' })
     expect(res.status).toBe(0)
     expect(res.stdout).toContain('evil\\x1b[2J\\nname.jpg: not an image')
     expect(res.stdout).not.toContain('\x1b')

@@ -63,8 +63,5 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
   return { rows, lines }
 }
 
-/** A field for writing: quoted when it holds a comma, quote or line break. */
-export function csvField(value: string | number | null | undefined): string {
-  const s = value === null || value === undefined ? '' : String(value)
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
+// The writer is in formats/ (the exports use it); the reader and the writer test each other.
+export { csvField } from '../formats/csv-field'

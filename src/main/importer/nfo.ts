@@ -2,7 +2,7 @@
 // read by the collection's one NFO reader (saxes, no DTDs or external entities).
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
-import { MAX_NFO_BYTES, parseNfo } from '../collection/nfo'
+import { MAX_NFO_BYTES, parseNfo } from '../formats/nfo'
 
 export interface NfoInfo {
   imdb: string | null

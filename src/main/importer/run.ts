@@ -16,6 +16,7 @@ import { nfoFor, readNfo } from './nfo'
 import { scan } from './scan'
 import { ImportStore, removeThumbs, type Existing, type PosterRecord } from './store'
 import type { Tables } from './tables'
+import { errnoWords } from '../errno'
 
 export interface ImportHooks {
   signal: AbortSignal
@@ -116,11 +117,7 @@ async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped:
 }
 
 function errnoReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'EACCES' || code === 'EPERM') return 'unreadable: permission denied'
-  if (code === 'ENOENT') return 'file vanished during the import'
-  if (code === 'EISDIR') return 'unreadable: it is a folder'
-  return `unreadable: ${(err as Error).message}`
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file vanished during the import' : `unreadable: ${errnoWords(err)}`
 }
 
 export async function runImport(

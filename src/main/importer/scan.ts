@@ -5,6 +5,7 @@ import { opendir, realpath, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import type { SkippedFile } from '../../shared/api'
 import { throwIfCancelled } from '../jobs/registry'
+import { errnoWords } from '../errno'
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff'])
 
@@ -21,13 +22,7 @@ export function isImagePath(p: string): boolean {
   return IMAGE_EXTENSIONS.has(extname(p).toLowerCase())
 }
 
-function why(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'ENOENT') return 'no such file or folder'
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
-  if (code === 'ELOOP') return 'too many levels of symbolic links'
-  return (err as Error).message
-}
+const why = (err: unknown): string => errnoWords(err)
 
 export async function scan(paths: string[], options: { exclude?: string; signal?: AbortSignal } = {}): Promise<ScanResult> {
   const out: ScanResult = { files: [], nfos: new Set(), skipped: [], warnings: [] }
