@@ -113,7 +113,7 @@ export default async function main(args: string[]): Promise<number> {
     if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
       console.log(`importing the shared posters into ${libDir} (not measured here; see npm run bench -- import)`)
       const d = datasetDir
-      const { promise } = startImport(core, { paths: [join(d, 'posters')], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv') })
+      const { promise } = await startImport(core, { paths: [join(d, 'posters')], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv') })
       await promise
     }
     const svc = modelService(core)

@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)('accepting predictions for a selection, with its p
       writeFileSync(join(root, 'labels.csv'), ['Id,Genre,' + GENRES.join(','), `tt2000005,"['Drama']",0,0,1,0,0`, `tt2000006,"['Comedy']",0,1,0,0,0`].join('\n') + '\n')
       const libDir = join(root, 'library')
       const core = openCore({ libraryDir: libDir })
-      await startImport(core, { paths: [folder], labels: join(root, 'labels.csv') }).promise
+      await (await startImport(core, { paths: [folder], labels: join(root, 'labels.csv') })).promise
       for (const g of GENRES) if (!core.db.prepare('SELECT 1 FROM genres WHERE name = ?').get(g)) core.db.prepare('INSERT INTO genres (name, position) VALUES (?, 99)').run(g)
       const zero = { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 }
       const evaluation: ModelEvaluation = { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 }

@@ -40,7 +40,7 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
         }
       const lib = join(root, 'library')
       const core = openCore({ libraryDir: lib })
-      await startImport(core, { paths: [folder] }).promise
+      await (await startImport(core, { paths: [folder] })).promise
       // Constructed embeddings: a centre per group, members spread around it (centred cosine ~0.6 within
       // a group, under the duplicate threshold); poster 2 nearly equals poster 1.
       const s = modelService(core)

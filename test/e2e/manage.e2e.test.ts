@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)'
       writeFileSync(join(root, 'movies.csv'), ['Id,Title,Year', ...films.map((f) => `${f.id},${f.title},${f.year}`)].join('\n') + '\n')
       const lib = join(root, 'library')
       const core = openCore({ libraryDir: lib })
-      const r = await startImport(core, { paths: [folder], labels: join(root, 'labels.csv'), metadata: join(root, 'movies.csv') }).promise
+      const r = await (await startImport(core, { paths: [folder], labels: join(root, 'labels.csv'), metadata: join(root, 'movies.csv') })).promise
       expect(r?.added).toBe(films.length)
       // One accepted prediction, so the grid shows every kind of chip.
       core.db.prepare(`INSERT INTO labels (poster_id, genre_id, source) SELECT 'tt2000004', id, 'prediction' FROM genres WHERE name = 'Crime'`).run()

@@ -14,7 +14,7 @@ let src: string
 const t = useLibrary({ sub: 'library', before: (dir) => mkdirSync((src = join(dir, 'posters'))) })
 
 async function importAll(req: { paths?: string[]; labels?: string; metadata?: string } = {}) {
-  const { promise } = startImport(t.core, { paths: req.paths ?? [src], labels: req.labels, metadata: req.metadata })
+  const { promise } = await startImport(t.core, { paths: req.paths ?? [src], labels: req.labels, metadata: req.metadata })
   const r = await promise
   if (!r) throw new Error('import did not finish')
   return r
@@ -226,7 +226,7 @@ describe('import', () => {
   })
 
   it('refuses unusable label files before starting, and says nothing could be imported from an empty folder', async () => {
-    expect(() => startImport(t.core, { paths: [src], labels: write('bad.csv', 'Name,Drama\nx,1\n') })).toThrow(/has no Id column/)
+    await expect(startImport(t.core, { paths: [src], labels: write('bad.csv', 'Name,Drama\nx,1\n') })).rejects.toThrow(/has no Id column/)
     await expect(call(t.core, 'imports.start', { paths: [src], labels: join(t.dir, 'missing.csv') })).rejects.toMatchObject({
       code: 'invalid-args',
     })
@@ -253,7 +253,7 @@ describe('atomicity', () => {
         t.core.jobs.cancel(jobId)
       }
     })
-    const { jobId, promise } = startImport(t.core, { paths: [more], labels }, { concurrency: 1, batchSize: 5 })
+    const { jobId, promise } = await startImport(t.core, { paths: [more], labels }, { concurrency: 1, batchSize: 5 })
     expect(await promise).toBeNull()
     off()
     expect(committed).toBeGreaterThan(5) // posters of this import were visible before the cancel
@@ -291,7 +291,7 @@ describe('atomicity', () => {
     for (let i = 0; i < 6; i++) await jpeg(join(src, `tt000000${i}.jpg`), { width: 40, height: 60 })
     writeFileSync(join(t.lib, 'thumbs'), 'a file where the cache folder should be')
     const ev = recordEvents(t.core)
-    const { promise } = startImport(t.core, { paths: [src] }, { batchSize: 2 })
+    const { promise } = await startImport(t.core, { paths: [src] }, { batchSize: 2 })
     expect(await promise).toBeNull()
     const end = ev.of('import.finished')[0]
     expect(end).toMatchObject({ status: 'failed', result: null })
@@ -314,7 +314,7 @@ describe('atomicity', () => {
         t.core.jobs.cancel(jobId)
       }
     })
-    const { jobId, promise } = startImport(t.core, { paths: [src], labels: write('b.csv', 'Id,Drama,Comedy\ntt0000001,0,1\n') }, { concurrency: 1, batchSize: 5 })
+    const { jobId, promise } = await startImport(t.core, { paths: [src], labels: write('b.csv', 'Id,Drama,Comedy\ntt0000001,0,1\n') }, { concurrency: 1, batchSize: 5 })
     expect(await promise).toBeNull()
     off()
     expect(during).toEqual(['Drama']) // the update waits for the final transaction

@@ -12,7 +12,7 @@ let src: string
 const t = useLibrary({ sub: 'lib', before: (dir) => mkdirSync((src = join(dir, 'posters'))) })
 
 async function importInto(c: Core, paths: string[], labels?: string) {
-  const r = await startImport(c, { paths, labels }).promise
+  const r = await (await (await startImport(c, { paths, labels }))).promise
   if (!r) throw new Error('import failed')
   return r
 }

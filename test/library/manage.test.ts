@@ -19,7 +19,7 @@ async function importFolder(name: string, ids: string[], labels?: string): Promi
   const src = join(t.dir, name)
   mkdirSync(src, { recursive: true })
   for (const [i, id] of ids.entries()) await jpeg(join(src, `${id}.jpg`), { seed: name.length * 1000 + i })
-  const r = await startImport(t.core, { paths: [src], labels }).promise
+  const r = await (await startImport(t.core, { paths: [src], labels })).promise
   if (!r) throw new Error('import failed')
 }
 const ids = async (args: object = {}) => (await call(t.core, 'library.ids', { sort: 'id', ...args })).ids as string[]
@@ -97,12 +97,12 @@ describe('deleting posters', () => {
     const src = join(t.dir, 'more')
     mkdirSync(src)
     for (let i = 0; i < 3; i++) await jpeg(join(src, `tt000010${i}.jpg`), { seed: 50 + i })
-    const { promise } = startImport(t.core, { paths: [src] })
+    const { promise } = await startImport(t.core, { paths: [src] })
     await expect(call(t.core, 'library.remove', { ids: ['a'] })).rejects.toThrow(/an import is running; delete posters when it has finished/)
     await expect(call(t.core, 'genres.merge', { from: 'Drama', into: 'Comedy' })).rejects.toMatchObject({ code: 'conflict' })
     await promise
     await call(t.core, 'genres.add', { name: 'Western' })
-    const second = startImport(t.core, { paths: [src] })
+    const second = await startImport(t.core, { paths: [src] })
     await expect(call(t.core, 'labels.undo')).rejects.toThrow(/an import is running; undo this when it has finished/)
     await second.promise
     await call(t.core, 'labels.undo')

@@ -64,8 +64,9 @@ describe('migrations', () => {
       [4, 'library'],
       [5, 'collection'],
       [6, 'explore'],
+      [7, 'library'],
     ])
-    expect(SCHEMA_VERSION).toBe(6)
+    expect(SCHEMA_VERSION).toBe(7)
   })
 
   it('refuses a composition with a gap or two steps claiming one version', () => {
@@ -75,7 +76,7 @@ describe('migrations', () => {
     expect(() => orderMigrations(migrations, [step(6, 'other')])).toThrow(/schema version 6 is claimed by both explore and other/)
   })
 
-  it('opens a version-6 library with data unchanged: no step runs again', () => {
+  it('opens a current-version library with data unchanged: no step runs again', () => {
     const first = openDb(t.dir)
     first.exec(`INSERT INTO genres (name, position) VALUES ('Drama', 0), ('Comedy', 1);
       INSERT INTO posters (id, hash, path, size, width, height, title, labelled, added_at) VALUES ('tt1', 'h1', '/x/1.jpg', 1, 1, 1, 'Heat', 1, 0);
@@ -84,10 +85,10 @@ describe('migrations', () => {
     const before = { schema: schema(first), posters: first.prepare('SELECT * FROM posters').all(), labels: first.prepare('SELECT * FROM labels').all() }
     first.close()
     const raw = new Database(join(t.dir, DB_FILE))
-    expect(raw.pragma('user_version', { simple: true })).toBe(6)
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     raw.close()
     const again = openDb(t.dir)
-    expect(again.pragma('user_version', { simple: true })).toBe(6)
+    expect(again.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     expect({ schema: schema(again), posters: again.prepare('SELECT * FROM posters').all(), labels: again.prepare('SELECT * FROM labels').all() }).toEqual(before)
     again.close()
   })

@@ -16,16 +16,21 @@ export function recoverInterruptedImports(ctx: CoreContext): void {
   }
 }
 
-/** Starts an import job; label and metadata files are read first, so a bad one fails the call itself. */
-export function startImport(
-  ctx: CoreContext,
-  request: ImportRequest,
-  tuning: ImportTuning = {},
-): { jobId: string; promise: Promise<ImportResult | null> } {
+const refuseSecond = (ctx: CoreContext) => {
   if (ctx.jobs.list().some((j) => j.kind === 'import' && j.status === 'running')) {
     throw new ApiError('conflict', 'an import is already running in this library; wait for it or cancel it')
   }
-  const tables = readTables(request.labels, request.metadata)
+}
+
+/** Starts an import job; label and metadata files are read first, so a bad one fails the call itself. */
+export async function startImport(
+  ctx: CoreContext,
+  request: ImportRequest,
+  tuning: ImportTuning = {},
+): Promise<{ jobId: string; promise: Promise<ImportResult | null> }> {
+  refuseSecond(ctx)
+  const tables = await readTables(request.labels, request.metadata)
+  refuseSecond(ctx) // another import may have started while the files were read
   let lastChanged = 0
   const hooks = (job: JobContext, sink: DecodedSink | null): ImportHooks => ({
     decoded: sink ?? undefined,
@@ -66,6 +71,6 @@ export function startImport(
 
 export function importHandlers(ctx: CoreContext): ApiHandlers['imports'] {
   return {
-    start: (request) => ({ jobId: startImport(ctx, request).jobId }),
+    start: async (request) => ({ jobId: (await startImport(ctx, request)).jobId }),
   }
 }
