@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiError, type LabelSource } from '../../src/shared/api'
 import { csvField, csvRows, parseCsv } from '../../src/main/importer/csv'
 import { parseSources, readTables, splitGenres } from '../../src/main/importer/tables'
-import { parseNfo, withGenres } from '../../src/main/collection/nfo'
+import { parseNfo, withGenres } from '../../src/main/formats/nfo'
 import { tempDir } from '../library/helpers'
 
 const RUNS = 150
