@@ -10,6 +10,7 @@ import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
 import { ApiError, LabelSource, PosterId } from '../../shared/api'
 import { CsvError, NotUtf8, csvRows, type CsvRow } from './csv'
+
 export interface LabelRow {
   /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
   genres: string[]
