@@ -11,6 +11,7 @@ import { printable } from '../../shared/printable'
 import { ApiError, LABEL_FILE_COLUMNS, LabelSource, PosterId } from '../../shared/api'
 import { CsvError, NotUtf8, csvRows, type CsvRow } from './csv'
 import { errnoWords } from '../errno'
+
 export interface LabelRow {
   /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
   genres: string[]
