@@ -229,7 +229,7 @@ export function libraryStats(db: Db, path: string): LibraryStats {
     labelled: number
     duplicates: number
   }
-  const genres: Record<string, number> = {}
+  const genres: Record<string, number> = Object.create(null) // a genre may be named "__proto__"
   for (const g of prepared(
     db,
     'SELECT g.name, (SELECT COUNT(*) FROM labels l WHERE l.genre_id = g.id) AS n FROM genres g ORDER BY g.position, g.name',

@@ -64,12 +64,21 @@ export const PosterDetail = PosterSummary.extend({
 })
 export type PosterDetail = z.infer<typeof PosterDetail>
 
+/**
+ * Counts by genre name. Not z.record: zod builds its result with plain assignments, which drop
+ * a key named "__proto__" (a genre may be named so); this checks the values and keeps the object.
+ */
+const CountsByName = z.custom<Record<string, number>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((n) => Number.isInteger(n)),
+  'expected counts by name',
+)
+
 export const LibraryStats = z.object({
   path: z.string(),
   posters: z.number().int(),
   labelled: z.number().int(),
   duplicates: z.number().int(),
-  genres: z.record(z.string(), z.number().int()),
+  genres: CountsByName,
   /** Labels by source (imported, user, prediction, nfo). */
   sources: z.record(z.string(), z.number().int()).optional(),
 })
