@@ -107,10 +107,10 @@ describe('grouped folds', () => {
 
   it('the early-stopping split keeps groups together too', () => {
     const rows = Array.from({ length: items.length }, (_, i) => i)
-    const { train, earlyStop: stop } = earlyStopSplit(rows, groups, 3)
-    const stopGroups = new Set(stop.map((r) => groups.of[r]))
-    expect(stop.length).toBeGreaterThan(30)
-    for (const r of train) expect(stopGroups.has(groups.of[r])).toBe(false)
+    const { train, earlyStop } = earlyStopSplit(rows, groups, 3)
+    const earlyStopGroups = new Set(earlyStop.map((r) => groups.of[r]))
+    expect(earlyStop.length).toBeGreaterThan(30)
+    for (const r of train) expect(earlyStopGroups.has(groups.of[r])).toBe(false)
   })
 
   it('out-of-fold predictions do not leak through near-copies (random labels score at chance)', async () => {

@@ -10,7 +10,7 @@ import { gatherRows } from './rows'
 
 export const DEFAULT_FOLDS = 5
 /** Share of a fold's training side (whole groups) that decides early stopping. */
-export const STOP_FRACTION = 0.1
+export const EARLY_STOP_FRACTION = 0.1
 
 /**
  * The fold (0..k-1) of each item. Whole groups move together; groups are dealt in a seeded
@@ -35,7 +35,7 @@ export function assignFolds(groups: Groups, k: number, seed: number): Int32Array
 }
 
 /** Splits training rows into (train, earlyStop) by whole groups: the same grouping as the folds. */
-export function earlyStopSplit(rows: number[], groups: Groups, seed: number, fraction = STOP_FRACTION): { train: number[]; earlyStop: number[] } {
+export function earlyStopSplit(rows: number[], groups: Groups, seed: number, fraction = EARLY_STOP_FRACTION): { train: number[]; earlyStop: number[] } {
   const train: number[] = []
   const earlyStop: number[] = []
   for (const r of rows) (seededUnit(seed + 1, groups.keys[groups.of[r]]) < fraction ? earlyStop : train).push(r)

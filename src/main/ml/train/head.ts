@@ -243,8 +243,8 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
     const x = tf.tensor2d(norm(rows), [rows.length, d])
     batches.push({ x, xt: tf.transpose(x) as TF.Tensor2D, y: tf.tensor2d(gatherRows(data.y, g, rows), [rows.length, g]), n: rows.length })
   }
-  const stopX = norm(data.earlyStop)
-  const stopY = gatherRows(data.y, g, data.earlyStop)
+  const earlyStopX = norm(data.earlyStop)
+  const earlyStopY = gatherRows(data.y, g, data.earlyStop)
   const valX = norm(data.val)
   const valY = gatherRows(data.y, g, data.val)
   const pos = new Float32Array(g)
@@ -314,11 +314,11 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
         lossSum += (await loss.data())[0] * b.n
         loss.dispose()
       }
-      const stopP = predictRows(stopX, data.earlyStop.length)
+      const earlyStopP = predictRows(earlyStopX, data.earlyStop.length)
       // Without an early-stopping set the last epoch is kept.
-      const score = data.earlyStop.length ? macroAp(stopP, stopY, g) : epoch
-      const valP = data.val.length ? predictRows(valX, data.val.length) : stopP
-      const vy = data.val.length ? valY : stopY
+      const score = data.earlyStop.length ? macroAp(earlyStopP, earlyStopY, g) : epoch
+      const valP = data.val.length ? predictRows(valX, data.val.length) : earlyStopP
+      const vy = data.val.length ? valY : earlyStopY
       const report: EpochReport = {
         epoch,
         loss: lossSum / order.length,

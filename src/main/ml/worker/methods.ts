@@ -23,9 +23,9 @@ function getEmbedder(modelPath: string, backbone: string, features: string, opts
   const key = `${modelPath}|${backbone}|${features}|${opts.batch}|${opts.lanes}`
   if (embedder?.key !== key) {
     const old = embedder
-    const fs = FEATURE_SETS[features]
-    if (!fs) throw new Error(`unknown feature set ${features}`)
-    embedder = { key, e: Embedder.open(readFileSync(modelPath), backboneById(backbone), fs, opts) }
+    const featureSet = FEATURE_SETS[features]
+    if (!featureSet) throw new Error(`unknown feature set ${features}`)
+    embedder = { key, e: Embedder.open(readFileSync(modelPath), backboneById(backbone), featureSet, opts) }
     // A failed open is not cached.
     embedder.e.catch(() => {
       if (embedder?.key === key) embedder = null
