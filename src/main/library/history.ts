@@ -146,14 +146,3 @@ export function touchedSince(db: Db, since: number): Set<string> {
   }
   return out
 }
-
-/**
- * How many posters an entry made labelled (negative: unlabelled), read from its stored data in
- * either form (deltas or whole states). Entries other than label edits count 0.
- */
-export function labelledNet(kind: string, text: string): number {
-  if (kind !== 'labels') return 0
-  const data = JSON.parse(text) as Change[] | LabelDelta
-  if (isDelta(data)) return data.groups.reduce((n, g) => n + (g.a[0] - g.b[0]) * g.ids.length, 0)
-  return data.reduce((n, c) => n + Number(c.after.labelled) - Number(c.before.labelled), 0)
-}
