@@ -10,6 +10,8 @@ import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
 import { ApiError, LABEL_FILE_COLUMNS, LabelSource, PosterId } from '../../shared/api'
 import { CsvError, NotUtf8, csvRows, type CsvRow } from './csv'
+import { errnoWords } from '../errno'
+
 export interface LabelRow {
   /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
   genres: string[]
@@ -68,8 +70,7 @@ async function openTable(path: string, what: string): Promise<{ fh: FileHandle; 
   } catch (err) {
     await fh?.close()
     if (err instanceof ApiError) throw err
-    const code = (err as NodeJS.ErrnoException).code
-    throw cannot(what, path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? 'read error'))
+    throw cannot(what, path, errnoWords(err, 'no such file', (code) => code ?? 'read error'))
   }
 }
 
