@@ -114,7 +114,7 @@ export async function writeImageCorpus(dir: string): Promise<ImageCorpus> {
   writeFileSync(at(evil), 'not an image either')
   bad.push({ path: at(evil), reason: 'not an image (unrecognised file format)' })
   if (asRoot) {
-    notHere.push('unreadable file and folder (chmod 000): the tests run as root, who reads them anyway')
+    notHere.push('unreadable file and folder (chmod 000): the tests run as root, who reads them anyway (corpus.test.ts runs them as nobody instead)')
   } else {
     await jpeg(at('locked.jpg'), { seed: 40 })
     chmodSync(at('locked.jpg'), 0)
