@@ -1,15 +1,16 @@
 // The core: one open library and the handlers of the whole API contract. It runs under
 // plain Node (CLI, `posterity serve`, tests) and in Electron's main process alike, and
 // never imports Electron.
-import { contract, type ApiHandlers } from '../shared/api'
+import { ApiError, contract, type ApiHandlers } from '../shared/api'
 import { createDispatch, type Dispatch } from './api/dispatch'
+import { storageProblem } from './library/storage'
 import type { CoreContext, HostHooks } from './context'
 import { EventBus } from './events'
 import { JobRegistry } from './jobs/registry'
 import { openLibraryDb } from './schema'
 import { purgeOrphanThumbs } from './library/remove'
 import { purgeOrphanRuns } from './ml/store/orphans'
-import { libraryHandlers, genreHandlers, labelHandlers } from './library/handlers'
+import { libraryHandlers, genreHandlers, labelHandlers, recoverEdits } from './library/handlers'
 import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
@@ -53,6 +54,7 @@ export function openCore(options: CoreOptions): Core {
   ctx.importSink = () => openImportSink(modelService(ctx))
   // Recovery writes: it is the writer's job (a read-only opener leaves it to the lock holder).
   if (!options.readonly) {
+    recoverEdits(ctx)
     recoverInterruptedImports(ctx)
     purgeOrphanThumbs(ctx.db, ctx.dir)
     const orphans = purgeOrphanRuns(ctx.db, ctx.dir)
@@ -72,7 +74,10 @@ export function openCore(options: CoreOptions): Core {
   }
   return Object.assign(ctx, {
     handlers,
-    dispatch: createDispatch(contract, handlers),
+    dispatch: createDispatch(contract, handlers, (err) => {
+      const problem = storageProblem(err, ctx.dir)
+      return problem ? new ApiError('unsupported', problem) : null
+    }),
     async close() {
       await ctx.jobs.cancelAll()
       stopModelService(ctx.db)

@@ -6,6 +6,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { ApiError } from '../shared/api'
 import type { CoreContext } from './context'
 import { recoverInterruptedImports } from './importer/handlers'
+import { recoverEdits } from './library/handlers'
 import { DB_FILE } from './library/db'
 import { openLibraryDb } from './schema'
 import { purgeOrphanThumbs } from './library/remove'
@@ -100,6 +101,7 @@ export function switchLibrary(ctx: CoreContext, raw: string, create: boolean): s
   ctx.dir = dir
   stopModelService(old)
   old.close()
+  recoverEdits(ctx)
   recoverInterruptedImports(ctx)
   purgeOrphanThumbs(ctx.db, ctx.dir)
   purgeOrphanRuns(ctx.db, ctx.dir)

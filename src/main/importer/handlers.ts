@@ -6,12 +6,14 @@ import { runImport, type ImportHooks, type ImportTuning } from './run'
 import type { DecodedSink } from './decoded-sink'
 import type { JobContext } from '../jobs/registry'
 import { recoverInterrupted } from './store'
+import { storageProblem } from '../library/storage'
 import { readTables } from './tables'
 
 export function recoverInterruptedImports(ctx: CoreContext): void {
   const r = recoverInterrupted(ctx.db, ctx.dir)
   if (r.imports > 0) {
-    process.stderr.write(`posterity: rolled back ${r.imports} interrupted import(s), removing ${r.posters} half-imported poster(s)\n`)
+    const kept = r.kept ? `; kept ${r.kept} poster(s) edited meanwhile` : ''
+    process.stderr.write(`posterity: rolled back ${r.imports} interrupted import(s), removing ${r.posters} half-imported poster(s)${kept}\n`)
   }
 }
 
@@ -57,7 +59,9 @@ export async function startImport(
         return result
       } catch (err) {
         sink?.abort()
-        throw err
+        // A full or read-only disk says so (the import's posters are rolled back either way).
+        const problem = storageProblem(err, ctx.dir)
+        throw problem ? new Error(`the import stopped and was rolled back: ${problem}`) : err
       }
     },
     (status, result, error) => {

@@ -1,7 +1,7 @@
 // Label edits. Every edit is one undoable history entry, kept in the library file.
 import { z } from 'zod'
 import { command, noArgs } from './define'
-import { GenreName, PosterId } from './common'
+import { GenreName, NewGenreName, PosterId } from './common'
 
 export const HistoryEntry = z.object({
   id: z.number().int(),
@@ -18,6 +18,8 @@ export const HistoryState = z.object({
   /** What undo / redo would do, for menus and tooltips. */
   undoLabel: z.string().nullable(),
   redoLabel: z.string().nullable(),
+  /** Entries the history's limits (entries, bytes) have dropped: undo cannot go back past them. */
+  dropped: z.number().int().min(0).optional(),
 })
 export type HistoryState = z.infer<typeof HistoryState>
 
@@ -36,7 +38,7 @@ export const labels = {
     z
       .strictObject({
         ids: z.array(PosterId).min(1).max(200_000),
-        add: z.array(GenreName).max(100).default([]),
+        add: z.array(NewGenreName).max(100).default([]),
         remove: z.array(GenreName).max(100).default([]),
         labelled: z.boolean().optional(),
       })
