@@ -235,6 +235,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         groups: cv.groups,
         nearDuplicates: cv.nearDuplicates,
         stages: cv.stages,
+        threads: cv.threads,
         prior: data.prior,
       }
       const G = data.genres.length

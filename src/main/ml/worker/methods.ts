@@ -6,11 +6,14 @@ import { Embedder } from '../embed/embedder'
 import type { ResizeView } from '../embed/preprocess'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
-import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
+import { DEFAULT_HEAD, macroAp, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
 import { evaluate } from '../eval/metrics'
 import { honestEvaluation } from '../eval/honest'
 import { duplicateGroups } from '../train/groups'
-import { outOfFold, refit, refitEpochs } from '../train/folds'
+import { crossValidate } from '../train/folds'
+import { inThreadRunner, threadCount, threadRunner, type HeadData, type HeadRunner } from '../train/head-pool'
+import { outDir } from '../../app-root'
+import { join } from 'node:path'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
 import type { TrainProgress } from '../train/progress'
@@ -111,8 +114,10 @@ export interface TrainCvDone extends TrainDone {
   groups: number
   nearDuplicates: number
   seconds: number
-  /** Seconds of each stage: grouping, folds, refit, figures. */
+  /** Seconds of each stage: grouping, folds + refit, figures. */
   stages: Record<string, number>
+  /** Worker threads the folds and the refit trained in (0: the worker's own thread). */
+  threads: number
 }
 
 export interface PredictArgs {
@@ -168,6 +173,24 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const run = tfQueue.then(fn, fn)
   tfQueue = run.catch(() => undefined)
   return run
+}
+
+/**
+ * Where the head trains: worker threads when the backend computes on one thread (wasm, cpu)
+ * and there are cores for them, else this thread. A thread that cannot start (no built
+ * head-thread.js, as under the TypeScript sources' tests) falls back to this thread.
+ */
+async function headRunner(tf: Awaited<ReturnType<typeof loadTf>>['tf'], backend: string, data: HeadData, signal: AbortSignal): Promise<{ runner: HeadRunner; threads: number; note?: string }> {
+  const threads = backend === 'wasm' || backend === 'cpu' ? threadCount() : 0
+  let note: string | undefined
+  if (threads > 0) {
+    try {
+      return { runner: await threadRunner(join(outDir(), 'main', 'head-thread.js'), data, threads, signal, backend), threads }
+    } catch (err) {
+      note = `training threads did not start (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): the folds trained one after another`
+    }
+  }
+  return { runner: inThreadRunner(tf, data, () => signal.aborted), threads: 0, note }
 }
 
 function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
@@ -279,23 +302,25 @@ export const methods: Record<string, Method> = {
       const groups = duplicateGroups(args.items, { x, dims: args.dims, minCosine: args.minCosine })
       lap('grouping')
       const input = { x, y: args.y, dims: args.dims, genres: g, groups }
-      let fold = 0
       const members = args.folds + args.ensemble
-      const onEpoch = async (report: EpochReport) => {
-        ctx.progress({ member: fold, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(fold, args.folds), folds: args.folds } satisfies TrainCvProgress)
+      const onEpoch = async (member: number, report: EpochReport) => {
+        ctx.progress({ member, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(member, args.folds), folds: args.folds } satisfies TrainCvProgress)
         await new Promise((r) => setImmediate(r))
       }
-      const cv = await outOfFold(tf, input, cfg, args.folds, cfg.seed, { shouldStop: () => ctx.signal.aborted, onEpoch, onFold: (f) => (fold = f) })
-      lap('folds')
-      const epochsAll = refitEpochs(cv.bestEpochs)
-      const heads: HeadWeights[] = []
-      for (let m = 0; m < args.ensemble; m++) {
-        fold = args.folds + m
-        const r = await refit(tf, input, { ...cfg, seed: cfg.seed + m * 1000 }, epochsAll, { shouldStop: () => ctx.signal.aborted, onEpoch })
-        heads.push(r.weights)
-      }
-      lap('refit')
+      // Pooled out-of-fold predictions are scored as the figures are: on human labels only.
       const ev = args.evaluation
+      const score = ev ? (oof: Float32Array) => macroAp(rows(oof, g, ev.rows), rows(ev.y, g, ev.rows), g) : undefined
+      const runner = await headRunner(tf, backend, input, ctx.signal)
+      let cv
+      try {
+        cv = await crossValidate(runner.runner, input, cfg, args.folds, cfg.seed, args.ensemble, { onEpoch, score })
+      } finally {
+        runner.runner.close()
+      }
+      if (ctx.signal.aborted) throw new Error('cancelled')
+      const epochsAll = cv.epoch
+      const heads: HeadWeights[] = cv.refits
+      lap('folds + refit')
       const { evaluation, thresholds } = ev
         ? honestEvaluation(rows(cv.oof, g, ev.rows), rows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => cv.fold[r]), cv.k, args.prior, {
             replicates: args.replicates,
@@ -306,7 +331,6 @@ export const methods: Record<string, Method> = {
       return {
         backend,
         reason,
-        notes,
         // The curves shown: the first fold's, whose validation is its held-out posters.
         epochs: cv.curves[0] ?? [],
         evaluation,
@@ -318,6 +342,8 @@ export const methods: Record<string, Method> = {
         groups: groups.count,
         nearDuplicates: groups.nearDuplicates,
         stages,
+        threads: runner.threads,
+        notes: runner.note ? [...notes, runner.note] : notes,
         seconds: (performance.now() - t0) / 1000,
       }
     })
