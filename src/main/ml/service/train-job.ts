@@ -236,6 +236,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         nearDuplicates: cv.nearDuplicates,
         stages: cv.stages,
         threads: cv.threads,
+        cpuSeconds: cv.cpuSeconds,
         prior: data.prior,
       }
       const G = data.genres.length

@@ -118,6 +118,8 @@ export interface TrainCvDone extends TrainDone {
   stages: Record<string, number>
   /** Worker threads the folds and the refit trained in (0: the worker's own thread). */
   threads: number
+  /** CPU seconds the worker spent (all its threads): what a loaded machine cannot hide. */
+  cpuSeconds: number
 }
 
 export interface PredictArgs {
@@ -191,6 +193,11 @@ async function headRunner(tf: Awaited<ReturnType<typeof loadTf>>['tf'], backend:
     }
   }
   return { runner: inThreadRunner(tf, data, () => signal.aborted), threads: 0, note }
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start)
+  return (u.user + u.system) / 1e6
 }
 
 function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
@@ -287,6 +294,7 @@ export const methods: Record<string, Method> = {
   trainCv(args: TrainCvArgs, ctx): Promise<TrainCvDone> {
     return exclusive(async () => {
       const t0 = performance.now()
+      const cpu0 = process.cpuUsage()
       const x = ctx.data
       if (!x) throw new Error('trainCv: no feature rows were sent')
       const { tf, backend, reason, notes } = await loadTf()
@@ -344,6 +352,7 @@ export const methods: Record<string, Method> = {
         stages,
         threads: runner.threads,
         notes: runner.note ? [...notes, runner.note] : notes,
+        cpuSeconds: cpuSince(cpu0),
         seconds: (performance.now() - t0) / 1000,
       }
     })
