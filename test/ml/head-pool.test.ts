@@ -41,7 +41,7 @@ describe('cross-validation on the head pool', () => {
     // The refit is the head trained on every row for cv.epoch epochs.
     const all = Array.from({ length: data.x.length / data.dims }, (_, i) => i)
     const alone = await trainHead(tf, { ...data, train: all, stop: [], val: [] }, { ...cfg, epochs: cv.epoch, patience: cfg.epochs + 1 })
-    expect(Array.from(cv.refits[0].w1)).toEqual(Array.from(alone.weights.w1))
+    expect(Array.from((await cv.refits)[0].w1)).toEqual(Array.from(alone.weights.w1))
   }, 60_000)
 
   it.skipIf(!built)('gives the same out-of-fold probabilities and refit in two threads as in this one', async () => {
@@ -55,7 +55,7 @@ describe('cross-validation on the head pool', () => {
       expect(there.epoch).toBe(here.epoch)
       expect(Array.from(there.oof)).toEqual(Array.from(here.oof))
       // The refit started beside the last fold, before the epoch was chosen, and still returns that epoch's weights.
-      expect(Array.from(there.refits[0].w1)).toEqual(Array.from(here.refits[0].w1))
+      expect(Array.from((await there.refits)[0].w1)).toEqual(Array.from((await here.refits)[0].w1))
       expect([...seen].sort()).toEqual([0, 1, 2, 3, 4, 5]) // progress from every fold and the refit
     } finally {
       runner.close()

@@ -54,8 +54,11 @@ export interface OutOfFoldResult {
 }
 
 export interface CrossValidation extends OutOfFoldResult {
-  /** The refit members: trained on every row for `epoch` epochs. */
-  refits: HeadWeights[]
+  /**
+   * The refit members, trained on every row for `epoch` epochs: still training when the
+   * out-of-fold results are returned, so the figures can be computed beside them.
+   */
+  refits: Promise<HeadWeights[]>
 }
 
 export interface FoldHooks {
@@ -144,7 +147,6 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
     if (s > best.score) best = { epoch: e, score: s }
   }
   chose(best.epoch)
-  const refitWeights = (await Promise.all(refits)).map((r) => r.weights)
   return {
     oof: oofAt(best.epoch),
     fold,
@@ -152,7 +154,7 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
     epoch: best.epoch,
     bestEpochs: results.flatMap((r) => (r ? [r.bestEpoch] : [])),
     curves: results.flatMap((r) => (r ? [r.epochs] : [])),
-    refits: refitWeights,
+    refits: Promise.all(refits).then((list) => list.map((r) => r.weights)),
   }
 }
 

@@ -320,21 +320,27 @@ export const methods: Record<string, Method> = {
       const score = ev ? (oof: Float32Array) => macroAp(rows(oof, g, ev.rows), rows(ev.y, g, ev.rows), g) : undefined
       const runner = await headRunner(tf, backend, input, ctx.signal)
       let cv
+      let heads: HeadWeights[]
+      let figures
       try {
         cv = await crossValidate(runner.runner, input, cfg, args.folds, cfg.seed, args.ensemble, { onEpoch, score })
+        lap('folds')
+        // The figures need only the out-of-fold probabilities: computed here while the refit trains in its thread.
+        const { oof, fold, k } = cv
+        figures = ev
+          ? honestEvaluation(rows(oof, g, ev.rows), rows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => fold[r]), k, args.prior, {
+              replicates: args.replicates,
+            })
+          : honestEvaluation(oof, args.y, args.genres, fold, k, args.prior, { replicates: args.replicates })
+        lap('figures')
+        heads = await cv.refits
+        lap('refit (after the figures)')
       } finally {
         runner.runner.close()
       }
       if (ctx.signal.aborted) throw new Error('cancelled')
       const epochsAll = cv.epoch
-      const heads: HeadWeights[] = cv.refits
-      lap('folds + refit')
-      const { evaluation, thresholds } = ev
-        ? honestEvaluation(rows(cv.oof, g, ev.rows), rows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => cv.fold[r]), cv.k, args.prior, {
-            replicates: args.replicates,
-          })
-        : honestEvaluation(cv.oof, args.y, args.genres, cv.fold, cv.k, args.prior, { replicates: args.replicates })
-      lap('figures')
+      const { evaluation, thresholds } = figures
       saveHeads(args.weightsDir, heads)
       return {
         backend,
