@@ -31,7 +31,7 @@ export default defineConfig({
           // The worker's training threads (cross-validation folds side by side).
           'head-thread': resolve(__dirname, 'src/main/ml/train/head-thread.ts'),
           // The `posterity` CLI (package.json "bin"): plain Node, no TypeScript at run time.
-          cli: resolve(__dirname, 'src/main/cli/bin.ts'),
+          cli: resolve(__dirname, 'src/main/cli-main.ts'),
         },
       },
     },

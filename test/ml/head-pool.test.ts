@@ -40,7 +40,7 @@ describe('cross-validation on the head pool', () => {
     expect(macroAp(cv.oof, data.y, data.genres)).toBeGreaterThan(0.7) // learnable; chance is ~0.4
     // The refit is the head trained on every row for cv.epoch epochs.
     const all = Array.from({ length: data.x.length / data.dims }, (_, i) => i)
-    const alone = await trainHead(tf, { ...data, train: all, stop: [], val: [] }, { ...cfg, epochs: cv.epoch, patience: cfg.epochs + 1 })
+    const alone = await trainHead(tf, { ...data, train: all, earlyStop: [], val: [] }, { ...cfg, epochs: cv.epoch, patience: cfg.epochs + 1 })
     expect(Array.from((await cv.refits)[0].w1)).toEqual(Array.from(alone.weights.w1))
   }, 60_000)
 

@@ -114,13 +114,13 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
       ? null
       : slot(() =>
           runner.run(
-            { train: all.filter((i) => fold[i] !== f), stop: rows, cfg },
+            { train: all.filter((i) => fold[i] !== f), earlyStop: rows, cfg },
             { onEpoch: (r) => hooks.onEpoch?.(f, r), onStopProbs: (e, p) => (probs[f][e - 1] = p) },
           ),
         ),
   )
   const refits = Array.from({ length: members }, (_, m) =>
-    slot(() => runner.run({ train: all, stop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(k + m, r) })),
+    slot(() => runner.run({ train: all, earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(k + m, r) })),
   )
   let results
   try {

@@ -10,7 +10,7 @@ import { trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '
 export interface HeadTask {
   train: number[]
   /** Rows that decide early stopping (a fold's held-out rows); their probabilities are reported every epoch. */
-  stop: number[]
+  earlyStop: number[]
   cfg: HeadConfig
   /**
    * A refit: train until the epoch this resolves to (at most cfg.epochs) and return that
@@ -51,7 +51,7 @@ export function inThreadRunner(tf: Tf, data: HeadData, shouldStop: () => boolean
     async run(task, hooks) {
       const target = task.target ? await task.target : null
       const cfg = target === null ? task.cfg : { ...task.cfg, epochs: Math.min(task.cfg.epochs, target), patience: task.cfg.epochs + 1 }
-      const r = await trainHead(tf, { ...data, train: task.train, stop: task.stop, val: [] }, cfg, { ...hooks, shouldStop })
+      const r = await trainHead(tf, { ...data, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, { ...hooks, shouldStop })
       return { weights: r.weights, epochs: r.epochs, bestEpoch: r.bestEpoch }
     },
     close() {},
@@ -60,7 +60,7 @@ export function inThreadRunner(tf: Tf, data: HeadData, shouldStop: () => boolean
 
 /** Messages between the pool and a thread (train/head-thread.ts). */
 export type ToThread =
-  | { type: 'task'; id: number; train: number[]; stop: number[]; cfg: HeadConfig; refit: boolean }
+  | { type: 'task'; id: number; train: number[]; earlyStop: number[]; cfg: HeadConfig; refit: boolean }
   | { type: 'target'; id: number; epoch: number }
 export type FromThread =
   | { type: 'ready'; id: 0; backend: string }
@@ -162,7 +162,7 @@ export async function threadRunner(entry: string, data: HeadData, threads: numbe
       if (failure) throw failure
       const id = nextId++
       const result = new Promise<HeadTaskResult>((resolve, reject) => pending.set(id, { resolve, reject, hooks, worker: w }))
-      w.postMessage({ type: 'task', id, train: task.train, stop: task.stop, cfg: task.cfg, refit: !!task.target } satisfies ToThread)
+      w.postMessage({ type: 'task', id, train: task.train, earlyStop: task.earlyStop, cfg: task.cfg, refit: !!task.target } satisfies ToThread)
       void task.target?.then((epoch) => {
         if (pending.has(id)) w.postMessage({ type: 'target', id, epoch } satisfies ToThread)
       })
