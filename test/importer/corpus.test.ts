@@ -105,7 +105,7 @@ describe('the label and metadata files of the corpus', () => {
       // A library of its own for each file.
       const lib = open(join(dir.dir, `lib-${k}`))
       try {
-        const started = await startImport(lib, { paths: [posters], [item.as]: item.path })
+        const started = startImport(lib, { paths: [posters], [item.as]: item.path })
         if (item.error) {
           await expect(started, item.name).rejects.toThrow(item.error instanceof RegExp ? item.error : exactly(item.error))
           expect(lib.db.prepare('SELECT COUNT(*) FROM posters').pluck().get(), item.name).toBe(0) // refused before any work

@@ -89,25 +89,25 @@ export function applyDelta(db: Db, d: LabelDelta, direction: 'undo' | 'redo', fr
     return id
   }
   const changed: string[] = []
-  let i = 0
+  let start = 0 // index of the group's first poster in the whole delta
   for (const g of d.groups) {
-    if (i + g.ids.length <= from) {
-      i += g.ids.length
-      continue
+    const end = start + g.ids.length
+    if (end > from && start < to) {
+      const [remove, add, f] = direction === 'undo' ? [g.put, g.drop, g.b] : [g.drop, g.put, g.a]
+      const removeIds = remove.map(([n]) => lookup(n, false))
+      const addIds = add.map(([n]) => lookup(n, true)!)
+      for (let k = Math.max(from, start) - start, last = Math.min(to, end) - start; k < last; k++) {
+        const id = g.ids[k]
+        let n = 0
+        // A source change is in both lists: the delete then the insert of the other source.
+        for (const gid of removeIds) if (gid !== undefined) n += del.run(id, gid).changes
+        add.forEach(([, source], j) => (n += put.run({ id, genre: addIds[j], source }).changes))
+        n += setFlags.run({ l: f[0], e: f[1], id }).changes
+        if (n > 0) changed.push(id)
+      }
     }
-    const [remove, add, f] = direction === 'undo' ? [g.put, g.drop, g.b] : [g.drop, g.put, g.a]
-    const removeIds = remove.map(([n]) => lookup(n, false))
-    const addIds = add.map(([n]) => lookup(n, true)!)
-    for (const id of g.ids) {
-      if (i >= to) return changed
-      if (i++ < from) continue
-      let n = 0
-      // A source change is in both lists: the delete then the insert of the other source.
-      for (const gid of removeIds) if (gid !== undefined) n += del.run(id, gid).changes
-      add.forEach(([, source], k) => (n += put.run({ id, genre: addIds[k], source }).changes))
-      n += setFlags.run({ l: f[0], e: f[1], id }).changes
-      if (n > 0) changed.push(id)
-    }
+    start = end
+    if (start >= to) break
   }
   return changed
 }

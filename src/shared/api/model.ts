@@ -8,6 +8,7 @@ import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../acceptance'
 export const ModelKind = z.enum(['head', 'cnn'])
 export type ModelKind = z.infer<typeof ModelKind>
 export const HeadLossName = z.enum(['bce', 'balanced', 'asl'])
+export type HeadLossName = z.infer<typeof HeadLossName>
 
 export const TrainRequest = z.strictObject({
   kind: ModelKind.default('head'),
@@ -207,6 +208,23 @@ export const AcceptResult = z.object({
 })
 export type AcceptResult = z.infer<typeof AcceptResult>
 
+/** One of a poster's most probable genres (model.top), and whether it reaches its threshold. */
+export const TopGenre = z.object({ genre: z.string(), probability: z.number(), predicted: z.boolean() })
+export type TopGenre = z.infer<typeof TopGenre>
+
+/** A run's out-of-fold errors for one genre, most confident first (model.errors). */
+export const GenreErrors = z.object({
+  runId: z.number().int(),
+  genre: z.string(),
+  threshold: z.number(),
+  falsePositives: z.array(z.object({ id: PosterId, probability: z.number() })),
+  falseNegatives: z.array(z.object({ id: PosterId, probability: z.number() })),
+  /** Totals before `limit`. */
+  totalFalsePositives: z.number().int(),
+  totalFalseNegatives: z.number().int(),
+})
+export type GenreErrors = z.infer<typeof GenreErrors>
+
 export const model = {
   status: command(noArgs, ModelStatus),
   /** First-run download of the backbone from its public URL (resumable, checksum verified). */
@@ -237,7 +255,7 @@ export const model = {
       items: z.array(
         z.object({
           id: PosterId,
-          genres: z.array(z.object({ genre: z.string(), probability: z.number(), predicted: z.boolean() })),
+          genres: z.array(TopGenre),
         }),
       ),
     }),
@@ -265,16 +283,7 @@ export const model = {
    */
   errors: command(
     z.strictObject({ runId: z.number().int().optional(), genre: z.string().min(1).max(200), limit: z.number().int().min(1).max(5000).default(500) }),
-    z.object({
-      runId: z.number().int(),
-      genre: z.string(),
-      threshold: z.number(),
-      falsePositives: z.array(z.object({ id: PosterId, probability: z.number() })),
-      falseNegatives: z.array(z.object({ id: PosterId, probability: z.number() })),
-      /** Totals before `limit`. */
-      totalFalsePositives: z.number().int(),
-      totalFalseNegatives: z.number().int(),
-    }),
+    GenreErrors,
   ),
 }
 
@@ -316,5 +325,5 @@ export const modelEvents = {
     items: z.array(z.object({ id: PosterId, probs: z.array(z.number()) })),
   }),
   'predict.finished': z.object({ jobId: JobId, status: JobStatus, runId: z.number().int().nullable(), count: z.number().int(), error: z.string().nullable() }),
-  'backbone.progress': z.object({ jobId: JobId, received: z.number().int(), total: z.number().int(), status: z.enum(['running', 'done', 'failed', 'cancelled']), error: z.string().nullable() }),
+  'backbone.progress': z.object({ jobId: JobId, received: z.number().int(), total: z.number().int(), status: JobStatus, error: z.string().nullable() }),
 }

@@ -3,11 +3,12 @@ import { writeFileSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { UserError, str, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call, listImages, readIdsFile, waitForJob } from '../model-support'
+import { listImages, readIdsFile, waitForJob } from '../model-support'
 import { csvField } from '../../formats/csv-field'
 import { modelService } from '../../ml/service/model-service'
 import { predictFiles } from '../../ml/service/predict-job'
 import { activeRun, getPredictions } from '../../ml/store/runs'
+import { coreApi } from '../api'
 
 const help = `Usage: posterity predict [--library DIR] [--ids FILE | PATH...] --out FILE.csv
 
@@ -49,7 +50,7 @@ const command: Command = {
       } else {
         const run = activeRun(core.db)
         if (!run) throw new UserError('no model is active yet: run posterity train first')
-        const { jobId } = await call<{ jobId: string }>(core, 'model.predict', ids ? { scope: 'selection', ids } : { scope: 'all' })
+        const { jobId } = await coreApi(core).model.predict(ids ? { scope: 'selection', ids } : { scope: 'all' })
         const result = ((await core.jobs.wait(jobId)) as { failed: { id: string; error: string }[] } | null) ?? { failed: [] }
         await waitForJob(core, jobId)
         failures = result.failed.map((f) => `${f.id}: ${f.error}`)

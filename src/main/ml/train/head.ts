@@ -6,9 +6,10 @@ import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from './tf-backend'
 import { averagePrecision, column } from '../eval/metrics'
 import { mulberry32 } from '../../../shared/random'
+import type { EpochPoint, HeadLossName } from '../../../shared/api'
 import { gatherRows } from './rows'
 
-export type HeadLoss = 'bce' | 'balanced' | 'asl'
+export type HeadLoss = HeadLossName
 
 export interface HeadConfig {
   hidden: number
@@ -63,13 +64,8 @@ export interface HeadWeights {
   b2: Float32Array | null
 }
 
-export interface EpochReport {
-  epoch: number
-  loss: number
-  valLoss: number
-  valMacroAp: number
-  seconds: number
-}
+/** One epoch's figures: what the Train view plots. */
+export type EpochReport = EpochPoint
 
 export interface TrainData {
   x: Float32Array

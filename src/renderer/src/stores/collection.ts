@@ -2,7 +2,7 @@
 // the review decisions, dry run, write-back and its undo, the genre map.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { Film, FilmPlan, GenreMapEntry, ScanSummary, WriteEntry, WriteResult } from '../../../shared/api'
+import type { ExportFormat, Film, FilmPlan, GenreMapEntry, ScanSummary, WriteEntry, WriteResult } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { onLibraryChange } from '../api/library-changes'
 import { isChange } from '../lib/collection-view'
@@ -157,7 +157,7 @@ export const useCollection = defineStore('collection', () => {
     return true
   }
 
-  async function exportAs(format: 'csv' | 'json') {
+  async function exportAs(format: ExportFormat) {
     if (!opened.value) return
     const r = await guard('export', () => api().collection.export({ root: opened.value!, format, rule: planError.value ? undefined : rule.value }))
     if (!r) return

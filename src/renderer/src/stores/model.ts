@@ -2,36 +2,18 @@
 // training job with its live curves, prediction jobs, and the backbone download.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { AcceptResult, EpochPoint, ModelStatus, RunDetail, RunSummary } from '../../../shared/api'
+import type { AcceptRequest, AcceptResult, EpochPoint, GenreErrors, ModelStatus, RunDetail, RunSummary, TrainRequest } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { onLibraryChange } from '../api/library-changes'
 import { useToasts } from './toasts'
 
-export interface TrainOptions {
-  kind: 'head' | 'cnn'
-  epochs?: number
-  seed: number
-  /** Learn from accepted predictions too (off: human labels only). */
-  includePredictions?: boolean
-}
+/** What the Train view chooses of a training request (includePredictions: learn from accepted predictions too). */
+export type TrainOptions = Required<Pick<TrainRequest, 'kind' | 'seed'>> & Pick<TrainRequest, 'epochs' | 'includePredictions'>
 
-export interface AcceptOptions {
-  minProbability: number
-  maxGenres: number
-}
+export type AcceptOptions = Required<Pick<AcceptRequest, 'minProbability' | 'maxGenres'>>
 
 /** Corrections since the active run after which the app offers to retrain. */
 export const RETRAIN_AFTER = 50
-
-export interface GenreErrors {
-  runId: number
-  genre: string
-  threshold: number
-  falsePositives: { id: string; probability: number }[]
-  falseNegatives: { id: string; probability: number }[]
-  totalFalsePositives: number
-  totalFalseNegatives: number
-}
 
 export const useModel = defineStore('model', () => {
   const toasts = useToasts()
