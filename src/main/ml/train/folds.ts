@@ -115,7 +115,7 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
       : slot(() =>
           runner.run(
             { train: all.filter((i) => fold[i] !== f), earlyStop: rows, cfg },
-            { onEpoch: (r) => hooks.onEpoch?.(f, r), onStopProbs: (e, p) => (probs[f][e - 1] = p) },
+            { onEpoch: (r) => hooks.onEpoch?.(f, r), onEarlyStopProbs: (e, p) => (probs[f][e - 1] = p) },
           ),
         ),
   )

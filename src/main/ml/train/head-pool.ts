@@ -27,7 +27,7 @@ export interface HeadTaskResult {
 
 export interface HeadTaskHooks {
   onEpoch?: (r: EpochReport) => void | Promise<void>
-  onStopProbs?: (epoch: number, probs: Float32Array) => void
+  onEarlyStopProbs?: (epoch: number, probs: Float32Array) => void
 }
 
 export interface HeadRunner {
@@ -65,7 +65,7 @@ export type ToThread =
 export type FromThread =
   | { type: 'ready'; id: 0; backend: string }
   | { type: 'epoch'; id: number; report: EpochReport }
-  | { type: 'stop-probs'; id: number; epoch: number; probs: Float32Array }
+  | { type: 'early-stop-probs'; id: number; epoch: number; probs: Float32Array }
   | { type: 'done'; id: number; result: HeadTaskResult }
   | { type: 'error'; id: number; message: string }
 export interface ThreadData {
@@ -113,7 +113,7 @@ export async function threadRunner(entry: string, data: HeadData, threads: numbe
       const p = pending.get(m.id)
       if (!p) return
       if (m.type === 'epoch') void p.hooks.onEpoch?.(m.report)
-      else if (m.type === 'stop-probs') p.hooks.onStopProbs?.(m.epoch, m.probs)
+      else if (m.type === 'early-stop-probs') p.hooks.onEarlyStopProbs?.(m.epoch, m.probs)
       else {
         pending.delete(m.id)
         if (m.type === 'done') p.resolve(m.result)

@@ -18,7 +18,7 @@ async function run(task: Extract<ToThread, { type: 'task' }>): Promise<void> {
   const snapshots: HeadWeights[] = []
   const cfg = task.refit ? { ...task.cfg, patience: task.cfg.epochs + 1 } : task.cfg
   const r = await trainHead(tf, { x, y, dims: data.dims, genres: data.genres, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, {
-    onStopProbs: (epoch, probs) => post({ type: 'stop-probs', id: task.id, epoch, probs }),
+    onEarlyStopProbs: (epoch, probs) => post({ type: 'early-stop-probs', id: task.id, epoch, probs }),
     onSnapshot: task.refit ? (epoch, w) => (snapshots[epoch - 1] = w) : undefined,
     enough: task.refit ? (epoch) => epoch >= (targets.get(task.id) ?? Infinity) : undefined,
     onEpoch: async (report) => {

@@ -220,7 +220,7 @@ function meanBce(p: Float32Array, y: Float32Array): number {
 export interface TrainHooks {
   onEpoch?: (r: EpochReport) => void | Promise<void>
   /** The early-stopping rows' probabilities after each epoch (cross-validation pools them). */
-  onStopProbs?: (epoch: number, probs: Float32Array) => void
+  onEarlyStopProbs?: (epoch: number, probs: Float32Array) => void
   /** The weights after each epoch (a refit picks the epoch cross-validation chose). */
   onSnapshot?: (epoch: number, weights: HeadWeights) => void
   /** Ends training after this epoch (a normal end, unlike shouldStop's cancel). */
@@ -323,7 +323,7 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
         loss.dispose()
       }
       const earlyStopP = predictRows(earlyStopX, data.earlyStop.length)
-      hooks.onStopProbs?.(epoch, earlyStopP)
+      hooks.onEarlyStopProbs?.(epoch, earlyStopP)
       // Without an early-stopping set the last epoch is kept.
       const score = data.earlyStop.length ? macroAp(earlyStopP, earlyStopY, g) : epoch
       const valP = data.val.length ? predictRows(valX, data.val.length) : earlyStopP
