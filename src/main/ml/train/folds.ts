@@ -60,6 +60,8 @@ export interface OutOfFoldResult {
   bestEpochs: number[]
   /** Per-fold curves (validation = the held-out fold for the first, the stopping set for the others). */
   curves: EpochReport[][]
+  /** Each fold's head (fold order): averaged at prediction time, they make the fold ensemble. */
+  heads: HeadWeights[]
 }
 
 export interface FoldHooks extends TrainHooks {
@@ -73,6 +75,7 @@ export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, 
   const oof = new Float32Array(n * input.genres)
   const bestEpochs: number[] = []
   const curves: EpochReport[][] = []
+  const heads: HeadWeights[] = []
   for (let f = 0; f < k; f++) {
     hooks.onFold?.(f, k)
     const held: number[] = []
@@ -87,8 +90,9 @@ export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, 
     held.forEach((row, i) => oof.set(p.subarray(i * input.genres, (i + 1) * input.genres), row * input.genres))
     bestEpochs.push(r.bestEpoch)
     curves.push(r.epochs)
+    heads.push(r.weights)
   }
-  return { oof, fold, k, bestEpochs, curves }
+  return { oof, fold, k, bestEpochs, curves, heads }
 }
 
 /**
