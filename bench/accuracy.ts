@@ -148,7 +148,7 @@ export default async function main(args: string[]): Promise<number> {
         const diff = base.name === name ? null : pairedMacroApDifference(base.p, p, yHeld, G, { replicates, seed: 11 + seed })
         if (diff) (summary[name] ??= []).push(diff.diff)
         console.log(
-          `  ${name.padEnd(12)} macro-AP ${f3(ev.model.macroAp)} (prior ${f3(ev.prior.macroAp)}), micro-AP ${f3(ev.model.microAp)} (prior ${f3(ev.prior.microAp)}), hit@3 ${f3(ev.model.hit3)} (prior ${f3(ev.prior.hit3)})` +
+          `  ${name.padEnd(14)} macro-AP ${f3(ev.model.macroAp)} (prior ${f3(ev.prior.macroAp)}), micro-AP ${f3(ev.model.microAp)} (prior ${f3(ev.prior.microAp)}), hit@3 ${f3(ev.model.hit3)} (prior ${f3(ev.prior.hit3)})` +
             (diff ? `; vs current ${sign(diff.diff)} [${sign(diff.interval[0])}, ${sign(diff.interval[1])}]` : '') +
             (oof !== undefined ? `; out-of-fold ${f3(oof)}` : '') +
             `; ${seconds.toFixed(0)} s`,
@@ -162,7 +162,9 @@ export default async function main(args: string[]): Promise<number> {
       if (variants.includes('flip-tta')) report('flip-tta', mean(predictHead(tf, cur.refit, fillHeld), predictHead(tf, cur.refit, v('fill-mirror', held))), 0)
       if (variants.includes('flip-avg')) {
         const r = await recipe(tf, mean(fillTrain, v('fill-mirror', train)), d, yTrain, G, gTrain, cfg)
-        report('flip-avg', predictHead(tf, r.refit, mean(fillHeld, v('fill-mirror', held))), r.seconds, r.oofMacroAp)
+        const xh = mean(fillHeld, v('fill-mirror', held))
+        report('flip-avg', predictHead(tf, r.refit, xh), r.seconds, r.oofMacroAp)
+        report('flip-avg+folds', ensemble(tf, [r.refit, ...r.folds], xh), 0)
       }
       if (variants.includes('flip-aug')) {
         // Both the poster and its mirror image train (as two rows of one group); both predict.
@@ -174,16 +176,20 @@ export default async function main(args: string[]): Promise<number> {
         y2.set(yTrain, yTrain.length)
         const r = await recipe(tf, x2, d, y2, G, repeatGroups(gTrain, 2), cfg)
         report('flip-aug', mean(predictHead(tf, r.refit, fillHeld), predictHead(tf, r.refit, v('fill-mirror', held))), r.seconds)
+        const members = [r.refit, ...r.folds]
+        report('flip-aug+folds', mean(ensemble(tf, members, fillHeld), ensemble(tf, members, v('fill-mirror', held))), 0)
       }
       if (variants.includes('views4-avg')) {
         const all = (rows: number[]) => mean(v('fill', rows), v('fill-mirror', rows), v('cover', rows), v('cover-mirror', rows))
         const r = await recipe(tf, all(train), d, yTrain, G, gTrain, cfg)
         report('views4-avg', predictHead(tf, r.refit, all(held)), r.seconds, r.oofMacroAp)
+        report('views4+folds', ensemble(tf, [r.refit, ...r.folds], all(held)), 0)
       }
       if (variants.includes('fill+cover')) {
         const cat = (rows: number[]) => concatRows(mean(v('fill', rows), v('fill-mirror', rows)), d, mean(v('cover', rows), v('cover-mirror', rows)), d)
         const r = await recipe(tf, cat(train), 2 * d, yTrain, G, gTrain, cfg)
         report('fill+cover', predictHead(tf, r.refit, cat(held)), r.seconds, r.oofMacroAp)
+        report('fill+cover+f', ensemble(tf, [r.refit, ...r.folds], cat(held)), 0)
       }
       if (variants.includes('finetune')) {
         const t0 = performance.now()
@@ -206,7 +212,7 @@ export default async function main(args: string[]): Promise<number> {
     }
     if (seeds.length > 1) {
       console.log(`\nmean difference vs current over ${seeds.length} splits (noise: under 0.015):`)
-      for (const [name, ds] of Object.entries(summary)) console.log(`  ${name.padEnd(12)} ${sign(ds.reduce((a, b) => a + b, 0) / ds.length)} (${ds.map(sign).join(', ')})`)
+      for (const [name, ds] of Object.entries(summary)) console.log(`  ${name.padEnd(14)} ${sign(ds.reduce((a, b) => a + b, 0) / ds.length)} (${ds.map(sign).join(', ')})`)
     }
     return 0
   } finally {
