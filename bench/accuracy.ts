@@ -193,6 +193,8 @@ export default async function main(args: string[]): Promise<number> {
       }
       if (variants.includes('finetune')) {
         const t0 = performance.now()
+        const m = cache.map
+        console.log(`    map cache: ${(m.fill.byteLength / 2 ** 20).toFixed(0)} MiB for ${posters.length} posters (uint8, ${m.hw} positions x ${m.channels} channels each; float32 would be 4x); the layer costs ${((2 * m.hw * m.channels * 1280) / 1e6).toFixed(0)} MFLOP a poster forward, about 3x that with its gradients`)
         const { train: ftTrain, stop } = stopSplit(train.map((_, i) => i), gTrain, 1)
         const ft = await fineTuneLastConv(tf, {
           modelPath: join(configuredModelsDir(), MOBILENET_V2.file),
