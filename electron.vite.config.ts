@@ -29,7 +29,7 @@ export default defineConfig({
           // Heavy ML work runs in a child process of whichever process holds the core.
           worker: resolve(__dirname, 'src/main/ml/worker.ts'),
           // The `posterity` CLI (package.json "bin"): plain Node, no TypeScript at run time.
-          cli: resolve(__dirname, 'src/main/cli/bin.ts'),
+          cli: resolve(__dirname, 'src/main/cli-main.ts'),
         },
       },
     },

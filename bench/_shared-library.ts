@@ -52,7 +52,7 @@ export async function sharedLibrary(args: string[]): Promise<SharedLibrary | nul
   const core = openCore({ libraryDir: dir })
   if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
     console.log(`importing the shared posters into ${dir} (pass --library DIR to keep them for the next run)`)
-    const { promise } = startImport(core, { paths: [join(datasetDir, 'posters')], labels: join(datasetDir, 'train.csv'), metadata: join(datasetDir, 'movies.csv') })
+    const { promise } = await startImport(core, { paths: [join(datasetDir, 'posters')], labels: join(datasetDir, 'train.csv'), metadata: join(datasetDir, 'movies.csv') })
     await promise
   }
   const svc = modelService(core)

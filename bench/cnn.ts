@@ -37,7 +37,7 @@ export default async function main(args: string[]): Promise<number> {
     if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
       console.log(`importing the shared posters into ${libDir} (not measured here; see npm run bench -- import)`)
       const d = datasetDir
-      await startImport(core, { paths: [join(d, 'posters')], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv') }).promise
+      await (await (await startImport(core, { paths: [join(d, 'posters')], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv') }))).promise
     }
     const labelled = postersFor(core.db, { scope: 'labelled' })
     console.log(`library: ${libDir}, ${labelled.length} labelled posters; CNN input ${input}x${input}, ${epochs} epoch(s)`)

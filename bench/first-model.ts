@@ -26,7 +26,7 @@ async function firstModel(dir: string, source: string, pipelined: boolean): Prom
   try {
     let t0 = performance.now()
     const d = datasetDir
-    const r = await startImport(core, { paths: [source], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv'), embed: pipelined }).promise
+    const r = await (await (await startImport(core, { paths: [source], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv'), embed: pipelined }))).promise
     if (!r) throw new Error('import failed')
     t[pipelined ? 'import + embed' : 'import'] = (performance.now() - t0) / 1000
     if (!pipelined) t.embed = await job(core, 'model.embed', {})

@@ -12,7 +12,7 @@ import { modelService } from '../src/main/ml/service/model-service'
 import { prepareTrainingSet } from '../src/main/ml/service/train-job'
 import { duplicateGroups } from '../src/main/ml/train/groups'
 import { seededUnit } from '../src/main/ml/train/split'
-import type { TrainCvArgs, TrainCvDone, TrainDone } from '../src/main/ml/worker/methods'
+import type { TrainCvArgs } from '../src/main/ml/worker/protocol'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rmSync } from 'node:fs'
@@ -64,17 +64,17 @@ export default async function main(args: string[]): Promise<number> {
     const dir = join(tmpdir(), `posterity-bench-honest-${process.pid}`)
     try {
       const all = prep.posters.map((_, i) => i)
-      const stop = all.filter((i) => seededUnit(43, prep.posters[i].hash) < 0.1)
-      const stopSet = new Set(stop)
+      const earlyStop = all.filter((i) => seededUnit(43, prep.posters[i].hash) < 0.1)
+      const earlyStopSet = new Set(earlyStop)
       const t0 = performance.now()
-      const plain = await svc.worker.call<TrainDone>(
+      const plain = await svc.worker.call(
         'train',
-        { genres: prep.genres, dims: svc.dims, y: prep.y, train: all.filter((i) => !stopSet.has(i)), stop, val: [], head: { seed: 1 }, ensemble: 1, prior: prep.prior, weightsDir: join(dir, 'plain') },
+        { genres: prep.genres, dims: svc.dims, y: prep.y, train: all.filter((i) => !earlyStopSet.has(i)), earlyStop, val: [], head: { seed: 1 }, ensemble: 1, prior: prep.prior, weightsDir: join(dir, 'plain') },
         { upload: xAll },
       )
       const plainS = (performance.now() - t0) / 1000
       const t1 = performance.now()
-      const cv = await svc.worker.call<TrainCvDone>(
+      const cv = await svc.worker.call(
         'trainCv',
         { genres: prep.genres, dims: svc.dims, y: prep.y, items: prep.posters.map((p) => ({ id: p.id, hash: p.hash })), folds: 5, head: { seed: 1 }, ensemble: 1, prior: prep.prior, weightsDir: join(dir, 'cv') } satisfies TrainCvArgs,
         { upload: xAll },

@@ -39,7 +39,7 @@ export default async function main(args: string[]): Promise<number> {
     let peak = process.memoryUsage.rss()
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50)
     const t0 = performance.now()
-    const { promise } = startImport(
+    const { promise } = await startImport(
       core,
       { paths: [source], labels: join(datasetDir, 'train.csv'), metadata: join(datasetDir, 'movies.csv') },
       { concurrency },

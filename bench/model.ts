@@ -113,7 +113,7 @@ export default async function main(args: string[]): Promise<number> {
     if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
       console.log(`importing the shared posters into ${libDir} (not measured here; see npm run bench -- import)`)
       const d = datasetDir
-      const { promise } = startImport(core, { paths: [join(d, 'posters')], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv') })
+      const { promise } = await startImport(core, { paths: [join(d, 'posters')], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv') })
       await promise
     }
     const svc = modelService(core)
@@ -179,12 +179,12 @@ export default async function main(args: string[]): Promise<number> {
       const n = prep.posters.length
       const pooled = new Float32Array(n * 1280)
       prep.posters.forEach((q, i) => pooled.set(square.vectors.get(q.hash)!.subarray(0, 1280), i * 1280))
-      const trainRows = [...prep.train, ...prep.stop]
+      const trainRows = [...prep.train, ...prep.earlyStop]
       const { tf } = await loadTf()
       const t0 = performance.now()
       const lr = await trainHead(
         tf,
-        { x: pooled, y: prep.y, dims: 1280, genres: prep.genres.length, train: trainRows, stop: [], val: [] },
+        { x: pooled, y: prep.y, dims: 1280, genres: prep.genres.length, train: trainRows, earlyStop: [], val: [] },
         { ...DEFAULT_HEAD, hidden: 0, l2: true, standardize: false, weightDecay: 1 / (3 * trainRows.length), lr: 0.01, batchSize: trainRows.length, epochs: 800, patience: 10_000 },
       )
       const G = prep.genres.length
@@ -195,9 +195,9 @@ export default async function main(args: string[]): Promise<number> {
         vy.set(prep.y.subarray(r * G, (r + 1) * G), i * G)
       })
       const ev = evaluate(predictHead(tf, lr.weights, vx), vy, prep.genres, prep.prior).model
-      // The head recipe on the same split (its features, early stopping on the split's stop set).
+      // The head recipe on the same split (its features, early stopping on the split's early-stopping set).
       const full = await featureMatrix(core.db, svc.key, prep.posters, svc.dims)
-      const head = await trainHead(tf, { x: full, y: prep.y, dims: svc.dims, genres: prep.genres.length, train: prep.train, stop: prep.stop, val: [] }, { ...DEFAULT_HEAD })
+      const head = await trainHead(tf, { x: full, y: prep.y, dims: svc.dims, genres: prep.genres.length, train: prep.train, earlyStop: prep.earlyStop, val: [] }, { ...DEFAULT_HEAD })
       const hx = new Float32Array(prep.val.length * svc.dims)
       prep.val.forEach((r, i) => hx.set(full.subarray(r * svc.dims, (r + 1) * svc.dims), i * svc.dims))
       const m = evaluate(predictHead(tf, head.weights, hx), vy, prep.genres, prep.prior).model

@@ -55,7 +55,7 @@ export default async function main(args: string[]): Promise<number> {
     if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
       console.log(`importing the shared posters into ${libDir} (not measured)`)
       const d = datasetDir
-      await startImport(core, { paths: [join(d, 'posters')], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv') }).promise
+      await (await (await startImport(core, { paths: [join(d, 'posters')], labels: join(d, 'train.csv'), metadata: join(d, 'movies.csv') }))).promise
     }
     const svc = modelService(core)
     const all = postersFor(core.db)

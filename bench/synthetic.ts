@@ -9,7 +9,7 @@ import { linkSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import sharp from 'sharp'
 import { mulberry32 as rng } from '../src/shared/random'
-import { openDb } from '../src/main/library/db'
+import { openLibraryDb as openDb } from '../src/main/schema'
 import { refreshDuplicates } from '../src/main/library/query'
 import { thumbPath } from '../src/main/library/thumbs'
 

@@ -1,9 +1,11 @@
 // ESLint flat config (run as `eslint -c scripts/eslint.config.js .`; it lives in scripts/
 // because the top level of the repository is fixed). typescript-eslint + eslint-plugin-vue,
-// and the layer rule that keeps shared / main / renderer / preload apart.
+// the layer rule that keeps shared / main / renderer / preload apart (eslint-layers.js), and
+// the layers inside the core (eslint-core-layers.js, eslint-plugin-boundaries).
 import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
 import layers, { repoRoot } from './eslint-layers.js'
+import coreLayers from './eslint-core-layers.js'
 
 export default tseslint.config(
   {
@@ -55,4 +57,5 @@ export default tseslint.config(
       ],
     },
   },
+  coreLayers,
 )

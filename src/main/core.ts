@@ -6,17 +6,17 @@ import { createDispatch, type Dispatch } from './api/dispatch'
 import type { CoreContext, HostHooks } from './context'
 import { EventBus } from './events'
 import { JobRegistry } from './jobs/registry'
-import { openDb } from './library/db'
+import { openLibraryDb } from './schema'
 import { purgeOrphanThumbs } from './library/remove'
 import { purgeOrphanRuns } from './ml/store/orphans'
-import { libraryHandlers, genreHandlers, labelHandlers } from './library/handlers'
+import { libraryHandlers, genreHandlers, labelHandlers, recoverEdits } from './library/handlers'
 import { importHandlers, recoverInterruptedImports } from './importer/handlers'
 import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
 import { modelHandlers } from './ml/handlers'
 import { collectionHandlers } from './collection/handlers'
 import { openImportSink } from './ml/embed/import-sink'
-import { modelService } from './ml/service/model-service'
+import { modelService, stopModelService } from './ml/service/model-service'
 import { reviewHandlers } from './ml/review/handlers'
 import { withPredictionQueries } from './ml/review/predicted-query'
 import { exploreHandlers } from './ml/explore/handlers'
@@ -38,7 +38,7 @@ export interface Core extends CoreContext {
 }
 
 export function openCore(options: CoreOptions): Core {
-  const db = openDb(options.libraryDir, { nativeBinding: options.nativeBinding, readonly: options.readonly })
+  const db = openLibraryDb(options.libraryDir, { nativeBinding: options.nativeBinding, readonly: options.readonly })
   // The core IS its context: handlers read ctx.db / ctx.dir at each call, so opening another
   // library (libraries.ts) swaps them in one place.
   const ctx = {
@@ -53,6 +53,7 @@ export function openCore(options: CoreOptions): Core {
   ctx.importSink = () => openImportSink(modelService(ctx))
   // Recovery writes: it is the writer's job (a read-only opener leaves it to the lock holder).
   if (!options.readonly) {
+    recoverEdits(ctx)
     recoverInterruptedImports(ctx)
     purgeOrphanThumbs(ctx.db, ctx.dir)
     const orphans = purgeOrphanRuns(ctx.db, ctx.dir)
@@ -75,6 +76,7 @@ export function openCore(options: CoreOptions): Core {
     dispatch: createDispatch(contract, handlers),
     async close() {
       await ctx.jobs.cancelAll()
+      stopModelService(ctx.db)
       ctx.db.close()
     },
   })

@@ -6,9 +6,12 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { ApiError } from '../shared/api'
 import type { CoreContext } from './context'
 import { recoverInterruptedImports } from './importer/handlers'
-import { DB_FILE, openDb } from './library/db'
+import { recoverEdits } from './library/handlers'
+import { DB_FILE } from './library/db'
+import { openLibraryDb } from './schema'
 import { purgeOrphanThumbs } from './library/remove'
 import { purgeOrphanRuns } from './ml/store/orphans'
+import { stopModelService } from './ml/service/model-service'
 import { defaultDataDir } from './paths'
 
 const RECENT_MAX = 10
@@ -88,7 +91,7 @@ export function switchLibrary(ctx: CoreContext, raw: string, create: boolean): s
   }
   let db
   try {
-    db = openDb(dir, { nativeBinding: ctx.nativeBinding })
+    db = openLibraryDb(dir, { nativeBinding: ctx.nativeBinding })
   } catch (err) {
     throw new ApiError('invalid-args', `cannot open the library in ${dir}: ${(err as Error).message}`)
   }
@@ -96,7 +99,9 @@ export function switchLibrary(ctx: CoreContext, raw: string, create: boolean): s
   const old = ctx.db
   ctx.db = db
   ctx.dir = dir
+  stopModelService(old)
   old.close()
+  recoverEdits(ctx)
   recoverInterruptedImports(ctx)
   purgeOrphanThumbs(ctx.db, ctx.dir)
   purgeOrphanRuns(ctx.db, ctx.dir)

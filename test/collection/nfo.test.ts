@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lineDiff, MAX_NFO_BYTES, minimalNfo, NfoError, parseNfo, withGenres } from '../../src/main/collection/nfo'
+import { lineDiff, MAX_NFO_BYTES, minimalNfo, NfoError, parseNfo, withGenres } from '../../src/main/formats/nfo'
 import { crlf, jellyfinNfo, kodiNfo, latin1Nfo, lockedNfo, noGenreNfo, withBom } from './samples'
 
 /** Bytes of `a` and `b` with every top-level <genre> element (and its line) cut out. */

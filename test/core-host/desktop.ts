@@ -6,8 +6,8 @@
 // (postMessage; contextBridge is stood in by structuredClone).
 import { join, resolve } from 'node:path'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
-import { CoreSupervisor, type SupervisorOptions } from '../../src/main/core-host/supervisor'
-import type { FromHost } from '../../src/main/core-host/protocol'
+import { CoreSupervisor, type SupervisorOptions } from '../../src/main/electron/supervisor'
+import type { FromHost } from '../../src/main/hosting/core-process-protocol'
 import { createCoreLink, type IpcLike, type PortLike } from '../../src/preload/link'
 import { createPortClient } from '../../src/renderer/src/api/port-client'
 import type { ChannelClient } from '../../src/renderer/src/api/channel-client'

@@ -2,8 +2,8 @@
 // cannot open is fatal at once (no restart loop), a crash restarts the core and says so,
 // too many crashes in a row stop the restarts, and stop() closes before it kills.
 import { describe, expect, it } from 'vitest'
-import { CoreSupervisor, type HostProcess } from '../../src/main/core-host/supervisor'
-import type { FromHost, ToHost } from '../../src/main/core-host/protocol'
+import { CoreSupervisor, type HostProcess } from '../../src/main/electron/supervisor'
+import type { FromHost, ToHost } from '../../src/main/hosting/core-process-protocol'
 
 /** A core process that answers `open` as told and can be made to crash. */
 class FakeProcess implements HostProcess<never> {

@@ -3,22 +3,18 @@
 // with their "prediction" source, the skipped poster still unlabelled, and undo. The model
 // run and its probabilities are written into the library before serving (the rule does not
 // depend on how they were learnt; no backbone needed).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { T } from '../../src/renderer/src/testids'
 import { openCore } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
 import { activateRun, insertRun, putPredictions } from '../../src/main/ml/store/runs'
 import type { ModelEvaluation } from '../../src/shared/api'
-import { connect, type ApiSocket } from '../server/helpers'
-import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, hasChromium, repo, startServeChild, type ServeChild } from './serve-child'
+import { hasChromium, repo } from './serve-child'
+import { poll, servedInChromium, tid } from './fixture'
 
-const tid = (id: string) => `[data-testid="${id}"]`
-const poll = <V>(fn: () => Promise<V> | V) => expect.poll(fn, { timeout: 20_000, interval: 100 })
 const GENRES = ['Action', 'Comedy', 'Drama', 'Horror', 'Romance']
 const THRESHOLDS = [0.3, 0.3, 0.3, 0.05, 0.6]
 // Four unlabelled posters and what the model says of them.
@@ -31,71 +27,54 @@ const unlabelled: Record<string, number[]> = {
 const labelled = ['tt2000005', 'tt2000006']
 
 describe.skipIf(!hasChromium)('accepting predictions for a selection, with its preview (Chromium)', () => {
-  let root: string
-  let serve: ServeChild
-  let browser: Browser
-  let page: Page
-  let api: ApiSocket
-  const pageErrors: string[] = []
-
-  beforeAll(async () => {
-    await ensureBuilt()
-    root = mkdtempSync(join(tmpdir(), 'posterity-e2e-accept-'))
-    const folder = join(root, 'posters')
-    mkdirSync(folder)
-    const ids = [...Object.keys(unlabelled), ...labelled]
-    for (const [i, id] of ids.entries())
-      await sharp({ create: { width: 120, height: 180, channels: 3, background: { r: 40 * i, g: 200 - 20 * i, b: 90 } } })
-        .jpeg()
-        .toFile(join(folder, `${id}.jpg`))
-    const { writeFileSync } = await import('node:fs')
-    writeFileSync(join(root, 'labels.csv'), ['Id,Genre,' + GENRES.join(','), `tt2000005,"['Drama']",0,0,1,0,0`, `tt2000006,"['Comedy']",0,1,0,0,0`].join('\n') + '\n')
-    const libDir = join(root, 'library')
-    const core = openCore({ libraryDir: libDir })
-    await startImport(core, { paths: [folder], labels: join(root, 'labels.csv') }).promise
-    for (const g of GENRES) if (!core.db.prepare('SELECT 1 FROM genres WHERE name = ?').get(g)) core.db.prepare('INSERT INTO genres (name, position) VALUES (?, 99)').run(g)
-    const zero = { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 }
-    const evaluation: ModelEvaluation = { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 }
-    const runId = insertRun(
-      core.db,
-      { kind: 'head', config: {}, backbone: null, features: null, backend: 'cpu', provider: null, genres: GENRES, trainSize: 2, valSize: 0, seconds: 0, evaluation, epochs: [], thresholds: THRESHOLDS, weightsPath: join(libDir, 'models', 'none') },
-      false,
-    )
-    activateRun(core.db, runId)
-    putPredictions(core.db, runId, Object.entries(unlabelled).map(([id, p]) => ({ id, probs: Float32Array.from(p) })))
-    await core.close()
-
-    serve = await startServeChild(libDir)
-    api = await connect(`ws://127.0.0.1:${serve.port}/api?token=${serve.token}`, { origin: serve.origin })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, colorScheme: 'light' })
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-  }, 120_000)
-
-  afterAll(async () => {
-    api?.close()
-    await browser?.close()
-    if (serve) expect(await serve.stop()).toBe(0)
-    if (root) rmSync(root, { recursive: true, force: true })
+  const ui = servedInChromium({
+    name: 'accept',
+    prepare: async (root) => {
+      const folder = join(root, 'posters')
+      mkdirSync(folder)
+      const ids = [...Object.keys(unlabelled), ...labelled]
+      for (const [i, id] of ids.entries())
+        await sharp({ create: { width: 120, height: 180, channels: 3, background: { r: 40 * i, g: 200 - 20 * i, b: 90 } } })
+          .jpeg()
+          .toFile(join(folder, `${id}.jpg`))
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(join(root, 'labels.csv'), ['Id,Genre,' + GENRES.join(','), `tt2000005,"['Drama']",0,0,1,0,0`, `tt2000006,"['Comedy']",0,1,0,0,0`].join('\n') + '\n')
+      const libDir = join(root, 'library')
+      const core = openCore({ libraryDir: libDir })
+      await (await startImport(core, { paths: [folder], labels: join(root, 'labels.csv') })).promise
+      for (const g of GENRES) if (!core.db.prepare('SELECT 1 FROM genres WHERE name = ?').get(g)) core.db.prepare('INSERT INTO genres (name, position) VALUES (?, 99)').run(g)
+      const zero = { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 }
+      const evaluation: ModelEvaluation = { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 }
+      const runId = insertRun(
+        core.db,
+        { kind: 'head', config: {}, backbone: null, features: null, backend: 'cpu', provider: null, genres: GENRES, trainSize: 2, valSize: 0, seconds: 0, evaluation, epochs: [], thresholds: THRESHOLDS, weightsPath: join(libDir, 'models', 'none') },
+        false,
+      )
+      activateRun(core.db, runId)
+      putPredictions(core.db, runId, Object.entries(unlabelled).map(([id, p]) => ({ id, probs: Float32Array.from(p) })))
+      await core.close()
+      return libDir
+    },
+    viewport: { width: 1400, height: 1000 },
   })
 
-  const get = (id: string) => api.ok<{ labelled: boolean; labels: { genre: string; source: string }[] }>('library.get', { id })
+  const get = (id: string) => ui.api.ok<{ labelled: boolean; labels: { genre: string; source: string }[] }>('library.get', { id })
   const labelsOf = async (id: string) => (await get(id)).labels.map((l) => `${l.genre}:${l.source}`).sort()
 
   it('previews, writes nothing until confirmed, accepts under the rule, and undoes', async () => {
-    await page.goto(serve.url)
-    await poll(() => page.locator(`${tid(T.posterCard)}`).count()).toBe(6)
+    await ui.page.goto(ui.serve.url)
+    await poll(() => ui.page.locator(`${tid(T.posterCard)}`).count()).toBe(6)
     // Select the unlabelled posters in the library.
-    await page.selectOption(tid(T.labelledFilter), 'unlabelled')
-    await poll(() => page.locator(tid(T.posterCard)).count()).toBe(4)
-    await page.click(tid(T.selectAll))
-    await poll(() => page.locator(tid(T.selectionCount)).textContent()).toMatch(/^\s*4 selected/)
+    await ui.page.selectOption(tid(T.labelledFilter), 'unlabelled')
+    await poll(() => ui.page.locator(tid(T.posterCard)).count()).toBe(4)
+    await ui.page.click(tid(T.selectAll))
+    await poll(() => ui.page.locator(tid(T.selectionCount)).textContent()).toMatch(/^\s*4 selected/)
 
-    await page.click(tid(T.navTrain))
-    await page.fill(tid(T.acceptMinPct), '50')
-    await page.fill(tid(T.acceptMaxGenres), '3')
-    await page.click(tid(T.acceptPreview))
-    const preview = page.locator(tid(T.acceptPreviewResult))
+    await ui.page.click(tid(T.navTrain))
+    await ui.page.fill(tid(T.acceptMinPct), '50')
+    await ui.page.fill(tid(T.acceptMaxGenres), '3')
+    await ui.page.click(tid(T.acceptPreview))
+    const preview = ui.page.locator(tid(T.acceptPreviewResult))
     await preview.waitFor()
     expect(await preview.textContent()).toMatch(/3 posters would gain genres;\s*1 poster skipped/)
     const gained = async () => Object.fromEntries(await preview.locator('li[data-genre]').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-genre'), li.textContent!.replace(/\s+/g, ' ').trim()])))
@@ -108,42 +87,42 @@ describe.skipIf(!hasChromium)('accepting predictions for a selection, with its p
     // The preview wrote nothing.
     for (const id of Object.keys(unlabelled)) expect((await get(id)).labelled).toBe(false)
     // Changing the rule drops the preview; a stricter one previews less.
-    await page.fill(tid(T.acceptMaxGenres), '1')
+    await ui.page.fill(tid(T.acceptMaxGenres), '1')
     await poll(() => preview.count()).toBe(0)
-    await page.click(tid(T.acceptPreview))
-    await poll(() => page.locator(tid(T.acceptPreviewResult)).textContent()).toMatch(/3 posters would gain genres/)
+    await ui.page.click(tid(T.acceptPreview))
+    await poll(() => ui.page.locator(tid(T.acceptPreviewResult)).textContent()).toMatch(/3 posters would gain genres/)
     expect(await gained()).toEqual({ Action: 'Action 1 poster', Comedy: 'Comedy 1 poster', Horror: 'Horror 1 poster' })
-    await page.click(tid(T.acceptCancel))
-    await page.fill(tid(T.acceptMaxGenres), '3')
-    await page.click(tid(T.acceptPreview))
-    await poll(() => page.locator(tid(T.acceptPreviewResult)).textContent()).toMatch(/3 posters would gain genres/)
+    await ui.page.click(tid(T.acceptCancel))
+    await ui.page.fill(tid(T.acceptMaxGenres), '3')
+    await ui.page.click(tid(T.acceptPreview))
+    await poll(() => ui.page.locator(tid(T.acceptPreviewResult)).textContent()).toMatch(/3 posters would gain genres/)
 
-    await page.click(tid(T.acceptConfirm))
+    await ui.page.click(tid(T.acceptConfirm))
     await poll(() => labelsOf('tt2000001')).toEqual(['Action:prediction', 'Comedy:prediction', 'Drama:prediction'])
     expect(await labelsOf('tt2000003')).toEqual(['Horror:prediction'])
     expect(await labelsOf('tt2000004')).toEqual(['Comedy:prediction'])
     expect(await get('tt2000002')).toMatchObject({ labelled: false, labels: [] })
-    await poll(() => page.locator(tid(T.acceptPreviewResult)).count()).toBe(0)
+    await poll(() => ui.page.locator(tid(T.acceptPreviewResult)).count()).toBe(0)
 
     mkdirSync(join(repo, 'test-results'), { recursive: true })
-    await page.screenshot({ path: join(repo, 'test-results', 'e2e-accept.png'), fullPage: true })
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-accept.png'), fullPage: true })
 
     // One undo step takes the whole acceptance back.
-    await page.click(tid(T.undo))
+    await ui.page.click(tid(T.undo))
     await poll(async () => (await get('tt2000001')).labelled).toBe(false)
     expect((await get('tt2000003')).labelled).toBe(false)
-    expect(pageErrors).toEqual([])
+    expect(ui.pageErrors).toEqual([])
   }, 120_000)
 
   it('offers to retrain after 50 corrections by a person, from the status bar and the Train view', async () => {
-    await page.click(tid(T.navLibrary))
-    expect(await page.locator(tid(T.retrainHint)).count()).toBe(0)
+    await ui.page.click(tid(T.navLibrary))
+    expect(await ui.page.locator(tid(T.retrainHint)).count()).toBe(0)
     // 50 corrections: the two labelled posters edited 25 times each (accepting never counts).
-    for (let i = 0; i < 25; i++) await api.ok('labels.edit', { ids: labelled, add: [i % 2 ? 'Horror' : 'Action'], remove: [i % 2 ? 'Action' : 'Horror'] })
-    const hint = page.locator(tid(T.retrainHint))
+    for (let i = 0; i < 25; i++) await ui.api.ok('labels.edit', { ids: labelled, add: [i % 2 ? 'Horror' : 'Action'], remove: [i % 2 ? 'Action' : 'Horror'] })
+    const hint = ui.page.locator(tid(T.retrainHint))
     await poll(() => hint.textContent()).toMatch(/50 corrections since the model was trained: retrain\?/)
     await hint.click()
-    await poll(() => page.locator(tid(T.retrainOffer)).textContent()).toMatch(/You corrected the labels of 50 posters since run #1/)
-    expect(pageErrors).toEqual([])
+    await poll(() => ui.page.locator(tid(T.retrainOffer)).textContent()).toMatch(/You corrected the labels of 50 posters since run #1/)
+    expect(ui.pageErrors).toEqual([])
   }, 60_000)
 })

@@ -2,20 +2,15 @@
 // Collection view, let a real model (trained on the NFO genres) propose, accept all changes,
 // dry run (nothing on disk moves), write (only the accepted NFOs change, the locked one
 // never), check the files on disk, undo, and find every original byte restored.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FilmPlan, Film } from '../../src/shared/api'
+import { describe, expect, it } from 'vitest'
+import type { Film, FilmPlan } from '../../src/shared/api'
 import { T } from '../../src/renderer/src/testids'
-import { connect, type ApiSocket } from '../server/helpers'
 import { fixtureFilms, writeCollection } from '../collection/fixture'
-import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, hasChromium, repo, startServeChild, type ServeChild } from './serve-child'
-
-const tid = (id: string) => `[data-testid="${id}"]`
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 30_000, interval: 100 })
+import { hasChromium, repo } from './serve-child'
+import { poll, servedInChromium, tid } from './fixture'
 
 function snapshot(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>()
@@ -30,92 +25,80 @@ function snapshot(dir: string): Map<string, Buffer> {
   return out
 }
 
+const poll30 = <V>(fn: () => Promise<V> | V) => poll(fn, 30_000)
+
 describe.skipIf(!hasChromium)('the collection in Chromium (posterity serve)', () => {
-  let work: string
   let movies: string
   let libDir: string
-  let serve: ServeChild
-  let browser: Browser
-  let page: Page
-  let api: ApiSocket
-  const pageErrors: string[] = []
 
-  beforeAll(async () => {
-    await ensureBuilt()
-    work = mkdtempSync(join(tmpdir(), 'posterity-e2e-collection-'))
-    movies = join(work, 'Movies')
-    libDir = join(work, 'library')
-    await writeCollection(movies, [
-      ...fixtureFilms(18),
-      { folder: 'Locked (1990)', title: 'Locked', year: 1990, genre: 'Red', nfoGenres: [], locked: true },
-      { folder: 'Bare (1992)', title: 'Bare', year: 1992, genre: 'Blue', nfoGenres: null },
-    ])
-    serve = await startServeChild(libDir)
-    api = await connect(`ws://127.0.0.1:${serve.port}/api?token=${serve.token}`, { origin: serve.origin })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' })
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-    page.on('dialog', (d) => void d.accept())
-  }, 120_000)
-
-  afterAll(async () => {
-    api?.close()
-    await browser?.close()
-    if (serve) expect(await serve.stop()).toBe(0)
-    if (work) rmSync(work, { recursive: true, force: true })
+  const ui = servedInChromium({
+    name: 'collection',
+    prepare: async (work) => {
+      movies = join(work, 'Movies')
+      libDir = join(work, 'library')
+      await writeCollection(movies, [
+        ...fixtureFilms(18),
+        { folder: 'Locked (1990)', title: 'Locked', year: 1990, genre: 'Red', nfoGenres: [], locked: true },
+        { folder: 'Bare (1992)', title: 'Bare', year: 1992, genre: 'Blue', nfoGenres: null },
+      ])
+      return libDir
+    },
+    onPage: (page) => {
+      page.on('dialog', (d) => void d.accept())
+    },
   })
 
-  const rows = () => page.locator(tid(T.filmRow))
-  const row = (key: string) => page.locator(`${tid(T.filmRow)}[data-key="${key}"]`)
+  const rows = () => ui.page.locator(tid(T.filmRow))
+  const row = (key: string) => ui.page.locator(`${tid(T.filmRow)}[data-key="${key}"]`)
 
   it('opens the collection: every film listed, the locked one shown as locked', async () => {
-    await page.goto(`${serve.url}#/collection`)
-    await page.fill(tid(T.collectionRoot), movies)
-    await page.click(tid(T.collectionOpen))
-    await poll(() => page.locator(tid(T.collectionSummary)).textContent()).toMatch(/20\s*films \(20 with a poster\)/)
-    await poll(() => rows().count()).toBe(20)
+    await ui.page.goto(`${ui.serve.url}#/collection`)
+    await ui.page.fill(tid(T.collectionRoot), movies)
+    await ui.page.click(tid(T.collectionOpen))
+    await poll30(() => ui.page.locator(tid(T.collectionSummary)).textContent()).toMatch(/20\s*films \(20 with a poster\)/)
+    await poll30(() => rows().count()).toBe(20)
     expect(await row('Locked (1990)/Locked.mkv').textContent()).toMatch(/locked/)
     // No model yet: the view says so instead of proposing.
-    await poll(() => page.getByRole('alert').filter({ hasText: 'No proposals' }).count()).toBe(1)
+    await poll30(() => ui.page.getByRole('alert').filter({ hasText: 'No proposals' }).count()).toBe(1)
   }, 90_000)
 
   let plan: FilmPlan[]
   it('proposes with a model trained on the NFO genres, accepts all changes, and a dry run writes nothing', async () => {
-    const { jobId } = await api.ok<{ jobId: string }>('model.train', { kind: 'cnn', epochs: 2, inputSize: 16 })
-    await api.next((m) => m.type === 'event' && (m as { name: string }).name === 'train.finished' && (m as { payload: { jobId: string } }).payload.jobId === jobId, 120_000)
+    const { jobId } = await ui.api.ok<{ jobId: string }>('model.train', { kind: 'cnn', epochs: 2, inputSize: 16 })
+    await ui.api.next((m) => m.type === 'event' && (m as { name: string }).name === 'train.finished' && (m as { payload: { jobId: string } }).payload.jobId === jobId, 120_000)
     // Every genre may pass (thresholds at 0), at most one a film: films whose NFO has no
     // genre or a different one get a change, whatever the little model learnt.
     const db = new Database(join(libDir, 'library.sqlite'))
     db.prepare('UPDATE model_runs SET thresholds = ? WHERE active = 1').run(JSON.stringify([0, 0, 0]))
     db.close()
-    await page.fill(tid(T.minProb), '0')
-    await page.fill(tid(T.maxGenres), '1')
-    plan = (await api.ok<{ films: FilmPlan[] }>('collection.plan', { root: movies, rule: { minProbability: 0, maxGenres: 1, mode: 'replace' } })).films
+    await ui.page.fill(tid(T.minProb), '0')
+    await ui.page.fill(tid(T.maxGenres), '1')
+    plan = (await ui.api.ok<{ films: FilmPlan[] }>('collection.plan', { root: movies, rule: { minProbability: 0, maxGenres: 1, mode: 'replace' } })).films
     const changes = plan.filter((p) => p.change === 'update' || p.change === 'create')
     expect(changes.length).toBeGreaterThanOrEqual(3) // films 12 and 15 have no genre, Bare has no NFO
-    await poll(() => page.locator(tid(T.acceptAll)).textContent()).toMatch(new RegExp(`Accept all ${changes.length} changes`))
-    await page.click(tid(T.acceptAll))
-    await poll(() => page.locator(tid(T.collectionWrite)).textContent()).toMatch(new RegExp(`Write ${changes.length} NFO files`))
+    await poll30(() => ui.page.locator(tid(T.acceptAll)).textContent()).toMatch(new RegExp(`Accept all ${changes.length} changes`))
+    await ui.page.click(tid(T.acceptAll))
+    await poll30(() => ui.page.locator(tid(T.collectionWrite)).textContent()).toMatch(new RegExp(`Write ${changes.length} NFO files`))
     expect(await row('Locked (1990)/Locked.mkv').locator(tid(T.filmAccept)).isDisabled()).toBe(true)
 
     const before = snapshot(movies)
-    await page.click(tid(T.collectionDryRun))
-    const dry = page.locator(tid(T.dryRunResult))
+    await ui.page.click(tid(T.collectionDryRun))
+    const dry = ui.page.locator(tid(T.dryRunResult))
     await dry.waitFor()
-    await poll(() => dry.textContent()).toMatch(/\+ {3}<genre>/)
+    await poll30(() => dry.textContent()).toMatch(/\+ {3}<genre>/)
     expect(await dry.textContent()).toMatch(/Bare\.nfo — new file/)
     expect(await dry.textContent()).toMatch(/— would change/)
-    await page.screenshot({ path: join(repo, 'test-results', 'collection-dry-run.png') })
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'collection-dry-run.png') })
     expect(snapshot(movies)).toEqual(before)
   }, 180_000)
 
   it('writes the accepted NFOs (only their genre lines change), then undo puts every original back', async () => {
     const before = snapshot(movies)
-    await page.click(tid(T.collectionWrite))
+    await ui.page.click(tid(T.collectionWrite))
     const changes = plan.filter((p) => p.change === 'update' || p.change === 'create')
-    await poll(() => page.locator(tid(T.writeResult)).textContent()).toMatch(new RegExp(`Wrote ${changes.length} files`))
+    await poll30(() => ui.page.locator(tid(T.writeResult)).textContent()).toMatch(new RegExp(`Wrote ${changes.length} files`))
     const after = snapshot(movies)
-    const { films } = await api.ok<{ films: Film[] }>('collection.films', { root: movies })
+    const { films } = await ui.api.ok<{ films: Film[] }>('collection.films', { root: movies })
     for (const f of films) {
       const p = plan.find((x) => x.id === f.id)!
       const was = before.get(f.nfoPath)
@@ -132,12 +115,12 @@ describe.skipIf(!hasChromium)('the collection in Chromium (posterity serve)', ()
     }
     expect(after.get(join(movies, 'Locked (1990)', 'Locked.nfo'))).toEqual(before.get(join(movies, 'Locked (1990)', 'Locked.nfo')))
     expect(readdirSync(join(libDir, 'collection-backups')).length).toBe(1)
-    await page.screenshot({ path: join(repo, 'test-results', 'collection.png'), fullPage: false })
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'collection.png'), fullPage: false })
 
-    await poll(() => page.locator(tid(T.collectionUndo)).isVisible()).toBe(true)
-    await page.click(tid(T.collectionUndo))
-    await poll(() => snapshot(movies)).toEqual(before)
-    await poll(() => page.locator(tid(T.collectionUndo)).count()).toBe(0)
-    expect(pageErrors).toEqual([])
+    await poll30(() => ui.page.locator(tid(T.collectionUndo)).isVisible()).toBe(true)
+    await ui.page.click(tid(T.collectionUndo))
+    await poll30(() => snapshot(movies)).toEqual(before)
+    await poll30(() => ui.page.locator(tid(T.collectionUndo)).count()).toBe(0)
+    expect(ui.pageErrors).toEqual([])
   }, 120_000)
 })

@@ -3,12 +3,10 @@
 // becomes the grid's selection, and a near-duplicate merge undone. The library is generated
 // posters (sharp) imported by the real importer, with constructed embeddings in three
 // well-separated groups, so neighbours, clusters and the map's groups are known.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { T } from '../../src/renderer/src/testids'
 import { fitView, pointsInLasso } from '../../src/renderer/src/lib/lasso'
 import { openCore } from '../../src/main/core'
@@ -16,11 +14,8 @@ import { startImport } from '../../src/main/importer/handlers'
 import { modelService } from '../../src/main/ml/service/model-service'
 import { putEmbeddings } from '../../src/main/ml/store/embeddings'
 import { mulberry32 } from '../../src/shared/random'
-import { connect, type ApiSocket } from '../server/helpers'
-import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, hasChromium, repo, startServeChild, type ServeChild } from './serve-child'
-
-const tid = (id: string) => `[data-testid="${id}"]`
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 30_000, interval: 100 })
+import { hasChromium, repo } from './serve-child'
+import { poll, servedInChromium, tid } from './fixture'
 
 // 3 groups of 10 posters; tt2000001 and tt2000002 are near-identical (same base, tiny noise).
 const GROUPS = 3
@@ -28,97 +23,86 @@ const PER = 10
 const idOf = (g: number, i: number) => `tt${2000000 + g * PER + i + 1}`
 const groupOf = (id: string) => Math.floor((Number(id.slice(2)) - 2000001) / PER)
 
+const poll30 = <V>(fn: () => Promise<V> | V) => poll(fn, 30_000)
+
 describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
-  let root: string
-  let serve: ServeChild
-  let browser: Browser
-  let page: Page
-  let api: ApiSocket
-
-  beforeAll(async () => {
-    await ensureBuilt()
-    root = mkdtempSync(join(tmpdir(), 'posterity-e2e-explore-'))
-    const folder = join(root, 'posters')
-    mkdirSync(folder)
-    for (let g = 0; g < GROUPS; g++)
-      for (let i = 0; i < PER; i++) {
-        const k = g * PER + i
-        await sharp({ create: { width: 120, height: 180, channels: 3, background: { r: (k * 37) % 256, g: 60 + g * 60, b: (k * 91) % 256 } } })
-          .jpeg({ quality: 85 })
-          .toFile(join(folder, `${idOf(g, i)}.jpg`))
-      }
-    const lib = join(root, 'library')
-    const core = openCore({ libraryDir: lib })
-    await startImport(core, { paths: [folder] }).promise
-    // Constructed embeddings: a centre per group, members spread around it (centred cosine ~0.6 within
-    // a group, under the duplicate threshold); poster 2 nearly equals poster 1.
-    const s = modelService(core)
-    const rand = mulberry32(3)
-    const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
-    const centres = Array.from({ length: GROUPS }, () => Float32Array.from({ length: s.dims }, () => 1.5 * gauss()))
-    const rows = core.db.prepare('SELECT id, hash FROM posters ORDER BY id').all() as { id: string; hash: string }[]
-    let first: Float32Array | null = null
-    putEmbeddings(
-      core.db,
-      s.key,
-      rows.map((r) => {
-        const c = centres[groupOf(r.id)]
-        let v = c.map((x) => x + gauss())
-        if (r.id === idOf(0, 0)) first = v
-        if (r.id === idOf(0, 1)) v = first!.map((x) => x + 0.02 * gauss())
-        return { hash: r.hash, vector: v }
-      }),
-    )
-    s.worker.stop()
-    await core.close()
-
-    serve = await startServeChild(lib)
-    api = await connect(`ws://127.0.0.1:${serve.port}/api?token=${serve.token}`, { origin: serve.origin })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' })
-    await page.goto(serve.url)
-  }, 180_000)
-
-  afterAll(async () => {
-    api?.close()
-    await browser?.close()
-    if (serve) expect(await serve.stop()).toBe(0)
-    if (root) rmSync(root, { recursive: true, force: true })
+  const ui = servedInChromium({
+    name: 'explore',
+    prepare: async (root) => {
+      const folder = join(root, 'posters')
+      mkdirSync(folder)
+      for (let g = 0; g < GROUPS; g++)
+        for (let i = 0; i < PER; i++) {
+          const k = g * PER + i
+          await sharp({ create: { width: 120, height: 180, channels: 3, background: { r: (k * 37) % 256, g: 60 + g * 60, b: (k * 91) % 256 } } })
+            .jpeg({ quality: 85 })
+            .toFile(join(folder, `${idOf(g, i)}.jpg`))
+        }
+      const lib = join(root, 'library')
+      const core = openCore({ libraryDir: lib })
+      await (await startImport(core, { paths: [folder] })).promise
+      // Constructed embeddings: a centre per group, members spread around it (centred cosine ~0.6 within
+      // a group, under the duplicate threshold); poster 2 nearly equals poster 1.
+      const s = modelService(core)
+      const rand = mulberry32(3)
+      const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
+      const centres = Array.from({ length: GROUPS }, () => Float32Array.from({ length: s.dims }, () => 1.5 * gauss()))
+      const rows = core.db.prepare('SELECT id, hash FROM posters ORDER BY id').all() as { id: string; hash: string }[]
+      let first: Float32Array | null = null
+      putEmbeddings(
+        core.db,
+        s.key,
+        rows.map((r) => {
+          const c = centres[groupOf(r.id)]
+          let v = c.map((x) => x + gauss())
+          if (r.id === idOf(0, 0)) first = v
+          if (r.id === idOf(0, 1)) v = first!.map((x) => x + 0.02 * gauss())
+          return { hash: r.hash, vector: v }
+        }),
+      )
+      s.worker.stop()
+      await core.close()
+      return lib
+    },
+    onPage: async (page, serve) => {
+      await page.goto(serve.url)
+    },
+    timeout: 180_000,
   })
 
   it('shows similar posters in the detail and sorts the grid by them', async () => {
     const anchor = idOf(0, 0)
-    await page.locator(`${tid(T.posterCard)}[data-id="${anchor}"]`).dblclick()
-    const items = page.locator(`${tid(T.similarPosters)} ${tid(T.similarItem)}`)
-    await poll(() => items.count()).toBe(8)
+    await ui.page.locator(`${tid(T.posterCard)}[data-id="${anchor}"]`).dblclick()
+    const items = ui.page.locator(`${tid(T.similarPosters)} ${tid(T.similarItem)}`)
+    await poll30(() => items.count()).toBe(8)
     // The near-identical poster first, then the rest of its group.
     expect(await items.first().getAttribute('data-id')).toBe(idOf(0, 1))
     const ids = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!))
     expect(ids.every((id) => groupOf(id) === 0)).toBe(true)
 
-    await page.locator(tid(T.similarSort)).click()
-    await poll(() => page.locator(tid(T.similarBanner)).isVisible()).toBe(true)
-    const cards = page.locator(tid(T.posterCard))
-    await poll(() => cards.nth(1).getAttribute('data-id')).toBe(idOf(0, 1))
+    await ui.page.locator(tid(T.similarSort)).click()
+    await poll30(() => ui.page.locator(tid(T.similarBanner)).isVisible()).toBe(true)
+    const cards = ui.page.locator(tid(T.posterCard))
+    await poll30(() => cards.nth(1).getAttribute('data-id')).toBe(idOf(0, 1))
     expect(await cards.first().getAttribute('data-id')).toBe(anchor)
     const firstTen = await cards.evaluateAll((els) => els.slice(0, 10).map((e) => e.getAttribute('data-id')!))
     expect(firstTen.every((id) => groupOf(id) === 0)).toBe(true)
 
     // A click on a similar poster shows it.
     await items.nth(2).click()
-    await poll(() => page.locator(tid(T.posterDetail)).getAttribute('data-id')).toBe(ids[2])
-    await page.locator(tid(T.similarClear)).click()
-    await poll(() => page.locator(tid(T.similarBanner)).count()).toBe(0)
-    await page.keyboard.press('Escape')
+    await poll30(() => ui.page.locator(tid(T.posterDetail)).getAttribute('data-id')).toBe(ids[2])
+    await ui.page.locator(tid(T.similarClear)).click()
+    await poll30(() => ui.page.locator(tid(T.similarBanner)).count()).toBe(0)
+    await ui.page.keyboard.press('Escape')
   })
 
   it('computes the map in the background and a lasso around one group selects it in the grid', async () => {
-    await page.locator(tid(T.navExplore)).click()
-    await page.locator(tid(T.exploreTab('map'))).click()
-    await page.locator(tid(T.mapCompute)).click()
-    const canvas = page.locator(tid(T.mapCanvas))
-    await poll(() => canvas.getAttribute('aria-label')).toBe(`Embeddings map of ${GROUPS * PER} posters`)
-    const { points } = await api.ok<{ points: { id: string; x: number; y: number }[] }>('explore.map', {})
+    await ui.page.locator(tid(T.navExplore)).click()
+    await ui.page.locator(tid(T.exploreTab('map'))).click()
+    await ui.page.locator(tid(T.mapCompute)).click()
+    const canvas = ui.page.locator(tid(T.mapCanvas))
+    await poll30(() => canvas.getAttribute('aria-label')).toBe(`Embeddings map of ${GROUPS * PER} posters`)
+    const { points } = await ui.api.ok<{ points: { id: string; x: number; y: number }[] }>('explore.map', {})
     const box = (await canvas.boundingBox())!
     // The same view the panel fits (y flipped: up is up), and a lasso around group 1's points.
     const xy = new Float32Array(points.flatMap((p) => [p.x, -p.y]))
@@ -134,48 +118,48 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
     // The groups are apart on the map: the lasso around one takes no poster of another.
     expect(expected.every((id) => groupOf(id) === 1)).toBe(true)
 
-    await page.locator(tid(T.mapLasso)).click()
-    await page.mouse.move(box.x + x0, box.y + y0)
-    await page.mouse.down()
-    for (const [x, y] of [[x1, y0], [x1, y1], [x0, y1], [x0, y0 + 1]]) await page.mouse.move(box.x + x, box.y + y, { steps: 4 })
-    await page.mouse.up()
-    await page.screenshot({ path: join(repo, 'test-results', 'e2e-explore-map.png') })
-    await page.getByRole('button', { name: 'Open in grid' }).click()
-    await poll(() => page.locator(tid(T.selectionCount)).textContent()).toBe(`${expected.length} selected`)
+    await ui.page.locator(tid(T.mapLasso)).click()
+    await ui.page.mouse.move(box.x + x0, box.y + y0)
+    await ui.page.mouse.down()
+    for (const [x, y] of [[x1, y0], [x1, y1], [x0, y1], [x0, y0 + 1]]) await ui.page.mouse.move(box.x + x, box.y + y, { steps: 4 })
+    await ui.page.mouse.up()
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-explore-map.png') })
+    await ui.page.getByRole('button', { name: 'Open in grid' }).click()
+    await poll30(() => ui.page.locator(tid(T.selectionCount)).textContent()).toBe(`${expected.length} selected`)
     // The selection is the grid's: its cards carry it.
-    const selected = await page.locator(`${tid(T.posterCard)}[aria-selected="true"]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!))
+    const selected = await ui.page.locator(`${tid(T.posterCard)}[aria-selected="true"]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!))
     expect(selected.sort()).toEqual([...expected].sort())
   })
 
   it('merges a near-duplicate pair and undoes the merge', async () => {
-    await page.locator(tid(T.navExplore)).click()
-    await page.locator(tid(T.exploreTab('duplicates'))).click()
-    const cluster = page.locator(tid(T.dupCluster))
-    await poll(() => cluster.count()).toBe(1)
+    await ui.page.locator(tid(T.navExplore)).click()
+    await ui.page.locator(tid(T.exploreTab('duplicates'))).click()
+    const cluster = ui.page.locator(tid(T.dupCluster))
+    await poll30(() => cluster.count()).toBe(1)
     expect(await cluster.getAttribute('data-key')).toBe(idOf(0, 0))
-    await page.locator(tid(T.dupKeep(idOf(0, 1)))).check()
-    await page.locator(tid(T.dupMerge)).click()
-    await poll(() => cluster.count()).toBe(0)
-    expect((await api.ok<{ posters: number }>('library.stats', {})).posters).toBe(GROUPS * PER - 1)
-    expect((await api.call('library.get', { id: idOf(0, 0) })).ok).toBe(false)
-    await page.screenshot({ path: join(repo, 'test-results', 'e2e-explore-duplicates.png') })
+    await ui.page.locator(tid(T.dupKeep(idOf(0, 1)))).check()
+    await ui.page.locator(tid(T.dupMerge)).click()
+    await poll30(() => cluster.count()).toBe(0)
+    expect((await ui.api.ok<{ posters: number }>('library.stats', {})).posters).toBe(GROUPS * PER - 1)
+    expect((await ui.api.call('library.get', { id: idOf(0, 0) })).ok).toBe(false)
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-explore-duplicates.png') })
 
-    const { decisions } = await api.ok<{ decisions: { id: number }[] }>('explore.decisions', {})
-    await page.locator(tid(T.dupUndo(decisions[0].id))).click()
-    await poll(() => cluster.count()).toBe(1)
-    expect((await api.ok<{ posters: number }>('library.stats', {})).posters).toBe(GROUPS * PER)
+    const { decisions } = await ui.api.ok<{ decisions: { id: number }[] }>('explore.decisions', {})
+    await ui.page.locator(tid(T.dupUndo(decisions[0].id))).click()
+    await poll30(() => cluster.count()).toBe(1)
+    expect((await ui.api.ok<{ posters: number }>('library.stats', {})).posters).toBe(GROUPS * PER)
     // Back in the grid too.
-    await page.locator(tid(T.navLibrary)).click()
-    await poll(() => page.locator(`${tid(T.posterCard)}[data-id="${idOf(0, 0)}"]`).count()).toBe(1)
+    await ui.page.locator(tid(T.navLibrary)).click()
+    await poll30(() => ui.page.locator(`${tid(T.posterCard)}[data-id="${idOf(0, 0)}"]`).count()).toBe(1)
   })
 
   it('draws the dashboard', async () => {
-    await page.locator(tid(T.navExplore)).click()
-    await page.locator(tid(T.exploreTab('dashboard'))).click()
-    const canvases = page.locator(`${tid(T.dashboard)} canvas`)
-    await poll(() => canvases.count()).toBeGreaterThan(0)
+    await ui.page.locator(tid(T.navExplore)).click()
+    await ui.page.locator(tid(T.exploreTab('dashboard'))).click()
+    const canvases = ui.page.locator(`${tid(T.dashboard)} canvas`)
+    await poll30(() => canvases.count()).toBeGreaterThan(0)
     // chart.js drew into the first chart (axes and legend at least): some pixels are not blank.
-    await poll(() =>
+    await poll30(() =>
       canvases.first().evaluate((c: HTMLCanvasElement) => {
         const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
         let inked = 0
@@ -183,6 +167,6 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
         return inked
       }),
     ).toBeGreaterThan(100)
-    await poll(() => page.locator(tid(T.dashboard)).textContent()).toContain(`of ${GROUPS * PER} posters labelled`)
+    await poll30(() => ui.page.locator(tid(T.dashboard)).textContent()).toContain(`of ${GROUPS * PER} posters labelled`)
   })
 })

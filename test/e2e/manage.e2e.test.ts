@@ -2,20 +2,15 @@
 // undoing it, merging genres (asked first) and undoing it without touching an earlier label
 // edit, editing a title, the label-source chips. Screenshots of the grid chips and the
 // detail are kept in test-results/.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openCore } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
 import { T } from '../../src/renderer/src/testids'
-import { connect, type ApiSocket } from '../server/helpers'
-import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, hasChromium, repo, startServeChild, type ServeChild } from './serve-child'
-
-const tid = (id: string) => `[data-testid="${id}"]`
-const poll = <V>(fn: () => Promise<V> | V) => expect.poll(fn, { timeout: 20_000, interval: 100 })
+import { hasChromium, repo } from './serve-child'
+import { poll, servedInChromium, tid } from './fixture'
 
 const films = [
   { id: 'tt2000001', title: 'Amélie', year: 2001, genres: ['Comedy', 'Romance'] },
@@ -28,57 +23,41 @@ const films = [
 const GENRES = [...new Set(films.flatMap((f) => f.genres))]
 
 describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)', () => {
-  let root: string
-  let serve: ServeChild
-  let browser: Browser
-  let page: Page
-  let api: ApiSocket
-  const pageErrors: string[] = []
-
-  beforeAll(async () => {
-    await ensureBuilt()
-    root = mkdtempSync(join(tmpdir(), 'posterity-e2e-manage-'))
-    const folder = join(root, 'posters')
-    mkdirSync(folder)
-    for (const [i, f] of films.entries()) {
-      await sharp({ create: { width: 200, height: 300, channels: 3, background: { r: 40 * i, g: 120, b: 200 - 30 * i } } })
-        .composite([{ input: await sharp({ create: { width: 200, height: 30, channels: 3, background: '#fff' } }).png().toBuffer(), top: 25 * i, left: 0 }])
-        .jpeg({ quality: 85 })
-        .toFile(join(folder, `${f.id}.jpg`))
-    }
-    writeFileSync(
-      join(root, 'labels.csv'),
-      [['Id', 'Genre', ...GENRES].join(','), ...films.map((f) => [f.id, 'x', ...GENRES.map((g) => (f.genres.includes(g) ? 1 : 0))].join(','))].join('\n') + '\n',
-    )
-    writeFileSync(join(root, 'movies.csv'), ['Id,Title,Year', ...films.map((f) => `${f.id},${f.title},${f.year}`)].join('\n') + '\n')
-    const lib = join(root, 'library')
-    const core = openCore({ libraryDir: lib })
-    const r = await startImport(core, { paths: [folder], labels: join(root, 'labels.csv'), metadata: join(root, 'movies.csv') }).promise
-    expect(r?.added).toBe(films.length)
-    // One accepted prediction, so the grid shows every kind of chip.
-    core.db.prepare(`INSERT INTO labels (poster_id, genre_id, source) SELECT 'tt2000004', id, 'prediction' FROM genres WHERE name = 'Crime'`).run()
-    await core.close()
-
-    serve = await startServeChild(lib, { POSTERITY_STATE_DIR: join(root, 'state') })
-    api = await connect(`ws://127.0.0.1:${serve.port}/api?token=${serve.token}`, { origin: serve.origin })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    page = await browser.newPage({ viewport: { width: 1280, height: 820 }, colorScheme: 'light' })
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-  }, 120_000)
-
-  afterAll(async () => {
-    api?.close()
-    await browser?.close()
-    if (serve) expect(await serve.stop()).toBe(0)
-    if (root) rmSync(root, { recursive: true, force: true })
+  const ui = servedInChromium({
+    name: 'manage',
+    prepare: async (root) => {
+      const folder = join(root, 'posters')
+      mkdirSync(folder)
+      for (const [i, f] of films.entries()) {
+        await sharp({ create: { width: 200, height: 300, channels: 3, background: { r: 40 * i, g: 120, b: 200 - 30 * i } } })
+          .composite([{ input: await sharp({ create: { width: 200, height: 30, channels: 3, background: '#fff' } }).png().toBuffer(), top: 25 * i, left: 0 }])
+          .jpeg({ quality: 85 })
+          .toFile(join(folder, `${f.id}.jpg`))
+      }
+      writeFileSync(
+        join(root, 'labels.csv'),
+        [['Id', 'Genre', ...GENRES].join(','), ...films.map((f) => [f.id, 'x', ...GENRES.map((g) => (f.genres.includes(g) ? 1 : 0))].join(','))].join('\n') + '\n',
+      )
+      writeFileSync(join(root, 'movies.csv'), ['Id,Title,Year', ...films.map((f) => `${f.id},${f.title},${f.year}`)].join('\n') + '\n')
+      const lib = join(root, 'library')
+      const core = openCore({ libraryDir: lib })
+      const r = await (await startImport(core, { paths: [folder], labels: join(root, 'labels.csv'), metadata: join(root, 'movies.csv') })).promise
+      expect(r?.added).toBe(films.length)
+      // One accepted prediction, so the grid shows every kind of chip.
+      core.db.prepare(`INSERT INTO labels (poster_id, genre_id, source) SELECT 'tt2000004', id, 'prediction' FROM genres WHERE name = 'Crime'`).run()
+      await core.close()
+      return lib
+    },
+    env: (root) => ({ POSTERITY_STATE_DIR: join(root, 'state') }),
+    viewport: { width: 1280, height: 820 },
   })
 
-  const cards = () => page.locator(tid(T.posterCard))
-  const card = (id: string) => page.locator(`${tid(T.posterCard)}[data-id="${id}"]`)
-  const get = (id: string) => api.ok<{ genres: string[]; labels: { genre: string; source: string }[] }>('library.get', { id })
+  const cards = () => ui.page.locator(tid(T.posterCard))
+  const card = (id: string) => ui.page.locator(`${tid(T.posterCard)}[data-id="${id}"]`)
+  const get = (id: string) => ui.api.ok<{ genres: string[]; labels: { genre: string; source: string }[] }>('library.get', { id })
 
   it('shows whole chips with +N, marked by source, and search folds accents', async () => {
-    await page.goto(serve.url)
+    await ui.page.goto(ui.serve.url)
     await poll(() => cards().count()).toBe(films.length)
     // Three long genres never fit a card: whole chips then "+N", none cut mid-word.
     const chips = card('tt2000002').locator('.chip')
@@ -88,109 +67,109 @@ describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)'
     // Bigger thumbnails: fewer columns, room for more chips.
     const width = () => card('tt2000004').evaluate((e) => e.getBoundingClientRect().width)
     const narrow = await width()
-    await page.locator(tid(T.thumbSize)).fill('250')
+    await ui.page.locator(tid(T.thumbSize)).fill('250')
     await poll(width).toBeGreaterThan(narrow + 50)
     const pred = card('tt2000004').locator('.chip.src-prediction')
     await poll(() => pred.count()).toBe(1)
     expect(await pred.getAttribute('title')).toMatch(/Crime: accepted model prediction/)
     mkdirSync(join(repo, 'test-results'), { recursive: true })
-    await page.screenshot({ path: join(repo, 'test-results', 'e2e-manage-grid.png') })
-    await page.locator(tid(T.thumbSize)).fill('150')
-    await page.fill(tid(T.searchInput), '  AMELIE ')
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-manage-grid.png') })
+    await ui.page.locator(tid(T.thumbSize)).fill('150')
+    await ui.page.fill(tid(T.searchInput), '  AMELIE ')
     await poll(() => cards().count()).toBe(1)
-    await page.fill(tid(T.searchInput), '')
+    await ui.page.fill(tid(T.searchInput), '')
     await poll(() => cards().count()).toBe(films.length)
     // The source filter.
-    await page.selectOption(tid(T.sourceFilter), 'prediction')
+    await ui.page.selectOption(tid(T.sourceFilter), 'prediction')
     await poll(() => cards().count()).toBe(1)
-    await page.selectOption(tid(T.sourceFilter), '')
+    await ui.page.selectOption(tid(T.sourceFilter), '')
     await poll(() => cards().count()).toBe(films.length)
   }, 60_000)
 
   it('deletes a selection after asking, and undo brings posters, labels and thumbnails back', async () => {
     await card('tt2000001').click()
     await card('tt2000004').click({ modifiers: ['Control'] })
-    await poll(() => page.locator(tid(T.selectionCount)).textContent()).toMatch(/^\s*2 selected/)
-    await page.click(tid(T.deleteSelection))
-    const dialog = page.locator(tid(T.confirmDialog))
+    await poll(() => ui.page.locator(tid(T.selectionCount)).textContent()).toMatch(/^\s*2 selected/)
+    await ui.page.click(tid(T.deleteSelection))
+    const dialog = ui.page.locator(tid(T.confirmDialog))
     await dialog.waitFor()
     expect(await dialog.textContent()).toMatch(/Delete 2 posters\?/)
     // Cancel first: nothing happens.
-    await page.click(tid(T.confirmCancel))
+    await ui.page.click(tid(T.confirmCancel))
     await poll(() => dialog.count()).toBe(0)
     expect(await cards().count()).toBe(films.length)
-    await page.click(tid(T.deleteSelection))
-    await page.click(tid(T.confirmOk))
+    await ui.page.click(tid(T.deleteSelection))
+    await ui.page.click(tid(T.confirmOk))
     await poll(() => cards().count()).toBe(films.length - 2)
-    expect((await api.ok<{ posters: number }>('library.stats')).posters).toBe(films.length - 2)
-    await poll(() => page.locator(tid(T.toastAction)).count()).toBeGreaterThan(0)
-    await page.keyboard.press('Control+z')
+    expect((await ui.api.ok<{ posters: number }>('library.stats')).posters).toBe(films.length - 2)
+    await poll(() => ui.page.locator(tid(T.toastAction)).count()).toBeGreaterThan(0)
+    await ui.page.keyboard.press('Control+z')
     await poll(() => cards().count()).toBe(films.length)
     expect((await get('tt2000001')).genres).toEqual(['Comedy', 'Romance'])
     await poll(() => card('tt2000004').locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   }, 60_000)
 
   it('edits a title in the detail, undoably', async () => {
-    await page.keyboard.press('Escape')
+    await ui.page.keyboard.press('Escape')
     await card('tt2000005').dblclick()
-    const detail = page.locator(tid(T.posterDetail))
+    const detail = ui.page.locator(tid(T.posterDetail))
     await poll(() => detail.getAttribute('data-id')).toBe('tt2000005')
-    await page.click(tid(T.detailEdit))
-    await page.fill(tid(T.detailTitle), 'Eraserhead (restored)')
-    await page.fill(tid(T.detailYear), '19x7')
-    await page.click(tid(T.detailSave))
+    await ui.page.click(tid(T.detailEdit))
+    await ui.page.fill(tid(T.detailTitle), 'Eraserhead (restored)')
+    await ui.page.fill(tid(T.detailYear), '19x7')
+    await ui.page.click(tid(T.detailSave))
     await poll(() => detail.textContent()).toMatch(/four digits/)
-    await page.fill(tid(T.detailYear), '1978')
-    await page.keyboard.press('Enter')
+    await ui.page.fill(tid(T.detailYear), '1978')
+    await ui.page.keyboard.press('Enter')
     await poll(() => detail.locator('h2').textContent()).toMatch(/Eraserhead \(restored\)\s*\(1978\)/)
-    await page.screenshot({ path: join(repo, 'test-results', 'e2e-manage-detail.png') })
-    await page.keyboard.press('Control+z')
-    await poll(async () => (await api.ok<{ title: string; year: number }>('library.get', { id: 'tt2000005' })).year).toBe(1977)
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-manage-detail.png') })
+    await ui.page.keyboard.press('Control+z')
+    await poll(async () => (await ui.api.ok<{ title: string; year: number }>('library.get', { id: 'tt2000005' })).year).toBe(1977)
     await poll(() => detail.locator('h2').textContent()).toMatch(/^\s*Eraserhead\s*\(1977\)/)
   }, 60_000)
 
   it('a key that clears the genres shows a toast whose Undo brings them back', async () => {
-    const detail = page.locator(tid(T.posterDetail))
+    const detail = ui.page.locator(tid(T.posterDetail))
     await card('tt2000001').dblclick()
     await poll(() => detail.getAttribute('data-id')).toBe('tt2000001')
     // data-id is set before the poster has loaded; a key pressed before then does nothing.
     await poll(() => detail.locator('h2').textContent()).toMatch(/Amélie/)
-    await page.keyboard.press('n') // no genre
+    await ui.page.keyboard.press('n') // no genre
     await poll(async () => (await get('tt2000001')).genres).toEqual([])
-    const toast = page.locator('.toast', { hasText: 'Cleared 2 genres of Amélie' })
+    const toast = ui.page.locator('.toast', { hasText: 'Cleared 2 genres of Amélie' })
     await poll(() => toast.count()).toBe(1)
     await toast.locator(tid(T.toastAction)).click()
     await poll(async () => (await get('tt2000001')).genres).toEqual(['Comedy', 'Romance'])
-    await page.keyboard.press('Escape')
+    await ui.page.keyboard.press('Escape')
     await card('tt2000005').dblclick()
     await poll(() => detail.getAttribute('data-id')).toBe('tt2000005')
   }, 60_000)
 
   it('merges genres after asking; undo splits them and leaves the earlier label edit alone', async () => {
     // An earlier, unrelated label edit by keyboard: add Drama to Eraserhead.
-    const chip = (g: string) => page.locator(tid(T.detailGenre(g)))
+    const chip = (g: string) => ui.page.locator(tid(T.detailGenre(g)))
     const key = (await chip('Drama').locator('kbd').textContent())!.trim()
-    await page.keyboard.press(key)
+    await ui.page.keyboard.press(key)
     await poll(async () => (await get('tt2000005')).genres).toContain('Drama')
-    await page.keyboard.press('Escape')
-    await page.click(tid(T.navGenres))
-    await page.click(tid(T.genreMerge('Thriller')))
-    await page.selectOption(tid(T.genreMerge('Thriller-target')), 'Mystery')
-    await page.click(tid(T.genreMerge('Thriller-submit')))
-    await page.locator(tid(T.confirmDialog)).waitFor()
-    expect(await page.locator(tid(T.confirmDialog)).textContent()).toMatch(/Merge Thriller into Mystery\?/)
-    await page.click(tid(T.confirmOk))
-    const names = async () => (await api.ok<{ genres: { name: string; count: number }[] }>('genres.list')).genres
+    await ui.page.keyboard.press('Escape')
+    await ui.page.click(tid(T.navGenres))
+    await ui.page.click(tid(T.genreMerge('Thriller')))
+    await ui.page.selectOption(tid(T.genreMerge('Thriller-target')), 'Mystery')
+    await ui.page.click(tid(T.genreMerge('Thriller-submit')))
+    await ui.page.locator(tid(T.confirmDialog)).waitFor()
+    expect(await ui.page.locator(tid(T.confirmDialog)).textContent()).toMatch(/Merge Thriller into Mystery\?/)
+    await ui.page.click(tid(T.confirmOk))
+    const names = async () => (await ui.api.ok<{ genres: { name: string; count: number }[] }>('genres.list')).genres
     await poll(async () => (await names()).map((g) => g.name)).not.toContain('Thriller')
     expect((await names()).find((g) => g.name === 'Mystery')?.count).toBe(2)
-    await poll(() => page.locator('[data-genre="Thriller"]').count()).toBe(0)
-    await page.keyboard.press('Control+z')
+    await poll(() => ui.page.locator('[data-genre="Thriller"]').count()).toBe(0)
+    await ui.page.keyboard.press('Control+z')
     await poll(async () => (await names()).map((g) => g.name)).toContain('Thriller')
-    await poll(() => page.locator('[data-genre="Thriller"]').count()).toBe(1)
+    await poll(() => ui.page.locator('[data-genre="Thriller"]').count()).toBe(1)
     expect((await names()).find((g) => g.name === 'Mystery')?.count).toBe(1)
     expect((await get('tt2000006')).genres.sort()).toEqual(['Crime', 'Drama', 'Thriller'])
     // The unrelated earlier edit is still there.
     expect((await get('tt2000005')).genres).toContain('Drama')
-    expect(pageErrors).toEqual([])
+    expect(ui.pageErrors).toEqual([])
   }, 60_000)
 })

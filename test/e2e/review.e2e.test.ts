@@ -4,18 +4,14 @@
 // probabilities (what training's cross-validation writes) in which two posters' labels are wrong.
 import { mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { T } from '../../src/renderer/src/testids'
 import { putRunPosters } from '../../src/main/ml/store/out-of-fold'
 import { insertRun } from '../../src/main/ml/store/runs'
 import type { ModelEvaluation } from '../../src/shared/api'
-import { jpeg, open, seed, tempDir } from '../library/helpers'
-import { connect, type ApiSocket } from '../server/helpers'
-import { CHROMIUM, CHROMIUM_ARGS, ensureBuilt, hasChromium, startServeChild, type ServeChild } from './serve-child'
-
-const tid = (id: string) => `[data-testid="${id}"]`
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 100 })
+import { jpeg, open, seed } from '../library/helpers'
+import { hasChromium } from './serve-child'
+import { poll, servedInChromium, tid } from './fixture'
 
 const GENRES = ['Action', 'Comedy', 'Drama']
 const films = Array.from({ length: 30 }, (_, i) => ({ id: `tt20000${String(i).padStart(2, '0')}`, title: `Film ${i}`, genre: GENRES[i % 3] }))
@@ -25,132 +21,115 @@ const zero = { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 
 const evaluation: ModelEvaluation = { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 }
 
 describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', () => {
-  const t = tempDir('posterity-e2e-review-')
-  const lib = join(t.dir, 'library')
-  let serve: ServeChild
-  let browser: Browser
-  let page: Page
-  let api: ApiSocket
-  const pageErrors: string[] = []
-
-  beforeAll(async () => {
-    await ensureBuilt()
-    const folder = join(t.dir, 'posters')
-    mkdirSync(folder)
-    for (const [i, f] of films.entries()) await jpeg(join(folder, `${f.id}.jpg`), { seed: i + 1 })
-    const core = open(lib)
-    seed(
-      core,
-      films.map((f) => ({ id: f.id, title: f.title, genres: [f.id === w1 || f.id === w2 ? 'Drama' : f.genre] })),
-    )
-    // The real files, with their sizes: the poster route serves only the file that was imported.
-    for (const f of films) {
-      const file = join(folder, `${f.id}.jpg`)
-      core.db.prepare('UPDATE posters SET path = ?, size = ? WHERE id = ?').run(file, statSync(file).size, f.id)
-    }
-    const runId = insertRun(
-      core.db,
-      {
-        kind: 'head',
-        config: {},
-        backbone: null,
-        features: null,
-        backend: 'wasm',
-        provider: null,
-        genres: GENRES,
-        trainSize: films.length,
-        valSize: 0,
-        seconds: 1,
-        evaluation,
-        epochs: [],
-        thresholds: [0.5, 0.5, 0.5],
-        weightsPath: join(lib, 'models', 'none'),
-      },
-      true,
-    )
-    putRunPosters(
-      core.db,
-      runId,
-      films.map((f, i) => ({
-        id: f.id,
-        fold: i % 5,
-        probs:
-          f.id === w1 ? Float32Array.of(0.97, 0.04, 0.02) : f.id === w2 ? Float32Array.of(0.9, 0.6, 0.08) : Float32Array.from(GENRES, (g) => (g === f.genre ? 0.8 : 0.1)),
-      })),
-    )
-    await core.close()
-
-    serve = await startServeChild(lib)
-    api = await connect(`ws://127.0.0.1:${serve.port}/api?token=${serve.token}`, { origin: serve.origin })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' })
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-  }, 120_000)
-
-  afterAll(async () => {
-    api?.close()
-    await browser?.close()
-    if (serve) expect(await serve.stop()).toBe(0)
-    t.cleanup()
+  const ui = servedInChromium({
+    name: 'review',
+    prepare: async (root) => {
+      const lib = join(root, 'library')
+      const folder = join(root, 'posters')
+      mkdirSync(folder)
+      for (const [i, f] of films.entries()) await jpeg(join(folder, `${f.id}.jpg`), { seed: i + 1 })
+      const core = open(lib)
+      seed(
+        core,
+        films.map((f) => ({ id: f.id, title: f.title, genres: [f.id === w1 || f.id === w2 ? 'Drama' : f.genre] })),
+      )
+      // The real files, with their sizes: the poster route serves only the file that was imported.
+      for (const f of films) {
+        const file = join(folder, `${f.id}.jpg`)
+        core.db.prepare('UPDATE posters SET path = ?, size = ? WHERE id = ?').run(file, statSync(file).size, f.id)
+      }
+      const runId = insertRun(
+        core.db,
+        {
+          kind: 'head',
+          config: {},
+          backbone: null,
+          features: null,
+          backend: 'wasm',
+          provider: null,
+          genres: GENRES,
+          trainSize: films.length,
+          valSize: 0,
+          seconds: 1,
+          evaluation,
+          epochs: [],
+          thresholds: [0.5, 0.5, 0.5],
+          weightsPath: join(lib, 'models', 'none'),
+        },
+        true,
+      )
+      putRunPosters(
+        core.db,
+        runId,
+        films.map((f, i) => ({
+          id: f.id,
+          fold: i % 5,
+          probs:
+            f.id === w1 ? Float32Array.of(0.97, 0.04, 0.02) : f.id === w2 ? Float32Array.of(0.9, 0.6, 0.08) : Float32Array.from(GENRES, (g) => (g === f.genre ? 0.8 : 0.1)),
+        })),
+      )
+      await core.close()
+      return lib
+    },
   })
 
-  const current = () => page.locator(tid(T.reviewCurrent))
-  const pressed = (g: string) => page.locator(tid(T.reviewGenre(g))).getAttribute('aria-pressed')
-  const labelsOf = async (id: string) => (await api.ok<{ labels: { genre: string; source: string }[] }>('library.get', { id })).labels
+  const current = () => ui.page.locator(tid(T.reviewCurrent))
+  const pressed = (g: string) => ui.page.locator(tid(T.reviewGenre(g))).getAttribute('aria-pressed')
+  const labelsOf = async (id: string) => (await ui.api.ok<{ labels: { genre: string; source: string }[] }>('library.get', { id })).labels
 
   it('opens on the suspect queue, most suspect first, with its fix and counts', async () => {
-    await page.goto(`${serve.url}#/review`)
+    await ui.page.goto(`${ui.serve.url}#/review`)
     await poll(() => current().getAttribute('data-id')).toBe(w1)
-    await poll(() => page.locator(tid(T.reviewQueue('suspect'))).textContent()).toMatch(/Suspect labels\s*2/)
-    expect(await page.locator(tid(T.reviewQueue('suspect'))).getAttribute('aria-checked')).toBe('true')
+    await poll(() => ui.page.locator(tid(T.reviewQueue('suspect'))).textContent()).toMatch(/Suspect labels\s*2/)
+    expect(await ui.page.locator(tid(T.reviewQueue('suspect'))).getAttribute('aria-checked')).toBe('true')
     expect(await current().textContent()).toMatch(/\+ Action\s+− Drama/)
-    expect(await page.locator(`${tid(T.reviewLabels)} [data-genre]`).allTextContents()).toEqual([expect.stringMatching(/Drama\s+imported/)])
-    expect(await page.locator(tid(T.reviewProbs)).textContent()).toMatch(/Action.*97%/)
+    expect(await ui.page.locator(`${tid(T.reviewLabels)} [data-genre]`).allTextContents()).toEqual([expect.stringMatching(/Drama\s+imported/)])
+    expect(await ui.page.locator(tid(T.reviewProbs)).textContent()).toMatch(/Action.*97%/)
     // The image of the poster under review loads.
-    await poll(() => page.locator('.review .image img').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+    await poll(() => ui.page.locator('.review .image img').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   })
 
   it('applies the suggestion with Enter and moves on', async () => {
-    await page.keyboard.press('Enter')
+    await ui.page.keyboard.press('Enter')
     await poll(() => current().getAttribute('data-id')).toBe(w2)
     await poll(() => labelsOf(w1)).toEqual([{ genre: 'Action', source: 'user' }])
-    expect(await page.locator(tid(T.reviewProgress)).textContent()).toMatch(/1 of 2 reviewed/)
+    expect(await ui.page.locator(tid(T.reviewProgress)).textContent()).toMatch(/1 of 2 reviewed/)
   })
 
   it('fixes the next poster with the genre keys and undoes the last key with Ctrl+Z', async () => {
-    const key = async (g: string) => (await page.locator(`${tid(T.reviewGenre(g))} kbd`).textContent())!.trim()
+    const key = async (g: string) => (await ui.page.locator(`${tid(T.reviewGenre(g))} kbd`).textContent())!.trim()
     expect(await pressed('Drama')).toBe('true')
-    await page.keyboard.press(await key('Action'))
+    await ui.page.keyboard.press(await key('Action'))
     await poll(() => pressed('Action')).toBe('true')
-    await page.keyboard.press(await key('Drama'))
+    await ui.page.keyboard.press(await key('Drama'))
     await poll(() => pressed('Drama')).toBe('false')
     await poll(async () => (await labelsOf(w2)).map((l) => l.genre)).toEqual(['Action'])
-    await page.keyboard.press('Control+z')
+    await ui.page.keyboard.press('Control+z')
     await poll(() => pressed('Drama')).toBe('true')
     expect(await pressed('Action')).toBe('true')
     await poll(async () => (await labelsOf(w2)).map((l) => l.genre).sort()).toEqual(['Action', 'Drama'])
     // Undo twice more: the Action key's edit, then the suggestion applied to the first poster, which comes back.
-    await page.keyboard.press('Control+z')
+    await ui.page.keyboard.press('Control+z')
     await poll(async () => (await labelsOf(w2)).map((l) => l.genre)).toEqual(['Drama'])
-    await page.keyboard.press('Control+z')
+    await ui.page.keyboard.press('Control+z')
     await poll(() => current().getAttribute('data-id')).toBe(w1)
     await poll(() => labelsOf(w1)).toEqual([{ genre: 'Drama', source: 'imported' }])
     // Redo through the toolbar brings the fix back.
-    await page.locator(tid(T.redo)).click()
+    await ui.page.locator(tid(T.redo)).click()
     await poll(() => labelsOf(w1)).toEqual([{ genre: 'Action', source: 'user' }])
   })
 
   it('shows the corrections in the library', async () => {
-    await page.locator(tid(T.navLibrary)).click()
-    await page.locator(tid(T.searchInput)).fill(w1)
-    const card = page.locator(`${tid(T.posterCard)}[data-id="${w1}"]`)
+    await ui.page.locator(tid(T.navLibrary)).click()
+    await ui.page.locator(tid(T.searchInput)).fill(w1)
+    const card = ui.page.locator(`${tid(T.posterCard)}[data-id="${w1}"]`)
     await poll(() => card.textContent()).toMatch(/Action/)
     expect(await card.textContent()).not.toMatch(/Drama/)
-    await page.locator(tid(T.searchInput)).fill(w2)
-    await poll(() => page.locator(`${tid(T.posterCard)}[data-id="${w2}"]`).textContent()).toMatch(/Drama/)
+    await ui.page.locator(tid(T.searchInput)).fill(w2)
+    await poll(() => ui.page.locator(`${tid(T.posterCard)}[data-id="${w2}"]`).textContent()).toMatch(/Drama/)
     // The suspect queue now holds only the poster still wrong.
-    await page.locator(tid(T.navReview)).click()
-    await poll(() => page.locator(tid(T.reviewQueue('suspect'))).textContent()).toMatch(/Suspect labels\s*1/)
-    expect(pageErrors).toEqual([])
+    await ui.page.locator(tid(T.navReview)).click()
+    await poll(() => ui.page.locator(tid(T.reviewQueue('suspect'))).textContent()).toMatch(/Suspect labels\s*1/)
+    expect(ui.pageErrors).toEqual([])
   })
 })

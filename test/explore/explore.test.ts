@@ -346,11 +346,11 @@ describe('the map follows the library', () => {
     const folder = join(t.dir, 'posters')
     mkdirSync(folder)
     await jpeg(join(folder, 'tt0000001.jpg'))
-    await startImport(core, { paths: [folder] }).promise
+    await (await (await startImport(core, { paths: [folder] }))).promise
     expect(core.jobs.list().filter((j) => j.kind === 'map')).toHaveLength(0)
     core.db.prepare('INSERT INTO map_points (poster_id, x, y, computed_at) VALUES (?, 0, 0, 1)').run('tt0000001')
     await jpeg(join(folder, 'tt0000002.jpg'), { color: '#204080' })
-    await startImport(core, { paths: [folder] }).promise
+    await (await (await startImport(core, { paths: [folder] }))).promise
     const maps = core.jobs.list().filter((j) => j.kind === 'map')
     expect(maps).toHaveLength(1)
     await core.jobs.wait(maps[0].jobId)

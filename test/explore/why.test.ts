@@ -42,7 +42,7 @@ describe.skipIf(!haveBackbone)('why: occlusion sensitivity in the worker', () =>
     }
     writeFileSync(join(work, 'labels.csv'), rows.join('\n'))
     core = openCore({ libraryDir: join(work, 'lib') })
-    await startImport(core, { paths: [dir], labels: join(work, 'labels.csv') }).promise
+    await (await (await startImport(core, { paths: [dir], labels: join(work, 'labels.csv') }))).promise
     const { jobId } = await call(core, 'model.train', { kind: 'head', seed: 1 })
     await core.jobs.wait(jobId)
     expect(core.jobs.list().find((j) => j.jobId === jobId)?.status).toBe('done')

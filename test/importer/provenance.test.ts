@@ -2,29 +2,17 @@
 // files made, and titles read from file names: real library files, sharp-made JPEGs.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
 import { titleFromName } from '../../src/main/importer/run'
-import { call, jpeg, open, tempDir } from '../library/helpers'
+import { call, jpeg, open, useLibrary } from '../library/helpers'
 
-let t: ReturnType<typeof tempDir>
-let core: Core
 let src: string
-
-beforeEach(() => {
-  t = tempDir()
-  src = join(t.dir, 'posters')
-  mkdirSync(src)
-  core = open(join(t.dir, 'lib'))
-})
-afterEach(async () => {
-  await core.close()
-  t.cleanup()
-})
+const t = useLibrary({ sub: 'lib', before: (dir) => mkdirSync((src = join(dir, 'posters'))) })
 
 async function importInto(c: Core, paths: string[], labels?: string) {
-  const r = await startImport(c, { paths, labels }).promise
+  const r = await (await (await startImport(c, { paths, labels }))).promise
   if (!r) throw new Error('import failed')
   return r
 }
@@ -41,15 +29,15 @@ describe('provenance through export and re-import', () => {
       for (let i = 1; i <= 5; i++) await jpeg(join(src, `tt000000${i}.jpg`), { seed: i })
       const labels = join(t.dir, 'train.csv')
       writeFileSync(labels, 'Id,Genre,Drama,Comedy\ntt0000001,x,1,0\ntt0000002,x,1,1\ntt0000003,x,0,1\n')
-      await importInto(core, [src], labels)
-      await call(core, 'labels.edit', { ids: ['tt0000002'], add: ['Horror'] }) // user
-      await call(core, 'labels.edit', { ids: ['tt0000004'], labelled: true }) // labelled, no genre
-      const comedy = core.db.prepare(`SELECT id FROM genres WHERE name = 'Comedy'`).pluck().get()
-      core.db.prepare(`INSERT INTO labels (poster_id, genre_id, source) VALUES ('tt0000001', ?, 'prediction')`).run(comedy)
-      const drama = core.db.prepare(`SELECT id FROM genres WHERE name = 'Drama'`).pluck().get()
-      core.db.prepare(`UPDATE labels SET source = 'nfo' WHERE poster_id = 'tt0000003' AND genre_id = ?`).run(drama)
-      core.db.prepare(`INSERT OR REPLACE INTO labels (poster_id, genre_id, source) VALUES ('tt0000003', ?, 'nfo')`).run(drama)
-      const want = await labelsOf(core)
+      await importInto(t.core, [src], labels)
+      await call(t.core, 'labels.edit', { ids: ['tt0000002'], add: ['Horror'] }) // user
+      await call(t.core, 'labels.edit', { ids: ['tt0000004'], labelled: true }) // labelled, no genre
+      const comedy = t.core.db.prepare(`SELECT id FROM genres WHERE name = 'Comedy'`).pluck().get()
+      t.core.db.prepare(`INSERT INTO labels (poster_id, genre_id, source) VALUES ('tt0000001', ?, 'prediction')`).run(comedy)
+      const drama = t.core.db.prepare(`SELECT id FROM genres WHERE name = 'Drama'`).pluck().get()
+      t.core.db.prepare(`UPDATE labels SET source = 'nfo' WHERE poster_id = 'tt0000003' AND genre_id = ?`).run(drama)
+      t.core.db.prepare(`INSERT OR REPLACE INTO labels (poster_id, genre_id, source) VALUES ('tt0000003', ?, 'nfo')`).run(drama)
+      const want = await labelsOf(t.core)
       expect(want).toEqual([
         ['tt0000001', true, ['Drama:imported', 'Comedy:prediction']],
         ['tt0000002', true, ['Drama:imported', 'Comedy:imported', 'Horror:user']],
@@ -57,7 +45,7 @@ describe('provenance through export and re-import', () => {
         ['tt0000004', true, []],
         ['tt0000005', false, []],
       ])
-      const exp = await call(core, 'library.export', { format })
+      const exp = await call(t.core, 'library.export', { format })
       expect(exp).toMatchObject({ format, filename: `lib-labels.${format}`, posters: format === 'csv' ? 4 : 5 })
       const file = join(t.dir, `export.${format}`)
       writeFileSync(file, exp.text)
@@ -80,48 +68,48 @@ describe('re-import', () => {
     await jpeg(join(src, 'tt0000001.jpg'), { seed: 1 })
     await jpeg(join(src, 'tt0000002.jpg'), { seed: 2 })
     // What older versions wrote for N/A rows: labelled, no genre.
-    await importInto(core, [src], (writeFileSync(join(t.dir, 'old.csv'), 'Id,Genre,Drama\ntt0000001,[],0\ntt0000002,[],0\n'), join(t.dir, 'old.csv')))
+    await importInto(t.core, [src], (writeFileSync(join(t.dir, 'old.csv'), 'Id,Genre,Drama\ntt0000001,[],0\ntt0000002,[],0\n'), join(t.dir, 'old.csv')))
     // A person looks at tt0000002 and decides: no genre.
-    await call(core, 'labels.edit', { ids: ['tt0000002'], add: ['Drama'] })
-    await call(core, 'labels.edit', { ids: ['tt0000002'], remove: ['Drama'] })
+    await call(t.core, 'labels.edit', { ids: ['tt0000002'], add: ['Drama'] })
+    await call(t.core, 'labels.edit', { ids: ['tt0000002'], remove: ['Drama'] })
     const na = join(t.dir, 'na.csv')
     writeFileSync(na, "Id,Genre,Drama,N/A\ntt0000001,['N/A'],0,1\ntt0000002,['N/A'],0,1\n")
-    expect(await importInto(core, [src], na)).toMatchObject({ updated: 1, unchanged: 1 })
-    expect(await call(core, 'library.get', { id: 'tt0000001' })).toMatchObject({ labelled: false })
-    expect(await call(core, 'library.get', { id: 'tt0000002' })).toMatchObject({ labelled: true })
-    expect(await importInto(core, [src], na)).toMatchObject({ updated: 0, unchanged: 2 })
+    expect(await importInto(t.core, [src], na)).toMatchObject({ updated: 1, unchanged: 1 })
+    expect(await call(t.core, 'library.get', { id: 'tt0000001' })).toMatchObject({ labelled: false })
+    expect(await call(t.core, 'library.get', { id: 'tt0000002' })).toMatchObject({ labelled: true })
+    expect(await importInto(t.core, [src], na)).toMatchObject({ updated: 0, unchanged: 2 })
   })
 
   it('updates the posters its files already made (same path, or same bytes after a move) instead of adding copies', async () => {
     await jpeg(join(src, 'poster-one.jpg'), { seed: 1 })
     await jpeg(join(src, 'poster-two.jpg'), { seed: 2 })
-    const first = await importInto(core, [src])
+    const first = await importInto(t.core, [src])
     expect(first.added).toBe(2)
-    const before = (await call(core, 'library.ids', { sort: 'id' })).ids as string[]
+    const before = (await call(t.core, 'library.ids', { sort: 'id' })).ids as string[]
     expect(before.every((id) => /^f-/.test(id))).toBe(true)
     // The same files again, now with a labels file naming them: updated, not added.
     const labels = join(t.dir, 'l.csv')
     writeFileSync(labels, 'Id,Genre,Drama,Comedy\nposter-one,x,1,0\nposter-two,x,0,1\n')
-    const again = await importInto(core, [src], labels)
+    const again = await importInto(t.core, [src], labels)
     expect(again).toMatchObject({ added: 0, updated: 2 })
-    expect((await call(core, 'library.ids', { sort: 'id' })).ids).toEqual(before)
-    expect((await call(core, 'library.stats')).genres).toEqual({ Drama: 1, Comedy: 1 })
+    expect((await call(t.core, 'library.ids', { sort: 'id' })).ids).toEqual(before)
+    expect((await call(t.core, 'library.stats')).genres).toEqual({ Drama: 1, Comedy: 1 })
     // Moved to another folder: the bytes match the poster the old path made.
     const moved = join(t.dir, 'moved')
     mkdirSync(moved)
     renameSync(join(src, 'poster-one.jpg'), join(moved, 'poster-one.jpg'))
-    const third = await importInto(core, [moved])
+    const third = await importInto(t.core, [moved])
     expect(third).toMatchObject({ added: 0, updated: 1 })
-    expect((await call(core, 'library.stats')).posters).toBe(2)
-    const paths = core.db.prepare('SELECT path FROM posters ORDER BY path').pluck().all()
+    expect((await call(t.core, 'library.stats')).posters).toBe(2)
+    const paths = t.core.db.prepare('SELECT path FROM posters ORDER BY path').pluck().all()
     expect(paths).toContain(join(moved, 'poster-one.jpg'))
   })
 
   it('keeps byte-identical posters with their own ids apart (the dataset has such pairs)', async () => {
     await jpeg(join(src, 'tt0000001.jpg'), { seed: 7 })
     await jpeg(join(src, 'tt0000002.jpg'), { seed: 7 })
-    expect(await importInto(core, [src])).toMatchObject({ added: 2, duplicates: 2 })
-    expect(await importInto(core, [src])).toMatchObject({ added: 0, unchanged: 2 })
+    expect(await importInto(t.core, [src])).toMatchObject({ added: 2, duplicates: 2 })
+    expect(await importInto(t.core, [src])).toMatchObject({ added: 0, unchanged: 2 })
   })
 
   it('reads titles and years from file names', async () => {
@@ -135,8 +123,8 @@ describe('re-import', () => {
     expect(titleFromName('2012')).toEqual({ title: '2012', year: null })
     await jpeg(join(src, 'Blade Runner 2049 (2017).jpg'), { seed: 3 })
     await jpeg(join(src, 'copy-tt0101902.jpg'), { seed: 4 })
-    await importInto(core, [src])
-    const items = (await call(core, 'library.query', { sort: 'title' })).items.map((p: { title: string; year: number | null }) => [p.title, p.year])
+    await importInto(t.core, [src])
+    const items = (await call(t.core, 'library.query', { sort: 'title' })).items.map((p: { title: string; year: number | null }) => [p.title, p.year])
     expect(items).toEqual([
       ['Blade Runner 2049', 2017],
       ['copy-tt0101902', null],

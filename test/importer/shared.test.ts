@@ -33,7 +33,7 @@ describe('the shared movie-posters set', () => {
     for (const f of [...special.map((id) => `${id}.jpg`), ...rest]) symlinkSync(join(dataset, 'posters', f), join(src, f))
     const core = open(join(t.dir, 'lib'))
     try {
-      const { promise } = startImport(core, { paths: [src], labels: join(dataset, 'train.csv'), metadata: join(dataset, 'movies.csv') })
+      const { promise } = await startImport(core, { paths: [src], labels: join(dataset, 'train.csv'), metadata: join(dataset, 'movies.csv') })
       const r = await promise
       expect(r).toMatchObject({ added: 200, skipped: [], warnings: [], duplicates: 6 })
       const stats = await call(core, 'library.stats')

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
+import { afterEach, beforeEach } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
 import type { Event, EventName } from '../../src/shared/api'
 
@@ -59,6 +60,54 @@ export function seed(core: Core, posters: SeedPoster[]): void {
 
 export function open(dir: string): Core {
   return openCore({ libraryDir: dir })
+}
+
+export interface TestLibrary {
+  /** The temp folder of this test (removed after it). */
+  readonly dir: string
+  /** The library folder: `dir`, or `dir/<sub>`. */
+  readonly lib: string
+  readonly core: Core
+  /** Closes the core and opens the same library again (what a restart does). */
+  reopen(): Promise<Core>
+}
+
+/**
+ * A fresh library for each test of the file: a real SQLite library in a temp folder, seeded
+ * with `seed`, opened before each test and closed and removed after it. `before` runs first
+ * with the temp folder (environment, files the opening must find).
+ */
+export function useLibrary(opts: { seed?: SeedPoster[]; sub?: string; before?: (dir: string) => void; after?: () => void } = {}): TestLibrary {
+  let t: ReturnType<typeof tempDir> | undefined
+  let core: Core | undefined
+  const lib = () => (opts.sub ? join(t!.dir, opts.sub) : t!.dir)
+  beforeEach(() => {
+    t = tempDir()
+    opts.before?.(t.dir)
+    core = open(lib())
+    if (opts.seed) seed(core, opts.seed)
+  })
+  afterEach(async () => {
+    await core?.close()
+    opts.after?.()
+    t?.cleanup()
+    core = t = undefined
+  })
+  return {
+    get dir() {
+      return t!.dir
+    },
+    get lib() {
+      return lib()
+    },
+    get core() {
+      return core!
+    },
+    async reopen() {
+      await core!.close()
+      return (core = open(lib()))
+    },
+  }
 }
 
 // ---- images ----

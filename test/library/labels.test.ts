@@ -1,32 +1,22 @@
 // labels.edit / undo / redo / history: one transaction and one history entry per edit,
 // persisted in the library file.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Core } from '../../src/main/core'
-import { call, open, recordEvents, seed, tempDir } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { call, recordEvents, useLibrary } from './helpers'
 
-let t: ReturnType<typeof tempDir>
-let core: Core
-
-beforeEach(() => {
-  t = tempDir()
-  core = open(t.dir)
-  seed(core, [
+const t = useLibrary({
+  seed: [
     { id: 'a', title: 'A', genres: ['Drama'] },
     { id: 'b', title: 'B', genres: ['Comedy'] },
     { id: 'c', title: 'C', genres: null },
-  ])
-})
-afterEach(async () => {
-  await core.close()
-  t.cleanup()
+  ],
 })
 
-const detail = (id: string) => call(core, 'library.get', { id })
+const detail = (id: string) => call(t.core, 'library.get', { id })
 
 describe('labels.edit', () => {
   it('adds and removes genres on many posters in one entry; new labels are the user\'s', async () => {
-    const ev = recordEvents(core)
-    const r = await call(core, 'labels.edit', { ids: ['a', 'b', 'c'], add: ['Horror'], remove: ['Comedy'] })
+    const ev = recordEvents(t.core)
+    const r = await call(t.core, 'labels.edit', { ids: ['a', 'b', 'c'], add: ['Horror'], remove: ['Comedy'] })
     expect(r.changed.sort()).toEqual(['a', 'b', 'c'])
     expect(r.history).toMatchObject({ canUndo: true, canRedo: false })
     expect((await detail('a')).labels).toEqual([
@@ -35,45 +25,45 @@ describe('labels.edit', () => {
     ])
     expect((await detail('b')).genres).toEqual(['Horror'])
     expect((await detail('c')).labelled).toBe(true)
-    const h = await call(core, 'labels.history', {})
+    const h = await call(t.core, 'labels.history', {})
     expect(h.entries).toHaveLength(1)
     expect(h.entries[0]).toMatchObject({ posters: 3, undone: false, description: 'Add Horror, remove Comedy on 3 posters' })
     expect(ev.of('library.changed')).toEqual([{ reason: 'labels', ids: expect.arrayContaining(['a', 'b', 'c']) }])
   })
 
   it('records nothing when nothing changes', async () => {
-    const r = await call(core, 'labels.edit', { ids: ['a'], add: ['drama'] })
+    const r = await call(t.core, 'labels.edit', { ids: ['a'], add: ['drama'] })
     expect(r.changed).toEqual([])
-    expect((await call(core, 'labels.history', {})).entries).toHaveLength(0)
-    const r2 = await call(core, 'labels.edit', { ids: ['c'], remove: ['Drama'], labelled: true })
+    expect((await call(t.core, 'labels.history', {})).entries).toHaveLength(0)
+    const r2 = await call(t.core, 'labels.edit', { ids: ['c'], remove: ['Drama'], labelled: true })
     expect(r2.changed).toEqual(['c']) // labelled with no genres is a change
-    const r3 = await call(core, 'labels.edit', { ids: ['c'], labelled: true })
+    const r3 = await call(t.core, 'labels.edit', { ids: ['c'], labelled: true })
     expect(r3.changed).toEqual([])
   })
 
   it('returns posters to unlabelled with labelled:false, and refuses that combined with add', async () => {
-    await call(core, 'labels.edit', { ids: ['a', 'b'], labelled: false })
+    await call(t.core, 'labels.edit', { ids: ['a', 'b'], labelled: false })
     expect(await detail('a')).toMatchObject({ labelled: false, genres: [] })
-    await expect(call(core, 'labels.edit', { ids: ['a'], labelled: false, add: ['Drama'] })).rejects.toMatchObject({ code: 'invalid-args' })
-    await expect(call(core, 'labels.edit', { ids: ['nope'], add: ['Drama'] })).rejects.toMatchObject({ code: 'not-found' })
-    await expect(call(core, 'labels.edit', { ids: ['a'] })).rejects.toMatchObject({ code: 'invalid-args' })
+    await expect(call(t.core, 'labels.edit', { ids: ['a'], labelled: false, add: ['Drama'] })).rejects.toMatchObject({ code: 'invalid-args' })
+    await expect(call(t.core, 'labels.edit', { ids: ['nope'], add: ['Drama'] })).rejects.toMatchObject({ code: 'not-found' })
+    await expect(call(t.core, 'labels.edit', { ids: ['a'] })).rejects.toMatchObject({ code: 'invalid-args' })
   })
 
   it('keeps the genre mask used by filters in step with edits', async () => {
-    await call(core, 'labels.edit', { ids: ['c'], add: ['Drama'] })
-    const q = await call(core, 'library.query', { genres: ['Drama'], sort: 'id' })
+    await call(t.core, 'labels.edit', { ids: ['c'], add: ['Drama'] })
+    const q = await call(t.core, 'library.query', { genres: ['Drama'], sort: 'id' })
     expect(q.items.map((p: { id: string }) => p.id)).toEqual(['a', 'c'])
-    await call(core, 'labels.edit', { ids: ['a'], remove: ['Drama'] })
-    const q2 = await call(core, 'library.query', { genres: ['Drama'], sort: 'id' })
+    await call(t.core, 'labels.edit', { ids: ['a'], remove: ['Drama'] })
+    const q2 = await call(t.core, 'library.query', { genres: ['Drama'], sort: 'id' })
     expect(q2.items.map((p: { id: string }) => p.id)).toEqual(['c'])
   })
 })
 
 describe('undo / redo', () => {
   it('undoes and redoes exact before/after states, and a new edit drops the redo branch', async () => {
-    await call(core, 'labels.edit', { ids: ['a'], add: ['Horror'] })
-    await call(core, 'labels.edit', { ids: ['a', 'c'], remove: ['Drama'], add: ['War'] })
-    const u = await call(core, 'labels.undo')
+    await call(t.core, 'labels.edit', { ids: ['a'], add: ['Horror'] })
+    await call(t.core, 'labels.edit', { ids: ['a', 'c'], remove: ['Drama'], add: ['War'] })
+    const u = await call(t.core, 'labels.undo')
     expect(u.changed.sort()).toEqual(['a', 'c'])
     expect(u.history).toMatchObject({ canUndo: true, canRedo: true, redoLabel: 'Add War, remove Drama on 2 posters' })
     expect((await detail('a')).labels).toEqual([
@@ -81,40 +71,39 @@ describe('undo / redo', () => {
       { genre: 'Horror', source: 'user' },
     ])
     expect(await detail('c')).toMatchObject({ labelled: false, genres: [] })
-    await call(core, 'labels.undo')
+    await call(t.core, 'labels.undo')
     expect((await detail('a')).genres).toEqual(['Drama'])
-    const nothing = await call(core, 'labels.undo')
+    const nothing = await call(t.core, 'labels.undo')
     expect(nothing.changed).toEqual([])
     expect(nothing.history.canUndo).toBe(false)
-    await call(core, 'labels.redo')
+    await call(t.core, 'labels.redo')
     expect((await detail('a')).genres).toEqual(['Drama', 'Horror'])
     // A new edit now: the remaining redo (War) is gone.
-    await call(core, 'labels.edit', { ids: ['b'], add: ['Drama'] })
-    const h = await call(core, 'labels.history', {})
+    await call(t.core, 'labels.edit', { ids: ['b'], add: ['Drama'] })
+    const h = await call(t.core, 'labels.history', {})
     expect(h.canRedo).toBe(false)
     expect(h.entries.map((e: { description: string }) => e.description)).toEqual(['Add Drama on 1 poster', 'Add Horror on 1 poster'])
   })
 
   it('survives closing and reopening the library', async () => {
-    await call(core, 'labels.edit', { ids: ['b'], add: ['Romance'] })
-    await call(core, 'labels.edit', { ids: ['b'], remove: ['Comedy'] })
-    await call(core, 'labels.undo')
-    await core.close()
-    core = open(t.dir)
-    const h = await call(core, 'labels.history', {})
+    await call(t.core, 'labels.edit', { ids: ['b'], add: ['Romance'] })
+    await call(t.core, 'labels.edit', { ids: ['b'], remove: ['Comedy'] })
+    await call(t.core, 'labels.undo')
+    await t.reopen()
+    const h = await call(t.core, 'labels.history', {})
     expect(h).toMatchObject({ canUndo: true, canRedo: true })
     expect((await detail('b')).genres).toEqual(['Comedy', 'Romance'])
-    await call(core, 'labels.redo')
+    await call(t.core, 'labels.redo')
     expect((await detail('b')).genres).toEqual(['Romance'])
-    await call(core, 'labels.undo')
-    await call(core, 'labels.undo')
+    await call(t.core, 'labels.undo')
+    await call(t.core, 'labels.undo')
     expect((await detail('b')).labels).toEqual([{ genre: 'Comedy', source: 'imported' }])
   })
 
   it('restores unlabelled posters on undo of a labelling edit', async () => {
-    await call(core, 'labels.edit', { ids: ['c'], labelled: true })
+    await call(t.core, 'labels.edit', { ids: ['c'], labelled: true })
     expect((await detail('c')).labelled).toBe(true)
-    await call(core, 'labels.undo')
+    await call(t.core, 'labels.undo')
     expect((await detail('c')).labelled).toBe(false)
   })
 })

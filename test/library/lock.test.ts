@@ -5,7 +5,8 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
-import { DB_FILE, openDb } from '../../src/main/library/db'
+import { DB_FILE } from '../../src/main/library/db'
+import { openLibraryDb as openDb } from '../../src/main/schema'
 import { LOCK_FILE } from '../../src/main/library/lock'
 import { CLI } from '../../scripts/harness'
 import { open, tempDir } from './helpers'
@@ -16,7 +17,7 @@ afterEach(() => dir.cleanup())
 
 /** A child process that opens the library and holds it until killed; resolves once it has it. */
 function holder(lib: string): Promise<import('node:child_process').ChildProcess> {
-  const code = `import('${join(__dirname, '../../src/main/library/db.ts').replace(/\\/g, '/')}').then(({ openDb }) => { openDb(${JSON.stringify(lib)}); console.log('held'); setInterval(() => {}, 1000) })`
+  const code = `import('${join(__dirname, '../../src/main/schema.ts').replace(/\\/g, '/')}').then(({ openLibraryDb }) => { openLibraryDb(${JSON.stringify(lib)}); console.log('held'); setInterval(() => {}, 1000) })`
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { cwd: join(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve(child))

@@ -1,8 +1,11 @@
 // Versioned schema: PRAGMA user_version, migrations run once, newer files refused.
 import Database from 'better-sqlite3'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DB_FILE, SCHEMA_VERSION, migrations, openDb } from '../../src/main/library/db'
+import { DB_FILE, libraryMigrations, orderMigrations, type Migration } from '../../src/main/library/db'
+import { LOCK_FILE } from '../../src/main/library/lock'
+import { SCHEMA_VERSION, migrations, openLibraryDb as openDb } from '../../src/main/schema'
 import { open, tempDir } from './helpers'
 
 let t: ReturnType<typeof tempDir>
@@ -48,11 +51,51 @@ describe('migrations', () => {
     expect(check.pragma('user_version', { simple: true })).toBe(0)
     expect(check.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'genres'`).pluck().get()).toBe(0)
     check.close()
+    // The failed open left no handle holding the lock either.
+    expect(existsSync(join(t.dir, LOCK_FILE))).toBe(false)
+  })
+
+  it('composes every module\'s steps in the order libraries were written in', () => {
+    // The order shipped libraries went through: a library at version N has run exactly these N steps.
+    expect(migrations.map((m) => [m.version, m.owner])).toEqual([
+      [1, 'library'],
+      [2, 'model'],
+      [3, 'model'],
+      [4, 'library'],
+      [5, 'collection'],
+      [6, 'explore'],
+      [7, 'library'],
+    ])
+    expect(SCHEMA_VERSION).toBe(7)
+  })
+
+  it('refuses a composition with a gap or two steps claiming one version', () => {
+    const step = (version: number, owner: string): Migration => ({ version, owner, up: () => undefined })
+    expect(orderMigrations([step(2, 'b')], [step(1, 'a')]).map((m) => m.owner)).toEqual(['a', 'b'])
+    expect(() => orderMigrations(libraryMigrations)).toThrow(/library declares 4 where 2 is next/)
+    expect(() => orderMigrations(migrations, [step(6, 'other')])).toThrow(/schema version 6 is claimed by both explore and other/)
+  })
+
+  it('opens a current-version library with data unchanged: no step runs again', () => {
+    const first = openDb(t.dir)
+    first.exec(`INSERT INTO genres (name, position) VALUES ('Drama', 0), ('Comedy', 1);
+      INSERT INTO posters (id, hash, path, size, width, height, title, labelled, added_at) VALUES ('tt1', 'h1', '/x/1.jpg', 1, 1, 1, 'Heat', 1, 0);
+      INSERT INTO labels VALUES ('tt1', 2, 'user');`)
+    const schema = (db: Database.Database) => db.prepare(`SELECT type, name, sql FROM sqlite_master ORDER BY type, name`).all()
+    const before = { schema: schema(first), posters: first.prepare('SELECT * FROM posters').all(), labels: first.prepare('SELECT * FROM labels').all() }
+    first.close()
+    const raw = new Database(join(t.dir, DB_FILE))
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    raw.close()
+    const again = openDb(t.dir)
+    expect(again.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect({ schema: schema(again), posters: again.prepare('SELECT * FROM posters').all(), labels: again.prepare('SELECT * FROM labels').all() }).toEqual(before)
+    again.close()
   })
 
   it('migrates a schema-2 library with posters: labels and masks kept, nfo allowed, keys and the search index filled', () => {
     const raw = new Database(join(t.dir, DB_FILE))
-    for (let v = 0; v < 2; v++) migrations[v](raw)
+    for (let v = 0; v < 2; v++) migrations[v].up(raw)
     raw.pragma('user_version = 2')
     raw.exec(`INSERT INTO genres (name, position) VALUES ('Drama', 0), ('Comedy', 1);
       INSERT INTO posters (id, hash, path, size, width, height, title, labelled, added_at) VALUES

@@ -45,7 +45,7 @@ describe.skipIf(!haveBackbone)('embedding during import', () => {
     await posters(dir, 40)
     const core = openCore({ libraryDir: join(work, 'lib') })
     cores.push(core)
-    const r = await startImport(core, { paths: [dir], embed: true }).promise
+    const r = await (await (await startImport(core, { paths: [dir], embed: true }))).promise
     expect(r?.added).toBe(40)
     expect(r?.warnings).toEqual([])
     const svc = modelService(core)
@@ -56,7 +56,7 @@ describe.skipIf(!haveBackbone)('embedding during import', () => {
     // The same posters embedded the usual way, from their files, in a second library.
     const other = openCore({ libraryDir: join(work, 'lib2') })
     cores.push(other)
-    await startImport(other, { paths: [dir] }).promise
+    await (await (await startImport(other, { paths: [dir] }))).promise
     const svc2 = modelService(other)
     const all2 = postersFor(other.db)
     expect(missingHashes(other.db, svc2.key, all2.map((p) => p.hash))).toHaveLength(40)
@@ -88,7 +88,7 @@ describe.skipIf(!haveBackbone)('embedding during import', () => {
     const saved = process.env.POSTERITY_MODELS
     process.env.POSTERITY_MODELS = join(work, 'no-models-here')
     try {
-      const r = await startImport(core, { paths: [join(work, 'posters')], embed: true }).promise
+      const r = await (await (await startImport(core, { paths: [join(work, 'posters')], embed: true }))).promise
       expect(r?.added).toBe(40)
       expect(r?.warnings).toEqual([])
       const svc = modelService(core)

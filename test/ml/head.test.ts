@@ -34,7 +34,7 @@ describe('the multi-label head', () => {
   const g = 4
   const { x, y } = synthetic(n, d, g, 3)
   const idx = Array.from({ length: n }, (_, i) => i)
-  const data = { x, y, dims: d, genres: g, train: idx.slice(0, 400), stop: idx.slice(400, 480), val: idx.slice(480) }
+  const data = { x, y, dims: d, genres: g, train: idx.slice(0, 400), earlyStop: idx.slice(400, 480), val: idx.slice(480) }
   const valY = y.slice(480 * g)
 
   it('learns separable synthetic embeddings, for every loss and with a hidden layer', async () => {
@@ -53,7 +53,7 @@ describe('the multi-label head', () => {
 
   it('keeps the last epoch when there is no early-stopping set', async () => {
     const { tf } = await loadTf()
-    const r = await trainHead(tf, { ...data, stop: [] }, { ...DEFAULT_HEAD, epochs: 4, patience: 1 })
+    const r = await trainHead(tf, { ...data, earlyStop: [] }, { ...DEFAULT_HEAD, epochs: 4, patience: 1 })
     expect(r.epochs).toHaveLength(4)
     expect(r.bestEpoch).toBe(4)
   })

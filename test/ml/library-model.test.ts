@@ -57,7 +57,7 @@ beforeAll(async () => {
   await poster(join(work, 'outside', 'new-red.jpg'), 'Red', 3)
   await poster(join(work, 'outside', 'new-blue.jpg'), 'Blue', 5)
   core = openCore({ libraryDir: libDir })
-  const { promise } = startImport(core, { paths: [dir], labels: join(work, 'labels.csv') })
+  const { promise } = await startImport(core, { paths: [dir], labels: join(work, 'labels.csv') })
   const r = await promise
   expect(r?.added).toBe(90)
 })

@@ -3,8 +3,10 @@ import { resolve } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import * as ort from 'onnxruntime-node'
-import { concat, lenField, readFields, readVarint, str, varintField, writeVarint } from '../../src/main/ml/onnx/proto'
-import { parseModel, withExtraOutputs } from '../../src/main/ml/onnx/graph'
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire'
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
+import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, ValueInfoProtoSchema } from 'onnx-buf'
+import { parseModel, withExtraOutputs, withInputDims } from '../../src/main/ml/onnx/graph'
 import { buildFeatureGraph, findPooledEmbedding } from '../../src/main/ml/onnx/features'
 import { DEFAULT_FEATURES, FEATURE_SETS, MOBILENET_V2 } from '../../src/main/ml/backbone/catalog'
 import { Embedder } from '../../src/main/ml/embed/embedder'
@@ -15,33 +17,54 @@ const embedCopy = resolve(modelsDir, 'mobilenetv2-12-int8-embed.onnx')
 const haveModels = existsSync(stock) && existsSync(embedCopy)
 if (!haveModels) console.warn(`[test/ml] ${modelsDir} has no MobileNetV2 files: skipping the real-backbone tests (set POSTERITY_MODELS)`)
 
-describe('protobuf reader / writer', () => {
-  it('round-trips varints, including 64-bit ones', () => {
-    for (const v of [0n, 1n, 127n, 128n, 300n, 2n ** 35n, 2n ** 63n - 1n]) {
-      const [back, end] = readVarint(writeVarint(v), 0)
-      expect(back).toBe(v)
-      expect(end).toBe(writeVarint(v).length)
-    }
-  })
+describe('the ONNX graph edit (protobuf-es, onnx.proto)', () => {
+  // A hand-made ModelProto: ir_version, an opset, a graph with one node and one output, and
+  // a field number onnx.proto does not declare (as a newer IR might add).
+  const handMade = (): Uint8Array => {
+    const model = create(ModelProtoSchema, {
+      irVersion: 8n,
+      producerName: 'opset-ish',
+      opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 13n })],
+      graph: create(GraphProtoSchema, {
+        name: 'g',
+        node: [create(NodeProtoSchema, { input: ['x'], output: ['y'], opType: 'Relu' })],
+        output: [create(ValueInfoProtoSchema, { name: 'y' })],
+      }),
+    })
+    const unknownField = new BinaryWriter().tag(99, WireType.LengthDelimited).string('from the future').finish()
+    return Uint8Array.from([...toBinary(ModelProtoSchema, model), ...unknownField])
+  }
 
   it('appends nodes and outputs to a graph without disturbing other fields', () => {
-    // A hand-made ModelProto: ir_version (1), graph (7) with one node and one output.
-    const node = lenField(1, concat([lenField(1, 'x'), lenField(2, 'y'), lenField(4, 'Relu')]))
-    const out = lenField(12, lenField(1, 'y'))
-    const model = concat([varintField(1, 8), lenField(7, concat([node, lenField(2, 'g'), out])), lenField(8, 'opset-ish')])
-    const extended = withExtraOutputs(model, [{ opType: 'Identity', inputs: ['y'], outputs: ['z'], name: 'n2' }], ['z'])
+    const extended = withExtraOutputs(handMade(), [{ opType: 'Identity', inputs: ['y'], outputs: ['z'], name: 'n2' }], ['z'])
     const g = parseModel(extended)
     expect(g.nodes.map((n) => n.opType)).toEqual(['Relu', 'Identity'])
     expect(g.outputs).toEqual(['y', 'z'])
-    const top = readFields(extended)
-    expect(top.map((f) => f.no)).toEqual([1, 7, 8])
-    expect(str(top[2])).toBe('opset-ish')
-    expect(top[0].int).toBe(8n)
+    const back = fromBinary(ModelProtoSchema, extended)
+    expect(back.irVersion).toBe(8n)
+    expect(back.producerName).toBe('opset-ish')
+    expect(back.opsetImport.map((o) => o.version)).toEqual([13n])
+    expect(back.graph?.name).toBe('g')
+    // The field the schema does not know is written back.
+    expect(Buffer.from(extended).includes(Buffer.from('from the future'))).toBe(true)
+  })
+
+  it('re-declares an input shape and drops the shapes inferred for the old one', () => {
+    const m = fromBinary(ModelProtoSchema, handMade())
+    m.graph!.input.push(create(ValueInfoProtoSchema, { name: 'x' }))
+    m.graph!.valueInfo.push(create(ValueInfoProtoSchema, { name: 'y' }))
+    const edited = fromBinary(ModelProtoSchema, withInputDims(toBinary(ModelProtoSchema, m), 'x', ['N', 3, 320, 224]))
+    const t = edited.graph!.input[0].type!.value
+    expect(t.case).toBe('tensorType')
+    const dims = t.case === 'tensorType' ? t.value.shape!.dim.map((d) => d.value.value) : []
+    expect(dims).toEqual(['N', 3n, 320n, 224n])
+    expect(edited.graph!.valueInfo).toEqual([])
+    expect(() => withInputDims(handMade(), 'nope', [1])).toThrow(/no input nope/)
   })
 
   it('refuses bytes that are not an ONNX model with a clear error', () => {
     expect(() => parseModel(new TextEncoder().encode('definitely not a model'))).toThrow(/not an ONNX model/)
-    expect(() => buildFeatureGraph(concat([varintField(1, 8)]))).toThrow(/no graph/)
+    expect(() => buildFeatureGraph(toBinary(ModelProtoSchema, create(ModelProtoSchema, { irVersion: 8n })))).toThrow(/no graph/)
   })
 })
 
@@ -69,6 +92,25 @@ describe.skipIf(!haveModels)('the real MobileNetV2 backbone', () => {
     expect(a.length).toBe(1280)
     expect(Array.from(a)).toEqual(Array.from(b))
     expect(a.some((v) => v !== 0)).toBe(true)
+  })
+
+  it('the re-declared (any-size) input gives the stock features at the stock size, and a tall input runs', async () => {
+    const bytes = readFileSync(stock)
+    const free = withInputDims(bytes, parseModel(bytes).inputs[0], ['N', 3, 'H', 'W'])
+    expect(parseModel(free).nodes.length).toBe(parseModel(bytes).nodes.length)
+    const a = buildFeatureGraph(bytes)
+    const b = buildFeatureGraph(free)
+    const sa = await ort.InferenceSession.create(a.bytes)
+    const sb = await ort.InferenceSession.create(b.bytes)
+    const data = Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i / 97) * 1.5)
+    const ra = (await sa.run({ input: new ort.Tensor('float32', data, [1, 3, 224, 224]) }))[a.taps[0].output].data as Float32Array
+    const rb = (await sb.run({ input: new ort.Tensor('float32', data, [1, 3, 224, 224]) }))[b.taps[0].output].data as Float32Array
+    expect(Array.from(rb)).toEqual(Array.from(ra))
+    const tall = new Float32Array(3 * 320 * 224).fill(0.25)
+    const rt = (await sb.run({ input: new ort.Tensor('float32', tall, [1, 3, 320, 224]) }))[b.taps[0].output].data as Float32Array
+    expect(rt.length).toBe(1280)
+    // The stock model refuses the tall input: the re-declaration is what lets it through.
+    await expect(sa.run({ input: new ort.Tensor('float32', tall, [1, 3, 320, 224]) })).rejects.toThrow()
   })
 
   it('embeds generated posters of every colour kind (default tall input); unreadable files are reported, not fatal', async () => {

@@ -16,6 +16,7 @@ import { useLabels } from '../../src/renderer/src/stores/labels'
 import { useDetail } from '../../src/renderer/src/stores/detail'
 import { useGenres } from '../../src/renderer/src/stores/genres'
 import { useToasts } from '../../src/renderer/src/stores/toasts'
+import { onLibraryChange } from '../../src/renderer/src/api/library-changes'
 
 // bridge.ts resolves the link once per process: it forwards to whichever core the current
 // test opened.
@@ -210,5 +211,34 @@ describe('detail store', () => {
     expect(detail.poster?.id).toBe(unlabelled[1])
     await detail.step(-1)
     expect(detail.poster).toMatchObject({ id: unlabelled[0], genres: ['Drama'] })
+  })
+})
+
+describe('the library.changed hub', () => {
+  it('fans each change out to the handlers of its reason, once each, and stops after unsubscribe', async () => {
+    const all: string[] = []
+    const labels: (string[] | undefined)[] = []
+    const genres: string[] = []
+    const offAll = onLibraryChange((e) => all.push(e.reason))
+    const offLabels = onLibraryChange((e) => labels.push(e.ids), ['labels'])
+    const offGenres = onLibraryChange((e) => genres.push(e.reason), ['genres', 'posters'])
+    try {
+      await call(core, 'labels.edit', { ids: [posters[1].id], add: ['Action'] })
+      await until(() => labels.length === 1, 'the labels change')
+      expect(labels).toEqual([[posters[1].id]])
+      await call(core, 'genres.add', { name: 'Western' })
+      await until(() => genres.length === 1, 'the genres change')
+      expect(genres).toEqual(['genres'])
+      expect(labels).toHaveLength(1)
+      offLabels()
+      await call(core, 'labels.edit', { ids: [posters[2].id], add: ['Western'] })
+      await until(() => all.filter((r) => r === 'labels').length === 2, 'the second labels change')
+      expect(labels).toHaveLength(1)
+      expect(all).toEqual(['labels', 'genres', 'labels'])
+    } finally {
+      offAll()
+      offLabels()
+      offGenres()
+    }
   })
 })

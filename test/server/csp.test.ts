@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { CSP, HEADER_ONLY_DIRECTIVES, parseCsp } from '../../src/main/server/csp'
+import { CSP, HEADER_ONLY_DIRECTIVES, parseCsp } from '../../src/main/hosting/csp'
 import { hostAllowed, originAllowed, tokenMatches } from '../../src/main/server/guard'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))

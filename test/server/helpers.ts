@@ -5,7 +5,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import { CSP } from '../../src/main/server/csp'
+import { CSP } from '../../src/main/hosting/csp'
 
 export const SECRET = 'top-secret-outside-the-renderer'
 

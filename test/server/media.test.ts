@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../src/main/server'
-import { parseMediaPath } from '../../src/main/server/media-route'
+import { parseMediaPath } from '../../src/main/hosting/media-path'
 import { ApiSocket, connect, fakeRenderer, raw, SECRET, type EventMsg } from './helpers'
 
 let server: RunningServer

@@ -13,6 +13,15 @@ export interface RunArgs {
   positionals: string[]
   /** --library DIR, else POSTERITY_LIBRARY, else the per-user data folder (resolveLibraryDir). */
   libraryDir: string
+  hosts: OtherHosts
+}
+
+/**
+ * What the CLI starts but does not import: the executable (src/main/cli-main.ts) passes the
+ * server in, so the two hosts stay apart. Absent where the CLI runs without it (tests).
+ */
+export interface OtherHosts {
+  startServer?(options: { libraryDir: string; port: number; host: string }): Promise<{ url: string; close(): Promise<void> }>
 }
 
 export interface Command {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util'
 import { resolveLibraryDir } from '../paths'
 import { version } from '../version'
-import { isUserError, type Command, type Options } from './command'
+import { isUserError, type Command, type Options, type OtherHosts } from './command'
 import { printable } from '../../shared/printable'
 
 type Loader = () => Promise<{ default: Command }>
@@ -51,7 +51,7 @@ async function topHelp(): Promise<string> {
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], hosts: OtherHosts = {}): Promise<number> {
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(await topHelp())
@@ -84,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       values: parsed.values,
       positionals: parsed.positionals,
       libraryDir: resolveLibraryDir(typeof lib === 'string' ? lib : undefined),
+      hosts,
     })
   } catch (err) {
     if (isUserError(err)) {

@@ -5,19 +5,13 @@
 import { randomBytes } from 'node:crypto'
 import { chown, open, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { errnoWords } from '../errno'
 
 export class WriteRefused extends Error {}
 
 /** Why a file cannot be written, in words a user acts on. */
 export function writeReason(err: unknown): string {
-  if (err instanceof WriteRefused) return err.message
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC') return 'disk full'
-  if (code === 'EDQUOT') return 'disk quota exceeded'
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
-  if (code === 'EROFS') return 'read-only file system'
-  if (code === 'ENOENT') return 'the folder is gone'
-  return (err as Error).message
+  return err instanceof WriteRefused ? err.message : errnoWords(err, 'the folder is gone')
 }
 
 /**

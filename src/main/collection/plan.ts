@@ -8,7 +8,7 @@ import type { CoreContext } from '../context'
 import { postersFor } from '../ml/service/data'
 import { modelService } from '../ml/service/model-service'
 import { activeRun, getPredictions, putPredictions } from '../ml/store/runs'
-import { lineDiff, minimalNfo, nfoText, parseNfo, withGenres } from './nfo'
+import { lineDiff, minimalNfo, nfoText, parseNfo, withGenres } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { genreMapping, type FilmRow } from './store'
 

@@ -6,6 +6,7 @@
 import { opendir, realpath } from 'node:fs/promises'
 import { basename, extname, join, relative, resolve, sep } from 'node:path'
 import { throwIfCancelled } from '../jobs/registry'
+import { errnoWords } from '../errno'
 
 export const VIDEO_EXTENSIONS = new Set(['.mkv', '.mp4', '.m4v', '.avi', '.mov', '.wmv', '.mpg', '.mpeg', '.ts', '.m2ts', '.webm', '.iso', '.divx', '.ogm', '.flv', '.vob'])
 const POSTER_EXT = ['.jpg', '.jpeg', '.png']
@@ -55,13 +56,7 @@ function findPoster(names: Map<string, string>, stems: string[]): string | null 
   return null
 }
 
-function why(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
-  if (code === 'ENOENT') return 'no such folder'
-  if (code === 'ENOTDIR') return 'not a folder'
-  return (err as Error).message
-}
+const why = (err: unknown): string => errnoWords(err, 'no such folder')
 
 export async function scanCollection(root: string, signal?: AbortSignal): Promise<ScanReport> {
   const abs = resolve(root)

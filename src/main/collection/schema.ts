@@ -1,9 +1,12 @@
-// The collection's tables (a migration of library/db.ts, kept here so the collection code
-// owns its schema; a later change is a NEW function appended to the migrations, never an edit).
-// The handle's type from the driver itself: library/db.ts imports this migration.
-import type Database from 'better-sqlite3'
+// The collection's tables: schema version 5 (src/main/schema.ts puts every module's steps in
+// order). The collection code owns its schema; a later change is a NEW step with the next
+// free version, never an edit.
+import type { Db, Migration } from '../library/db'
 
-type Db = Database.Database
+export const collectionMigrations: Migration[] = [
+  // 5 (collections, issue 10): films, the genre map, write-backs.
+  { version: 5, owner: 'collection', up: (db) => collectionSchemaV1(db) },
+]
 
 export function collectionSchemaV1(db: Db): void {
   db.exec(`

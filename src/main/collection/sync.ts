@@ -9,11 +9,11 @@ import { resolve } from 'node:path'
 import { ApiError, GenreName, type ScanSummary } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { runImport } from '../importer/run'
-import { readTables } from '../importer/tables'
+import { noTables } from '../importer/tables'
 import type { Db } from '../library/db'
 import { removePosters } from '../library/remove'
 import { ensureGenre } from '../library/vocabulary'
-import { NfoError, parseNfo, type NfoInfo } from './nfo'
+import { NfoError, parseNfo, type NfoInfo } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { progressReporter } from './progress'
 import { scanCollection, type ScannedFilm } from './scan'
@@ -156,7 +156,7 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
     db.transaction(() => {
       for (const t of touched) if (t.row && t.film.poster && (t.row.poster_size !== (t.poster?.size ?? null) || t.row.poster_mtime !== (t.poster?.mtime ?? null))) stale.run(t.film.poster)
     })()
-    const result = await runImport(db, ctx.dir, { paths: [...needPoster] }, readTables(), { signal, progress: (p) => progress('posters', p.done, p.total) })
+    const result = await runImport(db, ctx.dir, { paths: [...needPoster] }, noTables(), { signal, progress: (p) => progress('posters', p.done, p.total) })
     for (const s of result.skipped) problems.push({ path: s.path, reason: `poster not imported: ${s.reason}` })
   }
 

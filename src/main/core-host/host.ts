@@ -4,7 +4,7 @@
 import { createChannelHub, type ChannelHub } from '../api/channel'
 import { openCore, type Core } from '../core'
 import { mediaFile } from '../library/media'
-import type { FromHost, PickArgs, ToHost } from './protocol'
+import type { FromHost, PickArgs, ToHost } from '../hosting/core-process-protocol'
 
 /** The host's line to the main process. */
 export interface ParentLink {

@@ -3,7 +3,7 @@
 // same file in a Node worker thread (worker_threads' parentPort, Node MessagePorts).
 import { isMainThread, parentPort as threadPort, type MessagePort } from 'node:worker_threads'
 import { runCoreHost, type HostPort } from './host'
-import type { FromHost, ToHost } from './protocol'
+import type { FromHost, ToHost } from '../hosting/core-process-protocol'
 
 interface ElectronPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void

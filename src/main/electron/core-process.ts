@@ -2,8 +2,8 @@
 // the main process keeps only windows, dialogs, the poster protocol and this supervision.
 import { utilityProcess, type MessagePortMain } from 'electron'
 import { join } from 'node:path'
-import { CoreSupervisor, type SupervisorOptions } from '../core-host/supervisor'
-import type { FromHost } from '../core-host/protocol'
+import { CoreSupervisor, type SupervisorOptions } from './supervisor'
+import type { FromHost } from '../hosting/core-process-protocol'
 import { mainDir } from './paths'
 
 export type ElectronSupervisor = CoreSupervisor<MessagePortMain>

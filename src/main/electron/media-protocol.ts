@@ -5,7 +5,7 @@ import { protocol } from 'electron'
 import { readFile } from 'node:fs/promises'
 import { MEDIA_PROTOCOL } from '../../shared/api'
 import type { MediaKind } from '../library/media'
-import { parseMediaPath } from '../server/media-route'
+import { parseMediaPath } from '../hosting/media-path'
 
 /** Must run before the app is ready. */
 export function registerMediaScheme(): void {

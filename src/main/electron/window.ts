@@ -2,7 +2,7 @@
 // navigation, no new windows, no permissions. External http(s) links open in the browser.
 import { BrowserWindow, session, shell, type WebContents } from 'electron'
 import { pathToFileURL } from 'node:url'
-import { CSP } from '../server/csp'
+import { CSP } from '../hosting/csp'
 import { preloadPath, rendererIndex } from './paths'
 
 /**

@@ -1,70 +1,117 @@
-// A small RFC 4180 CSV reader: quoted fields with commas, doubled quotes and line breaks,
-// CRLF or LF line ends, a leading BOM. Malformed input fails with the line it happened on.
+// CSV through csv-parse (RFC 4180: quoted fields with commas, doubled quotes and line breaks,
+// CRLF, LF or CR line ends, a leading BOM), read as a stream: a row at a time, so a file costs
+// what the caller keeps of it, not its whole text. Malformed input fails with the line it
+// happened on and never quotes the file's contents.
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream'
+import { parse, CsvError as ParseError, type Info, type Options } from 'csv-parse'
 
 export class CsvError extends Error {}
+/** The bytes are not UTF-8 (the caller may read them again as Latin-1). */
+export class NotUtf8 extends Error {}
 
-/** Rows of fields, with the 1-based line on which each row starts. Blank lines are dropped. */
-export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+export interface CsvRow {
+  fields: string[]
+  /** 1-based line on which the row starts. */
+  line: number
+}
+
+export interface CsvOptions {
+  /** 'utf8' (checked: invalid bytes throw NotUtf8) or 'latin1'. */
+  encoding?: 'utf8' | 'latin1'
+  /** A longer row fails (it is not a CSV, or a quote is never closed in a huge file). */
+  maxRowBytes?: number
+}
+
+/** Passes the bytes through, throwing NotUtf8 at the first invalid sequence. */
+class Utf8Check extends Transform {
+  private decoder = new TextDecoder('utf-8', { fatal: true })
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.decoder.decode(chunk, { stream: true })
+    } catch {
+      return done(new NotUtf8('not valid UTF-8'))
+    }
+    done(null, chunk)
+  }
+  override _flush(done: TransformCallback): void {
+    try {
+      this.decoder.decode()
+    } catch {
+      return done(new NotUtf8('not valid UTF-8'))
+    }
+    done()
+  }
+}
+
+function message(err: ParseError, start: number, maxRowBytes: number): string {
+  const line = (err as unknown as Info).lines
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return `line ${start}: a quoted field is never closed`
+    case 'INVALID_OPENING_QUOTE':
+      return `line ${line}: a quote inside an unquoted field (quote the whole field and double inner quotes)`
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return `line ${line}: text after a closing quote`
+    case 'CSV_MAX_RECORD_SIZE':
+      return `line ${start}: a row longer than ${maxRowBytes / 2 ** 20} MB (not a CSV, or a quote never closed)`
+    default:
+      // csv-parse's own messages may quote a field: only the code and the line are shown.
+      return `line ${line}: unreadable CSV (${err.code})`
+  }
+}
+
+/**
+ * The rows of a CSV byte stream (blank lines dropped). `source` is consumed and closed, also
+ * when the caller stops early.
+ */
+export async function* csvRows(source: Readable, options: CsvOptions = {}): AsyncGenerator<CsvRow> {
+  const maxRowBytes = options.maxRowBytes ?? 4 * 2 ** 20
+  // Line numbers are counted as csv-parse emits each row (on_record runs inside the parser),
+  // so an error also knows where the row it stopped in began. csv-parse counts a quoted CRLF
+  // as two lines; `extra` takes the second back.
+  let extra = 0
+  let lastEnd = 0
+  let lastEmpty = 0
+  const startOf = (info: Info) => lastEnd + 1 + (info.empty_lines - lastEmpty)
+  const settings: Options<CsvRow, string[]> = {
+    bom: true,
+    relax_column_count: true, // the caller reports rows whose length differs from the header
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: maxRowBytes,
+    encoding: options.encoding ?? 'utf8',
+    on_record: (record, info): CsvRow => {
+      const line = startOf(info)
+      for (const f of record) if (f.includes('\r\n')) extra += f.split('\r\n').length - 1
+      lastEnd = info.lines - extra
+      lastEmpty = info.empty_lines
+      return { fields: record, line }
+    },
+  }
+  const parser = parse(settings as unknown as Options) // (its typed overloads want `columns`; rows here are arrays)
+  const stages: (Readable | Transform)[] = options.encoding === 'latin1' ? [source] : [source, new Utf8Check()]
+  const rows = pipeline([...stages, parser], () => {}) as unknown as AsyncIterable<CsvRow>
+  try {
+    yield* rows
+  } catch (err) {
+    if (err instanceof ParseError) throw new CsvError(message(err, startOf(err as unknown as Info), maxRowBytes))
+    throw err
+  } finally {
+    parser.destroy()
+    source.destroy()
+  }
+}
+
+/** Rows of a whole CSV text, with the line each starts on. */
+export async function parseCsv(text: string | Buffer, options: CsvOptions = {}): Promise<{ rows: string[][]; lines: number[] }> {
   const rows: string[][] = []
   const lines: number[] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false // inside a quoted field
-  let wasQuoted = false // the current field was quoted (then "" is a real empty value)
-  let line = 1
-  let rowLine = 1
-  const endRow = () => {
-    row.push(field)
-    if (row.length > 1 || row[0] !== '' || wasQuoted) {
-      rows.push(row)
-      lines.push(rowLine)
-    }
-    row = []
-    field = ''
-    wasQuoted = false
+  for await (const r of csvRows(Readable.from([Buffer.from(text)]), options)) {
+    rows.push(r.fields)
+    lines.push(r.line)
   }
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"'
-          i++
-        } else quoted = false
-      } else {
-        if (c === '\n') line++
-        field += c
-      }
-      continue
-    }
-    if (c === ',') {
-      row.push(field)
-      field = ''
-      wasQuoted = false
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      endRow()
-      line++
-      rowLine = line
-    } else if (c === '"') {
-      if (field.length > 0 || wasQuoted) {
-        throw new CsvError(`line ${line}: a quote inside an unquoted field (quote the whole field and double inner quotes)`)
-      }
-      quoted = true
-      wasQuoted = true
-    } else {
-      if (wasQuoted) throw new CsvError(`line ${line}: text after a closing quote`)
-      field += c
-    }
-  }
-  if (quoted) throw new CsvError(`line ${rowLine}: a quoted field is never closed`)
-  if (field !== '' || row.length > 0 || wasQuoted) endRow()
   return { rows, lines }
 }
 
-/** A field for writing: quoted when it holds a comma, quote or line break. */
-export function csvField(value: string | number | null | undefined): string {
-  const s = value === null || value === undefined ? '' : String(value)
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
+// The writer is in formats/ (the exports use it); the reader and the writer test each other.
+export { csvField } from '../formats/csv-field'

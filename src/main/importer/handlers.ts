@@ -11,20 +11,26 @@ import { readTables } from './tables'
 export function recoverInterruptedImports(ctx: CoreContext): void {
   const r = recoverInterrupted(ctx.db, ctx.dir)
   if (r.imports > 0) {
-    process.stderr.write(`posterity: rolled back ${r.imports} interrupted import(s), removing ${r.posters} half-imported poster(s)\n`)
+    const kept = r.kept ? `; kept ${r.kept} poster(s) edited meanwhile` : ''
+    process.stderr.write(`posterity: rolled back ${r.imports} interrupted import(s), removing ${r.posters} half-imported poster(s)${kept}\n`)
+  }
+}
+
+const refuseSecond = (ctx: CoreContext) => {
+  if (ctx.jobs.list().some((j) => j.kind === 'import' && j.status === 'running')) {
+    throw new ApiError('conflict', 'an import is already running in this library; wait for it or cancel it')
   }
 }
 
 /** Starts an import job; label and metadata files are read first, so a bad one fails the call itself. */
-export function startImport(
+export async function startImport(
   ctx: CoreContext,
   request: ImportRequest,
   tuning: ImportTuning = {},
-): { jobId: string; promise: Promise<ImportResult | null> } {
-  if (ctx.jobs.list().some((j) => j.kind === 'import' && j.status === 'running')) {
-    throw new ApiError('conflict', 'an import is already running in this library; wait for it or cancel it')
-  }
-  const tables = readTables(request.labels, request.metadata)
+): Promise<{ jobId: string; promise: Promise<ImportResult | null> }> {
+  refuseSecond(ctx)
+  const tables = await readTables(request.labels, request.metadata)
+  refuseSecond(ctx) // another import may have started while the files were read
   let lastChanged = 0
   const hooks = (job: JobContext, sink: DecodedSink | null): ImportHooks => ({
     decoded: sink ?? undefined,
@@ -65,6 +71,6 @@ export function startImport(
 
 export function importHandlers(ctx: CoreContext): ApiHandlers['imports'] {
   return {
-    start: (request) => ({ jobId: startImport(ctx, request).jobId }),
+    start: async (request) => ({ jobId: (await startImport(ctx, request)).jobId }),
   }
 }

@@ -2,7 +2,7 @@
 // read by the collection's one NFO reader (saxes, no DTDs or external entities).
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
-import { MAX_NFO_BYTES, parseNfo } from '../collection/nfo'
+import { MAX_NFO_BYTES, NfoError, parseNfo } from '../formats/nfo'
 
 export interface NfoInfo {
   imdb: string | null
@@ -23,20 +23,31 @@ export function nfoFor(image: string, nfos: Set<string>): string | null {
   return inDir.length === 1 ? inDir[0] : null
 }
 
-/** What an NFO says about its film; null when it is unreadable or says nothing usable. */
-export async function readNfo(path: string): Promise<NfoInfo | null> {
+/** What an NFO says about its film, or why it could not be read (a one-line reason, never its text). */
+export async function readNfo(path: string): Promise<{ info: NfoInfo } | { problem: string }> {
+  let buf: Buffer
   try {
-    if ((await stat(path)).size > MAX_NFO_BYTES) return null
-    const buf = await readFile(path)
-    try {
-      const d = parseNfo(buf)
-      return { imdb: d.imdb, title: d.title, year: d.year }
-    } catch {
-      // Kodi also accepts an NFO that is only the film's IMDb address.
-      const imdb = /imdb\.com\/(?:[a-z]{2}\/)?title\/(tt\d{5,10})/i.exec(buf.toString('latin1'))?.[1] ?? null
-      return imdb ? { imdb, title: null, year: null } : null
-    }
-  } catch {
-    return null
+    const st = await stat(path)
+    if (!st.isFile()) return { problem: 'not a regular file' }
+    if (st.size > MAX_NFO_BYTES) return { problem: `larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO` }
+    buf = await readFile(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    return { problem: code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'no such file' : `unreadable (${code ?? 'read error'})` }
   }
+  try {
+    const d = parseNfo(buf)
+    return { info: { imdb: d.imdb, title: d.title, year: d.year } }
+  } catch (err) {
+    // Kodi also accepts an NFO that is only the film's IMDb address.
+    const imdb = /imdb\.com\/(?:[a-z]{2}\/)?title\/(tt\d{5,10})/i.exec(buf.toString('latin1'))?.[1] ?? null
+    if (imdb) return { info: { imdb, title: null, year: null } }
+    return { problem: err instanceof NfoError ? nfoReason(err.message) : 'unreadable' }
+  }
+}
+
+/** The parser's reason on one line, cut short (saxes may quote a name from the file). */
+function nfoReason(message: string): string {
+  const one = message.replace(/\s+/g, ' ').trim()
+  return one.length > 160 ? `${one.slice(0, 160)}…` : one
 }

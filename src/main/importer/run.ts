@@ -7,6 +7,7 @@ import { basename, extname } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { ImportRequest, ImportResult, SkippedFile } from '../../shared/api'
 import { PosterId } from '../../shared/api'
+import { printable } from '../../shared/printable'
 import { throwIfCancelled } from '../jobs/registry'
 import type { Db } from '../library/db'
 import { thumbPath } from '../library/thumbs'
@@ -16,6 +17,7 @@ import { nfoFor, readNfo } from './nfo'
 import { scan } from './scan'
 import { ImportStore, removeThumbs, type Existing, type PosterRecord } from './store'
 import type { Tables } from './tables'
+import { errnoWords } from '../errno'
 
 export interface ImportHooks {
   signal: AbortSignal
@@ -80,8 +82,9 @@ export function titleFromName(stem: string): { title: string; year: number | nul
 }
 
 /** `byPath`: posters already in the library by file path; a file that made one keeps updating it. */
-async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped: SkippedFile[], byPath: Map<string, string>): Promise<Planned[]> {
+async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped: SkippedFile[], byPath: Map<string, string>, warnings: string[]): Promise<Planned[]> {
   const out: Planned[] = []
+  const badNfos: string[] = []
   const byId = new Map<string, string>()
   for (const path of files) {
     const stem = basename(path, extname(path))
@@ -90,7 +93,9 @@ async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped:
     if (tables.labels.has(stem) || meta) p = { path, id: stem, key: stem, title: meta?.title ?? null, year: meta?.year ?? null }
     else {
       const nfoPath = nfoFor(path, nfos)
-      const nfo = nfoPath ? await readNfo(nfoPath) : null
+      const read = nfoPath ? await readNfo(nfoPath) : null
+      if (read && 'problem' in read) badNfos.push(`${printable(nfoPath!)} (${printable(read.problem)})`)
+      const nfo = read && 'info' in read ? read.info : null
       if (nfo?.imdb) {
         const m = tables.meta.get(nfo.imdb)
         p = { path, id: nfo.imdb, key: nfo.imdb, title: m?.title ?? nfo.title, year: m?.year ?? nfo.year }
@@ -112,15 +117,14 @@ async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped:
     byId.set(p.id, path)
     out.push(p)
   }
+  // The posters import all the same, named by their files.
+  for (const b of badNfos.slice(0, 8)) warnings.push(`NFO not read, the poster beside it is named by its file: ${b}`)
+  if (badNfos.length > 8) warnings.push(`${badNfos.length - 8} more NFO files not read`)
   return out
 }
 
 function errnoReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'EACCES' || code === 'EPERM') return 'unreadable: permission denied'
-  if (code === 'ENOENT') return 'file vanished during the import'
-  if (code === 'EISDIR') return 'unreadable: it is a folder'
-  return `unreadable: ${(err as Error).message}`
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file vanished during the import' : `unreadable: ${errnoWords(err)}`
 }
 
 export async function runImport(
@@ -152,7 +156,7 @@ export async function runImport(
       if (list) list.push(e)
       else byHash.set(e.hash, [e])
     }
-    const planned = await plan(found.files, found.nfos, tables, skipped, byPath)
+    const planned = await plan(found.files, found.nfos, tables, skipped, byPath, warnings)
     if (tables.labels.size > 0 && planned.length > 0 && !planned.some((p) => tables.labels.has(p.key))) {
       // Most likely the wrong file, or posters not named by their Id.
       warnings.push(`none of the ${tables.labels.size} rows of the labels file matched a poster (a poster matches the row whose Id is its file name without extension)`)

@@ -5,6 +5,7 @@ import { opendir, realpath, stat } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
 import type { SkippedFile } from '../../shared/api'
 import { throwIfCancelled } from '../jobs/registry'
+import { errnoWords } from '../errno'
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff'])
 
@@ -17,17 +18,27 @@ export interface ScanResult {
   warnings: string[]
 }
 
+/** Image types people keep posters in that are not imported: reported, unlike other files. */
+const UNSUPPORTED_IMAGES: Record<string, string> = {
+  '.svg': 'a vector drawing',
+  '.svgz': 'a vector drawing',
+  '.bmp': 'BMP',
+  '.heic': 'HEIC',
+  '.ico': 'an icon',
+  '.psd': 'a Photoshop document',
+  '.jxl': 'JPEG XL',
+}
+const unsupported = (name: string): string | null => {
+  const ext = extname(name).toLowerCase()
+  const kind = UNSUPPORTED_IMAGES[ext]
+  return kind ? `not a supported image type (${ext}: ${kind}); use jpg, png, webp, gif, avif or tiff` : null
+}
+
 export function isImagePath(p: string): boolean {
   return IMAGE_EXTENSIONS.has(extname(p).toLowerCase())
 }
 
-function why(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'ENOENT') return 'no such file or folder'
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
-  if (code === 'ELOOP') return 'too many levels of symbolic links'
-  return (err as Error).message
-}
+const why = (err: unknown): string => errnoWords(err)
 
 export async function scan(paths: string[], options: { exclude?: string; signal?: AbortSignal } = {}): Promise<ScanResult> {
   const out: ScanResult = { files: [], nfos: new Set(), skipped: [], warnings: [] }
@@ -71,6 +82,7 @@ export async function scan(paths: string[], options: { exclude?: string; signal?
       else if (e.isFile()) {
         if (isImagePath(e.name)) await addFile(path)
         else if (extname(e.name).toLowerCase() === '.nfo') out.nfos.add(path)
+        else if (unsupported(e.name)) out.skipped.push({ path, reason: unsupported(e.name)! })
       } else if (e.isSymbolicLink()) {
         try {
           const st = await stat(path)

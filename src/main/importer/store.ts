@@ -10,6 +10,7 @@ import type { Db } from '../library/db'
 import { ensureGenre } from '../library/vocabulary'
 import { refreshDuplicates } from '../library/query'
 import { heldHashes } from '../library/remove'
+import { touchedSince } from '../library/history'
 import { searchKey, sortKey } from '../library/text'
 import { THUMB_DIR, thumbPath } from '../library/thumbs'
 
@@ -153,16 +154,32 @@ export class ImportStore {
   }
 }
 
+/**
+ * Removes the posters an unfinished import added, except those a person touched since it
+ * started (labels, title or year edited, undone or not): their edits are kept, and no history
+ * entry is left whose undo would do nothing. Kept posters keep their import id.
+ */
 function removeImport(
   db: Db,
   importId: number,
   status: 'cancelled' | 'failed',
   error: string | null,
   createdGenres: number[],
-): { count: number; hashes: string[] } {
+): { count: number; kept: number; hashes: string[] } {
   const out = db.transaction(() => {
-    const hashes = db.prepare('SELECT DISTINCT hash FROM posters WHERE import_id = ?').pluck().all(importId) as string[]
-    const count = db.prepare('DELETE FROM posters WHERE import_id = ?').run(importId).changes
+    const started = (db.prepare('SELECT started_at FROM imports WHERE id = ?').pluck().get(importId) as number | undefined) ?? 0
+    const touched = touchedSince(db, started)
+    const posters = db.prepare('SELECT id, hash, user_edited FROM posters WHERE import_id = ?').all(importId) as {
+      id: string
+      hash: string
+      user_edited: number
+    }[]
+    const gone = posters.filter((p) => p.user_edited !== 1 && !touched.has(p.id))
+    const hashes = [...new Set(gone.map((p) => p.hash))]
+    const del = db.prepare('DELETE FROM posters WHERE id = ?')
+    for (const p of gone) del.run(p.id)
+    const count = gone.length
+    const kept = posters.length - count
     for (const g of createdGenres) {
       db.prepare('DELETE FROM genres WHERE id = ? AND NOT EXISTS (SELECT 1 FROM labels WHERE genre_id = ?)').run(g, g)
     }
@@ -170,13 +187,13 @@ function removeImport(
     db.prepare('UPDATE imports SET status = ?, finished_at = ?, result = ? WHERE id = ?').run(
       status,
       Date.now(),
-      JSON.stringify({ removed: count, error }),
+      JSON.stringify({ removed: count, kept, error }),
       importId,
     )
     // Thumbnails no remaining poster uses (nor an undoable deletion).
     const used = db.prepare('SELECT 1 FROM posters WHERE hash = ? LIMIT 1').pluck()
     const held = heldHashes(db)
-    return { count, hashes: hashes.filter((h) => used.get(h) === undefined && !held.has(h)) }
+    return { count, kept, hashes: hashes.filter((h) => used.get(h) === undefined && !held.has(h)) }
   })()
   return out
 }
@@ -193,16 +210,17 @@ function alive(pid: number | null, host: string | null): boolean {
 
 /**
  * Imports left 'running' by a process that is gone (crash, kill) are rolled back: their
- * posters are removed, with thumbnails nothing else uses. An import that another live process
+ * posters are removed (but those a person touched meanwhile), with thumbnails nothing else uses. An import that another live process
  * on this machine is running is left alone.
  */
-export function recoverInterrupted(db: Db, libraryDir: string): { imports: number; posters: number } {
+export function recoverInterrupted(db: Db, libraryDir: string): { imports: number; posters: number; kept: number } {
   const rows = db.prepare(`SELECT id, pid, host FROM imports WHERE status = 'running'`).all() as {
     id: number
     pid: number | null
     host: string | null
   }[]
   let posters = 0
+  let kept = 0
   let imports = 0
   let live = 0
   for (const r of rows) {
@@ -212,13 +230,14 @@ export function recoverInterrupted(db: Db, libraryDir: string): { imports: numbe
     }
     const removed = removeImport(db, r.id, 'failed', 'interrupted (the app stopped during the import)', [])
     posters += removed.count
+    kept += removed.kept
     imports++
     removeThumbs(libraryDir, removed.hashes)
   }
   // The cut-off import may also have written thumbnails of posters it never committed
   // (not while another process imports: its thumbnails are not committed yet either).
   if (imports > 0 && live === 0) sweepThumbs(db, libraryDir)
-  return { imports, posters }
+  return { imports, posters, kept }
 }
 
 /** Removes cached thumbnails no poster uses (after a crash; a full walk of the cache). */

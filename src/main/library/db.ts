@@ -3,21 +3,31 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { lockLibrary } from './lock'
-import { modelSchemaV1, modelSchemaV2 } from '../ml/store/schema'
 import { searchKey, sortKey } from './text'
-import { collectionSchemaV1 } from '../collection/schema'
-import { exploreSchemaV1 } from '../ml/explore/schema'
 
 export type Db = Database.Database
 
 /**
- * Each entry moves the schema one version up, inside one transaction. Append only:
- * a shipped migration is never edited, a new one is added after it.
+ * One step of the schema: it moves PRAGMA user_version from `version - 1` to `version`,
+ * inside one transaction. Each module declares its own steps (the library's are below, the
+ * model's in ml/store/schema.ts, ...); src/main/schema.ts composes them in version order.
+ * Append only: a shipped step is never edited or renumbered, a new one takes the next version.
  */
-export const migrations: ((db: Db) => void)[] = [
+export interface Migration {
+  version: number
+  /** Who owns the tables it touches, for messages and the composed-order test. */
+  owner: string
+  up(db: Db): void
+}
+
+/** The library's own steps: posters, genres, labels, history, imports (1), provenance and search (4). */
+export const libraryMigrations: Migration[] = [
   // 1: posters, genre vocabulary, labels with their source, undoable edit history, imports.
-  (db) =>
-    db.exec(`
+  {
+    version: 1,
+    owner: 'library',
+    up: (db) =>
+      db.exec(`
     CREATE TABLE posters (
       id TEXT PRIMARY KEY,
       hash TEXT NOT NULL,
@@ -118,18 +128,35 @@ export const migrations: ((db: Db) => void)[] = [
       result TEXT
     );
   `),
-  // 2 (the genre model, issue 3; appended by the model code): see src/main/ml/store/schema.ts.
-  (db) => modelSchemaV1(db),
-  // 3 (issue 9, the model's): training posters and out-of-fold probabilities per run; see ml/store/schema.ts.
-  (db) => modelSchemaV2(db),
+  },
+  // 2 and 3 are the model's (ml/store/schema.ts).
   // 4 (issue 9, library management): label provenance 'nfo'; folded search and natural sort keys;
   // history entries of several kinds (labels, poster metadata, deletions, genre changes).
-  (db) => libraryV3(db),
-  // 5 (collections, issue 10): films, the genre map, write-backs; see src/main/collection/schema.ts.
-  (db) => collectionSchemaV1(db),
-  // 6 (explore: duplicate decisions, the map; issue 11): see src/main/ml/explore/schema.ts.
-  (db) => exploreSchemaV1(db),
+  { version: 4, owner: 'library', up: (db) => libraryV3(db) },
+  // 5 is the collection's (collection/schema.ts), 6 explore's (ml/explore/schema.ts).
+  // 7 (hardening, issue 15): history bounded by size; bulk edits applied in chunks.
+  { version: 7, owner: 'library', up: (db) => historyV2(db) },
 ]
+
+/**
+ * Every module's steps as one list in version order. The versions must run 1, 2, ... N with
+ * none missing or taken twice: a gap or a clash is a programming error, refused before any
+ * library is touched.
+ */
+export function orderMigrations(...lists: readonly Migration[][]): Migration[] {
+  const all = lists.flat().sort((a, b) => a.version - b.version)
+  all.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      const clash = all.find((o) => o !== m && o.version === m.version)
+      throw new Error(
+        clash
+          ? `schema version ${m.version} is claimed by both ${clash.owner} and ${m.owner}`
+          : `schema versions must run 1..${all.length} without gaps: ${m.owner} declares ${m.version} where ${i + 1} is next`,
+      )
+    }
+  })
+  return all
+}
 
 /** Bits of posters.source_mask; the provenance filter in query.ts tests them. */
 export const SOURCE_BIT = { imported: 1, user: 2, prediction: 4, nfo: 8 } as const
@@ -235,6 +262,20 @@ function libraryV3(db: Db): void {
   `)
 }
 
+function historyV2(db: Db): void {
+  db.exec(`
+    -- Bytes of changes, summed to keep the history under its size limit (library/history.ts).
+    ALTER TABLE history ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE history SET bytes = length(CAST(changes AS BLOB));
+    -- A change still being applied in chunks (library/bulk.ts): 'new', 'undo' or 'redo'. One left
+    -- at open was cut off and is rolled back, so a bulk edit is all or nothing.
+    ALTER TABLE history ADD COLUMN pending TEXT CHECK (pending IN ('new', 'undo', 'redo'));
+    CREATE INDEX history_pending ON history(id) WHERE pending IS NOT NULL;
+    -- How many entries the limits have dropped (one row), so undo can say older history is gone.
+    CREATE TABLE history_dropped (id INTEGER PRIMARY KEY CHECK (id = 1), entries INTEGER NOT NULL, at INTEGER NOT NULL);
+  `)
+}
+
 /** The SQL functions the schema's triggers call; registered on every connection. */
 function registerFunctions(db: Db): void {
   const opts = { deterministic: true }
@@ -242,9 +283,8 @@ function registerFunctions(db: Db): void {
   db.function('posterity_sort_key', opts, (title: unknown, id: unknown) => sortKey(typeof title === 'string' ? title : null, String(id)))
 }
 
-export const SCHEMA_VERSION = migrations.length
-
-export function migrate(db: Db): void {
+/** Brings the file up to the last of `migrations` (ordered by orderMigrations), one transaction a step. */
+export function migrate(db: Db, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > migrations.length) {
     throw new Error(
@@ -253,7 +293,7 @@ export function migrate(db: Db): void {
   }
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
-      migrations[v](db)
+      migrations[v].up(db)
       db.pragma(`user_version = ${v + 1}`)
     })()
   }
@@ -263,12 +303,14 @@ export interface OpenOptions {
   /** Path of the better-sqlite3 native addon; the Electron build passes its own ABI's copy. */
   nativeBinding?: string
   readonly?: boolean
+  /** The whole schema, every module's steps in order (src/main/schema.ts composes it). */
+  migrations: readonly Migration[]
 }
 
 export const DB_FILE = 'library.sqlite'
 
 /** Opens (creating if needed) the library database in `dir`. */
-export function openDb(dir: string, options: OpenOptions = {}): Db {
+export function openDb(dir: string, options: OpenOptions): Db {
   mkdirSync(dir, { recursive: true })
   // A writer holds the library's lock until its handle closes (see library/lock.ts).
   const release = options.readonly ? () => undefined : lockLibrary(dir)
@@ -283,7 +325,7 @@ export function openDb(dir: string, options: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
     registerFunctions(db)
-    if (!options.readonly) migrate(db)
+    if (!options.readonly) migrate(db, options.migrations)
   } catch (err) {
     // A failed migration (or a file that is no database) leaves no open handle and no lock behind.
     db?.close()

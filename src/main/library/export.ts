@@ -6,7 +6,7 @@
 //         means "genre unknown", as in the shared dataset.)
 //   json  [{id, title, year, labelled, genres, labels: [{genre, source}]}] for every poster.
 import type { ExportFormat, LabelSource } from '../../shared/api'
-import { csvField } from '../importer/csv'
+import { csvField } from '../formats/csv-field'
 import type { Db } from './db'
 import { genreNames } from './vocabulary'
 

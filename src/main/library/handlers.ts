@@ -10,6 +10,7 @@ import { setPosterMeta } from './meta'
 import { getPoster, libraryStats, queryIds, queryPosters } from './query'
 import { purgeOrphanThumbs, removePosters } from './remove'
 import { step } from './undo'
+import { BULK_MIN, editLabelsBulk, recoverPendingEdits, serialized, stepBulk } from './bulk'
 
 const MAX_EXPORT_CHARS = 24 * 2 ** 20
 
@@ -28,6 +29,12 @@ function noImportRunning(ctx: CoreContext, what: string): void {
   if (ctx.jobs.list().some((j) => j.kind === 'import' && j.status === 'running')) {
     throw new ApiError('conflict', `an import is running; ${what} when it has finished (or cancel it)`)
   }
+}
+
+/** A bulk edit a dead process left half applied is rolled back (bulk.ts); at open, by the writer. */
+export function recoverEdits(ctx: CoreContext): void {
+  const n = recoverPendingEdits(ctx.db)
+  if (n > 0) process.stderr.write(`posterity: rolled back ${n} bulk edit(s) that an interrupted process left half applied\n`)
 }
 
 function listImports(ctx: CoreContext): ImportRecord[] {
@@ -55,18 +62,21 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
     query: (args) => queryPosters(ctx.db, args),
     ids: (args) => ({ ids: queryIds(ctx.db, args) }),
     get: ({ id }) => getPoster(ctx.db, id),
-    remove: (args) => {
-      noImportRunning(ctx, 'delete posters')
-      const { removed } = removePosters(ctx.db, args)
-      purgeOrphanThumbs(ctx.db, ctx.dir)
-      changed(ctx, 'posters', removed)
-      return { removed: removed.length, history: historyState(ctx.db) }
-    },
-    setMeta: ({ id, title, year }) => {
-      const did = setPosterMeta(ctx.db, id, { title, year })
-      if (did) changed(ctx, 'posters', [id])
-      return { changed: did, history: historyState(ctx.db) }
-    },
+    // Library writes wait for a bulk edit being applied (bulk.ts).
+    remove: (args) =>
+      serialized(ctx.db, () => {
+        noImportRunning(ctx, 'delete posters')
+        const { removed } = removePosters(ctx.db, args)
+        purgeOrphanThumbs(ctx.db, ctx.dir)
+        changed(ctx, 'posters', removed)
+        return { removed: removed.length, history: historyState(ctx.db) }
+      }),
+    setMeta: ({ id, title, year }) =>
+      serialized(ctx.db, () => {
+        const did = setPosterMeta(ctx.db, id, { title, year })
+        if (did) changed(ctx, 'posters', [id])
+        return { changed: did, history: historyState(ctx.db) }
+      }),
     imports: () => ({ imports: listImports(ctx) }),
     export: ({ format }) => {
       const { lines, count } = exportLabels(ctx.db, format)
@@ -85,27 +95,33 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
 }
 
 export function genreHandlers(ctx: CoreContext): ApiHandlers['genres'] {
-  const done = <T>(v: T): T => {
-    changed(ctx, 'genres')
-    return v
-  }
+  // Each waits for a bulk edit being applied (bulk.ts), then runs in one transaction.
+  const done = <T>(write: () => T): Promise<T> =>
+    serialized(ctx.db, () => {
+      const v = write()
+      changed(ctx, 'genres')
+      return v
+    })
   return {
     list: () => ({ genres: listGenres(ctx.db) }),
-    add: ({ name }) => done(addGenre(ctx.db, name)),
-    rename: ({ name, to }) => done(renameGenre(ctx.db, name, to)),
-    merge: ({ from, into }) => {
-      noImportRunning(ctx, 'merge genres')
-      return done(mergeGenre(ctx.db, from, into))
-    },
-    remove: ({ name }) => {
-      noImportRunning(ctx, 'delete genres')
-      removeGenre(ctx.db, name)
-      return done({ ok: true as const })
-    },
-    reorder: ({ names }) => {
-      reorderGenres(ctx.db, names)
-      return done({ ok: true as const })
-    },
+    add: ({ name }) => done(() => addGenre(ctx.db, name)),
+    rename: ({ name, to }) => done(() => renameGenre(ctx.db, name, to)),
+    merge: ({ from, into }) =>
+      done(() => {
+        noImportRunning(ctx, 'merge genres')
+        return mergeGenre(ctx.db, from, into)
+      }),
+    remove: ({ name }) =>
+      done(() => {
+        noImportRunning(ctx, 'delete genres')
+        removeGenre(ctx.db, name)
+        return { ok: true as const }
+      }),
+    reorder: ({ names }) =>
+      done(() => {
+        reorderGenres(ctx.db, names)
+        return { ok: true as const }
+      }),
   }
 }
 
@@ -114,19 +130,22 @@ export function labelHandlers(ctx: CoreContext): ApiHandlers['labels'] {
     changed(ctx, reason, ids)
     return { changed: ids, history: historyState(ctx.db) }
   }
-  const move = (direction: 'undo' | 'redo') => {
+  const move = (direction: 'undo' | 'redo') => serialized(ctx.db, async () => {
     const kind = nextEntry(ctx.db, direction)?.kind
     if (kind === 'delete' || kind === 'genre') noImportRunning(ctx, `${direction} this`)
     const before = historyState(ctx.db)
-    const r = step(ctx.db, direction)
+    const bulk = await stepBulk(ctx.db, direction)
+    const r = bulk ? { ids: bulk, reason: 'labels' as const } : step(ctx.db, direction)
     const moved = direction === 'undo' ? before.canUndo : before.canRedo
     if (!moved) return result([])
     // A genre or poster step always refreshes (it may change no poster yet still the vocabulary or the grid).
     if (r.reason !== 'labels' || r.ids.length) changed(ctx, r.reason, r.ids)
     return { changed: r.ids, history: historyState(ctx.db) }
-  }
+  })
   return {
-    edit: (args) => result(editLabels(ctx.db, args)),
+    // Many posters: applied in slices (bulk.ts), other calls answered meanwhile.
+    edit: (args) =>
+      serialized(ctx.db, async () => result(new Set(args.ids).size >= BULK_MIN ? await editLabelsBulk(ctx.db, args) : editLabels(ctx.db, args))),
     undo: () => move('undo'),
     redo: () => move('redo'),
     history: ({ limit }) => ({ ...historyState(ctx.db), entries: listHistory(ctx.db, limit) }),

@@ -4,9 +4,10 @@
 // vocabulary change, see genres.ts). The history is ONE linear stack: every change that names
 // genres (label edits, renames, merges, deletions) is in it, so undoing in order always finds
 // the names an entry stores. A new change drops the redo branch (rows marked undone).
-import type { HistoryEntry, HistoryState } from '../../shared/api'
+import { ApiError, type HistoryEntry, type HistoryState } from '../../shared/api'
 import type { Db } from './db'
 import { readStates, sameLabels, writeStates, type LabelState } from './labels'
+import { applyDelta, deltaIds, encodeDelta, isDelta, type LabelDelta } from './delta'
 
 export interface Change {
   id: string
@@ -16,8 +17,9 @@ export interface Change {
 
 export type EntryKind = 'labels' | 'meta' | 'delete' | 'genre'
 
-/** History is capped; the oldest entries go first. */
+/** History is capped by entries and by the bytes its entries hold; the oldest entries go first. */
 export const HISTORY_LIMIT = 500
+export const HISTORY_MAX_BYTES = 64 * 2 ** 20
 
 export function historyState(db: Db): HistoryState {
   const undo = db.prepare('SELECT description FROM history WHERE undone = 0 ORDER BY id DESC LIMIT 1').pluck().get() as
@@ -26,7 +28,8 @@ export function historyState(db: Db): HistoryState {
   const redo = db.prepare('SELECT description FROM history WHERE undone = 1 ORDER BY id ASC LIMIT 1').pluck().get() as
     | string
     | undefined
-  return { canUndo: undo !== undefined, canRedo: redo !== undefined, undoLabel: undo ?? null, redoLabel: redo ?? null }
+  const dropped = (db.prepare('SELECT entries FROM history_dropped').pluck().get() as number | undefined) ?? 0
+  return { canUndo: undo !== undefined, canRedo: redo !== undefined, undoLabel: undo ?? null, redoLabel: redo ?? null, dropped }
 }
 
 export function listHistory(db: Db, limit: number): HistoryEntry[] {
@@ -41,34 +44,61 @@ export function listHistory(db: Db, limit: number): HistoryEntry[] {
   ).map((r) => ({ ...r, undone: r.undone === 1 }))
 }
 
-/** Records an entry whose change the caller has just applied; call inside that transaction. */
-export function recordEntry(db: Db, kind: EntryKind, description: string, data: unknown, posters: number): void {
+/**
+ * Records an entry whose change the caller has just applied; call inside that transaction.
+ * `pending` marks a change still being applied in chunks (see bulk.ts); returns the entry's id.
+ */
+export function recordEntry(db: Db, kind: EntryKind, description: string, data: unknown, posters: number, pending?: 'new'): number {
+  // Writers outside the library's queue (accepted predictions, say) wait for a bulk edit to end.
+  if (db.prepare('SELECT 1 FROM history WHERE pending IS NOT NULL').get()) {
+    throw new ApiError('conflict', 'a bulk edit is being applied; try again when it has finished')
+  }
   db.prepare('DELETE FROM history WHERE undone = 1').run()
-  db.prepare('INSERT INTO history (at, description, changes, posters, kind) VALUES (?, ?, ?, ?, ?)').run(
-    Date.now(),
-    description,
-    JSON.stringify(data),
-    posters,
-    kind,
+  const text = JSON.stringify(data)
+  const id = Number(
+    db
+      .prepare('INSERT INTO history (at, description, changes, posters, kind, bytes, pending) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(Date.now(), description, text, posters, kind, Buffer.byteLength(text), pending ?? null).lastInsertRowid,
   )
-  const cut = db.prepare('SELECT id FROM history ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(HISTORY_LIMIT) as number | undefined
+  trimHistory(db)
+  return id
+}
+
+/**
+ * Drops the oldest entries past HISTORY_LIMIT entries or HISTORY_MAX_BYTES (the newest entry
+ * always stays), counting them in history_dropped so undo can say older history was dropped.
+ */
+function trimHistory(db: Db): void {
+  const cut = db
+    .prepare(
+      `SELECT id FROM (SELECT id, SUM(bytes) OVER (ORDER BY id DESC) AS total, ROW_NUMBER() OVER (ORDER BY id DESC) AS n FROM history)
+       WHERE n > 1 AND (n > ? OR total > ?) ORDER BY id DESC LIMIT 1`,
+    )
+    .pluck()
+    .get(HISTORY_LIMIT, HISTORY_MAX_BYTES) as number | undefined
   if (cut === undefined) return
   // A deletion that can no longer be undone releases its thumbnails (removed later; see remove.ts).
   db.prepare(
     `INSERT OR IGNORE INTO thumb_orphans (hash)
      SELECT j.value FROM history h, json_each(h.changes, '$.hashes') j WHERE h.id <= ? AND h.kind = 'delete' AND h.undone = 0`,
   ).run(cut)
-  db.prepare('DELETE FROM history WHERE id <= ?').run(cut)
+  const n = db.prepare('DELETE FROM history WHERE id <= ?').run(cut).changes
+  db.prepare(
+    `INSERT INTO history_dropped (id, entries, at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET entries = entries + excluded.entries, at = excluded.at`,
+  ).run(n, Date.now())
 }
 
-/** Applies `changes` (their `after`) and records them as one entry; call inside a transaction. */
+/**
+ * Applies `changes` (their `after`) and records them as one entry; call inside a transaction.
+ * The entry stores what changed (delta.ts), not whole states.
+ */
 export function recordEdit(db: Db, description: string, changes: Change[]): void {
   writeStates(
     db,
     new Map(changes.map((c) => [c.id, c.after])),
     new Map(changes.map((c) => [c.id, c.before])),
   )
-  recordEntry(db, 'labels', description, changes, changes.length)
+  recordEntry(db, 'labels', description, encodeDelta(changes), changes.length)
 }
 
 export interface Entry {
@@ -90,12 +120,29 @@ export function markUndone(db: Db, id: number, undone: boolean): void {
   db.prepare('UPDATE history SET undone = ? WHERE id = ?').run(undone ? 1 : 0, id)
 }
 
-/** Writes a label entry's before (undo) or after (redo) states; returns the posters that changed. */
-export function applyLabelChanges(db: Db, changes: Change[], direction: 'undo' | 'redo'): string[] {
+/**
+ * Applies a label entry either way; returns the posters that changed. Entries written before
+ * deltas (arrays of whole states) set the before (undo) or after (redo) states.
+ */
+export function applyLabelChanges(db: Db, data: Change[] | LabelDelta, direction: 'undo' | 'redo'): string[] {
+  if (isDelta(data)) return applyDelta(db, data, direction)
+  const changes = data
   const target = new Map(changes.map((c) => [c.id, direction === 'undo' ? c.before : c.after]))
   const current = readStates(db, [...target.keys()])
   // Only posters that still exist (a rolled-back import may have removed some).
   for (const id of target.keys()) if (!current.has(id)) target.delete(id)
   writeStates(db, target, current)
   return [...target.entries()].filter(([id, s]) => !sameLabels(current.get(id)!, s)).map(([id]) => id)
+}
+
+/** Posters that label or title/year edits recorded since `since` (ms) touched, undone or not. */
+export function touchedSince(db: Db, since: number): Set<string> {
+  const out = new Set<string>()
+  const rows = db.prepare(`SELECT changes FROM history WHERE at >= ? AND kind IN ('labels', 'meta')`).pluck().iterate(since) as Iterable<string>
+  for (const text of rows) {
+    const data: unknown = JSON.parse(text)
+    if (isDelta(data)) for (const id of deltaIds(data)) out.add(id)
+    else if (Array.isArray(data)) for (const c of data as { id: string }[]) out.add(c.id)
+  }
+  return out
 }

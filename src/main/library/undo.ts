@@ -3,6 +3,7 @@
 import type { Db } from './db'
 import { applyGenreChange, type GenreChange } from './genres'
 import { applyLabelChanges, markUndone, nextEntry, type Change } from './history'
+import type { LabelDelta } from './delta'
 import { applyMeta, type MetaChange } from './meta'
 import { applyDelete, type DeleteChange } from './remove'
 
@@ -30,7 +31,7 @@ export function step(db: Db, direction: 'undo' | 'redo'): StepResult {
         r = { ids: applyGenreChange(db, data as GenreChange, direction), reason: 'genres' }
         break
       default:
-        r = { ids: applyLabelChanges(db, data as Change[], direction), reason: 'labels' }
+        r = { ids: applyLabelChanges(db, data as Change[] | LabelDelta, direction), reason: 'labels' }
     }
     markUndone(db, e.id, direction === 'undo')
     return r

@@ -1,8 +1,8 @@
 // The model worker process: embedding (onnxruntime + sharp) and training (TensorFlow.js)
 // run here, away from the main process / server event loop. It speaks the same messages
 // over Electron's `process.parentPort` (utilityProcess) and Node's `process.send` (child).
-import type { FromWorker, ToWorker } from './worker/protocol'
-import { methods, type MethodContext } from './worker/methods'
+import type { CallMessage, FromWorker, MethodContext, MethodName, ResultOf, ToWorker } from './worker/protocol'
+import { methods } from './worker/methods'
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void
@@ -19,6 +19,12 @@ function post(msg: FromWorker): void {
 const uploads = new Map<number, Float32Array[]>()
 const controllers = new Map<number, AbortController>()
 
+/** Runs one call: the handler and the arguments belong to the same method. */
+function run<M extends MethodName>(msg: CallMessage<M>, ctx: MethodContext): Promise<ResultOf<M>> {
+  const handler: (typeof methods)[M] = methods[msg.method]
+  return handler(msg.args, ctx)
+}
+
 async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'upload') {
     const list = uploads.get(msg.id) ?? []
@@ -30,7 +36,7 @@ async function handle(msg: ToWorker): Promise<void> {
     controllers.get(msg.id)?.abort()
     return
   }
-  const { id, method, args } = msg
+  const { id, method } = msg
   const controller = new AbortController()
   controllers.set(id, controller)
   const chunks = uploads.get(id) ?? []
@@ -47,9 +53,9 @@ async function handle(msg: ToWorker): Promise<void> {
   }
   const ctx: MethodContext = { signal: controller.signal, data, progress: (d) => post({ type: 'progress', id, data: d }) }
   try {
-    const fn = Object.hasOwn(methods, method) ? methods[method] : undefined
-    if (!fn) throw new Error(`unknown worker method ${method}`)
-    post({ type: 'result', id, value: await fn(args as never, ctx) })
+    // The name comes over IPC: a method the worker lacks (an older build) is an error, not a crash.
+    if (!Object.hasOwn(methods, method)) throw new Error(`unknown worker method ${method}`)
+    post({ type: 'result', id, value: await run(msg, ctx) })
   } catch (err) {
     post({ type: 'error', id, message: err instanceof Error ? err.message : String(err), cancelled: controller.signal.aborted })
   } finally {

@@ -2,6 +2,7 @@
 // origin, addressing the server by a name DNS rebinding cannot hijack.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { isIP } from 'node:net'
+import { isLoopback } from '../hosting/loopback'
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url')
@@ -13,10 +14,6 @@ export function tokenMatches(expected: string, given: string | null | undefined)
   const a = createHash('sha256').update(expected).digest()
   const b = createHash('sha256').update(given).digest()
   return timingSafeEqual(a, b)
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::'

@@ -2,26 +2,10 @@
 // names (mediaFile looks the id up; no path is ever built from the URL).
 import { createReadStream, statSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { PosterId } from '../../shared/api/common'
 import type { CoreContext } from '../context'
-import { mediaFile, type MediaKind } from '../library/media'
+import { mediaFile } from '../library/media'
+import { parseMediaPath } from '../hosting/media-path'
 import { sendError } from './respond'
-
-/**
- * `<kind>/<encoded id>` (what follows /media/ here, or posterity-media:// in the desktop app)
- * → the kind and a valid poster id, or null. An encoded `/` or `..` never survives as a path.
- */
-export function parseMediaPath(rest: string): { kind: MediaKind; id: string } | null {
-  const parts = rest.split('/')
-  if (parts.length !== 2 || (parts[0] !== 'thumb' && parts[0] !== 'full')) return null
-  let id: string
-  try {
-    id = decodeURIComponent(parts[1])
-  } catch {
-    return null
-  }
-  return PosterId.safeParse(id).success ? { kind: parts[0], id } : null
-}
 
 export function serveMedia(ctx: CoreContext, req: IncomingMessage, res: ServerResponse, rest: string): void {
   const target = parseMediaPath(rest)

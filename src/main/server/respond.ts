@@ -1,6 +1,6 @@
 // Small response helpers shared by the server's routes.
 import type { ServerResponse } from 'node:http'
-import { SECURITY_HEADERS } from './csp'
+import { SECURITY_HEADERS } from '../hosting/csp'
 
 export function setSecurityHeaders(res: ServerResponse): void {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)

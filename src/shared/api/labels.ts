@@ -18,6 +18,8 @@ export const HistoryState = z.object({
   /** What undo / redo would do, for menus and tooltips. */
   undoLabel: z.string().nullable(),
   redoLabel: z.string().nullable(),
+  /** Entries the history's limits (entries, bytes) have dropped: undo cannot go back past them. */
+  dropped: z.number().int().min(0).optional(),
 })
 export type HistoryState = z.infer<typeof HistoryState>
 

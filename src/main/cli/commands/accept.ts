@@ -3,7 +3,7 @@ import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acc
 import type { AcceptResult } from '../../../shared/api'
 import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call, readIdsFile, waitForJob } from '../../ml/cli-support'
+import { call, readIdsFile, waitForJob } from '../model-support'
 
 const help = `Usage: posterity accept [--ids FILE] [--min-prob P] [--max-genres K] [--dry-run] [--library DIR]
 

@@ -2,8 +2,8 @@
 import type { DuplicateCluster } from '../../../shared/api'
 import type { Command } from '../command'
 import { withLibrary } from '../library'
-import { call } from '../../ml/cli-support'
-import { embedMissing } from '../../ml/explore/cli-support'
+import { call } from '../model-support'
+import { embedMissing } from '../explore-support'
 
 const help = `Usage: posterity duplicates [--library DIR] [--json]
 

@@ -2,7 +2,7 @@
 import type { ModelEvaluation } from '../../../shared/api'
 import { str, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call, formatEvaluation, readIdsFile } from '../../ml/cli-support'
+import { call, formatEvaluation, readIdsFile } from '../model-support'
 
 const help = `Usage: posterity eval [--library DIR] [--ids FILE] [--json]
 

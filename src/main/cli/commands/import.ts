@@ -61,7 +61,7 @@ const command: Command = {
         const line = p.total === 0 ? 'scanning…' : `importing ${p.done}/${p.total}${p.skipped ? ` (${p.skipped} skipped)` : ''}`
         process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`)
       })
-      const { jobId, promise } = startImport(core, {
+      const { jobId, promise } = await startImport(core, {
         paths: positionals,
         labels: str(values, 'labels'),
         metadata: str(values, 'metadata'),

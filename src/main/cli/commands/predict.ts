@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { UserError, str, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call, listImages, readIdsFile, waitForJob } from '../../ml/cli-support'
-import { csvField } from '../../importer/csv'
+import { call, listImages, readIdsFile, waitForJob } from '../model-support'
+import { csvField } from '../../formats/csv-field'
 import { modelService } from '../../ml/service/model-service'
 import { predictFiles } from '../../ml/service/predict-job'
 import { activeRun, getPredictions } from '../../ml/store/runs'
@@ -32,7 +32,7 @@ const command: Command = {
     if (!out) throw new UserError('--out FILE.csv is required', 2)
     const idsFile = str(values, 'ids')
     if (idsFile && positionals.length) throw new UserError('give either --ids FILE or PATHs, not both', 2)
-    const files = positionals.length ? listImages(positionals) : null
+    const files = positionals.length ? await listImages(positionals) : null
     if (files && files.length === 0) throw new UserError('no image files found in the given paths')
     const ids = idsFile ? readIdsFile(idsFile) : undefined
     return withLibrary(libraryDir, async (core) => {

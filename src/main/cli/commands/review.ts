@@ -3,7 +3,7 @@ import type { ReviewPage } from '../../../shared/api'
 import { ReviewQueueName } from '../../../shared/api'
 import { int, str, UserError, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call } from '../../ml/cli-support'
+import { call } from '../model-support'
 
 const help = `Usage: posterity review --queue suspect|uncertain [--limit N] [--library DIR] [--json]
 

@@ -1,7 +1,6 @@
 // `posterity serve`: the app in a browser. Prints `Posterity serving <url>` as the first
 // line of stdout (tests and scripts parse it) and runs until SIGINT / SIGTERM.
-import { isLoopback } from '../../server/guard'
-import { MissingRendererError, startServer } from '../../server'
+import { isLoopback } from '../../hosting/loopback'
 import { int, str, UserError, type Command, type Values } from '../command'
 
 /**
@@ -34,17 +33,12 @@ Options:
     host: { type: 'string' },
     'allow-remote': { type: 'boolean' },
   },
-  async run({ values, libraryDir }) {
+  async run({ values, libraryDir, hosts }) {
     const port = int(values, 'port', 0)!
     if (port < 0 || port > 65535) throw new UserError(`--port must be between 0 and 65535, got ${port}`, 2)
     const host = bindAddress(values)
-    let server
-    try {
-      server = await startServer({ libraryDir, port, host })
-    } catch (err) {
-      if (err instanceof MissingRendererError) throw new UserError(err.message)
-      throw err
-    }
+    if (!hosts.startServer) throw new UserError('this build of the CLI cannot start the server: run out/main/cli.js (npm run build)')
+    const server = await hosts.startServer({ libraryDir, port, host })
     process.stdout.write(`Posterity serving ${server.url}\n`)
     process.stdout.write(`Library: ${libraryDir}\n`)
     if (!isLoopback(host)) {

@@ -2,8 +2,8 @@
 import type { Neighbour } from '../../../shared/api'
 import { UserError, int, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call } from '../../ml/cli-support'
-import { embedMissing } from '../../ml/explore/cli-support'
+import { call } from '../model-support'
+import { embedMissing } from '../explore-support'
 
 const help = `Usage: posterity similar <id> [--k N] [--library DIR] [--json]
 

@@ -2,7 +2,7 @@
 import { relative } from 'node:path'
 import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
 import type { ScanSummary, WriteResult } from '../../../shared/api'
-import { call } from '../../ml/cli-support'
+import { call } from '../model-support'
 import { activeRun } from '../../ml/store/runs'
 import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'

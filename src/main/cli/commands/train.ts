@@ -2,7 +2,7 @@
 import type { RunDetail } from '../../../shared/api'
 import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call, formatEvaluation, readIdsFile, waitForJob } from '../../ml/cli-support'
+import { call, formatEvaluation, readIdsFile, waitForJob } from '../model-support'
 
 const help = `Usage: posterity train [--library DIR] [--ids FILE] [--kind head|cnn] [--epochs N] [--seed N] [--folds K] [--include-predictions] [--json]
 

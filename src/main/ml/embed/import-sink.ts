@@ -2,9 +2,9 @@
 // it resized from the decode that made each thumbnail; here they are batched to the worker
 // (two batches in flight, one per inference lane, while the importer decodes the next posters
 // on the other core) and the vectors are stored in the embedding cache as they come back.
-import type { DecodedSink, ViewSpec } from '../../importer/decoded-sink'
+import type { DecodedSink } from '../../importer/decoded-sink'
 import { missingHashes, putEmbeddings } from '../store/embeddings'
-import type { EmbedPixelsArgs, EmbedProgress } from '../worker/methods'
+import type { EmbedPixelsArgs } from '../worker/protocol'
 import { featureSetName, type ModelService } from '../service/model-service'
 
 const BATCH = 32
@@ -15,7 +15,7 @@ export async function openImportSink(svc: ModelService): Promise<DecodedSink | n
   const resolved = svc.resolveBackbone()
   if (!resolved) return null
   const base = { modelPath: resolved.path, backbone: svc.backbone.id, features: featureSetName(svc.features) }
-  const spec = await svc.worker.call<ViewSpec>('viewSpec', base)
+  const spec = await svc.worker.call('viewSpec', base)
   const queued = new Set<string>()
   let batch: EmbedPixelsArgs['items'] = []
   const inFlight = new Set<Promise<void>>()
@@ -28,7 +28,7 @@ export async function openImportSink(svc: ModelService): Promise<DecodedSink | n
     const items = batch
     batch = []
     const call = svc.worker
-      .call<EmbedProgress>('embedPixels', { ...base, items } satisfies EmbedPixelsArgs)
+      .call('embedPixels', { ...base, items })
       .then((res) => {
         if (aborted) return
         if (res.rows.length) putEmbeddings(svc.db, svc.key, res.rows.map((r) => ({ hash: r.key, vector: r.vector })))

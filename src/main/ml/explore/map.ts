@@ -9,7 +9,6 @@ import { postersFor } from '../service/data'
 import { modelService } from '../service/model-service'
 import { FIT_SAMPLE, sampleIndices } from './layout'
 import { similarityIndex } from './similar-index'
-import type { LayoutArgs, LayoutProgress } from './worker-methods'
 
 type Stage = 'reading' | 'embedding' | 'projecting' | 'done'
 
@@ -73,11 +72,10 @@ export async function computeMap(ctx: CoreContext, job: JobContext, full: boolea
   const { xy } =
     rest.length === 0 && anchorXY
       ? { xy: new Float32Array(0) }
-      : await s.worker.call<{ xy: Float32Array }>('layout', { dims: P, fit: fit.length, anchorXY, seed: 7 } satisfies LayoutArgs, {
+      : await s.worker.call('layout', { dims: P, fit: fit.length, anchorXY, seed: 7 }, {
           signal: job.signal,
           upload: x,
-          onProgress: (d) => {
-            const p = d as LayoutProgress
+          onProgress: (p) => {
             job.progress(p.done, p.total, 'projecting')
             report('projecting', p.done, p.total)
           },

@@ -1,6 +1,13 @@
-// Explore's tables (a migration of library/db.ts): duplicate decisions and the cached map.
-// A later change is a NEW function appended to the migrations list, never an edit.
+// Explore's tables, schema version 6 (src/main/schema.ts puts every module's steps in order):
+// duplicate decisions and the cached map. A later change is a NEW step with the next free
+// version, never an edit.
 import type Database from 'better-sqlite3'
+import type { Migration } from '../../library/db'
+
+export const exploreMigrations: Migration[] = [
+  // 6 (explore: duplicate decisions, the map; issue 11).
+  { version: 6, owner: 'explore', up: (db) => exploreSchemaV1(db) },
+]
 
 export function exploreSchemaV1(db: Database.Database): void {
   db.exec(`

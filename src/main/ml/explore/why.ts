@@ -4,7 +4,7 @@ import { ApiError, type WhyResult } from '../../../shared/api'
 import type { CoreContext } from '../../context'
 import { activeRun } from '../store/runs'
 import { featureSetName, modelService } from '../service/model-service'
-import type { OcclusionArgs, OcclusionDone } from './worker-methods'
+import type { OcclusionArgs } from '../worker/protocol'
 
 export function startWhy(ctx: CoreContext, id: string, genre: string, grid: number): { jobId: string } {
   const s = modelService(ctx)
@@ -30,10 +30,9 @@ export function startWhy(ctx: CoreContext, id: string, genre: string, grid: numb
   const { jobId } = ctx.jobs.start(
     'why',
     async (job) => {
-      const r = await s.worker.call<OcclusionDone>('occlusion', args, {
+      const r = await s.worker.call('occlusion', args, {
         signal: job.signal,
-        onProgress: (d) => {
-          const p = d as { done: number; total: number }
+        onProgress: (p) => {
           job.progress(p.done, p.total)
           emit(p.done, p.total, 'running', null, null)
         },

@@ -6,52 +6,16 @@ import { loadTf, type Tf } from '../train/tf-backend'
 import type { HeadWeights } from '../train/head'
 import { loadHeads } from '../store/weights'
 import { placeAmong, umapLayout } from './layout'
-
-interface Ctx {
-  signal: AbortSignal
-  data: Float32Array | null
-  progress(data: unknown): void
-}
+import type { WorkerHandlers } from '../worker/protocol'
 
 export interface ExploreDeps {
   getEmbedder(modelPath: string, backbone: string, features: string, opts: { batch?: number; lanes?: number }): Promise<Embedder>
   ensemblePredict(tf: Tf, heads: HeadWeights[], x: Float32Array): Float32Array
 }
 
-export interface LayoutArgs {
-  dims: number
-  /** The first `fit` uploaded rows are laid out by UMAP (or are anchors, with `anchorXY`). */
-  fit: number
-  anchorXY?: Float32Array
-  seed?: number
-}
-export interface LayoutProgress {
-  stage: 'projecting'
-  done: number
-  total: number
-}
-
-export interface OcclusionArgs {
-  modelPath: string
-  backbone: string
-  features: string
-  weightsDir: string
-  path: string
-  /** Output column of the genre in the run's genre order. */
-  genre: number
-  grid: number
-}
-export interface OcclusionDone {
-  probability: number
-  cols: number
-  rows: number
-  drops: number[]
-  seconds: number
-}
-
-export function exploreMethods(deps: ExploreDeps) {
+export function exploreMethods(deps: ExploreDeps): Pick<WorkerHandlers, 'layout' | 'occlusion'> {
   return {
-    async layout(args: LayoutArgs, ctx: Ctx): Promise<{ xy: Float32Array }> {
+    async layout(args, ctx) {
       const x = ctx.data
       if (!x) throw new Error('layout needs the rows uploaded')
       const d = args.dims
@@ -62,7 +26,7 @@ export function exploreMethods(deps: ExploreDeps) {
       const restN = n - args.fit
       let epochs = 0
       const report = (done: number, total: number) => {
-        ctx.progress({ stage: 'projecting', done, total } satisfies LayoutProgress)
+        ctx.progress({ stage: 'projecting', done, total })
         return ctx.signal.aborted
       }
       const anchorXY =
@@ -86,7 +50,7 @@ export function exploreMethods(deps: ExploreDeps) {
      * with that cell filled by the poster's mean colour; every copy embedded and scored by
      * the run's head. A cell's value is how much the genre's probability drops without it.
      */
-    async occlusion(args: OcclusionArgs, ctx: Ctx): Promise<OcclusionDone> {
+    async occlusion(args, ctx) {
       const t0 = performance.now()
       const e = await deps.getEmbedder(args.modelPath, args.backbone, args.features, {})
       const { width, height } = e.features.input ?? { width: e.backbone.preprocessing.size, height: e.backbone.preprocessing.size }

@@ -8,7 +8,7 @@ import { resolveBackbone, type ResolvedBackbone } from '../backbone/resolve'
 import { missingHashes, putEmbeddings, type FeatureKey } from '../store/embeddings'
 import type { StoredRun } from '../store/runs'
 import { WorkerClient } from '../worker/client'
-import type { EmbedArgs, EmbedDone, EmbedProgress, PredictArgs } from '../worker/methods'
+import type { EmbedArgs } from '../worker/protocol'
 import { featureMatrix, yieldToLoop, type PosterRow } from './data'
 
 export interface EmbedReport {
@@ -74,10 +74,9 @@ export class ModelService {
     let done = 0
     onProgress?.(0, items.length, 0)
     const args: EmbedArgs = { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features), items }
-    const res = await this.worker.call<EmbedDone>('embed', args, {
+    const res = await this.worker.call('embed', args, {
       signal,
-      onProgress: (d) => {
-        const p = d as EmbedProgress
+      onProgress: (p) => {
         if (p.rows.length) putEmbeddings(this.db, this.key, p.rows.map((r) => ({ hash: r.key, vector: r.vector })))
         for (const f of p.failed) failed.push({ id: byHash.get(f.key)?.id ?? f.key, error: f.error })
         done += p.rows.length + p.failed.length
@@ -91,7 +90,7 @@ export class ModelService {
   /** The execution provider the backbone runs on (opens it in the worker when nothing was embedded yet). */
   async probeProvider(): Promise<string> {
     if (this.provider) return this.provider
-    const r = await this.worker.call<{ provider: string }>('provider', { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features) })
+    const r = await this.worker.call('provider', { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features) })
     this.provider = r.provider
     return r.provider
   }
@@ -99,13 +98,12 @@ export class ModelService {
   /** Embeds files outside the library (nothing cached): vectors by path, or errors. */
   async embedFiles(paths: string[], signal?: AbortSignal): Promise<Map<string, Float32Array | string>> {
     const out = new Map<string, Float32Array | string>()
-    const res = await this.worker.call<EmbedDone>(
+    const res = await this.worker.call(
       'embed',
       { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features), items: paths.map((p) => ({ key: p, path: p })) } satisfies EmbedArgs,
       {
         signal,
-        onProgress: (d) => {
-          const p = d as EmbedProgress
+        onProgress: (p) => {
           for (const r of p.rows) out.set(r.key, r.vector)
           for (const f of p.failed) out.set(f.key, f.error)
         },
@@ -117,13 +115,10 @@ export class ModelService {
 
   /** Probabilities of `run` for feature rows, streamed per chunk. */
   async predictRows(run: StoredRun, x: Float32Array, signal: AbortSignal | undefined, onChunk: (offset: number, probs: Float32Array) => void): Promise<void> {
-    const res = await this.worker.call<{ n: number; backend: string; reason: string }>('predict', { weightsDir: run.weightsPath } satisfies PredictArgs, {
+    const res = await this.worker.call('predict', { weightsDir: run.weightsPath }, {
       signal,
       upload: x,
-      onProgress: (d) => {
-        const p = d as { offset: number; probs: Float32Array }
-        onChunk(p.offset, p.probs)
-      },
+      onProgress: (p) => onChunk(p.offset, p.probs),
     })
     this.backend = res.backend
     this.backendReason = res.reason
@@ -166,7 +161,7 @@ export class ModelService {
     const g = run.genres.length
     for (let s = 0; s < posters.length; s += 256) {
       const part = posters.slice(s, s + 256)
-      const { probs } = await this.worker.call<{ probs: Float32Array }>('predictCnn', { weightsDir: run.weightsPath, paths: part.map((p) => p.path) }, { signal })
+      const { probs } = await this.worker.call('predictCnn', { weightsDir: run.weightsPath, paths: part.map((p) => p.path) }, { signal })
       onChunk(part.map((poster, i) => ({ poster, probs: probs.slice(i * g, (i + 1) * g) })))
     }
     return { failed: [] }
@@ -189,4 +184,10 @@ export function modelService(ctx: CoreContext): ModelService {
   let s = services.get(ctx.db)
   if (!s) services.set(ctx.db, (s = new ModelService(ctx)))
   return s
+}
+
+/** The library `db` is closing: its model worker stops now rather than after its idle time. */
+export function stopModelService(db: Db): void {
+  services.get(db)?.worker.stop()
+  services.delete(db)
 }

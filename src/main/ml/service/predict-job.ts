@@ -153,7 +153,7 @@ export async function predictFiles(
   const rows: { path: string; probs: Float32Array }[] = []
   const failed: { path: string; error: string }[] = []
   if (run.kind === 'cnn') {
-    const { probs } = await svc.worker.call<{ probs: Float32Array }>('predictCnn', { weightsDir: run.weightsPath, paths })
+    const { probs } = await svc.worker.call('predictCnn', { weightsDir: run.weightsPath, paths })
     paths.forEach((path, i) => rows.push({ path, probs: probs.slice(i * G, (i + 1) * G) }))
     return { run, rows, failed }
   }

@@ -11,7 +11,7 @@ import { seededUnit, validationMask } from '../train/split'
 import { DEFAULT_HEAD, type HeadConfig } from '../train/head'
 import { activateRun, activeRun, getRun, insertRun, setRunNote } from '../store/runs'
 import { putRunPosters, type RunPosterRow } from '../store/out-of-fold'
-import type { TrainCvArgs, TrainCvDone, TrainCvProgress, TrainDone, TrainProgress } from '../worker/methods'
+import type { TrainCvArgs, TrainDone, TrainProgress } from '../worker/protocol'
 import { activationVerdict, type Verdict } from './activation'
 import { CNN_INPUT, type CnnArgs } from '../train/cnn'
 import { featureMatrix, postersFor, trainingLabels, type PosterRow } from './data'
@@ -35,7 +35,8 @@ interface Prepared {
   human: { y: Float32Array; labelled: boolean[] } | null
   /** A seeded holdout (the CNN's; the head cross-validates instead). */
   train: number[]
-  stop: number[]
+  /** Rows that decide early stopping. */
+  earlyStop: number[]
   val: number[]
   /** Genre frequencies over all the training posters: the frequency-prior baseline. */
   prior: number[]
@@ -78,18 +79,18 @@ export function prepareTrainingSet(svc: ModelService, req: Pick<ParsedTrainReque
   const isVal = validationMask(posters, req.splitSeed, req.valFraction)
   const val: number[] = []
   const train: number[] = []
-  const stop: number[] = []
+  const earlyStop: number[] = []
   posters.forEach((p, i) => {
     if (isVal[i]) val.push(i)
     // A tenth of the training side decides early stopping, so validation figures stay honest.
-    else if (seededUnit(req.splitSeed + 1, p.hash) < 0.1) stop.push(i)
+    else if (seededUnit(req.splitSeed + 1, p.hash) < 0.1) earlyStop.push(i)
     else train.push(i)
   })
   // The frequency prior the figures are compared with: of the human labels when predictions train too.
   const base = human?.y ?? y
   const rowsOf = human ? posters.flatMap((_, i) => (human!.labelled[i] ? [i] : [])) : posters.map((_, i) => i)
   const prior = genres.map((_, c) => rowsOf.reduce((s, i) => s + base[i * G + c], 0) / Math.max(1, rowsOf.length))
-  return { posters, genres, y, human, train, stop, val, prior }
+  return { posters, genres, y, human, train, earlyStop, val, prior }
 }
 
 /** Drops rows whose embedding failed (unreadable files) from the prepared set. */
@@ -108,7 +109,7 @@ function withoutFailed(p: Prepared, failed: Set<string>): Prepared {
     for (const [old, i] of remap) hy.set(human.y.subarray(old * G, (old + 1) * G), i * G)
     human = { y: hy, labelled: [...remap.keys()].map((old) => human!.labelled[old]) }
   }
-  return { ...p, posters: p.posters.filter((q) => !failed.has(q.id)), y, human, train: map(p.train), stop: map(p.stop), val: map(p.val) }
+  return { ...p, posters: p.posters.filter((q) => !failed.has(q.id)), y, human, train: map(p.train), earlyStop: map(p.earlyStop), val: map(p.val) }
 }
 
 export async function runTraining(svc: ModelService, req: ParsedTrainRequest, job: JobContext): Promise<TrainOutcome> {
@@ -175,7 +176,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       const inputSize = req.inputSize ?? CNN_INPUT
       const epochs = req.epochs ?? 3
       const G = data.genres.length
-      const seen = [...data.train, ...data.stop]
+      const seen = [...data.train, ...data.earlyStop]
       const prior = data.genres.map((_, c) => seen.reduce((s, i) => s + data.y[i * G + c], 0) / seen.length)
       config = { kind: 'cnn', inputSize, epochs, seed: req.seed, splitSeed: req.splitSeed, valFraction: req.valFraction, includePredictions: req.includePredictions, prior }
       const args: CnnArgs = {
@@ -188,7 +189,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         prior,
         weightsDir: dir,
       }
-      done = await svc.worker.call('trainCnn', args, { signal: job.signal, onProgress: (d) => progress(d as TrainProgress) })
+      done = await svc.worker.call('trainCnn', args, { signal: job.signal, onProgress: progress })
       done.evaluation = { ...done.evaluation, method: 'holdout' }
       // No folds: the run only records which posters it learnt from (eval --ids leaves them out).
       runPosters = seen.map((i) => ({ id: data.posters[i].id, fold: null, probs: null }))
@@ -221,7 +222,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         weightsDir: dir,
         evaluation: data.human ? { y: data.human.y, rows: data.human.labelled.flatMap((h, i) => (h ? [i] : [])) } : undefined,
       }
-      const cv = await svc.worker.call<TrainCvDone>('trainCv', args, { signal: job.signal, upload: x, onProgress: (d) => progress(d as TrainCvProgress) })
+      const cv = await svc.worker.call('trainCv', args, { signal: job.signal, upload: x, onProgress: progress })
       done = cv
       config = {
         kind: 'head',

@@ -1,6 +1,15 @@
-// The genre model's tables (migration 2 of library/db.ts). Kept here so the model code owns
-// its schema; a later change is a NEW function appended to the migrations list, never an edit.
+// The genre model's tables: schema versions 2 and 3 (src/main/schema.ts puts every module's
+// steps in order). The model code owns its schema; a later change is a NEW step with the next
+// free version, never an edit.
 import type Database from 'better-sqlite3'
+import type { Migration } from '../../library/db'
+
+export const modelMigrations: Migration[] = [
+  // 2 (the genre model, issue 3): embeddings, runs, predictions.
+  { version: 2, owner: 'model', up: (db) => modelSchemaV1(db) },
+  // 3 (issue 9): training posters and out-of-fold probabilities per run.
+  { version: 3, owner: 'model', up: (db) => modelSchemaV2(db) },
+]
 
 export function modelSchemaV1(db: Database.Database): void {
   db.exec(`

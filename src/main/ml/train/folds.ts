@@ -6,6 +6,7 @@ import type { Tf } from './tf-backend'
 import { trainHead, predictHead, type EpochReport, type HeadConfig, type HeadWeights, type TrainHooks } from './head'
 import { seededUnit } from './split'
 import type { Groups } from './groups'
+import { gatherRows } from './rows'
 
 export const DEFAULT_FOLDS = 5
 /** Share of a fold's training side (whole groups) that decides early stopping. */
@@ -33,14 +34,14 @@ export function assignFolds(groups: Groups, k: number, seed: number): Int32Array
   return Int32Array.from(groups.of, (g) => foldOfGroup[g])
 }
 
-/** Splits training rows into (train, stop) by whole groups: the same grouping as the folds. */
-export function stopSplit(rows: number[], groups: Groups, seed: number, fraction = STOP_FRACTION): { train: number[]; stop: number[] } {
+/** Splits training rows into (train, earlyStop) by whole groups: the same grouping as the folds. */
+export function earlyStopSplit(rows: number[], groups: Groups, seed: number, fraction = STOP_FRACTION): { train: number[]; earlyStop: number[] } {
   const train: number[] = []
-  const stop: number[] = []
-  for (const r of rows) (seededUnit(seed + 1, groups.keys[groups.of[r]]) < fraction ? stop : train).push(r)
+  const earlyStop: number[] = []
+  for (const r of rows) (seededUnit(seed + 1, groups.keys[groups.of[r]]) < fraction ? earlyStop : train).push(r)
   // A tiny set may put every group on one side: then no early stopping (the last epoch is kept).
-  if (train.length === 0) return { train: stop, stop: [] }
-  return { train, stop }
+  if (train.length === 0) return { train: earlyStop, earlyStop: [] }
+  return { train, earlyStop }
 }
 
 export interface OutOfFoldInput {
@@ -82,10 +83,10 @@ export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, 
     const rest: number[] = []
     for (let i = 0; i < n; i++) (fold[i] === f ? held : rest).push(i)
     if (held.length === 0) continue
-    const { train, stop } = stopSplit(rest, input.groups, seed + f)
+    const { train, earlyStop } = earlyStopSplit(rest, input.groups, seed + f)
     // Only the first fold scores its held-out posters every epoch (the curves shown); the
     // others skip that work: their held-out posters are predicted once, at the end.
-    const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train, stop, val: f === 0 ? held : [] }, cfg, hooks)
+    const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train, earlyStop, val: f === 0 ? held : [] }, cfg, hooks)
     const p = predictHead(tf, r.weights, gatherRows(input.x, input.dims, held))
     held.forEach((row, i) => oof.set(p.subarray(i * input.genres, (i + 1) * input.genres), row * input.genres))
     bestEpochs.push(r.bestEpoch)
@@ -107,12 +108,6 @@ export function refitEpochs(bestEpochs: number[]): number {
 /** The final head: trained on every row for a fixed number of epochs (no held-out rows left). */
 export async function refit(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, epochs: number, hooks: TrainHooks = {}): Promise<{ weights: HeadWeights; epochs: EpochReport[] }> {
   const all = Array.from({ length: input.x.length / input.dims }, (_, i) => i)
-  const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train: all, stop: [], val: [] }, { ...cfg, epochs, patience: epochs + 1 }, hooks)
+  const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train: all, earlyStop: [], val: [] }, { ...cfg, epochs, patience: epochs + 1 }, hooks)
   return { weights: r.weights, epochs: r.epochs }
-}
-
-function gatherRows(src: Float32Array, width: number, rows: number[]): Float32Array {
-  const out = new Float32Array(rows.length * width)
-  rows.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width))
-  return out
 }

@@ -6,6 +6,7 @@ import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from './tf-backend'
 import { averagePrecision, column } from '../eval/metrics'
 import { mulberry32 } from '../../../shared/random'
+import { gatherRows } from './rows'
 
 export type HeadLoss = 'bce' | 'balanced' | 'asl'
 
@@ -75,14 +76,8 @@ export interface TrainData {
   genres: number
   /** Rows that train, rows that decide early stopping, rows shown as validation. */
   train: number[]
-  stop: number[]
+  earlyStop: number[]
   val: number[]
-}
-
-function gather(src: Float32Array, width: number, rows: number[]): Float32Array {
-  const out = new Float32Array(rows.length * width)
-  rows.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width))
-  return out
 }
 
 /** Each row scaled to unit L2 norm (a copy). */
@@ -130,6 +125,38 @@ function logitGrad(tf: Tf, p: TF.Tensor2D, y: TF.Tensor2D, cfg: HeadConfig, posW
   const dPm = tf.add(tf.mul(-g, tf.mul(tf.pow(tf.add(pm, 1e-12), g - 1), logTerm)), tf.div(tf.pow(pm, g), tf.sub(1 + 1e-6, pm)))
   const dNeg = tf.mul(tf.mul(dPm, active), tf.mul(p, tf.sub(1, p)))
   return tf.add(tf.mul(y, tf.sub(p, 1)), tf.mul(tf.sub(1, y), dNeg))
+}
+
+/** A batch as a step sees it: X, its transpose and the 0/1 labels, `n` rows. */
+export interface HeadBatch {
+  x: TF.Tensor2D
+  xt: TF.Tensor2D
+  y: TF.Tensor2D
+  n: number
+}
+
+/**
+ * The hand-written backward pass of one step: the probabilities and the gradient of
+ * (1/n)·Σ rows Σ genres loss + (weightDecay/2)·‖W‖² (weight matrices only, not biases) for
+ * params [W1, b1] or [W1, b1, W2, b2]. test/ml/gradient-check.test.ts holds it against finite
+ * differences for each loss.
+ */
+export function headGradients(tf: Tf, params: TF.Tensor[], b: HeadBatch, cfg: HeadConfig, posWeight: TF.Tensor1D): { p: TF.Tensor2D; grads: TF.Tensor[] } {
+  const hidden = params.length === 4
+  const z1 = tf.add(tf.matMul(b.x, params[0]), params[1]) as TF.Tensor2D
+  const a1 = hidden ? tf.relu(z1) : z1
+  const z = hidden ? (tf.add(tf.matMul(a1, params[2]), params[3]) as TF.Tensor2D) : z1
+  const p = tf.sigmoid(z)
+  const dz = tf.div(logitGrad(tf, p, b.y, cfg, posWeight), b.n) as TF.Tensor2D
+  const grads: TF.Tensor[] = []
+  if (hidden) {
+    const dw2 = tf.matMul(a1, dz, true, false)
+    const da1 = tf.mul(tf.matMul(dz, params[2], false, true), tf.cast(tf.greater(z1, 0), 'float32')) as TF.Tensor2D
+    grads.push(tf.matMul(b.xt, da1), tf.sum(da1, 0), dw2, tf.sum(dz, 0))
+  } else {
+    grads.push(tf.matMul(b.xt, dz), tf.sum(dz, 0))
+  }
+  return { p, grads: grads.map((gr, i) => (i % 2 === 0 ? tf.add(gr, tf.mul(params[i], cfg.weightDecay)) : gr)) }
 }
 
 function bceLoss(tf: Tf, p: TF.Tensor2D, y: TF.Tensor2D): TF.Scalar {
@@ -203,7 +230,7 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
   const { dims: d, genres: g } = data
   const { mean, std } = cfg.standardize ? standardiser(data.x, d, data.train) : { mean: new Float32Array(d), std: new Float32Array(d).fill(1) }
   const norm = (rows: number[]) => {
-    const v = gather(data.x, d, rows)
+    const v = gatherRows(data.x, d, rows)
     for (let r = 0; r < rows.length; r++) for (let k = 0; k < d; k++) v[r * d + k] = (v[r * d + k] - mean[k]) / std[k]
     return v
   }
@@ -218,12 +245,12 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
   for (let s = 0; s < order.length; s += cfg.batchSize) {
     const rows = order.slice(s, s + cfg.batchSize)
     const x = tf.tensor2d(norm(rows), [rows.length, d])
-    batches.push({ x, xt: tf.transpose(x) as TF.Tensor2D, y: tf.tensor2d(gather(data.y, g, rows), [rows.length, g]), n: rows.length })
+    batches.push({ x, xt: tf.transpose(x) as TF.Tensor2D, y: tf.tensor2d(gatherRows(data.y, g, rows), [rows.length, g]), n: rows.length })
   }
-  const stopX = norm(data.stop)
-  const stopY = gather(data.y, g, data.stop)
+  const stopX = norm(data.earlyStop)
+  const stopY = gatherRows(data.y, g, data.earlyStop)
   const valX = norm(data.val)
-  const valY = gather(data.y, g, data.val)
+  const valY = gatherRows(data.y, g, data.val)
   const pos = new Float32Array(g)
   for (const r of data.train) for (let c = 0; c < g; c++) pos[c] += data.y[r * g + c]
   const posWeight = tf.tensor1d(Array.from(pos, (p) => Math.min(20, Math.sqrt((data.train.length - p) / Math.max(p, 1)))))
@@ -279,22 +306,9 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
         const b = batches[bi]
         step++
         const loss = tf.tidy(() => {
-          const z1 = tf.add(tf.matMul(b.x, params[0]), params[1]) as TF.Tensor2D
-          const a1 = h ? tf.relu(z1) : z1
-          const z = h ? (tf.add(tf.matMul(a1, params[2]), params[3]) as TF.Tensor2D) : z1
-          const p = tf.sigmoid(z)
-          const dz = tf.div(logitGrad(tf, p, b.y, cfg, posWeight), b.n) as TF.Tensor2D
-          const grads: TF.Tensor[] = []
-          if (h) {
-            const dw2 = tf.matMul(a1, dz, true, false)
-            const da1 = tf.mul(tf.matMul(dz, params[2], false, true), tf.cast(tf.greater(z1, 0), 'float32')) as TF.Tensor2D
-            grads.push(tf.matMul(b.xt, da1), tf.sum(da1, 0), dw2, tf.sum(dz, 0))
-          } else {
-            grads.push(tf.matMul(b.xt, dz), tf.sum(dz, 0))
-          }
+          const { p, grads } = headGradients(tf, params, b, cfg, posWeight)
           const lr = (cfg.lr * Math.sqrt(1 - b2c ** step)) / (1 - b1c ** step)
-          grads.forEach((gr, i) => {
-            const gw = i % 2 === 0 ? tf.add(gr, tf.mul(params[i], cfg.weightDecay)) : gr
+          grads.forEach((gw, i) => {
             m[i].assign(tf.add(tf.mul(m[i], b1c), tf.mul(gw, 1 - b1c)))
             v[i].assign(tf.add(tf.mul(v[i], b2c), tf.mul(tf.square(gw), 1 - b2c)))
             params[i].assign(tf.sub(params[i], tf.mul(lr, tf.div(m[i], tf.add(tf.sqrt(v[i]), eps)))))
@@ -304,9 +318,9 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
         lossSum += (await loss.data())[0] * b.n
         loss.dispose()
       }
-      const stopP = predictRows(stopX, data.stop.length)
+      const stopP = predictRows(stopX, data.earlyStop.length)
       // Without an early-stopping set the last epoch is kept.
-      const score = data.stop.length ? macroAp(stopP, stopY, g) : epoch
+      const score = data.earlyStop.length ? macroAp(stopP, stopY, g) : epoch
       const valP = data.val.length ? predictRows(valX, data.val.length) : stopP
       const vy = data.val.length ? valY : stopY
       const report: EpochReport = {

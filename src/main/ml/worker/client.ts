@@ -5,7 +5,7 @@ import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { outDir } from '../../app-root'
-import type { FromWorker, WorkerLauncher, WorkerPort } from './protocol'
+import type { ArgsOf, CallMessage, FromWorker, MethodName, ProgressOf, ResultOf, WorkerLauncher, WorkerPort } from './protocol'
 
 export class WorkerCancelled extends Error {
   constructor() {
@@ -54,9 +54,9 @@ interface Pending {
   onProgress?: (data: unknown) => void
 }
 
-export interface CallOptions {
+export interface CallOptions<P = unknown> {
   signal?: AbortSignal
-  onProgress?: (data: unknown) => void
+  onProgress?: (data: P) => void
   /** Float rows streamed to the worker before the call (chunked, so neither side blocks long). */
   upload?: Float32Array
 }
@@ -118,14 +118,16 @@ export class WorkerClient {
     this.idleTimer.unref()
   }
 
-  async call<T>(method: string, args: unknown, opts: CallOptions = {}): Promise<T> {
+  /** Calls a worker method; its arguments, result and progress are typed from WorkerMethods. */
+  async call<M extends MethodName>(method: M, args: ArgsOf<M>, opts: CallOptions<ProgressOf<M>> = {}): Promise<ResultOf<M>> {
     if (opts.signal?.aborted) throw new WorkerCancelled()
     if (this.idleTimer) clearTimeout(this.idleTimer)
     const port = this.start()
     port.ref?.()
     const id = this.nextId++
-    const done = new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress })
+    // The worker answers with what WorkerMethods declares for this method.
+    const done = new Promise<ResultOf<M>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress as ((data: unknown) => void) | undefined })
     })
     const onAbort = () => {
       this.port?.post({ type: 'cancel', id })
@@ -149,7 +151,7 @@ export class WorkerClient {
           await new Promise((r) => setImmediate(r))
         }
       }
-      port.post({ type: 'call', id, method, args })
+      port.post({ type: 'call', id, method, args } as CallMessage)
       return await done
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)

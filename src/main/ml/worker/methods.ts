@@ -3,7 +3,6 @@
 // database binding (the Electron utility process could not load the app's one anyway).
 import { readFileSync } from 'node:fs'
 import { Embedder } from '../embed/embedder'
-import type { ResizeView } from '../embed/preprocess'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
 import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
@@ -11,114 +10,12 @@ import { evaluate } from '../eval/metrics'
 import { honestEvaluation } from '../eval/honest'
 import { duplicateGroups } from '../train/groups'
 import { outOfFold, refit, refitEpochs } from '../train/folds'
+import { gatherRows } from '../train/rows'
 import { loadHeads, saveHeads } from '../store/weights'
-import { predictCnn, trainCnn, type CnnArgs } from '../train/cnn'
-import type { TrainProgress } from '../train/progress'
+import { predictCnn, trainCnn } from '../train/cnn'
 import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
-import type { ModelEvaluation } from '../../../shared/api'
 import { exploreMethods } from '../explore/worker-methods'
-
-export interface MethodContext {
-  signal: AbortSignal
-  /** Float rows uploaded with the call. */
-  data: Float32Array | null
-  progress(data: unknown): void
-}
-
-type Method = (args: never, ctx: MethodContext) => Promise<unknown>
-
-export interface EmbedArgs {
-  modelPath: string
-  backbone: string
-  features: string
-  items: { key: string; path: string }[]
-  batch?: number
-  lanes?: number
-}
-export interface EmbedPixelsArgs {
-  modelPath: string
-  backbone: string
-  features: string
-  /** One RGB HWC buffer per view of the feature set, at its input size. */
-  items: { key: string; views: Uint8Array[] }[]
-}
-export interface EmbedProgress {
-  rows: { key: string; vector: Float32Array }[]
-  failed: { key: string; error: string }[]
-}
-export interface EmbedDone {
-  provider: string
-  notes: string[]
-  seconds: number
-}
-
-export interface TrainArgs {
-  genres: string[]
-  dims: number
-  y: Float32Array
-  train: number[]
-  stop: number[]
-  val: number[]
-  head: Partial<HeadConfig>
-  ensemble: number
-  prior: number[]
-  weightsDir: string
-}
-export type { BatchReport, TrainProgress } from '../train/progress'
-export interface TrainDone {
-  backend: string
-  /** Which TensorFlow.js backend ran and why (tf-backend.ts). */
-  reason: string
-  notes: string[]
-  epochs: EpochReport[]
-  evaluation: ModelEvaluation
-  thresholds: number[]
-  seconds: number
-}
-
-/** Cross-validated training: out-of-fold figures, then a refit on every row. */
-export interface TrainCvArgs {
-  genres: string[]
-  dims: number
-  y: Float32Array
-  /** Id and content hash of each row, for the duplicate groups and seeded folds. */
-  items: { id: string; hash: string }[]
-  folds: number
-  head: Partial<HeadConfig>
-  ensemble: number
-  prior: number[]
-  weightsDir: string
-  /**
-   * When accepted predictions train too: the human labels of every row and the rows a person
-   * labelled. Figures and thresholds come from those only (a model is never scored against
-   * predictions).
-   */
-  evaluation?: { y: Float32Array; rows: number[] }
-  /** Near-duplicate cosine override (tests); the measured default otherwise. */
-  minCosine?: number
-  replicates?: number
-}
-export type TrainCvProgress = TrainProgress & {
-  /** 0..folds-1 while cross-validating, `folds` during the refit. */
-  fold: number
-  folds: number
-}
-export interface TrainCvDone extends TrainDone {
-  oof: Float32Array
-  fold: number[]
-  bestEpochs: number[]
-  refitEpochs: number
-  groups: number
-  nearDuplicates: number
-  seconds: number
-  /** Seconds of each stage: grouping, folds, refit, figures. */
-  stages: Record<string, number>
-}
-
-export interface PredictArgs {
-  weightsDir: string
-  chunk?: number
-}
+import type { ProgressOf, WorkerHandlers } from './protocol'
 
 let embedder: { key: string; e: Promise<Embedder> } | null = null
 
@@ -170,27 +67,21 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   return run
 }
 
-function rows(x: Float32Array, width: number, idx: number[]): Float32Array {
-  const out = new Float32Array(idx.length * width)
-  idx.forEach((r, i) => out.set(x.subarray(r * width, (r + 1) * width), i * width))
-  return out
-}
-
-export const methods: Record<string, Method> = {
-  async ping(): Promise<{ pid: number }> {
+export const methods: WorkerHandlers = {
+  async ping() {
     return { pid: process.pid }
   },
 
   /** Opens the backbone (if not yet open) and says which execution provider runs it. */
-  async provider(args: Omit<EmbedArgs, 'items'>): Promise<{ provider: string; notes: string[] }> {
+  async provider(args) {
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
     return { provider: e.provider, notes: e.providerNotes }
   },
 
   /** Vectors of images the core decoded itself (import decodes each poster once for both uses). */
-  async embedPixels(args: EmbedPixelsArgs): Promise<EmbedProgress> {
+  async embedPixels(args) {
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, {})
-    const msg: EmbedProgress = { rows: [], failed: [] }
+    const msg: ProgressOf<'embed'> = { rows: [], failed: [] }
     for (const r of await e.embedDecoded(args.items)) {
       if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
       else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
@@ -199,17 +90,17 @@ export const methods: Record<string, Method> = {
   },
 
   /** The input the importer must decode each view to. */
-  async viewSpec(args: Omit<EmbedArgs, 'items'>): Promise<{ width: number; height: number; views: ResizeView[] }> {
+  async viewSpec(args) {
     return (await getEmbedder(args.modelPath, args.backbone, args.features, {})).viewSpec
   },
 
-  async embed(args: EmbedArgs, ctx): Promise<EmbedDone> {
+  async embed(args, ctx) {
     const t0 = performance.now()
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
     await e.run(
       args.items.map((it) => ({ key: it.key, source: it.path })),
       (results) => {
-        const msg: EmbedProgress = { rows: [], failed: [] }
+        const msg: ProgressOf<'embed'> = { rows: [], failed: [] }
         for (const r of results) {
           if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
           else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
@@ -222,7 +113,7 @@ export const methods: Record<string, Method> = {
     return { provider: e.provider, notes: e.providerNotes, seconds: (performance.now() - t0) / 1000 }
   },
 
-  train(args: TrainArgs, ctx): Promise<TrainDone> {
+  train(args, ctx) {
     return exclusive(async () => {
       const t0 = performance.now()
       const x = ctx.data
@@ -235,12 +126,12 @@ export const methods: Record<string, Method> = {
       for (let m = 0; m < args.ensemble; m++) {
         const r = await trainHead(
           tf,
-          { x, y: args.y, dims: args.dims, genres: g, train: args.train, stop: args.stop, val: args.val },
+          { x, y: args.y, dims: args.dims, genres: g, train: args.train, earlyStop: args.earlyStop, val: args.val },
           { ...cfg, seed: cfg.seed + m * 1000 },
           {
             shouldStop: () => ctx.signal.aborted,
             onEpoch: async (report) => {
-              ctx.progress({ member: m, members: args.ensemble, maxEpochs: cfg.epochs, report, backend } satisfies TrainProgress)
+              ctx.progress({ member: m, members: args.ensemble, maxEpochs: cfg.epochs, report, backend })
               // Let a cancel message in between epochs.
               await new Promise((r) => setImmediate(r))
             },
@@ -249,9 +140,9 @@ export const methods: Record<string, Method> = {
         heads.push(r.weights)
         if (m === 0) epochs = r.epochs
       }
-      const evalRows = args.val.length ? args.val : args.stop
-      const p = ensemblePredict(tf, heads, rows(x, args.dims, evalRows))
-      const evaluation = evaluate(p, rows(args.y, g, evalRows), args.genres, args.prior)
+      const evalRows = args.val.length ? args.val : args.earlyStop
+      const p = ensemblePredict(tf, heads, gatherRows(x, args.dims, evalRows))
+      const evaluation = evaluate(p, gatherRows(args.y, g, evalRows), args.genres, args.prior)
       // Thresholds tuned on validation for every genre (rare ones too; they are listed apart).
       const thresholds = [...evaluation.genres, ...evaluation.rare]
         .sort((a, b) => args.genres.indexOf(a.genre) - args.genres.indexOf(b.genre))
@@ -261,7 +152,7 @@ export const methods: Record<string, Method> = {
     })
   },
 
-  trainCv(args: TrainCvArgs, ctx): Promise<TrainCvDone> {
+  trainCv(args, ctx) {
     return exclusive(async () => {
       const t0 = performance.now()
       const x = ctx.data
@@ -282,7 +173,7 @@ export const methods: Record<string, Method> = {
       let fold = 0
       const members = args.folds + args.ensemble
       const onEpoch = async (report: EpochReport) => {
-        ctx.progress({ member: fold, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(fold, args.folds), folds: args.folds } satisfies TrainCvProgress)
+        ctx.progress({ member: fold, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(fold, args.folds), folds: args.folds })
         await new Promise((r) => setImmediate(r))
       }
       const cv = await outOfFold(tf, input, cfg, args.folds, cfg.seed, { shouldStop: () => ctx.signal.aborted, onEpoch, onFold: (f) => (fold = f) })
@@ -297,7 +188,7 @@ export const methods: Record<string, Method> = {
       lap('refit')
       const ev = args.evaluation
       const { evaluation, thresholds } = ev
-        ? honestEvaluation(rows(cv.oof, g, ev.rows), rows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => cv.fold[r]), cv.k, args.prior, {
+        ? honestEvaluation(gatherRows(cv.oof, g, ev.rows), gatherRows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => cv.fold[r]), cv.k, args.prior, {
             replicates: args.replicates,
           })
         : honestEvaluation(cv.oof, args.y, args.genres, cv.fold, cv.k, args.prior, { replicates: args.replicates })
@@ -323,7 +214,7 @@ export const methods: Record<string, Method> = {
     })
   },
 
-  predict(args: PredictArgs, ctx): Promise<{ n: number; backend: string; reason: string }> {
+  predict(args, ctx) {
     return exclusive(async () => {
       const x = ctx.data
       if (!x) throw new Error('predict: no feature rows were sent')
@@ -343,14 +234,14 @@ export const methods: Record<string, Method> = {
     })
   },
 
-  trainCnn(args: CnnArgs, ctx): Promise<unknown> {
+  trainCnn(args, ctx) {
     return exclusive(async () => {
       const { tf, notes, reason } = await loadTf()
       return { ...(await withConvBackend(tf, () => trainCnn(tf, args, ctx))), backend: tf.getBackend(), notes, reason }
     })
   },
 
-  predictCnn(args: { weightsDir: string; paths: string[] }): Promise<{ probs: Float32Array }> {
+  predictCnn(args) {
     return exclusive(async () => {
       const { tf } = await loadTf()
       return { probs: await withConvBackend(tf, () => predictCnn(tf, args.weightsDir, args.paths)) }
@@ -358,5 +249,5 @@ export const methods: Record<string, Method> = {
   },
 
   // Explore: the map layout and occlusion heat maps (explore/worker-methods.ts).
-  ...(exploreMethods({ getEmbedder, ensemblePredict }) as Record<string, Method>),
+  ...exploreMethods({ getEmbedder, ensemblePredict }),
 }

@@ -4,6 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { Film, FilmPlan, GenreMapEntry, ScanSummary, WriteEntry, WriteResult } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 import { isChange } from '../lib/collection-view'
 import { errorText, useToasts } from './toasts'
 
@@ -182,7 +183,7 @@ export const useCollection = defineStore('collection', () => {
     if (busy.value) progress.value = p
   })
   // A model trained or activated elsewhere changes the proposals.
-  bridge().on('library.changed', (e) => {
+  onLibraryChange((e) => {
     if (e.reason === 'model' && opened.value) void refreshPlan()
     // Another library was opened: its collections are its own.
     if (e.reason === 'library') {

@@ -4,7 +4,8 @@
 import { defineStore } from 'pinia'
 import { ref, shallowRef, watch } from 'vue'
 import { ApiError, type PosterDetail } from '../../../shared/api'
-import { api, bridge } from '../api/bridge'
+import { api } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 import { useLibrary } from './library'
 import { useSelection } from './selection'
 import { useToasts } from './toasts'
@@ -100,7 +101,7 @@ export const useDetail = defineStore('detail', () => {
   function start() {
     if (started) return
     started = true
-    bridge().on('library.changed', (e) => {
+    onLibraryChange((e) => {
       if (!id.value || !open.value) return
       if (!e.ids || e.ids.includes(id.value)) void load(id.value)
       // New posters (an import) change the order; labels keep the snapshot stable.

@@ -4,7 +4,8 @@
 import { defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { HistoryState, PosterSummary } from '../../../shared/api'
-import { api, bridge } from '../api/bridge'
+import { api } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 import { applyLabelChange, type LabelChange } from '../lib/label-edit'
 import { useDetail } from './detail'
 import { useGenres } from './genres'
@@ -189,9 +190,7 @@ export const useLabels = defineStore('labels', () => {
     if (started) return
     started = true
     // Another window (or the CLI) may edit too.
-    bridge().on('library.changed', (e) => {
-      if (e.reason === 'labels' || e.reason === 'genres' || e.reason === 'posters') void refreshHistory()
-    })
+    onLibraryChange(() => void refreshHistory(), ['labels', 'genres', 'posters'])
     void refreshHistory()
   }
 

@@ -3,7 +3,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { LabelSource, PosterSummary, PredictionSort } from '../../../shared/api'
-import { api, bridge } from '../api/bridge'
+import { api } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 import { PageCache } from '../lib/page-cache'
 import { errorText, useToasts } from './toasts'
 
@@ -174,7 +175,7 @@ export const useLibrary = defineStore('library', () => {
   function start() {
     if (started) return
     started = true
-    bridge().on('library.changed', scheduleReload)
+    onLibraryChange(scheduleReload)
     void cache.ensure(0, cache.pageSize)
   }
 

@@ -4,6 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { AcceptResult, EpochPoint, ModelStatus, RunDetail, RunSummary } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 import { useToasts } from './toasts'
 
 export interface TrainOptions {
@@ -255,18 +256,20 @@ export const useModel = defineStore('model', () => {
     })
     // Label edits move the corrections count behind the retrain offer.
     let statusTimer: ReturnType<typeof setTimeout> | null = null
-    b.on('library.changed', (e) => {
-      if (e.reason !== 'labels' && e.reason !== 'model') return
-      if (statusTimer) clearTimeout(statusTimer)
-      statusTimer = setTimeout(() => {
-        statusTimer = null
-        void api()
-          .model.status({})
-          .then((st) => (status.value = st))
-          .catch(() => undefined)
-        if (e.reason === 'model') void refresh()
-      }, 300)
-    })
+    onLibraryChange(
+      (e) => {
+        if (statusTimer) clearTimeout(statusTimer)
+        statusTimer = setTimeout(() => {
+          statusTimer = null
+          void api()
+            .model.status({})
+            .then((st) => (status.value = st))
+            .catch(() => undefined)
+          if (e.reason === 'model') void refresh()
+        }, 300)
+      },
+      ['labels', 'model'],
+    )
     b.on('predict.progress', (p) => {
       if (p.jobId !== predictJob.value) return
       predictDone.value = p.done

@@ -4,6 +4,7 @@
 import { defineStore } from 'pinia'
 import { shallowReactive } from 'vue'
 import { api, bridge } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 
 export interface TopGenre {
   genre: string
@@ -58,9 +59,7 @@ export const usePredictions = defineStore('predictions', () => {
   }
 
   bridge().on('predict.finished', reset)
-  bridge().on('library.changed', (e) => {
-    if (e.reason === 'model') reset()
-  })
+  onLibraryChange(reset, ['model'])
 
   return { get, reset }
 })

@@ -5,7 +5,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { PosterDetail, ReviewCounts, ReviewItem, ReviewPage, ReviewQueueName } from '../../../shared/api'
-import { api, bridge } from '../api/bridge'
+import { api } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 import { useLabels } from './labels'
 import { useToasts } from './toasts'
 
@@ -158,7 +159,7 @@ export const useReview = defineStore('review', () => {
     if (started) return
     started = true
     // Edits elsewhere (the library, another window, the CLI) show up on the current poster.
-    bridge().on('library.changed', (e) => {
+    onLibraryChange((e) => {
       const id = current.value?.id
       if (id && (!e.ids || e.ids.includes(id)) && e.reason !== 'model') void showCurrent()
       if (e.reason === 'model') {

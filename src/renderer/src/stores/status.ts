@@ -4,6 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { events, type EventName, type Job, type LibraryStats } from '../../../shared/api'
 import { api, bridge, connection } from '../api/bridge'
+import { onLibraryChange } from '../api/library-changes'
 import type { ConnectionState } from '../api/connection'
 
 type Info = Awaited<ReturnType<ReturnType<typeof api>['system']['info']>>
@@ -86,7 +87,7 @@ export const useStatus = defineStore('status', () => {
   function start() {
     if (started) return
     started = true
-    bridge().on('library.changed', scheduleStats)
+    onLibraryChange(scheduleStats)
     // Every long job (import, embedding, training, prediction) announces `<kind>.progress`
     // and usually `<kind>.finished`: the status bar follows all of them.
     for (const name of Object.keys(events) as EventName[]) {

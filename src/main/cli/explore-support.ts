@@ -1,7 +1,7 @@
 // What the similar / duplicates CLI commands share: embedding what is missing first.
-import type { ModelStatus } from '../../../shared/api'
-import type { Core } from '../../core'
-import { call, waitForJob } from '../cli-support'
+import type { ModelStatus } from '../../shared/api'
+import type { Core } from '../core'
+import { call, waitForJob } from './model-support'
 
 /**
  * Embeds the posters without a cached embedding (through model.embed, progress on stderr)

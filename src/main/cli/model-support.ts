@@ -1,9 +1,10 @@
 // Helpers shared by the train / predict / eval CLI commands.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { extname, join, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { ModelEvaluation } from '../../shared/api'
-import { UserError } from '../cli/command'
+import { UserError } from './command'
 import type { Core } from '../core'
+import { isImagePath, scan } from '../importer/scan'
 
 /** One poster id a line; blank lines and `#` comments ignored. */
 export function readIdsFile(file: string): string[] {
@@ -21,29 +22,20 @@ export function readIdsFile(file: string): string[] {
   return [...new Set(ids)]
 }
 
-const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff'])
-
-/** Image files named on the command line, folders searched recursively (symlink loops skipped). */
-export function listImages(paths: string[]): string[] {
-  const out: string[] = []
-  const seen = new Set<string>()
-  const walk = (p: string) => {
-    const st = statSync(p)
-    if (st.isDirectory()) {
-      const key = `${st.dev}:${st.ino}`
-      if (seen.has(key)) return
-      seen.add(key)
-      for (const name of readdirSync(p).sort()) walk(join(p, name))
-    } else if (IMAGE_EXT.has(extname(p).toLowerCase())) out.push(p)
-  }
+/**
+ * Image files named on the command line, folders searched recursively by the importer's walk
+ * (symlink loops skipped, hidden entries left out, each file once); an image that cannot be
+ * read (a broken link, a folder without permission) is an error, not a silent gap.
+ */
+export async function listImages(paths: string[]): Promise<string[]> {
   for (const p of paths) {
     const abs = resolve(p)
     if (!existsSync(abs)) throw new UserError(`no such file or folder: ${p}`)
-    const before = out.length
-    walk(abs)
-    if (statSync(abs).isFile() && out.length === before) throw new UserError(`${p} is not an image file (jpg, png, webp, gif, avif, tiff)`)
+    if (statSync(abs).isFile() && !isImagePath(abs)) throw new UserError(`${p} is not an image file (jpg, png, webp, gif, avif, tiff)`)
   }
-  return out
+  const found = await scan(paths)
+  if (found.skipped.length) throw new UserError(`cannot read ${found.skipped[0].path}: ${found.skipped[0].reason}`)
+  return found.files
 }
 
 /** Runs a job started through the API to its end, relaying Ctrl-C as a cancel. */

@@ -3,7 +3,7 @@
 // poster, and restarts it after a crash (telling the windows, whose clients reconnect).
 // Process-agnostic: Electron passes a utilityProcess launcher, tests a worker thread.
 import type { MediaKind } from '../library/media'
-import type { FromHost, OpenOptions, PickArgs, ToHost } from './protocol'
+import type { FromHost, OpenOptions, PickArgs, ToHost } from '../hosting/core-process-protocol'
 
 /** One started core process. */
 export interface HostProcess<P> {

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The `posterity` executable (package.json "bin"), built to out/main/cli.js by `npm run build`.
+// It composes two hosts that never import each other: the CLI, and the server that
+// `posterity serve` starts (loaded only for that command).
+import { main } from './cli'
+import { UserError } from './cli/command'
+
+process.exitCode = await main(process.argv.slice(2), {
+  async startServer(options) {
+    const { startServer, MissingRendererError } = await import('./server')
+    try {
+      return await startServer(options)
+    } catch (err) {
+      if (err instanceof MissingRendererError) throw new UserError(err.message)
+      throw err
+    }
+  },
+})

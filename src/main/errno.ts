@@ -1,0 +1,19 @@
+// A file-system error in words a user acts on, for the importer, the collection scan and the
+// NFO write-back alike. Only ENOENT depends on where it happened (a file that vanished, a
+// folder that is gone), so each caller names that; other codes keep Node's message.
+const WORDS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'disk full',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  ELOOP: 'too many levels of symbolic links',
+  ENOTDIR: 'not a folder',
+  EISDIR: 'it is a folder',
+}
+
+export function errnoWords(err: unknown, missing = 'no such file or folder'): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  if (code === 'ENOENT') return missing
+  return (code && WORDS[code]) ?? (err as Error).message
+}

@@ -1,0 +1,125 @@
+// The whole bad-input corpus (test/importer/corpus.ts) through the real importer: every bad
+// item gets its own one-line reason naming the file escaped, every good poster imports, the
+// library stays consistent, and nothing hangs (each test has a time limit).
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Core } from '../../src/main/core'
+import { startImport } from '../../src/main/importer/handlers'
+import { thumbPath } from '../../src/main/library/thumbs'
+import { printable } from '../../src/shared/printable'
+import { CLI } from '../../scripts/harness'
+import { jpeg, open, tempDir } from '../library/helpers'
+import { writeImageCorpus, writeTableCorpus } from './corpus'
+
+let dir: ReturnType<typeof tempDir>
+let core: Core
+beforeEach(() => {
+  dir = tempDir()
+  core = open(join(dir.dir, 'lib'))
+})
+afterEach(async () => {
+  await core.close()
+  spawnSync('chmod', ['-R', 'u+rwx', dir.dir]) // the unreadable items, so they can be removed
+  dir.cleanup()
+})
+
+const matches = (text: string, want: string | RegExp) => (typeof want === 'string' ? text === want : want.test(text))
+// Raw control characters (escapes, newlines, bidi overrides) must never reach a message.
+const RAW_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
+describe('the bad-input corpus, mixed with good posters', () => {
+  it('imports every good poster, skips every bad file with its own reason, and leaves a consistent library', async () => {
+    const c = await writeImageCorpus(dir.dir)
+    for (const why of c.notHere) console.warn(`corpus: left out here: ${why}`)
+    const r = (await (await (await startImport(core, { paths: [c.root] }))).promise)!
+    expect(r).not.toBeNull()
+
+    const reasons = new Map(r.skipped.map((s) => [s.path, s.reason]))
+    for (const b of c.bad) {
+      const got = reasons.get(b.path)
+      expect(got, `no reason for ${printable(b.path)}`).toBeDefined()
+      expect(matches(got!, b.reason), `${printable(b.path)}: ${got}`).toBe(true)
+      expect(got).not.toMatch(RAW_CONTROLS)
+    }
+    expect(r.skipped.map((s) => printable(s.path)).sort()).toEqual(c.bad.map((b) => printable(b.path)).sort())
+
+    expect(r.added).toBe(c.good.length)
+    const rows = core.db.prepare('SELECT id, path, hash, width, height, title FROM posters').all() as { id: string; path: string; hash: string; width: number; height: number; title: string | null }[]
+    expect(rows.map((p) => p.path).sort()).toEqual(c.good.map((g) => g.path).sort())
+    for (const p of rows) {
+      expect(existsSync(thumbPath(join(dir.dir, 'lib'), p.hash)), `thumbnail of ${printable(p.path)}`).toBe(true)
+      expect(p.width * p.height).toBeGreaterThan(0)
+    }
+    // The animated GIF is one poster of its first frame's size.
+    expect(rows.find((p) => p.path.endsWith('animated.gif'))).toMatchObject({ width: 60, height: 90 })
+
+    for (const w of c.warnings) expect(r.warnings.some((x) => matches(x, w)), `warning ${w} among ${JSON.stringify(r.warnings)}`).toBe(true)
+    for (const w of r.warnings) expect(w).not.toMatch(RAW_CONTROLS)
+    // What the external entity would have read appears nowhere.
+    for (const s of c.secrets) {
+      expect(JSON.stringify(r)).not.toContain(s)
+      expect(JSON.stringify(rows)).not.toContain(s)
+    }
+
+    // Consistent: SQLite's own checks, the import recorded as done, no label without a poster.
+    expect(core.db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok')
+    expect(core.db.prepare('PRAGMA foreign_key_check').all()).toEqual([])
+    expect(core.db.prepare('SELECT status FROM imports').pluck().all()).toEqual(['done'])
+    expect(core.db.prepare('SELECT COUNT(*) FROM labels WHERE poster_id NOT IN (SELECT id FROM posters)').pluck().get()).toBe(0)
+
+    // Again: nothing changes, nothing new is skipped or added.
+    const again = (await (await (await startImport(core, { paths: [c.root] }))).promise)!
+    expect(again).toMatchObject({ added: 0, updated: 0, unchanged: c.good.length })
+    expect(again.skipped).toHaveLength(c.bad.length)
+  }, 120_000)
+
+  it('names each bad file escaped, on a line of its own, in the CLI summary', async () => {
+    const c = await writeImageCorpus(dir.dir)
+    const res = spawnSync(process.execPath, [CLI, 'import', c.root, '--library', join(dir.dir, 'cli-lib')], { encoding: 'utf8', timeout: 100_000 })
+    expect(res.status, res.stderr).toBe(0)
+    const lines = res.stdout.split('\n')
+    for (const b of c.bad) {
+      const want = `  ${printable(b.path)}: `
+      const line = lines.find((l) => l.startsWith(want))
+      expect(line, `no summary line for ${printable(b.path)}`).toBeDefined()
+      expect(matches(line!.slice(want.length), b.reason), line).toBe(true)
+    }
+    for (const l of lines) expect(l).not.toMatch(RAW_CONTROLS)
+    expect(res.stdout).toContain(`${c.good.length} added, 0 updated`)
+  }, 120_000)
+})
+
+describe('the label and metadata files of the corpus', () => {
+  const genresOf = (c: Core, id: string) =>
+    (c.db.prepare('SELECT g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.poster_id = ?').pluck().all(id) as string[]).sort()
+  const exactly = (s: string) => new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
+
+  it('refuses each unusable file with its own message and reads the others (a 100 MB of garbage and a million rows included)', async () => {
+    const posters = join(dir.dir, 'posters')
+    mkdirSync(posters)
+    for (let i = 1; i <= 3; i++) await jpeg(join(posters, `tt000000${i}.jpg`), { seed: i })
+    const items = writeTableCorpus(dir.dir, { bigMb: 100, millionRows: 1_000_000 })
+    for (const [k, item] of items.entries()) {
+      // A library of its own for each file.
+      const lib = open(join(dir.dir, `lib-${k}`))
+      try {
+        const started = await startImport(lib, { paths: [posters], [item.as]: item.path })
+        if (item.error) {
+          await expect(started, item.name).rejects.toThrow(item.error instanceof RegExp ? item.error : exactly(item.error))
+          expect(lib.db.prepare('SELECT COUNT(*) FROM posters').pluck().get(), item.name).toBe(0) // refused before any work
+          continue
+        }
+        const r = (await (await started).promise)!
+        expect(r.added, item.name).toBe(3)
+        for (const w of item.warnings ?? []) expect(r.warnings.some((x) => matches(x, w)), `${item.name}: ${w} among ${JSON.stringify(r.warnings)}`).toBe(true)
+        for (const w of r.warnings) expect(w, item.name).not.toMatch(RAW_CONTROLS)
+        if (item.warnings?.length === 0) expect(r.warnings, item.name).toEqual([])
+        for (const [id, want] of Object.entries(item.labels ?? {})) expect(genresOf(lib, id), `${item.name}: ${id}`).toEqual([...want].sort())
+      } finally {
+        await lib.close()
+      }
+    }
+  }, 300_000)
+})
