@@ -36,7 +36,7 @@ export async function fineTuneLastConv(tf: Tf, o: FineTuneInput): Promise<{ pred
   const pooledDims = l.outChannels
   const innerDims = o.dims - pooledDims
   const t0 = performance.now()
-  const h0 = await trainHead(tf, { x: o.x, y: o.y, dims: o.dims, genres: g, train: o.train, stop: o.stop, val: [] }, o.head)
+  const h0 = await trainHead(tf, { x: o.x, y: o.y, dims: o.dims, genres: g, train: o.train, earlyStop: o.stop, val: [] }, o.head)
   o.log(`stage 1, head on frozen features: best epoch ${h0.bestEpoch}, stop macro-AP ${h0.epochs[h0.bestEpoch - 1].valMacroAp.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   const w = h0.weights
   const mean = tf.tensor1d(w.mean)

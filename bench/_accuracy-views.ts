@@ -36,8 +36,9 @@ export function viewGraph(modelBytes: Uint8Array): { bytes: Uint8Array; input: s
   const [m] = findStageOutputs(g, [320])
   if (!m.scale) throw new Error('the 320-channel map is not quantized: the cache expects uint8')
   const bytes = withExtraOutputs(fg.bytes, [{ opType: 'DequantizeLinear', inputs: [m.tensor, m.scale, m.zeroPoint!], outputs: ['acc_map'], name: 'acc_map_dq' }], ['acc_map'])
-  const scale = initializerValues(g.initializers.get(m.scale)!)[0]
-  const zeroPoint = initializerValues(g.initializers.get(m.zeroPoint!)!)[0]
+  const q = initializerValues(tall, [m.scale, m.zeroPoint!])
+  const scale = q.get(m.scale)![0]
+  const zeroPoint = q.get(m.zeroPoint!)![0]
   return { bytes, input: fg.input, taps: fg.taps.map((t) => t.output), map: 'acc_map', scale, zeroPoint }
 }
 

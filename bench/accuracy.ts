@@ -16,7 +16,7 @@ import { duplicateGroups, type Groups } from '../src/main/ml/train/groups'
 import { seededUnit } from '../src/main/ml/train/split'
 import { loadTf, type Tf } from '../src/main/ml/train/tf-backend'
 import { DEFAULT_HEAD, predictHead, type HeadConfig, type HeadWeights } from '../src/main/ml/train/head'
-import { outOfFold, refit, refitEpochs, stopSplit } from '../src/main/ml/train/folds'
+import { outOfFold, refit, refitEpochs, earlyStopSplit } from '../src/main/ml/train/folds'
 import { evaluate } from '../src/main/ml/eval/metrics'
 import { pairedMacroApDifference } from '../src/main/ml/eval/paired'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
@@ -195,7 +195,7 @@ export default async function main(args: string[]): Promise<number> {
         const t0 = performance.now()
         const m = cache.map
         console.log(`    map cache: ${(m.fill.byteLength / 2 ** 20).toFixed(0)} MiB for ${posters.length} posters (uint8, ${m.hw} positions x ${m.channels} channels each; float32 would be 4x); the layer costs ${((2 * m.hw * m.channels * 1280) / 1e6).toFixed(0)} MFLOP a poster forward, about 3x that with its gradients`)
-        const { train: ftTrain, stop } = stopSplit(train.map((_, i) => i), gTrain, 1)
+        const { train: ftTrain, earlyStop: stop } = earlyStopSplit(train.map((_, i) => i), gTrain, 1)
         const ft = await fineTuneLastConv(tf, {
           modelPath: join(configuredModelsDir(), MOBILENET_V2.file),
           maps: cache.map,

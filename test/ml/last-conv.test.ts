@@ -59,7 +59,7 @@ describe.skipIf(!have)('the last 1x1 convolution rebuilt in TensorFlow.js', () =
     const g = parseModel(bytes)
     const pooledInfo = findPooledEmbedding(g)
     // The pooled embedding ORT returns is requantized to this step.
-    const step = initializerValues(g.initializers.get(pooledInfo.scale!)!)[0]
+    const step = initializerValues(bytes, [pooledInfo.scale!]).get(pooledInfo.scale!)![0]
     const run = (bias: boolean) =>
       tf.tidy(() => pooledFromMaps(tf, tf.tensor2d(hwc, [n * hw, l.inChannels]), tf.tensor2d(l.w, [l.inChannels, l.outChannels]), tf.tensor1d(bias ? l.b : new Float32Array(l.outChannels)), hw, l).dataSync() as Float32Array)
     const maxDiff = (a: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - pooled[i])), 0)

@@ -29,22 +29,20 @@ export function lastConvWeights(modelBytes: Uint8Array): LastConvWeights {
   const conv = g.nodes.find((n) => n.outputs.includes(pooled.map))
   if (!conv || conv.opType !== 'QLinearConv') throw new Error(`backbone: the pooled map ${pooled.map} does not come from a quantized convolution (${conv?.opType ?? 'nothing'})`)
   // QLinearConv inputs: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias.
-  const init = (name: string) => {
-    const t = g.initializers.get(name)
-    if (!t) throw new Error(`backbone: initializer ${name} of the last convolution is missing`)
-    return t
-  }
-  const wInit = init(conv.inputs[3])
+  const names = conv.inputs.slice(1, 9).filter((n) => n !== '')
+  for (const n of names) if (!g.initializers.has(n)) throw new Error(`backbone: initializer ${n} of the last convolution is missing`)
+  const wInit = g.initializers.get(conv.inputs[3])!
   const [out, inC, kh, kw] = wInit.dims
   if (kh !== 1 || kw !== 1) throw new Error(`backbone: the last convolution is ${kh}x${kw}, a 1x1 was expected`)
-  const xScale = initializerValues(init(conv.inputs[1]))[0]
-  const xZero = initializerValues(init(conv.inputs[2]))[0]
-  const q = initializerValues(wInit)
-  const wScale = initializerValues(init(conv.inputs[4]))
-  const wZero = initializerValues(init(conv.inputs[5]))
-  const yScale = initializerValues(init(conv.inputs[6]))[0]
-  const yZero = initializerValues(init(conv.inputs[7]))[0]
-  const bias = conv.inputs[8] ? initializerValues(init(conv.inputs[8])) : new Array<number>(out).fill(0)
+  const v = initializerValues(modelBytes, names)
+  const xScale = v.get(conv.inputs[1])![0]
+  const xZero = v.get(conv.inputs[2])![0]
+  const q = v.get(conv.inputs[3])!
+  const wScale = v.get(conv.inputs[4])!
+  const wZero = v.get(conv.inputs[5])!
+  const yScale = v.get(conv.inputs[6])![0]
+  const yZero = v.get(conv.inputs[7])![0]
+  const bias = conv.inputs[8] ? v.get(conv.inputs[8])! : new Array<number>(out).fill(0)
   const per = (a: number[], o: number) => (a.length === 1 ? a[0] : a[o])
   const w = new Float32Array(inC * out)
   const b = new Float32Array(out)
