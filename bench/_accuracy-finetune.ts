@@ -106,6 +106,8 @@ export async function fineTuneLastConv(tf: Tf, o: FineTuneInput): Promise<{ pred
       })
       lossSum += (await loss.data())[0] * rows.length
       loss.dispose()
+      const b = s / batch + 1
+      if (b % 25 === 0) o.log(`stage 2 epoch ${epoch}: batch ${b} of ${Math.ceil(order.length / batch)}, ${((performance.now() - e0) / 1000).toFixed(0)} s`)
     }
     const sc = score()
     epochSeconds.push((performance.now() - e0) / 1000)
