@@ -15,8 +15,9 @@ import { featureMatrix } from '../src/main/ml/service/data'
 import { duplicateGroups, type Groups } from '../src/main/ml/train/groups'
 import { seededUnit } from '../src/main/ml/train/split'
 import { loadTf, type Tf } from '../src/main/ml/train/tf-backend'
-import { DEFAULT_HEAD, predictHead, type HeadConfig, type HeadWeights } from '../src/main/ml/train/head'
-import { outOfFold, refit, refitEpochs, earlyStopSplit } from '../src/main/ml/train/folds'
+import { DEFAULT_HEAD, macroAp, predictHead, type HeadConfig, type HeadWeights } from '../src/main/ml/train/head'
+import { crossValidate } from '../src/main/ml/train/folds'
+import { inThreadRunner, type HeadRunner } from '../src/main/ml/train/head-pool'
 import { evaluate } from '../src/main/ml/eval/metrics'
 import { pairedMacroApDifference } from '../src/main/ml/eval/paired'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
@@ -83,15 +84,35 @@ interface Recipe {
   seconds: number
 }
 
-/** The product's recipe on these rows: grouped 5-fold cross-validation, then the refit. */
+/**
+ * The product's recipe on these rows: grouped 5-fold cross-validation, then the refit for the
+ * epoch the pooled out-of-fold predictions chose. The runner is wrapped to keep each fold's head.
+ */
 async function recipe(tf: Tf, x: Float32Array, dims: number, y: Float32Array, g: number, groups: Groups, cfg: HeadConfig): Promise<Recipe> {
   const t0 = performance.now()
   const input = { x, y, dims, genres: g, groups }
-  const cv = await outOfFold(tf, input, cfg, 5, cfg.seed)
-  const r = await refit(tf, input, cfg, refitEpochs(cv.bestEpochs))
-  let oofMacroAp = 0
-  if (cv.oof.length === y.length) oofMacroAp = evaluate(cv.oof, y, Array.from({ length: g }, (_, c) => String(c)), new Array<number>(g).fill(0)).model.macroAp
-  return { refit: r.weights, folds: cv.heads, oofMacroAp, seconds: (performance.now() - t0) / 1000 }
+  const inner = inThreadRunner(tf, input)
+  const folds: HeadWeights[] = []
+  const runner: HeadRunner = {
+    slots: inner.slots,
+    close: () => inner.close(),
+    run: async (task, hooks) => {
+      const r = await inner.run(task, hooks)
+      if (task.earlyStop.length) folds.push(r.weights)
+      return r
+    },
+  }
+  const cv = await crossValidate(runner, input, cfg, 5, cfg.seed, 1)
+  const [refit] = await cv.refits
+  return { refit, folds, oofMacroAp: macroAp(cv.oof, y, g), seconds: (performance.now() - t0) / 1000 }
+}
+
+/** A grouped tenth of `rows` (indices into `groups`) for early stopping, the rest to train. */
+function earlyStopSplit(rows: number[], groups: Groups, seed: number): { train: number[]; earlyStop: number[] } {
+  const train: number[] = []
+  const earlyStop: number[] = []
+  for (const r of rows) (seededUnit(seed, groups.keys[groups.of[r]]) < 0.1 ? earlyStop : train).push(r)
+  return { train, earlyStop }
 }
 
 function ensemble(tf: Tf, heads: HeadWeights[], x: Float32Array): Float32Array {

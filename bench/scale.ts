@@ -43,7 +43,7 @@ async function timed(core: Core, channel: string, args: (i: number) => unknown, 
 export default async function main(args: string[]): Promise<number> {
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000)
   const dir = mkdtempSync(join(tmpdir(), 'posterity-bench-scale-'))
-  const row = (what: string, figures: string) => console.log(`${what.padEnd(46)} ${figures.padEnd(34)} peak RSS ${mib(peakRss())}`)
+  const row = (what: string, figures: string) => console.log(`${what.padEnd(54)} ${figures.padEnd(34)} peak RSS ${mib(peakRss())}`)
   try {
     console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(', ')}`)
     const made = await createSyntheticLibrary(dir, { posters: n })

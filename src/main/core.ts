@@ -1,8 +1,9 @@
 // The core: one open library and the handlers of the whole API contract. It runs under
 // plain Node (CLI, `posterity serve`, tests) and in Electron's main process alike, and
 // never imports Electron.
-import { contract, type ApiHandlers } from '../shared/api'
+import { ApiError, contract, type ApiHandlers } from '../shared/api'
 import { createDispatch, type Dispatch } from './api/dispatch'
+import { storageProblem } from './library/storage'
 import type { CoreContext, HostHooks } from './context'
 import { EventBus } from './events'
 import { JobRegistry } from './jobs/registry'
@@ -73,7 +74,10 @@ export function openCore(options: CoreOptions): Core {
   }
   return Object.assign(ctx, {
     handlers,
-    dispatch: createDispatch(contract, handlers),
+    dispatch: createDispatch(contract, handlers, (err) => {
+      const problem = storageProblem(err, ctx.dir)
+      return problem ? new ApiError('unsupported', problem) : null
+    }),
     async close() {
       await ctx.jobs.cancelAll()
       stopModelService(ctx.db)

@@ -1,6 +1,8 @@
-// A file-system error in words a user acts on, for the importer, the collection scan and the
-// NFO write-back alike. Only ENOENT depends on where it happened (a file that vanished, a
-// folder that is gone), so each caller names that; other codes keep Node's message.
+// A file-system error in words a user acts on, for the importer (images, label files, NFOs),
+// the collection scan and the NFO write-back alike. Only ENOENT depends on where it happened
+// (a file that vanished, a folder that is gone), so each caller names that; a code without
+// words keeps Node's message unless the caller says otherwise (one that must not repeat the
+// path Node's message carries).
 const WORDS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'permission denied',
@@ -12,8 +14,8 @@ const WORDS: Record<string, string> = {
   EISDIR: 'it is a folder',
 }
 
-export function errnoWords(err: unknown, missing = 'no such file or folder'): string {
+export function errnoWords(err: unknown, missing = 'no such file or folder', other?: (code: string | undefined) => string): string {
   const code = (err as NodeJS.ErrnoException | null)?.code
   if (code === 'ENOENT') return missing
-  return (code && WORDS[code]) ?? (err as Error).message
+  return (code && WORDS[code]) ?? (other ? other(code) : (err as Error).message)
 }

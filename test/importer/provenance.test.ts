@@ -47,6 +47,23 @@ describe('provenance through export and re-import', () => {
       ])
       const exp = await call(t.core, 'library.export', { format })
       expect(exp).toMatchObject({ format, filename: `lib-labels.${format}`, posters: format === 'csv' ? 4 : 5 })
+      // In parts (what `posterity export` writes): joined, the parts are the same text, whatever the part size.
+      for (const limit of [1, 2, 4, 5, 6]) {
+        let text = ''
+        let posters = 0
+        let parts = 0
+        let after: string | undefined
+        do {
+          const part = await call(t.core, 'library.exportPart', { format, after, limit })
+          text += part.text
+          posters += part.posters
+          parts++
+          after = part.next ?? undefined
+        } while (after !== undefined)
+        expect(text, `limit ${limit}`).toBe(exp.text)
+        expect(posters).toBe(exp.posters)
+        expect(parts).toBe(Math.max(1, Math.ceil(5 / limit)))
+      }
       const file = join(t.dir, `export.${format}`)
       writeFileSync(file, exp.text)
       const other = open(join(t.dir, 'lib2'))

@@ -56,6 +56,9 @@ describe('errnoWords', () => {
     // A code without words keeps Node's message; so does an error without a code.
     expect(errnoWords(Object.assign(new Error('EBUSY: resource busy'), { code: 'EBUSY' }))).toBe('EBUSY: resource busy')
     expect(errnoWords(new Error('plain'))).toBe('plain')
+    // A caller that must not repeat the path in Node's message names the fallback.
+    expect(errnoWords(Object.assign(new Error(`EBUSY: resource busy, open '${file}'`), { code: 'EBUSY' }), 'no such file', (c) => c ?? 'read error')).toBe('EBUSY')
+    expect(errnoWords(new Error('no code'), 'no such file', (c) => `unreadable (${c ?? 'read error'})`)).toBe('unreadable (read error)')
   })
 
   it('is what the NFO write-back reports', async () => {

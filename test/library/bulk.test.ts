@@ -128,7 +128,7 @@ function child(lib: string, n: number, script: string) {
 }
 
 describe('a bulk edit killed mid-way (SIGKILL)', () => {
-  const N = 12_000
+  const N = BULK_MIN * 3
   // Polls between slices: says 'go' once part, not all, of the change is written.
   const midway = (genre: string, target: (c: number) => boolean) =>
     `const poll = setInterval(() => { const c = count(${JSON.stringify(genre)}); if ((${target.toString()})(c)) { clearInterval(poll); console.log('go ' + c) } }, 1)`
@@ -148,7 +148,7 @@ describe('a bulk edit killed mid-way (SIGKILL)', () => {
     } finally {
       await core.close()
     }
-  })
+  }, 120_000)
 
   it('mid-undo leaves the edit in place and still undoable', async () => {
     const lib = join(t.dir, 'lib')
@@ -166,5 +166,5 @@ describe('a bulk edit killed mid-way (SIGKILL)', () => {
     } finally {
       await core.close()
     }
-  })
+  }, 120_000)
 })

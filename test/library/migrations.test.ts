@@ -139,3 +139,64 @@ describe('label sources', () => {
     db.close()
   })
 })
+
+describe('upgrading a library with data', () => {
+  /** A library at schema `v` with posters, labels and a history entry, written by the migrations of that time. */
+  function oldLibrary(v: number): void {
+    const raw = new Database(join(t.dir, DB_FILE))
+    raw.pragma('journal_mode = WAL')
+    for (let i = 0; i < v; i++) migrations[i].up(raw)
+    raw.pragma(`user_version = ${v}`)
+    raw.exec(`INSERT INTO genres (name, position) VALUES ('Drama', 0), ('Comedy', 1);
+      INSERT INTO posters (id, hash, path, size, width, height, title, labelled, added_at) VALUES
+        ('tt1', 'h1', '/x/1.jpg', 1, 1, 1, 'Amélie', 1, 0), ('tt2', 'h2', '/x/2.jpg', 1, 1, 1, 'Rocky', 1, 0);
+      INSERT INTO labels VALUES ('tt1', 1, 'user'), ('tt2', 2, 'imported');
+      INSERT INTO history (at, description, changes, posters) VALUES (1, 'old edit', '[]', 1);`)
+    raw.close()
+  }
+
+  it('backs the file up first (library.sqlite.bak-v<N>), then upgrades it keeping the data', () => {
+    oldLibrary(3)
+    const db = openDb(t.dir)
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+      expect(db.prepare('SELECT p.id, g.name FROM labels l JOIN posters p ON p.id = l.poster_id JOIN genres g ON g.id = l.genre_id ORDER BY p.id').raw().all()).toEqual([
+        ['tt1', 'Drama'],
+        ['tt2', 'Comedy'],
+      ])
+      // The history of before the upgrade is measured for its byte limit.
+      expect(db.prepare('SELECT bytes FROM history').pluck().get()).toBe(2)
+    } finally {
+      db.close()
+    }
+    const bak = new Database(join(t.dir, `${DB_FILE}.bak-v3`), { readonly: true })
+    try {
+      expect(bak.pragma('user_version', { simple: true })).toBe(3)
+      expect(bak.pragma('integrity_check', { simple: true })).toBe('ok')
+      expect(bak.prepare('SELECT id, title FROM posters ORDER BY id').raw().all()).toEqual([
+        ['tt1', 'Amélie'],
+        ['tt2', 'Rocky'],
+      ])
+    } finally {
+      bak.close()
+    }
+  })
+
+  it('leaves the file as it was when a later migration fails (all pending migrations are one transaction)', () => {
+    oldLibrary(3)
+    // What migration 7 creates already exists: it fails after 4, 5 and 6 ran.
+    const raw = new Database(join(t.dir, DB_FILE))
+    raw.exec('CREATE TABLE history_dropped (x)')
+    raw.close()
+    expect(() => openDb(t.dir)).toThrow(/history_dropped/)
+    const check = new Database(join(t.dir, DB_FILE), { readonly: true })
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(3)
+      // None of migrations 4-6 (library v3, collections, explore) left anything behind.
+      expect(check.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name IN ('collections', 'duplicate_decisions')`).pluck().get()).toBe(0)
+      expect(check.prepare('SELECT COUNT(*) FROM labels').pluck().get()).toBe(2)
+    } finally {
+      check.close()
+    }
+  })
+})

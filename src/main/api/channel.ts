@@ -7,8 +7,14 @@ import { WsCall, type Envelope, type WsMessage } from '../../shared/api/wire'
 import type { EventBus } from '../events'
 import type { Dispatch } from './dispatch'
 
-/** Calls one link may have running at once; more are refused rather than queued without bound. */
-export const MAX_IN_FLIGHT = 256
+/**
+ * What the calls one link has running may hold: the bytes of their messages, each counted at
+ * least CALL_COST (its promise, closures and envelope). Past it calls are refused rather than
+ * queued without bound. A bound on memory, not a count: thousands of quick calls in flight are
+ * fine (a grid scrolls, a script sends a burst), a flood of big messages is not.
+ */
+export const MAX_IN_FLIGHT_BYTES = 64 * 2 ** 20
+export const CALL_COST = 1024
 /** Messages that cannot be matched to a call are answered with this id. */
 export const NO_ID = -1
 
@@ -19,8 +25,8 @@ export interface ChannelLink {
 }
 
 export interface AttachedLink {
-  /** One decoded incoming message (parsed JSON, or a structured clone). */
-  receive(data: unknown): void
+  /** One decoded incoming message (parsed JSON, or a structured clone) and its size where known. */
+  receive(data: unknown, bytes?: number): void
   /** Answers a message the transport could not even decode. */
   refuse(message: string): void
   /** The link closed: no more events, results of calls still running are dropped. */
@@ -51,25 +57,28 @@ export function createChannelHub(dispatch: Dispatch, events: EventBus): ChannelH
     },
     attach(link) {
       links.add(link)
-      let inFlight = 0
+      let held = 0
       let open = true
       const fail = (id: number, code: 'invalid-args' | 'conflict', message: string): void => {
         if (open) link.send({ type: 'result', id, envelope: { ok: false, error: { code, message } } })
       }
       return {
-        receive(data) {
+        receive(data, bytes = 0) {
           const call = WsCall.safeParse(data)
           if (!call.success) {
             const id = (data as { id?: unknown } | null)?.id
             return fail(Number.isSafeInteger(id) ? (id as number) : NO_ID, 'invalid-args', `not a call: ${z.prettifyError(call.error)}`)
           }
           const { id, channel, args } = call.data
-          if (inFlight >= MAX_IN_FLIGHT) return fail(id, 'conflict', `too many calls in flight (at most ${MAX_IN_FLIGHT})`)
-          inFlight++
+          const cost = Math.max(bytes, CALL_COST)
+          if (held + cost > MAX_IN_FLIGHT_BYTES) {
+            return fail(id, 'conflict', `too much in flight on this connection (${Math.round(held / 2 ** 20)} MB of calls still running); wait for their results`)
+          }
+          held += cost
           dispatch(channel, args)
             .catch((err: unknown): Envelope => ({ ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } }))
             .then((envelope) => {
-              inFlight--
+              held -= cost
               if (open) link.send({ type: 'result', id, envelope })
             })
         },

@@ -6,7 +6,11 @@ import { ApiError } from '../../shared/api'
 
 export type Dispatch = (channel: string, args: unknown) => Promise<Envelope>
 
-export function createDispatch<K extends Contract>(contract: K, handlers: HandlersOf<K>): Dispatch {
+/**
+ * `explain` may turn an unexpected error into a plain one (a full or read-only disk, say),
+ * answered with its message instead of the raw error's.
+ */
+export function createDispatch<K extends Contract>(contract: K, handlers: HandlersOf<K>, explain?: (err: unknown) => ApiError | null): Dispatch {
   const table = new Map<string, { input: z.ZodType; output: z.ZodType; run: (a: unknown) => unknown }>()
   for (const [domain, commands] of Object.entries(contract)) {
     for (const [name, cmd] of Object.entries(commands)) {
@@ -30,7 +34,8 @@ export function createDispatch<K extends Contract>(contract: K, handlers: Handle
         return { ok: false, error: { code: 'internal', message: `${channel} returned an invalid result: ${z.prettifyError(out.error)}` } }
       }
       return { ok: true, value: out.data }
-    } catch (err) {
+    } catch (caught) {
+      const err = caught instanceof ApiError ? caught : (explain?.(caught) ?? caught)
       if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } }
       return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } }
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { openCore, type Core } from '../core'
 import { DB_FILE } from '../library/db'
 import { LibraryBusyError } from '../library/lock'
+import { storageProblem } from '../library/storage'
 import { UserError } from './command'
 
 export interface LibraryOptions {
@@ -24,7 +25,10 @@ export function openLibrary(libraryDir: string, { create = false, readOnly = fal
       process.stderr.write(`posterity: ${err.message.split(';')[0]}; reading it without changing anything\n`)
       return openCore({ libraryDir, host: 'serve', readonly: true })
     }
-    throw new UserError(`cannot open the library in ${libraryDir}: ${(err as Error).message}`)
+    // A read-only or unwritable folder, a full disk: said plainly. (Even reading needs to write:
+    // SQLite cannot open a WAL library on read-only media without its -shm file.)
+    const problem = storageProblem(err, libraryDir)
+    throw new UserError(`cannot open the library in ${libraryDir}: ${problem ?? (err as Error).message}`)
   }
 }
 

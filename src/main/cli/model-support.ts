@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { ModelEvaluation } from '../../shared/api'
 import { UserError } from './command'
+import { coreApi } from './api'
 import type { Core } from '../core'
 import { isImagePath, scan } from '../importer/scan'
 
@@ -40,9 +41,10 @@ export async function listImages(paths: string[]): Promise<string[]> {
 
 /** Runs a job started through the API to its end, relaying Ctrl-C as a cancel. */
 export async function waitForJob(core: Core, jobId: string): Promise<void> {
+  const api = coreApi(core)
   const onSigint = () => {
     process.stderr.write('\ncancelling…\n')
-    core.jobs.cancel(jobId)
+    void api.jobs.cancel({ jobId })
   }
   process.once('SIGINT', onSigint)
   try {
@@ -50,15 +52,9 @@ export async function waitForJob(core: Core, jobId: string): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint)
   }
-  const job = core.jobs.list().find((j) => j.jobId === jobId)
+  const job = (await api.jobs.list({})).jobs.find((j) => j.jobId === jobId)
   if (job?.status === 'failed') throw new UserError(job.message ?? 'the job failed')
   if (job?.status === 'cancelled') throw new UserError('cancelled', 130)
-}
-
-export async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
-  const env = await core.dispatch(channel, args)
-  if (!env.ok) throw new UserError(env.error.message, env.error.code === 'invalid-args' ? 2 : 1)
-  return env.value as T
 }
 
 const f3 = (x: number | null) => (x === null ? '  -  ' : x.toFixed(3))

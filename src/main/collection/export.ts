@@ -1,9 +1,9 @@
 // The collection's genres as CSV or JSON: one row a film with its NFO's genres and, when a
 // model is active and a rule is given, the genres a write-back would write.
-import type { Film, FilmPlan } from '../../shared/api'
+import type { ExportFormat, Film, FilmPlan } from '../../shared/api'
 import { csvField } from '../formats/csv-field'
 
-export function exportFilms(films: Film[], plans: Map<number, FilmPlan> | null, format: 'csv' | 'json'): string {
+export function exportFilms(films: Film[], plans: Map<number, FilmPlan> | null, format: ExportFormat): string {
   const rows = films.map((f) => {
     const p = plans?.get(f.id)
     return {

@@ -6,6 +6,7 @@ import { runImport, type ImportHooks, type ImportTuning } from './run'
 import type { DecodedSink } from './decoded-sink'
 import type { JobContext } from '../jobs/registry'
 import { recoverInterrupted } from './store'
+import { storageProblem } from '../library/storage'
 import { readTables } from './tables'
 
 export function recoverInterruptedImports(ctx: CoreContext): void {
@@ -58,7 +59,9 @@ export async function startImport(
         return result
       } catch (err) {
         sink?.abort()
-        throw err
+        // A full or read-only disk says so (the import's posters are rolled back either way).
+        const problem = storageProblem(err, ctx.dir)
+        throw problem ? new Error(`the import stopped and was rolled back: ${problem}`) : err
       }
     },
     (status, result, error) => {

@@ -1,6 +1,6 @@
 // Reading one poster: probe the header first (size limits are checked before any pixel is
 // decoded), then one decode that makes the cached sRGB WebP thumbnail. Originals are only read.
-import { mkdir, open, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import { THUMB_WIDTH } from '../library/thumbs'
@@ -150,15 +150,18 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string, spec: Vi
 }
 
 async function writeThumbnail(out: Buffer, thumbFile: string): Promise<boolean> {
+  // Write then rename: a crash never leaves a half-written thumbnail under the final name.
+  const tmp = `${thumbFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   try {
     await mkdir(dirname(thumbFile), { recursive: true })
-    // Write then rename: a crash never leaves a half-written thumbnail under the final name.
-    const tmp = `${thumbFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
     await writeFile(tmp, out)
     await rename(tmp, thumbFile)
   } catch (err) {
-    // Not the poster's fault: the import stops (and rolls back) with the reason.
-    throw new Error(`cannot write to the thumbnail cache (${(err as Error).message})`)
+    // A full disk leaves a partial file behind: removed, not left to fill the disk further.
+    await rm(tmp, { force: true }).catch(() => undefined)
+    // Not the poster's fault: the import stops (and rolls back) with the reason (its code kept
+    // for library/storage.ts to name a full or read-only disk).
+    throw Object.assign(new Error(`cannot write to the thumbnail cache (${(err as Error).message})`), { code: (err as NodeJS.ErrnoException).code })
   }
   return true
 }

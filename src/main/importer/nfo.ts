@@ -3,6 +3,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { MAX_NFO_BYTES, NfoError, parseNfo } from '../formats/nfo'
+import { errnoWords } from '../errno'
 
 export interface NfoInfo {
   imdb: string | null
@@ -32,8 +33,7 @@ export async function readNfo(path: string): Promise<{ info: NfoInfo } | { probl
     if (st.size > MAX_NFO_BYTES) return { problem: `larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO` }
     buf = await readFile(path)
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    return { problem: code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'no such file' : `unreadable (${code ?? 'read error'})` }
+    return { problem: errnoWords(err, 'no such file', (code) => `unreadable (${code ?? 'read error'})`) }
   }
   try {
     const d = parseNfo(buf)

@@ -8,8 +8,10 @@ import { constants } from 'node:fs'
 import { open, stat, type FileHandle } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
-import { ApiError, LabelSource, PosterId } from '../../shared/api'
+import { ApiError, LABEL_FILE_COLUMNS, LabelSource, PosterId } from '../../shared/api'
 import { CsvError, NotUtf8, csvRows, type CsvRow } from './csv'
+import { errnoWords } from '../errno'
+
 export interface LabelRow {
   /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
   genres: string[]
@@ -32,8 +34,10 @@ export interface Tables {
 
 const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
 /** Columns of MovieGenre.csv and friends that are not genres. */
-const NOT_GENRES = /^(id|imdb_?id|imdb|tconst|movie_?id|genres?|sources?|title|name|year|imdb ?link|imdb ?score|poster|url|link|score|rating)$/i
+const NOT_GENRES = LABEL_FILE_COLUMNS
 const MAX_LISTED = 8
+/** What a PosterId may hold (the schema checks the rest). */
+const ID_CHARS = /^[A-Za-z0-9._:-]+$/
 
 /** A label or metadata file larger than this is refused before it is read (a CSV costs a few times its size). */
 export const MAX_TABLE_BYTES = 256 * 2 ** 20
@@ -68,8 +72,7 @@ async function openTable(path: string, what: string): Promise<{ fh: FileHandle; 
   } catch (err) {
     await fh?.close()
     if (err instanceof ApiError) throw err
-    const code = (err as NodeJS.ErrnoException).code
-    throw cannot(what, path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? 'read error'))
+    throw cannot(what, path, errnoWords(err, 'no such file', (code) => code ?? 'read error'))
   }
 }
 
@@ -189,7 +192,8 @@ class ById<T> {
   id(row: CsvRow): string | null {
     if (row.fields.length !== this.width) this.bad.add(`line ${row.line} has ${row.fields.length} fields, the header ${this.width}`)
     const id = normalizeId(row.fields[this.idCol] ?? '')
-    if (PosterId.safeParse(id).success) return id
+    // The regex first: a failed schema check builds an error, which a million bad rows feel.
+    if (ID_CHARS.test(id) && PosterId.safeParse(id).success) return id
     this.bad.add(`line ${row.line}: ${id ? `${cell(id)} is not a usable id` : 'empty id'}`)
     return null
   }
@@ -230,7 +234,7 @@ const isNA = (s: string) => s.trim().replace(/^['"]|['"]$/g, '').trim().toUpperC
 
 /** "Comedy:user|Drama:imported" (the Sources column of our CSV export); unknown sources are left out. */
 export function parseSources(cell: string): Record<string, LabelSource> {
-  const out: Record<string, LabelSource> = {}
+  const out: Record<string, LabelSource> = Object.create(null) // a genre may be named "__proto__"
   for (const part of cell.split('|')) {
     const i = part.lastIndexOf(':')
     if (i <= 0) continue
@@ -294,7 +298,7 @@ function readLabelsJson(path: string, text: string, warnings: string[]): LabelTa
     const year = typeof o.year === 'number' && Number.isInteger(o.year) ? o.year : null
     if (title || year) meta.set(id, { title, year })
     if (o.labelled === false) return
-    const sources: Record<string, LabelSource> = {}
+    const sources: Record<string, LabelSource> = Object.create(null) // a genre may be named "__proto__"
     const genres: string[] = []
     const list = Array.isArray(o.labels) ? o.labels : Array.isArray(o.genres) ? o.genres.map((g) => ({ genre: g })) : null
     if (!list) return // no label information: the poster stays unlabelled

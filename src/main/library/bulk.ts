@@ -76,6 +76,16 @@ async function apply(db: Db, id: number, delta: LabelDelta, direction: 'undo' | 
     const changed: string[] = []
     await sliced(db, deltaSize(delta), (from, to) => changed.push(...applyDelta(db, delta, direction, from, to)))
     return changed
+  } catch (err) {
+    // A slice failed (a full disk, say): the slices already written are taken back now; if
+    // even that fails, the entry stays pending and the next open rolls it back.
+    try {
+      const row = db.prepare('SELECT id, pending, changes FROM history WHERE id = ?').get(id) as Pending | undefined
+      if (row?.pending) rollBack(db, row)
+    } catch {
+      /* left to the next open */
+    }
+    throw err
   } finally {
     active.delete(key(db, id))
   }
@@ -101,21 +111,28 @@ export async function stepBulk(db: Db, direction: 'undo' | 'redo'): Promise<stri
  * removed; a half-done undo is redone (and a redo undone), the entry as it was before.
  */
 export function recoverPendingEdits(db: Db): number {
-  const rows = db.prepare('SELECT id, pending, changes FROM history WHERE pending IS NOT NULL').all() as {
-    id: number
-    pending: 'new' | 'undo' | 'redo'
-    changes: string
-  }[]
+  const rows = db.prepare('SELECT id, pending, changes FROM history WHERE pending IS NOT NULL').all() as Pending[]
   let n = 0
   for (const r of rows) {
     if (active.has(key(db, r.id))) continue
-    const data: unknown = JSON.parse(r.changes)
-    db.transaction(() => {
-      if (isDelta(data)) applyDelta(db, data, r.pending === 'undo' ? 'redo' : 'undo')
-      if (r.pending === 'new') db.prepare('DELETE FROM history WHERE id = ?').run(r.id)
-      else db.prepare('UPDATE history SET pending = NULL WHERE id = ?').run(r.id)
-    })()
+    rollBack(db, r)
     n++
   }
   return n
+}
+
+interface Pending {
+  id: number
+  pending: 'new' | 'undo' | 'redo'
+  changes: string
+}
+
+/** Puts a pending entry's posters back as they were before it started being applied; one transaction. */
+function rollBack(db: Db, r: Pending): void {
+  const data: unknown = JSON.parse(r.changes)
+  db.transaction(() => {
+    if (isDelta(data)) applyDelta(db, data, r.pending === 'undo' ? 'redo' : 'undo')
+    if (r.pending === 'new') db.prepare('DELETE FROM history WHERE id = ?').run(r.id)
+    else db.prepare('UPDATE history SET pending = NULL WHERE id = ?').run(r.id)
+  })()
 }

@@ -1,6 +1,6 @@
 // One SQLite file per library: WAL, foreign keys, versioned migrations (PRAGMA user_version).
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { lockLibrary } from './lock'
 import { searchKey, sortKey } from './text'
@@ -283,7 +283,11 @@ function registerFunctions(db: Db): void {
   db.function('posterity_sort_key', opts, (title: unknown, id: unknown) => sortKey(typeof title === 'string' ? title : null, String(id)))
 }
 
-/** Brings the file up to the last of `migrations` (ordered by orderMigrations), one transaction a step. */
+/**
+ * Brings the file up to the last of `migrations` (ordered by orderMigrations). A library that
+ * already has a schema is first copied to `library.sqlite.bak-v<N>` (N: its version); then every
+ * pending migration runs in ONE transaction, so one that fails leaves the file as it was.
+ */
 export function migrate(db: Db, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > migrations.length) {
@@ -291,11 +295,26 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
       `This library was written by a newer Posterity (schema ${current}, this version knows ${migrations.length}); update Posterity to open it.`,
     )
   }
-  for (let v = current; v < migrations.length; v++) {
-    db.transaction(() => {
+  if (current === migrations.length) return
+  if (current > 0 && db.name !== ':memory:') backup(db, `${db.name}.bak-v${current}`)
+  db.transaction(() => {
+    for (let v = current; v < migrations.length; v++) {
       migrations[v].up(db)
       db.pragma(`user_version = ${v + 1}`)
-    })()
+    }
+  })()
+}
+
+/** A consistent copy of the database (VACUUM INTO), written beside it and renamed into place. */
+function backup(db: Db, file: string): void {
+  const tmp = `${file}.tmp`
+  rmSync(tmp, { force: true })
+  try {
+    db.prepare('VACUUM INTO ?').run(tmp)
+    renameSync(tmp, file)
+  } catch (err) {
+    rmSync(tmp, { force: true })
+    throw new Error(`cannot back up the library to ${file} before upgrading it (nothing was changed): ${(err as Error).message}`)
   }
 }
 

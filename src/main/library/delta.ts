@@ -62,6 +62,17 @@ export function encodeDelta(changes: { id: string; before: LabelState; after: La
 
 export const deltaSize = (d: LabelDelta): number => d.groups.reduce((n, g) => n + g.ids.length, 0)
 
+/**
+ * How many more posters a history entry left labelled than it found, for either way label
+ * entries are stored (a delta, or the older array of whole before/after states).
+ */
+export function labelledGain(data: unknown): number {
+  if (isDelta(data)) return data.groups.reduce((n, g) => n + (g.a[0] - g.b[0]) * g.ids.length, 0)
+  if (!Array.isArray(data)) return 0
+  const states = data as { before?: { labelled?: boolean }; after?: { labelled?: boolean } }[]
+  return states.reduce((n, c) => n + Number(c.after?.labelled ?? false) - Number(c.before?.labelled ?? false), 0)
+}
+
 /** Every poster id the delta names. */
 export function deltaIds(d: LabelDelta): string[] {
   return d.groups.flatMap((g) => g.ids)
@@ -89,25 +100,25 @@ export function applyDelta(db: Db, d: LabelDelta, direction: 'undo' | 'redo', fr
     return id
   }
   const changed: string[] = []
-  let i = 0
+  let start = 0 // index of the group's first poster in the whole delta
   for (const g of d.groups) {
-    if (i + g.ids.length <= from) {
-      i += g.ids.length
-      continue
+    const end = start + g.ids.length
+    if (end > from && start < to) {
+      const [remove, add, f] = direction === 'undo' ? [g.put, g.drop, g.b] : [g.drop, g.put, g.a]
+      const removeIds = remove.map(([n]) => lookup(n, false))
+      const addIds = add.map(([n]) => lookup(n, true)!)
+      for (let k = Math.max(from, start) - start, last = Math.min(to, end) - start; k < last; k++) {
+        const id = g.ids[k]
+        let n = 0
+        // A source change is in both lists: the delete then the insert of the other source.
+        for (const gid of removeIds) if (gid !== undefined) n += del.run(id, gid).changes
+        add.forEach(([, source], j) => (n += put.run({ id, genre: addIds[j], source }).changes))
+        n += setFlags.run({ l: f[0], e: f[1], id }).changes
+        if (n > 0) changed.push(id)
+      }
     }
-    const [remove, add, f] = direction === 'undo' ? [g.put, g.drop, g.b] : [g.drop, g.put, g.a]
-    const removeIds = remove.map(([n]) => lookup(n, false))
-    const addIds = add.map(([n]) => lookup(n, true)!)
-    for (const id of g.ids) {
-      if (i >= to) return changed
-      if (i++ < from) continue
-      let n = 0
-      // A source change is in both lists: the delete then the insert of the other source.
-      for (const gid of removeIds) if (gid !== undefined) n += del.run(id, gid).changes
-      add.forEach(([, source], k) => (n += put.run({ id, genre: addIds[k], source }).changes))
-      n += setFlags.run({ l: f[0], e: f[1], id }).changes
-      if (n > 0) changed.push(id)
-    }
+    start = end
+    if (start >= to) break
   }
   return changed
 }

@@ -18,22 +18,50 @@ interface Row {
   labels: string | null
 }
 
-/** Lines of the export (each ends with a newline); `count()` after iterating is the posters written. */
-export function exportLabels(db: Db, format: ExportFormat): { lines: Iterable<string>; count: () => number } {
+/** Which posters a part of the export covers: those after `after` (by id), at most `limit`. */
+export interface ExportPart {
+  after?: string
+  limit: number
+}
+
+/**
+ * Lines of the export (each ends with a newline); `count()` after iterating is the posters
+ * written. With `part`, only that part's lines: the parts' lines joined in order are the
+ * whole export (the header or `[` in the first, the closing `]` in the last), and `next()`
+ * after iterating is where the next part starts (null after the last).
+ */
+export function exportLabels(db: Db, format: ExportFormat, part?: ExportPart): { lines: Iterable<string>; count: () => number; next: () => string | null } {
   const genres = genreNames(db)
+  const first = part?.after === undefined
   // name \x1e source pairs joined by \x1f: control characters genre names cannot hold.
-  const rows = db
+  const all = db
     .prepare(
       `SELECT p.id, p.title, p.year, p.labelled,
          (SELECT group_concat(x.name || char(30) || x.source, char(31)) FROM (SELECT g.name, l.source FROM labels l
            JOIN genres g ON g.id = l.genre_id WHERE l.poster_id = p.id ORDER BY g.position, g.name) x) AS labels
-       FROM posters p ORDER BY p.id`,
+       FROM posters p WHERE p.id > ? ORDER BY p.id${part ? ' LIMIT ?' : ''}`,
     )
-    .iterate() as IterableIterator<Row>
+    .iterate(...(part ? [part.after ?? '', part.limit + 1] : [''])) as IterableIterator<Row>
+  // One row past the part says whether another part follows.
+  let next: string | null = null
+  let scanned = 0
+  let lastId: string | null = null
+  function* limited(): Generator<Row> {
+    for (const r of all) {
+      if (part && scanned === part.limit) {
+        next = lastId
+        return
+      }
+      scanned++
+      lastId = r.id
+      yield r
+    }
+  }
+  const rows = limited()
   let n = 0
   const parse = (s: string | null) => (s ? s.split('\x1f').map((x) => x.split('\x1e') as [string, LabelSource]) : [])
   function* csv(): Generator<string> {
-    yield `${['Id', 'Genre', 'Sources', ...genres].map(csvField).join(',')}\n`
+    if (first) yield `${['Id', 'Genre', 'Sources', ...genres].map(csvField).join(',')}\n`
     for (const r of rows) {
       if (!r.labelled) continue
       const labels = parse(r.labels)
@@ -45,7 +73,7 @@ export function exportLabels(db: Db, format: ExportFormat): { lines: Iterable<st
     }
   }
   function* json(): Generator<string> {
-    yield '['
+    if (first) yield '['
     for (const r of rows) {
       const labels = parse(r.labels)
       const item = {
@@ -56,10 +84,10 @@ export function exportLabels(db: Db, format: ExportFormat): { lines: Iterable<st
         genres: labels.map(([g]) => g),
         labels: labels.map(([genre, source]) => ({ genre, source })),
       }
-      yield `${n ? ',' : ''}\n  ${JSON.stringify(item)}`
+      yield `${n || !first ? ',' : ''}\n  ${JSON.stringify(item)}`
       n++
     }
-    yield n ? '\n]\n' : ']\n'
+    if (next === null) yield n || !first ? '\n]\n' : ']\n'
   }
-  return { lines: format === 'csv' ? csv() : json(), count: () => n }
+  return { lines: format === 'csv' ? csv() : json(), count: () => n, next: () => next }
 }

@@ -91,6 +91,12 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
       const name = ctx.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'library'
       return { format, filename: `${name}-labels.${format}`, text, posters: count() }
     },
+    exportPart: ({ format, after, limit }) => {
+      const { lines, count, next } = exportLabels(ctx.db, format, { after, limit })
+      let text = ''
+      for (const line of lines) text += line
+      return { text, posters: count(), next: next() }
+    },
   }
 }
 

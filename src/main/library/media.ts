@@ -6,7 +6,9 @@ import { extname } from 'node:path'
 import type { CoreContext } from '../context'
 import { thumbPath } from './thumbs'
 
-export type MediaKind = 'thumb' | 'full'
+import type { MediaKind } from '../../shared/api'
+
+export type { MediaKind }
 
 const MIME: Record<string, string> = {
   '.jpg': 'image/jpeg',

@@ -1,20 +1,13 @@
 // Poster queries for the grid: one WHERE built from the filter, plain indexed SQL, and the
 // genres of just the page's posters fetched in a second query. Measured in bench/query.ts.
-import { ApiError, type LabelSource, type LibraryStats, type PosterDetail, type PosterSummary } from '../../shared/api'
+import { ApiError, type LabelSource, type LibraryStats, type ParsedPosterFilter, type PosterDetail, type PosterSort, type PosterSummary } from '../../shared/api'
 import { SOURCE_BIT, type Db } from './db'
 import type { Statement } from 'better-sqlite3'
 import { fold } from './text'
 
-export interface Filter {
-  search?: string
-  genres?: string[]
-  match: 'any' | 'all' | 'none'
-  labelled: 'all' | 'labelled' | 'unlabelled'
-  duplicatesOnly: boolean
-  /** Posters with at least one label from one of these sources (provenance filter). */
-  sources?: LabelSource[]
-}
-export type Sort = 'title' | 'year' | 'added' | 'id'
+/** The contract's filter; `predicted` is applied by the model's query layer (ml/review/predicted-query.ts). */
+export type Filter = Omit<ParsedPosterFilter, 'predicted'>
+export type Sort = PosterSort
 
 // Each ORDER BY ends with id so pages are stable, and matches one of the covering posters_by_*
 // indexes of db.ts term for term (so SQLite walks the index instead of sorting).
@@ -236,7 +229,7 @@ export function libraryStats(db: Db, path: string): LibraryStats {
     labelled: number
     duplicates: number
   }
-  const genres: Record<string, number> = {}
+  const genres: Record<string, number> = Object.create(null) // a genre may be named "__proto__"
   for (const g of prepared(
     db,
     'SELECT g.name, (SELECT COUNT(*) FROM labels l WHERE l.genre_id = g.id) AS n FROM genres g ORDER BY g.position, g.name',

@@ -1,7 +1,7 @@
 // Looking genres up by name and creating them: the part of the vocabulary that label
 // writers (edits, imports, accepted predictions) need, kept apart from the vocabulary
 // operations in genres.ts, which are undoable history entries.
-import { ApiError } from '../../shared/api'
+import { ApiError, newGenreNameProblem } from '../../shared/api'
 import type { Db } from './db'
 
 export interface GenreRow {
@@ -24,6 +24,8 @@ export function ensureGenre(db: Db, name: string): GenreRow {
   if (!clean || isNoGenre(clean)) throw new ApiError('invalid-args', `"${name}" cannot be a genre`)
   const found = genreByName(db, clean)
   if (found) return found
+  const problem = newGenreNameProblem(clean)
+  if (problem) throw new ApiError('invalid-args', `cannot create the genre "${clean}": ${problem}`)
   const { p } = db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS p FROM genres').get() as { p: number }
   const info = db.prepare('INSERT INTO genres (name, position) VALUES (?, ?)').run(clean, p)
   return { id: Number(info.lastInsertRowid), name: clean, position: p }

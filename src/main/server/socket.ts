@@ -7,7 +7,7 @@ import { createChannelHub } from '../api/channel'
 import type { Dispatch } from '../api/dispatch'
 import type { EventBus } from '../events'
 
-export { MAX_IN_FLIGHT, NO_ID } from '../api/channel'
+export { MAX_IN_FLIGHT_BYTES, NO_ID } from '../api/channel'
 
 /** Select-all on 100,000 posters sends ~1.5 MB of ids; anything far beyond is refused. */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -45,12 +45,13 @@ export function createSocketApi(dispatch: Dispatch, events: EventBus): SocketApi
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) return link.refuse('messages are JSON text')
       let json: unknown
+      const text = data.toString()
       try {
-        json = JSON.parse(data.toString())
+        json = JSON.parse(text)
       } catch {
         return link.refuse('message is not valid JSON')
       }
-      link.receive(json)
+      link.receive(json, text.length)
     })
   })
 

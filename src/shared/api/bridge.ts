@@ -4,6 +4,9 @@
 // so the code above it is identical in both.
 import type { Event, EventName, PosterityApi } from './contract'
 
+/** A File from a drop on the window: opaque here (shared code sees no DOM types), the preload reads it. */
+export type DroppedFile = object
+
 export interface PosterityBridge {
   api: PosterityApi
   /** Listen to a contract event; returns the function that stops listening. */
@@ -11,7 +14,7 @@ export interface PosterityBridge {
   /** Host-only helpers; absent in a browser. */
   host?: {
     /** Absolute path of a file dropped on the window (Electron's webUtils.getPathForFile). */
-    pathForFile(file: Blob): string
+    pathForFile(file: DroppedFile): string
   }
 }
 
@@ -27,7 +30,7 @@ export const MEDIA_PROTOCOL = 'posterity-media'
 export interface DesktopBridge {
   link: CoreLink
   /** Absolute path of a file dropped on the window (Electron's webUtils.getPathForFile). */
-  pathForFile(file: Blob): string
+  pathForFile(file: DroppedFile): string
 }
 
 export interface CoreLinkEvents {
@@ -55,7 +58,10 @@ export const CORE_CHANNELS = {
 } as const
 
 /** URL of a poster's thumbnail or full image, for either host. */
-export function mediaUrl(kind: 'thumb' | 'full', id: string, opts: { electron: boolean; token?: string | null }): string {
+/** A poster's thumbnail or its original file. */
+export type MediaKind = 'thumb' | 'full'
+
+export function mediaUrl(kind: MediaKind, id: string, opts: { electron: boolean; token?: string | null }): string {
   const path = `${kind}/${encodeURIComponent(id)}`
   if (opts.electron) return `${MEDIA_PROTOCOL}://${path}`
   return `/media/${path}${opts.token ? `?token=${encodeURIComponent(opts.token)}` : ''}`

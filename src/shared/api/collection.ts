@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { command } from './define'
 import { FsPath, PosterId } from './common'
+import { ExportFormat } from './library'
 
 export const FilmId = z.number().int().positive()
 
@@ -141,7 +142,7 @@ export const collection = {
   genreMap: command(z.strictObject({}), z.object({ entries: z.array(GenreMapEntry) })),
   setGenreMap: command(z.strictObject({ entries: z.array(GenreMapEntry).max(500) }), z.object({ entries: z.array(GenreMapEntry) })),
   /** The collection's genres (the NFOs' and the proposed ones) as CSV or JSON text. */
-  export: command(Root.extend({ format: z.enum(['csv', 'json']), rule: Rule.optional() }), z.object({ format: z.enum(['csv', 'json']), text: z.string(), films: z.number().int() })),
+  export: command(Root.extend({ format: ExportFormat, rule: Rule.optional() }), z.object({ format: ExportFormat, text: z.string(), films: z.number().int() })),
 }
 
 

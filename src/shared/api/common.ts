@@ -12,6 +12,32 @@ export const GenreName = z
   .max(40, 'genre names are at most 40 characters')
   .refine((s) => s.toUpperCase() !== 'N/A', 'N/A means "no genre"; it cannot be a genre')
 
+/** Column names the label files use for something else than a genre (importer/tables.ts skips them). */
+export const LABEL_FILE_COLUMNS =
+  /^(id|imdb_?id|imdb|tconst|movie_?id|genres?|sources?|title|name|year|imdb ?link|imdb ?score|poster|url|link|score|rating)$/i
+
+/**
+ * Why a NEW genre may not have this name, or null: every name the app accepts must survive an
+ * export and a re-import (export.ts, importer/tables.ts), so names the label files would read as
+ * something else are refused when a genre is created. Existing genres keep working whatever
+ * their name.
+ */
+export function newGenreNameProblem(name: string): string | null {
+  const n = name.trim()
+  if (LABEL_FILE_COLUMNS.test(n)) {
+    return `"${n}" is a column name in label files (Id, Genre, Sources, Title, Year…), so an export would not bring it back as a genre; choose another name`
+  }
+  if (/^['"]|['"]$/.test(n)) return 'a genre name cannot begin or end with a quote mark: label files strip them'
+  if (n.includes('|')) return 'a genre name cannot contain "|": label files use it between genres'
+  return null
+}
+
+/** A genre name for a genre that may be created by the call. */
+export const NewGenreName = GenreName.superRefine((s, ctx) => {
+  const problem = newGenreNameProblem(s)
+  if (problem) ctx.addIssue({ code: 'custom', message: problem })
+})
+
 /** Where a label came from: a labels file, a person, an accepted prediction, a Kodi/Jellyfin .nfo. */
 export const LabelSource = z.enum(['imported', 'user', 'prediction', 'nfo'])
 export type LabelSource = z.infer<typeof LabelSource>

@@ -1,7 +1,7 @@
 // Label edits. Every edit is one undoable history entry, kept in the library file.
 import { z } from 'zod'
 import { command, noArgs } from './define'
-import { GenreName, PosterId } from './common'
+import { GenreName, NewGenreName, PosterId } from './common'
 
 export const HistoryEntry = z.object({
   id: z.number().int(),
@@ -38,7 +38,7 @@ export const labels = {
     z
       .strictObject({
         ids: z.array(PosterId).min(1).max(200_000),
-        add: z.array(GenreName).max(100).default([]),
+        add: z.array(NewGenreName).max(100).default([]),
         remove: z.array(GenreName).max(100).default([]),
         labelled: z.boolean().optional(),
       })

@@ -5,14 +5,19 @@ import { GenreName, JobStatus, LabelSource, PosterId } from './common'
 import { HistoryState } from './labels'
 
 export const PosterSort = z.enum(['title', 'year', 'added', 'id'])
+export type PosterSort = z.infer<typeof PosterSort>
+/** any: at least one of the filter's genres; all: every one of them; none: posters with none of them. */
+export const GenreMatch = z.enum(['any', 'all', 'none'])
+export type GenreMatch = z.infer<typeof GenreMatch>
+export const LabelledFilter = z.enum(['all', 'labelled', 'unlabelled'])
+export type LabelledFilter = z.infer<typeof LabelledFilter>
 
 export const PosterFilter = z.strictObject({
   /** Substring of the title (or the id); case, accents and extra spaces are ignored. */
   search: z.string().max(200).optional(),
   genres: z.array(GenreName).max(100).optional(),
-  /** any: at least one of `genres`; all: every one of them; none: posters with none of them. */
-  match: z.enum(['any', 'all', 'none']).default('any'),
-  labelled: z.enum(['all', 'labelled', 'unlabelled']).default('all'),
+  match: GenreMatch.default('any'),
+  labelled: LabelledFilter.default('all'),
   duplicatesOnly: z.boolean().default(false),
   /** Posters with at least one label from one of these sources ("has accepted predictions"). */
   sources: z.array(LabelSource).max(4).optional(),
@@ -20,6 +25,8 @@ export const PosterFilter = z.strictObject({
   predicted: z.array(GenreName).max(100).optional(),
 })
 export type PosterFilter = z.input<typeof PosterFilter>
+/** The filter as handlers get it: defaults filled in. */
+export type ParsedPosterFilter = z.output<typeof PosterFilter>
 
 /**
  * Orders by the active model's stored predictions instead of `sort` (posters without one come
@@ -57,12 +64,21 @@ export const PosterDetail = PosterSummary.extend({
 })
 export type PosterDetail = z.infer<typeof PosterDetail>
 
+/**
+ * Counts by genre name. Not z.record: zod builds its result with plain assignments, which drop
+ * a key named "__proto__" (a genre may be named so); this checks the values and keeps the object.
+ */
+const CountsByName = z.custom<Record<string, number>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((n) => Number.isInteger(n)),
+  'expected counts by name',
+)
+
 export const LibraryStats = z.object({
   path: z.string(),
   posters: z.number().int(),
   labelled: z.number().int(),
   duplicates: z.number().int(),
-  genres: z.record(z.string(), z.number().int()),
+  genres: CountsByName,
   /** Labels by source (imported, user, prediction, nfo). */
   sources: z.record(z.string(), z.number().int()).optional(),
 })
@@ -122,5 +138,14 @@ export const library = {
   export: command(
     z.strictObject({ format: ExportFormat }),
     z.object({ format: ExportFormat, filename: z.string(), text: z.string(), posters: z.number().int() }),
+  ),
+  /**
+   * The same export in parts of at most `limit` posters (by id), for exports larger than one
+   * reply (`posterity export` writes them part by part): the parts' texts joined in order are
+   * the whole export. Start without `after`; continue with `after: next` until `next` is null.
+   */
+  exportPart: command(
+    z.strictObject({ format: ExportFormat, after: PosterId.optional(), limit: z.number().int().min(1).max(100_000).default(10_000) }),
+    z.object({ text: z.string(), posters: z.number().int(), next: PosterId.nullable() }),
   ),
 }

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../acceptance'
 export const ModelKind = z.enum(['head', 'cnn'])
 export type ModelKind = z.infer<typeof ModelKind>
 export const HeadLossName = z.enum(['bce', 'balanced', 'asl'])
+export type HeadLossName = z.infer<typeof HeadLossName>
 
 export const TrainRequest = z.strictObject({
   kind: ModelKind.default('head'),
@@ -207,8 +208,27 @@ export const AcceptResult = z.object({
 })
 export type AcceptResult = z.infer<typeof AcceptResult>
 
+/** One of a poster's most probable genres (model.top), and whether it reaches its threshold. */
+export const TopGenre = z.object({ genre: z.string(), probability: z.number(), predicted: z.boolean() })
+export type TopGenre = z.infer<typeof TopGenre>
+
+/** A run's out-of-fold errors for one genre, most confident first (model.errors). */
+export const GenreErrors = z.object({
+  runId: z.number().int(),
+  genre: z.string(),
+  threshold: z.number(),
+  falsePositives: z.array(z.object({ id: PosterId, probability: z.number() })),
+  falseNegatives: z.array(z.object({ id: PosterId, probability: z.number() })),
+  /** Totals before `limit`. */
+  totalFalsePositives: z.number().int(),
+  totalFalseNegatives: z.number().int(),
+})
+export type GenreErrors = z.infer<typeof GenreErrors>
+
 export const model = {
   status: command(noArgs, ModelStatus),
+  /** What the model last ran on here (ModelStatus's provider, backend and reason), opening nothing to find out. */
+  engines: command(noArgs, ModelStatus.pick({ provider: true, backend: true, backendReason: true })),
   /** First-run download of the backbone from its public URL (resumable, checksum verified). */
   downloadBackbone: command(noArgs, z.object({ jobId: JobId })),
   /** Copies a backbone file from disk into the library after checking it. */
@@ -237,13 +257,39 @@ export const model = {
       items: z.array(
         z.object({
           id: PosterId,
-          genres: z.array(z.object({ genre: z.string(), probability: z.number(), predicted: z.boolean() })),
+          genres: z.array(TopGenre),
         }),
       ),
     }),
   ),
   /** The active model's stored probabilities for one poster. */
   prediction: command(z.strictObject({ id: PosterId }), PosterPrediction),
+  /**
+   * The active model's stored probabilities, one array a poster in the run's genre order:
+   * for the listed posters, or page by page (by id) through every poster of the library
+   * (`after`: the previous page's `next`). `without`: the posters asked for (or of the page)
+   * that have no stored prediction of the active run.
+   */
+  probabilities: command(
+    z.strictObject({ ids: z.array(PosterId).min(1).max(10_000).optional(), after: PosterId.optional(), limit: z.number().int().min(1).max(10_000).default(5_000) }),
+    z.object({
+      runId: z.number().int(),
+      genres: z.array(z.string()),
+      rows: z.array(z.object({ id: PosterId, probabilities: z.array(z.number()) })),
+      without: z.array(PosterId),
+      next: PosterId.nullable(),
+    }),
+  ),
+  /** Probabilities of the active model for image files outside the library (nothing imported or kept). */
+  predictFiles: command(
+    z.strictObject({ paths: z.array(FsPath).min(1).max(100_000) }),
+    z.object({
+      runId: z.number().int(),
+      genres: z.array(z.string()),
+      rows: z.array(z.object({ path: z.string(), probabilities: z.array(z.number()) })),
+      failed: z.array(z.object({ path: z.string(), error: z.string() })),
+    }),
+  ),
   /**
    * Turns the active model's stored predictions into labels (source "prediction") under the
    * one acceptance rule (src/shared/acceptance.ts): at most `maxGenres` a poster, highest
@@ -265,16 +311,7 @@ export const model = {
    */
   errors: command(
     z.strictObject({ runId: z.number().int().optional(), genre: z.string().min(1).max(200), limit: z.number().int().min(1).max(5000).default(500) }),
-    z.object({
-      runId: z.number().int(),
-      genre: z.string(),
-      threshold: z.number(),
-      falsePositives: z.array(z.object({ id: PosterId, probability: z.number() })),
-      falseNegatives: z.array(z.object({ id: PosterId, probability: z.number() })),
-      /** Totals before `limit`. */
-      totalFalsePositives: z.number().int(),
-      totalFalseNegatives: z.number().int(),
-    }),
+    GenreErrors,
   ),
 }
 
@@ -316,5 +353,5 @@ export const modelEvents = {
     items: z.array(z.object({ id: PosterId, probs: z.array(z.number()) })),
   }),
   'predict.finished': z.object({ jobId: JobId, status: JobStatus, runId: z.number().int().nullable(), count: z.number().int(), error: z.string().nullable() }),
-  'backbone.progress': z.object({ jobId: JobId, received: z.number().int(), total: z.number().int(), status: z.enum(['running', 'done', 'failed', 'cancelled']), error: z.string().nullable() }),
+  'backbone.progress': z.object({ jobId: JobId, received: z.number().int(), total: z.number().int(), status: JobStatus, error: z.string().nullable() }),
 }

@@ -1,9 +1,9 @@
 // posterity accept [--ids FILE] [--min-prob P] [--max-genres K] [--dry-run] [--library DIR]
 import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
-import type { AcceptResult } from '../../../shared/api'
 import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call, readIdsFile, waitForJob } from '../model-support'
+import { readIdsFile, waitForJob } from '../model-support'
+import { coreApi } from '../api'
 
 const help = `Usage: posterity accept [--ids FILE] [--min-prob P] [--max-genres K] [--dry-run] [--library DIR]
 
@@ -40,14 +40,14 @@ const command: Command = {
     const dryRun = values['dry-run'] === true
     return withLibrary(libraryDir, async (core) => {
       const args = { ids, minProbability, maxGenres, dryRun, sample: 200_000 }
-      let r = await call<AcceptResult>(core, 'model.accept', args)
+      let r = await coreApi(core).model.accept(args)
       if (r.unpredicted.length) {
         // Posters the active model has not scored yet (new, or never predicted): predict them
         // now; ids that name no poster stay in the list.
         process.stderr.write(`predicting ${r.unpredicted.length} poster${r.unpredicted.length === 1 ? '' : 's'} the active model has not scored yet\n`)
-        const { jobId } = await call<{ jobId: string }>(core, 'model.predict', { scope: 'selection', ids: r.unpredicted })
+        const { jobId } = await coreApi(core).model.predict({ scope: 'selection', ids: r.unpredicted })
         await waitForJob(core, jobId)
-        r = await call<AcceptResult>(core, 'model.accept', args)
+        r = await coreApi(core).model.accept(args)
       }
       const missing = r.unpredicted.length
       const pl = (n: number, w = 'poster') => `${n.toLocaleString('en-US')} ${w}${n === 1 ? '' : 's'}`

@@ -1,9 +1,8 @@
 // posterity duplicates [--library DIR] [--json]
-import type { DuplicateCluster } from '../../../shared/api'
 import type { Command } from '../command'
 import { withLibrary } from '../library'
-import { call } from '../model-support'
 import { embedMissing } from '../explore-support'
+import { coreApi } from '../api'
 
 const help = `Usage: posterity duplicates [--library DIR] [--json]
 
@@ -22,7 +21,7 @@ const command: Command = {
   async run({ values, libraryDir }) {
     return withLibrary(libraryDir, async (core) => {
       await embedMissing(core)
-      const r = await call<{ posters: number; embedded: number; clusters: DuplicateCluster[] }>(core, 'explore.duplicates', {})
+      const r = await coreApi(core).explore.duplicates({})
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ posters: r.posters, embedded: r.embedded, clusters: r.clusters.map((c) => c.members.map((m) => m.id)) })}\n`)
         return 0

@@ -1,8 +1,8 @@
 // posterity eval [--library DIR] [--ids FILE] [--json]
-import type { ModelEvaluation } from '../../../shared/api'
 import { str, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call, formatEvaluation, readIdsFile } from '../model-support'
+import { formatEvaluation, readIdsFile } from '../model-support'
+import { coreApi } from '../api'
 
 const help = `Usage: posterity eval [--library DIR] [--ids FILE] [--json]
 
@@ -24,7 +24,7 @@ const command: Command = {
     const idsFile = str(values, 'ids')
     const ids = idsFile ? readIdsFile(idsFile) : undefined
     return withLibrary(libraryDir, async (core) => {
-      const ev = await call<ModelEvaluation>(core, 'model.evaluate', { ids })
+      const ev = await coreApi(core).model.evaluate({ ids })
       if (ev.excludedTrained)
         process.stderr.write(
           `posterity eval: warning: ${ev.excludedTrained} of the listed posters were in the active model's training data; ` +

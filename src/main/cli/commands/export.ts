@@ -2,8 +2,8 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
-import { exportLabels } from '../../library/export'
 import { UserError, str, type Command } from '../command'
+import { coreApi } from '../api'
 import { withLibrary } from '../library'
 
 const help = `Usage: posterity export --format csv|json [--out FILE] [--library DIR]
@@ -35,9 +35,17 @@ const command: Command = {
       const tmp = outPath ? `${outPath}.${process.pid}.tmp` : null
       const out: Writable = tmp ? createWriteStream(tmp) : process.stdout
       if (tmp) await once(out, 'open').catch((err: Error) => Promise.reject(new UserError(`cannot write ${outPath}: ${err.message}`)))
-      const { lines, count } = exportLabels(core.db, format)
+      // Part by part through the contract (library.exportPart), so memory stays flat however large.
+      const api = coreApi(core)
+      let n = 0
       try {
-        for (const line of lines) await write(out, line)
+        let after: string | undefined
+        do {
+          const part = await api.library.exportPart({ format, after })
+          await write(out, part.text)
+          n += part.posters
+          after = part.next ?? undefined
+        } while (after !== undefined)
       } catch (err) {
         if (tmp) {
           out.destroy()
@@ -49,7 +57,6 @@ const command: Command = {
         out.end()
         await once(out, 'finish')
         renameSync(tmp, outPath)
-        const n = count()
         process.stderr.write(`exported ${n} poster${n === 1 ? '' : 's'} to ${outPath}\n`)
       }
       return 0

@@ -1,7 +1,7 @@
 // posterity import <path...> [--labels FILE] [--metadata FILE] [--embed] [--json]
-import type { ImportResult } from '../../../shared/api'
-import { startImport } from '../../importer/handlers'
+import type { Event, ImportResult } from '../../../shared/api'
 import { UserError, str, type Command } from '../command'
+import { coreApi } from '../api'
 import { withLibrary } from '../library'
 import { printable } from '../../../shared/printable'
 
@@ -61,27 +61,40 @@ const command: Command = {
         const line = p.total === 0 ? 'scanning…' : `importing ${p.done}/${p.total}${p.skipped ? ` (${p.skipped} skipped)` : ''}`
         process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`)
       })
-      const { jobId, promise } = await startImport(core, {
-        paths: positionals,
-        labels: str(values, 'labels'),
-        metadata: str(values, 'metadata'),
-        embed: values.embed === true,
+      // The end of the job, as every host learns it: the import.finished event.
+      let finished: Event<'import.finished'> | null = null
+      const offEnd = core.events.onAny((name, payload) => {
+        if (name === 'import.finished') finished = payload as Event<'import.finished'>
       })
+      // A labels or metadata file that cannot be used fails the import (exit 1), not the command line.
+      const api = coreApi(core, 1)
+      let jobId: string
+      try {
+        ;({ jobId } = await api.imports.start({
+          paths: positionals,
+          labels: str(values, 'labels'),
+          metadata: str(values, 'metadata'),
+          embed: values.embed === true,
+        }))
+      } catch (err) {
+        off()
+        offEnd()
+        throw err
+      }
       const onSigint = () => {
         process.stderr.write('\ncancelling: removing what this import added…\n')
-        core.jobs.cancel(jobId)
+        void api.jobs.cancel({ jobId })
       }
       process.once('SIGINT', onSigint)
-      let error: string | null = null
-      const offEnd = core.events.onAny((name, payload) => {
-        if (name === 'import.finished') error = (payload as { error: string | null }).error
-      })
-      const result = await promise
+      await core.jobs.wait(jobId)
       process.off('SIGINT', onSigint)
       off()
       offEnd()
       if (tty) process.stderr.write('\n')
-      const status = core.jobs.list().find((j) => j.jobId === jobId)?.status
+      const end = finished as Event<'import.finished'> | null
+      const result = end?.jobId === jobId ? end.result : null
+      const error = end?.error ?? null
+      const status = end?.status
       if (status === 'cancelled') throw new UserError('import cancelled; nothing was kept', 130)
       if (!result) throw new UserError(`import failed: ${error ?? 'unknown error'}`)
       if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)

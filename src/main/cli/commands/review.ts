@@ -3,7 +3,7 @@ import type { ReviewPage } from '../../../shared/api'
 import { ReviewQueueName } from '../../../shared/api'
 import { int, str, UserError, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call } from '../model-support'
+import { coreApi } from '../api'
 
 const help = `Usage: posterity review --queue suspect|uncertain [--limit N] [--library DIR] [--json]
 
@@ -30,7 +30,7 @@ const command: Command = {
     const limit = int(values, 'limit', 50)!
     if (limit < 1 || limit > 1000) throw new UserError(`--limit must be between 1 and 1000, got ${limit}`, 2)
     return withLibrary(libraryDir, async (core) => {
-      const page = await call<ReviewPage>(core, 'review.queue', { queue: parsed.data, offset: 0, limit })
+      const page = await coreApi(core).review.queue({ queue: parsed.data, offset: 0, limit })
       if (page.state !== 'ready') throw new UserError(page.note ?? `the ${page.queue} queue is not ready`)
       if (page.note) process.stderr.write(`posterity: ${page.note}\n`)
       if (values.json) {

@@ -1,9 +1,8 @@
 // posterity similar <id> [--k N] [--library DIR] [--json]
-import type { Neighbour } from '../../../shared/api'
 import { UserError, int, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call } from '../model-support'
 import { embedMissing } from '../explore-support'
+import { coreApi } from '../api'
 
 const help = `Usage: posterity similar <id> [--k N] [--library DIR] [--json]
 
@@ -26,7 +25,7 @@ const command: Command = {
     if (k < 1 || k > 500) throw new UserError(`--k must be between 1 and 500, got ${k}`, 2)
     return withLibrary(libraryDir, async (core) => {
       await embedMissing(core)
-      const r = await call<{ id: string; posters: number; embedded: number; neighbours: Neighbour[] }>(core, 'explore.similar', { id: positionals[0], k, embed: true })
+      const r = await coreApi(core).explore.similar({ id: positionals[0], k, embed: true })
       if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`)
       else {
         const lines = [`nearest to ${r.id} among ${r.embedded} embedded posters (of ${r.posters}):`, '  similarity  id            title']

@@ -1,5 +1,6 @@
 // posterity stats [--json]
 import type { Command } from '../command'
+import { coreApi } from '../api'
 import { withLibrary } from '../library'
 
 const command: Command = {
@@ -12,8 +13,8 @@ per source (imported, user, prediction, nfo).
             "sources": {"imported": N, "user": N, "prediction": N, "nfo": N}}`,
   options: { json: { type: 'boolean' } },
   async run({ values, libraryDir }) {
-    return withLibrary(libraryDir, (core) => {
-      const s = core.handlers.library.stats({}) as ReturnType<typeof import('../../library/query').libraryStats>
+    return withLibrary(libraryDir, async (core) => {
+      const s = await coreApi(core).library.stats({})
       if (values.json) {
         process.stdout.write(`${JSON.stringify(s)}\n`)
         return 0

@@ -1,11 +1,10 @@
 // posterity tag <folder> [--library DIR] [--min-prob P] [--max-genres K] [--dry-run | --write-nfo] [--json]
 import { relative } from 'node:path'
 import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
-import type { ScanSummary, WriteResult } from '../../../shared/api'
-import { call } from '../model-support'
-import { activeRun } from '../../ml/store/runs'
+import type { WriteResult } from '../../../shared/api'
 import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'
+import { coreApi } from '../api'
 
 const help = `Usage: posterity tag <folder> [--library DIR] [--min-prob P] [--max-genres K] [--dry-run | --write-nfo] [--json]
 
@@ -72,9 +71,9 @@ const command: Command = {
     const dryRun = !values['write-nfo']
     const root = positionals[0]
     return withLibrary(libraryDir, async (core) => {
-      if (!activeRun(core.db)) throw new UserError('no model is active in this library: train one first (posterity train)')
-      const scan = await call<ScanSummary>(core, 'collection.scan', { root })
-      const res = await call<{ writeId: number | null; results: WriteResult[]; written: number; failed: number }>(core, 'collection.write', {
+      if (!(await coreApi(core).model.runs({})).runs.some((r) => r.active)) throw new UserError('no model is active in this library: train one first (posterity train)')
+      const scan = await coreApi(core).collection.scan({ root })
+      const res = await coreApi(core).collection.write({
         root: scan.root,
         rule: { minProbability, maxGenres, mode: 'replace' },
         scope: 'all',

@@ -1,8 +1,8 @@
 // posterity train [--library DIR] [--ids FILE] [--kind head|cnn] [--epochs N] [--seed N] [--folds K] [--include-predictions] [--json]
-import type { RunDetail } from '../../../shared/api'
 import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'
-import { call, formatEvaluation, readIdsFile, waitForJob } from '../model-support'
+import { formatEvaluation, readIdsFile, waitForJob } from '../model-support'
+import { coreApi } from '../api'
 
 const help = `Usage: posterity train [--library DIR] [--ids FILE] [--kind head|cnn] [--epochs N] [--seed N] [--folds K] [--include-predictions] [--json]
 
@@ -64,7 +64,7 @@ const command: Command = {
         } else if (name === 'train.finished') runId = (payload as { runId: number | null }).runId
       })
       try {
-        const { jobId } = await call<{ jobId: string }>(core, 'model.train', { kind, ids, epochs, seed, folds, includePredictions })
+        const { jobId } = await coreApi(core).model.train({ kind, ids, epochs, seed, folds, includePredictions })
         await waitForJob(core, jobId)
         // An activated run refreshes the unlabelled posters' predictions: let that finish.
         for (const j of core.jobs.list().filter((j) => j.kind === 'predict' && j.status === 'running')) {
@@ -75,7 +75,7 @@ const command: Command = {
         off()
       }
       if (runId === null) throw new UserError('training ended without a model')
-      const run = await call<RunDetail>(core, 'model.run', { id: runId })
+      const run = await coreApi(core).model.run({ id: runId })
       if (values.json) {
         process.stdout.write(`${JSON.stringify(run)}\n`)
         return 0

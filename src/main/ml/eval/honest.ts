@@ -2,16 +2,14 @@
 // the OTHER folds' predictions only, so no reported F1 comes from the predictions its
 // thresholds were chosen on; every figure gets a bootstrap 95% interval (posters resampled).
 import { mulberry32 } from '../../../shared/random'
+import type { ModelEvaluation, SummaryIntervals } from '../../../shared/api'
 import { bestF1Threshold, column, evaluate, type Evaluation, type Summary } from './metrics'
-
-export type Interval = [number, number]
-export type SummaryIntervals = Record<keyof Summary, Interval>
 
 export interface HonestEvaluation extends Evaluation {
   method: 'cross-validation'
   folds: number
   /** Bootstrap 95% intervals (percentile method), model and prior. */
-  intervals: { model: SummaryIntervals; prior: SummaryIntervals; replicates: number }
+  intervals: NonNullable<ModelEvaluation['intervals']>
 }
 
 /** Per fold, per genre: the F1-best threshold on the rows of every OTHER fold. [k][genre] */

@@ -1,6 +1,7 @@
 // Multi-label ranking and thresholded metrics. Scores and labels are row-major
 // [n posters × g genres]. Binary accuracy is deliberately absent: on this task "no genre
 // everywhere" scores 90%, so only precision-based figures are reported.
+import type { GenreMetric, MetricSummary, ModelEvaluation } from '../../../shared/api'
 
 /**
  * Average precision of one genre, as sklearn computes it: the sum over distinct score
@@ -64,36 +65,11 @@ export function column(m: ArrayLike<number>, g: number, col: number): Float32Arr
   return out
 }
 
-export interface GenreMetrics {
-  genre: string
-  support: number
-  ap: number | null
-  f1: number
-  threshold: number
-  priorAp: number | null
-  priorF1: number
-}
-
-export interface Summary {
-  macroAp: number
-  microAp: number
-  macroF1: number
-  microF1: number
-  hit1: number
-  hit3: number
-}
-
-export interface Evaluation {
-  posters: number
-  model: Summary
-  prior: Summary
-  /** Genres with at least `minSupport` positives: the ones averaged. */
-  genres: GenreMetrics[]
-  /** Genres with too few validation positives: listed apart, not averaged. */
-  rare: GenreMetrics[]
-  minSupport: number
-  binaryAccuracy?: { model: number; allNegative: number }
-}
+// The figures' shapes are the contract's (ModelEvaluation): computed here, sent as they are.
+export type GenreMetrics = GenreMetric
+export type Summary = MetricSummary
+/** What evaluate() fills in; how the figures were obtained (method, folds, intervals) is the caller's. */
+export type Evaluation = Omit<ModelEvaluation, 'method' | 'folds' | 'intervals' | 'excludedTrained'>
 
 /** hit@k: share of posters with at least one genre whose top-k predictions include a true one. */
 export function hitAtK(scores: ArrayLike<number>, labels: ArrayLike<number>, g: number, k: number): number {

@@ -2,6 +2,7 @@
 // genres go together, per-genre AP of the active run, and labelling progress from the history.
 import type { Dashboard } from '../../../shared/api'
 import type { Db } from '../../library/db'
+import { labelledGain } from '../../library/delta'
 import { activeRun } from '../store/runs'
 import { readOutOfFold } from '../store/out-of-fold'
 import { mulberry32 } from '../../../shared/random'
@@ -68,11 +69,6 @@ export function genreApIntervals(db: Db, runId: number, replicates = 200): Map<s
   return out
 }
 
-interface HistoryChange {
-  before: { labelled: boolean }
-  after: { labelled: boolean }
-}
-
 export function dashboard(db: Db): Dashboard {
   const counts = db.prepare('SELECT COUNT(*) AS posters, COALESCE(SUM(labelled), 0) AS labelled FROM posters').get() as { posters: number; labelled: number }
   const vocab = db.prepare('SELECT id, name FROM genres ORDER BY position, name').all() as { id: number; name: string }[]
@@ -137,8 +133,7 @@ export function labellingProgress(db: Db, labelledNow: number): Dashboard['progr
   let labelled = labelledNow
   for (const r of rows) {
     const day = new Date(r.at).toISOString().slice(0, 10)
-    let net = 0
-    for (const c of JSON.parse(r.changes) as HistoryChange[]) net += Number(c.after.labelled) - Number(c.before.labelled)
+    const net = labelledGain(JSON.parse(r.changes))
     let d = days[days.length - 1]
     if (!d || d.day !== day) days.push((d = { day, edits: 0, posters: 0, labelled }))
     d.edits++

@@ -178,7 +178,7 @@ interface MergeUndo {
 interface DecisionRow {
   id: number
   at: number
-  kind: 'merge' | 'distinct'
+  kind: DuplicateDecision['kind']
   keep: string | null
   members: string
   undo: string

@@ -1,6 +1,6 @@
 // "Why": the occlusion heat map of one poster for one genre of the active model, computed in
 // the model worker (explore/worker-methods.ts `occlusion`) as a job with progress events.
-import { ApiError, type WhyResult } from '../../../shared/api'
+import { ApiError, type JobStatus, type WhyResult } from '../../../shared/api'
 import type { CoreContext } from '../../context'
 import { activeRun } from '../store/runs'
 import { featureSetName, modelService } from '../service/model-service'
@@ -25,7 +25,7 @@ export function startWhy(ctx: CoreContext, id: string, genre: string, grid: numb
     genre: column,
     grid,
   }
-  const emit = (done: number, total: number, status: 'running' | 'done' | 'failed' | 'cancelled', error: string | null, result: WhyResult | null) =>
+  const emit = (done: number, total: number, status: JobStatus, error: string | null, result: WhyResult | null) =>
     ctx.events.emit('why.progress', { jobId, done, total, status, error, result })
   const { jobId } = ctx.jobs.start(
     'why',

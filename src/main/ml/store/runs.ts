@@ -1,11 +1,11 @@
 // Model runs and their stored predictions.
 import type Database from 'better-sqlite3'
-import type { EpochPoint, ModelEvaluation, RunDetail, RunSummary } from '../../../shared/api'
+import type { EpochPoint, ModelEvaluation, ModelKind, RunDetail, RunSummary } from '../../../shared/api'
 
 type Db = Database.Database
 
 export interface NewRun {
-  kind: 'head' | 'cnn'
+  kind: ModelKind
   config: Record<string, unknown>
   backbone: string | null
   features: string | null
@@ -24,7 +24,7 @@ export interface NewRun {
 interface Row {
   id: number
   created_at: number
-  kind: 'head' | 'cnn'
+  kind: ModelKind
   config: string
   backbone: string | null
   features: string | null

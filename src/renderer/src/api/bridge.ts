@@ -2,7 +2,7 @@
 // process (handed over by the preload as `window.posterityDesktop`), else the WebSocket of
 // `posterity serve`. Both speak one protocol through one client; everything above this
 // file is identical in both hosts.
-import { mediaUrl, type PosterityBridge, type PosterityApi } from '../../../shared/api'
+import { mediaUrl, type MediaKind, type PosterityBridge, type PosterityApi } from '../../../shared/api'
 import type { Connection } from './connection'
 import { createPortClient } from './port-client'
 import { createWsClient } from './ws-client'
@@ -41,7 +41,7 @@ export const isElectron = (): boolean => resolve().electron
 export const hasToken = (): boolean => resolve().electron || !!resolve().token
 
 /** URL of a poster's thumbnail or full image for the current host. */
-export function posterUrl(kind: 'thumb' | 'full', id: string): string {
+export function posterUrl(kind: MediaKind, id: string): string {
   const r = resolve()
   return mediaUrl(kind, id, { electron: r.electron, token: r.token })
 }

@@ -2,7 +2,7 @@
 // the review decisions, dry run, write-back and its undo, the genre map.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { Film, FilmPlan, GenreMapEntry, ScanSummary, WriteEntry, WriteResult } from '../../../shared/api'
+import type { ExportFormat, Film, FilmPlan, GenreMapEntry, ScanSummary, WriteEntry, WriteResult } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { onLibraryChange } from '../api/library-changes'
 import { isChange } from '../lib/collection-view'
@@ -66,8 +66,12 @@ export const useCollection = defineStore('collection', () => {
     return null
   }
 
+  // Plans can overlap (a rule typed while a model event re-plans): only the latest one's answer
+  // is shown, so a slow stale plan never replaces a newer one.
+  let planSeq = 0
   async function refreshPlan() {
     if (!opened.value) return
+    const seq = ++planSeq
     const bad = ruleProblem()
     if (bad) {
       plans.value = new Map()
@@ -76,9 +80,11 @@ export const useCollection = defineStore('collection', () => {
     }
     try {
       const r = await api().collection.plan({ root: opened.value, rule: rule.value })
+      if (seq !== planSeq) return
       plans.value = new Map(r.films.map((p) => [p.id, p]))
       planError.value = null
     } catch (err) {
+      if (seq !== planSeq) return
       plans.value = new Map()
       planError.value = errorText(err)
     }
@@ -157,7 +163,7 @@ export const useCollection = defineStore('collection', () => {
     return true
   }
 
-  async function exportAs(format: 'csv' | 'json') {
+  async function exportAs(format: ExportFormat) {
     if (!opened.value) return
     const r = await guard('export', () => api().collection.export({ root: opened.value!, format, rule: planError.value ? undefined : rule.value }))
     if (!r) return

@@ -2,15 +2,12 @@
 // `library.query`. Pages are fetched as the grid scrolls; `library.changed` refreshes them.
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import type { LabelSource, PosterSummary, PredictionSort } from '../../../shared/api'
+import type { GenreMatch, LabelledFilter, LabelSource, PosterSort, PosterSummary, PredictionSort } from '../../../shared/api'
 import { api } from '../api/bridge'
 import { onLibraryChange } from '../api/library-changes'
 import { PageCache } from '../lib/page-cache'
 import { errorText, useToasts } from './toasts'
 
-export type Sort = 'title' | 'year' | 'added' | 'id'
-export type MatchMode = 'any' | 'all' | 'none'
-export type LabelledFilter = 'all' | 'labelled' | 'unlabelled'
 
 export const THUMB_MIN = 110
 export const THUMB_MAX = 320
@@ -23,12 +20,12 @@ export const useLibrary = defineStore('library', () => {
 
   const search = ref('')
   const genres = ref<string[]>([])
-  const match = ref<MatchMode>('any')
+  const match = ref<GenreMatch>('any')
   const labelled = ref<LabelledFilter>('all')
   const duplicatesOnly = ref(false)
   /** Posters with labels from this source ('' = any). */
   const source = ref<LabelSource | ''>('')
-  const sort = ref<Sort>('title')
+  const sort = ref<PosterSort>('title')
   /** Narrowest card width in px (the thumbnail-size control), remembered across sessions. */
   const THUMB_KEY = 'posterity.thumbSize'
   const store = globalThis.localStorage as Storage | undefined // absent outside a browser (store tests)

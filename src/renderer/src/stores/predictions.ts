@@ -3,14 +3,9 @@
 // are kept until the model or its predictions change.
 import { defineStore } from 'pinia'
 import { shallowReactive } from 'vue'
+import type { TopGenre } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { onLibraryChange } from '../api/library-changes'
-
-export interface TopGenre {
-  genre: string
-  probability: number
-  predicted: boolean
-}
 
 const BATCH = 1000
 
