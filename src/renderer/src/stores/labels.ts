@@ -13,6 +13,11 @@ import { useLibrary } from './library'
 import { useToasts } from './toasts'
 import { useConfirm } from './confirm'
 
+/** The history keeps at most so many entries and bytes: past them, undo says older ones went. */
+export function nothingToUndo(h: HistoryState): string {
+  return h.dropped ? 'Nothing more to undo: older history was dropped to keep the history within its size limit' : 'Nothing to undo'
+}
+
 export const useLabels = defineStore('labels', () => {
   const library = useLibrary()
   const detail = useDetail()
@@ -76,7 +81,7 @@ export const useLabels = defineStore('labels', () => {
       })
       const moved = label !== null || r.changed.length > 0
       history.value = r.history
-      if (!moved) toasts.info(kind === 'undo' ? 'Nothing to undo' : 'Nothing to redo')
+      if (!moved) toasts.info(kind === 'undo' ? nothingToUndo(r.history) : 'Nothing to redo')
       else if (label) toasts.info(`${kind === 'undo' ? 'Undone' : 'Redone'}: ${label}`)
       // The core also announces the change; refreshing here keeps the screen right if it did not.
       library.reload()
@@ -91,7 +96,7 @@ export const useLabels = defineStore('labels', () => {
   async function refreshHistory() {
     try {
       const h = await api().labels.history({ limit: 1 })
-      history.value = { canUndo: h.canUndo, canRedo: h.canRedo, undoLabel: h.undoLabel, redoLabel: h.redoLabel }
+      history.value = { canUndo: h.canUndo, canRedo: h.canRedo, undoLabel: h.undoLabel, redoLabel: h.redoLabel, dropped: h.dropped }
     } catch {
       // Keeps the last known state; the buttons stay as they were.
     }
