@@ -2,6 +2,7 @@
 // genres go together, per-genre AP of the active run, and labelling progress from the history.
 import type { Dashboard } from '../../../shared/api'
 import type { Db } from '../../library/db'
+import { netLabelled } from '../../library/history'
 import { activeRun } from '../store/runs'
 import { readOutOfFold } from '../store/out-of-fold'
 import { mulberry32 } from '../../../shared/random'
@@ -68,11 +69,6 @@ export function genreApIntervals(db: Db, runId: number, replicates = 200): Map<s
   return out
 }
 
-interface HistoryChange {
-  before: { labelled: boolean }
-  after: { labelled: boolean }
-}
-
 export function dashboard(db: Db): Dashboard {
   const counts = db.prepare('SELECT COUNT(*) AS posters, COALESCE(SUM(labelled), 0) AS labelled FROM posters').get() as { posters: number; labelled: number }
   const vocab = db.prepare('SELECT id, name FROM genres ORDER BY position, name').all() as { id: number; name: string }[]
@@ -132,13 +128,17 @@ export function dashboard(db: Db): Dashboard {
  * Imports are not edits, so a day's figure includes everything imported up to now.
  */
 export function labellingProgress(db: Db, labelledNow: number): Dashboard['progress'] {
-  const rows = db.prepare('SELECT at, changes, posters FROM history WHERE undone = 0 ORDER BY id DESC').all() as { at: number; changes: string; posters: number }[]
+  const rows = db.prepare('SELECT at, kind, changes, posters FROM history WHERE undone = 0 ORDER BY id DESC').all() as {
+    at: number
+    kind: string
+    changes: string
+    posters: number
+  }[]
   const days: Dashboard['progress'] = []
   let labelled = labelledNow
   for (const r of rows) {
     const day = new Date(r.at).toISOString().slice(0, 10)
-    let net = 0
-    for (const c of JSON.parse(r.changes) as HistoryChange[]) net += Number(c.after.labelled) - Number(c.before.labelled)
+    const net = r.kind === 'labels' ? netLabelled(r.changes) : 0
     let d = days[days.length - 1]
     if (!d || d.day !== day) days.push((d = { day, edits: 0, posters: 0, labelled }))
     d.edits++
