@@ -28,6 +28,8 @@ export default defineConfig({
           'core-host': resolve(__dirname, 'src/main/core-host/index.ts'),
           // Heavy ML work runs in a child process of whichever process holds the core.
           worker: resolve(__dirname, 'src/main/ml/worker.ts'),
+          // The worker's training threads (cross-validation folds side by side).
+          'head-thread': resolve(__dirname, 'src/main/ml/train/head-thread.ts'),
           // The `posterity` CLI (package.json "bin"): plain Node, no TypeScript at run time.
           cli: resolve(__dirname, 'src/main/cli-main.ts'),
         },

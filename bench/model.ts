@@ -59,11 +59,11 @@ function pct(values: number[], p: number): number {
 
 /** Bare inference: pre-decoded batches through the same sessions (two lanes), no decode, no DB. */
 async function bareInference(files: string[], features: string): Promise<number> {
-  const fs = FEATURE_SETS[features]
-  const e = await Embedder.open(readFileSync(join(configuredModelsDir(), MOBILENET_V2.file)), MOBILENET_V2, fs)
+  const featureSet = FEATURE_SETS[features]
+  const e = await Embedder.open(readFileSync(join(configuredModelsDir(), MOBILENET_V2.file)), MOBILENET_V2, featureSet)
   const batch = 16
   const p = MOBILENET_V2.preprocessing
-  const size = fs.input ?? { width: p.size, height: p.size }
+  const size = featureSet.input ?? { width: p.size, height: p.size }
   const plane = 3 * size.width * size.height
   const data = new Float32Array(batch * plane)
   const imgs = await Promise.all(files.slice(0, batch).map((f) => decodeViews(f, size, ['fill'])))

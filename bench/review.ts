@@ -8,7 +8,7 @@
 // --library DIR is copied first (the corruption never touches it); without it the posters are
 // imported and embedded into a temporary library (minutes; not measured).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { openCore } from '../src/main/core'
@@ -87,7 +87,14 @@ export default async function main(args: string[]): Promise<number> {
     const newest = (await call<{ runs: { id: number }[] }>(core, 'model.runs', {})).runs[0].id
     await call(core, 'model.activate', { id: newest })
     const run = activeRun(core.db)!
-    console.log(`training on the corrupted labels (out-of-fold predictions of 5 folds + refit): run ${run.id}, ${trainS.toFixed(1)} s; out-of-fold macro-AP ${run.model.macroAp.toFixed(3)}`)
+    const cfg = run.config as { stages?: Record<string, number>; cpuSeconds?: number; threads?: number }
+    const stages = Object.entries(cfg.stages ?? {})
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')
+    console.log(
+      `training on the corrupted labels (out-of-fold predictions of 5 folds + refit): run ${run.id}, ${trainS.toFixed(1)} s wall (${stages}; ` +
+        `the worker's CPU ${cfg.cpuSeconds?.toFixed(1)} s in ${cfg.threads} training threads); out-of-fold macro-AP ${run.model.macroAp.toFixed(3)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    )
 
     const t0 = performance.now()
     const queue = rankSuspectQueue(core.db)

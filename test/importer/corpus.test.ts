@@ -2,7 +2,7 @@
 // item gets its own one-line reason naming the file escaped, every good poster imports, the
 // library stays consistent, and nothing hangs (each test has a time limit).
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
@@ -88,6 +88,34 @@ describe('the bad-input corpus, mixed with good posters', () => {
     }
     for (const l of lines) expect(l).not.toMatch(RAW_CONTROLS)
     expect(res.stdout).toContain(`${c.good.length} added, 0 updated`)
+  }, 120_000)
+})
+
+// Root reads chmod 000 files, so the corpus leaves them out when the tests run as root; here
+// root runs the CLI as nobody (setpriv), for whom they are unreadable.
+const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
+const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
+describe.skipIf(!asRoot || !setpriv)('unreadable files and folders, when the tests run as root', () => {
+  it('skips each with "permission denied" as a user who cannot read them, and imports the rest', async () => {
+    const root = join(dir.dir, 'as-nobody')
+    mkdirSync(join(root, 'posters', 'locked-folder'), { recursive: true })
+    chmodSync(dir.dir, 0o755)
+    chmodSync(root, 0o777) // nobody writes the library here
+    await jpeg(join(root, 'posters', 'tt0000001.jpg'), { seed: 1 })
+    await jpeg(join(root, 'posters', 'locked.jpg'), { seed: 2 })
+    await jpeg(join(root, 'posters', 'locked-folder', 'tt0000003.jpg'), { seed: 3 })
+    for (const p of ['posters', 'posters/tt0000001.jpg']) chmodSync(join(root, p), 0o755)
+    chmodSync(join(root, 'posters', 'locked.jpg'), 0)
+    chmodSync(join(root, 'posters', 'locked-folder'), 0)
+    const res = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'import', join(root, 'posters'), '--library', join(root, 'lib')], {
+      encoding: 'utf8',
+      timeout: 100_000,
+      env: { ...process.env, HOME: root, POSTERITY_STATE_DIR: join(root, 'state') },
+    })
+    expect(res.status, res.stderr).toBe(0)
+    expect(res.stdout).toContain('1 added, 0 updated')
+    expect(res.stdout).toContain(`  ${join(root, 'posters', 'locked.jpg')}: unreadable: permission denied\n`)
+    expect(res.stdout).toContain(`  ${join(root, 'posters', 'locked-folder')}: folder cannot be read: permission denied\n`)
   }, 120_000)
 })
 

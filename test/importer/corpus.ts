@@ -114,7 +114,7 @@ export async function writeImageCorpus(dir: string): Promise<ImageCorpus> {
   writeFileSync(at(evil), 'not an image either')
   bad.push({ path: at(evil), reason: 'not an image (unrecognised file format)' })
   if (asRoot) {
-    notHere.push('unreadable file and folder (chmod 000): the tests run as root, who reads them anyway')
+    notHere.push('unreadable file and folder (chmod 000): the tests run as root, who reads them anyway (corpus.test.ts runs them as nobody instead)')
   } else {
     await jpeg(at('locked.jpg'), { seed: 40 })
     chmodSync(at('locked.jpg'), 0)
@@ -200,8 +200,8 @@ export function writeTableCorpus(dir: string, options: { bigMb?: number; million
     as: 'labels',
     error: `labels file ${join(root, 'unclosed-quote.csv')} is not valid CSV: line 2: a quoted field is never closed`,
   })
-  // 100 MB of printable garbage under a good header: read to the end, every row skipped, a
-  // bounded warning (a few rows shown, the rest counted).
+  // 100 MB of printable garbage (lines of ~1 KB) under a good header: read to the end, every
+  // row skipped, a bounded warning (a few rows shown, the rest counted).
   const garbage = join(root, 'garbage.csv')
   const fd = openSync(garbage, 'w')
   writeSync(fd, 'Id,Genre\n')
@@ -211,12 +211,12 @@ export function writeTableCorpus(dir: string, options: { bigMb?: number; million
     for (let i = 0; i < line.length; i++) {
       s = (s * 1103515245 + 12345) >>> 0
       const c = 0x20 + ((s >>> 24) % 95)
-      line[i] = i % 97 === 96 ? 0x0a : c === 0x22 ? 0x27 : c // no double quotes: garbage, not a quoting error
+      line[i] = i % 997 === 996 ? 0x0a : c === 0x22 ? 0x27 : c // no double quotes: garbage, not a quoting error
     }
     writeSync(fd, line)
   }
   closeSync(fd)
-  items.push({ name: 'garbage.csv', path: garbage, as: 'labels', warnings: [/^garbage\.csv: rows skipped or suspicious: line 2: .* \(and \d+ more\)$/] })
+  items.push({ name: 'garbage.csv', path: garbage, as: 'labels', warnings: [/^garbage\.csv: rows skipped or suspicious: line 2 .* \(and \d+ more\)$/] })
   // A million rows: read in bounded memory; the three posters get theirs.
   const million = join(root, 'million.csv')
   const mfd = openSync(million, 'w')

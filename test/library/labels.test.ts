@@ -2,6 +2,7 @@
 // persisted in the library file.
 import { describe, expect, it } from 'vitest'
 import { call, recordEvents, useLibrary } from './helpers'
+import { labelledGain } from '../../src/main/library/delta'
 
 const t = useLibrary({
   seed: [
@@ -105,5 +106,20 @@ describe('undo / redo', () => {
     expect((await detail('c')).labelled).toBe(true)
     await call(t.core, 'labels.undo')
     expect((await detail('c')).labelled).toBe(false)
+  })
+})
+
+describe('labelledGain', () => {
+  it('counts the posters an entry newly labelled, from a stored delta and from the older whole states', async () => {
+    // c is unlabelled: giving it a genre labels one more poster; removing a's only genre keeps it labelled.
+    await call(t.core, 'labels.edit', { ids: ['c', 'b'], add: ['Horror'] })
+    const last = () => JSON.parse(t.core.db.prepare('SELECT changes FROM history ORDER BY id DESC LIMIT 1').pluck().get() as string)
+    expect(labelledGain(last())).toBe(1)
+    await call(t.core, 'labels.undo')
+    await call(t.core, 'labels.edit', { ids: ['a'], remove: ['Drama'] })
+    expect(labelledGain(last())).toBe(0)
+    const whole = (labelled: boolean) => ({ labelled, edited: false, genres: [] })
+    expect(labelledGain([{ id: 'x', before: whole(false), after: whole(true) }, { id: 'y', before: whole(true), after: whole(false) }, { id: 'z', before: whole(false), after: whole(true) }])).toBe(1)
+    expect(labelledGain({ title: 'not a label entry' })).toBe(0)
   })
 })

@@ -50,6 +50,11 @@ describe('one writer per library', () => {
       expect(stats.code).toBe(0)
       expect(JSON.parse(stats.out).posters).toBe(0)
       expect(stats.err).toMatch(/reading it without changing anything/)
+      // The export reads through the contract too (library.exportPart) on the read-only connection.
+      const exp = await run('export', '--format', 'json')
+      expect(exp.code).toBe(0)
+      expect(exp.out).toBe('[]\n')
+      expect(exp.err).toMatch(/reading it without changing anything/)
     } finally {
       child.kill('SIGKILL')
       await new Promise((r) => child.once('exit', r))

@@ -2,7 +2,7 @@
 // predictions really come from models that saw neither the poster nor its copies.
 import { describe, expect, it } from 'vitest'
 import { duplicateGroups, MAX_NEAR_DUPLICATE_GROUP, nearDuplicatePairs } from '../../src/main/ml/train/groups'
-import { assignFolds, earlyStopSplit, outOfFold } from '../../src/main/ml/train/folds'
+import { assignFolds, outOfFold } from '../../src/main/ml/train/folds'
 import { DEFAULT_HEAD, macroAp } from '../../src/main/ml/train/head'
 import { loadTf } from '../../src/main/ml/train/tf-backend'
 import { mulberry32 } from '../../src/shared/random'
@@ -103,14 +103,6 @@ describe('grouped folds', () => {
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(3)
     expect(assignFolds(groups, 5, 1)).toEqual(fold)
     expect(assignFolds(groups, 5, 2)).not.toEqual(fold)
-  })
-
-  it('the early-stopping split keeps groups together too', () => {
-    const rows = Array.from({ length: items.length }, (_, i) => i)
-    const { train, earlyStop: stop } = earlyStopSplit(rows, groups, 3)
-    const stopGroups = new Set(stop.map((r) => groups.of[r]))
-    expect(stop.length).toBeGreaterThan(30)
-    for (const r of train) expect(stopGroups.has(groups.of[r])).toBe(false)
   })
 
   it('out-of-fold predictions do not leak through near-copies (random labels score at chance)', async () => {

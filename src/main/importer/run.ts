@@ -247,16 +247,16 @@ export async function runImport(
 
     let next = 0
     let lastEmit = 0
-    let stop = false // a fatal error in one worker stops the others too
+    let halted = false // a fatal error in one worker stops the others too
     const worker = async () => {
-      while (next < planned.length && !stop) {
+      while (next < planned.length && !halted) {
         throwIfCancelled(hooks.signal)
         const p = planned[next++]
         try {
           await handle(p)
         } catch (err) {
           if (!(err instanceof BadImage)) {
-            stop = true
+            halted = true
             throw err
           }
           skipped.push({ path: p.path, reason: err.message })

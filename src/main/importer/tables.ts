@@ -36,6 +36,8 @@ const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
 /** Columns of MovieGenre.csv and friends that are not genres. */
 const NOT_GENRES = LABEL_FILE_COLUMNS
 const MAX_LISTED = 8
+/** What a PosterId may hold (the schema checks the rest). */
+const ID_CHARS = /^[A-Za-z0-9._:-]+$/
 
 /** A label or metadata file larger than this is refused before it is read (a CSV costs a few times its size). */
 export const MAX_TABLE_BYTES = 256 * 2 ** 20
@@ -190,7 +192,8 @@ class ById<T> {
   id(row: CsvRow): string | null {
     if (row.fields.length !== this.width) this.bad.add(`line ${row.line} has ${row.fields.length} fields, the header ${this.width}`)
     const id = normalizeId(row.fields[this.idCol] ?? '')
-    if (PosterId.safeParse(id).success) return id
+    // The regex first: a failed schema check builds an error, which a million bad rows feel.
+    if (ID_CHARS.test(id) && PosterId.safeParse(id).success) return id
     this.bad.add(`line ${row.line}: ${id ? `${cell(id)} is not a usable id` : 'empty id'}`)
     return null
   }

@@ -62,6 +62,17 @@ export function encodeDelta(changes: { id: string; before: LabelState; after: La
 
 export const deltaSize = (d: LabelDelta): number => d.groups.reduce((n, g) => n + g.ids.length, 0)
 
+/**
+ * How many more posters a history entry left labelled than it found, for either way label
+ * entries are stored (a delta, or the older array of whole before/after states).
+ */
+export function labelledGain(data: unknown): number {
+  if (isDelta(data)) return data.groups.reduce((n, g) => n + (g.a[0] - g.b[0]) * g.ids.length, 0)
+  if (!Array.isArray(data)) return 0
+  const states = data as { before?: { labelled?: boolean }; after?: { labelled?: boolean } }[]
+  return states.reduce((n, c) => n + Number(c.after?.labelled ?? false) - Number(c.before?.labelled ?? false), 0)
+}
+
 /** Every poster id the delta names. */
 export function deltaIds(d: LabelDelta): string[] {
   return d.groups.flatMap((g) => g.ids)

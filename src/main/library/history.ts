@@ -146,11 +146,3 @@ export function touchedSince(db: Db, since: number): Set<string> {
   }
   return out
 }
-
-/** How many posters a label entry made labelled (negative: unlabelled), in either encoding. */
-export function netLabelled(changes: string): number {
-  const data: unknown = JSON.parse(changes)
-  if (isDelta(data)) return data.groups.reduce((n, g) => n + (g.a[0] - g.b[0]) * g.ids.length, 0)
-  if (!Array.isArray(data)) return 0
-  return (data as Change[]).reduce((n, c) => n + Number(c.after.labelled) - Number(c.before.labelled), 0)
-}

@@ -53,7 +53,7 @@ export function writeStates(db: Db, states: Map<string, LabelState>, current?: M
   const clear = db.prepare('DELETE FROM labels WHERE poster_id = ?')
   const insert = db.prepare('INSERT INTO labels (poster_id, genre_id, source) VALUES (?, ?, ?)')
   const drop = db.prepare('DELETE FROM labels WHERE poster_id = ? AND genre_id = ?')
-  const resource = db.prepare('UPDATE labels SET source = ? WHERE poster_id = ? AND genre_id = ?')
+  const setSource = db.prepare('UPDATE labels SET source = ? WHERE poster_id = ? AND genre_id = ?')
   const flags = db.prepare('UPDATE posters SET labelled = ?, user_edited = ? WHERE id = ?')
   const ids = new Map<string, number>()
   const genreId = (name: string) => {
@@ -77,7 +77,7 @@ export function writeStates(db: Db, states: Map<string, LabelState>, current?: M
     for (const [name, source] of s.genres) {
       const old = had.get(name.toLowerCase())
       if (old === undefined) insert.run(id, genreId(name), source)
-      else if (old !== source) resource.run(source, id, genreId(name))
+      else if (old !== source) setSource.run(source, id, genreId(name))
     }
   }
 }

@@ -10,7 +10,7 @@ import { activateRun, activeRun, deleteRunRow, getPrediction, getPredictions, ge
 import { correctionsSince, genreErrors } from './service/review-data'
 import { postersFor } from './service/data'
 import { modelService } from './service/model-service'
-import { acceptPredictions, evaluateActive, requireActive, runPrediction } from './service/predict-job'
+import { acceptPredictions, evaluateActive, predictFiles, requireActive, runPrediction } from './service/predict-job'
 import { runTraining } from './service/train-job'
 import { readStates } from '../library/labels'
 
@@ -39,6 +39,10 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
     return jobId
   }
   return {
+    engines: () => {
+      const s = svc()
+      return { provider: s.provider, backend: s.backend, backendReason: s.backendReason }
+    },
     status: () => {
       const s = svc()
       const r = s.resolveBackbone()
@@ -192,6 +196,27 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
           .slice(0, k),
       }))
       return { runId: run.id, items }
+    },
+    probabilities: ({ ids, after, limit }) => {
+      const run = requireActive(svc())
+      // A page: `limit` posters after `after`, one more to know whether another page follows.
+      const page = ids ? null : (ctx.db.prepare('SELECT id FROM posters WHERE id > ? ORDER BY id LIMIT ?').pluck().all(after ?? '', limit + 1) as string[])
+      const wanted = ids ?? page!.slice(0, limit)
+      const probs = getPredictions(ctx.db, run.id, wanted)
+      return {
+        runId: run.id,
+        genres: run.genres,
+        rows: wanted.flatMap((id) => {
+          const p = probs.get(id)
+          return p ? [{ id, probabilities: Array.from(p) }] : []
+        }),
+        without: wanted.filter((id) => !probs.has(id)),
+        next: page && page.length > limit ? wanted[wanted.length - 1] : null,
+      }
+    },
+    predictFiles: async ({ paths }) => {
+      const r = await predictFiles(svc(), paths)
+      return { runId: r.run.id, genres: r.run.genres, rows: r.rows.map((x) => ({ path: x.path, probabilities: Array.from(x.probs) })), failed: r.failed }
     },
     prediction: async ({ id }) => {
       const run = activeRun(ctx.db)

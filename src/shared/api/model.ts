@@ -227,6 +227,8 @@ export type GenreErrors = z.infer<typeof GenreErrors>
 
 export const model = {
   status: command(noArgs, ModelStatus),
+  /** What the model last ran on here (ModelStatus's provider, backend and reason), opening nothing to find out. */
+  engines: command(noArgs, ModelStatus.pick({ provider: true, backend: true, backendReason: true })),
   /** First-run download of the backbone from its public URL (resumable, checksum verified). */
   downloadBackbone: command(noArgs, z.object({ jobId: JobId })),
   /** Copies a backbone file from disk into the library after checking it. */
@@ -262,6 +264,32 @@ export const model = {
   ),
   /** The active model's stored probabilities for one poster. */
   prediction: command(z.strictObject({ id: PosterId }), PosterPrediction),
+  /**
+   * The active model's stored probabilities, one array a poster in the run's genre order:
+   * for the listed posters, or page by page (by id) through every poster of the library
+   * (`after`: the previous page's `next`). `without`: the posters asked for (or of the page)
+   * that have no stored prediction of the active run.
+   */
+  probabilities: command(
+    z.strictObject({ ids: z.array(PosterId).min(1).max(10_000).optional(), after: PosterId.optional(), limit: z.number().int().min(1).max(10_000).default(5_000) }),
+    z.object({
+      runId: z.number().int(),
+      genres: z.array(z.string()),
+      rows: z.array(z.object({ id: PosterId, probabilities: z.array(z.number()) })),
+      without: z.array(PosterId),
+      next: PosterId.nullable(),
+    }),
+  ),
+  /** Probabilities of the active model for image files outside the library (nothing imported or kept). */
+  predictFiles: command(
+    z.strictObject({ paths: z.array(FsPath).min(1).max(100_000) }),
+    z.object({
+      runId: z.number().int(),
+      genres: z.array(z.string()),
+      rows: z.array(z.object({ path: z.string(), probabilities: z.array(z.number()) })),
+      failed: z.array(z.object({ path: z.string(), error: z.string() })),
+    }),
+  ),
   /**
    * Turns the active model's stored predictions into labels (source "prediction") under the
    * one acceptance rule (src/shared/acceptance.ts): at most `maxGenres` a poster, highest

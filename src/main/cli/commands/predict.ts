@@ -5,9 +5,6 @@ import { UserError, str, type Command } from '../command'
 import { withLibrary } from '../library'
 import { listImages, readIdsFile, waitForJob } from '../model-support'
 import { csvField } from '../../formats/csv-field'
-import { modelService } from '../../ml/service/model-service'
-import { predictFiles } from '../../ml/service/predict-job'
-import { activeRun, getPredictions } from '../../ml/store/runs'
 import { coreApi } from '../api'
 
 const help = `Usage: posterity predict [--library DIR] [--ids FILE | PATH...] --out FILE.csv
@@ -37,36 +34,48 @@ const command: Command = {
     if (files && files.length === 0) throw new UserError('no image files found in the given paths')
     const ids = idsFile ? readIdsFile(idsFile) : undefined
     return withLibrary(libraryDir, async (core) => {
-      const svc = modelService(core)
+      const api = coreApi(core)
       const t0 = performance.now()
-      let genres: string[]
-      let rows: { id: string; probs: Float32Array }[]
+      let genres: string[] = []
+      let rows: { id: string; probs: number[] }[] = []
       let failures: string[] = []
       if (files) {
-        const r = await predictFiles(svc, files)
-        genres = r.run.genres
-        rows = r.rows.map((x) => ({ id: basename(x.path, extname(x.path)), probs: x.probs }))
+        const r = await api.model.predictFiles({ paths: files })
+        genres = r.genres
+        rows = r.rows.map((x) => ({ id: basename(x.path, extname(x.path)), probs: x.probabilities }))
         failures = r.failed.map((f) => `${f.path}: ${f.error}`)
       } else {
-        const run = activeRun(core.db)
-        if (!run) throw new UserError('no model is active yet: run posterity train first')
-        const { jobId } = await coreApi(core).model.predict(ids ? { scope: 'selection', ids } : { scope: 'all' })
+        if (!(await api.model.runs({})).runs.some((r) => r.active)) throw new UserError('no model is active yet: run posterity train first')
+        const { jobId } = await api.model.predict(ids ? { scope: 'selection', ids } : { scope: 'all' })
         const result = ((await core.jobs.wait(jobId)) as { failed: { id: string; error: string }[] } | null) ?? { failed: [] }
         await waitForJob(core, jobId)
+        const failed = new Set(result.failed.map((f) => f.id))
         failures = result.failed.map((f) => `${f.id}: ${f.error}`)
-        genres = run.genres
-        const wanted = ids ?? (core.db.prepare('SELECT id FROM posters ORDER BY id').pluck().all() as string[])
-        const probs = getPredictions(core.db, run.id, wanted)
-        const missing = wanted.filter((id) => !probs.has(id) && !result.failed.some((f) => f.id === id))
+        // The stored probabilities, in parts: the listed posters, or every poster page by page.
+        const missing: string[] = []
+        const take = (part: Awaited<ReturnType<typeof api.model.probabilities>>) => {
+          genres = part.genres
+          rows.push(...part.rows.map((r) => ({ id: r.id, probs: r.probabilities })))
+          missing.push(...part.without.filter((id) => !failed.has(id)))
+        }
+        if (ids) for (let i = 0; i < ids.length; i += 10_000) take(await api.model.probabilities({ ids: ids.slice(i, i + 10_000) }))
+        else {
+          let after: string | undefined
+          do {
+            const part = await api.model.probabilities({ after })
+            take(part)
+            after = part.next ?? undefined
+          } while (after !== undefined)
+        }
         if (missing.length) failures.push(...missing.map((id) => `${id}: not a poster of this library`))
-        rows = wanted.filter((id) => probs.has(id)).map((id) => ({ id, probs: probs.get(id)! }))
       }
       const lines = [['Id', ...genres].map(csvField).join(',')]
-      for (const r of rows) lines.push([csvField(r.id), ...Array.from(r.probs, (p) => p.toFixed(4))].join(','))
+      for (const r of rows) lines.push([csvField(r.id), ...r.probs.map((p) => p.toFixed(4))].join(','))
       writeFileSync(out, `${lines.join('\n')}\n`)
       for (const f of failures) process.stderr.write(`skipped ${f}\n`)
+      const { provider, backend } = await api.model.engines({})
       process.stderr.write(
-        `wrote ${rows.length} rows to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (onnxruntime execution provider: ${svc.provider ?? 'not used, embeddings cached'}; TensorFlow.js backend: ${svc.backend ?? 'n/a'})\n`,
+        `wrote ${rows.length} rows to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (onnxruntime execution provider: ${provider ?? 'not used, embeddings cached'}; TensorFlow.js backend: ${backend ?? 'n/a'})\n`,
       )
       return failures.length ? 1 : 0
     })

@@ -2,7 +2,6 @@
 import { relative } from 'node:path'
 import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
 import type { WriteResult } from '../../../shared/api'
-import { activeRun } from '../../ml/store/runs'
 import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'
 import { coreApi } from '../api'
@@ -72,7 +71,7 @@ const command: Command = {
     const dryRun = !values['write-nfo']
     const root = positionals[0]
     return withLibrary(libraryDir, async (core) => {
-      if (!activeRun(core.db)) throw new UserError('no model is active in this library: train one first (posterity train)')
+      if (!(await coreApi(core).model.runs({})).runs.some((r) => r.active)) throw new UserError('no model is active in this library: train one first (posterity train)')
       const scan = await coreApi(core).collection.scan({ root })
       const res = await coreApi(core).collection.write({
         root: scan.root,

@@ -2,7 +2,7 @@
 // genres go together, per-genre AP of the active run, and labelling progress from the history.
 import type { Dashboard } from '../../../shared/api'
 import type { Db } from '../../library/db'
-import { netLabelled } from '../../library/history'
+import { labelledGain } from '../../library/delta'
 import { activeRun } from '../store/runs'
 import { readOutOfFold } from '../store/out-of-fold'
 import { mulberry32 } from '../../../shared/random'
@@ -128,17 +128,12 @@ export function dashboard(db: Db): Dashboard {
  * Imports are not edits, so a day's figure includes everything imported up to now.
  */
 export function labellingProgress(db: Db, labelledNow: number): Dashboard['progress'] {
-  const rows = db.prepare('SELECT at, kind, changes, posters FROM history WHERE undone = 0 ORDER BY id DESC').all() as {
-    at: number
-    kind: string
-    changes: string
-    posters: number
-  }[]
+  const rows = db.prepare('SELECT at, changes, posters FROM history WHERE undone = 0 ORDER BY id DESC').all() as { at: number; changes: string; posters: number }[]
   const days: Dashboard['progress'] = []
   let labelled = labelledNow
   for (const r of rows) {
     const day = new Date(r.at).toISOString().slice(0, 10)
-    const net = r.kind === 'labels' ? netLabelled(r.changes) : 0
+    const net = labelledGain(JSON.parse(r.changes))
     let d = days[days.length - 1]
     if (!d || d.day !== day) days.push((d = { day, edits: 0, posters: 0, labelled }))
     d.edits++

@@ -29,9 +29,9 @@ export class ModelService {
   constructor(readonly ctx: CoreContext) {
     this.worker = new WorkerClient(ctx.hooks.mlWorker)
     this.backbone = backboneById(process.env.POSTERITY_BACKBONE ?? DEFAULT_BACKBONE)
-    const fs = FEATURE_SETS[process.env.POSTERITY_FEATURES ?? DEFAULT_FEATURES]
-    if (!fs) throw new Error(`unknown feature set ${process.env.POSTERITY_FEATURES}`)
-    this.features = fs
+    const featureSet = FEATURE_SETS[process.env.POSTERITY_FEATURES ?? DEFAULT_FEATURES]
+    if (!featureSet) throw new Error(`unknown feature set ${process.env.POSTERITY_FEATURES}`)
+    this.features = featureSet
   }
 
   get db(): Db {

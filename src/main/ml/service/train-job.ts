@@ -236,6 +236,8 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         groups: cv.groups,
         nearDuplicates: cv.nearDuplicates,
         stages: cv.stages,
+        threads: cv.threads,
+        cpuSeconds: cv.cpuSeconds,
         prior: data.prior,
       }
       const G = data.genres.length

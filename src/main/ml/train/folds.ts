@@ -1,16 +1,14 @@
 // Grouped k-fold cross-validation of the head: every poster gets a probability from a model
 // that never saw it nor any duplicate of it (out-of-fold predictions). Those predictions
 // carry the reported figures, tune the thresholds and feed the review queues; the model
-// that is kept is refit on everything with the folds' early-stopping length.
+// that is kept is refit on everything for the epoch count the folds chose together.
 import type { Tf } from './tf-backend'
-import { trainHead, predictHead, type EpochReport, type HeadConfig, type HeadWeights, type TrainHooks } from './head'
+import { macroAp, type EpochReport, type HeadConfig, type HeadWeights } from './head'
+import { inThreadRunner, type HeadRunner } from './head-pool'
 import { seededUnit } from './split'
 import type { Groups } from './groups'
-import { gatherRows } from './rows'
 
 export const DEFAULT_FOLDS = 5
-/** Share of a fold's training side (whole groups) that decides early stopping. */
-export const STOP_FRACTION = 0.1
 
 /**
  * The fold (0..k-1) of each item. Whole groups move together; groups are dealt in a seeded
@@ -34,16 +32,6 @@ export function assignFolds(groups: Groups, k: number, seed: number): Int32Array
   return Int32Array.from(groups.of, (g) => foldOfGroup[g])
 }
 
-/** Splits training rows into (train, earlyStop) by whole groups: the same grouping as the folds. */
-export function earlyStopSplit(rows: number[], groups: Groups, seed: number, fraction = STOP_FRACTION): { train: number[]; earlyStop: number[] } {
-  const train: number[] = []
-  const earlyStop: number[] = []
-  for (const r of rows) (seededUnit(seed + 1, groups.keys[groups.of[r]]) < fraction ? earlyStop : train).push(r)
-  // A tiny set may put every group on one side: then no early stopping (the last epoch is kept).
-  if (train.length === 0) return { train: earlyStop, earlyStop: [] }
-  return { train, earlyStop }
-}
-
 export interface OutOfFoldInput {
   x: Float32Array
   y: Float32Array
@@ -57,53 +45,120 @@ export interface OutOfFoldResult {
   oof: Float32Array
   fold: Int32Array
   k: number
-  /** The early-stopping epoch of each fold. */
+  /** The epoch every fold's predictions are taken at: the best pooled out-of-fold macro-AP. */
+  epoch: number
+  /** Each fold's own best epoch on its held-out rows (shown, not used). */
   bestEpochs: number[]
-  /** Per-fold curves (validation = the held-out fold for the first, the stopping set for the others). */
+  /** Per-fold curves (validation = the fold's held-out rows). */
   curves: EpochReport[][]
 }
 
-export interface FoldHooks extends TrainHooks {
-  onFold?: (fold: number, k: number) => void
+export interface CrossValidation extends OutOfFoldResult {
+  /**
+   * The refit members, trained on every row for `epoch` epochs: still training when the
+   * out-of-fold results are returned, so the figures can be computed beside them.
+   */
+  refits: Promise<HeadWeights[]>
 }
 
-/** Trains one head per fold on the other folds and predicts the held-out fold. */
-export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, hooks: FoldHooks = {}): Promise<OutOfFoldResult> {
-  const n = input.x.length / input.dims
-  const fold = assignFolds(input.groups, k, seed)
-  const oof = new Float32Array(n * input.genres)
-  const bestEpochs: number[] = []
-  const curves: EpochReport[][] = []
-  for (let f = 0; f < k; f++) {
-    hooks.onFold?.(f, k)
-    const held: number[] = []
-    const rest: number[] = []
-    for (let i = 0; i < n; i++) (fold[i] === f ? held : rest).push(i)
-    if (held.length === 0) continue
-    const { train, earlyStop } = earlyStopSplit(rest, input.groups, seed + f)
-    // Only the first fold scores its held-out posters every epoch (the curves shown); the
-    // others skip that work: their held-out posters are predicted once, at the end.
-    const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train, earlyStop, val: f === 0 ? held : [] }, cfg, hooks)
-    const p = predictHead(tf, r.weights, gatherRows(input.x, input.dims, held))
-    held.forEach((row, i) => oof.set(p.subarray(i * input.genres, (i + 1) * input.genres), row * input.genres))
-    bestEpochs.push(r.bestEpoch)
-    curves.push(r.epochs)
+export interface FoldHooks {
+  /** An epoch of fold `member` (0..k-1) or of refit member `member - k`. */
+  onEpoch?: (member: number, r: EpochReport) => void | Promise<void>
+  /** Scores pooled out-of-fold probabilities (default: macro-AP against `y`, every row). */
+  score?: (oof: Float32Array) => number
+}
+
+/** Runs tasks with at most `slots` at once, in order (a refit queued last never blocks a fold). */
+function limited(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0
+  const queue: (() => void)[] = []
+  return async (fn) => {
+    if (running >= slots) await new Promise<void>((r) => queue.push(r))
+    running++
+    try {
+      return await fn()
+    } finally {
+      running--
+      queue.shift()?.()
+    }
   }
-  return { oof, fold, k, bestEpochs, curves }
 }
 
 /**
- * Epochs for the refit on all rows: the folds' mean early-stopping epoch (each epoch then
- * takes proportionally more steps on the larger set, as in the folds).
+ * Grouped k-fold cross-validation and the refit, as one schedule on `runner`'s slots. Each
+ * fold trains on the other folds (no rows set aside: 80% of the posters at k = 5, not 72%) and
+ * reports its held-out probabilities after every epoch, until its held-out macro-AP has not
+ * improved for `patience` epochs. The reported epoch is the one whose pooled out-of-fold
+ * predictions score best: a single number chosen for all folds, as the refit needs one, and
+ * the refit members (`members`, 0 for none) train on every row for that many epochs. They may
+ * start while the last folds still run: they keep each epoch's weights until the epoch is known.
  */
-export function refitEpochs(bestEpochs: number[]): number {
-  if (bestEpochs.length === 0) return 1
-  return Math.max(1, Math.round(bestEpochs.reduce((a, b) => a + b, 0) / bestEpochs.length))
+export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, members: number, hooks: FoldHooks = {}): Promise<CrossValidation> {
+  const n = input.x.length / input.dims
+  const g = input.genres
+  const fold = assignFolds(input.groups, k, seed)
+  const held: number[][] = Array.from({ length: k }, () => [])
+  for (let i = 0; i < n; i++) held[fold[i]].push(i)
+  const probs: Float32Array[][] = held.map(() => [])
+  let chose!: (epoch: number) => void
+  let fail!: (err: Error) => void
+  const target = new Promise<number>((res, rej) => {
+    chose = res
+    fail = rej
+  })
+  target.catch(() => undefined)
+  const slot = limited(runner.slots)
+  const all = Array.from({ length: n }, (_, i) => i)
+  const folds = held.map((rows, f) =>
+    rows.length === 0
+      ? null
+      : slot(() =>
+          runner.run(
+            { train: all.filter((i) => fold[i] !== f), earlyStop: rows, cfg },
+            { onEpoch: (r) => hooks.onEpoch?.(f, r), onStopProbs: (e, p) => (probs[f][e - 1] = p) },
+          ),
+        ),
+  )
+  const refits = Array.from({ length: members }, (_, m) =>
+    slot(() => runner.run({ train: all, earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(k + m, r) })),
+  )
+  let results
+  try {
+    results = await Promise.all(folds)
+  } catch (err) {
+    fail(err as Error)
+    await Promise.allSettled(refits)
+    throw err
+  }
+  const used = held.flatMap((rows, f) => (rows.length ? [f] : []))
+  const oofAt = (epoch: number): Float32Array => {
+    const oof = new Float32Array(n * g)
+    for (const f of used) {
+      const p = probs[f][Math.min(epoch, probs[f].length) - 1]
+      held[f].forEach((row, i) => oof.set(p.subarray(i * g, (i + 1) * g), row * g))
+    }
+    return oof
+  }
+  const score = hooks.score ?? ((oof: Float32Array) => macroAp(oof, input.y, g))
+  const maxEpoch = Math.max(...used.map((f) => probs[f].length))
+  let best = { epoch: 1, score: -Infinity }
+  for (let e = 1; e <= maxEpoch; e++) {
+    const s = score(oofAt(e))
+    if (s > best.score) best = { epoch: e, score: s }
+  }
+  chose(best.epoch)
+  return {
+    oof: oofAt(best.epoch),
+    fold,
+    k,
+    epoch: best.epoch,
+    bestEpochs: results.flatMap((r) => (r ? [r.bestEpoch] : [])),
+    curves: results.flatMap((r) => (r ? [r.epochs] : [])),
+    refits: Promise.all(refits).then((list) => list.map((r) => r.weights)),
+  }
 }
 
-/** The final head: trained on every row for a fixed number of epochs (no held-out rows left). */
-export async function refit(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, epochs: number, hooks: TrainHooks = {}): Promise<{ weights: HeadWeights; epochs: EpochReport[] }> {
-  const all = Array.from({ length: input.x.length / input.dims }, (_, i) => i)
-  const r = await trainHead(tf, { x: input.x, y: input.y, dims: input.dims, genres: input.genres, train: all, earlyStop: [], val: [] }, { ...cfg, epochs, patience: epochs + 1 }, hooks)
-  return { weights: r.weights, epochs: r.epochs }
+/** Cross-validation alone, in this thread (tests, benchmarks). */
+export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, hooks: FoldHooks = {}): Promise<OutOfFoldResult> {
+  return crossValidate(inThreadRunner(tf, input), input, cfg, k, seed, 0, hooks)
 }

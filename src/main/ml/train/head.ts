@@ -31,15 +31,17 @@ export interface HeadConfig {
 
 // Chosen on the shared posters (seeded split 42, see bench/model.ts): a 128-unit ReLU layer
 // (512 units scored the same at 4x the cost) with strong weight decay on standardised
-// multiscale features; early stopping decides the length.
+// multiscale features; early stopping decides the length. Steps of 512 posters at lr 0.002
+// with a patience of 4 reach the same out-of-fold macro-AP as 256 at 0.0005 with a patience
+// of 8 (0.2668 vs 0.2690 over 23 genres, inside the noise) in a third of the epochs.
 export const DEFAULT_HEAD: HeadConfig = {
   hidden: 128,
   loss: 'bce',
   epochs: 60,
-  batchSize: 256,
-  lr: 0.0005,
+  batchSize: 512,
+  lr: 0.002,
   weightDecay: 0.1,
-  patience: 8,
+  patience: 4,
   seed: 1,
   aslGammaNeg: 2,
   aslClip: 0.05,
@@ -217,6 +219,12 @@ function meanBce(p: Float32Array, y: Float32Array): number {
 
 export interface TrainHooks {
   onEpoch?: (r: EpochReport) => void | Promise<void>
+  /** The early-stopping rows' probabilities after each epoch (cross-validation pools them). */
+  onStopProbs?: (epoch: number, probs: Float32Array) => void
+  /** The weights after each epoch (a refit picks the epoch cross-validation chose). */
+  onSnapshot?: (epoch: number, weights: HeadWeights) => void
+  /** Ends training after this epoch (a normal end, unlike shouldStop's cancel). */
+  enough?: (epoch: number) => boolean
   shouldStop?: () => boolean
 }
 
@@ -243,8 +251,8 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
     const x = tf.tensor2d(norm(rows), [rows.length, d])
     batches.push({ x, xt: tf.transpose(x) as TF.Tensor2D, y: tf.tensor2d(gatherRows(data.y, g, rows), [rows.length, g]), n: rows.length })
   }
-  const stopX = norm(data.earlyStop)
-  const stopY = gatherRows(data.y, g, data.earlyStop)
+  const earlyStopX = norm(data.earlyStop)
+  const earlyStopY = gatherRows(data.y, g, data.earlyStop)
   const valX = norm(data.val)
   const valY = gatherRows(data.y, g, data.val)
   const pos = new Float32Array(g)
@@ -314,11 +322,12 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
         lossSum += (await loss.data())[0] * b.n
         loss.dispose()
       }
-      const stopP = predictRows(stopX, data.earlyStop.length)
+      const earlyStopP = predictRows(earlyStopX, data.earlyStop.length)
+      hooks.onStopProbs?.(epoch, earlyStopP)
       // Without an early-stopping set the last epoch is kept.
-      const score = data.earlyStop.length ? macroAp(stopP, stopY, g) : epoch
-      const valP = data.val.length ? predictRows(valX, data.val.length) : stopP
-      const vy = data.val.length ? valY : stopY
+      const score = data.earlyStop.length ? macroAp(earlyStopP, earlyStopY, g) : epoch
+      const valP = data.val.length ? predictRows(valX, data.val.length) : earlyStopP
+      const vy = data.val.length ? valY : earlyStopY
       const report: EpochReport = {
         epoch,
         loss: lossSum / order.length,
@@ -328,8 +337,9 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
       }
       epochs.push(report)
       if (score > best.score) best = { score, epoch, weights: snapshot() }
+      if (hooks.onSnapshot) hooks.onSnapshot(epoch, best.epoch === epoch ? best.weights : snapshot())
       await hooks.onEpoch?.(report)
-      if (epoch - best.epoch >= cfg.patience) break
+      if (epoch - best.epoch >= cfg.patience || hooks.enough?.(epoch)) break
     }
   } finally {
     tf.dispose([...params, ...m, ...v, posWeight, ...batches.flatMap((b) => [b.x, b.xt, b.y])])

@@ -5,11 +5,14 @@ import { readFileSync } from 'node:fs'
 import { Embedder } from '../embed/embedder'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
-import { DEFAULT_HEAD, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
+import { DEFAULT_HEAD, macroAp, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
 import { evaluate } from '../eval/metrics'
 import { honestEvaluation } from '../eval/honest'
 import { duplicateGroups } from '../train/groups'
-import { outOfFold, refit, refitEpochs } from '../train/folds'
+import { crossValidate } from '../train/folds'
+import { inThreadRunner, threadCount, threadRunner, type HeadData, type HeadRunner } from '../train/head-pool'
+import { outDir } from '../../app-root'
+import { join } from 'node:path'
 import { gatherRows } from '../train/rows'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn } from '../train/cnn'
@@ -23,9 +26,9 @@ function getEmbedder(modelPath: string, backbone: string, features: string, opts
   const key = `${modelPath}|${backbone}|${features}|${opts.batch}|${opts.lanes}`
   if (embedder?.key !== key) {
     const old = embedder
-    const fs = FEATURE_SETS[features]
-    if (!fs) throw new Error(`unknown feature set ${features}`)
-    embedder = { key, e: Embedder.open(readFileSync(modelPath), backboneById(backbone), fs, opts) }
+    const featureSet = FEATURE_SETS[features]
+    if (!featureSet) throw new Error(`unknown feature set ${features}`)
+    embedder = { key, e: Embedder.open(readFileSync(modelPath), backboneById(backbone), featureSet, opts) }
     // A failed open is not cached.
     embedder.e.catch(() => {
       if (embedder?.key === key) embedder = null
@@ -53,6 +56,29 @@ function ensemblePredict(tf: Awaited<ReturnType<typeof loadTf>>['tf'], heads: He
 async function withConvBackend<T>(tf: Awaited<ReturnType<typeof loadTf>>['tf'], fn: () => T | Promise<T>): Promise<T> {
   if (tf.getBackend() === 'wasm') registerWasmConvFilterGrad(tf)
   return fn()
+}
+
+/**
+ * Where the head trains: worker threads when the backend computes on one thread (wasm, cpu)
+ * and there are cores for them, else this thread. A thread that cannot start (no built
+ * head-thread.js, as under the TypeScript sources' tests) falls back to this thread.
+ */
+async function headRunner(tf: Awaited<ReturnType<typeof loadTf>>['tf'], backend: string, data: HeadData, signal: AbortSignal): Promise<{ runner: HeadRunner; threads: number; note?: string }> {
+  const threads = backend === 'wasm' || backend === 'cpu' ? threadCount() : 0
+  let note: string | undefined
+  if (threads > 0) {
+    try {
+      return { runner: await threadRunner(join(outDir(), 'main', 'head-thread.js'), data, threads, signal, backend), threads }
+    } catch (err) {
+      note = `training threads did not start (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): the folds trained one after another`
+    }
+  }
+  return { runner: inThreadRunner(tf, data, () => signal.aborted), threads: 0, note }
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start)
+  return (u.user + u.system) / 1e6
 }
 
 /**
@@ -155,6 +181,7 @@ export const methods: WorkerHandlers = {
   trainCv(args, ctx) {
     return exclusive(async () => {
       const t0 = performance.now()
+      const cpu0 = process.cpuUsage()
       const x = ctx.data
       if (!x) throw new Error('trainCv: no feature rows were sent')
       const { tf, backend, reason, notes } = await loadTf()
@@ -170,34 +197,41 @@ export const methods: WorkerHandlers = {
       const groups = duplicateGroups(args.items, { x, dims: args.dims, minCosine: args.minCosine })
       lap('grouping')
       const input = { x, y: args.y, dims: args.dims, genres: g, groups }
-      let fold = 0
       const members = args.folds + args.ensemble
-      const onEpoch = async (report: EpochReport) => {
-        ctx.progress({ member: fold, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(fold, args.folds), folds: args.folds })
+      const onEpoch = async (member: number, report: EpochReport) => {
+        ctx.progress({ member, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(member, args.folds), folds: args.folds })
         await new Promise((r) => setImmediate(r))
       }
-      const cv = await outOfFold(tf, input, cfg, args.folds, cfg.seed, { shouldStop: () => ctx.signal.aborted, onEpoch, onFold: (f) => (fold = f) })
-      lap('folds')
-      const epochsAll = refitEpochs(cv.bestEpochs)
-      const heads: HeadWeights[] = []
-      for (let m = 0; m < args.ensemble; m++) {
-        fold = args.folds + m
-        const r = await refit(tf, input, { ...cfg, seed: cfg.seed + m * 1000 }, epochsAll, { shouldStop: () => ctx.signal.aborted, onEpoch })
-        heads.push(r.weights)
-      }
-      lap('refit')
+      // Pooled out-of-fold predictions are scored as the figures are: on human labels only.
       const ev = args.evaluation
-      const { evaluation, thresholds } = ev
-        ? honestEvaluation(gatherRows(cv.oof, g, ev.rows), gatherRows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => cv.fold[r]), cv.k, args.prior, {
-            replicates: args.replicates,
-          })
-        : honestEvaluation(cv.oof, args.y, args.genres, cv.fold, cv.k, args.prior, { replicates: args.replicates })
-      lap('figures')
+      const score = ev ? (oof: Float32Array) => macroAp(gatherRows(oof, g, ev.rows), gatherRows(ev.y, g, ev.rows), g) : undefined
+      const runner = await headRunner(tf, backend, input, ctx.signal)
+      let cv
+      let heads: HeadWeights[]
+      let figures
+      try {
+        cv = await crossValidate(runner.runner, input, cfg, args.folds, cfg.seed, args.ensemble, { onEpoch, score })
+        lap('folds')
+        // The figures need only the out-of-fold probabilities: computed here while the refit trains in its thread.
+        const { oof, fold, k } = cv
+        figures = ev
+          ? honestEvaluation(gatherRows(oof, g, ev.rows), gatherRows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => fold[r]), k, args.prior, {
+              replicates: args.replicates,
+            })
+          : honestEvaluation(oof, args.y, args.genres, fold, k, args.prior, { replicates: args.replicates })
+        lap('figures')
+        heads = await cv.refits
+        lap('refit (after the figures)')
+      } finally {
+        runner.runner.close()
+      }
+      if (ctx.signal.aborted) throw new Error('cancelled')
+      const epochsAll = cv.epoch
+      const { evaluation, thresholds } = figures
       saveHeads(args.weightsDir, heads)
       return {
         backend,
         reason,
-        notes,
         // The curves shown: the first fold's, whose validation is its held-out posters.
         epochs: cv.curves[0] ?? [],
         evaluation,
@@ -209,6 +243,9 @@ export const methods: WorkerHandlers = {
         groups: groups.count,
         nearDuplicates: groups.nearDuplicates,
         stages,
+        threads: runner.threads,
+        notes: runner.note ? [...notes, runner.note] : notes,
+        cpuSeconds: cpuSince(cpu0),
         seconds: (performance.now() - t0) / 1000,
       }
     })

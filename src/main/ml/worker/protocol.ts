@@ -170,7 +170,7 @@ export interface TrainCvArgs {
   replicates?: number
 }
 export type TrainCvProgress = TrainProgress & {
-  /** 0..folds-1 while cross-validating, `folds` during the refit. */
+  /** 0..folds-1 while cross-validating, `folds` during the refit (two may train at once, interleaved). */
   fold: number
   folds: number
 }
@@ -182,8 +182,12 @@ export interface TrainCvDone extends TrainDone {
   groups: number
   nearDuplicates: number
   seconds: number
-  /** Seconds of each stage: grouping, folds, refit, figures. */
+  /** Seconds of each stage: grouping, folds, figures, the refit's remainder. */
   stages: Record<string, number>
+  /** Worker threads the folds and the refit trained in (0: the worker's own thread). */
+  threads: number
+  /** CPU seconds the worker spent (all its threads): what a loaded machine cannot hide. */
+  cpuSeconds: number
 }
 
 export interface TrainCnnDone {

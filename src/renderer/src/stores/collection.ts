@@ -66,8 +66,12 @@ export const useCollection = defineStore('collection', () => {
     return null
   }
 
+  // Plans can overlap (a rule typed while a model event re-plans): only the latest one's answer
+  // is shown, so a slow stale plan never replaces a newer one.
+  let planSeq = 0
   async function refreshPlan() {
     if (!opened.value) return
+    const seq = ++planSeq
     const bad = ruleProblem()
     if (bad) {
       plans.value = new Map()
@@ -76,9 +80,11 @@ export const useCollection = defineStore('collection', () => {
     }
     try {
       const r = await api().collection.plan({ root: opened.value, rule: rule.value })
+      if (seq !== planSeq) return
       plans.value = new Map(r.films.map((p) => [p.id, p]))
       planError.value = null
     } catch (err) {
+      if (seq !== planSeq) return
       plans.value = new Map()
       planError.value = errorText(err)
     }

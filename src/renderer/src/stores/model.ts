@@ -32,6 +32,8 @@ export const useModel = defineStore('model', () => {
   const embedTotal = ref(0)
   /** Live curve of the running training, one point per epoch. */
   const live = shallowRef<EpochPoint[]>([])
+  /** Each fold's (and the refit's) curve so far: folds train side by side, in two threads. */
+  const curves = new Map<string, EpochPoint[]>()
   const eta = ref<number | null>(null)
   /** Where the running epoch is, for models whose epochs take minutes (the CNN). */
   const batch = ref<{ epoch: number; index: number; of: number; loss: number } | null>(null)
@@ -88,6 +90,7 @@ export const useModel = defineStore('model', () => {
   async function train(opts: TrainOptions, fromOffer = false) {
     try {
       live.value = []
+      curves.clear()
       batch.value = null
       eta.value = null
       stage.value = opts.kind === 'head' ? 'embedding' : 'training'
@@ -211,10 +214,14 @@ export const useModel = defineStore('model', () => {
       batch.value = p.batch ? { epoch: p.epoch, index: p.batch.index, of: p.batch.of, loss: p.loss } : null
       if (p.batch) return
       const f = p.folds === undefined ? '' : p.fold! < p.folds ? `fold ${p.fold! + 1} of ${p.folds}` : 'refit on all posters'
-      // Each fold (and the refit) draws its own curve.
-      if (f !== fold.value) live.value = []
-      fold.value = f
-      live.value = [...live.value, { epoch: p.epoch, loss: p.loss, valLoss: p.valLoss, valMacroAp: p.macroAp, seconds: 0 }]
+      // Each fold (and the refit) draws its own curve. Two train at once: the chart follows the
+      // one that started last, the others' points are kept without switching back and forth.
+      if (!curves.has(f)) {
+        curves.set(f, [])
+        fold.value = f
+      }
+      curves.set(f, [...curves.get(f)!, { epoch: p.epoch, loss: p.loss, valLoss: p.valLoss, valMacroAp: p.macroAp, seconds: 0 }])
+      live.value = curves.get(fold.value) ?? []
       eta.value = p.etaSeconds
       maxEpochs.value = p.maxEpochs
       backend.value = p.backend
