@@ -91,9 +91,9 @@ const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
 const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
 describe.skipIf(!asRoot || !setpriv)('unreadable files and folders, when the tests run as root', () => {
   it('skips each with "permission denied" as a user who cannot read them, and imports the rest', async () => {
-    const root = join(dir.dir, 'as-nobody')
+    const root = join(t.dir, 'as-nobody')
     mkdirSync(join(root, 'posters', 'locked-folder'), { recursive: true })
-    chmodSync(dir.dir, 0o755)
+    chmodSync(t.dir, 0o755)
     chmodSync(root, 0o777) // nobody writes the library here
     await jpeg(join(root, 'posters', 'tt0000001.jpg'), { seed: 1 })
     await jpeg(join(root, 'posters', 'locked.jpg'), { seed: 2 })
