@@ -11,6 +11,7 @@ import { T } from '../../src/renderer/src/testids'
 import { fixtureFilms, writeCollection } from '../collection/fixture'
 import { hasChromium, repo } from './serve-child'
 import { poll, servedInChromium, tid } from './fixture'
+import type { EventMsg } from '../server/helpers'
 
 function snapshot(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>()
@@ -65,7 +66,8 @@ describe.skipIf(!hasChromium)('the collection in Chromium (posterity serve)', ()
   let plan: FilmPlan[]
   it('proposes with a model trained on the NFO genres, accepts all changes, and a dry run writes nothing', async () => {
     const { jobId } = await ui.api.ok<{ jobId: string }>('model.train', { kind: 'cnn', epochs: 2, inputSize: 16 })
-    await ui.api.next((m) => m.type === 'event' && (m as { name: string }).name === 'train.finished' && (m as { payload: { jobId: string } }).payload.jobId === jobId, 120_000)
+    const finished = (await ui.api.next<EventMsg>((m) => m.type === 'event' && (m as { name: string }).name === 'train.finished' && (m as { payload: { jobId: string } }).payload.jobId === jobId, 120_000))
+    expect(finished.payload).toMatchObject({ status: 'done', activated: true })
     // Every genre may pass (thresholds at 0), at most one a film: films whose NFO has no
     // genre or a different one get a change, whatever the little model learnt.
     const db = new Database(join(libDir, 'library.sqlite'))

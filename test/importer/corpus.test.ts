@@ -4,25 +4,19 @@
 import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
 import { thumbPath } from '../../src/main/library/thumbs'
 import { printable } from '../../src/shared/printable'
 import { CLI } from '../../scripts/harness'
-import { jpeg, open, tempDir } from '../library/helpers'
+import { jpeg, open, useLibrary } from '../library/helpers'
 import { writeImageCorpus, writeTableCorpus } from './corpus'
 
-let dir: ReturnType<typeof tempDir>
-let core: Core
-beforeEach(() => {
-  dir = tempDir()
-  core = open(join(dir.dir, 'lib'))
-})
-afterEach(async () => {
-  await core.close()
-  spawnSync('chmod', ['-R', 'u+rwx', dir.dir]) // the unreadable items, so they can be removed
-  dir.cleanup()
+const t = useLibrary({
+  sub: 'lib',
+  // The unreadable items, so that the folder can be removed.
+  after: () => void spawnSync('chmod', ['-R', 'u+rwx', t.dir]),
 })
 
 const matches = (text: string, want: string | RegExp) => (typeof want === 'string' ? text === want : want.test(text))
@@ -31,9 +25,9 @@ const RAW_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
 describe('the bad-input corpus, mixed with good posters', () => {
   it('imports every good poster, skips every bad file with its own reason, and leaves a consistent library', async () => {
-    const c = await writeImageCorpus(dir.dir)
+    const c = await writeImageCorpus(t.dir)
     for (const why of c.notHere) console.warn(`corpus: left out here: ${why}`)
-    const r = (await (await (await startImport(core, { paths: [c.root] }))).promise)!
+    const r = (await (await (await startImport(t.core, { paths: [c.root] }))).promise)!
     expect(r).not.toBeNull()
 
     const reasons = new Map(r.skipped.map((s) => [s.path, s.reason]))
@@ -46,10 +40,10 @@ describe('the bad-input corpus, mixed with good posters', () => {
     expect(r.skipped.map((s) => printable(s.path)).sort()).toEqual(c.bad.map((b) => printable(b.path)).sort())
 
     expect(r.added).toBe(c.good.length)
-    const rows = core.db.prepare('SELECT id, path, hash, width, height, title FROM posters').all() as { id: string; path: string; hash: string; width: number; height: number; title: string | null }[]
+    const rows = t.core.db.prepare('SELECT id, path, hash, width, height, title FROM posters').all() as { id: string; path: string; hash: string; width: number; height: number; title: string | null }[]
     expect(rows.map((p) => p.path).sort()).toEqual(c.good.map((g) => g.path).sort())
     for (const p of rows) {
-      expect(existsSync(thumbPath(join(dir.dir, 'lib'), p.hash)), `thumbnail of ${printable(p.path)}`).toBe(true)
+      expect(existsSync(thumbPath(join(t.dir, 'lib'), p.hash)), `thumbnail of ${printable(p.path)}`).toBe(true)
       expect(p.width * p.height).toBeGreaterThan(0)
     }
     // The animated GIF is one poster of its first frame's size.
@@ -64,20 +58,20 @@ describe('the bad-input corpus, mixed with good posters', () => {
     }
 
     // Consistent: SQLite's own checks, the import recorded as done, no label without a poster.
-    expect(core.db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok')
-    expect(core.db.prepare('PRAGMA foreign_key_check').all()).toEqual([])
-    expect(core.db.prepare('SELECT status FROM imports').pluck().all()).toEqual(['done'])
-    expect(core.db.prepare('SELECT COUNT(*) FROM labels WHERE poster_id NOT IN (SELECT id FROM posters)').pluck().get()).toBe(0)
+    expect(t.core.db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok')
+    expect(t.core.db.prepare('PRAGMA foreign_key_check').all()).toEqual([])
+    expect(t.core.db.prepare('SELECT status FROM imports').pluck().all()).toEqual(['done'])
+    expect(t.core.db.prepare('SELECT COUNT(*) FROM labels WHERE poster_id NOT IN (SELECT id FROM posters)').pluck().get()).toBe(0)
 
     // Again: nothing changes, nothing new is skipped or added.
-    const again = (await (await (await startImport(core, { paths: [c.root] }))).promise)!
+    const again = (await (await (await startImport(t.core, { paths: [c.root] }))).promise)!
     expect(again).toMatchObject({ added: 0, updated: 0, unchanged: c.good.length })
     expect(again.skipped).toHaveLength(c.bad.length)
   }, 120_000)
 
   it('names each bad file escaped, on a line of its own, in the CLI summary', async () => {
-    const c = await writeImageCorpus(dir.dir)
-    const res = spawnSync(process.execPath, [CLI, 'import', c.root, '--library', join(dir.dir, 'cli-lib')], { encoding: 'utf8', timeout: 100_000 })
+    const c = await writeImageCorpus(t.dir)
+    const res = spawnSync(process.execPath, [CLI, 'import', c.root, '--library', join(t.dir, 'cli-lib')], { encoding: 'utf8', timeout: 100_000 })
     expect(res.status, res.stderr).toBe(0)
     const lines = res.stdout.split('\n')
     for (const b of c.bad) {
@@ -97,9 +91,9 @@ const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
 const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
 describe.skipIf(!asRoot || !setpriv)('unreadable files and folders, when the tests run as root', () => {
   it('skips each with "permission denied" as a user who cannot read them, and imports the rest', async () => {
-    const root = join(dir.dir, 'as-nobody')
+    const root = join(t.dir, 'as-nobody')
     mkdirSync(join(root, 'posters', 'locked-folder'), { recursive: true })
-    chmodSync(dir.dir, 0o755)
+    chmodSync(t.dir, 0o755)
     chmodSync(root, 0o777) // nobody writes the library here
     await jpeg(join(root, 'posters', 'tt0000001.jpg'), { seed: 1 })
     await jpeg(join(root, 'posters', 'locked.jpg'), { seed: 2 })
@@ -125,13 +119,13 @@ describe('the label and metadata files of the corpus', () => {
   const exactly = (s: string) => new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
 
   it('refuses each unusable file with its own message and reads the others (a 100 MB of garbage and a million rows included)', async () => {
-    const posters = join(dir.dir, 'posters')
+    const posters = join(t.dir, 'posters')
     mkdirSync(posters)
     for (let i = 1; i <= 3; i++) await jpeg(join(posters, `tt000000${i}.jpg`), { seed: i })
-    const items = writeTableCorpus(dir.dir, { bigMb: 100, millionRows: 1_000_000 })
+    const items = writeTableCorpus(t.dir, { bigMb: 100, millionRows: 1_000_000 })
     for (const [k, item] of items.entries()) {
       // A library of its own for each file.
-      const lib = open(join(dir.dir, `lib-${k}`))
+      const lib = open(join(t.dir, `lib-${k}`))
       try {
         const started = startImport(lib, { paths: [posters], [item.as]: item.path })
         if (item.error) {

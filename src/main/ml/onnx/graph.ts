@@ -63,6 +63,38 @@ export function parseModel(bytes: Uint8Array): OnnxGraph {
   }
 }
 
+/**
+ * Numeric values of the named initializers (float32, uint8, int8, int32 or int64), for the
+ * layers rebuilt outside onnxruntime (train/last-conv.ts dequantizes them).
+ */
+export function initializerValues(bytes: Uint8Array, names: string[]): Map<string, number[]> {
+  const { graph } = decodeModel(bytes)
+  const want = new Set(names)
+  const out = new Map<string, number[]>()
+  for (const t of graph.initializer) {
+    if (!want.has(t.name)) continue
+    const raw = t.rawData
+    let values: number[]
+    if (raw.length) {
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength)
+      const dt = t.dataType
+      values = []
+      if (dt === TensorProto_DataType.FLOAT) for (let i = 0; i < raw.length; i += 4) values.push(view.getFloat32(i, true))
+      else if (dt === TensorProto_DataType.UINT8) for (const b of raw) values.push(b)
+      else if (dt === TensorProto_DataType.INT8) for (let i = 0; i < raw.length; i++) values.push(view.getInt8(i))
+      else if (dt === TensorProto_DataType.INT32) for (let i = 0; i < raw.length; i += 4) values.push(view.getInt32(i, true))
+      else if (dt === TensorProto_DataType.INT64) for (let i = 0; i < raw.length; i += 8) values.push(Number(view.getBigInt64(i, true)))
+      else throw new Error(`initializer ${t.name}: unsupported data type ${dt}`)
+    } else if (t.floatData.length) values = [...t.floatData]
+    else if (t.int64Data.length) values = t.int64Data.map(Number)
+    // uint8 / int8 / int32 without raw bytes are stored in int32_data.
+    else values = [...t.int32Data]
+    out.set(t.name, values)
+  }
+  for (const n of names) if (!out.has(n)) throw new Error(`the model has no initializer ${n}`)
+  return out
+}
+
 export interface NewNode {
   opType: string
   inputs: string[]
