@@ -13,6 +13,12 @@ import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
 const repo = resolve(new URL('..', import.meta.url).pathname)
 export const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
 
+/** The value after `--name` on a bench's command line, if given. */
+export function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
+
 /** One API call through the validating dispatcher; a refusal throws with its message. */
 export async function call<T>(core: Core, channel: string, args: unknown): Promise<T> {
   const env = await core.dispatch(channel, args)

@@ -24,7 +24,7 @@ import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
 import { fineTuneLastConv } from './_accuracy-finetune'
 import { viewCache, type ViewCache } from './_accuracy-views'
-import { sharedLibrary } from './_shared-library'
+import { option, sharedLibrary } from './_shared-library'
 
 const f3 = (x: number) => x.toFixed(3)
 const sign = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(3)
@@ -124,10 +124,7 @@ function ensemble(tf: Tf, heads: HeadWeights[], x: Float32Array): Float32Array {
 export default async function main(args: string[]): Promise<number> {
   const lib = await sharedLibrary(args)
   if (!lib) return 1
-  const opt = (name: string) => {
-    const i = args.indexOf(`--${name}`)
-    return i >= 0 ? args[i + 1] : undefined
-  }
+  const opt = (name: string) => option(args, `--${name}`)
   const seeds = (opt('seeds') ?? '1,2').split(',').map(Number)
   const variants = (opt('variants')?.split(',') ?? ALL_VARIANTS) as Variant[]
   for (const v of variants) if (!ALL_VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; known: ${ALL_VARIANTS.join(', ')}`)

@@ -15,21 +15,16 @@ import { postersFor } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
 import { CNN_INPUT, loadPixels } from '../src/main/ml/train/cnn'
 import type { RunDetail } from '../src/shared/api'
-import { call, datasetDir } from './_shared-library'
-
-const opt = (args: string[], name: string): string | undefined => {
-  const i = args.indexOf(name)
-  return i >= 0 ? args[i + 1] : undefined
-}
+import { call, datasetDir, option } from './_shared-library'
 
 export default async function main(args: string[]): Promise<number> {
   if (!existsSync(join(datasetDir, 'posters'))) {
     console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
     return 1
   }
-  const epochs = Number(opt(args, '--epochs') ?? 1)
-  const input = Number(opt(args, '--input') ?? CNN_INPUT)
-  const given = opt(args, '--library')
+  const epochs = Number(option(args, '--epochs') ?? 1)
+  const input = Number(option(args, '--input') ?? CNN_INPUT)
+  const given = option(args, '--library')
   const work = given ? null : mkdtempSync(join(tmpdir(), 'posterity-bench-cnn-'))
   const libDir = given ? resolve(given) : join(work!, 'library')
   const core = openCore({ libraryDir: libDir })

@@ -22,12 +22,7 @@ import { modelService } from '../src/main/ml/service/model-service'
 import { rankSuspectQueue } from '../src/main/ml/review/queues'
 import { activeRun } from '../src/main/ml/store/runs'
 import { mulberry32 } from '../src/shared/random'
-import { call, runJob, datasetDir } from './_shared-library'
-
-const opt = (args: string[], name: string): string | undefined => {
-  const i = args.indexOf(name)
-  return i >= 0 ? args[i + 1] : undefined
-}
+import { call, runJob, datasetDir, option } from './_shared-library'
 
 export default async function main(args: string[]): Promise<number> {
   if (!existsSync(join(datasetDir, 'posters'))) {
@@ -38,11 +33,11 @@ export default async function main(args: string[]): Promise<number> {
     console.error(`no backbone at ${configuredModelsDir()} (set POSTERITY_MODELS)`)
     return 1
   }
-  const rate = Number(opt(args, '--rate') ?? 0.05)
-  const seed = Number(opt(args, '--seed') ?? 7)
+  const rate = Number(option(args, '--rate') ?? 0.05)
+  const seed = Number(option(args, '--seed') ?? 7)
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-review-'))
   const libDir = join(work, 'library')
-  const source = opt(args, '--library')
+  const source = option(args, '--library')
   if (source) {
     // A consistent copy (WAL included) through SQLite's online backup.
     const src = new Database(join(resolve(source), DB_FILE), { readonly: true })
