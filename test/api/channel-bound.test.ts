@@ -1,28 +1,16 @@
 // One connection may have many quick calls in flight; what bounds it is the memory its running
 // calls hold (their messages' bytes), not a small count.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
 import type { Envelope, WsMessage } from '../../src/shared/api/wire'
 import { CALL_COST, MAX_IN_FLIGHT_BYTES, createChannelHub } from '../../src/main/api/channel'
 import { EventBus } from '../../src/main/events'
-import { startServer, type RunningServer } from '../../src/main/server'
-import { connect, fakeRenderer } from '../server/helpers'
+import { connect, servedOnFakeRenderer } from '../server/helpers'
 
 describe('calls in flight on one connection', () => {
-  let server: RunningServer
-  let dirs: { root: string; rendererDir: string }
-  beforeAll(async () => {
-    dirs = fakeRenderer()
-    server = await startServer({ libraryDir: join(dirs.root, 'library'), port: 0, rendererDir: dirs.rendererDir })
-  })
-  afterAll(async () => {
-    await server?.close()
-    if (dirs) rmSync(dirs.root, { recursive: true, force: true })
-  })
+  const served = servedOnFakeRenderer()
 
   it('answers 5,000 quick calls sent at once on one socket, every one of them', async () => {
-    const s = await connect(`ws://127.0.0.1:${server.port}/api?token=${server.token}`)
+    const s = await connect(served.wsUrl)
     const n = 5000
     const results = Array.from({ length: n }, (_, i) => s.call(i % 2 ? 'library.stats' : 'genres.list', {}))
     const envelopes = await Promise.all(results)

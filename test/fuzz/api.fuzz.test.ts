@@ -1,15 +1,12 @@
 // Every API command fuzzed with payloads its schema refuses (fast-check): each is answered
 // with a plain 'invalid-args' error, nothing is written, and `posterity serve` stays up for
 // the next honest call. New contract domains are covered as they are added.
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { channels, contract } from '../../src/shared/api'
-import { startServer, type RunningServer } from '../../src/main/server'
 import { open, seed, tempDir } from '../library/helpers'
-import { connect, fakeRenderer } from '../server/helpers'
+import { connect, servedOnFakeRenderer } from '../server/helpers'
 import type { Core } from '../../src/main/core'
 
 const RUNS = 120
@@ -85,19 +82,10 @@ describe('every command refuses schema-violating payloads and changes nothing', 
 })
 
 describe('posterity serve under a stream of garbage', () => {
-  let server: RunningServer
-  let dirs: { root: string; rendererDir: string }
-  beforeAll(async () => {
-    dirs = fakeRenderer()
-    server = await startServer({ libraryDir: join(dirs.root, 'library'), port: 0, rendererDir: dirs.rendererDir })
-  })
-  afterAll(async () => {
-    await server?.close()
-    if (dirs) rmSync(dirs.root, { recursive: true, force: true })
-  })
+  const served = servedOnFakeRenderer()
 
   it('answers or drops every frame, then serves the next honest call', async () => {
-    const url = `ws://127.0.0.1:${server.port}/api?token=${server.token}`
+    const { server, wsUrl: url } = served
     const frames = fc.sample(
       fc.oneof(
         fc.string(),

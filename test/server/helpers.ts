@@ -1,11 +1,13 @@
 // Helpers for the server tests: a fake built renderer, raw HTTP requests (fetch would
 // normalise the `..` we want to send), and a WebSocket API client over the `ws` package.
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 import { WebSocket } from 'ws'
 import { CSP } from '../../src/main/hosting/csp'
+import { startServer, type RunningServer } from '../../src/main/server'
 
 export const SECRET = 'top-secret-outside-the-renderer'
 
@@ -19,6 +21,32 @@ export function fakeRenderer(): { root: string; rendererDir: string } {
   writeFileSync(join(root, 'secret.txt'), SECRET)
   symlinkSync(join(root, 'secret.txt'), join(rendererDir, 'escape.txt'))
   return { root, rendererDir }
+}
+
+export interface Served {
+  server: RunningServer
+  dirs: { root: string; rendererDir: string }
+  /** The API socket's URL with the token. */
+  wsUrl: string
+}
+
+/**
+ * `posterity serve` in-process on a free port over a fake renderer, for the enclosing block:
+ * started before its tests (after `prepare` fills the temp folder), closed and removed after.
+ */
+export function servedOnFakeRenderer(prepare?: (root: string) => Promise<void> | void): Served {
+  const s = {} as Served
+  beforeAll(async () => {
+    s.dirs = fakeRenderer()
+    await prepare?.(s.dirs.root)
+    s.server = await startServer({ libraryDir: join(s.dirs.root, 'library'), port: 0, rendererDir: s.dirs.rendererDir })
+    s.wsUrl = `ws://127.0.0.1:${s.server.port}/api?token=${s.server.token}`
+  })
+  afterAll(async () => {
+    await s.server?.close()
+    if (s.dirs) rmSync(s.dirs.root, { recursive: true, force: true })
+  })
+  return s
 }
 
 export interface RawResponse {

@@ -1,22 +1,17 @@
 // Media of `posterity serve`: posters imported through the socket (real JPEGs made by
 // sharp) are served to the token holder, and nothing but library posters ever is.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type RunningServer } from '../../src/main/server'
 import { parseMediaPath } from '../../src/main/hosting/media-path'
-import { ApiSocket, connect, fakeRenderer, raw, SECRET, type EventMsg } from './helpers'
+import { ApiSocket, connect, raw, SECRET, servedOnFakeRenderer, type EventMsg } from './helpers'
 
-let server: RunningServer
-let dirs: { root: string; rendererDir: string }
-let wsUrl: string
 const posters = ['tt0000001', 'tt0000002', 'tt0000003']
 let postersDir: string
 
-beforeAll(async () => {
-  dirs = fakeRenderer()
-  postersDir = join(dirs.root, 'posters')
+const served = servedOnFakeRenderer(async (root) => {
+  postersDir = join(root, 'posters')
   mkdirSync(postersDir)
   // Real JPEGs, each a different colour so their content hashes differ.
   for (const [i, id] of posters.entries()) {
@@ -24,13 +19,6 @@ beforeAll(async () => {
       .jpeg()
       .toFile(join(postersDir, `${id}.jpg`))
   }
-  server = await startServer({ libraryDir: join(dirs.root, 'library'), port: 0, rendererDir: dirs.rendererDir })
-  wsUrl = `ws://127.0.0.1:${server.port}/api?token=${server.token}`
-})
-
-afterAll(async () => {
-  await server?.close()
-  if (dirs) rmSync(dirs.root, { recursive: true, force: true })
 })
 
 describe('import through the socket, then media', () => {
@@ -38,8 +26,8 @@ describe('import through the socket, then media', () => {
   let worker: ApiSocket
 
   beforeAll(async () => {
-    watcher = await connect(wsUrl)
-    worker = await connect(wsUrl)
+    watcher = await connect(served.wsUrl)
+    worker = await connect(served.wsUrl)
     const { jobId } = await worker.ok<{ jobId: string }>('imports.start', { paths: [postersDir] })
     // The watcher, which made no call, sees the job end: events reach every socket.
     const finished = await watcher.next<EventMsg>((m) => m.type === 'event' && m.name === 'import.finished', 60_000)
@@ -58,32 +46,32 @@ describe('import through the socket, then media', () => {
 
   it('requires the token for media', async () => {
     const id = posters[0]
-    expect((await raw(server.port, `/media/full/${id}`)).status).toBe(401)
-    expect((await raw(server.port, `/media/full/${id}?token=wrong`)).status).toBe(401)
-    expect((await raw(server.port, `/media/thumb/${id}?token=`)).status).toBe(401)
+    expect((await raw(served.server.port, `/media/full/${id}`)).status).toBe(401)
+    expect((await raw(served.server.port, `/media/full/${id}?token=wrong`)).status).toBe(401)
+    expect((await raw(served.server.port, `/media/thumb/${id}?token=`)).status).toBe(401)
   })
 
   it('serves a library poster and its thumbnail', async () => {
     const id = posters[1]
-    const full = await raw(server.port, `/media/full/${id}?token=${server.token}`)
+    const full = await raw(served.server.port, `/media/full/${id}?token=${served.server.token}`)
     expect(full.status).toBe(200)
     expect(full.headers['content-type']).toBe('image/jpeg')
     expect(full.headers['x-content-type-options']).toBe('nosniff')
     expect(full.body.equals(readFileSync(join(postersDir, `${id}.jpg`)))).toBe(true)
 
-    const thumb = await raw(server.port, `/media/thumb/${id}?token=${server.token}`)
+    const thumb = await raw(served.server.port, `/media/thumb/${id}?token=${served.server.token}`)
     expect(thumb.status).toBe(200)
     const meta = await sharp(thumb.body).metadata()
     expect(meta.format).toBe(thumb.headers['content-type']!.toString().split('/')[1])
 
     // Revalidation: the same ETag gives 304.
-    const again = await raw(server.port, `/media/full/${id}?token=${server.token}`, { headers: { 'If-None-Match': String(full.headers.etag) } })
+    const again = await raw(served.server.port, `/media/full/${id}?token=${served.server.token}`, { headers: { 'If-None-Match': String(full.headers.etag) } })
     expect(again.status).toBe(304)
   })
 
   it('serves nothing but library posters (no traversal, no other files)', async () => {
-    const t = `token=${server.token}`
-    writeFileSync(join(dirs.root, 'library', 'not-a-poster.jpg'), 'x')
+    const t = `token=${served.server.token}`
+    writeFileSync(join(served.dirs.root, 'library', 'not-a-poster.jpg'), 'x')
     const attempts = [
       `/media/full/tt9999999?${t}`, // not in the library
       `/media/full/not-a-poster?${t}`,
@@ -99,7 +87,7 @@ describe('import through the socket, then media', () => {
       `/media/full/%E0%A4%A?${t}`,
     ]
     for (const path of attempts) {
-      const res = await raw(server.port, path)
+      const res = await raw(served.server.port, path)
       expect(res.status, path).toBeGreaterThanOrEqual(400)
       expect(res.status, path).toBeLessThan(500)
       expect(res.body.toString(), path).not.toContain(SECRET)
