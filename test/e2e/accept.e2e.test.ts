@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest'
 import { T } from '../../src/renderer/src/testids'
 import { openCore } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
-import { activateRun, insertRun, putPredictions } from '../../src/main/ml/store/runs'
-import type { ModelEvaluation } from '../../src/shared/api'
+import { activateRun, putPredictions } from '../../src/main/ml/store/runs'
+import { insertStubRun } from '../ml/stub-run'
 import { hasChromium, repo } from './serve-child'
 import { poll, servedInChromium, tid } from './fixture'
 
@@ -43,13 +43,7 @@ describe.skipIf(!hasChromium)('accepting predictions for a selection, with its p
       const core = openCore({ libraryDir: libDir })
       await (await startImport(core, { paths: [folder], labels: join(root, 'labels.csv') })).promise
       for (const g of GENRES) if (!core.db.prepare('SELECT 1 FROM genres WHERE name = ?').get(g)) core.db.prepare('INSERT INTO genres (name, position) VALUES (?, 99)').run(g)
-      const zero = { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 }
-      const evaluation: ModelEvaluation = { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 }
-      const runId = insertRun(
-        core.db,
-        { kind: 'head', config: {}, backbone: null, features: null, backend: 'cpu', provider: null, genres: GENRES, trainSize: 2, valSize: 0, seconds: 0, evaluation, epochs: [], thresholds: THRESHOLDS, weightsPath: join(libDir, 'models', 'none') },
-        false,
-      )
+      const runId = insertStubRun(core.db, { backend: 'cpu', genres: GENRES, trainSize: 2, thresholds: THRESHOLDS, weightsPath: join(libDir, 'models', 'none') }, false)
       activateRun(core.db, runId)
       putPredictions(core.db, runId, Object.entries(unlabelled).map(([id, p]) => ({ id, probs: Float32Array.from(p) })))
       await core.close()

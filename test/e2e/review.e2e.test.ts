@@ -7,8 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { T } from '../../src/renderer/src/testids'
 import { putRunPosters } from '../../src/main/ml/store/out-of-fold'
-import { insertRun } from '../../src/main/ml/store/runs'
-import type { ModelEvaluation } from '../../src/shared/api'
+import { insertStubRun } from '../ml/stub-run'
 import { jpeg, open, seed } from '../library/helpers'
 import { hasChromium } from './serve-child'
 import { poll, servedInChromium, tid } from './fixture'
@@ -17,8 +16,6 @@ const GENRES = ['Action', 'Comedy', 'Drama']
 const films = Array.from({ length: 30 }, (_, i) => ({ id: `tt20000${String(i).padStart(2, '0')}`, title: `Film ${i}`, genre: GENRES[i % 3] }))
 // Two Action films labelled Drama; the first is the more suspect one.
 const [w1, w2] = [films[0].id, films[3].id]
-const zero = { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 }
-const evaluation: ModelEvaluation = { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 }
 
 describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', () => {
   const ui = servedInChromium({
@@ -38,26 +35,7 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
         const file = join(folder, `${f.id}.jpg`)
         core.db.prepare('UPDATE posters SET path = ?, size = ? WHERE id = ?').run(file, statSync(file).size, f.id)
       }
-      const runId = insertRun(
-        core.db,
-        {
-          kind: 'head',
-          config: {},
-          backbone: null,
-          features: null,
-          backend: 'wasm',
-          provider: null,
-          genres: GENRES,
-          trainSize: films.length,
-          valSize: 0,
-          seconds: 1,
-          evaluation,
-          epochs: [],
-          thresholds: [0.5, 0.5, 0.5],
-          weightsPath: join(lib, 'models', 'none'),
-        },
-        true,
-      )
+      const runId = insertStubRun(core.db, { genres: GENRES, trainSize: films.length, seconds: 1, thresholds: [0.5, 0.5, 0.5], weightsPath: join(lib, 'models', 'none') }, true)
       putRunPosters(
         core.db,
         runId,

@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
-import { activateRun, insertRun } from '../../src/main/ml/store/runs'
+import { activateRun } from '../../src/main/ml/store/runs'
+import { insertStubRun } from './stub-run'
 import { putRunPosters, readOutOfFold } from '../../src/main/ml/store/out-of-fold'
 import { putPredictions } from '../../src/main/ml/store/runs'
 import { activationVerdict } from '../../src/main/ml/service/activation'
@@ -14,7 +15,7 @@ import { getRun } from '../../src/main/ml/store/runs'
 import { trainingLabels } from '../../src/main/ml/service/data'
 import { prepareTrainingSet } from '../../src/main/ml/service/train-job'
 import { modelService } from '../../src/main/ml/service/model-service'
-import type { AcceptResult, ModelEvaluation, PosterDetail } from '../../src/shared/api'
+import type { AcceptResult, PosterDetail } from '../../src/shared/api'
 import { call, open, seed, tempDir } from '../library/helpers'
 
 const repo = resolve(__dirname, '../..')
@@ -24,36 +25,8 @@ const t = tempDir()
 let core: Core
 let runId = 0
 
-const evaluation: ModelEvaluation = {
-  posters: 0,
-  model: { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 },
-  prior: { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 },
-  genres: [],
-  rare: [],
-  minSupport: 5,
-}
-
 function newRun(thresholds = THRESHOLDS): number {
-  return insertRun(
-    core.db,
-    {
-      kind: 'head',
-      config: {},
-      backbone: 'test',
-      features: 'test',
-      backend: 'cpu',
-      provider: null,
-      genres: GENRES,
-      trainSize: 0,
-      valSize: 0,
-      seconds: 0,
-      evaluation,
-      epochs: [],
-      thresholds,
-      weightsPath: join(t.dir, 'nowhere'),
-    },
-    false,
-  )
+  return insertStubRun(core.db, { backbone: 'test', features: 'test', backend: 'cpu', genres: GENRES, thresholds, weightsPath: join(t.dir, 'nowhere') }, false)
 }
 
 const labelsOf = async (id: string) => {

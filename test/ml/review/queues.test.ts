@@ -6,8 +6,9 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Core } from '../../../src/main/core'
 import { putRunPosters } from '../../../src/main/ml/store/out-of-fold'
-import { insertRun, putPredictions } from '../../../src/main/ml/store/runs'
-import type { ModelEvaluation, PosterDetail, ReviewCounts, ReviewPage } from '../../../src/shared/api'
+import { putPredictions } from '../../../src/main/ml/store/runs'
+import { insertStubRun } from '../stub-run'
+import type { PosterDetail, ReviewCounts, ReviewPage } from '../../../src/shared/api'
 import { mulberry32 } from '../../../src/shared/random'
 import { call, open, seed, tempDir } from '../../library/helpers'
 
@@ -28,15 +29,6 @@ function cli(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
-const evaluation: ModelEvaluation = {
-  posters: 0,
-  model: { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 },
-  prior: { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 },
-  genres: [],
-  rare: [],
-  minSupport: 5,
-}
-
 beforeAll(() => {
   core = open(lib)
   seed(core, [
@@ -45,26 +37,7 @@ beforeAll(() => {
     ...acceptedIds.map((id) => ({ id, genres: null })),
   ])
   const rand = mulberry32(3)
-  const runId = insertRun(
-    core.db,
-    {
-      kind: 'head',
-      config: {},
-      backbone: null,
-      features: null,
-      backend: 'wasm',
-      provider: null,
-      genres: GENRES,
-      trainSize: 150,
-      valSize: 0,
-      seconds: 1,
-      evaluation,
-      epochs: [],
-      thresholds: [0.5, 0.2, 0.3],
-      weightsPath: join(lib, 'models', 'none'),
-    },
-    true,
-  )
+  const runId = insertStubRun(core.db, { genres: GENRES, trainSize: 150, seconds: 1, thresholds: [0.5, 0.2, 0.3], weightsPath: join(lib, 'models', 'none') }, true)
   // Out-of-fold: each poster's true genre around 0.8, the others around 0.1; the fold heads
   // never saw the wrong labels of the three, so they say Action.
   putRunPosters(
