@@ -2,7 +2,7 @@
 // poster" order, the nearest posters that match the grid's filter, nearest first.
 import { ApiError, type Neighbour, type PosterSummary } from '../../../shared/api'
 import type { CoreContext } from '../../context'
-import { genresOf, prepared, whereOf, type Filter } from '../../library/query'
+import { prepared, summariesOf, whereOf, type Filter } from '../../library/query'
 import { readEmbeddings } from '../store/embeddings'
 import { postersFor } from '../service/data'
 import { modelService } from '../service/model-service'
@@ -87,25 +87,6 @@ export async function similarQuery(
 ): Promise<{ total: number; offset: number; items: PosterSummary[] }> {
   const ids = await similarIds(ctx, f)
   const page = ids.slice(f.offset, f.offset + f.limit)
-  const rows = new Map(
-    (
-      prepared(ctx.db, 'SELECT id, title, year, labelled, dup, width, height FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(page)) as {
-        id: string
-        title: string | null
-        year: number | null
-        labelled: number
-        dup: number
-        width: number
-        height: number
-      }[]
-    ).map((r) => [r.id, r]),
-  )
-  const genres = genresOf(ctx.db, page)
-  const items = page.flatMap((id) => {
-    const r = rows.get(id)
-    if (!r) return []
-    const g = genres.get(id)
-    return [{ id, title: r.title, year: r.year, labelled: r.labelled === 1, genres: g?.names ?? [], sources: g?.sources ?? [], duplicate: r.dup === 1, width: r.width, height: r.height }]
-  })
-  return { total: ids.length, offset: f.offset, items }
+  // Summaries in similarity order (a poster removed meanwhile is left out).
+  return { total: ids.length, offset: f.offset, items: summariesOf(ctx.db, page) }
 }
