@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from 'vitest'
 import { WebSocket } from 'ws'
 import { CSP } from '../../src/main/hosting/csp'
 import { startServer, type RunningServer } from '../../src/main/server'
+import { MessageLog, type Msg } from '../api/contract-suite'
 
 export const SECRET = 'top-secret-outside-the-renderer'
 
@@ -87,77 +88,22 @@ export class RefusedError extends Error {
   }
 }
 
-export interface Result {
-  type: 'result'
-  id: number
-  envelope: { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }
-}
-export interface EventMsg {
-  type: 'event'
-  name: string
-  payload: unknown
-}
+export type { EventMsg, Result } from '../api/contract-suite'
 
-/** The wire protocol from the client side, kept deliberately independent of the app's client. */
-export class ApiSocket {
-  private nextId = 1
-  readonly messages: (Result | EventMsg)[] = []
-  private waiters: { test: (m: Result | EventMsg) => boolean; resolve: (m: Result | EventMsg) => void }[] = []
+/** The wire protocol from the client side over a real WebSocket, kept deliberately independent of the app's client. */
+export class ApiSocket extends MessageLog {
   readonly closed: Promise<{ code: number; reason: string }>
 
   constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as Result | EventMsg
-      this.messages.push(msg)
-      for (const w of [...this.waiters]) {
-        if (w.test(msg)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1)
-          w.resolve(msg)
-        }
-      }
-    })
+    super(
+      (msg) => ws.send(JSON.stringify(msg)),
+      () => ws.close(),
+    )
+    ws.on('message', (data) => this.deliver(JSON.parse(String(data)) as Msg))
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })))
-  }
-
-  /** The next message (already received or future) that passes `test`. */
-  next<M extends Result | EventMsg>(test: (m: Result | EventMsg) => boolean, timeoutMs = 10_000): Promise<M> {
-    const seen = this.messages.find(test)
-    if (seen) {
-      this.messages.splice(this.messages.indexOf(seen), 1)
-      return Promise.resolve(seen as M)
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no matching message in time')), timeoutMs)
-      this.waiters.push({
-        test,
-        resolve: (m) => {
-          clearTimeout(timer)
-          this.messages.splice(this.messages.indexOf(m), 1)
-          resolve(m as M)
-        },
-      })
-    })
   }
 
   sendRaw(data: string | Buffer, binary = false): void {
     this.ws.send(data, { binary })
-  }
-
-  async call(channel: string, args: unknown): Promise<Result['envelope']> {
-    const id = this.nextId++
-    this.ws.send(JSON.stringify({ type: 'call', id, channel, args }))
-    const res = await this.next<Result>((m) => m.type === 'result' && m.id === id)
-    return res.envelope
-  }
-
-  /** Calls and expects success; returns the value. */
-  async ok<T = unknown>(channel: string, args: unknown = {}): Promise<T> {
-    const env = await this.call(channel, args)
-    if (!env.ok) throw new Error(`${channel} failed: ${env.error.code}: ${env.error.message}`)
-    return env.value as T
-  }
-
-  close(): void {
-    this.ws.close()
   }
 }
