@@ -31,6 +31,8 @@ export const TrainRequest = z.strictObject({
   folds: z.number().int().min(2).max(20).default(5),
   /** Train on accepted predictions too (off: human labels only; evaluation never uses them). */
   includePredictions: z.boolean().default(false),
+  /** Head: learn from the posters' titles and years too (off: the image alone). */
+  titles: z.boolean().default(true),
 })
 export type TrainRequest = z.input<typeof TrainRequest>
 
