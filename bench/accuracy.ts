@@ -1,4 +1,4 @@
-// `npm run bench -- accuracy [--library DIR] [--seeds 1,2] [--variants a,b] [--cache DIR] [--replicates N] [--ft-epochs N]`
+// `npm run bench -- accuracy [--library DIR] [--seeds 1,2] [--variants a,b] [--cache DIR] [--replicates N] [--ft-epochs N] [--title-scale shared|per-dim]`
 // Which changes to the recipe raise macro-AP on posters the model never saw? For each split
 // seed the human-labelled shared posters are split 80/20 by duplicate group (as `bench honest`
 // does); every variant is trained on the 80% (5-fold cross-validation + refit, the product's
@@ -30,7 +30,7 @@ import { appendTitles, titleDropped, titledTrainingRows, usableTitle, TITLE_DIMS
 const f3 = (x: number) => x.toFixed(3)
 const sign = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(3)
 
-const ALL_VARIANTS = ['current', 'folds', 'refit+folds', 'flip-tta', 'flip-avg', 'flip-aug', 'views4-avg', 'fill+cover', 'fill|cover', 'title', 'title+fc', 'finetune'] as const
+const ALL_VARIANTS = ['current', 'folds', 'refit+folds', 'flip-tta', 'flip-avg', 'flip-aug', 'views4-avg', 'fill+cover', 'fill|cover', 'title', 'title+fc', 'title+f|c', 'finetune'] as const
 type Variant = (typeof ALL_VARIANTS)[number]
 
 function rowsOf(src: Float32Array, width: number, rows: number[]): Float32Array {
@@ -227,17 +227,20 @@ export default async function main(args: string[]): Promise<number> {
       const titled = (img: Float32Array, w: number, tag: string) => async () => {
         const ttrain = train.map((i) => titles[i])
         const tr = titledTrainingRows(img, w, yTrain, G, ttrain, (i) => titleDropped(cfg.seed, ttrain[i].id))
-        const r = await recipe(tf, tr.x, tr.dims, tr.y, G, gTrain, cfg, tr.trainRow)
-        const xh = (blank: boolean) => appendTitles(tag === 'title' ? fillHeld : heldOf(tag), w, held.map((i) => titles[i]), () => blank)
+        // As the product trains it: the title block under one shared scale (--title-scale per-dim: standardised per bucket).
+        const r = await recipe(tf, tr.x, tr.dims, tr.y, G, gTrain, { ...cfg, sharedScaleTail: opt('title-scale') === 'per-dim' ? 0 : TITLE_DIMS }, tr.trainRow)
+        const xh = (blank: boolean) => appendTitles(heldOf(tag), w, held.map((i) => titles[i]), () => blank)
         report(tag, predictHead(tf, r.refit, xh(false)), r.seconds, r.oofMacroAp)
         report(`${tag}+f`, ensemble(tf, [r.refit, ...r.folds], xh(false)), 0)
         report(`${tag}-blank`, predictHead(tf, r.refit, xh(true)), 0)
         report(`${tag}-blank+f`, ensemble(tf, [r.refit, ...r.folds], xh(true)), 0)
       }
       const fc = (rows: number[]) => concatRows(mean(v('fill', rows), v('fill-mirror', rows)), d, mean(v('cover', rows), v('cover-mirror', rows)), d)
-      const heldOf = (tag: string) => (tag === 'title+fc' ? fc(held) : fillHeld)
+      const fAndC = (rows: number[]) => concatRows(v('fill', rows), d, v('cover', rows), d)
+      const heldOf = (tag: string) => (tag === 'title+fc' ? fc(held) : tag === 'title+f|c' ? fAndC(held) : fillHeld)
       if (variants.includes('title')) await titled(fillTrain, d, 'title')()
       if (variants.includes('title+fc')) await titled(fc(train), 2 * d, 'title+fc')()
+      if (variants.includes('title+f|c')) await titled(fAndC(train), 2 * d, 'title+f|c')()
       if (variants.includes('finetune')) {
         const t0 = performance.now()
         const m = cache.map
