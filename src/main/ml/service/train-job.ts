@@ -15,6 +15,7 @@ import type { TrainCvArgs, TrainDone, TrainProgress } from '../worker/protocol'
 import { activationVerdict, type Verdict } from './activation'
 import { CNN_INPUT, type CnnArgs } from '../train/cnn'
 import { featureMatrix, postersFor, titlesOf, trainingLabels, type PosterRow } from './data'
+import { MIN_TITLED_POSTERS, usableTitle } from '../text/title-features'
 import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
 
@@ -216,7 +217,10 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       if (req.hidden !== undefined) head.hidden = req.hidden
       const ensemble = req.ensemble ?? 1
       const folds = Math.min(req.folds, data.posters.length)
-      const titles = req.titles ?? true
+      // Titles only when enough posters have one: a block the training never saw vary would
+      // turn the first real title at prediction time into an outlier.
+      const titleRows = req.titles === false ? [] : titlesOf(svc.db, data.posters.map((p) => p.id))
+      const titles = titleRows.filter(usableTitle).length >= MIN_TITLED_POSTERS
       const args: TrainCvArgs = {
         genres: data.genres,
         dims: svc.dims,
@@ -225,7 +229,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         folds,
         head,
         ensemble,
-        titles: titles ? titlesOf(svc.db, data.posters.map((p) => p.id)) : undefined,
+        titles: titles ? titleRows : undefined,
         foldEnsemble: FOLD_ENSEMBLE,
         prior: data.prior,
         weightsDir: dir,

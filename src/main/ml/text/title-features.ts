@@ -10,6 +10,9 @@ import { seededUnit } from '../train/split'
 export const TITLE_BUCKETS = 1024
 export const TITLE_DIMS = TITLE_BUCKETS + 1
 
+/** Fewer posters with a usable title than this and a run learns from the images alone. */
+export const MIN_TITLED_POSTERS = 50
+
 /** Share of training posters whose title is blanked (title dropout). */
 export const TITLE_DROPOUT = 0.3
 

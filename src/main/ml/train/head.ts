@@ -243,7 +243,8 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
   if (tail > 0) {
     let v = 0
     for (let k = d - tail; k < d; k++) v += std[k] ** 2
-    std.fill(Math.max(Math.sqrt(v / tail), 1e-3), d - tail)
+    // Floored well above the per-dimension floor: a nearly empty block must not magnify its first value.
+    std.fill(Math.max(Math.sqrt(v / tail), 1e-2), d - tail)
   }
   const norm = (rows: number[]) => {
     const v = gatherRows(data.x, d, rows)
