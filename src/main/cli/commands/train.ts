@@ -11,7 +11,9 @@ when --ids is given) and prints its figures beside the frequency prior, each wit
 bootstrap 95% interval. The head is cross-validated: K folds (default 5) with identical and
 near-identical artwork always in one fold; the figures come from the out-of-fold
 predictions, F1 with thresholds tuned on the other folds; the model kept is then refit on
-all of them. It becomes the active model only when its out-of-fold macro-AP is at least the
+all of them, and its predictions average the refit with the K fold models. The head learns
+from each poster's features and its title and year (a hashed bag of words), a share of titles
+hidden in training so posters without one (files named by id, other sources) predict too. It becomes the active model only when its out-of-fold macro-AP is at least the
 active model's on the posters both saw (the run says why or why not; activate another run
 with the Train view); the unlabelled posters' predictions are then refreshed.
 
