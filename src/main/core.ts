@@ -66,7 +66,7 @@ export function openCore(options: CoreOptions): Core {
     genres: genreHandlers(ctx),
     labels: labelHandlers(ctx),
     imports: importHandlers(ctx),
-    jobs: jobHandlers(ctx),
+    jobs: jobHandlers(ctx.jobs),
     model: modelHandlers(ctx),
     collection: collectionHandlers(ctx),
     review: reviewHandlers(ctx),
