@@ -5,7 +5,7 @@
 import type { DecodedSink } from '../../decoded-sink'
 import { missingHashes, putEmbeddings } from '../store/embeddings'
 import type { EmbedPixelsArgs } from '../worker/protocol'
-import { featureSetName, type ModelService } from '../service/model-service'
+import { featureSetName, type ModelService } from './model-service'
 
 const BATCH = 32
 const IN_FLIGHT = 2
