@@ -172,7 +172,9 @@ describe.skipIf(!haveModels)('the real MobileNetV2 backbone', () => {
     const embed = async (set: string, source: Buffer) => {
       const e = await Embedder.open(readFileSync(stock), MOBILENET_V2, FEATURE_SETS[set])
       let v: Float32Array | null = null
-      await e.run([{ key: 'a', source }], (r) => (v = r[0].vector))
+      await e.run([{ key: 'a', source }], (r) => {
+        v = r[0].vector
+      })
       await e.close()
       return v! as Float32Array
     }

@@ -17,7 +17,7 @@ import { gatherRows } from '../train/rows'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn } from '../train/cnn'
 import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
-import { exploreMethods } from '../explore/worker-methods'
+import { exploreMethods } from './explore-methods'
 import type { ProgressOf, TitleArg, WorkerHandlers } from './protocol'
 import { headInput, titledTrainingRows, titleDropped, TITLE_DIMS } from '../text/title-features'
 
@@ -299,6 +299,6 @@ export const methods: WorkerHandlers = {
     })
   },
 
-  // Explore: the map layout and occlusion heat maps (explore/worker-methods.ts).
+  // Explore: the map layout and occlusion heat maps (explore-methods.ts).
   ...exploreMethods({ getEmbedder, ensemblePredict }),
 }

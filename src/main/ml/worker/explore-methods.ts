@@ -6,8 +6,8 @@ import { loadTf, type Tf } from '../train/tf-backend'
 import type { HeadWeights } from '../train/head'
 import { loadHeads } from '../store/weights'
 import { headInput } from '../text/title-features'
-import { placeAmong, umapLayout } from './layout'
-import type { WorkerHandlers } from '../worker/protocol'
+import { placeAmong, umapLayout } from '../map-layout'
+import type { WorkerHandlers } from './protocol'
 
 export interface ExploreDeps {
   getEmbedder(modelPath: string, backbone: string, features: string, opts: { batch?: number; lanes?: number }): Promise<Embedder>
