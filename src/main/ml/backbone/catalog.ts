@@ -89,8 +89,8 @@ export const FEATURE_SETS: Record<string, FeatureSet> = {
 }
 export type FeatureSetName = keyof typeof FEATURE_SETS
 // The default since the second accuracy round (bench/accuracy.ts, README "Measurements"): with
-// titles and the fold ensemble, +0.026 / +0.025 / +0.034 held-out macro-AP over the one-pass
-// recipe on three grouped splits, at about 2.4x its embedding time (bench/embed-views.ts).
+// titles and the fold ensemble, +0.027 / +0.026 / +0.035 held-out macro-AP over the one-pass
+// recipe on three grouped splits, at 2.4-3.7x its embedding time (bench/embed-views.ts).
 // POSTERITY_FEATURES=multiscale-tall keeps the one-pass features.
 export const DEFAULT_FEATURES: FeatureSetName = 'multiscale-tall-rich'
 
