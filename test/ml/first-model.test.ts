@@ -91,6 +91,7 @@ describe.skipIf(!haveBackbone)('a quick first model', () => {
     expect(cv.evaluation.method).toBe('cross-validation')
     expect(cv.config.quick).toBeUndefined()
     expect(cv.trainSize).toBe(270)
+    expect(cv.note).toBe(`activated: cross-validated, it replaces the quick first model (run ${quickId})`)
     // Every poster again, not only the unlabelled ones.
     for (const p of running('predict')) await finish(p.jobId)
     expect(predicted(cvId)).toBe(300)

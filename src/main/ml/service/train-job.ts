@@ -313,6 +313,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   })()
   let verdict: Verdict = req.activate ? activationVerdict(svc.db, getRun(svc.db, runId)!, before) : { activate: false, note: 'not activated: trained with activate off' }
   if (quick && verdict.activate) verdict = { activate: true, note: QUICK_NOTE }
+  else if (verdict.activate && before?.config.quick === true) verdict = { activate: true, note: `activated: cross-validated, it replaces the quick first model (run ${before.id})` }
   setRunNote(svc.db, runId, verdict.note)
   if (verdict.activate) activateRun(svc.db, runId)
   return { runId, activated: verdict.activate, note: verdict.note, quick }
