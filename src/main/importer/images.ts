@@ -18,7 +18,7 @@ export class BadImage extends Error {}
  * (35.8 against 35.5 dB PSNR), files 16% larger (16.2 against 13.9 KiB), about 1.3 ms less CPU
  * a poster, the largest single cost of an import (`npm run bench -- first-model-profile`).
  */
-const THUMB_WEBP = { quality: 78, effort: 0 } as const
+export const THUMB_WEBP = { quality: 78, effort: 0 } as const
 
 /** The thumbnail pipeline, shared with the bare-sharp baseline of bench/import.ts. */
 export function thumbnailPipeline(input: Buffer | string): Sharp {
