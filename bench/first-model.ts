@@ -8,26 +8,17 @@
 // `--cv` trains the cross-validated run straight away instead (then predicts), as before the quick model.
 // Beside the floor: one bare decode-and-resize pass over the same posters in this process.
 // Aims (issue 14): pipelined under 60 s, >= 1.3x faster than the sequence, within 3x the floor.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { openCore, type Core } from '../src/main/core'
 import { startImport } from '../src/main/importer/handlers'
 import { DEFAULT_CONCURRENCY } from '../src/main/importer/run'
-import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
-import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { modelService } from '../src/main/ml/service/model-service'
 import { THUMB_WIDTH } from '../src/main/library/thumbs'
-import { call, runJob as job, datasetDir } from './_shared-library'
+import { call, runJob as job, datasetDir, sharedDataPresent } from './_shared-library'
 
-/**
- * The stages on a fresh library; `pipelined` embeds during the import. The training is a
- * quick first model (TrainRequest.quick, its job predicts every poster) unless `cv`, where it
- * is the cross-validated run followed by a predict job, as before. With the quick model the
- * cross-validated run follows in the background: its seconds after the quick model's end are
- * returned apart (`cvAfter`), not counted in the first model's time.
- */
 /** CPU seconds of a live process (all its threads) from /proc, or null where there is none. */
 function processCpu(pid: number | null): number | null {
   try {
@@ -63,6 +54,13 @@ interface Outcome {
   firstRun: { seconds: number; epochs: number }
 }
 
+/**
+ * The stages on a fresh library; `pipelined` embeds during the import. The training is a
+ * quick first model (TrainRequest.quick, its job predicts every poster) unless `cv`, where it
+ * is the cross-validated run followed by a predict job, as before. With the quick model the
+ * cross-validated run follows in the background: its seconds after the quick model's end are
+ * returned apart (`cvAfter`), not counted in the first model's time.
+ */
 async function firstModel(dir: string, source: string, pipelined: boolean, cv: boolean): Promise<Outcome> {
   const core = openCore({ libraryDir: dir })
   const t: Record<string, number> = {}
@@ -124,10 +122,7 @@ async function firstModel(dir: string, source: string, pipelined: boolean, cv: b
 }
 
 export default async function main(args: string[]): Promise<number> {
-  if (!existsSync(join(datasetDir, 'posters')) || !existsSync(join(configuredModelsDir(), MOBILENET_V2.file))) {
-    console.error(`needs the shared posters (${datasetDir}) and backbone (${configuredModelsDir()})`)
-    return 1
-  }
+  if (!sharedDataPresent({ backbone: true })) return 1
   const limit = args.find((a) => /^\d+$/.test(a))
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-first-'))
   try {
