@@ -64,8 +64,10 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
           note: result?.note ?? null,
         })
         if (run) ctx.events.emit('library.changed', { reason: 'model' })
-        if (result?.quick && result.activated) startTraining({ ...req, quick: false }, result.runId)
-        else if (result?.activated) {
+        // Not while the core closes (it cancels every job; one may still end with its result).
+        if (result?.quick && result.activated) {
+          if (status === 'done') startTraining({ ...req, quick: false }, result.runId)
+        } else if (result?.activated) {
           if (replaces !== null) setRunNote(ctx.db, replaces, `replaced by the cross-validated run ${result.runId}`)
           refreshUnlabelled(replaces === null ? 'unlabelled' : 'all')
         }
