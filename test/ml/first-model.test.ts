@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
 import { modelService } from '../../src/main/ml/service/model-service'
+import { seededUnit } from '../../src/main/ml/train/split'
+import { QUICK_HOLDOUT } from '../../src/main/ml/service/train-job'
 import type { RunDetail } from '../../src/shared/api'
 
 const modelsDir = process.env.POSTERITY_MODELS ?? resolve(__dirname, '../../../shared/models')
@@ -20,6 +22,7 @@ const work = mkdtempSync(join(tmpdir(), 'posterity-first-model-'))
 const genres = ['Red', 'Green', 'Blue']
 const colours: Record<string, string> = { Red: '#d02020', Green: '#20b040', Blue: '#2040d0' }
 let core: Core
+let postersDir = ''
 
 async function call<T>(channel: string, args: unknown): Promise<T> {
   const env = await core.dispatch(channel, args)
@@ -39,6 +42,7 @@ const active = async () => (await call<{ activeRun: number | null }>('model.stat
 
 beforeAll(async () => {
   const dir = join(work, 'posters')
+  postersDir = dir
   mkdirSync(dir, { recursive: true })
   const rows = ['Id,Genre,Red,Green,Blue']
   for (let i = 0; i < 300; i++) {
@@ -96,6 +100,29 @@ describe.skipIf(!haveBackbone)('a quick first model', () => {
     for (const p of running('predict')) await finish(p.jobId)
     expect(predicted(cvId)).toBe(300)
     expect((await call<RunDetail>('model.run', { id: quickId })).note).toBe(`replaced by the cross-validated run ${cvId}`)
+  })
+
+  it('a selection too small to hold a tenth out is cross-validated straight away', async () => {
+    const other = openCore({ libraryDir: join(work, 'lib-small') })
+    try {
+      await (await startImport(other, { paths: [postersDir], labels: join(work, 'labels.csv'), embed: true })).promise
+      // Twelve labelled posters none of which the seeded tenth would hold out (split seed 42 + 2).
+      const rows = other.db.prepare('SELECT id, hash FROM posters WHERE labelled = 1 ORDER BY id').all() as { id: string; hash: string }[]
+      const ids = rows.filter((r) => seededUnit(44, r.hash) >= QUICK_HOLDOUT).slice(0, 12).map((r) => r.id)
+      expect(ids).toHaveLength(12)
+      const env = await other.dispatch('model.train', { kind: 'head', quick: true, ids })
+      if (!env.ok) throw new Error(env.error.message)
+      const { jobId } = env.value as { jobId: string }
+      await other.jobs.wait(jobId)
+      expect(other.jobs.list().find((j) => j.jobId === jobId)?.status).toBe('done')
+      const run = other.db.prepare('SELECT config, note FROM model_runs ORDER BY id DESC LIMIT 1').get() as { config: string; note: string }
+      expect(JSON.parse(run.config).folds).toBe(5)
+      expect(run.note).toBe('activated: no model was active')
+      expect(other.jobs.list().filter((j) => j.kind === 'train' && j.status === 'running')).toHaveLength(0)
+    } finally {
+      modelService(other).worker.stop()
+      await other.close()
+    }
   })
 
   it('with a model active, quick trains the cross-validated run straight away', async () => {

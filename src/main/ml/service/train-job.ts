@@ -177,7 +177,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     })
   }
   const t0 = performance.now()
-  const quick = quickApplies(svc, req)
+  let quick = quickApplies(svc, req)
   let done: TrainDone & { notes?: string[] }
   let config: Record<string, unknown>
   let runPosters: RunPosterRow[]
@@ -222,14 +222,15 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       if (req.loss) head.loss = req.loss
       if (req.hidden !== undefined) head.hidden = req.hidden
       const ensemble = req.ensemble ?? 1
+      // A first model within a minute: one fit on nine tenths, early-stopped on the held-out
+      // tenth (byte-identical copies on one side), which also tunes its thresholds and gives
+      // its provisional figures; the cross-validated run follows and replaces it. A library
+      // too small to hold a tenth out is cross-validated straight away.
+      const held: number[] = []
+      const fit: number[] = []
+      if (quick) data.posters.forEach((p, i) => (seededUnit(req.splitSeed + 2, p.hash) < QUICK_HOLDOUT ? held : fit).push(i))
+      quick &&= held.length > 0 && fit.length > 0
       if (quick) {
-        // A first model within a minute: one fit on nine tenths, early-stopped on the held-out
-        // tenth (byte-identical copies on one side), which also tunes its thresholds and gives
-        // its provisional figures; the cross-validated run follows and replaces it.
-        const held: number[] = []
-        const fit: number[] = []
-        data.posters.forEach((p, i) => (seededUnit(req.splitSeed + 2, p.hash) < QUICK_HOLDOUT ? held : fit).push(i))
-        if (held.length === 0 || fit.length === 0) throw new ApiError('conflict', 'too few labelled posters for a quick first model')
         done = await svc.worker.call(
           'train',
           { genres: data.genres, dims: svc.dims, y: data.y, train: fit, earlyStop: held, val: [], head, ensemble, prior: data.prior, weightsDir: dir },
