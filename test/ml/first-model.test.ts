@@ -1,7 +1,9 @@
 // A first model in a minute: on a library with no active model, `model.train` with `quick`
 // ends with a quick fit active and every poster predicted; the cross-validated run follows in
 // a job of its own, replaces it and predicts every poster again. With a model active, `quick`
-// changes nothing. Real importer (embedding during import), real worker, real SQLite.
+// changes nothing. The quick fit learns from the one-pass FIRST_FEATURES the import embedded,
+// the cross-validated run from the default (rich) set. Real importer (embedding during
+// import), real worker, real SQLite.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -12,6 +14,7 @@ import { startImport } from '../../src/main/importer/handlers'
 import { modelService } from '../../src/main/ml/service/model-service'
 import { seededUnit } from '../../src/main/ml/train/split'
 import { QUICK_HOLDOUT } from '../../src/main/ml/service/train-job'
+import { DEFAULT_FEATURES, FEATURE_SETS, FIRST_FEATURES } from '../../src/main/ml/backbone/catalog'
 import type { RunDetail } from '../../src/shared/api'
 
 const modelsDir = process.env.POSTERITY_MODELS ?? resolve(__dirname, '../../../shared/models')
@@ -38,6 +41,9 @@ async function finish(jobId: string): Promise<void> {
 
 const running = (kind: string) => core.jobs.list().filter((j) => j.kind === kind && j.status === 'running')
 const predicted = (run: number) => core.db.prepare('SELECT COUNT(*) FROM predictions WHERE run_id = ?').pluck().get(run) as number
+const embedded = (version: string) => core.db.prepare('SELECT COUNT(*) FROM embeddings WHERE features = ?').pluck().get(version) as number
+const FIRST = FEATURE_SETS[FIRST_FEATURES].version
+const RICH = FEATURE_SETS[process.env.POSTERITY_FEATURES ?? DEFAULT_FEATURES].version
 const active = async () => (await call<{ activeRun: number | null }>('model.status', {})).activeRun
 
 beforeAll(async () => {
@@ -69,12 +75,18 @@ afterAll(async () => {
 describe.skipIf(!haveBackbone)('a quick first model', () => {
   it('is active with every poster predicted when its job ends; the cross-validated run then replaces it', async () => {
     expect(await active()).toBeNull()
+    // The import embedded the one-pass set only; the rich one is the follow-up's to compute.
+    expect(FIRST).not.toBe(RICH)
+    const artworks = core.db.prepare('SELECT COUNT(DISTINCT hash) FROM posters').pluck().get() as number
+    expect(embedded(FIRST)).toBe(artworks)
+    expect(embedded(RICH)).toBe(0)
     const { jobId } = await call<{ jobId: string }>('model.train', { kind: 'head', quick: true })
     await finish(jobId)
     const quickId = (await active())!
     expect(quickId).not.toBeNull()
     const quick = await call<RunDetail>('model.run', { id: quickId })
     expect(quick.config.quick).toBe(true)
+    expect(quick.features).toBe(FIRST)
     // Its figures come from the held-out tenth, and say they are provisional.
     expect(quick.evaluation.method).toBe('holdout')
     expect(quick.valSize).toBeGreaterThan(0)
@@ -94,12 +106,40 @@ describe.skipIf(!haveBackbone)('a quick first model', () => {
     const cv = await call<RunDetail>('model.run', { id: cvId })
     expect(cv.evaluation.method).toBe('cross-validation')
     expect(cv.config.quick).toBeUndefined()
+    expect(cv.features).toBe(RICH)
     expect(cv.trainSize).toBe(270)
     expect(cv.note).toBe(`activated: cross-validated, it replaces the quick first model (run ${quickId})`)
     // Every poster again, not only the unlabelled ones.
     for (const p of running('predict')) await finish(p.jobId)
     expect(predicted(cvId)).toBe(300)
+    // It embedded the rich set of every artwork (the labelled ones to learn, the rest to predict).
+    expect(embedded(RICH)).toBe(artworks)
     expect((await call<RunDetail>('model.run', { id: quickId })).note).toBe(`replaced by the cross-validated run ${cvId}`)
+    // Either run predicts with its own set: the quick one, activated again by hand, too.
+    const file = join(postersDir, 'tt0002000.jpg')
+    type Files = { runId: number; genres: string[]; rows: { path: string; probabilities: number[] }[] }
+    const rich = await call<Files>('model.predictFiles', { paths: [file] })
+    expect(rich.runId).toBe(cvId)
+    await call('model.activate', { id: quickId })
+    const first = await call<Files>('model.predictFiles', { paths: [file] })
+    expect(first.runId).toBe(quickId)
+    // tt0002000 is a Red poster: both runs say so.
+    for (const r of [rich, first]) expect(r.rows[0].probabilities[r.genres.indexOf('Red')]).toBeGreaterThan(0.5)
+    await call('model.activate', { id: cvId })
+    for (const p of running('predict')) await finish(p.jobId)
+  })
+
+  it('refuses a run of a feature set this version does not know, saying which', async () => {
+    const id = (await active())!
+    const version = core.db.prepare('SELECT features FROM model_runs WHERE id = ?').pluck().get(id) as string
+    core.db.prepare('UPDATE model_runs SET features = ? WHERE id = ?').run('ms-gone-v0', id)
+    try {
+      await expect(call('model.predictFiles', { paths: [join(postersDir, 'tt0002001.jpg')] })).rejects.toThrow(
+        new RegExp(`conflict: run ${id} was trained on the feature set ms-gone-v0, which this version of Posterity does not know.*${FIRST}.*retrain`),
+      )
+    } finally {
+      core.db.prepare('UPDATE model_runs SET features = ? WHERE id = ?').run(version, id)
+    }
   })
 
   it('a selection too small to hold a tenth out is cross-validated straight away', async () => {

@@ -94,6 +94,16 @@ export type FeatureSetName = keyof typeof FEATURE_SETS
 // POSTERITY_FEATURES=multiscale-tall keeps the one-pass features.
 export const DEFAULT_FEATURES: FeatureSetName = 'multiscale-tall-rich'
 
+// The quick first model's features (TrainRequest.quick, import with embed: true): one pass of
+// the stretched 224x320 poster, so a first model is active within a minute; the
+// cross-validated run that replaces it uses DEFAULT_FEATURES.
+export const FIRST_FEATURES: FeatureSetName = 'multiscale-tall'
+
+/** The catalog's feature set of a cache / run version, or undefined for an unknown one. */
+export function featureSetByVersion(version: string): FeatureSet | undefined {
+  return Object.values(FEATURE_SETS).find((f) => f.version === version)
+}
+
 export function featureDims(b: BackboneEntry, f: FeatureSet): number {
   const per = b.embedding.dims + (f.inner ? b.innerStages.reduce((s, c) => s + c, 0) : 0)
   return per * f.views.length

@@ -11,7 +11,8 @@ export function startWhy(ctx: CoreContext, id: string, genre: string, grid: numb
   const run = activeRun(ctx.db)
   if (!run) throw new ApiError('conflict', 'no active model: train one first (Train view, or posterity train)')
   if (run.kind !== 'head') throw new ApiError('conflict', `run ${run.id} is a ${run.kind} model; the heat map explains embedding-head models`)
-  s.checkRunFeatures(run)
+  // The masked copies are embedded with the set the run was trained on (a quick first model's one pass).
+  const features = s.runFeatures(run)
   const column = run.genres.findIndex((g) => g.toLowerCase() === genre.toLowerCase())
   if (column < 0) throw new ApiError('invalid-args', `the active model does not predict "${genre}" (it knows ${run.genres.join(', ')})`)
   const poster = ctx.db.prepare('SELECT path, title, year FROM posters WHERE id = ?').get(id) as { path: string; title: string | null; year: number | null } | undefined
@@ -19,7 +20,7 @@ export function startWhy(ctx: CoreContext, id: string, genre: string, grid: numb
   const args: OcclusionArgs = {
     modelPath: s.backbonePath(),
     backbone: s.backbone.id,
-    features: featureSetName(s.features),
+    features: featureSetName(features),
     weightsDir: run.weightsPath,
     path: poster.path,
     genre: column,

@@ -2,7 +2,9 @@
 // it resized from the decode that made each thumbnail; here they are batched to the worker
 // (two batches in flight, one per inference lane, while the importer decodes the next posters
 // on the other core) and the vectors are stored in the embedding cache as they come back.
+// It computes FIRST_FEATURES, the one-pass set the quick first model trains on.
 import type { DecodedSink } from '../../decoded-sink'
+import { FEATURE_SETS, FIRST_FEATURES } from '../backbone/catalog'
 import { missingHashes, putEmbeddings } from '../store/embeddings'
 import type { EmbedPixelsArgs } from '../worker/protocol'
 import { featureSetName, type ModelService } from './model-service'
@@ -14,7 +16,9 @@ const IN_FLIGHT = 2
 export async function openImportSink(svc: ModelService): Promise<DecodedSink | null> {
   const resolved = svc.resolveBackbone()
   if (!resolved) return null
-  const base = { modelPath: resolved.path, backbone: svc.backbone.id, features: featureSetName(svc.features) }
+  const features = FEATURE_SETS[FIRST_FEATURES]
+  const key = svc.keyOf(features)
+  const base = { modelPath: resolved.path, backbone: svc.backbone.id, features: featureSetName(features) }
   const spec = await svc.worker.call('viewSpec', base)
   const queued = new Set<string>()
   let batch: EmbedPixelsArgs['items'] = []
@@ -31,7 +35,7 @@ export async function openImportSink(svc: ModelService): Promise<DecodedSink | n
       .call('embedPixels', { ...base, items })
       .then((res) => {
         if (aborted) return
-        if (res.rows.length) putEmbeddings(svc.db, svc.key, res.rows.map((r) => ({ hash: r.key, vector: r.vector })))
+        if (res.rows.length) putEmbeddings(svc.db, key, res.rows.map((r) => ({ hash: r.key, vector: r.vector })))
         embedded += res.rows.length
         failed += res.failed.length
       })
@@ -46,7 +50,7 @@ export async function openImportSink(svc: ModelService): Promise<DecodedSink | n
 
   return {
     spec,
-    wants: (hash) => !aborted && !queued.has(hash) && missingHashes(svc.db, svc.key, [hash]).length > 0,
+    wants: (hash) => !aborted && !queued.has(hash) && missingHashes(svc.db, key, [hash]).length > 0,
     async push(hash, views) {
       if (aborted) return
       queued.add(hash)

@@ -1,9 +1,12 @@
 // The model side of one open library: the worker process, the backbone file, the embedding
 // cache, and probability computation for stored runs. Jobs (train / predict) build on it.
+// Embeddings are kept per catalog feature set: `features` is the default (the cross-validated
+// runs' and explore's), a quick first model uses FIRST_FEATURES, and a run is always predicted
+// with the set it was trained on.
 import { ApiError } from '../../../shared/api'
 import type { CoreContext } from '../../context'
 import type { Db } from '../../library/db'
-import { backboneById, DEFAULT_BACKBONE, DEFAULT_FEATURES, FEATURE_SETS, featureDims, type BackboneEntry, type FeatureSet } from '../backbone/catalog'
+import { backboneById, DEFAULT_BACKBONE, DEFAULT_FEATURES, FEATURE_SETS, featureDims, featureSetByVersion, type BackboneEntry, type FeatureSet } from '../backbone/catalog'
 import { resolveBackbone, type ResolvedBackbone } from '../backbone/resolve'
 import { missingHashes, putEmbeddings, type FeatureKey } from '../store/embeddings'
 import type { StoredRun } from '../store/runs'
@@ -20,6 +23,7 @@ export interface EmbedReport {
 export class ModelService {
   readonly worker: WorkerClient
   readonly backbone: BackboneEntry
+  /** The default feature set (POSTERITY_FEATURES, else DEFAULT_FEATURES). */
   readonly features: FeatureSet
   provider: string | null = null
   backend: string | null = null
@@ -39,11 +43,19 @@ export class ModelService {
   }
 
   get key(): FeatureKey {
-    return { backbone: this.backbone.id, features: this.features.version }
+    return this.keyOf(this.features)
   }
 
   get dims(): number {
-    return featureDims(this.backbone, this.features)
+    return this.dimsOf(this.features)
+  }
+
+  keyOf(f: FeatureSet): FeatureKey {
+    return { backbone: this.backbone.id, features: f.version }
+  }
+
+  dimsOf(f: FeatureSet): number {
+    return featureDims(this.backbone, f)
   }
 
   resolveBackbone(): ResolvedBackbone | null {
@@ -64,8 +76,14 @@ export class ModelService {
    * Embeds the posters whose content is not cached yet (identical artwork once), writing
    * vectors as batches arrive. A poster that cannot be decoded is reported, not fatal.
    */
-  async ensureEmbeddings(posters: PosterRow[], signal: AbortSignal, onProgress?: (done: number, total: number, failed: number) => void): Promise<EmbedReport> {
-    const missing = new Set(missingHashes(this.db, this.key, posters.map((p) => p.hash)))
+  async ensureEmbeddings(
+    posters: PosterRow[],
+    signal: AbortSignal,
+    onProgress?: (done: number, total: number, failed: number) => void,
+    features: FeatureSet = this.features,
+  ): Promise<EmbedReport> {
+    const key = this.keyOf(features)
+    const missing = new Set(missingHashes(this.db, key, posters.map((p) => p.hash)))
     const byHash = new Map<string, PosterRow>()
     for (const p of posters) if (missing.has(p.hash) && !byHash.has(p.hash)) byHash.set(p.hash, p)
     const items = [...byHash.values()].map((p) => ({ key: p.hash, path: p.path }))
@@ -73,11 +91,11 @@ export class ModelService {
     if (items.length === 0) return { embedded: 0, failed, provider: this.provider }
     let done = 0
     onProgress?.(0, items.length, 0)
-    const args: EmbedArgs = { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features), items }
+    const args: EmbedArgs = { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(features), items }
     const res = await this.worker.call('embed', args, {
       signal,
       onProgress: (p) => {
-        if (p.rows.length) putEmbeddings(this.db, this.key, p.rows.map((r) => ({ hash: r.key, vector: r.vector })))
+        if (p.rows.length) putEmbeddings(this.db, key, p.rows.map((r) => ({ hash: r.key, vector: r.vector })))
         for (const f of p.failed) failed.push({ id: byHash.get(f.key)?.id ?? f.key, error: f.error })
         done += p.rows.length + p.failed.length
         onProgress?.(done, items.length, failed.length)
@@ -96,11 +114,11 @@ export class ModelService {
   }
 
   /** Embeds files outside the library (nothing cached): vectors by path, or errors. */
-  async embedFiles(paths: string[], signal?: AbortSignal): Promise<Map<string, Float32Array | string>> {
+  async embedFiles(paths: string[], signal?: AbortSignal, features: FeatureSet = this.features): Promise<Map<string, Float32Array | string>> {
     const out = new Map<string, Float32Array | string>()
     const res = await this.worker.call(
       'embed',
-      { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(this.features), items: paths.map((p) => ({ key: p, path: p })) } satisfies EmbedArgs,
+      { modelPath: this.backbonePath(), backbone: this.backbone.id, features: featureSetName(features), items: paths.map((p) => ({ key: p, path: p })) } satisfies EmbedArgs,
       {
         signal,
         onProgress: (p) => {
@@ -124,7 +142,7 @@ export class ModelService {
     onChunk: (offset: number, probs: Float32Array) => void,
     titles?: (TitleArg | null)[],
   ): Promise<void> {
-    const res = await this.worker.call('predict', { weightsDir: run.weightsPath, dims: this.dims, titles: run.config.titles === true ? titles : undefined }, {
+    const res = await this.worker.call('predict', { weightsDir: run.weightsPath, dims: this.dimsOf(this.runFeatures(run)), titles: run.config.titles === true ? titles : undefined }, {
       signal,
       upload: x,
       onProgress: (p) => onChunk(p.offset, p.probs),
@@ -145,17 +163,18 @@ export class ModelService {
     onEmbed?: (done: number, total: number, failed: number) => void,
   ): Promise<{ failed: { id: string; error: string }[] }> {
     if (run.kind === 'cnn') return this.predictPostersCnn(run, posters, signal, onChunk)
-    this.checkRunFeatures(run)
-    const report = await this.ensureEmbeddings(posters, signal, onEmbed)
+    const features = this.runFeatures(run)
+    const key = this.keyOf(features)
+    const report = await this.ensureEmbeddings(posters, signal, onEmbed, features)
     const bad = new Set(report.failed.map((f) => f.id))
     const ok = posters.filter((p) => !bad.has(p.id))
-    const usable = new Set(missingHashes(this.db, this.key, ok.map((p) => p.hash)))
+    const usable = new Set(missingHashes(this.db, key, ok.map((p) => p.hash)))
     const ready = ok.filter((p) => !usable.has(p.hash))
     const CHUNK = 1000
     for (let s = 0; s < ready.length; s += CHUNK) {
       if (signal.aborted) throw new ApiError('conflict', 'cancelled')
       const part = ready.slice(s, s + CHUNK)
-      const x = await featureMatrix(this.db, this.key, part, this.dims)
+      const x = await featureMatrix(this.db, key, part, this.dimsOf(features))
       const g = run.genres.length
       await this.predictRows(
         run,
@@ -182,9 +201,22 @@ export class ModelService {
     return { failed: [] }
   }
 
-  checkRunFeatures(run: StoredRun): void {
-    if (run.kind === 'head' && (run.backbone !== this.backbone.id || run.features !== this.features.version))
-      throw new ApiError('conflict', `run ${run.id} was trained on ${run.backbone}/${run.features}, this library now uses ${this.key.backbone}/${this.key.features}; retrain`)
+  /**
+   * The catalog feature set a head run was trained on (its recorded version); a run of another
+   * backbone or of a version this build does not know is refused.
+   */
+  runFeatures(run: StoredRun): FeatureSet {
+    const f = run.features === null ? undefined : featureSetByVersion(run.features)
+    if (run.backbone !== this.backbone.id)
+      throw new ApiError('conflict', `run ${run.id} was trained on the backbone ${run.backbone}, this library now uses ${this.backbone.id}; retrain`)
+    if (!f)
+      throw new ApiError(
+        'conflict',
+        `run ${run.id} was trained on the feature set ${run.features ?? '(none recorded)'}, which this version of Posterity does not know (it knows ${Object.values(FEATURE_SETS)
+          .map((x) => x.version)
+          .join(', ')}); retrain`,
+      )
+    return f
   }
 }
 

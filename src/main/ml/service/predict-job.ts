@@ -159,16 +159,17 @@ export async function predictFiles(
     paths.forEach((path, i) => rows.push({ path, probs: probs.slice(i * G, (i + 1) * G) }))
     return { run, rows, failed }
   }
-  svc.checkRunFeatures(run)
-  const vectors = await svc.embedFiles(paths)
+  const features = svc.runFeatures(run)
+  const dims = svc.dimsOf(features)
+  const vectors = await svc.embedFiles(paths, undefined, features)
   const ok: string[] = []
   for (const p of paths) {
     const v = vectors.get(p)
     if (v instanceof Float32Array) ok.push(p)
     else failed.push({ path: p, error: v ?? 'not processed' })
   }
-  const x = new Float32Array(ok.length * svc.dims)
-  ok.forEach((p, i) => x.set(vectors.get(p) as Float32Array, i * svc.dims))
+  const x = new Float32Array(ok.length * dims)
+  ok.forEach((p, i) => x.set(vectors.get(p) as Float32Array, i * dims))
   // Files outside the library: their names are the only title evidence ("Heat (1995).jpg").
   const titles = ok.map((p) => ({ id: p, ...titleFromName(basename(p, extname(p))) }))
   if (ok.length) {

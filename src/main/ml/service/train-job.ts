@@ -18,6 +18,7 @@ import { featureMatrix, postersFor, titlesOf, trainingLabels, type PosterRow } f
 import { MIN_TITLED_POSTERS, usableTitle } from '../text/title-features'
 import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
+import { FEATURE_SETS, FIRST_FEATURES, type FeatureSet } from '../backbone/catalog'
 
 export type ParsedTrainRequest = Omit<Required<Pick<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate' | 'folds' | 'includePredictions'>>, never> &
   Omit<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate' | 'folds' | 'includePredictions'>
@@ -185,6 +186,9 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   }
   const t0 = performance.now()
   let quick = quickApplies(svc, req)
+  // The quick first model learns from the one-pass FIRST_FEATURES (cached by an import with
+  // embed: true); the cross-validated run from the default set, embedding what is missing first.
+  let features: FeatureSet = svc.features
   let done: TrainDone & { notes?: string[] }
   let config: Record<string, unknown>
   let runPosters: RunPosterRow[]
@@ -216,14 +220,6 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       trainSize = seen.length
       valSize = data.val.length
     } else {
-      const embed = await svc.ensureEmbeddings(data.posters, job.signal, (d, total, failed) => {
-        job.progress(d, total, 'embedding')
-        ctx.events.emit('embed.progress', { jobId: job.jobId, done: d, total, failed, provider: svc.provider })
-      })
-      data = withoutFailed(data, new Set(embed.failed.map((f) => f.id)))
-      // Everything was cached: still record which execution provider computes this library's embeddings.
-      await svc.probeProvider()
-      const x = await featureMatrix(svc.db, svc.key, data.posters, svc.dims)
       const head: Partial<HeadConfig> = { seed: req.seed }
       if (req.epochs !== undefined) head.epochs = req.epochs
       if (req.loss) head.loss = req.loss
@@ -233,14 +229,41 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       // tenth (byte-identical copies on one side), which also tunes its thresholds and gives
       // its provisional figures; the cross-validated run follows and replaces it. A library
       // too small to hold a tenth out is cross-validated straight away.
-      const held: number[] = []
-      const fit: number[] = []
-      if (quick) data.posters.forEach((p, i) => (seededUnit(req.splitSeed + 2, p.hash) < QUICK_HOLDOUT ? held : fit).push(i))
-      quick &&= held.length > 0 && fit.length > 0
+      const split = (posters: PosterRow[]) => {
+        const held: number[] = []
+        const fit: number[] = []
+        posters.forEach((p, i) => (seededUnit(req.splitSeed + 2, p.hash) < QUICK_HOLDOUT ? held : fit).push(i))
+        return { held, fit, ok: held.length > 0 && fit.length > 0 }
+      }
+      const embedFor = async (f: FeatureSet) => {
+        features = f
+        const embed = await svc.ensureEmbeddings(
+          data.posters,
+          job.signal,
+          (d, total, failed) => {
+            job.progress(d, total, 'embedding')
+            ctx.events.emit('embed.progress', { jobId: job.jobId, done: d, total, failed, provider: svc.provider })
+          },
+          f,
+        )
+        data = withoutFailed(data, new Set(embed.failed.map((e) => e.id)))
+      }
+      quick &&= split(data.posters).ok
+      await embedFor(quick ? FEATURE_SETS[FIRST_FEATURES] : svc.features)
+      const { held, fit, ok } = split(data.posters)
+      if (quick && !ok) {
+        // Unreadable posters emptied a side: cross-validate straight away, on the default set.
+        quick = false
+        await embedFor(svc.features)
+      }
+      // Everything was cached: still record which execution provider computes this library's embeddings.
+      await svc.probeProvider()
+      const dims = svc.dimsOf(features)
+      const x = await featureMatrix(svc.db, svc.keyOf(features), data.posters, dims)
       if (quick) {
         done = await svc.worker.call(
           'train',
-          { genres: data.genres, dims: svc.dims, y: data.y, train: fit, earlyStop: held, val: [], head, ensemble, prior: data.prior, weightsDir: dir },
+          { genres: data.genres, dims, y: data.y, train: fit, earlyStop: held, val: [], head, ensemble, prior: data.prior, weightsDir: dir },
           { signal: job.signal, upload: x, onProgress: progress },
         )
         done.evaluation = { ...done.evaluation, method: 'holdout' }
@@ -256,7 +279,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         const titles = titleRows.filter(usableTitle).length >= MIN_TITLED_POSTERS
         const args: TrainCvArgs = {
           genres: data.genres,
-          dims: svc.dims,
+          dims,
           y: data.y,
           items: data.posters.map((p) => ({ id: p.id, hash: p.hash })),
           folds,
@@ -310,7 +333,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
         kind: req.kind,
         config,
         backbone: req.kind === 'head' ? svc.backbone.id : null,
-        features: req.kind === 'head' ? svc.features.version : null,
+        features: req.kind === 'head' ? features.version : null,
         backend: done.backend,
         provider: req.kind === 'head' ? svc.provider : null,
         genres: data.genres,
