@@ -1,6 +1,7 @@
 // Embedding during import: the importer decodes each poster once, resizes the thumbnail and
 // the backbone's views from the same pixels, and the model worker's vectors land in the cache
-// by the time the import finishes — the same vectors the worker makes from the files.
+// by the time the import finishes — the same vectors the worker makes from the files. It
+// computes FIRST_FEATURES, the one-pass set a quick first model learns from.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -12,6 +13,9 @@ import { modelService } from '../../src/main/ml/service/model-service'
 import { postersFor } from '../../src/main/ml/service/data'
 import { featureMatrix } from '../../src/main/ml/service/data'
 import { missingHashes } from '../../src/main/ml/store/embeddings'
+import { FEATURE_SETS, FIRST_FEATURES } from '../../src/main/ml/backbone/catalog'
+
+const FIRST = FEATURE_SETS[FIRST_FEATURES]
 
 const modelsDir = process.env.POSTERITY_MODELS ?? resolve(__dirname, '../../../shared/models')
 const haveBackbone = existsSync(join(modelsDir, 'mobilenetv2-12-int8.onnx'))
@@ -50,8 +54,8 @@ describe.skipIf(!haveBackbone)('embedding during import', () => {
     expect(r?.warnings).toEqual([])
     const svc = modelService(core)
     const all = postersFor(core.db)
-    expect(missingHashes(core.db, svc.key, all.map((p) => p.hash))).toEqual([])
-    const during = await featureMatrix(core.db, svc.key, all, svc.dims)
+    expect(missingHashes(core.db, svc.keyOf(FIRST), all.map((p) => p.hash))).toEqual([])
+    const during = await featureMatrix(core.db, svc.keyOf(FIRST), all, svc.dimsOf(FIRST))
 
     // The same posters embedded the usual way, from their files, in a second library.
     const other = openCore({ libraryDir: join(work, 'lib2') })
@@ -59,11 +63,11 @@ describe.skipIf(!haveBackbone)('embedding during import', () => {
     await (await (await startImport(other, { paths: [dir] }))).promise
     const svc2 = modelService(other)
     const all2 = postersFor(other.db)
-    expect(missingHashes(other.db, svc2.key, all2.map((p) => p.hash))).toHaveLength(40)
-    await svc2.ensureEmbeddings(all2, new AbortController().signal)
+    expect(missingHashes(other.db, svc2.keyOf(FIRST), all2.map((p) => p.hash))).toHaveLength(40)
+    await svc2.ensureEmbeddings(all2, new AbortController().signal, undefined, FIRST)
     const byId = new Map(all2.map((p, i) => [p.id, i]))
-    const after = await featureMatrix(other.db, svc2.key, all2, svc2.dims)
-    const d = svc.dims
+    const after = await featureMatrix(other.db, svc2.keyOf(FIRST), all2, svc2.dimsOf(FIRST))
+    const d = svc.dimsOf(FIRST)
     let worst = 1
     all.forEach((p, i) => {
       const j = byId.get(p.id)!
@@ -92,7 +96,7 @@ describe.skipIf(!haveBackbone)('embedding during import', () => {
       expect(r?.added).toBe(40)
       expect(r?.warnings).toEqual([])
       const svc = modelService(core)
-      expect(missingHashes(core.db, svc.key, postersFor(core.db).map((p) => p.hash))).toHaveLength(40)
+      expect(missingHashes(core.db, svc.keyOf(FIRST), postersFor(core.db).map((p) => p.hash))).toHaveLength(40)
     } finally {
       process.env.POSTERITY_MODELS = saved
     }
