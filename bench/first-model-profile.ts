@@ -17,7 +17,7 @@ import * as ort from 'onnxruntime-node'
 import sharp, { type OutputInfo } from 'sharp'
 import { thumbPath, THUMB_WIDTH } from '../src/main/library/thumbs'
 import { probe, readImageFile, thumbnailAndViews, THUMB_WEBP } from '../src/main/importer/images'
-import { MOBILENET_V2, FEATURE_SETS, DEFAULT_FEATURES } from '../src/main/ml/backbone/catalog'
+import { MOBILENET_V2, FEATURE_SETS, FIRST_FEATURES } from '../src/main/ml/backbone/catalog'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { buildFeatureGraph } from '../src/main/ml/onnx/features'
 import { parseModel, withInputDims } from '../src/main/ml/onnx/graph'
@@ -46,7 +46,8 @@ export default async function main(args: string[]): Promise<number> {
   const step = Math.max(1, Math.floor(all.length / n))
   const files = all.filter((_, i) => i % step === 0).slice(0, n).map((f) => join(dir, f))
   const work = mkdtempSync(join(tmpdir(), 'posterity-profile-'))
-  const features = FEATURE_SETS[process.env.POSTERITY_FEATURES ?? DEFAULT_FEATURES]
+  // A first model's features: the quick fit learns from the one-pass set.
+  const features = FEATURE_SETS[FIRST_FEATURES]
   const p = MOBILENET_V2.preprocessing
   const size = features.input ?? { width: p.size, height: p.size }
   const rows: [string, number, number][] = []
