@@ -125,6 +125,16 @@ describe.skipIf(!haveBackbone)('a quick first model', () => {
     expect(first.runId).toBe(quickId)
     // tt0002000 is a Red poster: both runs say so.
     for (const r of [rich, first]) expect(r.rows[0].probabilities[r.genres.indexOf('Red')]).toBeGreaterThan(0.5)
+    // "Why" embeds the masked copies with the quick run's one-pass set too.
+    let why: { probability: number; drops: number[] } | null = null
+    const off = core.events.onAny((name, p) => {
+      if (name === 'why.progress' && (p as { status: string }).status === 'done') why = (p as { result: typeof why }).result
+    })
+    const w = await call<{ jobId: string }>('explore.why', { id: 'tt0002000', genre: 'Red', grid: 2 })
+    await finish(w.jobId)
+    off()
+    expect(why).not.toBeNull()
+    expect(why!.probability).toBeCloseTo(first.rows[0].probabilities[first.genres.indexOf('Red')], 3)
     await call('model.activate', { id: cvId })
     for (const p of running('predict')) await finish(p.jobId)
   })
