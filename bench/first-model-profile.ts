@@ -22,7 +22,7 @@ import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { buildFeatureGraph } from '../src/main/ml/onnx/features'
 import { parseModel, withInputDims } from '../src/main/ml/onnx/graph'
 import { toChw } from '../src/main/ml/embed/preprocess'
-import { datasetDir } from './_shared-library'
+import { datasetDir, sharedDataPresent } from './_shared-library'
 
 const TOTAL = 8052
 
@@ -40,6 +40,7 @@ async function stage(name: string, n: number, rows: [string, number, number][], 
 }
 
 export default async function main(args: string[]): Promise<number> {
+  if (!sharedDataPresent({ backbone: true })) return 1
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 800)
   const dir = join(datasetDir, 'posters')
   const all = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort()
