@@ -11,6 +11,7 @@ import { printable } from '../../shared/printable'
 import { ApiError, LABEL_FILE_COLUMNS, LabelSource, PosterId } from '../../shared/api'
 import { CsvError, NotUtf8, csvRows, type CsvRow } from './csv'
 import { errnoWords } from '../errno'
+import { MetaTable } from './meta-table'
 
 export interface LabelRow {
   /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
@@ -22,13 +23,18 @@ export interface MetaRow {
   title: string | null
   year: number | null
 }
+/** Titles and years by id: a Map, or the compact MetaTable a metadata file is read into. */
+export interface MetaLookup {
+  get(id: string): MetaRow | undefined
+  readonly size: number
+}
 export interface Tables {
   labels: Map<string, LabelRow>
   /** Ids whose row says N/A (genre unknown): left unlabelled, and a poster an older import marked "no genre" goes back to unlabelled. */
   unknown: Set<string>
   /** Genres in the order the labels file lists them (they join the vocabulary in this order). */
   genreOrder: string[]
-  meta: Map<string, MetaRow>
+  meta: MetaLookup
   warnings: string[]
 }
 
@@ -176,9 +182,14 @@ class Listed {
 /** A cell quoted in a warning: escaped, and cut short. */
 const cell = (s: string) => `"${printable(s.length > 40 ? `${s.slice(0, 40)}…` : s)}"`
 
+/** Where ById keeps the rows: a Map, or a compact table (meta-table.ts). */
+interface RowStore<T> {
+  has(id: string): boolean
+  set(id: string, v: T): unknown
+}
+
 /** Rows by id, one at a time, with duplicate and bad-id warnings. */
-class ById<T> {
-  readonly out = new Map<string, T>()
+class ById<T, S extends RowStore<T> = Map<string, T>> {
   /** The first few repeated ids and the line that repeats each (their first line is looked up at the end). */
   private dups: { id: string; line: number }[] = []
   private dupCount = 0
@@ -187,6 +198,7 @@ class ById<T> {
     private file: string,
     private width: number,
     private idCol: number,
+    readonly out: S = new Map<string, T>() as unknown as S,
   ) {}
   /** The row's id, or null (with a warning) when it has none usable. */
   id(row: CsvRow): string | null {
@@ -441,7 +453,8 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
   return { labels: byId.out, genreOrder: [...order.values()], meta, unknown: unknownIds }
 }
 
-export async function readMetadata(path: string, warnings: string[]): Promise<Map<string, MetaRow>> {
+/** Read into a MetaTable: a metadata file of millions of short rows costs about twice its size, not 8x. */
+export async function readMetadata(path: string, warnings: string[]): Promise<MetaTable> {
   return streamTable(path, 'metadata', warnings, async (rows, w, again) => {
     const file = basename(path)
     const header = await headerOf(rows, path, 'metadata')
@@ -452,7 +465,7 @@ export async function readMetadata(path: string, warnings: string[]): Promise<Ma
       throw new ApiError('invalid-args', `metadata file ${printable(path)} has neither a Title nor a Year column (${found(header)})`)
     }
     const badYears = new Listed()
-    const byId = new ById<MetaRow>(file, header.length, idCol)
+    const byId = new ById<MetaRow, MetaTable>(file, header.length, idCol, new MetaTable())
     let any = false
     for await (const row of rows) {
       any = true
@@ -480,12 +493,15 @@ export function noTables(): Tables {
 /** Reads both files up front, so a bad file fails the call before any work. */
 export async function readTables(labelsPath?: string, metadataPath?: string): Promise<Tables> {
   const warnings: string[] = []
-  const fromLabels = labelsPath ? await readLabels(labelsPath, warnings) : noTables()
-  let meta = fromLabels.meta
+  const fromLabels: LabelTables = labelsPath ? await readLabels(labelsPath, warnings) : { ...noTables(), meta: new Map() }
+  let meta: MetaLookup = fromLabels.meta
   if (metadataPath) {
     const more = await readMetadata(metadataPath, warnings)
-    if (meta.size === 0) meta = more
-    else for (const [id, m] of more) meta.set(id, m) // metadata wins
+    const titled = fromLabels.meta
+    let extra = 0
+    for (const id of titled.keys()) if (!more.has(id)) extra++
+    // The metadata file wins over the labels file's titles.
+    meta = titled.size === 0 ? more : { get: (id) => more.get(id) ?? titled.get(id), size: more.size + extra }
   }
   return { labels: fromLabels.labels, genreOrder: fromLabels.genreOrder, meta, unknown: fromLabels.unknown, warnings }
 }
