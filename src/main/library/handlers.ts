@@ -31,10 +31,10 @@ function noImportRunning(ctx: CoreContext, what: string): void {
   }
 }
 
-/** A bulk edit a dead process left half applied is rolled back (bulk.ts); at open, by the writer. */
+/** A bulk change a dead process left half applied is rolled back (bulk.ts); at open, by the writer. */
 export function recoverEdits(ctx: CoreContext): void {
   const n = recoverPendingEdits(ctx.db)
-  if (n > 0) process.stderr.write(`posterity: rolled back ${n} bulk edit(s) that an interrupted process left half applied\n`)
+  if (n > 0) process.stderr.write(`posterity: rolled back ${n} bulk change(s) (edits, merges or deletions) that an interrupted process left half applied\n`)
 }
 
 function listImports(ctx: CoreContext): ImportRecord[] {
