@@ -13,6 +13,7 @@ import { modelService } from './service/model-service'
 import { acceptPredictions, evaluateActive, predictFiles, requireActive, runPrediction } from './service/predict-job'
 import { runTraining } from './service/train-job'
 import { readStates } from '../library/labels'
+import { storageProblem } from '../library/storage'
 
 const MODEL_JOBS = new Set(['train', 'predict', 'embed', 'backbone'])
 
@@ -120,7 +121,12 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
       if (req.kind === 'head') s.backbonePath()
       const { jobId } = ctx.jobs.start(
         'train',
-        (job) => runTraining(s, req, job),
+        // A full disk or an unwritable library folder (the run folder, the run's rows) in one plain line.
+        (job) =>
+          runTraining(s, req, job).catch((err: unknown) => {
+            const problem = storageProblem(err, ctx.dir)
+            throw problem ? new ApiError('unsupported', `the training stopped, nothing was kept: ${problem}`) : err
+          }),
         (status, result, error) => {
           const run = result ? getRun(ctx.db, result.runId) : null
           ctx.events.emit('train.finished', {
