@@ -13,6 +13,25 @@ import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
 const repo = resolve(new URL('..', import.meta.url).pathname)
 export const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
 
+/** The pretrained backbone's file, where the model benchmarks look for it. */
+export const backboneFile = (): string => join(configuredModelsDir(), MOBILENET_V2.file)
+
+/**
+ * Whether the shared posters (and, with `backbone`, the pretrained backbone) are there; when
+ * not, says what is missing and how to point at it on stderr.
+ */
+export function sharedDataPresent(opts: { backbone?: boolean } = {}): boolean {
+  if (!existsSync(join(datasetDir, 'posters'))) {
+    console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
+    return false
+  }
+  if (opts.backbone && !existsSync(backboneFile())) {
+    console.error(`no backbone at ${configuredModelsDir()} (set POSTERITY_MODELS)`)
+    return false
+  }
+  return true
+}
+
 /** The value after `--name` on a bench's command line, if given. */
 export function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name)
@@ -44,14 +63,7 @@ export interface SharedLibrary {
 
 /** Null (after saying why on stderr) when the dataset or the backbone is missing. */
 export async function sharedLibrary(args: string[]): Promise<SharedLibrary | null> {
-  if (!existsSync(join(datasetDir, 'posters'))) {
-    console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
-    return null
-  }
-  if (!existsSync(join(configuredModelsDir(), MOBILENET_V2.file))) {
-    console.error(`no backbone at ${configuredModelsDir()} (set POSTERITY_MODELS)`)
-    return null
-  }
+  if (!sharedDataPresent({ backbone: true })) return null
   const li = args.indexOf('--library')
   const work = li >= 0 ? null : mkdtempSync(join(tmpdir(), 'posterity-bench-'))
   const dir = li >= 0 ? resolve(args[li + 1]) : join(work!, 'library')

@@ -6,7 +6,7 @@
 //   - macro-AP on its validation posters beside the frequency prior, and binary accuracy
 //     beside predicting no genre at all (the seeds' ~90% figure, put in its place).
 // Without --library the posters are imported into a fresh temporary library first.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { openCore } from '../src/main/core'
@@ -15,13 +15,10 @@ import { postersFor } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
 import { CNN_INPUT, loadPixels } from '../src/main/ml/train/cnn'
 import type { RunDetail } from '../src/shared/api'
-import { call, datasetDir, option } from './_shared-library'
+import { call, datasetDir, option, sharedDataPresent } from './_shared-library'
 
 export default async function main(args: string[]): Promise<number> {
-  if (!existsSync(join(datasetDir, 'posters'))) {
-    console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
-    return 1
-  }
+  if (!sharedDataPresent()) return 1
   const epochs = Number(option(args, '--epochs') ?? 1)
   const input = Number(option(args, '--input') ?? CNN_INPUT)
   const given = option(args, '--library')

@@ -6,18 +6,16 @@
 //     the backbone's input), then train, then predict;
 // beside the floor: one bare decode-and-resize pass over the same posters in this process.
 // Aims (issue 14): pipelined under 60 s, >= 1.3x faster than the sequence, within 3x the floor.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { openCore } from '../src/main/core'
 import { startImport } from '../src/main/importer/handlers'
 import { DEFAULT_CONCURRENCY } from '../src/main/importer/run'
-import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
-import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { modelService } from '../src/main/ml/service/model-service'
 import { THUMB_WIDTH } from '../src/main/library/thumbs'
-import { call, runJob as job, datasetDir } from './_shared-library'
+import { call, runJob as job, datasetDir, sharedDataPresent } from './_shared-library'
 
 /** The stages on a fresh library; `pipelined` embeds during the import. */
 async function firstModel(dir: string, source: string, pipelined: boolean): Promise<Record<string, number>> {
@@ -43,10 +41,7 @@ async function firstModel(dir: string, source: string, pipelined: boolean): Prom
 }
 
 export default async function main(args: string[]): Promise<number> {
-  if (!existsSync(join(datasetDir, 'posters')) || !existsSync(join(configuredModelsDir(), MOBILENET_V2.file))) {
-    console.error(`needs the shared posters (${datasetDir}) and backbone (${configuredModelsDir()})`)
-    return 1
-  }
+  if (!sharedDataPresent({ backbone: true })) return 1
   const limit = args.find((a) => /^\d+$/.test(a))
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-first-'))
   try {

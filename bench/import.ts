@@ -1,25 +1,20 @@
 // `npm run bench -- import [N] [--concurrency C]`: imports the shared posters (all 8,052, or the
 // first N) with labels and metadata into a fresh library, then runs a bare sharp pipeline making
 // the same thumbnails with the same concurrency in the same process, and prints both and the ratio.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { openCore } from '../src/main/core'
 import { startImport } from '../src/main/importer/handlers'
 import { thumbnailPipeline } from '../src/main/importer/images'
 import { DEFAULT_CONCURRENCY } from '../src/main/importer/run'
-
-const repo = resolve(new URL('..', import.meta.url).pathname)
-export const datasetDir = process.env.POSTERITY_DATASET ?? resolve(repo, '../shared/datasets/movie-posters')
+import { datasetDir, sharedDataPresent } from './_shared-library'
 
 export default async function main(args: string[]): Promise<number> {
   const ci = args.indexOf('--concurrency')
   const concurrency = ci >= 0 ? Number(args[ci + 1]) : DEFAULT_CONCURRENCY
   const limitArg = args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--concurrency')
-  if (!existsSync(join(datasetDir, 'posters'))) {
-    console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
-    return 1
-  }
+  if (!sharedDataPresent()) return 1
   const all = readdirSync(join(datasetDir, 'posters')).filter((f) => f.endsWith('.jpg')).sort()
   const files = limitArg ? all.slice(0, Number(limitArg)) : all
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-import-'))

@@ -10,7 +10,7 @@
 //      and the logistic-regression reference (C=3, L2-normalised pooled 1280-d embedding) refit on
 //      the SAME split, so the difference is measured, not assumed.
 // Without --library the posters are imported into a fresh temporary library first.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { openCore, type Core } from '../src/main/core'
@@ -18,7 +18,6 @@ import { startImport } from '../src/main/importer/handlers'
 import { MOBILENET_V2, FEATURE_SETS } from '../src/main/ml/backbone/catalog'
 import { Embedder } from '../src/main/ml/embed/embedder'
 import { decodeViews, toChw } from '../src/main/ml/embed/preprocess'
-import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { evaluate } from '../src/main/ml/eval/metrics'
 import { featureMatrix, postersFor } from '../src/main/ml/service/data'
 import { featureSetName, modelService } from '../src/main/ml/service/model-service'
@@ -26,7 +25,7 @@ import { prepareTrainingSet } from '../src/main/ml/service/train-job'
 import { loadTf } from '../src/main/ml/train/tf-backend'
 import { predictHead, trainHead, DEFAULT_HEAD } from '../src/main/ml/train/head'
 import type { RunDetail } from '../src/shared/api'
-import { call, runJob, datasetDir } from './_shared-library'
+import { backboneFile, call, runJob, datasetDir, sharedDataPresent } from './_shared-library'
 
 /** Calls library.stats every 20 ms through the real dispatch until stopped; returns the latencies. */
 function sampleApi(core: Core): { stop(): Promise<number[]> } {
@@ -60,7 +59,7 @@ function pct(values: number[], p: number): number {
 /** Bare inference: pre-decoded batches through the same sessions (two lanes), no decode, no DB. */
 async function bareInference(files: string[], features: string): Promise<number> {
   const featureSet = FEATURE_SETS[features]
-  const e = await Embedder.open(readFileSync(join(configuredModelsDir(), MOBILENET_V2.file)), MOBILENET_V2, featureSet)
+  const e = await Embedder.open(readFileSync(backboneFile()), MOBILENET_V2, featureSet)
   const batch = 16
   const p = MOBILENET_V2.preprocessing
   const size = featureSet.input ?? { width: p.size, height: p.size }
@@ -84,7 +83,7 @@ async function bareInference(files: string[], features: string): Promise<number>
 
 /** The same decode + infer pipeline in this process (no DB) for another feature set; keeps the vectors. */
 async function pipeline(items: { key: string; path: string }[], features: string): Promise<{ rate: number; vectors: Map<string, Float32Array> }> {
-  const e = await Embedder.open(readFileSync(join(configuredModelsDir(), MOBILENET_V2.file)), MOBILENET_V2, FEATURE_SETS[features])
+  const e = await Embedder.open(readFileSync(backboneFile()), MOBILENET_V2, FEATURE_SETS[features])
   const vectors = new Map<string, Float32Array>()
   const t0 = performance.now()
   await e.run(
@@ -98,14 +97,7 @@ async function pipeline(items: { key: string; path: string }[], features: string
 
 export default async function main(args: string[]): Promise<number> {
   const li = args.indexOf('--library')
-  if (!existsSync(join(datasetDir, 'posters'))) {
-    console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
-    return 1
-  }
-  if (!existsSync(join(configuredModelsDir(), MOBILENET_V2.file))) {
-    console.error(`no backbone at ${configuredModelsDir()} (set POSTERITY_MODELS)`)
-    return 1
-  }
+  if (!sharedDataPresent({ backbone: true })) return 1
   const work = li >= 0 ? null : mkdtempSync(join(tmpdir(), 'posterity-bench-model-'))
   const libDir = li >= 0 ? resolve(args[li + 1]) : join(work!, 'library')
   const core = openCore({ libraryDir: libDir })

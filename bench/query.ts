@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openCore } from '../src/main/core'
 import { createSyntheticLibrary, GENRE_FREQUENCIES } from './synthetic'
-import { insertRun, putPredictions } from '../src/main/ml/store/runs'
+import { putPredictions } from '../src/main/ml/store/runs'
+import { insertStubRun } from '../src/main/ml/store/stub-run'
 import { mulberry32 } from '../src/shared/random'
 
 const CASES: [string, string, Record<string, unknown>][] = [
@@ -40,27 +41,7 @@ const PREDICTION_CASES: [string, string, (i: number) => Record<string, unknown>]
 /** An active run with a stored prediction for every poster (random probabilities). */
 function addPredictions(core: ReturnType<typeof openCore>): void {
   const genres = Object.keys(GENRE_FREQUENCIES)
-  const zero = { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 }
-  const runId = insertRun(
-    core.db,
-    {
-      kind: 'head',
-      config: {},
-      backbone: null,
-      features: null,
-      backend: 'none',
-      provider: null,
-      genres,
-      trainSize: 0,
-      valSize: 0,
-      seconds: 0,
-      evaluation: { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 },
-      epochs: [],
-      thresholds: genres.map(() => 0.3),
-      weightsPath: '/nowhere',
-    },
-    true,
-  )
+  const runId = insertStubRun(core.db, { backend: 'none', genres, thresholds: genres.map(() => 0.3), weightsPath: '/nowhere' }, true)
   const rand = mulberry32(5)
   const ids = core.db.prepare('SELECT id FROM posters').pluck().all() as string[]
   putPredictions(core.db, runId, ids.map((id) => ({ id, probs: Float32Array.from(genres, () => rand() ** 2) })))

@@ -7,7 +7,7 @@
 // model's in-sample probabilities (a model that saw the corrupted labels), and chance.
 // --library DIR is copied first (the corruption never touches it); without it the posters are
 // imported and embedded into a temporary library (minutes; not measured).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
@@ -15,24 +15,15 @@ import { openCore } from '../src/main/core'
 import { startImport } from '../src/main/importer/handlers'
 import { DB_FILE } from '../src/main/library/db'
 import { readStates, writeStates, type LabelState } from '../src/main/library/labels'
-import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
-import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { postersFor, trainingLabels } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
 import { rankSuspectQueue } from '../src/main/ml/review/queues'
 import { activeRun } from '../src/main/ml/store/runs'
 import { mulberry32 } from '../src/shared/random'
-import { call, runJob, datasetDir, option } from './_shared-library'
+import { call, runJob, datasetDir, option, sharedDataPresent } from './_shared-library'
 
 export default async function main(args: string[]): Promise<number> {
-  if (!existsSync(join(datasetDir, 'posters'))) {
-    console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
-    return 1
-  }
-  if (!existsSync(join(configuredModelsDir(), MOBILENET_V2.file))) {
-    console.error(`no backbone at ${configuredModelsDir()} (set POSTERITY_MODELS)`)
-    return 1
-  }
+  if (!sharedDataPresent({ backbone: true })) return 1
   const rate = Number(option(args, '--rate') ?? 0.05)
   const seed = Number(option(args, '--seed') ?? 7)
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-review-'))

@@ -12,10 +12,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openCore } from '../src/main/core'
 import { parseNfo } from '../src/main/formats/nfo'
-import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { modelService } from '../src/main/ml/service/model-service'
-import { datasetDir } from './import'
-import { call } from './_shared-library'
+import { backboneFile, call, datasetDir, sharedDataPresent } from './_shared-library'
 
 function nfo(i: number, title: string, year: number, genres: string[]): string {
   const actors = Array.from({ length: 8 }, (_, a) => `  <actor>\n    <name>Actor ${a} of ${i}</name>\n    <role>Role ${a}</role>\n    <order>${a}</order>\n    <thumb>https://image.tmdb.org/t/p/original/${i}-${a}.jpg</thumb>\n  </actor>`)
@@ -45,11 +43,8 @@ export default async function main(args: string[]): Promise<number> {
   const pi = args.indexOf('--posters')
   const distinct = pi >= 0 ? Number(args[pi + 1]) : 1000
   const films = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--posters') ?? 10_000)
-  if (!existsSync(join(datasetDir, 'posters'))) {
-    console.error(`no dataset at ${datasetDir} (set POSTERITY_DATASET)`)
-    return 1
-  }
-  const haveBackbone = existsSync(join(configuredModelsDir(), 'mobilenetv2-12-int8.onnx'))
+  if (!sharedDataPresent()) return 1
+  const haveBackbone = existsSync(backboneFile())
   const labels = new Map<string, string[]>()
   const lines = readFileSync(join(datasetDir, 'train.csv'), 'utf8').trim().split('\n')
   const head = lines[0].split(',')

@@ -1,21 +1,19 @@
 // What every domain of the core is built from: the open library and its shared services.
-import type { Db } from './library/db'
+// It names no part of the core: the parts build on it (library/db.ts's Db is this handle).
+import type Database from 'better-sqlite3'
+import type { DecodedSink } from './decoded-sink'
 import type { EventBus } from './events'
 import type { JobRegistry } from './jobs/registry'
-import type { WorkerLauncher } from './ml/worker/protocol'
-import type { DecodedSink } from './importer/decoded-sink'
 
 export interface HostHooks {
   /** Native pickers exist only in the desktop app. */
   pickPaths?: (args: { kind: 'folder' | 'file'; multiple: boolean; title?: string }) => Promise<string[]>
-  /** Starts the model worker; Electron passes a utilityProcess launcher (default: a Node child process). */
-  mlWorker?: WorkerLauncher
 }
 
 export interface CoreContext {
   /** The library folder: the SQLite file, thumbnails, models. Both change when the user opens another library. */
   dir: string
-  db: Db
+  db: Database.Database
   /** better-sqlite3 addon for the running ABI, for opening another library. */
   nativeBinding?: string
   events: EventBus

@@ -16,7 +16,7 @@ import { jobHandlers } from './jobs/handlers'
 import { systemHandlers } from './system'
 import { modelHandlers } from './ml/handlers'
 import { collectionHandlers } from './collection/handlers'
-import { openImportSink } from './ml/embed/import-sink'
+import { openImportSink } from './ml/service/import-sink'
 import { modelService, stopModelService } from './ml/service/model-service'
 import { reviewHandlers } from './ml/review/handlers'
 import { withPredictionQueries } from './ml/review/predicted-query'
@@ -66,7 +66,7 @@ export function openCore(options: CoreOptions): Core {
     genres: genreHandlers(ctx),
     labels: labelHandlers(ctx),
     imports: importHandlers(ctx),
-    jobs: jobHandlers(ctx),
+    jobs: jobHandlers(ctx.jobs),
     model: modelHandlers(ctx),
     collection: collectionHandlers(ctx),
     review: reviewHandlers(ctx),

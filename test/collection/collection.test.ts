@@ -11,7 +11,7 @@ import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 import { applyNfoLabels } from '../../src/main/collection/sync'
 import type { Film, FilmPlan, ScanSummary, WriteResult } from '../../src/shared/api'
 import { call, recordEvents, tempDir } from '../library/helpers'
-import { fixtureFilms, kodiNfoFor, posterJpeg, writeCollection, type FixtureFilm } from './fixture'
+import { fixtureFilms, kodiNfoFor, posterJpeg, snapshotFiles, writeCollection, type FixtureFilm } from './fixture'
 
 const t = tempDir('posterity-collection-')
 const root = join(t.dir, 'Movies')
@@ -27,18 +27,7 @@ const special: FixtureFilm[] = [
 
 const nfoOf = (folder: string, title: string) => join(root, folder, `${title}.nfo`)
 /** Every file of the collection by path, as bytes. */
-function snapshot(): Map<string, Buffer> {
-  const out = new Map<string, Buffer>()
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name)
-      if (e.isDirectory()) walk(p)
-      else out.set(p, readFileSync(p))
-    }
-  }
-  walk(root)
-  return out
-}
+const snapshot = () => snapshotFiles(root)
 const films = async () => (await call<{ films: Film[] }>(core, 'collection.films', { root })).films
 const film = async (title: string) => (await films()).find((f) => f.title === title)!
 

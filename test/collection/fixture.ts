@@ -1,7 +1,7 @@
 // A generated movie collection on disk: real JPEG posters (sharp), Kodi-style NFOs, the
 // layouts media servers read. The genre of a film is in its poster's colour, so a small
 // model trained on the NFO labels can tell them apart.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 
@@ -62,4 +62,18 @@ export async function writeCollection(root: string, films: FixtureFilm[]): Promi
     if (f.genre) await posterJpeg(join(dir, 'poster.jpg'), f.genre, i)
     if (f.nfoGenres) writeFileSync(join(dir, `${f.title}.nfo`), kodiNfoFor(f.title, f.year, f.nfoGenres, f.locked ? '  <lockdata>true</lockdata>' : ''))
   }
+}
+
+/** Every file under `dir` by path, as bytes: what a write-back changed, or an undo put back. */
+export function snapshotFiles(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>()
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else out.set(p, readFileSync(p))
+    }
+  }
+  walk(dir)
+  return out
 }

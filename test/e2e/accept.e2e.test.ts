@@ -11,7 +11,7 @@ import { T } from '../../src/renderer/src/testids'
 import { openCore } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
 import { activateRun, putPredictions } from '../../src/main/ml/store/runs'
-import { insertStubRun } from '../ml/stub-run'
+import { insertStubRun } from '../../src/main/ml/store/stub-run'
 import { hasChromium, repo } from './serve-child'
 import { poll, servedInChromium, tid } from './fixture'
 

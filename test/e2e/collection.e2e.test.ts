@@ -2,29 +2,16 @@
 // Collection view, let a real model (trained on the NFO genres) propose, accept all changes,
 // dry run (nothing on disk moves), write (only the accepted NFOs change, the locked one
 // never), check the files on disk, undo, and find every original byte restored.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { Film, FilmPlan } from '../../src/shared/api'
 import { T } from '../../src/renderer/src/testids'
-import { fixtureFilms, writeCollection } from '../collection/fixture'
+import { fixtureFilms, snapshotFiles as snapshot, writeCollection } from '../collection/fixture'
 import { hasChromium, repo } from './serve-child'
 import { poll, servedInChromium, tid } from './fixture'
 import type { EventMsg } from '../server/helpers'
-
-function snapshot(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>()
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name)
-      if (e.isDirectory()) walk(p)
-      else out.set(p, readFileSync(p))
-    }
-  }
-  walk(dir)
-  return out
-}
 
 const poll30 = <V>(fn: () => Promise<V> | V) => poll(fn, 30_000)
 

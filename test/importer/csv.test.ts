@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { csvField, parseCsv } from '../../src/main/importer/csv'
-import { readTables, splitGenres } from '../../src/main/importer/tables'
+import { readTables } from '../../src/main/importer/tables'
+import { splitGenres } from '../../src/main/importer/labels'
 import { tempDir } from '../library/helpers'
 
 describe('parseCsv', () => {

@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MetaTable } from '../../src/main/importer/meta-table'
-import type { MetaRow } from '../../src/main/importer/tables'
+import type { MetaRow } from '../../src/main/importer/metadata'
 
 const id = fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/)
 const row = fc.record({

@@ -4,24 +4,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
-import { startImport } from '../../src/main/importer/handlers'
 import { titleFromName } from '../../src/main/importer/run'
-import { call, jpeg, open, useLibrary } from '../library/helpers'
+import { call, importInto, jpeg, labelsWithSources, open, useLibrary } from '../library/helpers'
 
 let src: string
 const t = useLibrary({ sub: 'lib', before: (dir) => mkdirSync((src = join(dir, 'posters'))) })
 
-async function importInto(c: Core, paths: string[], labels?: string) {
-  const r = await (await (await startImport(c, { paths, labels }))).promise
-  if (!r) throw new Error('import failed')
-  return r
-}
-const labelsOf = async (c: Core) =>
-  ((await call(c, 'library.query', { sort: 'id' })).items as { id: string; labelled: boolean; genres: string[]; sources: string[] }[]).map((p) => [
-    p.id,
-    p.labelled,
-    p.genres.map((g, i) => `${g}:${p.sources[i]}`),
-  ])
+const labelsOf = (c: Core) => labelsWithSources(c)
 
 describe('provenance through export and re-import', () => {
   for (const format of ['csv', 'json'] as const) {

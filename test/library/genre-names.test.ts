@@ -5,25 +5,15 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
-import { startImport } from '../../src/main/importer/handlers'
-import { call, jpeg, open, useLibrary } from './helpers'
+import { call, importInto, jpeg, labelsWithSources, open, useLibrary } from './helpers'
 
 let src: string
 const t = useLibrary({ sub: 'lib', before: (dir) => mkdirSync((src = join(dir, 'posters'))) })
 
 const NAMES = ['__proto__', 'constructor', 'Sci-Fi, Noir', 'It\'s "quoted" inside', 'Ünïcødé 映画', 'a:b', 'toString']
 
-async function importInto(c: Core, labels?: string) {
-  const r = await (await startImport(c, { paths: [src], labels })).promise
-  if (!r) throw new Error('import failed')
-  return r
-}
-const labelsOf = async (c: Core) =>
-  ((await call(c, 'library.query', { sort: 'id' })).items as { id: string; labelled: boolean; genres: string[]; sources: string[] }[]).map((p) => [
-    p.id,
-    p.labelled,
-    p.genres.map((g, i) => `${g}:${p.sources[i]}`).sort(),
-  ])
+const importPosters = (c: Core, labels?: string) => importInto(c, [src], labels)
+const labelsOf = (c: Core) => labelsWithSources(c, true)
 
 describe('genre names', () => {
   it('refuses, when a genre is created, names an export would not bring back, saying why', async () => {
@@ -48,7 +38,7 @@ describe('genre names', () => {
   for (const format of ['csv', 'json'] as const) {
     it(`carries every accepted name through a ${format} export and an import into a new library`, async () => {
       for (let i = 1; i <= 4; i++) await jpeg(join(src, `tt000000${i}.jpg`), { seed: i, width: 40, height: 60 })
-      await importInto(t.core)
+      await importPosters(t.core)
       for (const name of NAMES) await call(t.core, 'genres.add', { name })
       await call(t.core, 'labels.edit', { ids: ['tt0000001', 'tt0000002'], add: ['__proto__', 'Sci-Fi, Noir'] })
       await call(t.core, 'labels.edit', { ids: ['tt0000002', 'tt0000003'], add: ['It\'s "quoted" inside', 'Ünïcødé 映画', 'a:b', 'constructor'] })
@@ -67,7 +57,7 @@ describe('genre names', () => {
       writeFileSync(file, (await call(t.core, 'library.export', { format })).text)
       const other = open(join(t.dir, 'lib2'))
       try {
-        const r = await importInto(other, file)
+        const r = await importPosters(other, file)
         expect(r.warnings).toEqual([])
         expect(await labelsOf(other)).toEqual(want)
         const again = await call(other, 'library.stats', {})

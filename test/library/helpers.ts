@@ -6,6 +6,7 @@ import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
 import { afterEach, beforeEach, expect } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
+import { startImport } from '../../src/main/importer/handlers'
 import { SOURCE_BIT } from '../../src/main/library/db'
 import type { Event, EventName } from '../../src/shared/api'
 
@@ -58,6 +59,24 @@ export function seed(core: Core, posters: SeedPoster[]): void {
     db.exec(`UPDATE posters SET dup = (SELECT COUNT(*) FROM posters q WHERE q.hash = posters.hash) > 1`)
   })()
 }
+
+/** Imports `paths` (with a labels file) through the importer; its result, or a throw when it failed. */
+export async function importInto(core: Core, paths: string[], labels?: string) {
+  const r = await (await startImport(core, { paths, labels })).promise
+  if (!r) throw new Error('import failed')
+  return r
+}
+
+/**
+ * Every poster as [id, labelled, ["Genre:source", ...]] in id order: what an export and a
+ * re-import must keep. `sorted` orders each poster's genres by name (a re-import may list
+ * them in another order).
+ */
+export const labelsWithSources = async (core: Core, sorted = false) =>
+  ((await call(core, 'library.query', { sort: 'id' })).items as { id: string; labelled: boolean; genres: string[]; sources: string[] }[]).map((p) => {
+    const genres = p.genres.map((g, i) => `${g}:${p.sources[i]}`)
+    return [p.id, p.labelled, sorted ? genres.sort() : genres]
+  })
 
 export function open(dir: string): Core {
   return openCore({ libraryDir: dir })

@@ -8,11 +8,10 @@ import { createHash } from 'node:crypto'
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startImport } from '../../src/main/importer/handlers'
 import { DB_FILE } from '../../src/main/library/db'
 import { CLI, startServeChild } from '../../scripts/harness'
 import { connect } from '../server/helpers'
-import { call, expectConsistent, jpeg, libraryState, open, tempDir } from './helpers'
+import { call, expectConsistent, importInto, jpeg, libraryState, open, tempDir } from './helpers'
 
 const NOBODY = 65534
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
@@ -36,8 +35,8 @@ beforeEach(async () => {
   const labels = join(t.dir, 'labels.csv')
   writeFileSync(labels, `Id,Genre\n${Array.from({ length: 12 }, (_, i) => `tt${String(i + 1).padStart(7, '0')},${i % 2 ? 'Drama' : 'Comedy'}`).join('\n')}\n`)
   const core = open(lib)
-  const r = await (await startImport(core, { paths: [join(t.dir, 'posters')], labels })).promise
-  if (r?.added !== 12) throw new Error(`the set-up import added ${r?.added}`)
+  const r = await importInto(core, [join(t.dir, 'posters')], labels)
+  if (r.added !== 12) throw new Error(`the set-up import added ${r.added}`)
   await call(core, 'labels.edit', { ids: ['tt0000001'], add: ['War'] })
   await core.close()
   // Somewhere nobody may keep its list of recent libraries.

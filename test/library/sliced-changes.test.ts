@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
 import { BULK_MIN } from '../../src/main/library/bulk'
-import { insertStubRun } from '../ml/stub-run'
+import { insertStubRun } from '../../src/main/ml/store/stub-run'
 import { call, expectConsistent, libraryState, open, seed, tempDir } from './helpers'
 import { coreChild, freezeWhen } from './killable'
 

@@ -41,7 +41,8 @@ const cases: [file: string, spec: string, refused: boolean][] = [
   ['src/main/importer/x.ts', '../ml/worker/client', true],
   ['src/main/importer/x.ts', '../collection/store', true],
   ['src/main/ml/store/x.ts', '../../library/db', false],
-  ['src/main/ml/embed/x.ts', '../../importer/decoded-sink', false],
+  ['src/main/ml/embed/x.ts', '../../decoded-sink', false],
+  ['src/main/importer/x.ts', '../decoded-sink', false],
   ['src/main/ml/x.ts', '../collection/store', true],
   ['src/main/ml/x.ts', '../cli/command', true],
   ['src/main/ml/x.ts', '../core', true],
@@ -101,9 +102,11 @@ describe('core layers (eslint-plugin-boundaries)', () => {
     expect(await boundaryErrors('src/main/cli/x.ts', typeImport('../server'))).toHaveLength(1)
   })
 
-  it("lets the kernel's context name the services it carries by type, never run their code", async () => {
-    expect(await boundaryErrors('src/main/context.ts', typeImport('./ml/worker/protocol'))).toEqual([])
+  it('keeps the kernel below every part: its context names no part, not even by type', async () => {
+    expect(await boundaryErrors('src/main/context.ts', typeImport('./ml/worker/protocol'))).toHaveLength(1)
+    expect(await boundaryErrors('src/main/context.ts', typeImport('./library/db'))).toHaveLength(1)
     expect(await boundaryErrors('src/main/context.ts', valueImport('./ml/worker/client'))).toHaveLength(1)
+    expect(await boundaryErrors('src/main/context.ts', typeImport('./decoded-sink'))).toEqual([])
   })
 
   it('names both parts in the message', async () => {

@@ -3,7 +3,7 @@
 import { ApiError, type ApiHandlers, type ImportRequest, type ImportResult } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { runImport, type ImportHooks, type ImportTuning } from './run'
-import type { DecodedSink } from './decoded-sink'
+import type { DecodedSink } from '../decoded-sink'
 import type { JobContext } from '../jobs/registry'
 import { recoverInterrupted } from './store'
 import { storageProblem } from '../library/storage'

@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import { THUMB_WIDTH } from '../library/thumbs'
-import type { ViewSpec } from './decoded-sink'
+import type { ViewSpec } from '../decoded-sink'
 
 /** Larger images are refused from their header: 100 MP is beyond any real poster scan. */
 export const MAX_PIXELS = 100_000_000

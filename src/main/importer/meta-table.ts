@@ -3,7 +3,7 @@
 // entry: ~250 bytes for a 35-byte row); here each row is its id and title as bytes in one pool,
 // a start offset, its year and two slots of an open-addressing hash table: ~15 bytes besides
 // the text. Rows are decoded into a MetaRow only when asked for.
-import type { MetaRow } from './tables'
+import type { MetaRow } from './metadata'
 
 const EMPTY = -1
 

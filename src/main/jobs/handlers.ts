@@ -1,12 +1,13 @@
-// jobs.* handlers: list and cancel any long job.
+// jobs.* handlers: list and cancel any long job (one registry for the core's lifetime,
+// whichever library is open).
 import type { ApiHandlers } from '../../shared/api'
-import type { CoreContext } from '../context'
+import type { JobRegistry } from './registry'
 
-export function jobHandlers(ctx: CoreContext): ApiHandlers['jobs'] {
+export function jobHandlers(jobs: JobRegistry): ApiHandlers['jobs'] {
   return {
-    list: () => ({ jobs: ctx.jobs.list() }),
+    list: () => ({ jobs: jobs.list() }),
     cancel: ({ jobId }) => {
-      ctx.jobs.cancel(jobId)
+      jobs.cancel(jobId)
       return { ok: true as const }
     },
   }

@@ -12,13 +12,13 @@ export const GenreName = z
   .max(40, 'genre names are at most 40 characters')
   .refine((s) => s.toUpperCase() !== 'N/A', 'N/A means "no genre"; it cannot be a genre')
 
-/** Column names the label files use for something else than a genre (importer/tables.ts skips them). */
+/** Column names the label files use for something else than a genre (importer/labels.ts skips them). */
 export const LABEL_FILE_COLUMNS =
   /^(id|imdb_?id|imdb|tconst|movie_?id|genres?|sources?|title|name|year|imdb ?link|imdb ?score|poster|url|link|score|rating)$/i
 
 /**
  * Why a NEW genre may not have this name, or null: every name the app accepts must survive an
- * export and a re-import (export.ts, importer/tables.ts), so names the label files would read as
+ * export and a re-import (export.ts, importer/labels.ts), so names the label files would read as
  * something else are refused when a genre is created. Existing genres keep working whatever
  * their name.
  */

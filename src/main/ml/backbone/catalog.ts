@@ -1,6 +1,21 @@
 // The backbone catalog: what a backbone file is, where it comes from, how to feed it, and
 // which tensor is its embedding. Feature sets say which taps and views make a feature vector.
-import type { InputSize, Preprocessing, ResizeView } from '../embed/preprocess'
+
+/** How a backbone's input is normalised: its square size, and the per-channel mean and std. */
+export interface Preprocessing {
+  size: number
+  mean: [number, number, number]
+  std: [number, number, number]
+}
+
+/** How a poster is fitted into the square input: stretched whole, or centre-cropped. */
+export type ResizeView = 'fill' | 'cover'
+
+/** Input size in pixels; posters are taller than wide, so a backbone may be fed a tall input. */
+export interface InputSize {
+  width: number
+  height: number
+}
 
 export interface BackboneEntry {
   id: string

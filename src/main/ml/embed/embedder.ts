@@ -4,9 +4,8 @@
 import * as ort from 'onnxruntime-node'
 import { buildFeatureGraph } from '../onnx/features'
 import { parseModel, withInputDims } from '../onnx/graph'
-import type { BackboneEntry, FeatureSet } from '../backbone/catalog'
-import { featureDims } from '../backbone/catalog'
-import { decodeViews, toChw, type ResizeView } from './preprocess'
+import { featureDims, type BackboneEntry, type FeatureSet, type ResizeView } from '../backbone/catalog'
+import { decodeViews, toChw } from './preprocess'
 import { openSession } from './session'
 
 export interface EmbedOptions {

@@ -1,24 +1,10 @@
 // Image → normalised NCHW float tensor data for the backbone, with sharp doing decode and
 // resize off the JS thread (libuv pool) so it overlaps with inference.
 import sharp, { type Sharp } from 'sharp'
-
-export interface Preprocessing {
-  size: number
-  mean: [number, number, number]
-  std: [number, number, number]
-}
-
-/** How a poster is fitted into the square input: stretched whole, or centre-cropped. */
-export type ResizeView = 'fill' | 'cover'
+import type { InputSize, Preprocessing, ResizeView } from '../backbone/catalog'
 
 // A poster bigger than this is refused instead of exhausting memory (pixel bombs).
 const LIMIT_INPUT_PIXELS = 100_000_000
-
-/** Input size in pixels; posters are taller than wide, so a backbone may be fed a tall input. */
-export interface InputSize {
-  width: number
-  height: number
-}
 
 /** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
 export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[]): Promise<Buffer[]> {

@@ -27,7 +27,7 @@ export class ModelService {
   backendReason: string | null = null
 
   constructor(readonly ctx: CoreContext) {
-    this.worker = new WorkerClient(ctx.hooks.mlWorker)
+    this.worker = new WorkerClient()
     this.backbone = backboneById(process.env.POSTERITY_BACKBONE ?? DEFAULT_BACKBONE)
     const featureSet = FEATURE_SETS[process.env.POSTERITY_FEATURES ?? DEFAULT_FEATURES]
     if (!featureSet) throw new Error(`unknown feature set ${process.env.POSTERITY_FEATURES}`)

@@ -5,7 +5,7 @@
 // compile. Both transports (Electron's utilityProcess and Node's child_process with
 // `serialization: 'advanced'`) use structured clone, so typed arrays travel as they are.
 import type { ModelEvaluation } from '../../../shared/api'
-import type { ResizeView } from '../embed/preprocess'
+import type { ResizeView } from '../backbone/catalog'
 import type { EpochReport, HeadConfig } from '../train/head'
 import type { CnnArgs } from '../train/cnn'
 import type { TrainProgress } from '../train/progress'

@@ -1,11 +1,11 @@
-// A model run with no weights behind it, for tests that need an active run's genres,
-// thresholds and stored probabilities but no trained model.
-import type { ModelEvaluation } from '../../src/shared/api'
-import type { Db } from '../../src/main/library/db'
-import { insertRun, type NewRun } from '../../src/main/ml/store/runs'
+// A model run with no weights behind it, for tests and benchmarks that need an active run's
+// genres, thresholds and stored probabilities but no trained model. The app never makes one.
+import type { ModelEvaluation } from '../../../shared/api'
+import type { Db } from '../../library/db'
+import { insertRun, type NewRun } from './runs'
 
 const zero = { macroAp: 0, microAp: 0, macroF1: 0, microF1: 0, hit1: 0, hit3: 0 }
-export const emptyEvaluation: ModelEvaluation = { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 }
+const emptyEvaluation: ModelEvaluation = { posters: 0, model: zero, prior: zero, genres: [], rare: [], minSupport: 5 }
 
 /** Inserts a head run over `genres` with `thresholds` (anything else may be overridden); returns its id. */
 export function insertStubRun(

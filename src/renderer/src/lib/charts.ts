@@ -1,5 +1,6 @@
-// chart.js, registered once with only the parts the Train view draws, and the one way a
-// component owns a chart: made on mount, redrawn when its data changes, freed on unmount.
+// chart.js, registered once with only the parts the app draws (the Train view, the
+// dashboard); the one way a component owns a chart (made on mount, redrawn when its data
+// changes, freed on unmount); and the options of the per-genre bar charts they share.
 import { onBeforeUnmount, onMounted, watch, type Ref } from 'vue'
 import {
   BarController,
@@ -14,6 +15,7 @@ import {
   Tooltip,
   type ChartConfiguration,
   type ChartData,
+  type ChartOptions,
   type ChartType,
 } from 'chart.js'
 
@@ -46,3 +48,22 @@ export function useChart<K extends ChartType>(
   })
   onBeforeUnmount(() => chart?.destroy())
 }
+
+/**
+ * A horizontal bar a genre (posters per genre, AP per genre): every genre named on the axis,
+ * no animation, filling the height its box is given (genreBarsHeight). `probability` fixes the
+ * value axis to 0-1; `legend: false` hides the legend of a one-series chart.
+ */
+export function genreBarOptions(fg: string, opts: { probability?: boolean; legend?: boolean } = {}): ChartOptions<'bar'> {
+  return {
+    indexAxis: 'y',
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    scales: { x: { ...(opts.probability ? { min: 0, max: 1 } : {}), ticks: { color: fg } }, y: { ticks: { color: fg, autoSkip: false } } },
+    plugins: { legend: opts.legend === false ? { display: false } : { labels: { color: fg } } },
+  }
+}
+
+/** The height (CSS) of a genre bar chart of `genres` rows: 22 px a genre, `chrome` px for the axis and legend, 160 px at least. */
+export const genreBarsHeight = (genres: number, chrome = 60): string => `${Math.max(160, genres * 22 + chrome)}px`

@@ -1,7 +1,8 @@
 // Where the importer hands the pixels it decoded anyway: the genre model's features are
 // computed from the same decode that makes the thumbnail, while the import runs, so a first
 // model needs no second pass over the posters. The importer knows nothing of the model: the
-// core wires a sink in when the backbone is installed and the request asks for it.
+// core wires a sink in when the backbone is installed and the request asks for it. Declared in
+// the kernel, beside the context that carries it, so neither side names the other.
 
 export interface ViewSpec {
   width: number

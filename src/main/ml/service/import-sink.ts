@@ -2,10 +2,10 @@
 // it resized from the decode that made each thumbnail; here they are batched to the worker
 // (two batches in flight, one per inference lane, while the importer decodes the next posters
 // on the other core) and the vectors are stored in the embedding cache as they come back.
-import type { DecodedSink } from '../../importer/decoded-sink'
+import type { DecodedSink } from '../../decoded-sink'
 import { missingHashes, putEmbeddings } from '../store/embeddings'
 import type { EmbedPixelsArgs } from '../worker/protocol'
-import { featureSetName, type ModelService } from '../service/model-service'
+import { featureSetName, type ModelService } from './model-service'
 
 const BATCH = 32
 const IN_FLIGHT = 2

@@ -1,0 +1,231 @@
+// Label files: the Kaggle layout (Id, Genre, one 0/1 column per genre), MovieGenre.csv
+// (imdbId, Title, Genre as "A|B"), or our own CSV and JSON exports (with a Sources column or
+// labels list). Unusable files throw an ApiError naming the file; problems that do not stop
+// the import become warnings. CSV files are streamed a row at a time (csv-parse): what they
+// cost is the rows kept, not their text.
+import { basename } from 'node:path'
+import { printable } from '../../shared/printable'
+import { ApiError, LABEL_FILE_COLUMNS, LabelSource, PosterId } from '../../shared/api'
+import type { CsvRow } from './csv'
+import type { MetaRow } from './metadata'
+import { ById, Listed, cell, found, headerOf, headerOnly, idColumn, openTable, readWhole, streamTable } from './table-file'
+
+export interface LabelRow {
+  /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
+  genres: string[]
+  /** Each genre's source by lower-case name, when the file says (our exports do); else 'imported'. */
+  sources?: Record<string, LabelSource>
+}
+
+/** Columns of MovieGenre.csv and friends that are not genres. */
+const NOT_GENRES = LABEL_FILE_COLUMNS
+
+const isNA = (s: string) => s.trim().replace(/^['"]|['"]$/g, '').trim().toUpperCase() === 'N/A'
+
+/** "Comedy:user|Drama:imported" (the Sources column of our CSV export); unknown sources are left out. */
+export function parseSources(cell: string): Record<string, LabelSource> {
+  const out: Record<string, LabelSource> = Object.create(null) // a genre may be named "__proto__"
+  for (const part of cell.split('|')) {
+    const i = part.lastIndexOf(':')
+    if (i <= 0) continue
+    const src = LabelSource.safeParse(part.slice(i + 1).trim())
+    if (src.success) out[part.slice(0, i).trim().toLowerCase()] = src.data
+  }
+  return out
+}
+
+function cleanGenre(name: string): string | null {
+  const g = name.trim().replace(/^['"]|['"]$/g, '').trim()
+  if (!g || g.toUpperCase() === 'N/A') return null
+  return g.slice(0, 40)
+}
+
+function splitCell(cell: string): string[] {
+  const s = cell.trim().replace(/^\[|\]$/g, '')
+  return s.includes('|') ? s.split('|') : s.split(',')
+}
+
+/** "['Comedy', 'Drama']", "Comedy|Drama" or "Comedy, Drama". */
+export function splitGenres(cell: string): string[] {
+  return [...new Set(splitCell(cell).map(cleanGenre).filter((g): g is string => g !== null))]
+}
+
+function isBinary(v: string): boolean {
+  const s = v.trim()
+  return s === '0' || s === '1' || s === ''
+}
+export type LabelTables = { labels: Map<string, LabelRow>; genreOrder: string[]; meta: Map<string, MetaRow>; unknown: Set<string> }
+
+/** Where JSON.parse stopped, without the text around it (its messages quote the file). */
+function jsonWhere(err: unknown): string {
+  const m = /position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec((err as Error).message)
+  if (!m) return ''
+  return m[2] ? ` at line ${m[2]}, column ${m[3]}` : ` at character ${Number(m[1]) + 1}`
+}
+
+/** Our JSON export: [{id, title, year, labelled, genres, labels: [{genre, source}]}]. */
+function readLabelsJson(path: string, text: string, warnings: string[]): LabelTables {
+  const file = basename(path)
+  const shown = printable(path)
+  let items: unknown
+  try {
+    items = JSON.parse(text)
+  } catch (err) {
+    throw new ApiError('invalid-args', `labels file ${shown} is not valid JSON: it breaks off or goes wrong${jsonWhere(err)}`)
+  }
+  if (!Array.isArray(items)) throw new ApiError('invalid-args', `labels file ${shown}: expected a JSON array of posters (as posterity export --format json writes)`)
+  const labels = new Map<string, LabelRow>()
+  const meta = new Map<string, MetaRow>()
+  const order = new Map<string, string>()
+  const unknown = new Set<string>()
+  const bad = new Listed()
+  items.forEach((it: unknown, i) => {
+    const o = (it && typeof it === 'object' ? it : {}) as Record<string, unknown>
+    const id = typeof o.id === 'string' ? o.id.trim() : ''
+    if (!PosterId.safeParse(id).success) return void bad.add(`item ${i + 1}: ${id ? `${cell(id)} is not a usable id` : 'no id'}`)
+    const title = typeof o.title === 'string' && o.title.trim() ? o.title.trim() : null
+    const year = typeof o.year === 'number' && Number.isInteger(o.year) ? o.year : null
+    if (title || year) meta.set(id, { title, year })
+    if (o.labelled === false) return
+    const sources: Record<string, LabelSource> = Object.create(null) // a genre may be named "__proto__"
+    const genres: string[] = []
+    const list = Array.isArray(o.labels) ? o.labels : Array.isArray(o.genres) ? o.genres.map((g) => ({ genre: g })) : null
+    if (!list) return // no label information: the poster stays unlabelled
+    for (const l of list as { genre?: unknown; source?: unknown }[]) {
+      const g = typeof l?.genre === 'string' ? cleanGenre(l.genre) : null
+      if (!g) continue
+      genres.push(g)
+      if (!order.has(g.toLowerCase())) order.set(g.toLowerCase(), g)
+      const src = LabelSource.safeParse(l.source)
+      if (src.success) sources[g.toLowerCase()] = src.data
+    }
+    if (genres.length === 0 && list.length > 0) return void unknown.add(id) // only N/A: genre unknown
+    labels.set(id, { genres, sources })
+  })
+  bad.warn(`${file}: items skipped`, warnings)
+  return { labels, genreOrder: [...order.values()], meta, unknown }
+}
+
+/** Distinct label rows shared between posters at most (see labelRow). */
+const MAX_SHARED_ROWS = 20_000
+
+/** How many rows decide which columns are 0/1 genre columns. */
+const SAMPLE_ROWS = 200
+
+export async function readLabels(path: string, warnings: string[]): Promise<LabelTables> {
+  const { fh, head } = await openTable(path, 'labels')
+  try {
+    if (/^\uFEFF?\s*\[/.test(head.toString('latin1'))) return readLabelsJson(path, await readWhole(fh, path, warnings), warnings)
+  } finally {
+    await fh.close()
+  }
+  return streamTable(path, 'labels', warnings, (rows, w, again) => labelsFromRows(path, rows, w, again))
+}
+
+async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnings: string[], again: () => AsyncGenerator<CsvRow>): Promise<LabelTables> {
+  const file = basename(path)
+  const header = await headerOf(rows, path, 'labels')
+  const idCol = idColumn(path, 'labels', header)
+  const genreCol = header.findIndex((h) => /^genres?$/i.test(h))
+  const sourceCol = header.findIndex((h) => /^sources?$/i.test(h))
+  const titleCol = header.findIndex((h) => /^(title|name)$/i.test(h))
+  // The first rows decide which columns are genres; they are then read like the rest.
+  const sample: CsvRow[] = []
+  while (sample.length < SAMPLE_ROWS) {
+    const next = await rows.next() // (not for-await: leaving that loop would close the stream)
+    if (next.done) break
+    sample.push(next.value)
+  }
+  const empty = { labels: new Map(), genreOrder: [], meta: new Map(), unknown: new Set<string>() }
+  if (sample.length === 0) {
+    warnings.push(headerOnly(file))
+    return empty
+  }
+  // One-hot columns: every column that is not a known non-genre and holds 0/1 values.
+  const oneHot: number[] = []
+  header.forEach((h, i) => {
+    if (i === idCol || NOT_GENRES.test(h) || !h) return
+    // Mostly 0/1 is a genre column (a stray "yes" becomes a warning); otherwise it is something else.
+    const binary = sample.filter((r) => isBinary(r.fields[i] ?? '')).length
+    if (binary * 3 >= sample.length * 2) oneHot.push(i)
+    else warnings.push(`${file}: column ${cell(h)} ignored (not 0/1 values, so not a genre column)`)
+  })
+  if (oneHot.length === 0 && genreCol < 0) {
+    throw new ApiError(
+      'invalid-args',
+      `labels file ${printable(path)} has no genres: expected a Genre column or one 0/1 column per genre (${found(header)})`,
+    )
+  }
+  const order = new Map<string, string>()
+  /** One string per genre name, however many rows repeat it. */
+  const note = (g: string): string => {
+    const k = g.toLowerCase()
+    const known = order.get(k)
+    if (known === g) return known
+    if (known === undefined) order.set(k, g)
+    return g
+  }
+  const columnGenre = header.map((h, i) => (oneHot.includes(i) ? cleanGenre(h) : null))
+  for (const i of oneHot) if (columnGenre[i]) note(columnGenre[i])
+  const columnNA = header.map((h) => isNA(h))
+  // Rows share one frozen LabelRow per distinct genre list (and sources): a million rows hold a
+  // few hundred lists, not a million arrays. Unbounded variety stops being shared past a limit.
+  const shared = new Map<string, LabelRow>()
+  const labelRow = (genres: string[], sourceCell: string | null): LabelRow => {
+    const key = `${genres.join('\u0000')}\u0001${sourceCell ?? ''}`
+    const known = shared.get(key)
+    if (known) return known
+    const row: LabelRow = Object.freeze(sourceCell === null ? { genres: Object.freeze(genres.slice()) as string[] } : { genres: Object.freeze(genres.slice()) as string[], sources: Object.freeze(parseSources(sourceCell)) })
+    if (shared.size < MAX_SHARED_ROWS) shared.set(key, row)
+    return row
+  }
+  const meta = new Map<string, MetaRow>()
+  const oddCells = new Listed()
+  const unknownIds = new Set<string>()
+  const byId = new ById<LabelRow>(file, header.length, idCol)
+
+  const take = (row: CsvRow) => {
+    const id = byId.id(row)
+    if (id === null) return
+    const f = row.fields
+    if (titleCol >= 0) {
+      const raw = (f[titleCol] ?? '').trim()
+      // MovieGenre titles carry the year: "Toy Story (1995)".
+      const m = /^(.*?)\s*\((\d{4})\)\s*$/.exec(raw)
+      if (raw) meta.set(id, m ? { title: m[1], year: Number(m[2]) } : { title: raw, year: null })
+    }
+    let genres: string[]
+    // N/A (IMDb had no genre) means "genre unknown": the poster stays unlabelled, it is not
+    // "labelled: no genre" (which would make it a negative for every genre).
+    let unknown = false
+    if (oneHot.length > 0) {
+      genres = []
+      for (const i of oneHot) {
+        const v = (f[i] ?? '').trim()
+        if (v === '1') {
+          const g = columnGenre[i]
+          if (g) genres.push(g)
+          else if (columnNA[i]) unknown = true
+        } else if (v !== '0' && v !== '') oddCells.add(`line ${row.line} column ${printable(header[i])}: ${cell(v)}`)
+      }
+      if (genres.length === 0 && genreCol >= 0 && splitCell(f[genreCol] ?? '').some(isNA)) unknown = true
+    } else {
+      const c = f[genreCol] ?? ''
+      if (!c.trim()) return // no genre information: the poster stays unlabelled
+      genres = splitGenres(c).map(note)
+      if (genres.length === 0 && splitCell(c).some(isNA)) unknown = true
+    }
+    if (unknown && genres.length === 0) {
+      unknownIds.add(id)
+      return
+    }
+    byId.set(id, row.line, labelRow(genres, sourceCol >= 0 ? (f[sourceCol] ?? '') : null))
+  }
+  for (const row of sample) take(row)
+  sample.length = 0
+  for await (const row of rows) take(row)
+  await byId.warn(warnings, again)
+  oddCells.warn(`${file}: cells that are not 0 or 1 (read as 0)`, warnings)
+  for (const id of byId.out.keys()) unknownIds.delete(id) // a later row with genres wins
+  return { labels: byId.out, genreOrder: [...order.values()], meta, unknown: unknownIds }
+}

@@ -1,0 +1,213 @@
+// Opening, streaming and checking a label or metadata file (labels.ts, metadata.ts): the
+// regular-file and size checks, UTF-8 else Latin-1, the header and its id column, rows by id
+// with duplicate and bad-id warnings. Duplicate ids: the LAST row wins (a later correction
+// overrides). Messages never quote a file's contents beyond a header that looks like one.
+import { constants } from 'node:fs'
+import { open, stat, type FileHandle } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { printable } from '../../shared/printable'
+import { ApiError, PosterId } from '../../shared/api'
+import { CsvError, NotUtf8, csvRows, type CsvRow } from './csv'
+import { errnoWords } from '../errno'
+
+const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
+const MAX_LISTED = 8
+/** What a PosterId may hold (the schema checks the rest). */
+const ID_CHARS = /^[A-Za-z0-9._:-]+$/
+
+/** A label or metadata file larger than this is refused before it is read (a CSV costs a few times its size). */
+export const MAX_TABLE_BYTES = 256 * 2 ** 20
+
+/** First bytes read to tell a CSV from a binary file or JSON before streaming it. */
+const HEAD_BYTES = 8192
+
+const cannot = (what: string, path: string, why: string) => new ApiError('invalid-args', `cannot read ${what} file ${printable(path)}: ${why}`)
+
+/**
+ * Opens a label or metadata file after checking it is a regular file of bounded size (a FIFO
+ * would block the import for ever, /dev/zero would never end), and reads its first bytes.
+ */
+export async function openTable(path: string, what: string): Promise<{ fh: FileHandle; head: Buffer }> {
+  const shown = printable(path)
+  let fh: FileHandle | undefined
+  try {
+    const st = await stat(path)
+    if (st.isDirectory()) throw cannot(what, path, 'it is a folder')
+    if (!st.isFile()) throw cannot(what, path, 'not a regular file (a pipe, socket or device)')
+    if (st.size > MAX_TABLE_BYTES) {
+      throw new ApiError('invalid-args', `${what} file ${shown} is ${(st.size / 2 ** 20).toFixed(0)} MB; the limit is ${MAX_TABLE_BYTES / 2 ** 20} MB`)
+    }
+    // Non-blocking: should the file be swapped for a FIFO after the check, open() still returns.
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    if (!(await fh.stat()).isFile()) throw cannot(what, path, 'not a regular file (a pipe, socket or device)')
+    const head = Buffer.alloc(HEAD_BYTES)
+    const { bytesRead } = await fh.read(head, 0, HEAD_BYTES, 0)
+    // A CSV is text: NUL bytes mean an image, an archive or a database was given by mistake.
+    if (head.subarray(0, bytesRead).includes(0)) throw new ApiError('invalid-args', `${what} file ${shown} is binary, not a CSV`)
+    return { fh, head: head.subarray(0, bytesRead) }
+  } catch (err) {
+    await fh?.close()
+    if (err instanceof ApiError) throw err
+    throw cannot(what, path, errnoWords(err, 'no such file', (code) => code ?? 'read error'))
+  }
+}
+
+/** The whole file as text: UTF-8, else Latin-1 (MovieGenre.csv circulates in Latin-1) with a warning. */
+export async function readWhole(fh: FileHandle, path: string, warnings: string[]): Promise<string> {
+  const buf = await fh.readFile()
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf)
+  } catch {
+    warnings.push(`${basename(path)}: not valid UTF-8; read as Latin-1`)
+    return buf.toString('latin1')
+  }
+}
+
+const looksLikeJson = (head: string) => /^(\{\s*"|\[\s*[{["\d\]])/.test(head.slice(0, 64).replace(/^\uFEFF/, '').trimStart())
+
+/**
+ * Streams a CSV's rows into `read` (header first): as UTF-8, and again from the start as
+ * Latin-1 when the bytes are not UTF-8 (with a warning). `read` starts afresh each time; the
+ * warnings of an abandoned pass are dropped.
+ */
+type ReadRows<T> = (rows: AsyncGenerator<CsvRow>, warnings: string[], again: () => AsyncGenerator<CsvRow>) => Promise<T>
+
+export async function streamTable<T>(path: string, what: string, warnings: string[], read: ReadRows<T>): Promise<T> {
+  for (const encoding of ['utf8', 'latin1'] as const) {
+    const { fh, head } = await openTable(path, what)
+    const own: string[] = []
+    try {
+      // JSON named .csv would parse as one odd column: say what it is instead.
+      if (looksLikeJson(head.toString('latin1'))) {
+        throw new ApiError('invalid-args', `${what} file ${printable(path)} holds JSON, not CSV (name it .json, or export with --format csv)`)
+      }
+      const again = async function* () {
+        const second = await openTable(path, what)
+        try {
+          yield* csvRows(second.fh.createReadStream({ start: 0, autoClose: false }), { encoding })
+        } finally {
+          await second.fh.close()
+        }
+      }
+      const result = await read(csvRows(fh.createReadStream({ start: 0, autoClose: false }), { encoding }), own, again)
+      if (encoding === 'latin1') warnings.push(`${basename(path)}: not valid UTF-8; read as Latin-1`)
+      warnings.push(...own)
+      return result
+    } catch (err) {
+      if (err instanceof NotUtf8 && encoding === 'utf8') continue
+      if (err instanceof CsvError) throw new ApiError('invalid-args', `${what} file ${printable(path)} is not valid CSV: ${err.message}`)
+      throw err
+    } finally {
+      await fh.close()
+    }
+  }
+  throw new Error('unreachable: Latin-1 decodes any bytes')
+}
+
+/** The header row (names trimmed), or an error when the file has no rows at all. */
+export async function headerOf(rows: AsyncGenerator<CsvRow>, path: string, what: string): Promise<string[]> {
+  const first = await rows.next()
+  if (first.done) throw new ApiError('invalid-args', `${what} file ${printable(path)} is empty`)
+  return first.value.fields.map((h) => h.trim())
+}
+
+/**
+ * The header's names for a message, unless the first line does not look like a CSV header:
+ * a key or a password file given by mistake must not have its first line echoed.
+ */
+export function found(header: string[], quote = false): string {
+  const plain = header.length >= 2 && header.every((h) => h.length <= 40 && /^[\p{L}\p{N} _.()#'?-]*$/u.test(h))
+  if (!plain) return `found ${header.length} column(s), names not shown: the first line does not look like a CSV header`
+  return `found: ${header.map((h) => (quote ? JSON.stringify(h) : h)).join(', ')}`
+}
+
+/** The id column, or an error naming the file and the columns it has. */
+export function idColumn(path: string, what: string, header: string[]): number {
+  const i = header.findIndex((h) => ID_COLUMNS.test(h))
+  if (i < 0) throw new ApiError('invalid-args', `${what} file ${printable(path)} has no Id column (expected Id or imdbId; ${found(header, true)})`)
+  return i
+}
+
+/** MovieGenre.csv has bare numbers (114709): posters are named tt0114709. */
+export function normalizeId(raw: string): string {
+  const s = raw.trim()
+  return /^\d+$/.test(s) ? `tt${s.padStart(7, '0')}` : s
+}
+
+/** A warning list kept to its first few entries, counting the rest (a million bad rows cost nothing). */
+export class Listed {
+  private items: string[] = []
+  private count = 0
+  add(s: string): void {
+    if (this.items.length < MAX_LISTED) this.items.push(s)
+    this.count++
+  }
+  warn(head: string, warnings: string[]): void {
+    if (this.count === 0) return
+    const more = this.count > MAX_LISTED ? ` (and ${this.count - MAX_LISTED} more)` : ''
+    warnings.push(`${head}: ${this.items.join('; ')}${more}`)
+  }
+}
+
+/** A cell quoted in a warning: escaped, and cut short. */
+export const cell = (s: string) => `"${printable(s.length > 40 ? `${s.slice(0, 40)}…` : s)}"`
+
+/** Where ById keeps the rows: a Map, or a compact table (meta-table.ts). */
+interface RowStore<T> {
+  has(id: string): boolean
+  set(id: string, v: T): unknown
+}
+
+/** Rows by id, one at a time, with duplicate and bad-id warnings. */
+export class ById<T, S extends RowStore<T> = Map<string, T>> {
+  /** The first few repeated ids and the line that repeats each (their first line is looked up at the end). */
+  private dups: { id: string; line: number }[] = []
+  private dupCount = 0
+  private bad = new Listed()
+  constructor(
+    private file: string,
+    private width: number,
+    private idCol: number,
+    readonly out: S = new Map<string, T>() as unknown as S,
+  ) {}
+  /** The row's id, or null (with a warning) when it has none usable. */
+  id(row: CsvRow): string | null {
+    if (row.fields.length !== this.width) this.bad.add(`line ${row.line} has ${row.fields.length} fields, the header ${this.width}`)
+    const id = normalizeId(row.fields[this.idCol] ?? '')
+    // The regex first: a failed schema check builds an error, which a million bad rows feel.
+    if (ID_CHARS.test(id) && PosterId.safeParse(id).success) return id
+    this.bad.add(`line ${row.line}: ${id ? `${cell(id)} is not a usable id` : 'empty id'}`)
+    return null
+  }
+  set(id: string, line: number, v: T): void {
+    if (this.out.has(id) && this.dupCount++ < MAX_LISTED) this.dups.push({ id, line })
+    this.out.set(id, v)
+  }
+  /**
+   * Pushes the warnings. The first line of each repeated id shown comes from a second pass
+   * over the file (`again`), so no line number is kept per row for the rare duplicate.
+   */
+  async warn(warnings: string[], again: () => AsyncGenerator<CsvRow>): Promise<void> {
+    this.bad.warn(`${this.file}: rows skipped or suspicious`, warnings)
+    if (this.dupCount === 0) return
+    const first = new Map(this.dups.map((d) => [d.id, 0]))
+    let left = first.size
+    let header = true
+    for await (const row of again()) {
+      if (header) {
+        header = false
+        continue
+      }
+      const id = normalizeId(row.fields[this.idCol] ?? '')
+      if (first.get(id) === 0) {
+        first.set(id, row.line)
+        if (--left === 0) break
+      }
+    }
+    const more = this.dupCount > MAX_LISTED ? ` (and ${this.dupCount - MAX_LISTED} more)` : ''
+    const list = this.dups.map((d) => `${d.id} (lines ${first.get(d.id)} and ${d.line})`)
+    warnings.push(`${this.file}: duplicate ids, the last row wins: ${list.join('; ')}${more}`)
+  }
+}
+
+export const headerOnly = (file: string) => `${file}: a header and no rows; nothing read from it`
