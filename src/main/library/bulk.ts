@@ -15,7 +15,7 @@ import { labelMovePlan, type GenreChange, type LabelMove } from './genres'
 import { nextEntry, recordEntry, type EntryKind } from './history'
 import { readStates, sameLabels } from './labels'
 import { runWhole, type SlicedPlan } from './plan'
-import { deletePlan, deletionTarget, joinDeletions, readDeletion, type DeleteChange } from './remove'
+import { deletePlan, deletionTarget, joinDeletions, readDeletion, removePosters, type DeleteChange } from './remove'
 import type { StepResult } from './undo'
 
 /** From this many posters (or labels) a change or its undo is applied in slices. */
@@ -76,6 +76,7 @@ export async function editLabelsBulk(db: Db, args: EditArgs): Promise<string[]> 
 /** library.remove: the posters' rows read in slices, then deleted as one entry (in slices when many). */
 export async function removePostersBulk(db: Db, target: { ids?: string[]; importId?: number }): Promise<string[]> {
   const { ids, description } = db.transaction(() => deletionTarget(db, target))()
+  if (ids.length < BULK_MIN) return removePosters(db, target).removed // read and deleted in one transaction
   const parts: DeleteChange[] = []
   await sliced(db, ids.length, (from, to) => void parts.push(readDeletion(db, ids.slice(from, to))))
   const change = joinDeletions(parts)
