@@ -47,6 +47,18 @@ describe('MetaTable', () => {
     expect(table.get('tt0000001x')).toBeUndefined()
   })
 
+  it('keeps titles longer than a length field holds, and forgets one a later row replaces', () => {
+    const table = new MetaTable()
+    const long = 'é'.repeat(40_000) // 80,000 bytes
+    table.set('tt1', { title: long, year: 1999 })
+    table.set('tt2', { title: 'Short', year: null })
+    expect(table.get('tt1')).toEqual({ title: long, year: 1999 })
+    table.set('tt1', { title: 'Replaced', year: null })
+    expect(table.get('tt1')).toEqual({ title: 'Replaced', year: null })
+    expect(table.get('tt2')).toEqual({ title: 'Short', year: null })
+    expect(table.size).toBe(2)
+  })
+
   it('refuses an id the schema would not allow instead of storing it mangled', () => {
     const table = new MetaTable()
     expect(() => table.set('tt1 é', { title: null, year: null })).toThrow(RangeError)
