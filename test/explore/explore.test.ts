@@ -10,7 +10,7 @@ import { modelService } from '../../src/main/ml/service/model-service'
 import { putEmbeddings } from '../../src/main/ml/store/embeddings'
 import { clusterItems } from '../../src/main/ml/explore/duplicates'
 import { nearDuplicatePairs, nearDuplicatePairsAsync } from '../../src/main/ml/train/groups'
-import { placeAmong, umapLayout } from '../../src/main/ml/explore/layout'
+import { placeAmong, umapLayout } from '../../src/main/ml/map-layout'
 import { main as cli } from '../../src/main/cli/index'
 import { call, open, recordEvents, seed, tempDir, type SeedPoster } from '../library/helpers'
 

@@ -7,7 +7,7 @@ import type { JobContext } from '../../jobs/registry'
 import { throwIfCancelled } from '../../jobs/registry'
 import { postersFor } from '../service/data'
 import { modelService } from '../service/model-service'
-import { FIT_SAMPLE, sampleIndices } from './layout'
+import { FIT_SAMPLE, sampleIndices } from '../map-layout'
 import { similarityIndex } from './similar-index'
 
 type Stage = 'reading' | 'embedding' | 'projecting' | 'done'

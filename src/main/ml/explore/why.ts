@@ -1,5 +1,5 @@
 // "Why": the occlusion heat map of one poster for one genre of the active model, computed in
-// the model worker (explore/worker-methods.ts `occlusion`) as a job with progress events.
+// the model worker (worker/explore-methods.ts `occlusion`) as a job with progress events.
 import { ApiError, type JobStatus, type WhyResult } from '../../../shared/api'
 import type { CoreContext } from '../../context'
 import { activeRun } from '../store/runs'

@@ -17,7 +17,7 @@ import { gatherRows } from '../train/rows'
 import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn } from '../train/cnn'
 import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
-import { exploreMethods } from '../explore/worker-methods'
+import { exploreMethods } from './explore-methods'
 import type { ProgressOf, WorkerHandlers } from './protocol'
 
 let embedder: { key: string; e: Promise<Embedder> } | null = null
@@ -285,6 +285,6 @@ export const methods: WorkerHandlers = {
     })
   },
 
-  // Explore: the map layout and occlusion heat maps (explore/worker-methods.ts).
+  // Explore: the map layout and occlusion heat maps (explore-methods.ts).
   ...exploreMethods({ getEmbedder, ensemblePredict }),
 }

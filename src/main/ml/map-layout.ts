@@ -3,7 +3,7 @@
 // UMAP's neighbour search and epochs grow faster than linearly, so fitting every poster of a
 // 100,000-poster library would take many minutes; placing against a sample takes seconds.
 import { UMAP } from 'umap-js'
-import { mulberry32 } from '../../../shared/random'
+import { mulberry32 } from '../../shared/random'
 
 /** Posters UMAP itself lays out; the rest are placed against them. */
 export const FIT_SAMPLE = 4000

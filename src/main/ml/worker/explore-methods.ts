@@ -5,8 +5,8 @@ import type { Embedder } from '../embed/embedder'
 import { loadTf, type Tf } from '../train/tf-backend'
 import type { HeadWeights } from '../train/head'
 import { loadHeads } from '../store/weights'
-import { placeAmong, umapLayout } from './layout'
-import type { WorkerHandlers } from '../worker/protocol'
+import { placeAmong, umapLayout } from '../map-layout'
+import type { WorkerHandlers } from './protocol'
 
 export interface ExploreDeps {
   getEmbedder(modelPath: string, backbone: string, features: string, opts: { batch?: number; lanes?: number }): Promise<Embedder>
