@@ -71,7 +71,11 @@ describe('sliced genre and poster changes', () => {
     try {
       populate(core)
       const before = libraryState(core)
-      const { value, answered } = await whileAnswering(core, call(core, 'genres.merge', { from: 'Drama', into: 'Comedy' }))
+      const merge = call(core, 'genres.merge', { from: 'Drama', into: 'Comedy' })
+      // An import asked for meanwhile waits for it: refused, saying why.
+      while (!core.db.prepare('SELECT 1 FROM history WHERE pending IS NOT NULL').get()) await new Promise((r) => setTimeout(r, 1))
+      await expect(call(core, 'imports.start', { paths: [t.dir] })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/^a bulk change is being applied in this library/) })
+      const { value, answered } = await whileAnswering(core, merge)
       expect(answered).toBeGreaterThan(0)
       expect(value).toMatchObject({ name: 'Comedy', count: ids.filter((_, i) => i % 2 === 0 || i % 3 === 0).length })
       const after = libraryState(core)
