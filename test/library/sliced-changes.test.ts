@@ -152,6 +152,32 @@ describe('sliced genre and poster changes', () => {
   }, 120_000)
 })
 
+describe('a deletion entry', () => {
+  it('holds its rows as value arrays under one column list, and entries holding them as objects (written before) still undo', async () => {
+    const core = open(join(t.dir, 'lib'))
+    try {
+      populate(core)
+      const before = libraryState(core)
+      const gone = ids.slice(0, 40)
+      await call(core, 'library.remove', { ids: gone })
+      const entry = core.db.prepare('SELECT id, changes FROM history').get() as { id: number; changes: string }
+      const change = JSON.parse(entry.changes) as { columns: string[]; posters: unknown[][] }
+      expect(change.columns).toContain('title')
+      expect(change.columns).not.toContain('genre_mask')
+      expect(change.posters.map((p) => p[change.columns.indexOf('id')])).toEqual(gone)
+      // The same entry as an older version wrote it: one object a poster.
+      const { columns, posters, ...rest } = change
+      const old = { ...rest, posters: posters.map((p) => Object.fromEntries(columns.map((k, j) => [k, p[j]]))) }
+      core.db.prepare('UPDATE history SET changes = ? WHERE id = ?').run(JSON.stringify(old), entry.id)
+      await call(core, 'labels.undo')
+      expect({ ...libraryState(core), history: [] }).toEqual({ ...before, history: [] })
+      expectConsistent(core)
+    } finally {
+      await core.close()
+    }
+  }, 120_000)
+})
+
 describe('a sliced change killed mid-way (SIGKILL)', () => {
   const posters = `core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get()`
   /** Each change, and a condition true only while it (or its undo) is part applied. */
