@@ -1,6 +1,8 @@
-// `npm run bench -- bulk [N] [--ops edit,merge,remove-genre,delete]`: do bulk changes block other
-// calls? `posterity serve` (the built CLI, a child process) on a synthetic N-poster library
-// (default 100,000). A probe socket asks for the grid's first page 10 ms after each answer; its
+// `npm run bench -- bulk [N] [--ops edit,merge,remove-genre,delete] [--in-process]`: do bulk changes
+// block other calls? `posterity serve` (the built CLI, a child process) on a synthetic N-poster
+// library (default 100,000); with --in-process, the core in this process through its validating
+// dispatcher instead (no socket, no second process: on a machine shared with other work it
+// measures the slicing apart from the scheduling of two processes). A probe socket asks for the grid's first page 10 ms after each answer; its
 // latency (p50/p95/max) is measured for 5 s with nothing else running (the baseline), then while
 // a second socket runs each change and its undo: a genre added to every poster (edit), Drama
 // merged into Comedy (merge), Comedy deleted (remove-genre), 45% of the posters deleted (delete).
@@ -10,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import { startServeChild, type ServeChild } from '../scripts/harness'
+import { openCore, type Core } from '../src/main/core'
 import { createSyntheticLibrary } from './synthetic'
 import { option } from './_shared-library'
 
@@ -62,7 +65,7 @@ function summary(times: number[]): string {
   return `${s.length} probes, p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms`
 }
 
-type Call = Awaited<ReturnType<typeof socket>>
+type Call = (channel: string, args: unknown) => Promise<Envelope>
 
 /** Each change and its undo, as the editor socket sends them. */
 const OPS: Record<string, (ids: string[]) => [what: string, channel: string, args: unknown][]> = {
@@ -97,14 +100,23 @@ export default async function main(args: string[]): Promise<number> {
   const n = Number(args[0] && !args[0].startsWith('--') ? args[0] : 100_000)
   const ops = (option(args, '--ops') ?? Object.keys(OPS).join(',')).split(',')
   for (const o of ops) if (!OPS[o]) throw new Error(`unknown op ${o}; known: ${Object.keys(OPS).join(', ')}`)
+  const inProcess = args.includes('--in-process')
   const dir = mkdtempSync(join(tmpdir(), 'posterity-bench-bulk-'))
   let serve: ServeChild | null = null
+  let core: Core | null = null
   try {
     const made = await createSyntheticLibrary(dir, { posters: n })
-    console.log(`synthetic library: ${made.posters} posters in ${made.seconds.toFixed(1)} s`)
-    serve = await startServeChild(dir)
-    const prober = await socket(serve)
-    const editor = await socket(serve)
+    console.log(`synthetic library: ${made.posters} posters in ${made.seconds.toFixed(1)} s; calls ${inProcess ? 'through the dispatcher in this process' : 'over WebSockets to posterity serve'}`)
+    let prober: Call
+    let editor: Call
+    if (inProcess) {
+      const c = (core = openCore({ libraryDir: dir }))
+      prober = editor = (channel, a) => c.dispatch(channel, a) as Promise<Envelope>
+    } else {
+      serve = await startServeChild(dir)
+      prober = await socket(serve)
+      editor = await socket(serve)
+    }
     const ids = ((await editor('library.ids', {})).value as { ids: string[] }).ids
     const genres = ((await editor('genres.list', {})).value as { genres: { name: string; count: number }[] }).genres
     console.log(`labels: ${genres.filter((g) => ['Drama', 'Comedy'].includes(g.name)).map((g) => `${g.name} ${g.count.toLocaleString('en')}`).join(', ')}`)
@@ -124,6 +136,7 @@ export default async function main(args: string[]): Promise<number> {
     return 0
   } finally {
     await serve?.stop()
+    await core?.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }
