@@ -3,9 +3,10 @@
 // loop free between them, so other calls are answered while 100,000 posters change.
 // It stays ONE history entry, all or nothing: the entry is written first, marked `pending`
 // (the direction being applied), and unmarked by the last slice. A process that dies between
-// slices leaves the mark, and the next writer that opens the library rolls the change back
-// (applying a delta is idempotent, see delta.ts). Library writes go through `serialized`, so
-// no other edit lands between the slices of one.
+// slices leaves the mark, and the next writer that opens the library rolls the change back by
+// applying the other direction's plan whole (each plan finishes from any state the other left
+// half done, see plan.ts). Library writes go through `serialized`, so no other edit lands
+// between the slices of one.
 import { setImmediate as tick } from 'node:timers/promises'
 import { ApiError } from '../../shared/api'
 import type { Db } from './db'
