@@ -117,6 +117,7 @@ describe.skipIf(why !== null)('a library folder another user owns', () => {
     saysPlainly(imp, 'import', new RegExp(`import failed: the import stopped and was rolled back: ${file.source}`))
     const train = cli('train', '--kind', 'cnn', '--epochs', '1')
     saysPlainly(train, 'train', new RegExp(`the training stopped, nothing was kept: ${file.source}`))
+    expect(train.stderr).not.toMatch(/epoch/) // refused before training, not after
 
     // The app (posterity serve) as that user: reads answer, each edit is refused with the same line.
     const serve = await startServeChild(lib, { HOME: join(t.dir, 'state'), POSTERITY_STATE_DIR: join(t.dir, 'state') }, AS_NOBODY)

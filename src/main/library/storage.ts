@@ -4,7 +4,7 @@
 import { accessSync, constants } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { printable } from '../../shared/printable'
-import { DB_FILE } from './db'
+import { DB_FILE, type Db } from './db'
 
 /** The errno code of trying to write `path`, or null when it may be written. */
 function writeDenied(path: string): string | null {
@@ -51,4 +51,21 @@ export function storageProblem(err: unknown, dir: string): string | null {
     return `the disk holding the library (${dir}) failed to read or write (${code}): check the disk; the last change was not made`
   }
   return null
+}
+
+/**
+ * Throws SQLite's own error (which storageProblem words) when the library file cannot be
+ * written, found by a write that is rolled back: long work (a training) checks before it
+ * starts instead of failing at its end.
+ */
+export function checkWritable(db: Db): void {
+  const rollback = new Error('rolled back')
+  try {
+    db.transaction(() => {
+      db.prepare("INSERT OR IGNORE INTO thumb_orphans (hash) VALUES ('')").run()
+      throw rollback
+    })()
+  } catch (err) {
+    if (err !== rollback) throw err
+  }
 }

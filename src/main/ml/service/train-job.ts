@@ -16,6 +16,7 @@ import { activationVerdict, type Verdict } from './activation'
 import { CNN_INPUT, type CnnArgs } from '../train/cnn'
 import { featureMatrix, postersFor, trainingLabels, type PosterRow } from './data'
 import { genreNames } from '../../library/vocabulary'
+import { checkWritable } from '../../library/storage'
 import type { ModelService } from './model-service'
 
 export type ParsedTrainRequest = Omit<Required<Pick<TrainRequest, 'kind' | 'seed' | 'splitSeed' | 'valFraction' | 'activate' | 'folds' | 'includePredictions'>>, never> &
@@ -181,6 +182,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     // The run folder first: a library folder this user may not write says so now, not after the training.
     madeModels = !existsSync(dirname(dir))
     mkdirSync(dir, { recursive: true })
+    checkWritable(svc.db) // and the library file, where the run is recorded at the end
     if (req.kind === 'cnn') {
       if (data.train.length === 0 || data.val.length === 0) throw new ApiError('conflict', 'too few labelled posters for a training / validation split')
       const inputSize = req.inputSize ?? CNN_INPUT
