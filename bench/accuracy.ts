@@ -1,4 +1,4 @@
-// `npm run bench -- accuracy [--library DIR] [--seeds 1,2] [--variants a,b] [--cache DIR] [--replicates N] [--ft-epochs N]`
+// `npm run bench -- accuracy [--library DIR] [--seeds 1,2] [--variants a,b] [--cache DIR] [--replicates N] [--ft-epochs N] [--title-scale shared|per-dim]`
 // Which changes to the recipe raise macro-AP on posters the model never saw? For each split
 // seed the human-labelled shared posters are split 80/20 by duplicate group (as `bench honest`
 // does); every variant is trained on the 80% (5-fold cross-validation + refit, the product's
@@ -25,11 +25,12 @@ import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
 import { fineTuneLastConv } from './_accuracy-finetune'
 import { viewCache, type ViewCache } from './_accuracy-views'
 import { option, sharedLibrary } from './_shared-library'
+import { appendTitles, titleDropped, titledTrainingRows, usableTitle, TITLE_DIMS, TITLE_DROPOUT, type TitledPoster } from '../src/main/ml/text/title-features'
 
 const f3 = (x: number) => x.toFixed(3)
 const sign = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(3)
 
-const ALL_VARIANTS = ['current', 'folds', 'refit+folds', 'flip-tta', 'flip-avg', 'flip-aug', 'views4-avg', 'fill+cover', 'finetune'] as const
+const ALL_VARIANTS = ['current', 'folds', 'refit+folds', 'flip-tta', 'flip-avg', 'flip-aug', 'views4-avg', 'fill+cover', 'fill|cover', 'title', 'title+fc', 'title+f|c', 'finetune'] as const
 type Variant = (typeof ALL_VARIANTS)[number]
 
 function rowsOf(src: Float32Array, width: number, rows: number[]): Float32Array {
@@ -88,9 +89,9 @@ interface Recipe {
  * The product's recipe on these rows: grouped 5-fold cross-validation, then the refit for the
  * epoch the pooled out-of-fold predictions chose. The runner is wrapped to keep each fold's head.
  */
-async function recipe(tf: Tf, x: Float32Array, dims: number, y: Float32Array, g: number, groups: Groups, cfg: HeadConfig): Promise<Recipe> {
+async function recipe(tf: Tf, x: Float32Array, dims: number, y: Float32Array, g: number, groups: Groups, cfg: HeadConfig, trainRow?: Int32Array): Promise<Recipe> {
   const t0 = performance.now()
-  const input = { x, y, dims, genres: g, groups }
+  const input = { x, y, dims, genres: g, groups, trainRow }
   const inner = inThreadRunner(tf, input)
   const folds: HeadWeights[] = []
   const runner: HeadRunner = {
@@ -105,7 +106,7 @@ async function recipe(tf: Tf, x: Float32Array, dims: number, y: Float32Array, g:
   const cv = await crossValidate(runner, input, cfg, 5, cfg.seed, 1)
   const [refit] = await cv.refits
   // As the product reports it: genres with at least 5 positives averaged.
-  const oofMacroAp = evaluate(cv.oof, y, Array.from({ length: g }, (_, c) => String(c)), new Array<number>(g).fill(0)).model.macroAp
+  const oofMacroAp = evaluate(cv.oof, y.subarray(0, cv.oof.length), Array.from({ length: g }, (_, c) => String(c)), new Array<number>(g).fill(0)).model.macroAp
   return { refit, folds, oofMacroAp, seconds: (performance.now() - t0) / 1000 }
 }
 
@@ -145,10 +146,13 @@ export default async function main(args: string[]): Promise<number> {
     console.log(`${posters.length} human-labelled posters, ${G} genres, ${d} features a view; cache vs the library's embeddings (50 posters): max |diff| ${worst.toExponential(2)}`)
     if (svc.dims !== d) throw new Error(`the library's feature set has ${svc.dims} dims, the cache ${d}`)
     const groups = duplicateGroups(posters, { x: cache.views.fill, dims: d })
+    const meta = new Map((core.db.prepare('SELECT id, title, year FROM posters').all() as TitledPoster[]).map((r) => [r.id, r]))
+    const titles: TitledPoster[] = posters.map((p) => meta.get(p.id) ?? { id: p.id, title: null, year: null })
+    console.log(`${titles.filter(usableTitle).length} of ${posters.length} posters have a usable title; title block ${TITLE_DIMS} values, dropout ${TITLE_DROPOUT}`)
     const { tf, backend } = await loadTf()
     const cfg: HeadConfig = { ...DEFAULT_HEAD, seed: 1 }
     console.log(`${groups.count} duplicate groups; TensorFlow.js backend ${backend}; ${replicates} paired bootstrap replicates; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
-    const summary: Record<string, number[]> = {}
+    const summary: Record<string, { diff: number; lo: number }[]> = {}
     for (const seed of seeds) {
       const held: number[] = []
       const train: number[] = []
@@ -166,7 +170,7 @@ export default async function main(args: string[]): Promise<number> {
         const ev = evaluate(p, yHeld, genres, prior)
         const base = results[0]
         const diff = base.name === name ? null : pairedMacroApDifference(base.p, p, yHeld, G, { replicates, seed: 11 + seed })
-        if (diff) (summary[name] ??= []).push(diff.diff)
+        if (diff) (summary[name] ??= []).push({ diff: diff.diff, lo: diff.interval[0] })
         console.log(
           `  ${name.padEnd(14)} macro-AP ${f3(ev.model.macroAp)} (prior ${f3(ev.prior.macroAp)}), micro-AP ${f3(ev.model.microAp)} (prior ${f3(ev.prior.microAp)}), hit@3 ${f3(ev.model.hit3)} (prior ${f3(ev.prior.hit3)})` +
             (diff ? `; vs current ${sign(diff.diff)} [${sign(diff.interval[0])}, ${sign(diff.interval[1])}]` : '') +
@@ -211,6 +215,32 @@ export default async function main(args: string[]): Promise<number> {
         report('fill+cover', predictHead(tf, r.refit, cat(held)), r.seconds, r.oofMacroAp)
         report('fill+cover+f', ensemble(tf, [r.refit, ...r.folds], cat(held)), 0)
       }
+      if (variants.includes('fill|cover')) {
+        // Two passes: the stretched and the centre-cropped resize side by side, no mirrors.
+        const cat = (rows: number[]) => concatRows(v('fill', rows), d, v('cover', rows), d)
+        const r = await recipe(tf, cat(train), 2 * d, yTrain, G, gTrain, cfg)
+        report('fill|cover', predictHead(tf, r.refit, cat(held)), r.seconds, r.oofMacroAp)
+        report('fill|cover+f', ensemble(tf, [r.refit, ...r.folds], cat(held)), 0)
+      }
+      // Titles: a hashed bag of the title's words, word pairs and trigrams (+ 5-year bucket)
+      // after the image features, trained with title dropout; scored with titles, and blanked.
+      const titled = (img: Float32Array, w: number, tag: string) => async () => {
+        const ttrain = train.map((i) => titles[i])
+        const tr = titledTrainingRows(img, w, yTrain, G, ttrain, (i) => titleDropped(cfg.seed, ttrain[i].id))
+        // As the product trains it: the title block under one shared scale (--title-scale per-dim: standardised per bucket).
+        const r = await recipe(tf, tr.x, tr.dims, tr.y, G, gTrain, { ...cfg, sharedScaleTail: opt('title-scale') === 'per-dim' ? 0 : TITLE_DIMS }, tr.trainRow)
+        const xh = (blank: boolean) => appendTitles(heldOf(tag), w, held.map((i) => titles[i]), () => blank)
+        report(tag, predictHead(tf, r.refit, xh(false)), r.seconds, r.oofMacroAp)
+        report(`${tag}+f`, ensemble(tf, [r.refit, ...r.folds], xh(false)), 0)
+        report(`${tag}-blank`, predictHead(tf, r.refit, xh(true)), 0)
+        report(`${tag}-blank+f`, ensemble(tf, [r.refit, ...r.folds], xh(true)), 0)
+      }
+      const fc = (rows: number[]) => concatRows(mean(v('fill', rows), v('fill-mirror', rows)), d, mean(v('cover', rows), v('cover-mirror', rows)), d)
+      const fAndC = (rows: number[]) => concatRows(v('fill', rows), d, v('cover', rows), d)
+      const heldOf = (tag: string) => (tag === 'title+fc' ? fc(held) : tag === 'title+f|c' ? fAndC(held) : fillHeld)
+      if (variants.includes('title')) await titled(fillTrain, d, 'title')()
+      if (variants.includes('title+fc')) await titled(fc(train), 2 * d, 'title+fc')()
+      if (variants.includes('title+f|c')) await titled(fAndC(train), 2 * d, 'title+f|c')()
       if (variants.includes('finetune')) {
         const t0 = performance.now()
         const m = cache.map
@@ -234,7 +264,12 @@ export default async function main(args: string[]): Promise<number> {
     }
     if (seeds.length > 1) {
       console.log(`\nmean difference vs current over ${seeds.length} splits (noise: under 0.015):`)
-      for (const [name, ds] of Object.entries(summary)) console.log(`  ${name.padEnd(14)} ${sign(ds.reduce((a, b) => a + b, 0) / ds.length)} (${ds.map(sign).join(', ')})`)
+      // Kept only when it clears the noise on at least two splits (>= 0.015) and is above 0 on every split.
+      const bar = 0.015
+      for (const [name, ds] of Object.entries(summary)) {
+        const keep = ds.length >= 3 && ds.filter((x) => x.diff >= bar).length >= 2 && ds.every((x) => x.lo > 0)
+        console.log(`  ${name.padEnd(16)} ${sign(ds.reduce((a, b) => a + b.diff, 0) / ds.length)} (${ds.map((x) => `${sign(x.diff)} lo ${sign(x.lo)}`).join(', ')})${ds.length >= 3 ? (keep ? '  clears the bar' : '  noise') : ''}`)
+      }
     }
     return 0
   } finally {

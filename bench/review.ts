@@ -1,4 +1,4 @@
-// `npm run bench -- review [--library DIR] [--rate 0.05] [--seed N]`: the suspect-label queue
+// `npm run bench -- review [--library DIR] [--rate 0.05] [--seed N] [--no-titles]`: the suspect-label queue
 // on the shared posters. The bench corrupts a fraction of the human labels (each chosen poster
 // gets the genres of another random poster whose genres differ), trains a head, builds the
 // suspect queue (out-of-fold heads included) and prints the precision of its top k, k = the
@@ -6,7 +6,8 @@
 // out-of-fold probabilities) plus the ranking; beside it, the same ranking fed with the refit
 // model's in-sample probabilities (a model that saw the corrupted labels), and chance.
 // --library DIR is copied first (the corruption never touches it); without it the posters are
-// imported and embedded into a temporary library (minutes; not measured).
+// imported and embedded into a temporary library (minutes; not measured). --no-titles trains
+// on the images alone (the default recipe learns from the titles too).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -26,6 +27,7 @@ export default async function main(args: string[]): Promise<number> {
   if (!sharedDataPresent({ backbone: true })) return 1
   const rate = Number(option(args, '--rate') ?? 0.05)
   const seed = Number(option(args, '--seed') ?? 7)
+  const titles = !args.includes('--no-titles')
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-review-'))
   const libDir = join(work, 'library')
   const source = option(args, '--library')
@@ -68,7 +70,7 @@ export default async function main(args: string[]): Promise<number> {
     console.log(`corrupted the labels of ${k} of ${ids.length} human-labelled posters (${(rate * 100).toFixed(1)}%, seed ${seed})`)
 
     // Training cross-validates (5 grouped folds) and stores the out-of-fold probabilities the queue reads.
-    const trainS = await runJob(core, 'model.train', { kind: 'head', seed: 1, splitSeed: 42 })
+    const trainS = await runJob(core, 'model.train', { kind: 'head', seed: 1, splitSeed: 42, titles })
     // The queue is the newest run's, whether or not it beat a run the copied library had.
     const newest = (await call<{ runs: { id: number }[] }>(core, 'model.runs', {})).runs[0].id
     await call(core, 'model.activate', { id: newest })
@@ -78,7 +80,7 @@ export default async function main(args: string[]): Promise<number> {
       .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
       .join(', ')
     console.log(
-      `training on the corrupted labels (out-of-fold predictions of 5 folds + refit): run ${run.id}, ${trainS.toFixed(1)} s wall (${stages}; ` +
+      `training on the corrupted labels (out-of-fold predictions of 5 folds + refit; ${titles ? 'images and titles' : 'images alone'}): run ${run.id}, ${trainS.toFixed(1)} s wall (${stages}; ` +
         `the worker's CPU ${cfg.cpuSeconds?.toFixed(1)} s in ${cfg.threads} training threads); out-of-fold macro-AP ${run.model.macroAp.toFixed(3)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     )
 

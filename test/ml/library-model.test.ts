@@ -231,6 +231,8 @@ describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
       const run = JSON.parse(out.join('')) as RunDetail
       expect(run.trainSize).toBe(74)
       expect(run.backend).toBe('wasm')
+      // The posters' titles are their ids (no metadata): no title evidence, images alone.
+      expect(run.config.titles).toBe(false)
       expect(run.note).toMatch(/activated: out-of-fold macro-AP [\d.]+ (≥|<) [\d.]+ of (the active )?run \d+ on the 74 posters/)
       if (!run.active) await call('model.activate', { id: run.id })
       out.length = 0
@@ -297,6 +299,31 @@ describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
       const one = await call<PosterDetail>('library.get', { id })
       expect(one.labels.length).toBeGreaterThan(0)
       expect(one.labels.every((l) => ['Blue', 'Red'].includes(l.genre) && l.source === 'prediction')).toBe(true)
+    }
+  })
+  it('learns from titles once enough posters have one: predictions follow the title; titles: false ignores it', async () => {
+    const all = (await call<{ ids: string[] }>('library.ids', {})).ids
+    // Titles that say nothing about the colour (the genre), on every poster.
+    const words = ['night', 'river', 'city', 'road', 'house']
+    for (const [i, id] of all.entries()) await call('library.setMeta', { id, title: `The ${words[i % 5]} ${i}`, year: 1985 + (i % 25) })
+    const probe = all[all.length - 1]
+    const probsOf = async () => {
+      await finish((await call<{ jobId: string }>('model.predict', { scope: 'selection', ids: [probe] })).jobId)
+      return (await call<PosterPrediction>('model.prediction', { id: probe })).genres.map((g) => g.probability)
+    }
+    for (const titles of [true, false]) {
+      const { jobId } = await call<{ jobId: string }>('model.train', { kind: 'head', seed: 5, activate: false, titles })
+      expect(await finish(jobId)).toBe('done')
+      const run = (await call<{ runs: RunDetail[] }>('model.runs', {})).runs[0]
+      expect(run.config.titles).toBe(titles)
+      await call('model.activate', { id: run.id })
+      await call('library.setMeta', { id: probe, title: 'The night 7' })
+      const before = await probsOf()
+      await call('library.setMeta', { id: probe, title: 'Zyxw Qvut Kjhg', year: 2014 })
+      const after = await probsOf()
+      const moved = Math.max(...before.map((p, c) => Math.abs(p - after[c])))
+      if (titles) expect(moved).toBeGreaterThan(1e-4)
+      else expect(moved).toBe(0)
     }
   })
 })

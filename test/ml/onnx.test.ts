@@ -8,7 +8,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, ValueInfoProtoSchema } from 'onnx-buf'
 import { parseModel, withExtraOutputs, withInputDims } from '../../src/main/ml/onnx/graph'
 import { buildFeatureGraph, findPooledEmbedding } from '../../src/main/ml/onnx/features'
-import { DEFAULT_FEATURES, FEATURE_SETS, MOBILENET_V2 } from '../../src/main/ml/backbone/catalog'
+import { DEFAULT_FEATURES, FEATURE_SETS, MOBILENET_V2, featureDims } from '../../src/main/ml/backbone/catalog'
 import { Embedder } from '../../src/main/ml/embed/embedder'
 
 const modelsDir = process.env.POSTERITY_MODELS ?? resolve(__dirname, '../../../shared/models')
@@ -116,7 +116,8 @@ describe.skipIf(!haveModels)('the real MobileNetV2 backbone', () => {
   it('embeds generated posters of every colour kind (default tall input); unreadable files are reported, not fatal', async () => {
     expect(FEATURE_SETS[DEFAULT_FEATURES].input).toEqual({ width: 224, height: 320 })
     const e = await Embedder.open(readFileSync(stock), MOBILENET_V2, FEATURE_SETS[DEFAULT_FEATURES], { batch: 4 })
-    expect(e.dims).toBe(1952)
+    const dims = featureDims(MOBILENET_V2, FEATURE_SETS[DEFAULT_FEATURES])
+    expect(e.dims).toBe(dims)
     expect(['cpu', 'cuda', 'dml', 'coreml']).toContain(e.provider)
     const rgb = await sharp({ create: { width: 60, height: 90, channels: 3, background: '#884422' } }).jpeg().toBuffer()
     const grey = await sharp({ create: { width: 50, height: 80, channels: 3, background: '#777777' } }).greyscale().png().toBuffer()
@@ -135,7 +136,7 @@ describe.skipIf(!haveModels)('the real MobileNetV2 backbone', () => {
     for (const k of ['rgb', 'grey', 'alpha', 'cmyk']) {
       const v = out.get(k)
       expect(v, k).toBeInstanceOf(Float32Array)
-      expect((v as Float32Array).length).toBe(1952)
+      expect((v as Float32Array).length).toBe(dims)
       expect((v as Float32Array).every(Number.isFinite)).toBe(true)
     }
     expect(typeof out.get('bad')).toBe('string')
@@ -163,5 +164,34 @@ describe.skipIf(!haveModels)('the real MobileNetV2 backbone', () => {
     for (let i = 0; i < fa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fa[i] - (pa[i] + pb[i]) / 2))
     expect(maxDiff).toBeLessThan(1e-4)
     expect(Array.from(pa)).not.toEqual(Array.from(pb))
+  })
+  it('the default features are the stretched and the centre-cropped 224x320 resizes, each averaged with its mirror, side by side', async () => {
+    const svg = (w: number, h: number) =>
+      Buffer.from(`<svg width="${w}" height="${h}"><rect x="10" y="20" width="${w / 3}" height="${h / 2}" fill="#e0e0a0"/><circle cx="${(2 * w) / 3}" cy="${(3 * h) / 4}" r="${w / 8}" fill="#c03030"/></svg>`)
+    const image = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: '#203040' } }).composite([{ input: svg(w, h) }]).png().toBuffer()
+    const embed = async (set: string, source: Buffer) => {
+      const e = await Embedder.open(readFileSync(stock), MOBILENET_V2, FEATURE_SETS[set])
+      let v: Float32Array | null = null
+      await e.run([{ key: 'a', source }], (r) => {
+        v = r[0].vector
+      })
+      await e.close()
+      return v! as Float32Array
+    }
+    const f = FEATURE_SETS[DEFAULT_FEATURES]
+    expect(f.views).toEqual(['fill', 'cover'])
+    expect(f.mirror).toBe(true)
+    // At exactly 224x320 both resizes are the identity: each half is the mirror-averaged one-view vector.
+    const exact = await image(224, 320)
+    const rich = await embed(DEFAULT_FEATURES, exact)
+    const flip = await embed('multiscale-tall-flip', exact)
+    const half = flip.length
+    expect(rich.length).toBe(2 * half)
+    let maxDiff = 0
+    for (let k = 0; k < half; k++) maxDiff = Math.max(maxDiff, Math.abs(rich[k] - flip[k]), Math.abs(rich[half + k] - flip[k]))
+    expect(maxDiff).toBeLessThan(1e-4)
+    // A square poster: stretching and cropping see different pixels.
+    const square = await embed(DEFAULT_FEATURES, await image(300, 300))
+    expect(Array.from(square.subarray(0, half))).not.toEqual(Array.from(square.subarray(half)))
   })
 })

@@ -11,7 +11,7 @@ import { correctionsSince, genreErrors } from './service/review-data'
 import { postersFor } from './service/data'
 import { modelService } from './service/model-service'
 import { acceptPredictions, evaluateActive, predictFiles, requireActive, runPrediction } from './service/predict-job'
-import { runTraining } from './service/train-job'
+import { runTraining, type ParsedTrainRequest } from './service/train-job'
 import { readStates } from '../library/labels'
 import { storageProblem } from '../library/storage'
 
@@ -24,17 +24,58 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
    * After a model becomes active, the unlabelled posters' predictions are refreshed without
    * another click (a background predict job; its failure leaves the old ones in place).
    */
-  const refreshUnlabelled = (): string | null => {
+  const refreshUnlabelled = (scope: 'unlabelled' | 'all' = 'unlabelled'): string | null => {
     const run = activeRun(ctx.db)
     if (!run) return null
     const s = svc()
     if (run.kind === 'head' && !s.resolveBackbone()) return null
     const { jobId } = ctx.jobs.start(
       'predict',
-      (job) => runPrediction(s, 'unlabelled', undefined, job),
+      (job) => runPrediction(s, scope, undefined, job),
       (status, result, error) => {
         ctx.events.emit('predict.finished', { jobId, status, runId: result?.runId ?? run.id, count: result?.count ?? 0, error })
         if (result) ctx.events.emit('library.changed', { reason: 'model' })
+      },
+    )
+    return jobId
+  }
+  /**
+   * A training job. A quick first model (TrainRequest.quick) predicts every poster inside its
+   * job, so its end means "active, with predictions"; then the cross-validated run trains in
+   * a job of its own and, once it replaces the quick one, predicts every poster again.
+   */
+  const startTraining = (req: ParsedTrainRequest, replaces: number | null = null): string => {
+    const s = svc()
+    const { jobId } = ctx.jobs.start(
+      'train',
+      async (job) => {
+        // A full disk or an unwritable library folder (the run folder, the run's rows) in one plain line.
+        const outcome = await runTraining(s, req, job).catch((err: unknown) => {
+          const problem = storageProblem(err, ctx.dir)
+          throw problem ? new ApiError('unsupported', `the training stopped, nothing was kept: ${problem}`) : err
+        })
+        if (outcome.quick && outcome.activated) await runPrediction(s, 'all', undefined, job)
+        return outcome
+      },
+      (status, result, error) => {
+        const run = result ? getRun(ctx.db, result.runId) : null
+        ctx.events.emit('train.finished', {
+          jobId,
+          status,
+          runId: run?.id ?? null,
+          error,
+          model: run?.model ?? null,
+          activated: result?.activated ?? false,
+          note: result?.note ?? null,
+        })
+        if (run) ctx.events.emit('library.changed', { reason: 'model' })
+        // Not while the core closes (it cancels every job; one may still end with its result).
+        if (result?.quick && result.activated) {
+          if (status === 'done') startTraining({ ...req, quick: false }, result.runId)
+        } else if (result?.activated) {
+          if (replaces !== null) setRunNote(ctx.db, replaces, `replaced by the cross-validated run ${result.runId}`)
+          refreshUnlabelled(replaces === null ? 'unlabelled' : 'all')
+        }
       },
     )
     return jobId
@@ -119,30 +160,7 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
       if (req.kind === 'cnn' && req.includePredictions)
         throw new ApiError('invalid-args', 'the CNN cannot learn from accepted predictions (its held-out split would score them): train the head, or leave "include accepted predictions" off')
       if (req.kind === 'head') s.backbonePath()
-      const { jobId } = ctx.jobs.start(
-        'train',
-        // A full disk or an unwritable library folder (the run folder, the run's rows) in one plain line.
-        (job) =>
-          runTraining(s, req, job).catch((err: unknown) => {
-            const problem = storageProblem(err, ctx.dir)
-            throw problem ? new ApiError('unsupported', `the training stopped, nothing was kept: ${problem}`) : err
-          }),
-        (status, result, error) => {
-          const run = result ? getRun(ctx.db, result.runId) : null
-          ctx.events.emit('train.finished', {
-            jobId,
-            status,
-            runId: run?.id ?? null,
-            error,
-            model: run?.model ?? null,
-            activated: result?.activated ?? false,
-            note: result?.note ?? null,
-          })
-          if (run) ctx.events.emit('library.changed', { reason: 'model' })
-          if (result?.activated) refreshUnlabelled()
-        },
-      )
-      return { jobId }
+      return { jobId: startTraining(req) }
     },
 
     runs: () => ({ runs: listRuns(ctx.db).map(summary) }),

@@ -31,6 +31,15 @@ export const TrainRequest = z.strictObject({
   folds: z.number().int().min(2).max(20).default(5),
   /** Train on accepted predictions too (off: human labels only; evaluation never uses them). */
   includePredictions: z.boolean().default(false),
+  /** Head: learn from the posters' titles and years too (off: the image alone). */
+  titles: z.boolean().default(true),
+  /**
+   * Head, no model active yet, human labels only: first one quick fit (early-stopped on a
+   * held-out tenth, whose figures and thresholds it carries, marked as not cross-validated),
+   * activated with predictions for every poster when the job ends; the cross-validated run
+   * then trains in a job of its own and replaces it. Otherwise ignored.
+   */
+  quick: z.boolean().default(false),
 })
 export type TrainRequest = z.input<typeof TrainRequest>
 

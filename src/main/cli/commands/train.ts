@@ -1,17 +1,19 @@
-// posterity train [--library DIR] [--ids FILE] [--kind head|cnn] [--epochs N] [--seed N] [--folds K] [--include-predictions] [--json]
+// posterity train [--library DIR] [--ids FILE] [--kind head|cnn] [--epochs N] [--seed N] [--folds K] [--include-predictions] [--no-titles] [--json]
 import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'
 import { formatEvaluation, readIdsFile, waitForJob } from '../model-support'
 import { coreApi } from '../api'
 
-const help = `Usage: posterity train [--library DIR] [--ids FILE] [--kind head|cnn] [--epochs N] [--seed N] [--folds K] [--include-predictions] [--json]
+const help = `Usage: posterity train [--library DIR] [--ids FILE] [--kind head|cnn] [--epochs N] [--seed N] [--folds K] [--include-predictions] [--no-titles] [--json]
 
 Trains a genre model on the posters a person labelled (those listed in FILE, one id a line,
 when --ids is given) and prints its figures beside the frequency prior, each with a
 bootstrap 95% interval. The head is cross-validated: K folds (default 5) with identical and
 near-identical artwork always in one fold; the figures come from the out-of-fold
 predictions, F1 with thresholds tuned on the other folds; the model kept is then refit on
-all of them. It becomes the active model only when its out-of-fold macro-AP is at least the
+all of them, and its predictions average the refit with the K fold models. The head learns
+from each poster's features and its title and year (a hashed bag of words), a share of titles
+hidden in training so posters without one (files named by id, other sources) predict too. It becomes the active model only when its out-of-fold macro-AP is at least the
 active model's on the posters both saw (the run says why or why not; activate another run
 with the Train view); the unlabelled posters' predictions are then refreshed.
 
@@ -21,6 +23,8 @@ with the Train view); the unlabelled posters' predictions are then refreshed.
   --seed N                training seed (default 1); the same seed gives the same model
   --folds K               cross-validation folds (default 5, 2-20)
   --include-predictions   also learn from accepted predictions (default: human labels only)
+  --no-titles             learn from the posters' images alone (default: their titles and years too,
+                          with a share of titles hidden in training so posters without one predict well)
   --json                  the run as JSON on stdout
 
 Progress goes to stderr. Ctrl-C cancels; the previously active model stays active.`
@@ -35,6 +39,7 @@ const command: Command = {
     seed: { type: 'string' },
     folds: { type: 'string' },
     'include-predictions': { type: 'boolean' },
+    'no-titles': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run({ values, libraryDir }) {
@@ -47,6 +52,7 @@ const command: Command = {
     const folds = int(values, 'folds')
     if (folds !== undefined && (folds < 2 || folds > 20)) throw new UserError(`--folds must be between 2 and 20, got ${folds}`, 2)
     const includePredictions = values['include-predictions'] === true
+    const titles = values['no-titles'] !== true
     return withLibrary(libraryDir, async (core) => {
       let last = 0
       let runId: number | null = null
@@ -64,7 +70,7 @@ const command: Command = {
         } else if (name === 'train.finished') runId = (payload as { runId: number | null }).runId
       })
       try {
-        const { jobId } = await coreApi(core).model.train({ kind, ids, epochs, seed, folds, includePredictions })
+        const { jobId } = await coreApi(core).model.train({ kind, ids, epochs, seed, folds, includePredictions, titles })
         await waitForJob(core, jobId)
         // An activated run refreshes the unlabelled posters' predictions: let that finish.
         for (const j of core.jobs.list().filter((j) => j.kind === 'predict' && j.status === 'running')) {

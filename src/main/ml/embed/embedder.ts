@@ -27,6 +27,13 @@ export interface EmbedResult {
   error: string | null
 }
 
+/**
+ * Images per onnxruntime run. Larger runs cost more per image on one thread: MobileNetV2 at
+ * 224x320, per image 3.3 ms CPU in runs of 4, 3.6-3.8 ms in 8, 3.9-4.2 ms in 16, 4.1-4.6 ms
+ * in 32 (2026-11-30, the 2-core machine; `npm run bench -- first-model-profile`).
+ */
+const INFER_IMAGES = 4
+
 export class Embedder {
   private turn = 0
   private constructor(
@@ -102,16 +109,18 @@ export class Embedder {
     const plane = 3 * this.size.width * this.size.height
     const per = this.dims / views.length
     const vectors = ok.map(() => new Float32Array(this.dims))
-    if (ok.length) {
-      for (let vi = 0; vi < views.length; vi++) {
-        const data = new Float32Array(ok.length * copies * plane)
-        ok.forEach((x, j) => {
+    // Runs of a few images: onnxruntime's activations then stay in the cache (the same vectors).
+    for (let vi = 0; vi < views.length; vi++) {
+      for (let s = 0; s < ok.length; s += INFER_IMAGES) {
+        const part = ok.slice(s, s + INFER_IMAGES)
+        const data = new Float32Array(part.length * copies * plane)
+        part.forEach((x, j) => {
           if (x.v[vi].length !== plane) throw new Error(`decoded view ${vi}: ${x.v[vi].length} bytes, expected ${plane}`)
           for (let c = 0; c < copies; c++) toChw(x.v[vi], p, data, (j * copies + c) * plane, c === 1, this.size)
         })
-        const feats = await this.infer(session, data, ok.length * copies)
-        ok.forEach((_x, j) => {
-          const dst = vectors[j].subarray(vi * per, (vi + 1) * per)
+        const feats = await this.infer(session, data, part.length * copies)
+        part.forEach((_x, j) => {
+          const dst = vectors[s + j].subarray(vi * per, (vi + 1) * per)
           for (let c = 0; c < copies; c++) {
             const src = feats.subarray((j * copies + c) * per, (j * copies + c + 1) * per)
             for (let k = 0; k < per; k++) dst[k] += src[k] / copies

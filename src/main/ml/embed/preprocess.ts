@@ -9,10 +9,12 @@ const LIMIT_INPUT_PIXELS = 100_000_000
 /** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
 export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[]): Promise<Buffer[]> {
   const dims = typeof size === 'number' ? { width: size, height: size } : size
-  const base = sharp(input, { limitInputPixels: LIMIT_INPUT_PIXELS, failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb')
-  if (views.length === 1) return [await resized(base, dims, views[0])]
-  // Several views: decode once, resize the raw pixels per view.
-  const { data, info } = await base.raw().toBuffer({ resolveWithObject: true })
+  const decoded = sharp(input, { limitInputPixels: LIMIT_INPUT_PIXELS, failOn: 'error' }).rotate().toColourspace('srgb')
+  if (views.length === 1) return [await resized(decoded.removeAlpha(), dims, views[0])]
+  // Several views: decode once, resize the raw pixels per view. Alpha stays until each resize
+  // drops it, as in the one-view pipeline (sharp resizes premultiplied, then removes alpha) and
+  // in the importer's decode: the same poster gives the same vector on every path.
+  const { data, info } = await decoded.raw().toBuffer({ resolveWithObject: true })
   return Promise.all(
     views.map((v) => resized(sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }), dims, v)),
   )

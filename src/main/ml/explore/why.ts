@@ -14,7 +14,7 @@ export function startWhy(ctx: CoreContext, id: string, genre: string, grid: numb
   s.checkRunFeatures(run)
   const column = run.genres.findIndex((g) => g.toLowerCase() === genre.toLowerCase())
   if (column < 0) throw new ApiError('invalid-args', `the active model does not predict "${genre}" (it knows ${run.genres.join(', ')})`)
-  const poster = ctx.db.prepare('SELECT path FROM posters WHERE id = ?').get(id) as { path: string } | undefined
+  const poster = ctx.db.prepare('SELECT path, title, year FROM posters WHERE id = ?').get(id) as { path: string; title: string | null; year: number | null } | undefined
   if (!poster) throw new ApiError('not-found', `no poster "${id}"`)
   const args: OcclusionArgs = {
     modelPath: s.backbonePath(),
@@ -24,6 +24,8 @@ export function startWhy(ctx: CoreContext, id: string, genre: string, grid: numb
     path: poster.path,
     genre: column,
     grid,
+    // A run that learnt from titles sees the poster's title beside every occluded image.
+    title: { id, title: poster.title, year: poster.year },
   }
   const emit = (done: number, total: number, status: JobStatus, error: string | null, result: WhyResult | null) =>
     ctx.events.emit('why.progress', { jobId, done, total, status, error, result })

@@ -87,3 +87,12 @@ export function trainingLabels(db: Db, includePredictions = false): TrainingLabe
   for (const id of [...human.keys()]) if (!eligible.has(id)) human.delete(id)
   return { eligible, labels: human }
 }
+
+/** Title and year of each poster (the title evidence the model may use), in the given order. */
+export function titlesOf(db: Db, ids: string[]): { id: string; title: string | null; year: number | null }[] {
+  const get = db.prepare('SELECT title, year FROM posters WHERE id = ?')
+  return ids.map((id) => {
+    const r = get.get(id) as { title: string | null; year: number | null } | undefined
+    return { id, title: r?.title ?? null, year: r?.year ?? null }
+  })
+}

@@ -8,8 +8,8 @@ import { resolveBackbone, type ResolvedBackbone } from '../backbone/resolve'
 import { missingHashes, putEmbeddings, type FeatureKey } from '../store/embeddings'
 import type { StoredRun } from '../store/runs'
 import { WorkerClient } from '../worker/client'
-import type { EmbedArgs } from '../worker/protocol'
-import { featureMatrix, yieldToLoop, type PosterRow } from './data'
+import type { EmbedArgs, TitleArg } from '../worker/protocol'
+import { featureMatrix, titlesOf, yieldToLoop, type PosterRow } from './data'
 
 export interface EmbedReport {
   embedded: number
@@ -113,9 +113,18 @@ export class ModelService {
     return out
   }
 
-  /** Probabilities of `run` for feature rows, streamed per chunk. */
-  async predictRows(run: StoredRun, x: Float32Array, signal: AbortSignal | undefined, onChunk: (offset: number, probs: Float32Array) => void): Promise<void> {
-    const res = await this.worker.call('predict', { weightsDir: run.weightsPath }, {
+  /**
+   * Probabilities of `run` for feature rows, streamed per chunk. `titles` (one a row, null for
+   * none) feed runs that learnt from titles; the others ignore them.
+   */
+  async predictRows(
+    run: StoredRun,
+    x: Float32Array,
+    signal: AbortSignal | undefined,
+    onChunk: (offset: number, probs: Float32Array) => void,
+    titles?: (TitleArg | null)[],
+  ): Promise<void> {
+    const res = await this.worker.call('predict', { weightsDir: run.weightsPath, dims: this.dims, titles: run.config.titles === true ? titles : undefined }, {
       signal,
       upload: x,
       onProgress: (p) => onChunk(p.offset, p.probs),
@@ -148,10 +157,16 @@ export class ModelService {
       const part = ready.slice(s, s + CHUNK)
       const x = await featureMatrix(this.db, this.key, part, this.dims)
       const g = run.genres.length
-      await this.predictRows(run, x, signal, (offset, probs) => {
-        const n = probs.length / g
-        onChunk(Array.from({ length: n }, (_, i) => ({ poster: part[offset + i], probs: probs.slice(i * g, (i + 1) * g) })))
-      })
+      await this.predictRows(
+        run,
+        x,
+        signal,
+        (offset, probs) => {
+          const n = probs.length / g
+          onChunk(Array.from({ length: n }, (_, i) => ({ poster: part[offset + i], probs: probs.slice(i * g, (i + 1) * g) })))
+        },
+        titlesOf(this.db, part.map((p) => p.id)),
+      )
       await yieldToLoop()
     }
     return { failed: report.failed }

@@ -12,6 +12,8 @@ import { activeRun, getPredictions, putPredictions, type StoredRun } from '../st
 import { postersFor, trainingLabels } from './data'
 import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
+import { basename, extname } from 'node:path'
+import { titleFromName } from '../../importer/run'
 
 export function requireActive(svc: ModelService): StoredRun {
   const run = activeRun(svc.db)
@@ -167,10 +169,18 @@ export async function predictFiles(
   }
   const x = new Float32Array(ok.length * svc.dims)
   ok.forEach((p, i) => x.set(vectors.get(p) as Float32Array, i * svc.dims))
+  // Files outside the library: their names are the only title evidence ("Heat (1995).jpg").
+  const titles = ok.map((p) => ({ id: p, ...titleFromName(basename(p, extname(p))) }))
   if (ok.length) {
-    await svc.predictRows(run, x, undefined, (offset, probs) => {
-      for (let i = 0; i < probs.length / G; i++) rows.push({ path: ok[offset + i], probs: probs.slice(i * G, (i + 1) * G) })
-    })
+    await svc.predictRows(
+      run,
+      x,
+      undefined,
+      (offset, probs) => {
+        for (let i = 0; i < probs.length / G; i++) rows.push({ path: ok[offset + i], probs: probs.slice(i * G, (i + 1) * G) })
+      },
+      titles,
+    )
   }
   return { run, rows, failed }
 }

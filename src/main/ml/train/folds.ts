@@ -38,6 +38,12 @@ export interface OutOfFoldInput {
   dims: number
   genres: number
   groups: Groups
+  /**
+   * The row each poster trains as, when it differs from the row it is scored on: title dropout
+   * appends blanked copies of some posters after the posters and trains on those copies, while
+   * the out-of-fold predictions still read every poster as it is. Default: itself.
+   */
+  trainRow?: Int32Array
 }
 
 export interface OutOfFoldResult {
@@ -59,6 +65,8 @@ export interface CrossValidation extends OutOfFoldResult {
    * out-of-fold results are returned, so the figures can be computed beside them.
    */
   refits: Promise<HeadWeights[]>
+  /** Each fold's model at its own best epoch (the fold ensemble averages them with the refit). */
+  foldWeights: HeadWeights[]
 }
 
 export interface FoldHooks {
@@ -94,8 +102,9 @@ function limited(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
  * start while the last folds still run: they keep each epoch's weights until the epoch is known.
  */
 export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, members: number, hooks: FoldHooks = {}): Promise<CrossValidation> {
-  const n = input.x.length / input.dims
+  const n = input.trainRow?.length ?? input.x.length / input.dims
   const g = input.genres
+  const as = input.trainRow ?? Int32Array.from({ length: n }, (_, i) => i)
   const fold = assignFolds(input.groups, k, seed)
   const held: number[][] = Array.from({ length: k }, () => [])
   for (let i = 0; i < n; i++) held[fold[i]].push(i)
@@ -114,13 +123,13 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
       ? null
       : slot(() =>
           runner.run(
-            { train: all.filter((i) => fold[i] !== f), earlyStop: rows, cfg },
+            { train: all.filter((i) => fold[i] !== f).map((i) => as[i]), earlyStop: rows, cfg },
             { onEpoch: (r) => hooks.onEpoch?.(f, r), onEarlyStopProbs: (e, p) => (probs[f][e - 1] = p) },
           ),
         ),
   )
   const refits = Array.from({ length: members }, (_, m) =>
-    slot(() => runner.run({ train: all, earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(k + m, r) })),
+    slot(() => runner.run({ train: all.map((i) => as[i]), earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(k + m, r) })),
   )
   let results
   try {
@@ -139,7 +148,7 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
     }
     return oof
   }
-  const score = hooks.score ?? ((oof: Float32Array) => macroAp(oof, input.y, g))
+  const score = hooks.score ?? ((oof: Float32Array) => macroAp(oof, input.y.subarray(0, n * g), g))
   const maxEpoch = Math.max(...used.map((f) => probs[f].length))
   let best = { epoch: 1, score: -Infinity }
   for (let e = 1; e <= maxEpoch; e++) {
@@ -155,6 +164,7 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
     bestEpochs: results.flatMap((r) => (r ? [r.bestEpoch] : [])),
     curves: results.flatMap((r) => (r ? [r.epochs] : [])),
     refits: Promise.all(refits).then((list) => list.map((r) => r.weights)),
+    foldWeights: results.flatMap((r) => (r ? [r.weights] : [])),
   }
 }
 

@@ -27,6 +27,12 @@ export interface HeadConfig {
   l2: boolean
   /** Standardise each dimension with the training mean / std. */
   standardize: boolean
+  /**
+   * The last N dimensions form a sparse block (the title's hashed buckets) scaled by one shared
+   * std: per-dimension scaling would blow a bucket seen in a few posters up into a feature
+   * that memorises them. 0 or absent: none.
+   */
+  sharedScaleTail?: number
 }
 
 // Chosen on the shared posters (seeded split 42, see bench/model.ts): a 128-unit ReLU layer
@@ -233,6 +239,13 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
   const data = cfg.l2 ? { ...input, x: l2Rows(input.x, input.dims) } : input
   const { dims: d, genres: g } = data
   const { mean, std } = cfg.standardize ? standardiser(data.x, d, data.train) : { mean: new Float32Array(d), std: new Float32Array(d).fill(1) }
+  const tail = cfg.standardize ? Math.min(d, cfg.sharedScaleTail ?? 0) : 0
+  if (tail > 0) {
+    let v = 0
+    for (let k = d - tail; k < d; k++) v += std[k] ** 2
+    // Floored well above the per-dimension floor: a nearly empty block must not magnify its first value.
+    std.fill(Math.max(Math.sqrt(v / tail), 1e-2), d - tail)
+  }
   const norm = (rows: number[]) => {
     const v = gatherRows(data.x, d, rows)
     for (let r = 0; r < rows.length; r++) for (let k = 0; k < d; k++) v[r * d + k] = (v[r * d + k] - mean[k]) / std[k]

@@ -5,6 +5,7 @@ import type { Embedder } from '../embed/embedder'
 import { loadTf, type Tf } from '../train/tf-backend'
 import type { HeadWeights } from '../train/head'
 import { loadHeads } from '../store/weights'
+import { headInput } from '../text/title-features'
 import { placeAmong, umapLayout } from '../map-layout'
 import type { WorkerHandlers } from './protocol'
 
@@ -101,7 +102,7 @@ export function exploreMethods(deps: ExploreDeps): Pick<WorkerHandlers, 'layout'
       const heads = loadHeads(args.weightsDir)
       const g = heads[0].genres
       if (args.genre < 0 || args.genre >= g) throw new Error(`genre column ${args.genre} outside the run's ${g} genres`)
-      const probs = deps.ensemblePredict(tf, heads, x)
+      const probs = deps.ensemblePredict(tf, heads, headInput(heads[0].dims, x, d, args.title ? new Array(total).fill(args.title) : undefined))
       const base = probs[args.genre]
       const drops = Array.from({ length: total - 1 }, (_, i) => base - probs[(i + 1) * g + args.genre])
       return { probability: base, cols, rows, drops, seconds: (performance.now() - t0) / 1000 }

@@ -18,7 +18,8 @@ import { loadHeads, saveHeads } from '../store/weights'
 import { predictCnn, trainCnn } from '../train/cnn'
 import { registerWasmConvFilterGrad } from '../train/wasm-conv-grad'
 import { exploreMethods } from './explore-methods'
-import type { ProgressOf, WorkerHandlers } from './protocol'
+import type { ProgressOf, TitleArg, WorkerHandlers } from './protocol'
+import { headInput, titledTrainingRows, titleDropped, TITLE_DIMS } from '../text/title-features'
 
 let embedder: { key: string; e: Promise<Embedder> } | null = null
 
@@ -36,6 +37,15 @@ function getEmbedder(modelPath: string, backbone: string, features: string, opts
     void old?.e.then((x) => x.close()).catch(() => undefined)
   }
   return embedder.e
+}
+
+/**
+ * Training rows with each poster's title block; a seeded share of the posters (titleDropped)
+ * trains on a title-blanked copy, so the model also predicts posters without a title.
+ */
+function titledInput(titles: TitleArg[], x: Float32Array, dims: number, y: Float32Array, g: number, seed: number) {
+  if (titles.length * dims !== x.length) throw new Error(`trainCv: ${titles.length} titles for ${x.length / dims} rows`)
+  return titledTrainingRows(x, dims, y, g, titles, (i) => titleDropped(seed, titles[i].id))
 }
 
 /** Probabilities of an ensemble: the mean of its members. */
@@ -194,9 +204,11 @@ export const methods: WorkerHandlers = {
         stages[name] = (now - mark) / 1000
         mark = now
       }
+      // Duplicates are found on the image features alone.
       const groups = duplicateGroups(args.items, { x, dims: args.dims, minCosine: args.minCosine })
       lap('grouping')
-      const input = { x, y: args.y, dims: args.dims, genres: g, groups }
+      const input = args.titles ? { ...titledInput(args.titles, x, args.dims, args.y, g, cfg.seed), genres: g, groups } : { x, y: args.y, dims: args.dims, genres: g, groups }
+      if (args.titles) cfg.sharedScaleTail = TITLE_DIMS
       const members = args.folds + args.ensemble
       const onEpoch = async (member: number, report: EpochReport) => {
         ctx.progress({ member, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(member, args.folds), folds: args.folds })
@@ -228,7 +240,8 @@ export const methods: WorkerHandlers = {
       if (ctx.signal.aborted) throw new Error('cancelled')
       const epochsAll = cv.epoch
       const { evaluation, thresholds } = figures
-      saveHeads(args.weightsDir, heads)
+      // The fold ensemble: the refit and the fold models, averaged at prediction.
+      saveHeads(args.weightsDir, args.foldEnsemble ? [...heads, ...cv.foldWeights] : heads)
       return {
         backend,
         reason,
@@ -257,14 +270,15 @@ export const methods: WorkerHandlers = {
       if (!x) throw new Error('predict: no feature rows were sent')
       const { tf, backend, reason } = await loadTf()
       const heads = loadHeads(args.weightsDir)
-      const d = heads[0].dims
+      const d = args.dims ?? heads[0].dims
       if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
       const n = x.length / d
       const chunk = args.chunk ?? 512
       for (let s = 0; s < n; s += chunk) {
         if (ctx.signal.aborted) throw new Error('cancelled')
         const e = Math.min(n, s + chunk)
-        ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, x.subarray(s * d, e * d)) })
+        const rows = headInput(heads[0].dims, x.subarray(s * d, e * d), d, args.titles?.slice(s, e))
+        ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, rows) })
         await new Promise((r) => setImmediate(r))
       }
       return { n, backend, reason }

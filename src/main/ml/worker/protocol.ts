@@ -165,6 +165,13 @@ export interface TrainCvArgs {
    * predictions).
    */
   evaluation?: { y: Float32Array; rows: number[] }
+  /**
+   * Each row's title and year: the heads then learn from a title block after the image
+   * features, with title dropout (text/title-features.ts). Absent: image features only.
+   */
+  titles?: TitleArg[]
+  /** Keep the fold models beside the refit: predictions average all of them. */
+  foldEnsemble?: boolean
   /** Near-duplicate cosine override (tests); the measured default otherwise. */
   minCosine?: number
   replicates?: number
@@ -203,6 +210,16 @@ export interface TrainCnnDone {
 export interface PredictArgs {
   weightsDir: string
   chunk?: number
+  /** Features a row of the upload (the image features). */
+  dims?: number
+  /** Each row's title, for runs that learnt from titles (none: blank). */
+  titles?: (TitleArg | null)[]
+}
+/** A poster's title evidence as the worker gets it. */
+export interface TitleArg {
+  id: string
+  title: string | null
+  year: number | null
 }
 export interface PredictProgress {
   offset: number
@@ -235,6 +252,8 @@ export interface OcclusionArgs {
   path: string
   /** Output column of the genre in the run's genre order. */
   genre: number
+  /** The poster's title, for runs that learnt from titles. */
+  title?: TitleArg
   grid: number
 }
 export interface OcclusionDone {

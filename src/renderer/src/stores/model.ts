@@ -95,7 +95,9 @@ export const useModel = defineStore('model', () => {
       eta.value = null
       stage.value = opts.kind === 'head' ? 'embedding' : 'training'
       retrainFrom.value = fromOffer ? (status.value?.activeRun ?? null) : null
-      const r = await api().model.train({ kind: opts.kind, epochs: opts.epochs, seed: opts.seed, includePredictions: opts.includePredictions ?? false })
+      // A library's first model: a quick fit is active with predictions at once, the cross-validated run follows.
+      const quick = status.value?.activeRun === null
+      const r = await api().model.train({ kind: opts.kind, epochs: opts.epochs, seed: opts.seed, includePredictions: opts.includePredictions ?? false, quick })
       trainJob.value = r.jobId
     } catch (err) {
       stage.value = null
