@@ -7,16 +7,18 @@
 //   arrays  csv-parse/sync on the whole text: every row as an array of strings (the old way)
 //   stream  csv-parse over a read stream, counting rows (the library alone)
 //   labels  readTables(labels): streamed, keeping the labels by id
-//   meta    readTables(undefined, metadata): streamed, keeping titles and years by id
+//   meta-map  the metadata file streamed into a Map of {title, year} by id (how readMetadata kept
+//           it before meta-table.ts: the baseline for the next row)
+//   meta    readTables(undefined, metadata): streamed into the compact MetaTable
 import { spawnSync } from 'node:child_process'
 import { createReadStream, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getHeapStatistics } from 'node:v8'
 import { mulberry32 } from '../src/shared/random'
 import { GENRE_FREQUENCIES } from './synthetic'
 
-const MODES = ['empty', 'whole', 'arrays', 'stream', 'labels', 'meta'] as const
+const MODES = ['empty', 'whole', 'arrays', 'stream', 'labels', 'meta-map', 'meta'] as const
 type Mode = (typeof MODES)[number]
 
 function writeFiles(dir: string, mb: number): { labels: string; meta: string; rows: { labels: number; meta: number } } {
@@ -70,6 +72,7 @@ interface Figures {
 /** One way of reading, in this (child) process; prints its figures as JSON. */
 async function child(mode: Mode, labels: string, meta: string): Promise<void> {
   const { readTables } = await import('../src/main/importer/tables')
+  const { csvRows } = await import('../src/main/importer/csv')
   const { parse } = await import('csv-parse')
   const { parse: parseSync } = await import('csv-parse/sync')
   let peakHeap = getHeapStatistics().used_heap_size
@@ -93,6 +96,20 @@ async function child(mode: Mode, labels: string, meta: string): Promise<void> {
     const t = await readTables(labels)
     keep = t
     rows = t.labels.size
+  } else if (mode === 'meta-map') {
+    // The former store: one object per row in a Map (same parser, same trimming and year rule).
+    const map = new Map<string, { title: string | null; year: number | null }>()
+    let header = true
+    for await (const row of csvRows(createReadStream(meta))) {
+      if (header) {
+        header = false
+        continue
+      }
+      const y = (row.fields[2] ?? '').trim()
+      map.set(row.fields[0].trim(), { title: (row.fields[1] ?? '').trim() || null, year: /^\d{4}$/.test(y) ? Number(y) : null })
+    }
+    keep = map
+    rows = map.size
   } else if (mode === 'meta') {
     const t = await readTables(undefined, meta)
     keep = t
@@ -136,12 +153,13 @@ export default async function main(args: string[]): Promise<number> {
       results.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Figures)
     }
     const base = results.find((r) => r.mode === 'empty')!
-    console.log('mode    | seconds | peak RSS | RSS over empty | / file size | peak heap | heap kept after | rows')
+    console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+    console.log('mode     | seconds | peak RSS | RSS over empty | / file size | peak heap | heap kept after | rows')
     for (const r of results) {
-      const file = r.mode === 'meta' ? size.meta : size.labels
+      const file = r.mode.startsWith('meta') ? size.meta : size.labels
       const over = r.peakRss - base.peakRss
       console.log(
-        `${r.mode.padEnd(7)} | ${r.seconds.toFixed(2).padStart(7)} | ${mib(r.peakRss).padStart(8)} | ${mib(over).padStart(14)} | ` +
+        `${r.mode.padEnd(8)} | ${r.seconds.toFixed(2).padStart(7)} | ${mib(r.peakRss).padStart(8)} | ${mib(over).padStart(14)} | ` +
           `${r.mode === 'empty' ? '' : `${(over / file).toFixed(2)}x`.padStart(11)} | ${mib(r.peakHeap).padStart(9)} | ${mib(r.retainedHeap).padStart(15)} | ${r.rows.toLocaleString('en')}`,
       )
     }

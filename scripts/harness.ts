@@ -89,8 +89,10 @@ export interface ServeChild {
   stop(): Promise<number | null>
 }
 
-export function startServeChild(libraryDir: string, env: Record<string, string> = {}): Promise<ServeChild> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--library', libraryDir, '--port', '0'], {
+/** `runAs`: a command that runs the CLI as another user (setpriv ... ), its arguments first. */
+export function startServeChild(libraryDir: string, env: Record<string, string> = {}, runAs: string[] = []): Promise<ServeChild> {
+  const [command, ...prefix] = [...runAs, process.execPath]
+  const child = spawn(command, [...prefix, CLI, 'serve', '--library', libraryDir, '--port', '0'], {
     cwd: repo,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

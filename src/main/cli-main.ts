@@ -4,6 +4,7 @@
 // `posterity serve` starts (loaded only for that command).
 import { main } from './cli'
 import { UserError } from './cli/command'
+import { cannotOpen } from './cli/library'
 
 process.exitCode = await main(process.argv.slice(2), {
   async startServer(options) {
@@ -12,7 +13,7 @@ process.exitCode = await main(process.argv.slice(2), {
       return await startServer(options)
     } catch (err) {
       if (err instanceof MissingRendererError) throw new UserError(err.message)
-      throw err
+      throw cannotOpen(err, options.libraryDir) ?? err
     }
   },
 })

@@ -1,19 +1,17 @@
 // Bulk edits: applied in slices with other calls answered meanwhile, still one undoable
 // entry, all or nothing when the process is killed mid-way; history entries hold what changed
 // and the history is bounded by bytes, saying how many entries it dropped.
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BULK_MIN } from '../../src/main/library/bulk'
 import { HISTORY_MAX_BYTES } from '../../src/main/library/history'
 import { call, open, seed, tempDir } from './helpers'
+import { coreChild, freezeWhen, mod } from './killable'
 
 let t: ReturnType<typeof tempDir>
 beforeEach(() => (t = tempDir()))
 afterEach(() => t.cleanup())
 
-const ROOT = join(__dirname, '../..')
-const mod = (p: string) => JSON.stringify(join(ROOT, p).replace(/\\/g, '/'))
 const posters = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => ({ id: `tt${String(from + i).padStart(7, '0')}`, genres: (from + i) % 3 ? ['Drama'] : [] }))
 
@@ -102,40 +100,24 @@ describe('a bulk edit', () => {
   })
 })
 
-/** A child process that seeds `n` posters, then runs `script` against its core; killed on 'go'. */
-function child(lib: string, n: number, script: string) {
-  const code = `
-    const { openCore } = await import(${mod('src/main/core.ts')})
-    const { seed } = await import(${mod('test/library/helpers.ts')})
-    const core = openCore({ libraryDir: ${JSON.stringify(lib)} })
-    const ok = async (ch, args) => { const e = await core.dispatch(ch, args); if (!e.ok) throw new Error(e.error.message); return e.value }
-    const count = (g) => core.db.prepare('SELECT COUNT(*) FROM labels l JOIN genres g ON g.id = l.genre_id WHERE g.name = ?').pluck().get(g)
+/** A child that seeds `n` posters labelled Drama (unless there), then runs `script` against its core. */
+const child = (lib: string, n: number, script: string) =>
+  coreChild(
+    lib,
+    `const { seed } = await import(${mod('test/library/helpers.ts')})
     const ids = Array.from({ length: ${n} }, (_, i) => 'tt' + String(i).padStart(7, '0'))
     if (count('Drama') === 0) seed(core, ids.map((id) => ({ id, genres: ['Drama'] })))
-    ${script}
-    setInterval(() => {}, 1000)
-  `
-  const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
-  const said = new Promise<string>((resolve, reject) => {
-    let out = ''
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d
-      if (out.includes('\n')) resolve(out.trim())
-    })
-    p.once('exit', (c) => reject(new Error(`the child exited (${c}) early`)))
-  })
-  return { said, kill: async () => (p.kill('SIGKILL'), await new Promise((r) => p.once('exit', r))) }
-}
+    ${script}`,
+  )
 
 describe('a bulk edit killed mid-way (SIGKILL)', () => {
   const N = BULK_MIN * 3
-  // Polls between slices: says 'go' once part, not all, of the change is written.
-  const midway = (genre: string, target: (c: number) => boolean) =>
-    `const poll = setInterval(() => { const c = count(${JSON.stringify(genre)}); if ((${target.toString()})(c)) { clearInterval(poll); console.log('go ' + c) } }, 1)`
+  // Between slices, once part, not all, of the change is written: says 'go <count>' and freezes there.
+  const midway = (genre: string, n: number) => freezeWhen(`count(${JSON.stringify(genre)}) > 0 && count(${JSON.stringify(genre)}) < ${n}`, `count(${JSON.stringify(genre)})`)
 
   it('is rolled back whole at the next open: no poster changed, no entry', async () => {
     const lib = join(t.dir, 'lib')
-    const c = child(lib, N, `${midway('War', (x) => x > 0)}; ok('labels.edit', { ids, add: ['War'] })`)
+    const c = child(lib, N, `${midway('War', N)}; ok('labels.edit', { ids, add: ['War'] })`)
     const said = await c.said
     await c.kill()
     expect(Number(said.split(' ')[1])).toBeLessThan(N)
@@ -152,7 +134,7 @@ describe('a bulk edit killed mid-way (SIGKILL)', () => {
 
   it('mid-undo leaves the edit in place and still undoable', async () => {
     const lib = join(t.dir, 'lib')
-    const c = child(lib, N, `await ok('labels.edit', { ids, remove: ['Drama'] }); ${midway('Drama', (x) => x > 0)}; ok('labels.undo', {})`)
+    const c = child(lib, N, `await ok('labels.edit', { ids, remove: ['Drama'] }); ${midway('Drama', N)}; ok('labels.undo', {})`)
     const said = await c.said
     await c.kill()
     expect(Number(said.split(' ')[1])).toBeLessThan(N)

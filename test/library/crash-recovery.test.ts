@@ -1,20 +1,17 @@
 // A process killed (SIGKILL) in the middle of an import: the next process that opens the
 // library rolls the import back, but keeps the posters a person edited meanwhile, with their
 // edits, and every history entry it keeps still undoes something.
-import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DB_FILE } from '../../src/main/library/db'
 import { call, jpeg, open, tempDir } from './helpers'
+import { killable, mod } from './killable'
 
 let t: ReturnType<typeof tempDir>
 beforeEach(() => (t = tempDir()))
 afterEach(() => t.cleanup())
-
-const ROOT = join(__dirname, '../..')
-const mod = (p: string) => JSON.stringify(join(ROOT, p).replace(/\\/g, '/'))
 
 /**
  * A child process that imports `src` into `lib` in small batches and, once some posters are
@@ -39,7 +36,7 @@ function importer(lib: string, src: string) {
     console.log(JSON.stringify({ a, b, c, committed: count() }))
     setInterval(() => {}, 1000)
   `
-  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  return killable(code)
 }
 
 describe('an import killed mid-way', () => {
@@ -50,16 +47,8 @@ describe('an import killed mid-way', () => {
     for (let i = 0; i < 150; i++) await jpeg(join(src, `tt${String(3000 + i).padStart(7, '0')}.jpg`), { seed: i + 1, width: 60, height: 90 })
 
     const child = importer(lib, src)
-    const edited = await new Promise<{ a: string; b: string; c: string; committed: number }>((resolve, reject) => {
-      let out = ''
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d
-        if (out.includes('\n')) resolve(JSON.parse(out))
-      })
-      child.once('exit', (code) => reject(new Error(`the importer exited (${code}) before editing`)))
-    })
-    child.kill('SIGKILL')
-    await new Promise((r) => child.once('exit', r))
+    const edited = JSON.parse(await child.said) as { a: string; b: string; c: string; committed: number }
+    await child.kill()
 
     // Still 'running' in the file: nothing rolled it back yet.
     const raw = new Database(join(lib, DB_FILE), { readonly: true })

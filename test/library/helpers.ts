@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
-import { afterEach, beforeEach } from 'vitest'
+import { afterEach, beforeEach, expect } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
 import { startImport } from '../../src/main/importer/handlers'
+import { SOURCE_BIT } from '../../src/main/library/db'
 import type { Event, EventName } from '../../src/shared/api'
 
 export function tempDir(prefix = 'posterity-test-'): { dir: string; cleanup: () => void } {
@@ -127,6 +128,44 @@ export function useLibrary(opts: { seed?: SeedPoster[]; sub?: string; before?: (
       return (core = open(lib()))
     },
   }
+}
+
+/**
+ * The library as a user sees it, to compare before and after a change: every poster row (its
+ * genre mask left out: a genre deleted and restored may get another bit, expectConsistent
+ * checks the masks), each label with its source, the genres in order and the history.
+ */
+export function libraryState(core: Core) {
+  const db = core.db
+  return {
+    posters: (db.prepare('SELECT * FROM posters ORDER BY id').all() as Record<string, unknown>[]).map(({ genre_mask: _, ...rest }) => rest),
+    labels: db.prepare('SELECT l.poster_id, g.name, l.source FROM labels l JOIN genres g ON g.id = l.genre_id ORDER BY 1, 2').raw().all(),
+    genres: db.prepare('SELECT name, position FROM genres ORDER BY position').raw().all(),
+    predictions: db.prepare("SELECT name FROM sqlite_master WHERE name = 'predictions'").get() ? db.prepare('SELECT * FROM predictions ORDER BY 1, 2').raw().all() : [],
+    history: db.prepare('SELECT description, undone, pending FROM history ORDER BY id').raw().all(),
+  }
+}
+
+/** SQLite's own checks, and the columns kept by triggers agree with the rows they derive from. */
+export function expectConsistent(core: Core): void {
+  const db = core.db
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+  expect(db.prepare('PRAGMA foreign_key_check').all()).toEqual([])
+  const bits = `CASE l.source ${Object.entries(SOURCE_BIT).map(([k, b]) => `WHEN '${k}' THEN ${b}`).join(' ')} ELSE 0 END`
+  const wrong = db
+    .prepare(
+      `SELECT p.id FROM posters p WHERE
+         p.genre_mask <> (SELECT COALESCE(SUM(1 << g.slot), 0) FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.poster_id = p.id AND g.slot IS NOT NULL)
+         OR p.source_mask <> (SELECT COALESCE(SUM(DISTINCT ${bits}), 0) FROM labels l WHERE l.poster_id = p.id)
+         OR p.dup <> ((SELECT COUNT(*) FROM posters q WHERE q.hash = p.hash) > 1)
+       LIMIT 5`,
+    )
+    .pluck()
+    .all()
+  expect(wrong, 'posters whose masks or duplicate flag disagree with their rows').toEqual([])
+  expect(db.prepare('SELECT COUNT(*) FROM history WHERE pending IS NOT NULL').pluck().get()).toBe(0)
+  const positions = db.prepare('SELECT position FROM genres ORDER BY position').pluck().all()
+  expect(positions).toEqual(positions.map((_, i) => i))
 }
 
 // ---- images ----

@@ -10,19 +10,17 @@ import { openLibraryDb as openDb } from '../../src/main/schema'
 import { LOCK_FILE } from '../../src/main/library/lock'
 import { CLI } from '../../scripts/harness'
 import { open, tempDir } from './helpers'
+import { killable, mod, type Killable } from './killable'
 
 let dir: ReturnType<typeof tempDir>
 beforeEach(() => (dir = tempDir()))
 afterEach(() => dir.cleanup())
 
 /** A child process that opens the library and holds it until killed; resolves once it has it. */
-function holder(lib: string): Promise<import('node:child_process').ChildProcess> {
-  const code = `import('${join(__dirname, '../../src/main/schema.ts').replace(/\\/g, '/')}').then(({ openLibraryDb }) => { openLibraryDb(${JSON.stringify(lib)}); console.log('held'); setInterval(() => {}, 1000) })`
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { cwd: join(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', () => resolve(child))
-    child.once('exit', (c) => reject(new Error(`holder exited with ${c}`)))
-  })
+async function holder(lib: string): Promise<Killable> {
+  const child = killable(`const { openLibraryDb } = await import(${mod('src/main/schema.ts')}); openLibraryDb(${JSON.stringify(lib)}); console.log('held'); setInterval(() => {}, 1000)`)
+  await child.said
+  return child
 }
 
 describe('one writer per library', () => {
@@ -56,8 +54,7 @@ describe('one writer per library', () => {
       expect(exp.out).toBe('[]\n')
       expect(exp.err).toMatch(/reading it without changing anything/)
     } finally {
-      child.kill('SIGKILL')
-      await new Promise((r) => child.once('exit', r))
+      await child.kill()
     }
     // Killed: its lock is stale and taken over.
     expect(existsSync(join(lib, LOCK_FILE))).toBe(true)

@@ -25,11 +25,18 @@ export function openLibrary(libraryDir: string, { create = false, readOnly = fal
       process.stderr.write(`posterity: ${err.message.split(';')[0]}; reading it without changing anything\n`)
       return openCore({ libraryDir, host: 'serve', readonly: true })
     }
-    // A read-only or unwritable folder, a full disk: said plainly. (Even reading needs to write:
-    // SQLite cannot open a WAL library on read-only media without its -shm file.)
-    const problem = storageProblem(err, libraryDir)
-    throw new UserError(`cannot open the library in ${libraryDir}: ${problem ?? (err as Error).message}`)
+    throw cannotOpen(err, libraryDir) ?? new UserError(`cannot open the library in ${libraryDir}: ${(err as Error).message}`)
   }
+}
+
+/**
+ * A read-only or unwritable folder, a full disk, as one line (`serve` opens the library through
+ * the server, and says the same). Even reading needs to write: SQLite cannot open a WAL library
+ * without creating its -shm file.
+ */
+export function cannotOpen(err: unknown, libraryDir: string): UserError | null {
+  const problem = storageProblem(err, libraryDir)
+  return problem ? new UserError(`cannot open the library in ${libraryDir}: ${problem}`) : null
 }
 
 /** Runs `fn` with the library open and always closes it. */

@@ -7,6 +7,7 @@ import type { DecodedSink } from '../decoded-sink'
 import type { JobContext } from '../jobs/registry'
 import { recoverInterrupted } from './store'
 import { storageProblem } from '../library/storage'
+import { applyingChange } from '../library/bulk'
 import { readTables } from './tables'
 
 export function recoverInterruptedImports(ctx: CoreContext): void {
@@ -21,6 +22,8 @@ const refuseSecond = (ctx: CoreContext) => {
   if (ctx.jobs.list().some((j) => j.kind === 'import' && j.status === 'running')) {
     throw new ApiError('conflict', 'an import is already running in this library; wait for it or cancel it')
   }
+  // A big edit, merge or deletion being applied in slices would see posters change under it.
+  if (applyingChange(ctx.db)) throw new ApiError('conflict', 'a bulk change is being applied in this library; start the import when it has finished')
 }
 
 /** Starts an import job; label and metadata files are read first, so a bad one fails the call itself. */

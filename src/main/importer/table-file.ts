@@ -152,9 +152,14 @@ export class Listed {
 /** A cell quoted in a warning: escaped, and cut short. */
 export const cell = (s: string) => `"${printable(s.length > 40 ? `${s.slice(0, 40)}…` : s)}"`
 
+/** Where ById keeps the rows: a Map, or a compact table (meta-table.ts). */
+interface RowStore<T> {
+  has(id: string): boolean
+  set(id: string, v: T): unknown
+}
+
 /** Rows by id, one at a time, with duplicate and bad-id warnings. */
-export class ById<T> {
-  readonly out = new Map<string, T>()
+export class ById<T, S extends RowStore<T> = Map<string, T>> {
   /** The first few repeated ids and the line that repeats each (their first line is looked up at the end). */
   private dups: { id: string; line: number }[] = []
   private dupCount = 0
@@ -163,6 +168,7 @@ export class ById<T> {
     private file: string,
     private width: number,
     private idCol: number,
+    readonly out: S = new Map<string, T>() as unknown as S,
   ) {}
   /** The row's id, or null (with a warning) when it has none usable. */
   id(row: CsvRow): string | null {

@@ -1,7 +1,7 @@
 // What an import reads besides the posters: a label file (labels.ts) and a metadata file
 // (metadata.ts), both read up front so a bad file fails the call before any work.
-import { readLabels, type LabelRow } from './labels'
-import { readMetadata, type MetaRow } from './metadata'
+import { readLabels, type LabelRow, type LabelTables } from './labels'
+import { readMetadata, type MetaLookup } from './metadata'
 
 export interface Tables {
   labels: Map<string, LabelRow>
@@ -9,7 +9,7 @@ export interface Tables {
   unknown: Set<string>
   /** Genres in the order the labels file lists them (they join the vocabulary in this order). */
   genreOrder: string[]
-  meta: Map<string, MetaRow>
+  meta: MetaLookup
   warnings: string[]
 }
 
@@ -21,12 +21,15 @@ export function noTables(): Tables {
 /** Reads both files up front, so a bad file fails the call before any work. */
 export async function readTables(labelsPath?: string, metadataPath?: string): Promise<Tables> {
   const warnings: string[] = []
-  const fromLabels = labelsPath ? await readLabels(labelsPath, warnings) : noTables()
-  let meta = fromLabels.meta
+  const fromLabels: LabelTables = labelsPath ? await readLabels(labelsPath, warnings) : { ...noTables(), meta: new Map() }
+  let meta: MetaLookup = fromLabels.meta
   if (metadataPath) {
     const more = await readMetadata(metadataPath, warnings)
-    if (meta.size === 0) meta = more
-    else for (const [id, m] of more) meta.set(id, m) // metadata wins
+    const titled = fromLabels.meta
+    let extra = 0
+    for (const id of titled.keys()) if (!more.has(id)) extra++
+    // The metadata file wins over the labels file's titles.
+    meta = titled.size === 0 ? more : { get: (id) => more.get(id) ?? titled.get(id), size: more.size + extra }
   }
   return { labels: fromLabels.labels, genreOrder: fromLabels.genreOrder, meta, unknown: fromLabels.unknown, warnings }
 }

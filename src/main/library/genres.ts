@@ -6,6 +6,7 @@
 import { ApiError, type Genre, type LabelSource } from '../../shared/api'
 import type { Db } from './db'
 import { recordEntry } from './history'
+import { runWhole, type SlicedPlan } from './plan'
 import { ensureGenre, genreByName, genreNames, type GenreRow } from './vocabulary'
 
 /** What a 'genre' history entry stores: enough to apply the change either way. */
@@ -62,49 +63,96 @@ export function renameGenre(db: Db, name: string, to: string): Genre {
   })()
 }
 
-/** Moves `from`'s labels onto `into` and deletes `from`; returns the posters that gained `into`. */
-function mergeRows(db: Db, a: GenreRow, b: GenreRow): string[] {
-  const added = db
-    .prepare('SELECT poster_id FROM labels WHERE genre_id = ? AND poster_id NOT IN (SELECT poster_id FROM labels WHERE genre_id = ?)')
-    .pluck()
-    .all(a.id, b.id) as string[]
-  // A poster labelled with both keeps the `into` label (and its source).
-  db.prepare(
-    `INSERT OR IGNORE INTO labels (poster_id, genre_id, source) SELECT poster_id, ?, source FROM labels WHERE genre_id = ?`,
-  ).run(b.id, a.id)
-  db.prepare('DELETE FROM genres WHERE id = ?').run(a.id)
-  renumber(db)
-  return added
-}
-
 function labelsOf(db: Db, g: GenreRow): [string, LabelSource][] {
   return (db.prepare('SELECT poster_id, source FROM labels WHERE genre_id = ? ORDER BY poster_id').raw().all(g.id) as [string, LabelSource][])
 }
 
-export function mergeGenre(db: Db, from: string, into: string): Genre {
-  return db.transaction(() => {
-    const a = mustGet(db, from)
-    const b = mustGet(db, into)
-    if (a.id === b.id) throw new ApiError('invalid-args', `cannot merge "${a.name}" into itself`)
-    const labels = labelsOf(db, a)
-    const order = genreNames(db)
-    const added = mergeRows(db, a, b)
-    const change: GenreChange = { op: 'merge', from: a.name, into: b.name, labels, added, order }
-    recordEntry(db, 'genre', `Merge genre ${a.name} into ${b.name} (${plural(labels.length, 'poster')})`, change, labels.length)
-    return withCount(db, mustGet(db, b.name))
-  })()
+export type LabelMove = Extract<GenreChange, { op: 'merge' | 'remove' }>
+
+/** A merge as it would be recorded, read and checked but not applied; with its entry's description. */
+export function readMerge(db: Db, from: string, into: string): { change: Extract<GenreChange, { op: 'merge' }>; description: string } {
+  const a = mustGet(db, from)
+  const b = mustGet(db, into)
+  if (a.id === b.id) throw new ApiError('invalid-args', `cannot merge "${a.name}" into itself`)
+  const labels = labelsOf(db, a)
+  // Posters that gain `into`; a poster labelled with both keeps the `into` label (and its source).
+  const added = db
+    .prepare('SELECT poster_id FROM labels WHERE genre_id = ? AND poster_id NOT IN (SELECT poster_id FROM labels WHERE genre_id = ?) ORDER BY poster_id')
+    .pluck()
+    .all(a.id, b.id) as string[]
+  const change = { op: 'merge' as const, from: a.name, into: b.name, labels, added, order: genreNames(db) }
+  return { change, description: `Merge genre ${a.name} into ${b.name} (${plural(labels.length, 'poster')})` }
 }
 
-export function removeGenre(db: Db, name: string): void {
-  db.transaction(() => {
-    const g = mustGet(db, name)
-    const labels = labelsOf(db, g)
-    const order = genreNames(db)
-    db.prepare('DELETE FROM genres WHERE id = ?').run(g.id) // labels go by ON DELETE CASCADE
-    renumber(db)
-    const change: GenreChange = { op: 'remove', name: g.name, labels, order }
-    recordEntry(db, 'genre', `Delete genre ${g.name} (${plural(labels.length, 'label')})`, change, labels.length)
-  })()
+/** A genre deletion as it would be recorded, read but not applied. */
+export function readRemove(db: Db, name: string): { change: LabelMove; description: string } {
+  const g = mustGet(db, name)
+  const labels = labelsOf(db, g)
+  return { change: { op: 'remove', name: g.name, labels, order: genreNames(db) }, description: `Delete genre ${g.name} (${plural(labels.length, 'label')})` }
+}
+
+/**
+ * A merge or a genre deletion as units of work, one label of the genre that goes each (plan.ts).
+ * Applying it moves each label onto `into` (merge) or drops it, then deletes the genre; labels an
+ * import gave the genre since are moved with it at the end. Undoing it recreates the genre in its
+ * place first, then puts each label back and takes `into` off the posters the merge gave it.
+ */
+export function labelMovePlan(db: Db, c: LabelMove, direction: 'undo' | 'redo'): SlicedPlan {
+  const gone = c.op === 'merge' ? c.from : c.name
+  const into = c.op === 'merge' ? c.into : null
+  const added = c.op === 'merge' ? c.added : []
+  const exists = 'SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM posters WHERE id = ?)'
+  const ins = db.prepare(`INSERT OR IGNORE INTO labels (poster_id, genre_id, source) ${exists}`)
+  const del = db.prepare('DELETE FROM labels WHERE poster_id = ? AND genre_id = ?')
+  let a: GenreRow | undefined
+  let b: GenreRow | undefined
+  if (direction === 'redo') {
+    return {
+      size: c.labels.length,
+      begin: () => {
+        a = genreByName(db, gone)
+        b = into === null ? undefined : genreByName(db, into)
+        if (into !== null && !b) a = undefined // the target is gone: the merge cannot be redone
+      },
+      slice: (from, to) => {
+        const changed: string[] = []
+        if (!a) return changed
+        for (const [poster, source] of c.labels.slice(from, to)) {
+          if (b) ins.run(poster, b.id, source, poster)
+          if (del.run(poster, a.id).changes > 0) changed.push(poster)
+        }
+        return changed
+      },
+      end: () => {
+        if (!a) return
+        if (b) db.prepare('INSERT OR IGNORE INTO labels (poster_id, genre_id, source) SELECT poster_id, ?, source FROM labels WHERE genre_id = ?').run(b.id, a.id)
+        db.prepare('DELETE FROM genres WHERE id = ?').run(a.id) // labels left go by ON DELETE CASCADE
+        renumber(db)
+      },
+    }
+  }
+  return {
+    size: c.labels.length + added.length,
+    begin: () => {
+      a = ensureGenre(db, gone)
+      b = into === null ? undefined : genreByName(db, into)
+      setOrder(db, c.order)
+    },
+    slice: (from, to) => {
+      const changed: string[] = []
+      for (let i = from; i < Math.min(to, c.labels.length); i++) {
+        const [poster, source] = c.labels[i]
+        if (ins.run(poster, a!.id, source, poster).changes > 0) changed.push(poster)
+      }
+      if (b) for (let i = Math.max(from, c.labels.length); i < to; i++) del.run(added[i - c.labels.length], b.id)
+      return changed
+    },
+  }
+}
+
+/** A genre with its poster count, by name. */
+export function genreInfo(db: Db, name: string): Genre {
+  return withCount(db, mustGet(db, name))
 }
 
 export function reorderGenres(db: Db, names: string[]): void {
@@ -146,14 +194,6 @@ function renumber(db: Db): void {
   ids.forEach((id, i) => set.run(i, id))
 }
 
-/** Puts labels back on the posters that still exist. */
-function restoreLabels(db: Db, genre: GenreRow, labels: [string, LabelSource][]): void {
-  const ins = db.prepare(
-    'INSERT OR IGNORE INTO labels (poster_id, genre_id, source) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM posters WHERE id = ?)',
-  )
-  for (const [poster, source] of labels) ins.run(poster, genre.id, source, poster)
-}
-
 /** Undoes or redoes a 'genre' entry (inside step's transaction); returns the posters whose labels changed. */
 export function applyGenreChange(db: Db, c: GenreChange, direction: 'undo' | 'redo'): string[] {
   const undo = direction === 'undo'
@@ -181,34 +221,8 @@ export function applyGenreChange(db: Db, c: GenreChange, direction: 'undo' | 're
     case 'reorder':
       setOrder(db, undo ? c.before : c.after)
       return []
-    case 'merge': {
-      if (!undo) {
-        const a = genreByName(db, c.from)
-        const b = genreByName(db, c.into)
-        if (!a || !b) return []
-        return mergeRows(db, a, b)
-      }
-      const a = ensureGenre(db, c.from)
-      restoreLabels(db, a, c.labels)
-      const into = genreByName(db, c.into)
-      if (into && c.added.length) {
-        db.prepare('DELETE FROM labels WHERE genre_id = ? AND poster_id IN (SELECT value FROM json_each(?))').run(into.id, JSON.stringify(c.added))
-      }
-      setOrder(db, c.order)
-      return c.labels.map(([p]) => p)
-    }
-    case 'remove': {
-      if (!undo) {
-        const g = genreByName(db, c.name)
-        if (!g) return []
-        db.prepare('DELETE FROM genres WHERE id = ?').run(g.id)
-        renumber(db)
-        return c.labels.map(([p]) => p)
-      }
-      const g = ensureGenre(db, c.name)
-      restoreLabels(db, g, c.labels)
-      setOrder(db, c.order)
-      return c.labels.map(([p]) => p)
-    }
+    case 'merge':
+    case 'remove':
+      return runWhole(labelMovePlan(db, c, direction))
   }
 }

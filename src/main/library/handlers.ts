@@ -2,15 +2,15 @@
 // `library.changed` so views refresh.
 import { ApiError, type ApiHandlers, type ImportRecord, type JobStatus } from '../../shared/api'
 import type { CoreContext } from '../context'
-import { addGenre, listGenres, mergeGenre, removeGenre, renameGenre, reorderGenres } from './genres'
+import { addGenre, genreInfo, labelMovePlan, listGenres, readMerge, readRemove, renameGenre, reorderGenres } from './genres'
 import { editLabels } from './edit'
 import { exportLabels } from './export'
 import { historyState, listHistory, nextEntry } from './history'
 import { setPosterMeta } from './meta'
 import { getPoster, libraryStats, queryIds, queryPosters } from './query'
-import { purgeOrphanThumbs, removePosters } from './remove'
+import { purgeOrphanThumbs } from './remove'
 import { step } from './undo'
-import { BULK_MIN, editLabelsBulk, recoverPendingEdits, serialized, stepBulk } from './bulk'
+import { applyChange, BULK_MIN, editLabelsBulk, recoverPendingEdits, removePostersBulk, serialized, stepBulk } from './bulk'
 
 const MAX_EXPORT_CHARS = 24 * 2 ** 20
 
@@ -31,10 +31,10 @@ function noImportRunning(ctx: CoreContext, what: string): void {
   }
 }
 
-/** A bulk edit a dead process left half applied is rolled back (bulk.ts); at open, by the writer. */
+/** A bulk change a dead process left half applied is rolled back (bulk.ts); at open, by the writer. */
 export function recoverEdits(ctx: CoreContext): void {
   const n = recoverPendingEdits(ctx.db)
-  if (n > 0) process.stderr.write(`posterity: rolled back ${n} bulk edit(s) that an interrupted process left half applied\n`)
+  if (n > 0) process.stderr.write(`posterity: rolled back ${n} bulk change(s) (edits, merges or deletions) that an interrupted process left half applied\n`)
 }
 
 function listImports(ctx: CoreContext): ImportRecord[] {
@@ -62,11 +62,11 @@ export function libraryHandlers(ctx: CoreContext): ApiHandlers['library'] {
     query: (args) => queryPosters(ctx.db, args),
     ids: (args) => ({ ids: queryIds(ctx.db, args) }),
     get: ({ id }) => getPoster(ctx.db, id),
-    // Library writes wait for a bulk edit being applied (bulk.ts).
+    // Library writes wait for a bulk edit being applied (bulk.ts); many posters go in slices.
     remove: (args) =>
-      serialized(ctx.db, () => {
+      serialized(ctx.db, async () => {
         noImportRunning(ctx, 'delete posters')
-        const { removed } = removePosters(ctx.db, args)
+        const removed = await removePostersBulk(ctx.db, args)
         purgeOrphanThumbs(ctx.db, ctx.dir)
         changed(ctx, 'posters', removed)
         return { removed: removed.length, history: historyState(ctx.db) }
@@ -112,15 +112,21 @@ export function genreHandlers(ctx: CoreContext): ApiHandlers['genres'] {
     list: () => ({ genres: listGenres(ctx.db) }),
     add: ({ name }) => done(() => addGenre(ctx.db, name)),
     rename: ({ name, to }) => done(() => renameGenre(ctx.db, name, to)),
+    // A merge or deletion of many labels is applied in slices (bulk.ts), other calls answered meanwhile.
     merge: ({ from, into }) =>
-      done(() => {
+      serialized(ctx.db, async () => {
         noImportRunning(ctx, 'merge genres')
-        return mergeGenre(ctx.db, from, into)
+        const { change, description } = ctx.db.transaction(() => readMerge(ctx.db, from, into))()
+        await applyChange(ctx.db, 'genre', description, change, change.labels.length, labelMovePlan(ctx.db, change, 'redo'))
+        changed(ctx, 'genres')
+        return genreInfo(ctx.db, change.into)
       }),
     remove: ({ name }) =>
-      done(() => {
+      serialized(ctx.db, async () => {
         noImportRunning(ctx, 'delete genres')
-        removeGenre(ctx.db, name)
+        const { change, description } = ctx.db.transaction(() => readRemove(ctx.db, name))()
+        await applyChange(ctx.db, 'genre', description, change, change.labels.length, labelMovePlan(ctx.db, change, 'redo'))
+        changed(ctx, 'genres')
         return { ok: true as const }
       }),
     reorder: ({ names }) =>
@@ -140,8 +146,7 @@ export function labelHandlers(ctx: CoreContext): ApiHandlers['labels'] {
     const kind = nextEntry(ctx.db, direction)?.kind
     if (kind === 'delete' || kind === 'genre') noImportRunning(ctx, `${direction} this`)
     const before = historyState(ctx.db)
-    const bulk = await stepBulk(ctx.db, direction)
-    const r = bulk ? { ids: bulk, reason: 'labels' as const } : step(ctx.db, direction)
+    const r = (await stepBulk(ctx.db, direction)) ?? step(ctx.db, direction)
     const moved = direction === 'undo' ? before.canUndo : before.canRedo
     if (!moved) return result([])
     // A genre or poster step always refreshes (it may change no poster yet still the vocabulary or the grid).

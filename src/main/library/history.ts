@@ -49,9 +49,9 @@ export function listHistory(db: Db, limit: number): HistoryEntry[] {
  * `pending` marks a change still being applied in chunks (see bulk.ts); returns the entry's id.
  */
 export function recordEntry(db: Db, kind: EntryKind, description: string, data: unknown, posters: number, pending?: 'new'): number {
-  // Writers outside the library's queue (accepted predictions, say) wait for a bulk edit to end.
+  // Writers outside the library's queue (accepted predictions, say) wait for a bulk change to end.
   if (db.prepare('SELECT 1 FROM history WHERE pending IS NOT NULL').get()) {
-    throw new ApiError('conflict', 'a bulk edit is being applied; try again when it has finished')
+    throw new ApiError('conflict', 'a bulk change (an edit, a merge or a deletion of many posters) is being applied; try again when it has finished')
   }
   db.prepare('DELETE FROM history WHERE undone = 1').run()
   const text = JSON.stringify(data)

@@ -247,3 +247,11 @@ export function refreshDuplicates(db: Db): void {
     UPDATE posters SET dup = 0 WHERE dup = 1 AND hash NOT IN (SELECT hash FROM posters GROUP BY hash HAVING COUNT(*) > 1);
   `)
 }
+
+/** The duplicate flag again for the posters sharing these hashes (after some were deleted or restored). */
+export function refreshDuplicatesOf(db: Db, hashes: string[]): void {
+  db.prepare(
+    `UPDATE posters SET dup = NOT dup
+     WHERE hash IN (SELECT value FROM json_each(?)) AND dup <> ((SELECT COUNT(*) FROM posters q WHERE q.hash = posters.hash) > 1)`,
+  ).run(JSON.stringify(hashes))
+}

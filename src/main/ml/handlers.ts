@@ -13,6 +13,7 @@ import { modelService } from './service/model-service'
 import { acceptPredictions, evaluateActive, predictFiles, requireActive, runPrediction } from './service/predict-job'
 import { runTraining, type ParsedTrainRequest } from './service/train-job'
 import { readStates } from '../library/labels'
+import { storageProblem } from '../library/storage'
 
 const MODEL_JOBS = new Set(['train', 'predict', 'embed', 'backbone'])
 
@@ -48,7 +49,11 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
     const { jobId } = ctx.jobs.start(
       'train',
       async (job) => {
-        const outcome = await runTraining(s, req, job)
+        // A full disk or an unwritable library folder (the run folder, the run's rows) in one plain line.
+        const outcome = await runTraining(s, req, job).catch((err: unknown) => {
+          const problem = storageProblem(err, ctx.dir)
+          throw problem ? new ApiError('unsupported', `the training stopped, nothing was kept: ${problem}`) : err
+        })
         if (outcome.quick && outcome.activated) await runPrediction(s, 'all', undefined, job)
         return outcome
       },

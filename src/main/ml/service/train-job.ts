@@ -3,8 +3,8 @@
 // probabilities are stored; it is activated only when it scores at least as well as the
 // active run (service/activation.ts). A cancel or failure stores nothing.
 import { randomUUID } from 'node:crypto'
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { ApiError, type TrainRequest } from '../../../shared/api'
 import type { JobContext } from '../../jobs/registry'
 import { seededUnit, validationMask } from '../train/split'
@@ -17,6 +17,7 @@ import { CNN_INPUT, type CnnArgs } from '../train/cnn'
 import { featureMatrix, postersFor, titlesOf, trainingLabels, type PosterRow } from './data'
 import { MIN_TITLED_POSTERS, usableTitle } from '../text/title-features'
 import { genreNames } from '../../library/vocabulary'
+import { checkWritable } from '../../library/storage'
 import type { ModelService } from './model-service'
 import { FEATURE_SETS, FIRST_FEATURES, type FeatureSet } from '../backbone/catalog'
 
@@ -132,6 +133,12 @@ function withoutFailed(p: Prepared, failed: Set<string>): Prepared {
   return { ...p, posters: p.posters.filter((q) => !failed.has(q.id)), y, human, train: map(p.train), earlyStop: map(p.earlyStop), val: map(p.val) }
 }
 
+/** Removes a run folder that will not be recorded, and models/ when this run made it. */
+function discard(dir: string, madeModels: boolean): void {
+  rmSync(dir, { recursive: true, force: true })
+  if (madeModels) rmSync(dirname(dir), { recursive: true, force: true })
+}
+
 export async function runTraining(svc: ModelService, req: ParsedTrainRequest, job: JobContext): Promise<TrainOutcome> {
   const { ctx } = svc
   let data = prepareTrainingSet(svc, req)
@@ -191,10 +198,15 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   let features: FeatureSet = svc.features
   let done: TrainDone & { notes?: string[] }
   let config: Record<string, unknown>
+  let madeModels = false
   let runPosters: RunPosterRow[]
   let trainSize: number
   let valSize: number
   try {
+    // The run folder first: a library folder this user may not write says so now, not after the training.
+    madeModels = !existsSync(dirname(dir))
+    mkdirSync(dir, { recursive: true })
+    checkWritable(svc.db) // and the library file, where the run is recorded at the end
     if (req.kind === 'cnn') {
       if (data.train.length === 0 || data.val.length === 0) throw new ApiError('conflict', 'too few labelled posters for a training / validation split')
       const inputSize = req.inputSize ?? CNN_INPUT
@@ -320,13 +332,13 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     }
     if (job.signal.aborted) throw new Error('cancelled')
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true })
+    discard(dir, madeModels)
     throw err
   }
   svc.backend = done.backend
   svc.backendReason = done.reason
   const before = activeRun(svc.db)
-  const runId = svc.db.transaction(() => {
+  const record = svc.db.transaction(() => {
     const id = insertRun(
       svc.db,
       {
@@ -349,7 +361,15 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     )
     putRunPosters(svc.db, id, runPosters)
     return id
-  })()
+  })
+  let runId: number
+  try {
+    runId = record()
+  } catch (err) {
+    // Not recorded (a full disk, a library file this user may not write): no folder left behind.
+    discard(dir, madeModels)
+    throw err
+  }
   let verdict: Verdict = req.activate ? activationVerdict(svc.db, getRun(svc.db, runId)!, before) : { activate: false, note: 'not activated: trained with activate off' }
   if (quick && verdict.activate) verdict = { activate: true, note: QUICK_NOTE }
   else if (verdict.activate && before?.config.quick === true) verdict = { activate: true, note: `activated: cross-validated, it replaces the quick first model (run ${before.id})` }
