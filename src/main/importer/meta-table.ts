@@ -4,7 +4,11 @@
 // fixed-size chunks (never copied as it grows), a start offset, two lengths, its year and a slot
 // of an open-addressing hash table: ~15 bytes besides the text. Rows are decoded into a MetaRow
 // only when asked for.
-import type { MetaRow } from './metadata'
+/** A poster's title and year from a metadata file (either may be missing). */
+export interface MetaRow {
+  title: string | null
+  year: number | null
+}
 
 const EMPTY = -1
 /** Pool chunk size; a row never spans two chunks. */

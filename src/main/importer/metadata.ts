@@ -4,13 +4,10 @@
 import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
 import { ApiError } from '../../shared/api'
-import { MetaTable } from './meta-table'
+import { MetaTable, type MetaRow } from './meta-table'
 import { ById, Listed, cell, found, headerOf, headerOnly, idColumn, streamTable } from './table-file'
 
-export interface MetaRow {
-  title: string | null
-  year: number | null
-}
+export type { MetaRow }
 /** Titles and years by id: a Map, or the compact MetaTable a metadata file is read into. */
 export interface MetaLookup {
   get(id: string): MetaRow | undefined
