@@ -9,12 +9,12 @@ import {
   headInput,
   titleDropped,
   titledTrainingRows,
-  titleMatrix,
   titleTokens,
   usableTitle,
   TITLE_BUCKETS,
   TITLE_DIMS,
   TITLE_DROPOUT,
+  type TitledPoster,
 } from '../../src/main/ml/text/title-features'
 import { crossValidate } from '../../src/main/ml/train/folds'
 import { inThreadRunner, type HeadRunner, type HeadTask } from '../../src/main/ml/train/head-pool'
@@ -22,6 +22,9 @@ import { DEFAULT_HEAD, macroAp } from '../../src/main/ml/train/head'
 import { loadTf } from '../../src/main/ml/train/tf-backend'
 import { loadHeads } from '../../src/main/ml/store/weights'
 import { mulberry32 } from '../../src/shared/random'
+
+/** The title blocks alone: image rows of no width with each poster's block appended. */
+const titleBlock = (posters: TitledPoster[]) => appendTitles(new Float32Array(0), 0, posters)
 
 const work = mkdtempSync(join(tmpdir(), 'posterity-titles-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
@@ -42,12 +45,12 @@ describe('the title block', () => {
     expect(usableTitle({ id: 'tt0113277', title: 'Heat', year: 1995 })).toBe(true)
     for (const title of [null, '', '   ', 'tt0113277', 'tt0999999', 'poster-7'])
       expect(usableTitle({ id: 'poster-7', title, year: 1995 }), String(title)).toBe(false)
-    const x = titleMatrix([{ id: 'a', title: 'tt0113277', year: 1995 }])
+    const x = titleBlock([{ id: 'a', title: 'tt0113277', year: 1995 }])
     expect(x.every((v) => v === 0)).toBe(true)
   })
 
   it('is unit length with its flag on, the same for the same title, and differs between titles', () => {
-    const [a, b, c] = [0, 1, 2].map((i) => titleMatrix([{ id: 'x', title: ['Heat', 'Heat', 'Love Actually'][i], year: 1995 }]))
+    const [a, b, c] = [0, 1, 2].map((i) => titleBlock([{ id: 'x', title: ['Heat', 'Heat', 'Love Actually'][i], year: 1995 }]))
     let s = 0
     for (let k = 0; k < TITLE_BUCKETS; k++) s += a[k] ** 2
     expect(s).toBeCloseTo(1, 5)

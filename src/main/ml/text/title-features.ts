@@ -91,17 +91,19 @@ export function writeTitleFeatures(p: TitledPoster, out: Float32Array, offset: n
   out[offset + TITLE_BUCKETS] = 1
 }
 
-/** Title blocks [posters × TITLE_DIMS]; `blank(i)` blanks row i (dropout, or scoring without titles). */
-export function titleMatrix(posters: TitledPoster[], blank: (i: number) => boolean = () => false): Float32Array {
-  const out = new Float32Array(posters.length * TITLE_DIMS)
-  posters.forEach((p, i) => writeTitleFeatures(p, out, i * TITLE_DIMS, blank(i)))
-  return out
-}
-
-/** The image rows with each poster's title block appended: [posters × (dims + TITLE_DIMS)]. */
-export function appendTitles(x: Float32Array, dims: number, posters: TitledPoster[], blank: (i: number) => boolean = () => false): Float32Array {
+/**
+ * The image rows with each poster's title block appended: [posters × (dims + TITLE_DIMS)];
+ * `blank(i)` blanks row i (dropout, or scoring without titles). Written into the first rows of
+ * `out` when given (it may hold more rows after them).
+ */
+export function appendTitles(
+  x: Float32Array,
+  dims: number,
+  posters: TitledPoster[],
+  blank: (i: number) => boolean = () => false,
+  out = new Float32Array(posters.length * (dims + TITLE_DIMS)),
+): Float32Array {
   const w = dims + TITLE_DIMS
-  const out = new Float32Array(posters.length * w)
   posters.forEach((p, i) => {
     out.set(x.subarray(i * dims, (i + 1) * dims), i * w)
     writeTitleFeatures(p, out, i * w + dims, blank(i))
@@ -127,8 +129,7 @@ export function titledTrainingRows(x: Float32Array, dims: number, y: Float32Arra
   const n = posters.length
   const copies = posters.flatMap((p, i) => (dropped(i) && usableTitle(p) ? [i] : []))
   const w = dims + TITLE_DIMS
-  const out = new Float32Array((n + copies.length) * w)
-  out.set(appendTitles(x, dims, posters))
+  const out = appendTitles(x, dims, posters, undefined, new Float32Array((n + copies.length) * w))
   const yy = new Float32Array((n + copies.length) * genres)
   yy.set(y.subarray(0, n * genres))
   const trainRow = Int32Array.from({ length: n }, (_, i) => i)
