@@ -2,7 +2,8 @@
 // per stage for the 8,052 shared posters (measured on N of them, default 800, spread over the
 // set, and scaled up). Each stage runs alone, one poster (or batch) at a time, so its CPU time
 // is not blurred by the others; process.cpuUsage counts libvips' and onnxruntime's threads too.
-// Stages: file read + hash, header probe, decode, thumbnail resize + WebP encode, thumbnail
+// Stages: file read + hash, header probe, decode, thumbnail resize + JPEG encode (beside the WebP
+// encode it replaced, not summed), thumbnail
 // write, the backbone's input view resize, IPC of the views to a child process, normalisation
 // (toChw), onnxruntime inference, SQLite writes. Then inference variants (threads, batch size,
 // input size) as seconds per 1,000 posters on one core. Training and prediction are timed by
@@ -16,7 +17,7 @@ import Database from 'better-sqlite3'
 import * as ort from 'onnxruntime-node'
 import sharp, { type OutputInfo } from 'sharp'
 import { thumbPath, THUMB_WIDTH } from '../src/main/library/thumbs'
-import { probe, readImageFile, thumbnailAndViews, THUMB_WEBP } from '../src/main/importer/images'
+import { probe, readImageFile, thumbnailAndViews, THUMB_JPEG } from '../src/main/importer/images'
 import { MOBILENET_V2, FEATURE_SETS, FIRST_FEATURES } from '../src/main/ml/backbone/catalog'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { buildFeatureGraph } from '../src/main/ml/onnx/features'
@@ -72,16 +73,18 @@ export default async function main(args: string[]): Promise<number> {
       for (const b of bufs) raws.push(await sharp(b, { failOn: 'truncated' }).rotate().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }))
     })
     const thumbs: Buffer[] = []
-    await stage('thumbnail resize + WebP encode', n, rows, async () => {
-      for (const { data, info } of raws)
-        thumbs.push(
-          await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-            .resize({ width: THUMB_WIDTH, withoutEnlargement: true })
-            .flatten({ background: '#ffffff' })
-            .webp(THUMB_WEBP)
-            .toBuffer(),
-        )
+    const thumbnail = (r: { data: Buffer; info: OutputInfo }) =>
+      sharp(r.data, { raw: { width: r.info.width, height: r.info.height, channels: r.info.channels } }).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' })
+    await stage('thumbnail resize + JPEG encode', n, rows, async () => {
+      for (const r of raws) thumbs.push(await thumbnail(r).jpeg(THUMB_JPEG).toBuffer())
     })
+    // What the thumbnails were before (WebP, quality 78, effort 0), for comparison only.
+    let webpBytes = 0
+    await stage('  (same with the WebP encode used before)', n, rows, async () => {
+      for (const r of raws) webpBytes += (await thumbnail(r).webp({ quality: 78, effort: 0 }).toBuffer()).length
+    })
+    const kib = (b: number) => (b / n / 1024).toFixed(1)
+    console.log(`thumbnails: JPEG ${kib(thumbs.reduce((a, t) => a + t.length, 0))} KiB a poster, WebP ${kib(webpBytes)} KiB`)
     await stage('thumbnail write (mkdir, write, rename)', n, rows, async () => {
       const { mkdir, writeFile, rename } = await import('node:fs/promises')
       for (let i = 0; i < thumbs.length; i++) {
@@ -97,7 +100,7 @@ export default async function main(args: string[]): Promise<number> {
         views.push(await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).removeAlpha().resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer())
     })
     await stage('  (same, the import path end to end: thumbnailAndViews)', n, rows, async () => {
-      for (let i = 0; i < bufs.length; i++) await thumbnailAndViews(bufs[i], join(work, 'tv', `${i}.webp`), { ...size, views: features.views })
+      for (let i = 0; i < bufs.length; i++) await thumbnailAndViews(bufs[i], join(work, 'tv', `${i}.jpg`), { ...size, views: features.views })
     })
 
     // IPC: the views to a child process with advanced serialization, 32 posters a message (as the import sink sends them).
@@ -172,7 +175,7 @@ export default async function main(args: string[]): Promise<number> {
     const total = rows.filter((r) => !r[0].startsWith(' ')).reduce((a, r) => a + r[1], 0)
     console.log('\nCPU seconds per stage for 8,052 posters (one at a time, scaled from the sample):')
     for (const [name, c, w] of rows) console.log(`  ${name.padEnd(52)} ${c.toFixed(1).padStart(6)} s CPU  ${w.toFixed(1).padStart(6)} s wall`)
-    console.log(`  ${'sum (without the indented line)'.padEnd(52)} ${total.toFixed(1).padStart(6)} s CPU = ${(total / 2).toFixed(1)} s on 2 cores at best`)
+    console.log(`  ${'sum (without the indented lines)'.padEnd(52)} ${total.toFixed(1).padStart(6)} s CPU = ${(total / 2).toFixed(1)} s on 2 cores at best`)
 
     // Inference variants: seconds per 1,000 posters.
     const sample = Math.min(n, 256)

@@ -182,9 +182,9 @@ function memoryOf(pid: number): { hwm: number; rss: number } {
 /** A bare node:http page with one image (a thumbnail of the library): the baseline. */
 function startBaseline(imageFile: string): Promise<{ server: Server; url: string }> {
   const image = readFileSync(imageFile)
-  const html = `<!doctype html><meta charset="utf-8"><title>baseline</title><h1>Baseline</h1><img src="/t.webp" width="240" height="356" alt="">`
+  const html = `<!doctype html><meta charset="utf-8"><title>baseline</title><h1>Baseline</h1><img src="/t.jpg" width="240" height="356" alt="">`
   const server = createServer((req, res) => {
-    if (req.url === '/t.webp') res.writeHead(200, { 'Content-Type': 'image/webp', 'Content-Length': image.length }).end(image)
+    if (req.url === '/t.jpg') res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': image.length }).end(image)
     else res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html)
   })
   return new Promise((resolve) =>
@@ -285,7 +285,7 @@ export default async function main(args: string[]): Promise<number> {
     serve = await startServeChild(dir)
     const pid = serve.child.pid!
     console.log(`posterity serve: pid ${pid}, RSS after start ${mb(memoryOf(pid).rss)}`)
-    const base = await startBaseline(join(dir, 'synthetic-base', '0.webp'))
+    const base = await startBaseline(join(dir, 'synthetic-base', '0.jpg'))
     baseline = base.server
     // Our own signal handler closes the browser, after which everything else is cleaned up.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, handleSIGINT: false, handleSIGTERM: false })

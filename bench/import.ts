@@ -66,7 +66,7 @@ export default async function main(args: string[]): Promise<number> {
     const worker = async () => {
       while (next < files.length) {
         const i = next++
-        await thumbnailPipeline(join(source, files[i])).toFile(join(out, `${i}.webp`))
+        await thumbnailPipeline(join(source, files[i])).toFile(join(out, `${i}.jpg`))
       }
     }
     await Promise.all(Array.from({ length: concurrency }, worker))

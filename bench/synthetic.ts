@@ -12,6 +12,7 @@ import { mulberry32 as rng } from '../src/shared/random'
 import { openLibraryDb as openDb } from '../src/main/schema'
 import { refreshDuplicates } from '../src/main/library/query'
 import { thumbPath } from '../src/main/library/thumbs'
+import { THUMB_JPEG } from '../src/main/importer/images'
 
 /** Genre → poster count in the 8,052 shared posters (its README). */
 export const GENRE_FREQUENCIES: Record<string, number> = {
@@ -29,7 +30,7 @@ export interface SyntheticOptions {
   posters?: number
   seed?: number
   labelledShare?: number
-  /** Make real thumbnails: a few distinct WebPs, hard-linked under every poster's hash (fast). */
+  /** Make real thumbnails: a few distinct JPEGs (as the importer writes), hard-linked under every poster's hash (fast). */
   thumbnails?: boolean
 }
 
@@ -53,10 +54,10 @@ export async function createSyntheticLibrary(dir: string, options: SyntheticOpti
   if (options.thumbnails) {
     bases = await Promise.all(
       Array.from({ length: 24 }, async (_, i) => {
-        const file = join(dir, 'synthetic-base', `${i}.webp`)
+        const file = join(dir, 'synthetic-base', `${i}.jpg`)
         mkdirSync(dirname(file), { recursive: true })
         await sharp({ create: { width: 240, height: 356, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 } } })
-          .webp()
+          .jpeg(THUMB_JPEG)
           .toFile(file)
         return file
       }),

@@ -102,8 +102,8 @@ describe('CoreSupervisor', () => {
     const lookup = s.media('thumb', 'tt1')
     await tick()
     const asked = p.received.find((m) => m.type === 'media') as { id: number }
-    p.emit({ type: 'media', id: asked.id, file: { path: '/lib/thumbs/x.webp', mime: 'image/webp' } })
-    expect(await lookup).toEqual({ path: '/lib/thumbs/x.webp', mime: 'image/webp' })
+    p.emit({ type: 'media', id: asked.id, file: { path: '/lib/thumbs/x.jpg', mime: 'image/jpeg' } })
+    expect(await lookup).toEqual({ path: '/lib/thumbs/x.jpg', mime: 'image/jpeg' })
     // This process never finishes closing: it is killed after the timeout.
     await s.stop()
     expect(p.received.at(-1)).toEqual({ type: 'close' })

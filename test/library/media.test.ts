@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { mediaFile } from '../../src/main/library/media'
-import { thumbPath } from '../../src/main/library/thumbs'
+import { thumbPath, thumbPaths } from '../../src/main/library/thumbs'
 import { useLibrary } from './helpers'
 
 const t = useLibrary({ sub: 'lib' })
@@ -23,7 +23,12 @@ describe('mediaFile', () => {
     const thumb = thumbPath(t.core.dir, 'ab'.repeat(32))
     mkdirSync(join(thumb, '..'), { recursive: true })
     writeFileSync(thumb, 'w')
-    expect(mediaFile(t.core, 'thumb', 'tt1')).toEqual({ path: thumb, mime: 'image/webp' })
+    expect(mediaFile(t.core, 'thumb', 'tt1')).toEqual({ path: thumb, mime: 'image/jpeg' })
+    // A library made by an older version has WebP thumbnails: served as they are.
+    const [, webp] = thumbPaths(t.core.dir, 'ab'.repeat(32))
+    rmSync(thumb)
+    writeFileSync(webp, 'w')
+    expect(mediaFile(t.core, 'thumb', 'tt1')).toEqual({ path: webp, mime: 'image/webp' })
     expect(mediaFile(t.core, 'full', 'tt1')).toEqual({ path: original, mime: 'image/png' })
     rmSync(original)
     expect(mediaFile(t.core, 'full', 'tt1')).toBeNull()

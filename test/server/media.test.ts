@@ -1,10 +1,11 @@
 // Media of `posterity serve`: posters imported through the socket (real JPEGs made by
 // sharp) are served to the token holder, and nothing but library posters ever is.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseMediaPath } from '../../src/main/hosting/media-path'
+import { thumbPaths } from '../../src/main/library/thumbs'
 import { ApiSocket, connect, raw, SECRET, servedOnFakeRenderer, type EventMsg } from './helpers'
 
 const posters = ['tt0000001', 'tt0000002', 'tt0000003']
@@ -64,9 +65,23 @@ describe('import through the socket, then media', () => {
     const meta = await sharp(thumb.body).metadata()
     expect(meta.format).toBe(thumb.headers['content-type']!.toString().split('/')[1])
 
+    expect(thumb.headers['content-type']).toBe('image/jpeg')
+
     // Revalidation: the same ETag gives 304.
     const again = await raw(served.server.port, `/media/full/${id}?token=${served.server.token}`, { headers: { 'If-None-Match': String(full.headers.etag) } })
     expect(again.status).toBe(304)
+  })
+
+  it('serves a WebP thumbnail an older version wrote, as image/webp', async () => {
+    const id = posters[2]
+    const { hash } = await worker.ok<{ hash: string }>('library.get', { id })
+    const [jpg, webp] = thumbPaths(join(served.dirs.root, 'library'), hash)
+    await sharp(jpg).webp({ quality: 78, effort: 0 }).toFile(webp)
+    rmSync(jpg)
+    const thumb = await raw(served.server.port, `/media/thumb/${id}?token=${served.server.token}`)
+    expect(thumb.status).toBe(200)
+    expect(thumb.headers['content-type']).toBe('image/webp')
+    expect(thumb.body.equals(readFileSync(webp))).toBe(true)
   })
 
   it('serves nothing but library posters (no traversal, no other files)', async () => {

@@ -1,6 +1,6 @@
 // Reading one poster: probe the header first (size limits are checked before any pixel is
-// decoded), then one decode that makes the cached sRGB WebP thumbnail. Originals are only read.
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
+// decoded), then one decode that makes the cached sRGB JPEG thumbnail. Originals are only read.
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import { THUMB_WIDTH } from '../library/thumbs'
@@ -14,11 +14,12 @@ const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'heif', 'tiff'])
 export class BadImage extends Error {}
 
 /**
- * The thumbnails' WebP settings. Effort 0 against 2 on the shared posters: the same fidelity
- * (35.8 against 35.5 dB PSNR), files 16% larger (16.2 against 13.9 KiB), about 1.3 ms less CPU
- * a poster, the largest single cost of an import (`npm run bench -- first-model-profile`).
+ * The thumbnails' JPEG settings (libjpeg-turbo; mozjpeg off). On the shared posters, against
+ * the WebP (quality 78, effort 0) written before: about half the CPU (1.8 against 3.5 ms a
+ * poster), files ~10% larger (18.0 against 16.2 KiB). WebP's encode was the largest single
+ * cost of an import; mozjpeg would cost 8.9 ms (`npm run bench -- first-model-profile`).
  */
-export const THUMB_WEBP = { quality: 78, effort: 0 } as const
+export const THUMB_JPEG = { quality: 80, mozjpeg: false } as const
 
 /** The thumbnail pipeline, shared with the bare-sharp baseline of bench/import.ts. */
 export function thumbnailPipeline(input: Buffer | string): Sharp {
@@ -27,7 +28,7 @@ export function thumbnailPipeline(input: Buffer | string): Sharp {
     .resize({ width: THUMB_WIDTH, withoutEnlargement: true })
     .flatten({ background: '#ffffff' }) // alpha onto white
     .toColourspace('srgb') // grayscale and CMYK (via its profile) to sRGB
-    .webp(THUMB_WEBP)
+    .jpeg(THUMB_JPEG)
 }
 
 /** A poster file larger than this is refused before it is read (real posters are a few MB). */
@@ -97,13 +98,6 @@ export function missingEndMarker(buf: Buffer): string | null {
   return null
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile() && s.size > 0,
-    () => false,
-  )
-}
-
 /** A decoder failure as the reason shown to the user. */
 function decodeFailure(buf: Buffer, err: unknown): BadImage {
   // libvips' message can be lost under concurrency ("Unknown error"): a missing end
@@ -114,9 +108,13 @@ function decodeFailure(buf: Buffer, err: unknown): BadImage {
   return new BadImage(/truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
 }
 
-/** Writes the thumbnail unless the cache has it (returns whether it wrote one); decode failures become BadImage. */
-export async function ensureThumbnail(buf: Buffer, thumbFile: string): Promise<boolean> {
-  if (await exists(thumbFile)) return false
+/**
+ * Writes the thumbnail to `thumbFile` (returns whether it wrote one); null: the cache has it
+ * already, in either format (library/thumbs.ts findThumb), so nothing is decoded. Decode
+ * failures become BadImage.
+ */
+export async function ensureThumbnail(buf: Buffer, thumbFile: string | null): Promise<boolean> {
+  if (thumbFile === null) return false
   let out: Buffer
   try {
     out = await thumbnailPipeline(buf).toBuffer()
@@ -127,11 +125,10 @@ export async function ensureThumbnail(buf: Buffer, thumbFile: string): Promise<b
 }
 
 /**
- * One decode for two uses: the thumbnail (unless cached) and the backbone's input views,
- * resized from the same decoded pixels (RGB HWC buffers, one per view).
+ * One decode for two uses: the thumbnail (written to `thumbFile`; null: cached already) and the
+ * backbone's input views, resized from the same decoded pixels (RGB HWC buffers, one per view).
  */
-export async function thumbnailAndViews(buf: Buffer, thumbFile: string, spec: ViewSpec): Promise<{ wrote: boolean; views: Buffer[] }> {
-  const cached = await exists(thumbFile)
+export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, spec: ViewSpec): Promise<{ wrote: boolean; views: Buffer[] }> {
   let views: Buffer[]
   let thumb: Buffer | null = null
   try {
@@ -142,9 +139,9 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string, spec: Vi
       .toBuffer({ resolveWithObject: true })
     const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
     ;[thumb, ...views] = await Promise.all([
-      cached
+      thumbFile === null
         ? null
-        : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).webp(THUMB_WEBP).toBuffer(),
+        : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg(THUMB_JPEG).toBuffer(),
       // As the embedder decodes a file itself (ml/embed/preprocess.ts): alpha dropped, lanczos3.
       ...spec.views.map((fit) =>
         sharp(data, raw).removeAlpha().resize(spec.width, spec.height, { fit, position: 'centre', kernel: 'lanczos3' }).raw().toBuffer(),
@@ -153,7 +150,7 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string, spec: Vi
   } catch (err) {
     throw decodeFailure(buf, err)
   }
-  return { wrote: thumb ? await writeThumbnail(thumb, thumbFile) : false, views }
+  return { wrote: thumb && thumbFile ? await writeThumbnail(thumb, thumbFile) : false, views }
 }
 
 async function writeThumbnail(out: Buffer, thumbFile: string): Promise<boolean> {

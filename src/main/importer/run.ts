@@ -10,7 +10,7 @@ import { PosterId } from '../../shared/api'
 import { printable } from '../../shared/printable'
 import { throwIfCancelled } from '../jobs/registry'
 import type { Db } from '../library/db'
-import { thumbPath } from '../library/thumbs'
+import { findThumb, thumbPath } from '../library/thumbs'
 import { BadImage, ensureThumbnail, probe, readImageFile, thumbnailAndViews } from './images'
 import type { DecodedSink } from '../decoded-sink'
 import { nfoFor, readNfo } from './nfo'
@@ -202,18 +202,20 @@ export async function runImport(
       const mtime = Math.floor(st.mtimeMs)
       let file: Pick<PosterRecord, 'hash' | 'size' | 'width' | 'height'>
       // Same path, size and mtime as last time, thumbnail present: the bytes are not read again.
-      if (old && old.path === p.path && old.size === st.size && old.mtime === mtime && (await stat(thumbPath(libraryDir, old.hash)).then(() => true, () => false))) {
+      if (old && old.path === p.path && old.size === st.size && old.mtime === mtime && (await findThumb(libraryDir, old.hash)) !== null) {
         file = old
       } else {
         const buf = await source(readImageFile(p.path, st.size))
         const hash = createHash('sha256').update(buf).digest('hex')
         const dims = await probe(buf)
+        // A thumbnail of this artwork in either format (WebP from older libraries) is kept, not re-encoded.
+        const thumbFile = (await findThumb(libraryDir, hash)) === null ? thumbPath(libraryDir, hash) : null
         const sink = hooks.decoded
         if (sink?.wants(hash)) {
-          const { wrote, views } = await thumbnailAndViews(buf, thumbPath(libraryDir, hash), sink.spec)
+          const { wrote, views } = await thumbnailAndViews(buf, thumbFile, sink.spec)
           if (wrote) newThumbs.add(hash)
           await sink.push(hash, views)
-        } else if (await ensureThumbnail(buf, thumbPath(libraryDir, hash))) newThumbs.add(hash)
+        } else if (await ensureThumbnail(buf, thumbFile)) newThumbs.add(hash)
         file = { hash, size: buf.length, ...dims }
         if (!old) {
           old = sameBytes(p, hash)

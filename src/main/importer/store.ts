@@ -12,7 +12,7 @@ import { refreshDuplicates } from '../library/query'
 import { heldHashes } from '../library/remove'
 import { touchedSince } from '../library/history'
 import { searchKey, sortKey } from '../library/text'
-import { THUMB_DIR, thumbPath } from '../library/thumbs'
+import { THUMB_DIR, THUMB_FILE, thumbPaths } from '../library/thumbs'
 
 /** A poster's file and metadata columns, as the importer reads and writes them. */
 interface PosterColumns {
@@ -260,8 +260,9 @@ export function sweepThumbs(db: Db, libraryDir: string): number {
       continue
     }
     for (const f of files) {
-      const hash = f.replace(/\.webp$|\..*\.tmp$/, '')
-      if (f.endsWith('.tmp') || (used.get(hash) === undefined && !held.has(hash))) {
+      // Leftover temp files always go; thumbnails (JPEG, or WebP from older libraries) unless used.
+      const hash = THUMB_FILE.exec(f)?.[1]
+      if (f.endsWith('.tmp') || (hash !== undefined && used.get(hash) === undefined && !held.has(hash))) {
         try {
           unlinkSync(join(root, d, f))
           n++
@@ -276,10 +277,12 @@ export function sweepThumbs(db: Db, libraryDir: string): number {
 
 export function removeThumbs(libraryDir: string, hashes: string[]): void {
   for (const h of hashes) {
-    try {
-      unlinkSync(thumbPath(libraryDir, h))
-    } catch {
-      /* already gone */
+    for (const p of thumbPaths(libraryDir, h)) {
+      try {
+        unlinkSync(p)
+      } catch {
+        /* already gone, or never in this format */
+      }
     }
   }
 }

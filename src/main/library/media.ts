@@ -4,7 +4,7 @@
 import { lstatSync, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import type { CoreContext } from '../context'
-import { thumbPath } from './thumbs'
+import { thumbMime, thumbPaths } from './thumbs'
 
 import type { MediaKind } from '../../shared/api'
 
@@ -48,8 +48,9 @@ export function mediaFile(ctx: CoreContext, kind: MediaKind, id: string): { path
   const row = ctx.db.prepare('SELECT hash, path, size FROM posters WHERE id = ?').get(id) as { hash: string; path: string; size: number } | undefined
   if (!row) return null
   if (kind === 'thumb') {
-    const path = thumbPath(ctx.dir, row.hash)
-    return isPlainFile(path) ? { path, mime: 'image/webp' } : null
+    // JPEG, or WebP written by an older version: served as it is, never re-encoded.
+    const path = thumbPaths(ctx.dir, row.hash).find(isPlainFile)
+    return path ? { path, mime: thumbMime(path) } : null
   }
   if (kind !== 'full') return null
   const mime = MIME[extname(row.path).toLowerCase()]

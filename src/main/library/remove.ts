@@ -9,7 +9,7 @@ import { SOURCE_BIT, type Db } from './db'
 import { recordEntry } from './history'
 import { runWhole, type SlicedPlan } from './plan'
 import { refreshDuplicatesOf } from './query'
-import { thumbPath } from './thumbs'
+import { thumbPaths } from './thumbs'
 import { ensureGenre } from './vocabulary'
 
 type Row = Record<string, unknown>
@@ -253,11 +253,13 @@ export function purgeOrphanThumbs(db: Db, libraryDir: string): number {
   let n = 0
   for (const h of hashes) {
     if (used.get(h) !== undefined || held.has(h)) continue
-    try {
-      unlinkSync(thumbPath(libraryDir, h))
-      n++
-    } catch {
-      /* already gone */
+    for (const p of thumbPaths(libraryDir, h)) {
+      try {
+        unlinkSync(p)
+        n++
+      } catch {
+        /* already gone, or never in this format */
+      }
     }
   }
   db.prepare('DELETE FROM thumb_orphans').run()

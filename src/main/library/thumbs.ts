@@ -1,10 +1,45 @@
-// The thumbnail cache: one WebP per distinct artwork, keyed by content hash, so byte-identical
-// posters share one file and a re-import never re-encodes.
+// The thumbnail cache: one file per distinct artwork, keyed by content hash, so byte-identical
+// posters share one file and a re-import never re-encodes. New thumbnails are JPEG (libjpeg-turbo
+// encodes one in about half the CPU of WebP at effort 0, the largest single cost of an import);
+// libraries made before keep their WebP files, which are found, served and cleaned up alike.
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export const THUMB_WIDTH = 240
 export const THUMB_DIR = 'thumbs'
 
+/** What new thumbnails are written as, then what older libraries may hold. */
+export const THUMB_FORMATS = [
+  { ext: '.jpg', mime: 'image/jpeg' },
+  { ext: '.webp', mime: 'image/webp' },
+] as const
+
+/** A cached thumbnail's file name: its content hash and one of THUMB_FORMATS' extensions. */
+export const THUMB_FILE = /^([0-9a-f]{64})\.(jpg|webp)$/
+
+/** Where a new thumbnail of this artwork is written. */
 export function thumbPath(libraryDir: string, hash: string): string {
-  return join(libraryDir, THUMB_DIR, hash.slice(0, 2), `${hash}.webp`)
+  return thumbPaths(libraryDir, hash)[0]
+}
+
+/** Every name the artwork's thumbnail may have, the current format first. */
+export function thumbPaths(libraryDir: string, hash: string): string[] {
+  const base = join(libraryDir, THUMB_DIR, hash.slice(0, 2), hash)
+  return THUMB_FORMATS.map((f) => base + f.ext)
+}
+
+export function thumbMime(path: string): string {
+  return THUMB_FORMATS.find((f) => path.endsWith(f.ext))?.mime ?? 'application/octet-stream'
+}
+
+/** The artwork's cached thumbnail (a non-empty file in either format), or null. */
+export async function findThumb(libraryDir: string, hash: string): Promise<string | null> {
+  for (const p of thumbPaths(libraryDir, hash)) {
+    const found = await stat(p).then(
+      (s) => s.isFile() && s.size > 0,
+      () => false,
+    )
+    if (found) return p
+  }
+  return null
 }
