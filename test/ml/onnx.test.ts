@@ -144,6 +144,36 @@ describe.skipIf(!haveModels)('the real MobileNetV2 backbone', () => {
     expect(Array.from(out.get('rgb') as Float32Array)).not.toEqual(Array.from(out.get('grey') as Float32Array))
   })
 
+  it('reuses its input buffers without one call\'s pixels reaching another\'s vectors (bit for bit, any batching, calls in flight)', async () => {
+    // Noise posters at the input size, each different; the one-pass set and the mirrored default.
+    const poster = (seed: number) => {
+      const raw = Buffer.alloc(224 * 320 * 3)
+      let x = seed
+      for (let i = 0; i < raw.length; i++) raw[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24
+      return raw
+    }
+    const items = Array.from({ length: 11 }, (_, i) => ({ key: String(i), views: [poster(i + 1)] }))
+    const bits = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
+    for (const set of ['multiscale-tall', 'multiscale-tall-flip']) {
+      const embed = async (sizes: number[], inFlight: boolean, warm?: typeof items) => {
+        const e = await Embedder.open(readFileSync(stock), MOBILENET_V2, FEATURE_SETS[set])
+        if (warm) await e.embedDecoded(warm) // leaves other pixels in the spare buffer
+        const calls: (typeof items)[] = []
+        for (let at = 0, k = 0; at < items.length; at += sizes[k++ % sizes.length]) calls.push(items.slice(at, at + sizes[k % sizes.length]))
+        const out = new Map<string, string>()
+        const done = (rs: { key: string; vector: Float32Array | null }[]) => rs.forEach((r) => out.set(r.key, bits(r.vector!)))
+        if (inFlight) await Promise.all(calls.map((c) => e.embedDecoded(c).then(done)))
+        else for (const c of calls) done(await e.embedDecoded(c))
+        await e.close()
+        return items.map((it) => out.get(it.key))
+      }
+      const alone = await embed([1], false) // one poster a call: every run is a partial one
+      expect(new Set(alone).size).toBe(items.length)
+      expect(await embed([11], false), set).toEqual(alone)
+      expect(await embed([3, 5], true, items.slice(6).reverse()), set).toEqual(alone)
+    }
+  })
+
   it('the mirrored view is the left-right flipped poster, averaged in', async () => {
     // At the input size (224x224) resizing is the identity, so sharp's flop is the exact mirror.
     const a = await sharp({ create: { width: 224, height: 224, channels: 3, background: '#203040' } })

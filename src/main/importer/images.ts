@@ -17,9 +17,10 @@ export class BadImage extends Error {}
  * The thumbnails' JPEG settings (libjpeg-turbo; mozjpeg off). On the shared posters, against
  * the WebP (quality 78, effort 0) written before: about half the CPU (1.8 against 3.5 ms a
  * poster), files ~10% larger (18.0 against 16.2 KiB). WebP's encode was the largest single
- * cost of an import; mozjpeg would cost 8.9 ms (`npm run bench -- first-model-profile`).
+ * cost of an import; mozjpeg would cost 8.9 ms. Huffman tables are not optimised: the same
+ * pixels, files 3% larger, the encode ~0.5 ms a poster cheaper (`npm run bench -- first-model-profile`).
  */
-export const THUMB_JPEG = { quality: 80, mozjpeg: false } as const
+export const THUMB_JPEG = { quality: 80, mozjpeg: false, optimiseCoding: false } as const
 
 /** The thumbnail pipeline, shared with the bare-sharp baseline of bench/import.ts. */
 export function thumbnailPipeline(input: Buffer | string): Sharp {
