@@ -11,7 +11,7 @@
 // Beside the floor: one bare decode-and-resize pass over the same posters in this process.
 // Aims (issue 14): pipelined under 60 s, >= 1.3x faster than the sequence, within 3x the floor.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { openCore, type Core } from '../src/main/core'
@@ -148,6 +148,9 @@ export default async function main(args: string[]): Promise<number> {
       source = sub
     }
     console.log(`posters: ${files.length}; import concurrency ${DEFAULT_CONCURRENCY}`)
+    // Wall seconds follow whatever else the machine runs: the load beside each figure.
+    const load = (when: string) => console.log(`load average ${when}: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min)`)
+    load('at the start')
 
     // The floor: decode and resize every poster once (also warms the file cache for both runs).
     const t0 = performance.now()
@@ -163,7 +166,9 @@ export default async function main(args: string[]): Promise<number> {
 
     const cv = args.includes('--cv')
     const seq = await firstModel(join(work, 'sequential'), source, false, cv)
+    load('after the sequence')
     const pipe = await firstModel(join(work, 'pipelined'), source, true, cv)
+    load('after the pipelined run')
     const sum = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0)
     const fmt = (r: Outcome) => Object.entries(r.t).map(([k, v]) => `${k} ${v.toFixed(1)} s${r.c[k] === undefined ? '' : ` / ${r.c[k].toFixed(1)} CPU s`}`).join(', ')
     console.log(`floor (bare decode + resize pass): ${floor.toFixed(1)} s; ${floorCpu.toFixed(1)} CPU s`)
