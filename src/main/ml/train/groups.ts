@@ -59,6 +59,7 @@ function centredUnitRows(x: Float32Array, d: number): Float32Array {
 }
 
 const BITS = 256
+/** Words of a sketch: the scan below reads exactly eight. */
 const WORDS = BITS / 32
 
 /**
@@ -83,7 +84,40 @@ function sketches(u: Float32Array, d: number): Uint32Array {
     planes.push({ plus: Int32Array.from(plus), minus: Int32Array.from(minus) })
   }
   const out = new Uint32Array(n * WORDS)
-  for (let r = 0; r < n; r++) {
+  // Four rows at a time: each row's sum runs in the same order as alone (the same bits), the
+  // four chains of additions overlap and share the plane's index loads.
+  let r = 0
+  for (; r + 4 <= n; r += 4) {
+    const [o0, o1, o2, o3] = [r * d, (r + 1) * d, (r + 2) * d, (r + 3) * d]
+    for (let b = 0; b < BITS; b++) {
+      let s0 = 0
+      let s1 = 0
+      let s2 = 0
+      let s3 = 0
+      const { plus, minus } = planes[b]
+      for (let i = 0; i < plus.length; i++) {
+        const k = plus[i]
+        s0 += u[o0 + k]
+        s1 += u[o1 + k]
+        s2 += u[o2 + k]
+        s3 += u[o3 + k]
+      }
+      for (let i = 0; i < minus.length; i++) {
+        const k = minus[i]
+        s0 -= u[o0 + k]
+        s1 -= u[o1 + k]
+        s2 -= u[o2 + k]
+        s3 -= u[o3 + k]
+      }
+      const word = b >> 5
+      const bit = 1 << (b & 31)
+      if (s0 > 0) out[r * WORDS + word] |= bit
+      if (s1 > 0) out[(r + 1) * WORDS + word] |= bit
+      if (s2 > 0) out[(r + 2) * WORDS + word] |= bit
+      if (s3 > 0) out[(r + 3) * WORDS + word] |= bit
+    }
+  }
+  for (; r < n; r++) {
     const o = r * d
     for (let b = 0; b < BITS; b++) {
       let s = 0
@@ -121,16 +155,53 @@ function pairSearch(x: Float32Array, d: number, minCosine: number): PairSearch {
   return {
     n,
     scan(from, to, pairs) {
+      const cand = new Int32Array(n)
       for (let i = from; i < to; i++) {
+        // The eight words of row i's sketch held in locals, all eight popcounts summed without
+        // a branch between them (faster than stopping early: most pairs need six or more).
         const a = i * WORDS
+        const [a0, a1, a2, a3, a4, a5, a6, a7] = [sk[a], sk[a + 1], sk[a + 2], sk[a + 3], sk[a + 4], sk[a + 5], sk[a + 6], sk[a + 7]]
+        let m = 0
         for (let j = i + 1; j < n; j++) {
           const b = j * WORDS
-          let h = 0
-          for (let w = 0; w < WORDS && h <= maxHamming; w++) h += popcount(sk[a + w] ^ sk[b + w])
-          if (h > maxHamming) continue
-          let dot = 0
-          const oi = i * d
+          const h =
+            popcount(a0 ^ sk[b]) +
+            popcount(a1 ^ sk[b + 1]) +
+            popcount(a2 ^ sk[b + 2]) +
+            popcount(a3 ^ sk[b + 3]) +
+            popcount(a4 ^ sk[b + 4]) +
+            popcount(a5 ^ sk[b + 5]) +
+            popcount(a6 ^ sk[b + 6]) +
+            popcount(a7 ^ sk[b + 7])
+          if (h <= maxHamming) cand[m++] = j
+        }
+        // Exact cosines of the candidates, four at a time: each sum runs over k in order as
+        // alone (the same value), the four chains of additions overlap.
+        const oi = i * d
+        let c = 0
+        for (; c + 4 <= m; c += 4) {
+          const [j0, j1, j2, j3] = [cand[c], cand[c + 1], cand[c + 2], cand[c + 3]]
+          const [o0, o1, o2, o3] = [j0 * d, j1 * d, j2 * d, j3 * d]
+          let d0 = 0
+          let d1 = 0
+          let d2 = 0
+          let d3 = 0
+          for (let k = 0; k < d; k++) {
+            const v = u[oi + k]
+            d0 += v * u[o0 + k]
+            d1 += v * u[o1 + k]
+            d2 += v * u[o2 + k]
+            d3 += v * u[o3 + k]
+          }
+          if (d0 >= minCosine) pairs.push([i, j0, d0])
+          if (d1 >= minCosine) pairs.push([i, j1, d1])
+          if (d2 >= minCosine) pairs.push([i, j2, d2])
+          if (d3 >= minCosine) pairs.push([i, j3, d3])
+        }
+        for (; c < m; c++) {
+          const j = cand[c]
           const oj = j * d
+          let dot = 0
           for (let k = 0; k < d; k++) dot += u[oi + k] * u[oj + k]
           if (dot >= minCosine) pairs.push([i, j, dot])
         }
