@@ -81,7 +81,9 @@ export function threadCount(max = 2): number {
   return n >= 2 ? n : 0
 }
 
+/** The rows' memory for the threads: their own when they already fill a SharedArrayBuffer, else a copy. */
 function shared(a: Float32Array): SharedArrayBuffer {
+  if (a.buffer instanceof SharedArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) return a.buffer
   const buf = new SharedArrayBuffer(a.byteLength)
   new Float32Array(buf).set(a)
   return buf

@@ -1,0 +1,166 @@
+// `npm run bench -- queue-stages [--library DIR] [--rounds N] [--fold-epochs N] [--skip-fold]`: the
+// three stages of the suspect queue's training (`npm run bench -- review`), each timed in this
+// process against the code it replaced (bench/_before/, frozen at commit d43c189), in
+// alternating order, as CPU seconds of this thread, so other work on the cores moves both
+// alike; and each checked to give the same result.
+// - grouping: near-duplicate groups of the human-labelled posters' features;
+// - figures: honestEvaluation (per-fold thresholds, bootstrap intervals, 500 replicates) of
+//   out-of-fold-like probabilities: the real labels and folds, scores drawn from the labels
+//   (a library has no stored run to read; the cost depends on the sizes, not the values);
+// - folds: one fold's training (fold 0 of 5, features with titles, the product recipe) on the
+//   wasm backend, and the pooled epoch choice's macro-AP of every out-of-fold row.
+// --library DIR (embeddings of the default feature set cached; it is copied, never written).
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { openCore } from '../src/main/core'
+import { DB_FILE } from '../src/main/library/db'
+import { featureMatrix, postersFor, titlesOf, trainingLabels } from '../src/main/ml/service/data'
+import { featureSetName, modelService } from '../src/main/ml/service/model-service'
+import { duplicateGroups } from '../src/main/ml/train/groups'
+import { honestEvaluation } from '../src/main/ml/eval/honest'
+import { DEFAULT_HEAD, macroAp, trainHead } from '../src/main/ml/train/head'
+import { assignFolds } from '../src/main/ml/train/folds'
+import { loadTf } from '../src/main/ml/train/tf-backend'
+import { titledTrainingRows, titleDropped, TITLE_DIMS } from '../src/main/ml/text/title-features'
+import { mulberry32 } from '../src/shared/random'
+import * as beforeGroups from './_before/groups'
+import * as beforeHonest from './_before/honest'
+import * as beforeHead from './_before/head'
+import { runJob, option, sharedDataPresent } from './_shared-library'
+
+const cpu = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')
+
+/** CPU seconds of `before` and `after`, alternating, `rounds` each; their results for the checks. */
+async function alternate<T>(rounds: number, before: () => T | Promise<T>, after: () => T | Promise<T>) {
+  const times = { before: [] as number[], after: [] as number[] }
+  let last = { before: undefined as T | undefined, after: undefined as T | undefined }
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
+      const c = cpu()
+      const out = await (side === 'before' ? before() : after())
+      times[side].push(cpu() - c)
+      last = { ...last, [side]: out }
+    }
+  }
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)]
+  return { before: median(times.before), after: median(times.after), last: last as { before: T; after: T } }
+}
+
+const line = (stage: string, t: { before: number; after: number }, same: boolean, note = '') =>
+  console.log(
+    `${stage}: before ${t.before.toFixed(2)} s CPU, now ${t.after.toFixed(2)} s (${(t.before / t.after).toFixed(2)}x faster)${note}; same result: ${same ? 'yes' : 'NO'}; load average ${load()}`,
+  )
+
+export default async function main(args: string[]): Promise<number> {
+  if (!sharedDataPresent()) return 1
+  const rounds = Number(option(args, '--rounds') ?? 3)
+  const source = option(args, '--library')
+  const work = mkdtempSync(join(tmpdir(), 'posterity-bench-queue-'))
+  const libDir = join(work, 'library')
+  if (source) {
+    const src = new Database(join(resolve(source), DB_FILE), { readonly: true })
+    mkdirSync(libDir, { recursive: true })
+    await src.backup(join(libDir, DB_FILE))
+    src.close()
+  }
+  const core = openCore({ libraryDir: libDir })
+  try {
+    if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
+      console.error('queue-stages needs a library of the shared posters: --library DIR (see `npm run bench -- review`)')
+      return 1
+    }
+    const svc = modelService(core)
+    const embedS = await runJob(core, 'model.embed', {})
+    const human = trainingLabels(core.db, false).labels
+    const posters = postersFor(core.db).filter((p) => (human.get(p.id)?.length ?? 0) > 0)
+    const d = svc.dims
+    const x = await featureMatrix(core.db, svc.key, posters, d)
+    const genres = [...new Set([...human.values()].flat())].sort()
+    const g = genres.length
+    const n = posters.length
+    const y = new Float32Array(n * g)
+    posters.forEach((p, i) => human.get(p.id)!.forEach((name) => (y[i * g + genres.indexOf(name)] = 1)))
+    const items = posters.map((p) => ({ id: p.id, hash: p.hash }))
+    console.log(`${n} human-labelled posters, ${d} features (${featureSetName(svc.features)}), ${g} genres (${embedS.toFixed(1)} s to embed what was missing); ${rounds} rounds a stage; load average ${load()}`)
+
+    // Grouping.
+    const grouping = await alternate(
+      rounds,
+      () => beforeGroups.duplicateGroups(items, { x, dims: d }),
+      () => duplicateGroups(items, { x, dims: d }),
+    )
+    const sameGroups = JSON.stringify(grouping.last.before) === JSON.stringify(grouping.last.after)
+    line('grouping', grouping, sameGroups, ` (${grouping.last.after.count} groups, ${grouping.last.after.nearDuplicates} joined by the embedding test)`)
+
+    // Figures.
+    const groups = grouping.last.after
+    const fold = assignFolds(groups, 5, DEFAULT_HEAD.seed)
+    const rand = mulberry32(11)
+    const oof = Float32Array.from(y, (v) => 1 / (1 + Math.exp(-(2.2 * v - 3 + 1.6 * (rand() + rand() + rand() - 1.5)))))
+    const prior = genres.map((_, c) => {
+      let p = 0
+      for (let i = 0; i < n; i++) p += y[i * g + c]
+      return p / n
+    })
+    const figures = await alternate(
+      rounds,
+      () => beforeHonest.honestEvaluation(oof, y, genres, fold, 5, prior),
+      () => honestEvaluation(oof, y, genres, fold, 5, prior),
+    )
+    line('figures', figures, JSON.stringify(figures.last.before) === JSON.stringify(figures.last.after), ' (500 replicates, model and prior)')
+
+    // Pooled epoch choice: macro-AP of every out-of-fold row, once per epoch.
+    const pooled = await alternate(
+      rounds,
+      () => beforeHead.macroAp(oof, y, g),
+      () => macroAp(oof, y, g),
+    )
+    line('folds, pooled epoch scoring (one epoch)', pooled, pooled.last.before === pooled.last.after)
+
+    if (args.includes('--skip-fold')) return 0
+    // One fold's training, as a training thread runs it.
+    const cfg = { ...DEFAULT_HEAD, sharedScaleTail: TITLE_DIMS, epochs: Number(option(args, '--fold-epochs') ?? DEFAULT_HEAD.epochs) }
+    const titles = titlesOf(
+      core.db,
+      posters.map((p) => p.id),
+    )
+    const t = titledTrainingRows(x, d, y, g, titles, (i) => titleDropped(cfg.seed, titles[i].id))
+    const train: number[] = []
+    const held: number[] = []
+    for (let i = 0; i < n; i++) {
+      if (fold[i] === 0) held.push(i)
+      else train.push(t.trainRow[i])
+    }
+    const { tf, backend } = await loadTf('wasm')
+    const data = { x: t.x, y: t.y, dims: t.dims, genres: g, train, earlyStop: held, val: [] }
+    const probs = { before: [] as Float32Array[], after: [] as Float32Array[] }
+    const oneFold = await alternate(
+      Math.min(rounds, 2),
+      () => beforeHead.trainHead(tf, data, cfg, { onEarlyStopProbs: (e, p) => (probs.before[e - 1] = p) }),
+      () => trainHead(tf, data, cfg, { onEarlyStopProbs: (e, p) => (probs.after[e - 1] = p) }),
+    )
+    const strip = (r: { epochs: { seconds: number }[]; bestEpoch: number; weights: unknown }) =>
+      JSON.stringify({ epochs: r.epochs.map((e) => ({ ...e, seconds: 0 })), best: r.bestEpoch, w: r.weights }, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v))
+    const sameFold =
+      strip(oneFold.last.before) === strip(oneFold.last.after) && probs.before.length === probs.after.length && probs.before.every((p, e) => p.every((v, i) => v === probs.after[e][i]))
+    line(
+      `folds, one fold's training (${backend}, ${train.length} rows x ${t.dims} features, ${oneFold.last.after.epochs.length} epochs)`,
+      oneFold,
+      sameFold,
+      ' (weights, curves and every epoch\'s held-out probabilities compared)',
+    )
+    return 0
+  } finally {
+    await core.close()
+    rmSync(work, { recursive: true, force: true })
+  }
+}
