@@ -99,8 +99,16 @@ export function dashboard(db: Db): Dashboard {
     })
     const ev = run.evaluation as typeof run.evaluation & { intervals?: { model?: { macroAp?: [number, number] } } }
     const macro = ev.intervals?.model?.macroAp
+    const n = run.valSize.toLocaleString('en-US')
+    const provisional = run.config.quick === true
     ap = {
       runId: run.id,
+      basis: provisional
+        ? `provisional: a quick first model scored on its held-out ${n} posters; the cross-validated run's out-of-fold figures replace these when it ends`
+        : ev.method === 'cross-validation'
+          ? `out-of-fold figures (${ev.folds ?? '?'}-fold cross-validation over ${n} posters)`
+          : `figures on ${n} held-out posters`,
+      provisional,
       macro: { ap: ev.model.macroAp, low: macro?.[0] ?? null, high: macro?.[1] ?? null },
       genres: (() => {
         const iv = genreApIntervals(db, run.id)
