@@ -131,6 +131,8 @@ describe.skipIf(!haveBackbone)('between a quick first model and its cross-valida
     expect(d.ap?.provisional).toBe(true)
     const valSize = core.db.prepare('SELECT val_size FROM model_runs WHERE id = ?').pluck().get(quickId) as number
     expect(d.ap?.basis).toMatch(new RegExp(`provisional.*quick first model.*held-out ${valSize} posters.*cross-validated`))
+    // A genre's errors (the Train view's AP bars) need out-of-fold predictions too.
+    await expect(call('model.errors', { genre: 'Red' })).rejects.toThrow(/conflict: run \d+ is a quick first model: its errors .* come with the cross-validated run/)
   })
 
   it('Explore reads the one-pass set and says so; the Train status counts both sets', async () => {
