@@ -101,8 +101,21 @@ describe.skipIf(!hasChromium || !haveBackbone)('before the cross-validated run (
     await page.locator(tid(T.navExplore)).click()
     await page.locator(tid(T.exploreTab('duplicates'))).click()
     await poll(() => page.locator(tid('dup-features')).textContent()).toMatch(new RegExp(`one-pass features ${FIRST_FEATURES} until the default set is embedded`))
+    // The map, laid out on the one-pass set, says why.
+    await page.locator(tid(T.exploreTab('map'))).click()
+    await page.locator(tid(T.mapCompute)).click()
+    await poll(() => page.locator(tid(T.mapCanvas)).getAttribute('aria-label'), 60_000).toBe(`Embeddings map of ${N} posters`)
+    await poll(() => page.locator(tid('map-features')).textContent()).toMatch(new RegExp(`one-pass features \\(${FIRST_FEATURES}\\) stand in.*0 of ${N} posters`))
+    if (shots) await page.screenshot({ path: join(shots, 'quick-map.png') })
+    // Similar posters in the detail say which features they compare.
+    await page.locator(tid(T.navLibrary)).click()
+    await page.locator(`${tid(T.posterCard)}[data-id="tt0008000"]`).dblclick()
+    await poll(() => page.locator(`${tid(T.similarPosters)} ${tid(T.similarItem)}`).count(), 30_000).toBe(8)
+    expect(await page.locator(tid('similar-features')).textContent()).toMatch(new RegExp(`one-pass features \\(${FIRST_FEATURES}\\)`))
+    if (shots) await page.screenshot({ path: join(shots, 'quick-similar.png') })
+    await page.keyboard.press('Escape')
     expect(ui.pageErrors).toEqual([])
-  })
+  }, 120_000)
 
   it('training from the Train view runs the cross-validated run; the suspect queue says so, then fills', async () => {
     const { page, api } = ui

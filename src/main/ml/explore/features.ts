@@ -39,6 +39,6 @@ export function exploreFeatures(svc: ModelService): ExploreChoice {
   const posters = svc.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number
   return pick(
     first,
-    `the one-pass features (${FIRST_FEATURES}) stand in: the default set ${featureSetName(def)} is embedded for ${defCount.toLocaleString('en-US')} of ${posters.toLocaleString('en-US')} posters (the cross-validated run embeds it; Train view)`,
+    `The one-pass features (${FIRST_FEATURES}) stand in: the default set ${featureSetName(def)} is embedded for ${defCount.toLocaleString('en-US')} of ${posters.toLocaleString('en-US')} posters (the cross-validated run embeds it; Train view).`,
   )
 }
