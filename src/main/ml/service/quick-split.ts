@@ -19,6 +19,8 @@ export interface QuickSplit {
   nearDuplicates: number
   /** Every poster's embedding was cached, so near-identical copies were grouped for all of them. */
   complete: boolean
+  /** When complete: the feature rows of every item, in order (the quick fit trains on them). */
+  x: Float32Array | null
 }
 
 /**
@@ -27,12 +29,19 @@ export interface QuickSplit {
  * cached one, so the two never need joining). Returns each group's smallest content hash: a
  * poster with no copy keeps the side its own hash gave it before groups were used.
  */
-async function groupHashes(db: Db, items: GroupItem[], key: FeatureKey, dims: number, signal?: AbortSignal): Promise<{ groupHash: string[]; nearDuplicates: number; complete: boolean }> {
+async function groupHashes(
+  db: Db,
+  items: GroupItem[],
+  key: FeatureKey,
+  dims: number,
+  signal?: AbortSignal,
+): Promise<{ groupHash: string[]; nearDuplicates: number; complete: boolean; x: Float32Array | null }> {
   const missing = new Set(missingHashes(db, key, items.map((p) => p.hash)))
   const cached = items.flatMap((p, i) => (missing.has(p.hash) ? [] : [i]))
   const rest = items.flatMap((p, i) => (missing.has(p.hash) ? [i] : []))
   const groupHash = items.map((p) => p.hash)
   let nearDuplicates = 0
+  let x: Float32Array | null = null
   const settle = (rows: number[], of: Int32Array, count: number) => {
     const least: string[] = new Array(count)
     rows.forEach((r, k) => {
@@ -43,14 +52,15 @@ async function groupHashes(db: Db, items: GroupItem[], key: FeatureKey, dims: nu
   }
   if (cached.length > 0) {
     const part = cached.map((i) => items[i])
-    const x = await featureMatrix(db, key, part, dims)
+    x = await featureMatrix(db, key, part, dims)
     const pairs = await nearDuplicatePairsAsync(x, dims, NEAR_DUPLICATE_COSINE, signal)
     const g = duplicateGroups(part, { x, dims, pairs })
     nearDuplicates = g.nearDuplicates
     settle(cached, g.of, g.count)
   }
   // Uncached posters: the hash is their group already (groupHash starts as it).
-  return { groupHash, nearDuplicates, complete: rest.length === 0 }
+  const complete = rest.length === 0
+  return { groupHash, nearDuplicates, complete, x: complete ? x : null }
 }
 
 /**
@@ -58,7 +68,7 @@ async function groupHashes(db: Db, items: GroupItem[], key: FeatureKey, dims: nu
  * a group's side is that of its smallest content hash (seed `splitSeed + 2`).
  */
 export async function quickSplit(db: Db, items: GroupItem[], key: FeatureKey, dims: number, splitSeed: number, fraction: number, signal?: AbortSignal): Promise<QuickSplit> {
-  const { groupHash, nearDuplicates, complete } = await groupHashes(db, items, key, dims, signal)
+  const { groupHash, nearDuplicates, complete, x } = await groupHashes(db, items, key, dims, signal)
   const held: number[] = []
   const fit: number[] = []
   const side = new Map<string, boolean>()
@@ -67,5 +77,5 @@ export async function quickSplit(db: Db, items: GroupItem[], key: FeatureKey, di
     if (out === undefined) side.set(h, (out = seededUnit(splitSeed + 2, h) < fraction))
     ;(out ? held : fit).push(i)
   })
-  return { held, fit, ok: held.length > 0 && fit.length > 0, nearDuplicates, complete }
+  return { held, fit, ok: held.length > 0 && fit.length > 0, nearDuplicates, complete, x }
 }

@@ -272,7 +272,8 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       // Everything was cached: still record which execution provider computes this library's embeddings.
       await svc.probeProvider()
       const dims = svc.dimsOf(features)
-      const x = await featureMatrix(svc.db, svc.keyOf(features), data.posters, dims)
+      // The quick split read the rows it trains on already (every poster's, in this order).
+      const x = quick && quickSide!.x ? quickSide!.x : await featureMatrix(svc.db, svc.keyOf(features), data.posters, dims)
       if (quick) {
         const { fit, held, nearDuplicates } = quickSide!
         done = await svc.worker.call(
