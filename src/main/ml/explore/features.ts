@@ -24,9 +24,21 @@ export const DEFAULT_SET_COVERAGE = 0.95
 
 /** The default set once it covers DEFAULT_SET_COVERAGE of the one-pass set's posters (or nothing is embedded at all), else the one-pass set. */
 export function exploreFeatures(svc: ModelService): ExploreChoice {
+  // Counting embedded posters scans the library: once per change of the library file (the
+  // similarity index's cheap stamp: this connection's writes, and other connections').
+  const stamp = `${svc.db.pragma('data_version', { simple: true })}:${svc.db.prepare('SELECT total_changes()').pluck().get()}`
+  const hit = chosen.get(svc.db)
+  if (hit && hit.stamp === stamp && hit.features === svc.features.version) return hit.choice
+  const choice = choose(svc)
+  chosen.set(svc.db, { stamp, features: svc.features.version, choice })
+  return choice
+}
+
+const chosen = new WeakMap<ModelService['db'], { stamp: string; features: string; choice: ExploreChoice }>()
+
+function choose(svc: ModelService): ExploreChoice {
   const def = svc.features
   const first = FEATURE_SETS[FIRST_FEATURES]
-  const defCount = postersEmbedded(svc.db, svc.keyOf(def))
   const pick = (set: FeatureSet, note: string | null): ExploreChoice => ({
     set,
     key: svc.keyOf(set),
@@ -34,6 +46,7 @@ export function exploreFeatures(svc: ModelService): ExploreChoice {
     info: { name: featureSetName(set), version: set.version, passes: passesOf(set), fallback: set !== def, note },
   })
   if (first.version === def.version) return pick(def, null)
+  const defCount = postersEmbedded(svc.db, svc.keyOf(def))
   const firstCount = postersEmbedded(svc.db, svc.keyOf(first))
   if (defCount >= DEFAULT_SET_COVERAGE * firstCount) return pick(def, null)
   const posters = svc.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number
