@@ -131,6 +131,13 @@ describe.skipIf(!haveBackbone)('between a quick first model and its cross-valida
     expect(d.ap?.provisional).toBe(true)
     const valSize = core.db.prepare('SELECT val_size FROM model_runs WHERE id = ?').pluck().get(quickId) as number
     expect(d.ap?.basis).toMatch(new RegExp(`provisional.*quick first model.*held-out ${valSize} posters.*cross-validated`))
+    // Per-genre intervals from its predictions for the labelled posters it never trained on.
+    expect(d.ap!.genres.length).toBe(3)
+    for (const g of d.ap!.genres) {
+      expect(g.low, g.genre).not.toBeNull()
+      expect(g.low!).toBeLessThanOrEqual(g.high!)
+      expect(g.high!).toBeLessThanOrEqual(1)
+    }
     // A genre's errors (the Train view's AP bars) need out-of-fold predictions too.
     await expect(call('model.errors', { genre: 'Red' })).rejects.toThrow(/conflict: run \d+ is a quick first model: its errors .* come with the cross-validated run/)
   })
