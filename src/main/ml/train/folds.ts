@@ -70,7 +70,7 @@ export interface CrossValidation extends OutOfFoldResult {
 }
 
 export interface FoldHooks {
-  /** An epoch of fold `member` (0..k-1) or of refit member `member - k`. */
+  /** An epoch of fold task `member` (0..repeats·k-1: fold member % k of repeat ⌊member / k⌋) or of refit member `member - repeats·k`. */
   onEpoch?: (member: number, r: EpochReport) => void | Promise<void>
   /** Scores pooled out-of-fold probabilities (default: macro-AP against `y`, every row). */
   score?: (oof: Float32Array) => number
@@ -101,13 +101,28 @@ function limited(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
  * the refit members (`members`, 0 for none) train on every row for that many epochs. They may
  * start while the last folds still run: they keep each epoch's weights until the epoch is known.
  */
-export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, members: number, hooks: FoldHooks = {}): Promise<CrossValidation> {
+export async function crossValidate(
+  runner: HeadRunner,
+  input: OutOfFoldInput,
+  cfg: HeadConfig,
+  k: number,
+  seed: number,
+  members: number,
+  hooks: FoldHooks = {},
+  repeats = 1,
+): Promise<CrossValidation> {
   const n = input.trainRow?.length ?? input.x.length / input.dims
   const g = input.genres
   const as = input.trainRow ?? Int32Array.from({ length: n }, (_, i) => i)
-  const fold = assignFolds(input.groups, k, seed)
-  const held: number[][] = Array.from({ length: k }, () => [])
-  for (let i = 0; i < n; i++) held[fold[i]].push(i)
+  // Repeat r deals the groups with its own seed; repeat 0 keeps `seed` (its folds are returned).
+  const foldsOf = Array.from({ length: repeats }, (_, r) => (r === 0 ? assignFolds(input.groups, k, seed) : assignFolds(input.groups, k, seed + r * 7919)))
+  const fold = foldsOf[0]
+  // Task t = r * k + f: fold f of repeat r.
+  const held: number[][] = foldsOf.flatMap((of) => {
+    const rows: number[][] = Array.from({ length: k }, () => [])
+    for (let i = 0; i < n; i++) rows[of[i]].push(i)
+    return rows
+  })
   const probs: Float32Array[][] = held.map(() => [])
   let chose!: (epoch: number) => void
   let fail!: (err: Error) => void
@@ -118,18 +133,18 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
   target.catch(() => undefined)
   const slot = limited(runner.slots)
   const all = Array.from({ length: n }, (_, i) => i)
-  const folds = held.map((rows, f) =>
+  const folds = held.map((rows, t) =>
     rows.length === 0
       ? null
       : slot(() =>
           runner.run(
-            { train: all.filter((i) => fold[i] !== f).map((i) => as[i]), earlyStop: rows, cfg },
-            { onEpoch: (r) => hooks.onEpoch?.(f, r), onEarlyStopProbs: (e, p) => (probs[f][e - 1] = p) },
+            { train: all.filter((i) => foldsOf[Math.floor(t / k)][i] !== t % k).map((i) => as[i]), earlyStop: rows, cfg: t < k ? cfg : { ...cfg, seed: cfg.seed + t * 101 } },
+            { onEpoch: (r) => hooks.onEpoch?.(t, r), onEarlyStopProbs: (e, p) => (probs[t][e - 1] = p) },
           ),
         ),
   )
   const refits = Array.from({ length: members }, (_, m) =>
-    slot(() => runner.run({ train: all.map((i) => as[i]), earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(k + m, r) })),
+    slot(() => runner.run({ train: all.map((i) => as[i]), earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(repeats * k + m, r) })),
   )
   let results
   try {
@@ -139,12 +154,15 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
     await Promise.allSettled(refits)
     throw err
   }
-  const used = held.flatMap((rows, f) => (rows.length ? [f] : []))
+  const used = held.flatMap((rows, t) => (rows.length ? [t] : []))
+  // Each poster's probabilities averaged over the repeats: every model averaged never saw it.
   const oofAt = (epoch: number): Float32Array => {
     const oof = new Float32Array(n * g)
-    for (const f of used) {
-      const p = probs[f][Math.min(epoch, probs[f].length) - 1]
-      held[f].forEach((row, i) => oof.set(p.subarray(i * g, (i + 1) * g), row * g))
+    for (const t of used) {
+      const p = probs[t][Math.min(epoch, probs[t].length) - 1]
+      held[t].forEach((row, i) => {
+        for (let c = 0; c < g; c++) oof[row * g + c] += p[i * g + c] / repeats
+      })
     }
     return oof
   }
@@ -169,6 +187,6 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
 }
 
 /** Cross-validation alone, in this thread (tests, benchmarks). */
-export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, hooks: FoldHooks = {}): Promise<OutOfFoldResult> {
-  return crossValidate(inThreadRunner(tf, input), input, cfg, k, seed, 0, hooks)
+export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, hooks: FoldHooks = {}, repeats = 1): Promise<OutOfFoldResult> {
+  return crossValidate(inThreadRunner(tf, input), input, cfg, k, seed, 0, hooks, repeats)
 }

@@ -264,7 +264,10 @@ export interface Groups {
  * centred cosine similarity of at least `minCosine`, closed transitively, most similar pairs
  * first, as long as the group stays within MAX_NEAR_DUPLICATE_GROUP posters.
  */
-export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Array; dims: number; minCosine?: number; maxGroup?: number }): Groups {
+export function duplicateGroups(
+  items: GroupItem[],
+  embeddings?: { x: Float32Array; dims: number; minCosine?: number; maxGroup?: number; pairs?: [number, number, number][] },
+): Groups {
   const n = items.length
   const uf = new UnionFind(n)
   const byHash = new Map<string, number>()
@@ -279,7 +282,8 @@ export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Arr
     const size = new Int32Array(n)
     for (let i = 0; i < n; i++) size[uf.find(i)]++
     const maxGroup = embeddings.maxGroup ?? MAX_NEAR_DUPLICATE_GROUP
-    const pairs = nearDuplicatePairs(embeddings.x, embeddings.dims, embeddings.minCosine).sort((a, b) => b[2] - a[2])
+    // `pairs`: found already (nearDuplicatePairsAsync, so a caller on the core's loop is not stalled).
+    const pairs = (embeddings.pairs ?? nearDuplicatePairs(embeddings.x, embeddings.dims, embeddings.minCosine)).slice().sort((a, b) => b[2] - a[2])
     for (const [i, j] of pairs) {
       const [ri, rj] = [uf.find(i), uf.find(j)]
       if (ri === rj || size[ri] + size[rj] > maxGroup) continue
