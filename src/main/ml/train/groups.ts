@@ -68,11 +68,12 @@ const WORDS = BITS / 32
  * popcounts instead of 1,952-value dot products. Hyperplanes are sparse ±1 (an eighth of the
  * dims each) to stay cheap.
  */
-function sketches(u: Float32Array, d: number): Uint32Array {
-  const n = u.length / d
+type Planes = { plus: Int32Array; minus: Int32Array }[]
+
+/** The sketch's hyperplanes for `d` dims: for each bit, the dims with +1 and with -1 (each with probability 1/16). */
+function hyperplanes(d: number): Planes {
   const rand = mulberry32(0x5eed)
-  // For each bit: the dims with +1 and with -1 (each with probability 1/16).
-  const planes: { plus: Int32Array; minus: Int32Array }[] = []
+  const planes: Planes = []
   for (let b = 0; b < BITS; b++) {
     const plus: number[] = []
     const minus: number[] = []
@@ -83,11 +84,17 @@ function sketches(u: Float32Array, d: number): Uint32Array {
     }
     planes.push({ plus: Int32Array.from(plus), minus: Int32Array.from(minus) })
   }
-  const out = new Uint32Array(n * WORDS)
-  // Four rows at a time: each row's sum runs in the same order as alone (the same bits), the
-  // four chains of additions overlap and share the plane's index loads.
-  let r = 0
-  for (; r + 4 <= n; r += 4) {
+  return planes
+}
+
+/**
+ * The sketches of rows [from, to) into `out`. Four rows at a time: each row's sum runs in the
+ * same order as alone (the same bits), the four chains of additions overlap and share the
+ * plane's index loads.
+ */
+function sketchRows(u: Float32Array, d: number, planes: Planes, out: Uint32Array, from: number, to: number): void {
+  let r = from
+  for (; r + 4 <= to; r += 4) {
     const [o0, o1, o2, o3] = [r * d, (r + 1) * d, (r + 2) * d, (r + 3) * d]
     for (let b = 0; b < BITS; b++) {
       let s0 = 0
@@ -117,7 +124,7 @@ function sketches(u: Float32Array, d: number): Uint32Array {
       if (s3 > 0) out[(r + 3) * WORDS + word] |= bit
     }
   }
-  for (; r < n; r++) {
+  for (; r < to; r++) {
     const o = r * d
     for (let b = 0; b < BITS; b++) {
       let s = 0
@@ -127,7 +134,6 @@ function sketches(u: Float32Array, d: number): Uint32Array {
       if (s > 0) out[r * WORDS + (b >> 5)] |= 1 << (b & 31)
     }
   }
-  return out
 }
 
 function popcount(v: number): number {
@@ -144,9 +150,15 @@ interface PairSearch {
 
 /** Centres the rows, sketches them, and returns the scan over row ranges. */
 function pairSearch(x: Float32Array, d: number, minCosine: number): PairSearch {
-  const n = x.length / d
   const u = centredUnitRows(x, d)
-  const sk = sketches(u, d)
+  const sk = new Uint32Array((u.length / d) * WORDS)
+  sketchRows(u, d, hyperplanes(d), sk, 0, u.length / d)
+  return searchOver(u, sk, d, minCosine)
+}
+
+/** The scan over rows already centred (`u`) and sketched (`sk`). */
+function searchOver(u: Float32Array, sk: Uint32Array, d: number, minCosine: number): PairSearch {
+  const n = u.length / d
   // Expected distance at the threshold angle, plus 4 standard deviations of the estimate
   // (sparse planes estimate a little less precisely than dense Gaussian ones).
   const theta = Math.acos(Math.min(1, Math.max(-1, minCosine)))
@@ -230,7 +242,19 @@ export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_
 export async function nearDuplicatePairsAsync(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE, signal?: AbortSignal): Promise<[number, number, number][]> {
   const pairs: [number, number, number][] = []
   if (x.length / d < 2) return pairs
-  const search = pairSearch(x, d, minCosine)
+  const u = centredUnitRows(x, d)
+  const n = u.length / d
+  const planes = hyperplanes(d)
+  const sk = new Uint32Array(n * WORDS)
+  // The sketches a few rows at a time too (about 10⁷ additions a slice): all at once they
+  // stalled the loop for over a second at 8,000 posters.
+  const step = Math.max(4, 4 * Math.floor(1e7 / (BITS * d * 0.125) / 4))
+  for (let r = 0; r < n; r += step) {
+    if (signal?.aborted) throw new Error('cancelled')
+    sketchRows(u, d, planes, sk, r, Math.min(n, r + step))
+    await new Promise((res) => setImmediate(res))
+  }
+  const search = searchOver(u, sk, d, minCosine)
   // About 2·10⁶ sketch comparisons a slice.
   const rows = Math.max(1, Math.floor(2e6 / search.n))
   for (let i = 0; i < search.n; i += rows) {
