@@ -3,7 +3,8 @@
 // process against the code it replaced (bench/_before/, frozen at commit d43c189), in
 // alternating order, as CPU seconds of this thread, so other work on the cores moves both
 // alike; and each checked to give the same result.
-// - grouping: near-duplicate groups of the human-labelled posters' features;
+// - grouping: near-duplicate groups of the human-labelled posters' features, and the async
+//   pair search's longest event-loop stall (wall time: what a server's other calls wait);
 // - figures: honestEvaluation (per-fold thresholds, bootstrap intervals, 500 replicates) of
 //   out-of-fold-like probabilities: the real labels and folds, scores drawn from the labels
 //   (a library has no stored run to read; the cost depends on the sizes, not the values);
@@ -18,7 +19,7 @@ import { openCore } from '../src/main/core'
 import { DB_FILE } from '../src/main/library/db'
 import { featureMatrix, postersFor, titlesOf, trainingLabels } from '../src/main/ml/service/data'
 import { featureSetName, modelService } from '../src/main/ml/service/model-service'
-import { duplicateGroups } from '../src/main/ml/train/groups'
+import { duplicateGroups, nearDuplicatePairsAsync } from '../src/main/ml/train/groups'
 import { honestEvaluation } from '../src/main/ml/eval/honest'
 import { DEFAULT_HEAD, macroAp, trainHead } from '../src/main/ml/train/head'
 import { assignFolds } from '../src/main/ml/train/folds'
@@ -100,6 +101,28 @@ export default async function main(args: string[]): Promise<number> {
     )
     const sameGroups = JSON.stringify(grouping.last.before) === JSON.stringify(grouping.last.after)
     line('grouping', grouping, sameGroups, ` (${grouping.last.after.count} groups, ${grouping.last.after.nearDuplicates} joined by the embedding test)`)
+
+    // The async search (quick split, Explore's duplicates): its wall time and the event loop's longest stall.
+    const stalls = async (search: () => Promise<unknown>) => {
+      let last = performance.now()
+      let max = 0
+      const probe = setInterval(() => {
+        const now = performance.now()
+        max = Math.max(max, now - last)
+        last = now
+      }, 5)
+      const t0 = performance.now()
+      const pairs = await search()
+      clearInterval(probe)
+      return { s: (performance.now() - t0) / 1000, stall: max, pairs: JSON.stringify(pairs) }
+    }
+    for (let r = 0; r < Math.min(rounds, 2); r++) {
+      const before = await stalls(() => beforeGroups.nearDuplicatePairsAsync(x, d))
+      const after = await stalls(() => nearDuplicatePairsAsync(x, d))
+      console.log(
+        `async pair search: before ${before.s.toFixed(2)} s wall, longest stall ${before.stall.toFixed(0)} ms; now ${after.s.toFixed(2)} s, longest stall ${after.stall.toFixed(0)} ms; same pairs: ${before.pairs === after.pairs ? 'yes' : 'NO'}; load average ${load()}`,
+      )
+    }
 
     // Figures.
     const groups = grouping.last.after
