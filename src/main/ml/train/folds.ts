@@ -100,6 +100,9 @@ function limited(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
  * predictions score best: a single number chosen for all folds, as the refit needs one, and
  * the refit members (`members`, 0 for none) train on every row for that many epochs. They may
  * start while the last folds still run: they keep each epoch's weights until the epoch is known.
+ * With `repeats` > 1 the folds are dealt again with other seeds; those folds train for the
+ * chosen epoch as the refit does (their held-out probabilities at that epoch are averaged into
+ * the out-of-fold ones) and are queued after the refit, so a thread never waits idle for it.
  */
 export async function crossValidate(
   runner: HeadRunner,
@@ -133,49 +136,66 @@ export async function crossValidate(
   target.catch(() => undefined)
   const slot = limited(runner.slots)
   const all = Array.from({ length: n }, (_, i) => i)
-  const folds = held.map((rows, t) =>
-    rows.length === 0
+  // The first deal's folds early-stop on their held-out rows and choose the epoch; the refit
+  // and the other deals' folds train to it. Queued in that order (the slots run FIFO).
+  const foldTask = (t: number) =>
+    held[t].length === 0
       ? null
       : slot(() =>
           runner.run(
-            { train: all.filter((i) => foldsOf[Math.floor(t / k)][i] !== t % k).map((i) => as[i]), earlyStop: rows, cfg: t < k ? cfg : { ...cfg, seed: cfg.seed + t * 101 } },
+            {
+              train: all.filter((i) => foldsOf[Math.floor(t / k)][i] !== t % k).map((i) => as[i]),
+              earlyStop: held[t],
+              cfg: t < k ? cfg : { ...cfg, seed: cfg.seed + t * 101 },
+              target: t < k ? undefined : target,
+            },
             { onEpoch: (r) => hooks.onEpoch?.(t, r), onEarlyStopProbs: (e, p) => (probs[t][e - 1] = p) },
           ),
-        ),
-  )
+        )
+  const first = held.slice(0, k).map((_, t) => foldTask(t))
   const refits = Array.from({ length: members }, (_, m) =>
     slot(() => runner.run({ train: all.map((i) => as[i]), earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(repeats * k + m, r) })),
   )
+  const later = held.slice(k).map((_, j) => foldTask(k + j))
   let results
   try {
-    results = await Promise.all(folds)
+    results = await Promise.all(first)
   } catch (err) {
     fail(err as Error)
-    await Promise.allSettled(refits)
+    await Promise.allSettled([...refits, ...later])
     throw err
   }
-  const used = held.flatMap((rows, t) => (rows.length ? [t] : []))
-  // Each poster's probabilities averaged over the repeats: every model averaged never saw it.
-  const oofAt = (epoch: number): Float32Array => {
+  // Each poster's probabilities averaged over the deals given: every model averaged never saw it.
+  const oofAt = (epoch: number, tasks: number[], deals: number): Float32Array => {
     const oof = new Float32Array(n * g)
-    for (const t of used) {
+    for (const t of tasks) {
       const p = probs[t][Math.min(epoch, probs[t].length) - 1]
       held[t].forEach((row, i) => {
-        for (let c = 0; c < g; c++) oof[row * g + c] += p[i * g + c] / repeats
+        for (let c = 0; c < g; c++) oof[row * g + c] += p[i * g + c] / deals
       })
     }
     return oof
   }
+  const usedFirst = first.flatMap((f, t) => (f ? [t] : []))
   const score = hooks.score ?? ((oof: Float32Array) => macroAp(oof, input.y.subarray(0, n * g), g))
-  const maxEpoch = Math.max(...used.map((f) => probs[f].length))
+  const maxEpoch = Math.max(...usedFirst.map((t) => probs[t].length))
   let best = { epoch: 1, score: -Infinity }
   for (let e = 1; e <= maxEpoch; e++) {
-    const s = score(oofAt(e))
+    const s = score(oofAt(e, usedFirst, 1))
     if (s > best.score) best = { epoch: e, score: s }
   }
   chose(best.epoch)
+  let more
+  try {
+    more = await Promise.all(later)
+  } catch (err) {
+    await Promise.allSettled(refits)
+    throw err
+  }
+  results = [...results, ...more]
+  const used = results.flatMap((r, t) => (r ? [t] : []))
   return {
-    oof: oofAt(best.epoch),
+    oof: oofAt(best.epoch, used, repeats),
     fold,
     k,
     epoch: best.epoch,

@@ -51,8 +51,11 @@ export function inThreadRunner(tf: Tf, data: HeadData, shouldStop: () => boolean
     async run(task, hooks) {
       const target = task.target ? await task.target : null
       const cfg = target === null ? task.cfg : { ...task.cfg, epochs: Math.min(task.cfg.epochs, target), patience: task.cfg.epochs + 1 }
-      const r = await trainHead(tf, { ...data, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, { ...hooks, shouldStop })
-      return { weights: r.weights, epochs: r.epochs, bestEpoch: r.bestEpoch }
+      // A task with a target returns that epoch's weights (the last), as a pool thread does.
+      let last: HeadWeights | null = null
+      const onSnapshot = target === null ? undefined : (_: number, w: HeadWeights) => void (last = w)
+      const r = await trainHead(tf, { ...data, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, { ...hooks, shouldStop, onSnapshot })
+      return last === null ? { weights: r.weights, epochs: r.epochs, bestEpoch: r.bestEpoch } : { weights: last, epochs: r.epochs, bestEpoch: r.epochs.length }
     },
     close() {},
   }
