@@ -33,11 +33,13 @@ const FOLD_ENSEMBLE = true
 
 /**
  * The cross-validation runs this many times on freshly dealt folds, and each poster's
- * out-of-fold probabilities average the models that never saw it. One run scores each poster
- * with a single fold model while new posters get the ensemble, so its estimate reads low
- * (bench/honest.ts, reported minus held-out macro-AP on splits 3 / 2: -0.044 / -0.028 with
- * one, -0.037 / -0.018 with two, the estimate 0.287 / 0.286 -> 0.297 / 0.300); the fold models
- * of every repeat join the ensemble. It doubles the folds' training time.
+ * out-of-fold probabilities average the models that never saw it. One deal scores each poster
+ * with a single fold model while new posters get the ensemble, so its estimate reads low.
+ * bench/honest.ts, splits 1 / 2 / 3, reported minus held-out macro-AP: -0.017 / -0.028 / -0.044
+ * with one deal, -0.013 / -0.017 / -0.039 with two (the estimate 0.290 / 0.286 / 0.287 ->
+ * 0.300 / 0.300 / 0.297; held-out 0.307 / 0.313 / 0.331 -> 0.313 / 0.317 / 0.336, the fold
+ * models of both deals joining the ensemble). bench/review.ts: suspect precision 0.336 -> 0.358,
+ * the queue 44 s instead of ~27 s (the second deal trains to the epoch the first chose).
  */
 const CV_REPEATS = 2
 
