@@ -1,4 +1,4 @@
-// `npm run bench -- queue-stages [--library DIR] [--rounds N] [--fold-epochs N] [--skip-fold]`: the
+// `npm run bench -- queue-stages [--library DIR] [--rounds N]`: two of the
 // three stages of the suspect queue's training (`npm run bench -- review`), each timed in this
 // process against the code it replaced (bench/_before/, frozen at commit d43c189), in
 // alternating order, as CPU seconds of this thread, so other work on the cores moves both
@@ -8,8 +8,8 @@
 // - figures: honestEvaluation (per-fold thresholds, bootstrap intervals, 500 replicates) of
 //   out-of-fold-like probabilities: the real labels and folds, scores drawn from the labels
 //   (a library has no stored run to read; the cost depends on the sizes, not the values);
-// - folds: one fold's training (fold 0 of 5, features with titles, the product recipe) on the
-//   wasm backend, and the pooled epoch choice's macro-AP of every out-of-fold row.
+// The third, the folds' training, was compared the same way and gained nothing worth keeping
+// a frozen copy for (9.13 -> 9.10 CPU s a fold, identical weights; see README).
 // --library DIR (embeddings of the default feature set cached; it is copied, never written).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -17,18 +17,15 @@ import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { openCore } from '../src/main/core'
 import { DB_FILE } from '../src/main/library/db'
-import { featureMatrix, postersFor, titlesOf, trainingLabels } from '../src/main/ml/service/data'
+import { featureMatrix, postersFor, trainingLabels } from '../src/main/ml/service/data'
 import { featureSetName, modelService } from '../src/main/ml/service/model-service'
 import { duplicateGroups, nearDuplicatePairsAsync } from '../src/main/ml/train/groups'
 import { honestEvaluation } from '../src/main/ml/eval/honest'
-import { DEFAULT_HEAD, macroAp, trainHead } from '../src/main/ml/train/head'
+import { DEFAULT_HEAD } from '../src/main/ml/train/head'
 import { assignFolds } from '../src/main/ml/train/folds'
-import { loadTf } from '../src/main/ml/train/tf-backend'
-import { titledTrainingRows, titleDropped, TITLE_DIMS } from '../src/main/ml/text/title-features'
 import { mulberry32 } from '../src/shared/random'
 import * as beforeGroups from './_before/groups'
 import * as beforeHonest from './_before/honest'
-import * as beforeHead from './_before/head'
 import { runJob, option, sharedDataPresent } from './_shared-library'
 
 const cpu = () => {
@@ -141,46 +138,6 @@ export default async function main(args: string[]): Promise<number> {
     )
     line('figures', figures, JSON.stringify(figures.last.before) === JSON.stringify(figures.last.after), ' (500 replicates, model and prior)')
 
-    // Pooled epoch choice: macro-AP of every out-of-fold row, once per epoch.
-    const pooled = await alternate(
-      rounds,
-      () => beforeHead.macroAp(oof, y, g),
-      () => macroAp(oof, y, g),
-    )
-    line('folds, pooled epoch scoring (one epoch)', pooled, pooled.last.before === pooled.last.after)
-
-    if (args.includes('--skip-fold')) return 0
-    // One fold's training, as a training thread runs it.
-    const cfg = { ...DEFAULT_HEAD, sharedScaleTail: TITLE_DIMS, epochs: Number(option(args, '--fold-epochs') ?? DEFAULT_HEAD.epochs) }
-    const titles = titlesOf(
-      core.db,
-      posters.map((p) => p.id),
-    )
-    const t = titledTrainingRows(x, d, y, g, titles, (i) => titleDropped(cfg.seed, titles[i].id))
-    const train: number[] = []
-    const held: number[] = []
-    for (let i = 0; i < n; i++) {
-      if (fold[i] === 0) held.push(i)
-      else train.push(t.trainRow[i])
-    }
-    const { tf, backend } = await loadTf('wasm')
-    const data = { x: t.x, y: t.y, dims: t.dims, genres: g, train, earlyStop: held, val: [] }
-    const probs = { before: [] as Float32Array[], after: [] as Float32Array[] }
-    const oneFold = await alternate(
-      Math.min(rounds, 2),
-      () => beforeHead.trainHead(tf, data, cfg, { onEarlyStopProbs: (e, p) => (probs.before[e - 1] = p) }),
-      () => trainHead(tf, data, cfg, { onEarlyStopProbs: (e, p) => (probs.after[e - 1] = p) }),
-    )
-    const strip = (r: { epochs: { seconds: number }[]; bestEpoch: number; weights: unknown }) =>
-      JSON.stringify({ epochs: r.epochs.map((e) => ({ ...e, seconds: 0 })), best: r.bestEpoch, w: r.weights }, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v))
-    const sameFold =
-      strip(oneFold.last.before) === strip(oneFold.last.after) && probs.before.length === probs.after.length && probs.before.every((p, e) => p.every((v, i) => v === probs.after[e][i]))
-    line(
-      `folds, one fold's training (${backend}, ${train.length} rows x ${t.dims} features, ${oneFold.last.after.epochs.length} epochs)`,
-      oneFold,
-      sameFold,
-      ' (weights, curves and every epoch\'s held-out probabilities compared)',
-    )
     return 0
   } finally {
     await core.close()
