@@ -65,8 +65,9 @@ describe('migrations', () => {
       [5, 'collection'],
       [6, 'explore'],
       [7, 'library'],
+      [8, 'explore'],
     ])
-    expect(SCHEMA_VERSION).toBe(7)
+    expect(SCHEMA_VERSION).toBe(8)
   })
 
   it('refuses a composition with a gap or two steps claiming one version', () => {

@@ -16,6 +16,7 @@ import { seededUnit } from '../../src/main/ml/train/split'
 import { QUICK_HOLDOUT } from '../../src/main/ml/service/train-job'
 import { DEFAULT_FEATURES, FEATURE_SETS, FIRST_FEATURES } from '../../src/main/ml/backbone/catalog'
 import type { RunDetail } from '../../src/shared/api'
+import { mulberry32 } from '../../src/shared/random'
 
 const modelsDir = process.env.POSTERITY_MODELS ?? resolve(__dirname, '../../../shared/models')
 const haveBackbone = existsSync(join(modelsDir, 'mobilenetv2-12-int8.onnx'))
@@ -54,7 +55,11 @@ beforeAll(async () => {
   for (let i = 0; i < 300; i++) {
     const g = genres[i % 3]
     const id = `tt${String(2000 + i).padStart(7, '0')}`
-    const svg = `<svg width="60" height="90"><rect x="${(i * 7) % 30}" y="${(i * 11) % 50}" width="25" height="30" fill="#ffffff"/></svg>`
+    // Distinct artwork a poster (seeded circles): near-identical posters would share the quick split's side, a few big groups at a time.
+    const rand = mulberry32(i + 1)
+    const c = () => Math.floor(rand() * 256)
+    const circles = Array.from({ length: 3 }, () => `<circle cx="${Math.floor(rand() * 60)}" cy="${Math.floor(rand() * 90)}" r="${6 + Math.floor(rand() * 10)}" fill="rgb(${c()},${c()},${c()})"/>`).join('')
+    const svg = `<svg width="60" height="90"><rect x="${(i * 7) % 30}" y="${(i * 11) % 50}" width="25" height="30" fill="#ffffff"/>${circles}</svg>`
     await sharp({ create: { width: 60, height: 90, channels: 3, background: colours[g] } }).composite([{ input: Buffer.from(svg) }]).jpeg().toFile(join(dir, `${id}.jpg`))
     // Thirty posters stay unlabelled; the held-out tenth of the rest has every genre often enough to score.
     if (i < 270) rows.push(`${id},"['${g}']",${genres.map((x) => (x === g ? 1 : 0)).join(',')}`)

@@ -122,6 +122,36 @@ describe('grouped folds', () => {
     expect(leakyAp).toBeGreaterThan(0.6) // memorised copies
     expect(groupedAp).toBeLessThan(0.45) // chance is ~0.3
     expect(grouped.bestEpochs).toHaveLength(5)
+    // Repeated on fresh folds, each row's probabilities average two models that never saw it
+    // nor its copies: still at chance, from twice the models.
+    const repeated = await outOfFold(tf, { x, y, dims: d, genres: G, groups }, cfg, 5, 1, {}, 2)
+    expect(macroAp(repeated.oof, y, G)).toBeLessThan(0.45)
+    expect(repeated.bestEpochs).toHaveLength(10)
+    expect(repeated.fold).toEqual(grouped.fold) // the first repeat's folds are the ones reported
+  }, 180_000)
+
+  it('repeated cross-validation averages models that never saw the row: steadier than one', async () => {
+    const { tf } = await loadTf()
+    // A learnable task: the repeated estimate's probabilities are the mean of two held-out
+    // models, so they score at least as well as one cross-validation's (up to noise) and differ.
+    const G = 2
+    const n = 300
+    const dd = 12
+    const gx = gaussian(9)
+    const xs = new Float32Array(n * dd).map(() => gx())
+    const ys = new Float32Array(n * G)
+    for (let i = 0; i < n; i++) {
+      ys[i * G] = xs[i * dd] + 0.8 * gx() > 0 ? 1 : 0
+      ys[i * G + 1] = xs[i * dd + 1] - xs[i * dd + 2] + gx() > 0.8 ? 1 : 0
+    }
+    const own = duplicateGroups(Array.from({ length: n }, (_, i) => ({ id: `p${i}`, hash: `h${i}` })))
+    const cfg = { ...DEFAULT_HEAD, hidden: 16, epochs: 15, patience: 3, lr: 0.01, batchSize: 32 }
+    const once = await outOfFold(tf, { x: xs, y: ys, dims: dd, genres: G, groups: own }, cfg, 5, 3)
+    const twice = await outOfFold(tf, { x: xs, y: ys, dims: dd, genres: G, groups: own }, cfg, 5, 3, {}, 2)
+    expect(twice.oof).not.toEqual(once.oof)
+    for (const p of twice.oof) expect(p >= 0 && p <= 1).toBe(true)
+    expect(macroAp(twice.oof, ys, G)).toBeGreaterThan(macroAp(once.oof, ys, G) - 0.02)
+    expect(macroAp(twice.oof, ys, G)).toBeGreaterThan(0.6)
   }, 120_000)
 })
 

@@ -62,6 +62,30 @@ describe('cross-validation on the head pool', () => {
     }
   }, 120_000)
 
+  it.skipIf(!built)('repeated on a second deal of folds: the same probabilities, fold models and refit in two threads as in this one', async () => {
+    const { tf } = await loadTf()
+    const data = dataset()
+    const here = await crossValidate(inThreadRunner(tf, data), data, cfg, 5, 2, 1, {}, 2)
+    const runner = await threadRunner(entry, data, 2)
+    try {
+      const seen = new Set<number>()
+      const there = await crossValidate(runner, data, cfg, 5, 2, 1, { onEpoch: (m) => void seen.add(m) }, 2)
+      expect(there.epoch).toBe(here.epoch)
+      expect(Array.from(there.oof)).toEqual(Array.from(here.oof))
+      // The second deal's folds train to the chosen epoch, as the refit does, wherever they run.
+      expect(there.bestEpochs.slice(5)).toEqual(Array(5).fill(there.epoch))
+      expect(there.foldWeights).toHaveLength(10)
+      there.foldWeights.forEach((w, i) => expect(Array.from(w.w1)).toEqual(Array.from(here.foldWeights[i].w1)))
+      expect(Array.from((await there.refits)[0].w1)).toEqual(Array.from((await here.refits)[0].w1))
+      expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      // The averaged probabilities are not the first deal's alone.
+      const once = await crossValidate(inThreadRunner(tf, data), data, cfg, 5, 2, 0)
+      expect(Array.from(here.oof)).not.toEqual(Array.from(once.oof))
+    } finally {
+      runner.close()
+    }
+  }, 120_000)
+
   it.skipIf(!built)('a cancel ends the threads and fails the run as cancelled', async () => {
     const data = dataset(3000, 64)
     const abort = new AbortController()

@@ -1,8 +1,8 @@
 // Honest figures: thresholds never tuned on the predictions they are applied to, bootstrap
 // intervals that contain the point estimate and narrow with more posters.
 import { describe, expect, it } from 'vitest'
-import { bootstrapIntervals, foldThresholds, honestEvaluation } from '../../src/main/ml/eval/honest'
-import { evaluate } from '../../src/main/ml/eval/metrics'
+import { bootstrapIntervals, foldThresholds, honestEvaluation, WeightedFigures } from '../../src/main/ml/eval/honest'
+import { bestF1Threshold, evaluate } from '../../src/main/ml/eval/metrics'
 import { mulberry32 } from '../../src/shared/random'
 
 /** Scores that rank positives higher, imperfectly. */
@@ -80,5 +80,79 @@ describe('bootstrap intervals', () => {
     expect(iv.macroAp[1]).toBeGreaterThan(plain.macroAp)
     expect(iv.microF1[0]).toBeLessThan(plain.microF1)
     expect(iv.microF1[1]).toBeGreaterThan(plain.microF1)
+  })
+})
+
+describe('the weighted bootstrap', () => {
+  /** Scores on a few levels (long runs of ties), labels, thresholds and their decisions. */
+  function tied(rand: () => number) {
+    const n = 2 + Math.floor(rand() * 80)
+    const g = 1 + Math.floor(rand() * 5)
+    const levels = 2 + Math.floor(rand() * 6)
+    const s = new Float32Array(n * g).map(() => Math.floor(rand() * levels) / levels)
+    const y = new Float32Array(n * g).map(() => (rand() < 0.35 ? 1 : 0))
+    const thresholds = Array.from({ length: g }, () => Math.floor(rand() * levels) / levels)
+    const decided = Uint8Array.from(s, (v, i) => (v >= thresholds[i % g] ? 1 : 0))
+    return { n, g, s, y, thresholds, decided, genres: Array.from({ length: g }, (_, c) => `G${c}`) }
+  }
+  /** The rows drawn `w[i]` times each, side by side: the resample itself. */
+  function resample(m: Float32Array, g: number, w: Float64Array) {
+    const out: number[] = []
+    w.forEach((times, i) => {
+      for (let t = 0; t < times; t++) out.push(...m.subarray(i * g, (i + 1) * g))
+    })
+    return new Float32Array(out)
+  }
+
+  it('a replicate weighted by draw counts equals every figure recomputed on the resampled posters', () => {
+    const rand = mulberry32(17)
+    for (let t = 0; t < 200; t++) {
+      const { n, g, s, y, thresholds, decided, genres } = tied(rand)
+      const cols = Array.from({ length: g }, (_, c) => c)
+      const figures = new WeightedFigures(s, y, g, cols, decided)
+      const w = new Float64Array(n)
+      for (let i = 0; i < n; i++) w[Math.floor(rand() * n)]++
+      const plain = evaluate(resample(s, g, w), resample(y, g, w), genres, cols.map(() => 0.5), { thresholds, minSupport: 0 }).model
+      expect(figures.summary(w)).toEqual(plain)
+    }
+  })
+
+  it('intervals equal a bootstrap that resamples the posters and recomputes every figure', () => {
+    const rand = mulberry32(23)
+    for (let t = 0; t < 20; t++) {
+      const { n, g, s, y, thresholds, decided, genres } = tied(rand)
+      const cols = Array.from({ length: g }, (_, c) => c)
+      const replicates = 40
+      const seed = 100 + t
+      const draws = mulberry32(seed)
+      const samples = Array.from({ length: replicates }, () => {
+        const w = new Float64Array(n)
+        for (let i = 0; i < n; i++) w[Math.floor(draws() * n)]++
+        return evaluate(resample(s, g, w), resample(y, g, w), genres, cols.map(() => 0.5), { thresholds, minSupport: 0 }).model
+      })
+      const q = (k: keyof (typeof samples)[number], p: number) => samples.map((m) => m[k]).sort((a, b) => a - b)[Math.round(p * (replicates - 1))]
+      const iv = bootstrapIntervals(s, y, g, cols, decided, { replicates, seed })
+      for (const k of ['macroAp', 'microAp', 'macroF1', 'microF1', 'hit1', 'hit3'] as const) expect(iv[k], k).toEqual([q(k, 0.025), q(k, 0.975)])
+    }
+  })
+
+  it("fold thresholds equal the F1-best threshold on the other folds' rows alone", () => {
+    const rand = mulberry32(29)
+    for (let t = 0; t < 100; t++) {
+      const { n, g, s, y } = tied(rand)
+      const k = 2 + Math.floor(rand() * 4)
+      const fold = Int32Array.from({ length: n }, () => Math.floor(rand() * k))
+      const per = foldThresholds(s, y, g, fold, k)
+      for (let f = 0; f < k; f++) {
+        const rows = Array.from({ length: n }, (_, i) => i).filter((i) => fold[i] !== f)
+        for (let c = 0; c < g; c++) {
+          const own = bestF1Threshold(
+            rows.map((i) => s[i * g + c]),
+            rows.map((i) => y[i * g + c]),
+          ).threshold
+          expect(per[f][c]).toBe(own)
+        }
+      }
+    }
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { averagePrecision, bestF1Threshold, evaluate, hitAtK } from '../../src/main/ml/eval/metrics'
+import { averagePrecision, bestF1Threshold, column, evaluate, hitAtK } from '../../src/main/ml/eval/metrics'
+import { mulberry32 } from '../../src/shared/random'
 
 describe('average precision', () => {
   it('is 1 when every positive ranks first', () => {
@@ -62,5 +63,69 @@ describe('evaluate', () => {
     const odd = evaluate(scores, labels, genres, [0.7, 0.2, 0.05])
     expect(odd.prior.macroF1).toBeCloseTo(((2 * 0.5) / 1.5 + (2 * 0.25) / 1.25) / 2, 10)
     expect(odd.prior.microF1).toBeGreaterThan(0)
+  })
+})
+
+/** The metrics as they were computed before the native-sort walk: row indices sorted with a comparator. */
+const reference = {
+  order: (s: ArrayLike<number>) => Array.from({ length: s.length }, (_, i) => i).sort((a, b) => s[b] - s[a]),
+  ap(s: ArrayLike<number>, l: ArrayLike<number>): number | null {
+    const o = reference.order(s)
+    const pos = o.filter((i) => l[i] > 0).length
+    if (pos === 0) return null
+    let [tp, ap, prev] = [0, 0, 0]
+    for (let i = 0; i < o.length; ) {
+      let j = i
+      while (j < o.length && s[o[j]] === s[o[i]]) if (l[o[j++]] > 0) tp++
+      ap += (tp / pos - prev) * (tp / j)
+      prev = tp / pos
+      i = j
+    }
+    return ap
+  },
+  f1(s: ArrayLike<number>, l: ArrayLike<number>) {
+    const o = reference.order(s)
+    const pos = o.filter((i) => l[i] > 0).length
+    let best = { threshold: 1, f1: 0 }
+    if (pos === 0) return best
+    let tp = 0
+    for (let i = 0; i < o.length; ) {
+      let j = i
+      while (j < o.length && s[o[j]] === s[o[i]]) if (l[o[j++]] > 0) tp++
+      if ((2 * tp) / (j + pos) > best.f1) best = { threshold: s[o[i]], f1: (2 * tp) / (j + pos) }
+      i = j
+    }
+    return best
+  },
+  hit(s: ArrayLike<number>, l: ArrayLike<number>, g: number, k: number) {
+    let [hits, counted] = [0, 0]
+    for (let i = 0; i < s.length / g; i++) {
+      if (!Array.from({ length: g }, (_, c) => l[i * g + c]).some((v) => v > 0)) continue
+      counted++
+      const idx = Array.from({ length: g }, (_, c) => c).sort((a, b) => s[i * g + b] - s[i * g + a])
+      if (idx.slice(0, k).some((c) => l[i * g + c] > 0)) hits++
+    }
+    return counted ? hits / counted : 0
+  },
+}
+
+describe('the ranking walk', () => {
+  it('gives the comparator sort figures exactly, ties and repeated values included', () => {
+    const rand = mulberry32(21)
+    for (let t = 0; t < 300; t++) {
+      const n = 1 + Math.floor(rand() * 120)
+      const g = 1 + Math.floor(rand() * 7)
+      // Few distinct levels make long runs of ties; some cases have none.
+      const levels = t % 3 === 0 ? 0 : 2 + Math.floor(rand() * 8)
+      const s = new Float32Array(n * g).map(() => (levels ? Math.floor(rand() * levels) / levels : rand()))
+      const l = new Float32Array(n * g).map(() => (rand() < 0.3 ? 1 : 0))
+      for (let c = 0; c < g; c++) {
+        const sc = column(s, g, c)
+        const lc = column(l, g, c)
+        expect(averagePrecision(sc, lc)).toBe(reference.ap(sc, lc))
+        expect(bestF1Threshold(sc, lc)).toEqual(reference.f1(sc, lc))
+      }
+      for (const k of [1, 2, 3, 5]) expect(hitAtK(s, l, g, k)).toBe(reference.hit(s, l, g, k))
+    }
   })
 })

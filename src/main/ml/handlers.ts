@@ -10,6 +10,7 @@ import { activateRun, activeRun, deleteRunRow, getPrediction, getPredictions, ge
 import { correctionsSince, genreErrors } from './service/review-data'
 import { postersFor } from './service/data'
 import { modelService } from './service/model-service'
+import { featureSetsInUse } from './service/feature-coverage'
 import { acceptPredictions, evaluateActive, predictFiles, requireActive, runPrediction } from './service/predict-job'
 import { runTraining, type ParsedTrainRequest } from './service/train-job'
 import { readStates } from '../library/labels'
@@ -89,6 +90,7 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
       const s = svc()
       const r = s.resolveBackbone()
       const counts = ctx.db.prepare('SELECT COUNT(*) AS posters, COALESCE(SUM(labelled), 0) AS labelled FROM posters').get() as { posters: number; labelled: number }
+      const active = activeRun(ctx.db)
       return {
         backbone: {
           id: s.backbone.id,
@@ -105,8 +107,9 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
         posters: counts.posters,
         labelled: counts.labelled,
         embedded: countEmbedded(ctx.db, s.key),
-        activeRun: activeRun(ctx.db)?.id ?? null,
-        correctionsSinceActive: correctionsSince(ctx.db, activeRun(ctx.db)?.createdAt ?? null),
+        featureSets: featureSetsInUse(s, active),
+        activeRun: active?.id ?? null,
+        correctionsSinceActive: correctionsSince(ctx.db, active?.createdAt ?? null),
         jobs: ctx.jobs
           .list()
           .filter((j) => j.status === 'running' && MODEL_JOBS.has(j.kind))

@@ -5,11 +5,26 @@ import { command, noArgs } from './define'
 import { GenreName, JobId, JobStatus, LabelSource, PosterId } from './common'
 import { PosterFilter, PosterSummary } from './library'
 
+/** The cached embeddings an Explore view read: the default feature set, or the one-pass set standing in. */
+export const ExploreFeatures = z.object({
+  /** The catalog's name of the feature set (multiscale-tall-rich, multiscale-tall, ...). */
+  name: z.string(),
+  version: z.string(),
+  /** Backbone passes a poster. */
+  passes: z.number().int(),
+  /** The one-pass set stands in: the default set is not embedded yet (a quick first model's library). */
+  fallback: z.boolean(),
+  /** One sentence when `fallback`: why, and what ends it. */
+  note: z.string().nullable(),
+})
+export type ExploreFeatures = z.infer<typeof ExploreFeatures>
+
 /** How much of the library the embedding-based views cover. */
 export const EmbeddingCoverage = z.object({
   posters: z.number().int(),
   /** Posters with a cached embedding (the rest are not searched, clustered or mapped). */
   embedded: z.number().int(),
+  features: ExploreFeatures,
 })
 
 export const Neighbour = z.object({
@@ -60,6 +75,10 @@ export const MapState = z.object({
   stale: z.number().int(),
   jobId: JobId.nullable(),
   points: z.array(MapPoint),
+  /** The feature set a computation would use now. */
+  features: ExploreFeatures,
+  /** The feature set version the stored points were laid out with (null: no map, or one computed before this was recorded). */
+  computedWith: z.string().nullable(),
 })
 export type MapState = z.infer<typeof MapState>
 
@@ -75,6 +94,10 @@ export const Dashboard = z.object({
   ap: z
     .object({
       runId: z.number().int(),
+      /** What the figures come from, in words (out-of-fold, or a quick first model's held-out tenth). */
+      basis: z.string(),
+      /** A quick first model's figures: the cross-validated run's replace them. */
+      provisional: z.boolean(),
       /** Macro-AP with its bootstrap 95% interval when the evaluation has one. */
       macro: z.object({ ap: z.number(), low: z.number().nullable(), high: z.number().nullable() }),
       genres: z.array(z.object({ genre: z.string(), ap: z.number().nullable(), low: z.number().nullable(), high: z.number().nullable(), support: z.number().int() })),

@@ -159,7 +159,24 @@ export const ModelStatus = z.object({
   /** Why that TensorFlow.js backend runs (which native backend failed, and how). */
   backendReason: z.string().nullable(),
   posters: z.number().int(),
+  /** Artworks (distinct files) with the default feature set cached. */
   embedded: z.number().int(),
+  /**
+   * The feature sets in use, each with the posters it is embedded for: the active run's (a
+   * quick first model's one-pass set) first when it differs from the default set.
+   */
+  featureSets: z.array(
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      /** Backbone passes a poster. */
+      passes: z.number().int(),
+      /** Posters (byte-identical copies each counted) with this set cached. */
+      embedded: z.number().int(),
+      /** What reads it, in words. */
+      use: z.string(),
+    }),
+  ),
   labelled: z.number().int(),
   activeRun: z.number().int().nullable(),
   /** Posters whose labels a person changed since the active run was trained (retrain offer). */

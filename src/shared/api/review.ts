@@ -27,8 +27,11 @@ export const ReviewItem = z.object({
 })
 export type ReviewItem = z.infer<typeof ReviewItem>
 
-/** Why a queue is empty or not ready: the view explains it. */
-export const ReviewState = z.enum(['ready', 'no-model', 'not-predicted', 'unsupported'])
+/**
+ * Why a queue is empty or not ready: the view explains it. 'pending': the suspect queue while
+ * a quick first model is active (its out-of-fold predictions come with the cross-validated run).
+ */
+export const ReviewState = z.enum(['ready', 'no-model', 'not-predicted', 'unsupported', 'pending'])
 
 export const ReviewPage = z.object({
   queue: ReviewQueueName,
@@ -46,6 +49,8 @@ export const ReviewCounts = z.object({
   runId: z.number().int().nullable(),
   /** null: the active run has no out-of-fold predictions (not cross-validated). */
   suspect: z.number().int().nullable(),
+  /** Why the suspect queue has no count (no model, not cross-validated, or waiting for the cross-validated run). */
+  suspectNote: z.string().nullable(),
   uncertain: z.number().int(),
   accepted: z.number().int(),
   /** Unlabelled posters the active model has not predicted yet (not in the uncertain queue). */

@@ -108,3 +108,8 @@ export function featureDims(b: BackboneEntry, f: FeatureSet): number {
   const per = b.embedding.dims + (f.inner ? b.innerStages.reduce((s, c) => s + c, 0) : 0)
   return per * f.views.length
 }
+
+/** Backbone passes a poster: one a view, twice with the mirror image. */
+export function passesOf(f: FeatureSet): number {
+  return f.views.length * (f.mirror ? 2 : 1)
+}

@@ -3,7 +3,7 @@
 // thresholds were chosen on; every figure gets a bootstrap 95% interval (posters resampled).
 import { mulberry32 } from '../../../shared/random'
 import type { ModelEvaluation, SummaryIntervals } from '../../../shared/api'
-import { bestF1Threshold, column, evaluate, type Evaluation, type Summary } from './metrics'
+import { bestF1Threshold, column, evaluate, hitsAt, type Evaluation, type Summary } from './metrics'
 
 export interface HonestEvaluation extends Evaluation {
   method: 'cross-validation'
@@ -12,25 +12,131 @@ export interface HonestEvaluation extends Evaluation {
   intervals: NonNullable<ModelEvaluation['intervals']>
 }
 
-/** Per fold, per genre: the F1-best threshold on the rows of every OTHER fold. [k][genre] */
-export function foldThresholds(scores: Float32Array, labels: Float32Array, g: number, fold: Int32Array, k: number): number[][] {
-  const out: number[][] = []
-  for (let f = 0; f < k; f++) {
-    const rows: number[] = []
-    for (let i = 0; i < fold.length; i++) if (fold[i] !== f) rows.push(i)
-    out.push(
-      Array.from({ length: g }, (_, c) => {
-        const s = new Float32Array(rows.length)
-        const l = new Float32Array(rows.length)
-        rows.forEach((r, i) => {
-          s[i] = scores[r * g + c]
-          l[i] = labels[r * g + c]
-        })
-        return bestF1Threshold(s, l).threshold
-      }),
-    )
+/** Cells in descending score order, their rows and labels, and where each run of tied scores ends. */
+interface Ranked {
+  rows: Int32Array
+  labels: Uint8Array
+  tieEnd: Uint8Array
+  /** The score of each position (the threshold a run of ties stands for). */
+  scores: Float64Array
+}
+
+/**
+ * Cells ranked by descending score, ties kept together (their order within a run does not
+ * matter: a run is one threshold). A native sort of the scores finds the distinct values;
+ * each cell then finds its value by binary search and a counting pass places it.
+ */
+function rank(score: Float64Array, row: (cell: number) => number, label: (cell: number) => number): Ranked {
+  const m = score.length
+  const sorted = score.slice().sort()
+  // Distinct values, descending; NaN (sorted last) would be one run of its own, first.
+  const distinct: number[] = []
+  let nanRun = false
+  for (let i = m - 1; i >= 0; i--) {
+    const v = sorted[i]
+    if (v !== v) nanRun = true
+    else if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v)
   }
-  return out
+  const runs = distinct.length + (nanRun ? 1 : 0)
+  const of = new Int32Array(m)
+  const count = new Int32Array(runs + 1)
+  const first = nanRun ? 1 : 0
+  for (let i = 0; i < m; i++) {
+    const v = score[i]
+    let r = 0
+    if (v === v) {
+      // distinct is descending: the run whose value equals v (-0 and 0 compare equal).
+      let lo = 0
+      let hi = distinct.length - 1
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (distinct[mid] > v) lo = mid + 1
+        else hi = mid
+      }
+      r = lo + first
+    }
+    of[i] = r
+    count[r + 1]++
+  }
+  for (let r = 0; r < runs; r++) count[r + 1] += count[r]
+  const rows = new Int32Array(m)
+  const labels = new Uint8Array(m)
+  const scores = new Float64Array(m)
+  const tieEnd = new Uint8Array(m)
+  const at = count.slice(0, runs)
+  for (let i = 0; i < m; i++) {
+    const p = at[of[i]]++
+    rows[p] = row(i)
+    labels[p] = label(i) > 0 ? 1 : 0
+    scores[p] = score[i]
+  }
+  for (let r = 0; r < runs; r++) if (count[r + 1] > count[r]) tieEnd[count[r + 1] - 1] = 1
+  return { rows, labels, tieEnd, scores }
+}
+
+/** Each genre's rows ranked by score. */
+function rankColumns(scores: ArrayLike<number>, labels: ArrayLike<number>, g: number, cols: number[]): Ranked[] {
+  const n = scores.length / g
+  return cols.map((c) => {
+    const s = new Float64Array(n)
+    for (let i = 0; i < n; i++) s[i] = scores[i * g + c]
+    return rank(
+      s,
+      (i) => i,
+      (i) => labels[i * g + c],
+    )
+  })
+}
+
+/**
+ * The F1-best threshold of ranked cells counting only rows with weight 1, as bestF1Threshold
+ * computes it on those rows alone: a run of ties none of whose rows count repeats the F1
+ * before it, which never beats it.
+ */
+function weightedBestF1(r: Ranked, counts: Uint8Array): number {
+  const { rows, labels, tieEnd, scores } = r
+  let pos = 0
+  for (let i = 0; i < rows.length; i++) if (labels[i] && counts[rows[i]]) pos++
+  if (pos === 0) return 1
+  let tp = 0
+  let seen = 0
+  let best = { threshold: 1, f1: 0 }
+  for (let i = 0; i < rows.length; i++) {
+    if (counts[rows[i]]) {
+      seen++
+      if (labels[i]) tp++
+    }
+    if (tieEnd[i]) {
+      const f1 = (2 * tp) / (seen + pos)
+      if (f1 > best.f1) best = { threshold: scores[i], f1 }
+    }
+  }
+  return best.threshold
+}
+
+function foldThresholdsOf(ranked: Ranked[], fold: Int32Array, k: number): number[][] {
+  const counts = new Uint8Array(fold.length)
+  return Array.from({ length: k }, (_, f) => {
+    for (let i = 0; i < fold.length; i++) counts[i] = fold[i] !== f ? 1 : 0
+    return ranked.map((r) => weightedBestF1(r, counts))
+  })
+}
+
+/**
+ * Per fold, per genre: the F1-best threshold on the rows of every OTHER fold. [k][genre]
+ * Each genre is sorted once; a fold is a weight per row (0 for its own rows).
+ */
+export function foldThresholds(scores: Float32Array, labels: Float32Array, g: number, fold: Int32Array, k: number): number[][] {
+  return foldThresholdsOf(
+    rankColumns(
+      scores,
+      labels,
+      g,
+      Array.from({ length: g }, (_, c) => c),
+    ),
+    fold,
+    k,
+  )
 }
 
 /** The thresholds every prediction is made with after training: tuned on all out-of-fold rows. */
@@ -39,107 +145,157 @@ export function finalThresholds(scores: Float32Array, labels: Float32Array, g: n
 }
 
 /**
+ * A ranking as a replicate's AP needs it: only runs of ties that hold a positive can move the
+ * sum, so the walk keeps a running total of weights up to each such run's end and adds that
+ * run's positives' weights there.
+ */
+interface ApWalk {
+  rows: Int32Array
+  /** Ends (inclusive positions) of the runs that hold a positive, in rank order. */
+  ends: Int32Array
+  /** The positive rows of run q: positives[from[q] .. from[q + 1]). */
+  positives: Int32Array
+  from: Int32Array
+}
+
+function apWalk(r: Ranked): ApWalk {
+  const ends: number[] = []
+  const positives: number[] = []
+  const from: number[] = [0]
+  let held = false
+  for (let i = 0; i < r.rows.length; i++) {
+    if (r.labels[i]) {
+      positives.push(r.rows[i])
+      held = true
+    }
+    if (r.tieEnd[i] && held) {
+      ends.push(i)
+      from.push(positives.length)
+      held = false
+    }
+  }
+  return { rows: r.rows, ends: Int32Array.from(ends), positives: Int32Array.from(positives), from: Int32Array.from(from) }
+}
+
+/** The rows of each outcome, per averaged genre (true negatives count in no figure). */
+interface Outcomes {
+  tp: Int32Array
+  fp: Int32Array
+  fn: Int32Array
+}
+
+const weightOf = (rows: Int32Array, w: Float64Array) => {
+  let s = 0
+  for (let i = 0; i < rows.length; i++) s += w[rows[i]]
+  return s
+}
+
+/**
  * Precomputed per-poster terms of every figure, so one bootstrap replicate (a weight per
  * poster: how often it was drawn) costs a few passes over flat arrays instead of new sorts.
+ * Weights are whole counts, so every sum of them is exact whatever its order.
  */
-class WeightedFigures {
-  /** Per averaged genre, rows in descending score order, their labels and tie ends. */
-  private readonly ranked: { rows: Int32Array; labels: Uint8Array; tieEnd: Uint8Array }[]
+export class WeightedFigures {
+  /** Per averaged genre, its rows in descending score order (ties together). */
+  private readonly ranked: ApWalk[]
   /** All (row, averaged genre) cells in descending score order. */
-  private readonly flat: { rows: Int32Array; labels: Uint8Array; tieEnd: Uint8Array }
-  /** Per averaged genre: 0 true negative, 1 true positive, 2 false positive, 3 false negative. */
-  private readonly outcome: Uint8Array[]
+  private readonly flat: ApWalk
+  private readonly outcomes: Outcomes[]
   private readonly hit1: Uint8Array
   private readonly hit3: Uint8Array
   private readonly any: Uint8Array
   private readonly n: number
 
-  constructor(scores: ArrayLike<number>, labels: ArrayLike<number>, g: number, cols: number[], decided: Uint8Array) {
+  /** `ranked`: the averaged genres' columns already ranked (rankColumns of the same scores and cols). */
+  constructor(scores: ArrayLike<number>, labels: ArrayLike<number>, g: number, cols: number[], decided: Uint8Array, ranked?: Ranked[]) {
     const n = scores.length / g
     this.n = n
-    const rank = (cells: number[], score: (cell: number) => number, row: (cell: number) => number, label: (cell: number) => number) => {
-      cells.sort((a, b) => score(b) - score(a))
-      const tieEnd = new Uint8Array(cells.length)
-      for (let i = 0; i < cells.length; i++) tieEnd[i] = i === cells.length - 1 || score(cells[i + 1]) !== score(cells[i]) ? 1 : 0
-      return { rows: Int32Array.from(cells, row), labels: Uint8Array.from(cells, label), tieEnd }
-    }
-    this.ranked = cols.map((c) =>
+    this.ranked = (ranked ?? rankColumns(scores, labels, g, cols)).map(apWalk)
+    const nc = cols.length
+    const flat = new Float64Array(n * nc)
+    for (let i = 0; i < n; i++) for (let j = 0; j < nc; j++) flat[i * nc + j] = scores[i * g + cols[j]]
+    this.flat = apWalk(
       rank(
-        Array.from({ length: n }, (_, i) => i),
-        (i) => scores[i * g + c],
-        (i) => i,
-        (i) => (labels[i * g + c] > 0 ? 1 : 0),
+        flat,
+        (cell) => Math.floor(cell / nc),
+        (cell) => labels[Math.floor(cell / nc) * g + cols[cell % nc]],
       ),
     )
-    const nc = cols.length
-    this.flat = rank(
-      Array.from({ length: n * nc }, (_, i) => i),
-      (i) => scores[Math.floor(i / nc) * g + cols[i % nc]],
-      (i) => Math.floor(i / nc),
-      (i) => (labels[Math.floor(i / nc) * g + cols[i % nc]] > 0 ? 1 : 0),
-    )
-    this.outcome = cols.map((c) =>
-      Uint8Array.from({ length: n }, (_, i) => {
+    this.outcomes = cols.map((c) => {
+      const tp: number[] = []
+      const fp: number[] = []
+      const fn: number[] = []
+      for (let i = 0; i < n; i++) {
         const y = labels[i * g + c] > 0
         const d = decided[i * g + c] === 1
-        return d && y ? 1 : d ? 2 : y ? 3 : 0
-      }),
-    )
+        if (d && y) tp.push(i)
+        else if (d) fp.push(i)
+        else if (y) fn.push(i)
+      }
+      return { tp: Int32Array.from(tp), fp: Int32Array.from(fp), fn: Int32Array.from(fn) }
+    })
     this.hit1 = new Uint8Array(n)
     this.hit3 = new Uint8Array(n)
     this.any = new Uint8Array(n)
+    const top = new Int32Array(3)
     for (let i = 0; i < n; i++) {
       let any = false
       for (let c = 0; c < g; c++) if (labels[i * g + c] > 0) any = true
       if (!any) continue
       this.any[i] = 1
-      const top = Array.from({ length: g }, (_, c) => c).sort((a, b) => scores[i * g + b] - scores[i * g + a])
-      this.hit1[i] = labels[i * g + top[0]] > 0 ? 1 : 0
-      this.hit3[i] = top.slice(0, 3).some((c) => labels[i * g + c] > 0) ? 1 : 0
+      this.hit1[i] = hitsAt(scores, labels, g, i, 1, top) ? 1 : 0
+      this.hit3[i] = hitsAt(scores, labels, g, i, 3, top) ? 1 : 0
     }
   }
 
-  /** AP of ranked cells with weights per row (ties form one threshold, as in averagePrecision). */
-  private static ap(r: { rows: Int32Array; labels: Uint8Array; tieEnd: Uint8Array }, w: Float64Array): number {
-    const { rows, labels, tieEnd } = r
-    let pos = 0
-    for (let i = 0; i < rows.length; i++) if (labels[i]) pos += w[rows[i]]
+  /**
+   * AP of ranked cells with weights per row, `pos` the positives' total weight, as
+   * averagePrecision computes it on the resampled rows: a sum over runs of tied scores of
+   * (recall step) × precision. A run whose positives all weigh 0 steps recall by 0 and adds
+   * 0, so only the others are summed: the same terms in the same order.
+   */
+  private static ap(r: ApWalk, w: Float64Array, pos: number): number {
     if (pos === 0) return 0
-    let tp = 0
+    const { rows, ends, positives, from } = r
+    let i = 0
     let seen = 0
+    let tp = 0
     let prev = 0
     let ap = 0
-    for (let i = 0; i < rows.length; i++) {
-      const wi = w[rows[i]]
-      if (labels[i]) tp += wi
-      seen += wi
-      if (tieEnd[i] && seen > 0) {
-        const recall = tp / pos
-        ap += (recall - prev) * (tp / seen)
-        prev = recall
-      }
+    for (let q = 0; q < ends.length; q++) {
+      const end = ends[q]
+      for (; i <= end; i++) seen += w[rows[i]]
+      let add = 0
+      for (let p = from[q]; p < from[q + 1]; p++) add += w[positives[p]]
+      if (add === 0) continue
+      tp += add
+      const recall = tp / pos
+      ap += (recall - prev) * (tp / seen)
+      prev = recall
     }
     return ap
   }
 
   summary(w: Float64Array): Summary {
     const nc = this.ranked.length
-    let apSum = 0
-    for (const r of this.ranked) apSum += WeightedFigures.ap(r, w)
-    const microAp = WeightedFigures.ap(this.flat, w)
     let tp = 0
     let fp = 0
     let fn = 0
     let f1Sum = 0
-    const t = new Float64Array(4)
-    for (const o of this.outcome) {
-      t.fill(0)
-      for (let i = 0; i < this.n; i++) t[o[i]] += w[i]
-      f1Sum += t[1] ? (2 * t[1]) / (2 * t[1] + t[2] + t[3]) : 0
-      tp += t[1]
-      fp += t[2]
-      fn += t[3]
+    let apSum = 0
+    for (let j = 0; j < nc; j++) {
+      const o = this.outcomes[j]
+      const t1 = weightOf(o.tp, w)
+      const t2 = weightOf(o.fp, w)
+      const t3 = weightOf(o.fn, w)
+      f1Sum += t1 ? (2 * t1) / (2 * t1 + t2 + t3) : 0
+      tp += t1
+      fp += t2
+      fn += t3
+      // The genre's positives: its true positives and false negatives.
+      apSum += WeightedFigures.ap(this.ranked[j], w, t1 + t3)
     }
+    const microAp = WeightedFigures.ap(this.flat, w, tp + fn)
     let h1 = 0
     let h3 = 0
     let counted = 0
@@ -163,6 +319,31 @@ class WeightedFigures {
 const KEYS: (keyof Summary)[] = ['macroAp', 'microAp', 'macroF1', 'microF1', 'hit1', 'hit3']
 
 /**
+ * Percentile bootstrap 95% intervals of every summary figure of each of `figures` (the same
+ * posters): `replicates` resamples of the posters (with replacement), figures recomputed with
+ * the same thresholded decisions. Every figure set sees the same resamples.
+ */
+function intervalsOf(figures: WeightedFigures[], n: number, opts: { replicates?: number; seed?: number }): SummaryIntervals[] {
+  const reps = opts.replicates ?? 500
+  const rand = mulberry32(opts.seed ?? 7)
+  const samples = figures.map((): Record<keyof Summary, number[]> => ({ macroAp: [], microAp: [], macroF1: [], microF1: [], hit1: [], hit3: [] }))
+  const w = new Float64Array(n)
+  for (let r = 0; r < reps; r++) {
+    w.fill(0)
+    for (let i = 0; i < n; i++) w[Math.floor(rand() * n)]++
+    figures.forEach((f, j) => {
+      const s = f.summary(w)
+      for (const k of KEYS) samples[j][k].push(s[k])
+    })
+  }
+  const q = (a: number[], p: number) => {
+    const s = [...a].sort((x, y) => x - y)
+    return s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))]
+  }
+  return samples.map((sm) => Object.fromEntries(KEYS.map((k) => [k, [q(sm[k], 0.025), q(sm[k], 0.975)]])) as SummaryIntervals)
+}
+
+/**
  * Percentile bootstrap 95% intervals of every summary figure: `replicates` resamples of the
  * posters (with replacement), figures recomputed with the same thresholded decisions.
  */
@@ -174,23 +355,7 @@ export function bootstrapIntervals(
   decided: Uint8Array,
   opts: { replicates?: number; seed?: number } = {},
 ): SummaryIntervals {
-  const n = labels.length / g
-  const figures = new WeightedFigures(scores, labels, g, cols, decided)
-  const reps = opts.replicates ?? 500
-  const rand = mulberry32(opts.seed ?? 7)
-  const samples: Record<keyof Summary, number[]> = { macroAp: [], microAp: [], macroF1: [], microF1: [], hit1: [], hit3: [] }
-  const w = new Float64Array(n)
-  for (let r = 0; r < reps; r++) {
-    w.fill(0)
-    for (let i = 0; i < n; i++) w[Math.floor(rand() * n)]++
-    const s = figures.summary(w)
-    for (const k of KEYS) samples[k].push(s[k])
-  }
-  const q = (a: number[], p: number) => {
-    const s = [...a].sort((x, y) => x - y)
-    return s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))]
-  }
-  return Object.fromEntries(KEYS.map((k) => [k, [q(samples[k], 0.025), q(samples[k], 0.975)]])) as SummaryIntervals
+  return intervalsOf([new WeightedFigures(scores, labels, g, cols, decided)], labels.length / g, opts)[0]
 }
 
 /**
@@ -209,14 +374,28 @@ export function honestEvaluation(
 ): { evaluation: HonestEvaluation; thresholds: number[] } {
   const g = genres.length
   const n = oof.length / g
-  const perFold = foldThresholds(oof, labels, g, fold, k)
+  // Each genre's out-of-fold scores sorted once: the fold thresholds and the figures walk them.
+  const ranked = rankColumns(
+    oof,
+    labels,
+    g,
+    Array.from({ length: g }, (_, c) => c),
+  )
+  const perFold = foldThresholdsOf(ranked, fold, k)
   const decided = new Uint8Array(n * g)
   for (let i = 0; i < n; i++) for (let c = 0; c < g; c++) decided[i * g + c] = oof[i * g + c] >= perFold[fold[i]][c] ? 1 : 0
   const thresholds = finalThresholds(oof, labels, g)
   // AP, hit@k and per-genre support from the shared evaluator; F1 replaced by the cross-fold one.
   const base = evaluate(oof, labels, genres, prior, { thresholds, minSupport: opts.minSupport })
   const cols = genres.map((gn, c) => (base.genres.some((m) => m.genre === gn) ? c : -1)).filter((c) => c >= 0)
-  const figures = new WeightedFigures(oof, labels, g, cols, decided)
+  const figures = new WeightedFigures(
+    oof,
+    labels,
+    g,
+    cols,
+    decided,
+    cols.map((c) => ranked[c]),
+  )
   const ones = new Float64Array(n).fill(1)
   const model = figures.summary(ones)
   const f1Of = (c: number) => {
@@ -239,6 +418,7 @@ export function honestEvaluation(
   const priorDecided = new Uint8Array(n * g).fill(1)
   const seed = opts.seed ?? 7
   const replicates = opts.replicates ?? 500
+  const [modelIntervals, priorIntervals] = intervalsOf([figures, new WeightedFigures(priorScores, labels, g, cols, priorDecided)], n, { replicates, seed })
   return {
     evaluation: {
       ...base,
@@ -248,8 +428,8 @@ export function honestEvaluation(
       method: 'cross-validation',
       folds: k,
       intervals: {
-        model: bootstrapIntervals(oof, labels, g, cols, decided, { replicates, seed }),
-        prior: bootstrapIntervals(priorScores, labels, g, cols, priorDecided, { replicates, seed }),
+        model: modelIntervals,
+        prior: priorIntervals,
         replicates,
       },
     },

@@ -4,31 +4,60 @@
 import type { GenreMetric, MetricSummary, ModelEvaluation } from '../../../shared/api'
 
 /**
+ * The distinct scores in descending order, each with how many rows and how many positives
+ * hold it: the thresholds AP and F1 walk. Two native sorts of plain numbers (all scores, the
+ * positives' scores) instead of sorting row indices with a comparator; equal values (-0 and 0
+ * too) form one group, as the comparator sort's ties did.
+ */
+function descendingThresholds(scores: ArrayLike<number>, labels: ArrayLike<number>, visit: (value: number, rows: number, positives: number, pos: number) => void): number {
+  const n = scores.length
+  let pos = 0
+  for (let i = 0; i < n; i++) if (labels[i] > 0) pos++
+  if (pos === 0) return 0
+  const all = new Float64Array(n)
+  const positives = new Float64Array(pos)
+  for (let i = 0, p = 0; i < n; i++) {
+    all[i] = scores[i]
+    if (labels[i] > 0) positives[p++] = scores[i]
+  }
+  all.sort()
+  positives.sort()
+  const same = (a: number, v: number) => a === v || (a !== a && v !== v)
+  for (let i = n - 1, p = pos - 1; i >= 0; ) {
+    const v = all[i]
+    let rows = 0
+    let hits = 0
+    while (i >= 0 && same(all[i], v)) {
+      i--
+      rows++
+    }
+    while (p >= 0 && same(positives[p], v)) {
+      p--
+      hits++
+    }
+    visit(v, rows, hits, pos)
+  }
+  return pos
+}
+
+/**
  * Average precision of one genre, as sklearn computes it: the sum over distinct score
  * thresholds of (recall step) × precision. Returns null when there is no positive.
  */
 export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number | null {
-  const n = scores.length
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a])
-  let pos = 0
-  for (let i = 0; i < n; i++) if (labels[i] > 0) pos++
-  if (pos === 0) return null
   let tp = 0
+  let seen = 0
   let ap = 0
   let prevRecall = 0
-  for (let i = 0; i < n; ) {
-    // Tied scores form one threshold.
-    let j = i
-    while (j < n && scores[order[j]] === scores[order[i]]) {
-      if (labels[order[j]] > 0) tp++
-      j++
-    }
+  // Tied scores form one threshold.
+  const pos = descendingThresholds(scores, labels, (_, rows, hits, pos) => {
+    tp += hits
+    seen += rows
     const recall = tp / pos
-    ap += (recall - prevRecall) * (tp / j)
+    ap += (recall - prevRecall) * (tp / seen)
     prevRecall = recall
-    i = j
-  }
-  return ap
+  })
+  return pos === 0 ? null : ap
 }
 
 export interface ThresholdChoice {
@@ -38,24 +67,16 @@ export interface ThresholdChoice {
 
 /** The score threshold (predict positive when score >= t) that maximises F1 for one genre. */
 export function bestF1Threshold(scores: ArrayLike<number>, labels: ArrayLike<number>): ThresholdChoice {
-  const n = scores.length
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a])
-  let pos = 0
-  for (let i = 0; i < n; i++) if (labels[i] > 0) pos++
-  if (pos === 0) return { threshold: 1, f1: 0 }
   let tp = 0
+  let seen = 0
   let best = { threshold: 1, f1: 0 }
-  for (let i = 0; i < n; ) {
-    let j = i
-    while (j < n && scores[order[j]] === scores[order[i]]) {
-      if (labels[order[j]] > 0) tp++
-      j++
-    }
-    const f1 = (2 * tp) / (j + pos)
-    if (f1 > best.f1) best = { threshold: scores[order[i]], f1 }
-    i = j
-  }
-  return best
+  const pos = descendingThresholds(scores, labels, (value, rows, hits, pos) => {
+    tp += hits
+    seen += rows
+    const f1 = (2 * tp) / (seen + pos)
+    if (f1 > best.f1) best = { threshold: value, f1 }
+  })
+  return pos === 0 ? { threshold: 1, f1: 0 } : best
 }
 
 export function column(m: ArrayLike<number>, g: number, col: number): Float32Array {
@@ -71,9 +92,30 @@ export type Summary = MetricSummary
 /** What evaluate() fills in; how the figures were obtained (method, folds, intervals) is the caller's. */
 export type Evaluation = Omit<ModelEvaluation, 'method' | 'folds' | 'intervals' | 'excludedTrained'>
 
+/**
+ * Whether one of row i's k best-scored genres is a true one. The best k are picked by
+ * insertion, ties to the lower genre index, as a stable descending sort orders them.
+ */
+export function hitsAt(scores: ArrayLike<number>, labels: ArrayLike<number>, g: number, i: number, k: number, top: Int32Array = new Int32Array(k)): boolean {
+  let len = 0
+  const o = i * g
+  for (let c = 0; c < g; c++) {
+    const s = scores[o + c]
+    let p = len
+    while (p > 0 && scores[o + top[p - 1]] < s) p--
+    if (p >= k) continue
+    for (let q = Math.min(len, k - 1); q > p; q--) top[q] = top[q - 1]
+    top[p] = c
+    if (len < k) len++
+  }
+  for (let q = 0; q < len; q++) if (labels[o + top[q]] > 0) return true
+  return false
+}
+
 /** hit@k: share of posters with at least one genre whose top-k predictions include a true one. */
 export function hitAtK(scores: ArrayLike<number>, labels: ArrayLike<number>, g: number, k: number): number {
   const n = scores.length / g
+  const top = new Int32Array(Math.max(k, 0))
   let hits = 0
   let counted = 0
   for (let i = 0; i < n; i++) {
@@ -81,8 +123,7 @@ export function hitAtK(scores: ArrayLike<number>, labels: ArrayLike<number>, g: 
     for (let c = 0; c < g; c++) if (labels[i * g + c] > 0) any = true
     if (!any) continue
     counted++
-    const idx = Array.from({ length: g }, (_, c) => c).sort((a, b) => scores[i * g + b] - scores[i * g + a])
-    if (idx.slice(0, k).some((c) => labels[i * g + c] > 0)) hits++
+    if (k > 0 && hitsAt(scores, labels, g, i, k, top)) hits++
   }
   return counted ? hits / counted : 0
 }

@@ -3,8 +3,9 @@
 import type { Dashboard } from '../../../shared/api'
 import type { Db } from '../../library/db'
 import { labelledGain } from '../../library/delta'
-import { activeRun } from '../store/runs'
-import { readOutOfFold } from '../store/out-of-fold'
+import { activeRun, getPredictions, type StoredRun } from '../store/runs'
+import { readOutOfFold, trainingIds, type OutOfFold } from '../store/out-of-fold'
+import { trainingLabels } from '../service/data'
 import { mulberry32 } from '../../../shared/random'
 
 /** Calls `fn` with every stored prediction of a run, streamed (100k rows never sit in memory at once). */
@@ -21,9 +22,9 @@ export function forEachPrediction(db: Db, runId: number, fn: (id: string, probs:
  * `replicates` resamples of the posters. Each genre's scores are sorted once; a replicate is
  * then one weighted pass (AP with each poster counted as often as it was drawn).
  */
-export function genreApIntervals(db: Db, runId: number, replicates = 200): Map<string, [number, number]> {
+export function genreApIntervals(db: Db, runId: number, replicates = 200, source?: OutOfFold | null): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>()
-  const oof = readOutOfFold(db, runId)
+  const oof = source ?? readOutOfFold(db, runId)
   if (!oof || oof.rows.size < 10) return out
   const ids = [...oof.rows.keys()]
   const n = ids.length
@@ -69,6 +70,18 @@ export function genreApIntervals(db: Db, runId: number, replicates = 200): Map<s
   return out
 }
 
+/**
+ * A quick first model has no out-of-fold probabilities; its stored predictions of the posters
+ * a person labelled that it never trained on (its held-out tenth, and any labelled since) are
+ * the same kind of evidence, so its intervals come from those.
+ */
+export function quickHeldOut(db: Db, run: StoredRun): OutOfFold {
+  const trained = trainingIds(db, run.id)
+  const ids = [...trainingLabels(db, false).labels.keys()].filter((id) => !trained.has(id))
+  const pred = getPredictions(db, run.id, ids)
+  return { runId: run.id, genres: run.genres, rows: new Map([...pred].map(([id, probs]) => [id, { fold: 0, probs }])) }
+}
+
 export function dashboard(db: Db): Dashboard {
   const counts = db.prepare('SELECT COUNT(*) AS posters, COALESCE(SUM(labelled), 0) AS labelled FROM posters').get() as { posters: number; labelled: number }
   const vocab = db.prepare('SELECT id, name FROM genres ORDER BY position, name').all() as { id: number; name: string }[]
@@ -99,11 +112,19 @@ export function dashboard(db: Db): Dashboard {
     })
     const ev = run.evaluation as typeof run.evaluation & { intervals?: { model?: { macroAp?: [number, number] } } }
     const macro = ev.intervals?.model?.macroAp
+    const n = run.valSize.toLocaleString('en-US')
+    const provisional = run.config.quick === true
     ap = {
       runId: run.id,
+      basis: provisional
+        ? `provisional: a quick first model scored on its held-out ${n} posters (intervals: a bootstrap of its predictions for the labelled posters it never trained on); the cross-validated run's out-of-fold figures replace these when it ends`
+        : ev.method === 'cross-validation'
+          ? `out-of-fold figures (${ev.folds ?? '?'}-fold cross-validation over ${n} posters)`
+          : `figures on ${n} held-out posters`,
+      provisional,
       macro: { ap: ev.model.macroAp, low: macro?.[0] ?? null, high: macro?.[1] ?? null },
       genres: (() => {
-        const iv = genreApIntervals(db, run.id)
+        const iv = genreApIntervals(db, run.id, 200, provisional ? quickHeldOut(db, run) : undefined)
         return [...ev.genres, ...ev.rare].map((g) => {
           const i = iv.get(g.genre.toLowerCase())
           return { genre: g.genre, ap: g.ap, low: i?.[0] ?? null, high: i?.[1] ?? null, support: g.support }

@@ -8,6 +8,7 @@ import { libraryClusters, listDecisions, markDistinct, mergeDuplicates, undoDeci
 import { computeMap, readMap } from './map'
 import { similarIds, similarPosters, similarQuery } from './similar'
 import { startWhy } from './why'
+import { exploreFeatures } from './features'
 
 export function exploreHandlers(ctx: CoreContext): ApiHandlers['explore'] {
   const svc = () => modelService(ctx)
@@ -34,7 +35,10 @@ export function exploreHandlers(ctx: CoreContext): ApiHandlers['explore'] {
     similarQuery: (args) => similarQuery(ctx, args),
     similarIds: async (args) => ({ ids: await similarIds(ctx, args) }),
 
-    duplicates: () => libraryClusters(ctx.db, svc().key, svc().dims),
+    duplicates: async () => {
+      const use = exploreFeatures(svc())
+      return { ...(await libraryClusters(ctx.db, use.key, use.dims)), features: use.info }
+    },
 
     resolveDuplicates: (args) => {
       const decision = args.kind === 'merge' ? mergeDuplicates(ctx.db, args.members, args.keep, args.genres) : markDistinct(ctx.db, args.members)

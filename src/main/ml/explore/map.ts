@@ -9,38 +9,55 @@ import { postersFor } from '../service/data'
 import { modelService } from '../service/model-service'
 import { FIT_SAMPLE, sampleIndices } from '../map-layout'
 import { similarityIndex } from './similar-index'
+import { exploreFeatures } from './features'
+import { postersEmbedded } from '../store/embeddings'
 
 type Stage = 'reading' | 'embedding' | 'projecting' | 'done'
 
 export function readMap(ctx: CoreContext, jobId: string | null): MapState {
-  const rows = ctx.db.prepare('SELECT poster_id AS id, x, y, computed_at AS at FROM map_points').all() as { id: string; x: number; y: number; at: number }[]
-  const s = modelService(ctx)
-  const embedded = ctx.db
-    .prepare('SELECT COUNT(*) FROM posters p WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = p.hash AND e.backbone = ? AND e.features = ?)')
-    .pluck()
-    .get(s.key.backbone, s.key.features) as number
+  const rows = ctx.db.prepare('SELECT poster_id AS id, x, y, computed_at AS at, features FROM map_points').all() as { id: string; x: number; y: number; at: number; features: string | null }[]
+  const use = exploreFeatures(modelService(ctx))
+  const embedded = postersEmbedded(ctx.db, use.key)
   // A loop, not Math.max(...): 100,000 arguments would overflow the stack.
   let computedAt: number | null = null
-  for (const r of rows) if (computedAt === null || r.at > computedAt) computedAt = r.at
+  let computedWith: string | null = null
+  for (const r of rows)
+    if (computedAt === null || r.at > computedAt) {
+      computedAt = r.at
+      computedWith = r.features
+    }
   return {
     computedAt,
     stale: Math.max(0, embedded - rows.length),
     jobId,
     points: rows.map(({ id, x, y }) => ({ id, x, y })),
+    features: use.info,
+    computedWith,
   }
 }
 
 export async function computeMap(ctx: CoreContext, job: JobContext, full: boolean, report: (stage: Stage, done: number, total: number) => void): Promise<{ placed: number }> {
   const s = modelService(ctx)
   report('reading', 0, 0)
+  // The set Explore reads now: the one-pass set while only it is embedded (its missing posters are quick to add).
+  const use = exploreFeatures(s)
   if (s.resolveBackbone()) {
-    await s.ensureEmbeddings(postersFor(ctx.db), job.signal, (done, total) => {
-      job.progress(done, total, 'embedding')
-      report('embedding', done, total)
-    })
+    await s.ensureEmbeddings(
+      postersFor(ctx.db),
+      job.signal,
+      (done, total) => {
+        job.progress(done, total, 'embedding')
+        report('embedding', done, total)
+      },
+      use.set,
+    )
   }
   throwIfCancelled(job.signal)
-  const index = similarityIndex(ctx.db, s.key, s.dims)
+  // A map laid out on another feature set (the one-pass set, before the default one was
+  // embedded) is laid out again, not extended with posters placed by other features.
+  const laidOutWith = ctx.db.prepare('SELECT features FROM map_points ORDER BY computed_at DESC LIMIT 1').pluck().get() as string | null | undefined
+  if (laidOutWith !== undefined && laidOutWith !== use.set.version) full = true
+  const index = similarityIndex(ctx.db, use.key, use.dims)
   const { ids, rows } = index.projectedRows()
   const P = index.projected
   const existing = new Map(
@@ -82,14 +99,14 @@ export async function computeMap(ctx: CoreContext, job: JobContext, full: boolea
         })
   throwIfCancelled(job.signal)
   const now = Date.now()
-  const ins = ctx.db.prepare('INSERT OR REPLACE INTO map_points (poster_id, x, y, computed_at) VALUES (?, ?, ?, ?)')
+  const ins = ctx.db.prepare('INSERT OR REPLACE INTO map_points (poster_id, x, y, computed_at, features) VALUES (?, ?, ?, ?, ?)')
   const start = anchorXY ? fit.length : 0
   ctx.db.transaction(() => {
     if (!anchorXY) ctx.db.prepare('DELETE FROM map_points').run()
     for (let k = start; k < order.length; k++) {
       // Posters removed while the layout ran are skipped (the foreign key would refuse them).
       const id = ids[order[k]]
-      if (rowOf.has(id) && ctx.db.prepare('SELECT 1 FROM posters WHERE id = ?').get(id)) ins.run(id, xy[2 * k], xy[2 * k + 1], now)
+      if (rowOf.has(id) && ctx.db.prepare('SELECT 1 FROM posters WHERE id = ?').get(id)) ins.run(id, xy[2 * k], xy[2 * k + 1], now, use.set.version)
     }
   })()
   report('done', order.length, order.length)

@@ -1,4 +1,4 @@
-// Explore's tables, schema version 6 (src/main/schema.ts puts every module's steps in order):
+// Explore's tables, schema versions 6 and 8 (src/main/schema.ts puts every module's steps in order):
 // duplicate decisions and the cached map. A later change is a NEW step with the next free
 // version, never an edit.
 import type Database from 'better-sqlite3'
@@ -7,6 +7,8 @@ import type { Migration } from '../../library/db'
 export const exploreMigrations: Migration[] = [
   // 6 (explore: duplicate decisions, the map; issue 11).
   { version: 6, owner: 'explore', up: (db) => exploreSchemaV1(db) },
+  // 8 (explore: the feature set each map point was laid out with; explore/features.ts).
+  { version: 8, owner: 'explore', up: (db) => exploreSchemaV2(db) },
 ]
 
 export function exploreSchemaV1(db: Database.Database): void {
@@ -32,4 +34,9 @@ export function exploreSchemaV1(db: Database.Database): void {
       computed_at INTEGER NOT NULL
     ) WITHOUT ROWID;
   `)
+}
+
+/** The feature set version a map point was laid out with; NULL for points computed before. */
+export function exploreSchemaV2(db: Database.Database): void {
+  db.exec('ALTER TABLE map_points ADD COLUMN features TEXT')
 }

@@ -1,33 +1,38 @@
 // Similar posters: the neighbours of one poster (detail, CLI) and the grid's "similar to this
 // poster" order, the nearest posters that match the grid's filter, nearest first.
-import { ApiError, type Neighbour, type PosterSummary } from '../../../shared/api'
+import { ApiError, type ExploreFeatures, type Neighbour, type PosterSummary } from '../../../shared/api'
 import type { CoreContext } from '../../context'
 import { prepared, summariesOf, whereOf, type Filter } from '../../library/query'
 import { readEmbeddings } from '../store/embeddings'
 import { postersFor } from '../service/data'
 import { modelService } from '../service/model-service'
 import { similarityIndex, type SimilarityIndex } from './similar-index'
+import { exploreFeatures } from './features'
 
 /** How far the grid's "similar to" order reaches: the nearest posters, not the whole library. */
 export const SIMILAR_LIST = 1000
 
-/** The index, and the raw embedding of `id` (computed through the worker when missing). */
-async function anchor(ctx: CoreContext, id: string, embed: boolean): Promise<{ index: SimilarityIndex; vector: Float32Array | null; posters: number }> {
+/**
+ * The index, and the raw embedding of `id` (computed through the worker when missing), in the
+ * feature set Explore reads now (explore/features.ts).
+ */
+async function anchor(ctx: CoreContext, id: string, embed: boolean): Promise<{ index: SimilarityIndex; vector: Float32Array | null; posters: number; features: ExploreFeatures }> {
   const row = ctx.db.prepare('SELECT id, hash, path, labelled FROM posters WHERE id = ?').get(id) as { hash: string } | undefined
   if (!row) throw new ApiError('not-found', `no poster "${id}"`)
   const s = modelService(ctx)
-  let vector = readEmbeddings(ctx.db, s.key, [row.hash]).get(row.hash)
-  const index = similarityIndex(ctx.db, s.key, s.dims)
+  const use = exploreFeatures(s)
+  let vector = readEmbeddings(ctx.db, use.key, [row.hash]).get(row.hash)
+  const index = similarityIndex(ctx.db, use.key, use.dims)
   const posters = index.posters
   // Not asked to embed, or nothing embedded yet to compare with: no reason to start the worker.
-  if (!vector && (!embed || index.size === 0)) return { index, vector: null, posters }
+  if (!vector && (!embed || index.size === 0)) return { index, vector: null, posters, features: use.info }
   if (!vector) {
-    const report = await s.ensureEmbeddings(postersFor(ctx.db, { ids: [id] }), new AbortController().signal)
+    const report = await s.ensureEmbeddings(postersFor(ctx.db, { ids: [id] }), new AbortController().signal, undefined, use.set)
     if (report.failed.length) throw new ApiError('invalid-args', `poster "${id}" could not be embedded: ${report.failed[0].error}`)
-    vector = readEmbeddings(ctx.db, s.key, [row.hash]).get(row.hash)
+    vector = readEmbeddings(ctx.db, use.key, [row.hash]).get(row.hash)
     if (!vector) throw new ApiError('internal', `poster "${id}" has no embedding after embedding it`)
   }
-  return { index: similarityIndex(ctx.db, s.key, s.dims), vector, posters }
+  return { index: similarityIndex(ctx.db, use.key, use.dims), vector, posters, features: use.info }
 }
 
 export async function similarPosters(
@@ -35,8 +40,8 @@ export async function similarPosters(
   id: string,
   k: number,
   embed: boolean,
-): Promise<{ id: string; posters: number; embedded: number; anchorEmbedded: boolean; neighbours: Neighbour[] }> {
-  const { index, vector, posters } = await anchor(ctx, id, embed)
+): Promise<{ id: string; posters: number; embedded: number; features: ExploreFeatures; anchorEmbedded: boolean; neighbours: Neighbour[] }> {
+  const { index, vector, posters, features } = await anchor(ctx, id, embed)
   const hits = vector ? index.query(ctx.db, vector, k, { exclude: new Set([id]) }) : []
   const titles = new Map(
     (prepared(ctx.db, 'SELECT id, title FROM posters WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(hits.map((h) => h.id))) as { id: string; title: string | null }[]).map((r) => [
@@ -48,6 +53,7 @@ export async function similarPosters(
     id,
     posters,
     embedded: index.size,
+    features,
     anchorEmbedded: vector !== null,
     neighbours: hits.map((h) => ({ id: h.id, title: titles.get(h.id) ?? null, similarity: h.similarity })),
   }

@@ -38,9 +38,11 @@ function storedOutOfFold(db: Db, runId: number): OutOfFold | null {
  * probabilities (stored by training's cross-validation). `oof` replaces them (the bench
  * compares with in-sample probabilities).
  */
-export function rankSuspectQueue(db: Db, oof?: OutOfFold): Ranked {
+export function rankSuspectQueue(db: Db, oof?: OutOfFold, training = false): Ranked {
   const run = activeRun(db)
   if (!run) return empty('no-model', 'No model yet: train one first (Train view, or posterity train).')
+  // A quick first model has no out-of-fold predictions: the cross-validated run that follows it does.
+  if (!oof && run.config.quick === true) return empty('pending', quickPending(run.id, training), run.id)
   const o = oof ?? storedOutOfFold(db, run.id)
   if (!o || o.rows.size === 0)
     return empty('unsupported', `Run ${run.id} has no out-of-fold predictions (it was not cross-validated, e.g. a CNN): retrain a head to find suspect labels.`, run.id)
@@ -72,6 +74,14 @@ export function rankSuspectQueue(db: Db, oof?: OutOfFold): Ranked {
     thresholds: Array.from(t.pos, (v) => (Number.isNaN(v) ? 1 : v)),
     items: ranked.map((r) => ({ id: ids[r.row], score: r.score, suggest: r.suggest, probs: probs.subarray(r.row * G, (r.row + 1) * G) })),
   }
+}
+
+/** Why the suspect queue waits while a quick first model is active, and what to do meanwhile. */
+export function quickPending(runId: number, training: boolean): string {
+  const meanwhile = 'The uncertain and accepted-prediction queues work with the quick model meanwhile.'
+  return training
+    ? `Suspect labels need out-of-fold predictions, which the cross-validated run computes: it is training now and replaces the quick first model (run ${runId}) when it is done. ${meanwhile}`
+    : `Suspect labels need out-of-fold predictions, which the cross-validated run after the quick first model (run ${runId}) computes. It is not training in this process: if it was cancelled or failed, train again (Train view, or posterity train). ${meanwhile}`
 }
 
 /** Unlabelled posters the active model has stored predictions for, most uncertain first. */
@@ -134,8 +144,9 @@ export function rankAcceptedQueue(db: Db): Ranked {
   }
 }
 
-export function rankQueue(db: Db, queue: ReviewQueueName): Ranked {
-  if (queue === 'suspect') return rankSuspectQueue(db)
+/** `training`: a training job is running in this process (the cross-validated run after a quick first model). */
+export function rankQueue(db: Db, queue: ReviewQueueName, training = false): Ranked {
+  if (queue === 'suspect') return rankSuspectQueue(db, undefined, training)
   if (queue === 'uncertain') return rankUncertainQueue(db)
   return rankAcceptedQueue(db)
 }
@@ -176,9 +187,9 @@ export function pageOf(db: Db, queue: ReviewQueueName, r: Ranked, offset: number
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4
 
-/** Queue sizes; the suspect count is null without out-of-fold probabilities. */
-export function countQueues(db: Db): ReviewCounts {
-  const s = rankSuspectQueue(db)
+/** Queue sizes; the suspect count is null without out-of-fold probabilities (`pending` says whether they are coming). */
+export function countQueues(db: Db, training = false): ReviewCounts {
+  const s = rankSuspectQueue(db, undefined, training)
   const suspect = s.state === 'ready' ? s.items.length : null
   const run = activeRun(db)
   const unl = db.prepare('SELECT COUNT(*) FROM posters WHERE labelled = 0').pluck().get() as number
@@ -186,5 +197,5 @@ export function countQueues(db: Db): ReviewCounts {
     ? (db.prepare('SELECT COUNT(*) FROM predictions pr JOIN posters p ON p.id = pr.poster_id WHERE pr.run_id = ? AND p.labelled = 0').pluck().get(run.id) as number)
     : 0
   const accepted = db.prepare("SELECT COUNT(DISTINCT poster_id) FROM labels WHERE source = 'prediction'").pluck().get() as number
-  return { runId: run?.id ?? null, suspect, uncertain: predicted, accepted, unpredicted: run ? unl - predicted : unl }
+  return { runId: run?.id ?? null, suspect, suspectNote: s.state === 'ready' ? null : s.note, uncertain: predicted, accepted, unpredicted: run ? unl - predicted : unl }
 }

@@ -38,7 +38,13 @@ export function genreErrors(db: Db, runId: number | undefined, genre: string, li
   const c = run.genres.findIndex((g) => g.toLowerCase() === genre.toLowerCase())
   if (c < 0) throw new ApiError('invalid-args', `run ${run.id} has no genre "${genre}" (it knows ${run.genres.join(', ')})`)
   const oof = readOutOfFold(db, run.id)
-  if (!oof || oof.rows.size === 0) throw new ApiError('conflict', `run ${run.id} has no out-of-fold predictions (it was not cross-validated): retrain to see its errors`)
+  if (!oof || oof.rows.size === 0)
+    throw new ApiError(
+      'conflict',
+      run.config.quick === true
+        ? `run ${run.id} is a quick first model: its errors on posters it never saw come with the cross-validated run that follows it (Train view)`
+        : `run ${run.id} has no out-of-fold predictions (it was not cross-validated): retrain to see its errors`,
+    )
   const { labels } = trainingLabels(db, false)
   const name = run.genres[c].toLowerCase()
   const threshold = run.thresholds[c]

@@ -52,3 +52,11 @@ export function countEmbedded(db: Db, key: FeatureKey): number {
     .pluck()
     .get(key.backbone, key.features) as number
 }
+
+/** Posters (not artworks: byte-identical copies count each) with a cached embedding of `key`. */
+export function postersEmbedded(db: Db, key: FeatureKey): number {
+  return db
+    .prepare('SELECT COUNT(*) FROM posters p WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = p.hash AND e.backbone = ? AND e.features = ?)')
+    .pluck()
+    .get(key.backbone, key.features) as number
+}

@@ -101,7 +101,7 @@ export function appendTitles(
   dims: number,
   posters: TitledPoster[],
   blank: (i: number) => boolean = () => false,
-  out = new Float32Array(posters.length * (dims + TITLE_DIMS)),
+  out: Float32Array = new Float32Array(posters.length * (dims + TITLE_DIMS)),
 ): Float32Array {
   const w = dims + TITLE_DIMS
   posters.forEach((p, i) => {
@@ -129,7 +129,8 @@ export function titledTrainingRows(x: Float32Array, dims: number, y: Float32Arra
   const n = posters.length
   const copies = posters.flatMap((p, i) => (dropped(i) && usableTitle(p) ? [i] : []))
   const w = dims + TITLE_DIMS
-  const out = appendTitles(x, dims, posters, undefined, new Float32Array((n + copies.length) * w))
+  // Shared memory: the training threads read these rows as they are (head-pool.ts), not a copy.
+  const out = appendTitles(x, dims, posters, undefined, new Float32Array(new SharedArrayBuffer((n + copies.length) * w * 4)))
   const yy = new Float32Array((n + copies.length) * genres)
   yy.set(y.subarray(0, n * genres))
   const trainRow = Int32Array.from({ length: n }, (_, i) => i)

@@ -70,7 +70,7 @@ export interface CrossValidation extends OutOfFoldResult {
 }
 
 export interface FoldHooks {
-  /** An epoch of fold `member` (0..k-1) or of refit member `member - k`. */
+  /** An epoch of fold task `member` (0..repeats·k-1: fold member % k of repeat ⌊member / k⌋) or of refit member `member - repeats·k`. */
   onEpoch?: (member: number, r: EpochReport) => void | Promise<void>
   /** Scores pooled out-of-fold probabilities (default: macro-AP against `y`, every row). */
   score?: (oof: Float32Array) => number
@@ -100,14 +100,32 @@ function limited(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
  * predictions score best: a single number chosen for all folds, as the refit needs one, and
  * the refit members (`members`, 0 for none) train on every row for that many epochs. They may
  * start while the last folds still run: they keep each epoch's weights until the epoch is known.
+ * With `repeats` > 1 the folds are dealt again with other seeds; those folds train for the
+ * chosen epoch as the refit does (their held-out probabilities at that epoch are averaged into
+ * the out-of-fold ones) and are queued after the refit, so a thread never waits idle for it.
  */
-export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, members: number, hooks: FoldHooks = {}): Promise<CrossValidation> {
+export async function crossValidate(
+  runner: HeadRunner,
+  input: OutOfFoldInput,
+  cfg: HeadConfig,
+  k: number,
+  seed: number,
+  members: number,
+  hooks: FoldHooks = {},
+  repeats = 1,
+): Promise<CrossValidation> {
   const n = input.trainRow?.length ?? input.x.length / input.dims
   const g = input.genres
   const as = input.trainRow ?? Int32Array.from({ length: n }, (_, i) => i)
-  const fold = assignFolds(input.groups, k, seed)
-  const held: number[][] = Array.from({ length: k }, () => [])
-  for (let i = 0; i < n; i++) held[fold[i]].push(i)
+  // Repeat r deals the groups with its own seed; repeat 0 keeps `seed` (its folds are returned).
+  const foldsOf = Array.from({ length: repeats }, (_, r) => (r === 0 ? assignFolds(input.groups, k, seed) : assignFolds(input.groups, k, seed + r * 7919)))
+  const fold = foldsOf[0]
+  // Task t = r * k + f: fold f of repeat r.
+  const held: number[][] = foldsOf.flatMap((of) => {
+    const rows: number[][] = Array.from({ length: k }, () => [])
+    for (let i = 0; i < n; i++) rows[of[i]].push(i)
+    return rows
+  })
   const probs: Float32Array[][] = held.map(() => [])
   let chose!: (epoch: number) => void
   let fail!: (err: Error) => void
@@ -118,46 +136,66 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
   target.catch(() => undefined)
   const slot = limited(runner.slots)
   const all = Array.from({ length: n }, (_, i) => i)
-  const folds = held.map((rows, f) =>
-    rows.length === 0
+  // The first deal's folds early-stop on their held-out rows and choose the epoch; the refit
+  // and the other deals' folds train to it. Queued in that order (the slots run FIFO).
+  const foldTask = (t: number) =>
+    held[t].length === 0
       ? null
       : slot(() =>
           runner.run(
-            { train: all.filter((i) => fold[i] !== f).map((i) => as[i]), earlyStop: rows, cfg },
-            { onEpoch: (r) => hooks.onEpoch?.(f, r), onEarlyStopProbs: (e, p) => (probs[f][e - 1] = p) },
+            {
+              train: all.filter((i) => foldsOf[Math.floor(t / k)][i] !== t % k).map((i) => as[i]),
+              earlyStop: held[t],
+              cfg: t < k ? cfg : { ...cfg, seed: cfg.seed + t * 101 },
+              target: t < k ? undefined : target,
+            },
+            { onEpoch: (r) => hooks.onEpoch?.(t, r), onEarlyStopProbs: (e, p) => (probs[t][e - 1] = p) },
           ),
-        ),
-  )
+        )
+  const first = held.slice(0, k).map((_, t) => foldTask(t))
   const refits = Array.from({ length: members }, (_, m) =>
-    slot(() => runner.run({ train: all.map((i) => as[i]), earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(k + m, r) })),
+    slot(() => runner.run({ train: all.map((i) => as[i]), earlyStop: [], cfg: { ...cfg, seed: cfg.seed + m * 1000 }, target }, { onEpoch: (r) => hooks.onEpoch?.(repeats * k + m, r) })),
   )
+  const later = held.slice(k).map((_, j) => foldTask(k + j))
   let results
   try {
-    results = await Promise.all(folds)
+    results = await Promise.all(first)
   } catch (err) {
     fail(err as Error)
-    await Promise.allSettled(refits)
+    await Promise.allSettled([...refits, ...later])
     throw err
   }
-  const used = held.flatMap((rows, f) => (rows.length ? [f] : []))
-  const oofAt = (epoch: number): Float32Array => {
+  // Each poster's probabilities averaged over the deals given: every model averaged never saw it.
+  const oofAt = (epoch: number, tasks: number[], deals: number): Float32Array => {
     const oof = new Float32Array(n * g)
-    for (const f of used) {
-      const p = probs[f][Math.min(epoch, probs[f].length) - 1]
-      held[f].forEach((row, i) => oof.set(p.subarray(i * g, (i + 1) * g), row * g))
+    for (const t of tasks) {
+      const p = probs[t][Math.min(epoch, probs[t].length) - 1]
+      held[t].forEach((row, i) => {
+        for (let c = 0; c < g; c++) oof[row * g + c] += p[i * g + c] / deals
+      })
     }
     return oof
   }
+  const usedFirst = first.flatMap((f, t) => (f ? [t] : []))
   const score = hooks.score ?? ((oof: Float32Array) => macroAp(oof, input.y.subarray(0, n * g), g))
-  const maxEpoch = Math.max(...used.map((f) => probs[f].length))
+  const maxEpoch = Math.max(...usedFirst.map((t) => probs[t].length))
   let best = { epoch: 1, score: -Infinity }
   for (let e = 1; e <= maxEpoch; e++) {
-    const s = score(oofAt(e))
+    const s = score(oofAt(e, usedFirst, 1))
     if (s > best.score) best = { epoch: e, score: s }
   }
   chose(best.epoch)
+  let more
+  try {
+    more = await Promise.all(later)
+  } catch (err) {
+    await Promise.allSettled(refits)
+    throw err
+  }
+  results = [...results, ...more]
+  const used = results.flatMap((r, t) => (r ? [t] : []))
   return {
-    oof: oofAt(best.epoch),
+    oof: oofAt(best.epoch, used, repeats),
     fold,
     k,
     epoch: best.epoch,
@@ -169,6 +207,6 @@ export async function crossValidate(runner: HeadRunner, input: OutOfFoldInput, c
 }
 
 /** Cross-validation alone, in this thread (tests, benchmarks). */
-export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, hooks: FoldHooks = {}): Promise<OutOfFoldResult> {
-  return crossValidate(inThreadRunner(tf, input), input, cfg, k, seed, 0, hooks)
+export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, hooks: FoldHooks = {}, repeats = 1): Promise<OutOfFoldResult> {
+  return crossValidate(inThreadRunner(tf, input), input, cfg, k, seed, 0, hooks, repeats)
 }

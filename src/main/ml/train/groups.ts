@@ -59,6 +59,7 @@ function centredUnitRows(x: Float32Array, d: number): Float32Array {
 }
 
 const BITS = 256
+/** Words of a sketch: the scan below reads exactly eight. */
 const WORDS = BITS / 32
 
 /**
@@ -67,11 +68,12 @@ const WORDS = BITS / 32
  * popcounts instead of 1,952-value dot products. Hyperplanes are sparse ±1 (an eighth of the
  * dims each) to stay cheap.
  */
-function sketches(u: Float32Array, d: number): Uint32Array {
-  const n = u.length / d
+type Planes = { plus: Int32Array; minus: Int32Array }[]
+
+/** The sketch's hyperplanes for `d` dims: for each bit, the dims with +1 and with -1 (each with probability 1/16). */
+function hyperplanes(d: number): Planes {
   const rand = mulberry32(0x5eed)
-  // For each bit: the dims with +1 and with -1 (each with probability 1/16).
-  const planes: { plus: Int32Array; minus: Int32Array }[] = []
+  const planes: Planes = []
   for (let b = 0; b < BITS; b++) {
     const plus: number[] = []
     const minus: number[] = []
@@ -82,8 +84,47 @@ function sketches(u: Float32Array, d: number): Uint32Array {
     }
     planes.push({ plus: Int32Array.from(plus), minus: Int32Array.from(minus) })
   }
-  const out = new Uint32Array(n * WORDS)
-  for (let r = 0; r < n; r++) {
+  return planes
+}
+
+/**
+ * The sketches of rows [from, to) into `out`. Four rows at a time: each row's sum runs in the
+ * same order as alone (the same bits), the four chains of additions overlap and share the
+ * plane's index loads.
+ */
+function sketchRows(u: Float32Array, d: number, planes: Planes, out: Uint32Array, from: number, to: number): void {
+  let r = from
+  for (; r + 4 <= to; r += 4) {
+    const [o0, o1, o2, o3] = [r * d, (r + 1) * d, (r + 2) * d, (r + 3) * d]
+    for (let b = 0; b < BITS; b++) {
+      let s0 = 0
+      let s1 = 0
+      let s2 = 0
+      let s3 = 0
+      const { plus, minus } = planes[b]
+      for (let i = 0; i < plus.length; i++) {
+        const k = plus[i]
+        s0 += u[o0 + k]
+        s1 += u[o1 + k]
+        s2 += u[o2 + k]
+        s3 += u[o3 + k]
+      }
+      for (let i = 0; i < minus.length; i++) {
+        const k = minus[i]
+        s0 -= u[o0 + k]
+        s1 -= u[o1 + k]
+        s2 -= u[o2 + k]
+        s3 -= u[o3 + k]
+      }
+      const word = b >> 5
+      const bit = 1 << (b & 31)
+      if (s0 > 0) out[r * WORDS + word] |= bit
+      if (s1 > 0) out[(r + 1) * WORDS + word] |= bit
+      if (s2 > 0) out[(r + 2) * WORDS + word] |= bit
+      if (s3 > 0) out[(r + 3) * WORDS + word] |= bit
+    }
+  }
+  for (; r < to; r++) {
     const o = r * d
     for (let b = 0; b < BITS; b++) {
       let s = 0
@@ -93,7 +134,6 @@ function sketches(u: Float32Array, d: number): Uint32Array {
       if (s > 0) out[r * WORDS + (b >> 5)] |= 1 << (b & 31)
     }
   }
-  return out
 }
 
 function popcount(v: number): number {
@@ -110,9 +150,15 @@ interface PairSearch {
 
 /** Centres the rows, sketches them, and returns the scan over row ranges. */
 function pairSearch(x: Float32Array, d: number, minCosine: number): PairSearch {
-  const n = x.length / d
   const u = centredUnitRows(x, d)
-  const sk = sketches(u, d)
+  const sk = new Uint32Array((u.length / d) * WORDS)
+  sketchRows(u, d, hyperplanes(d), sk, 0, u.length / d)
+  return searchOver(u, sk, d, minCosine)
+}
+
+/** The scan over rows already centred (`u`) and sketched (`sk`). */
+function searchOver(u: Float32Array, sk: Uint32Array, d: number, minCosine: number): PairSearch {
+  const n = u.length / d
   // Expected distance at the threshold angle, plus 4 standard deviations of the estimate
   // (sparse planes estimate a little less precisely than dense Gaussian ones).
   const theta = Math.acos(Math.min(1, Math.max(-1, minCosine)))
@@ -121,16 +167,53 @@ function pairSearch(x: Float32Array, d: number, minCosine: number): PairSearch {
   return {
     n,
     scan(from, to, pairs) {
+      const cand = new Int32Array(n)
       for (let i = from; i < to; i++) {
+        // The eight words of row i's sketch held in locals, all eight popcounts summed without
+        // a branch between them (faster than stopping early: most pairs need six or more).
         const a = i * WORDS
+        const [a0, a1, a2, a3, a4, a5, a6, a7] = [sk[a], sk[a + 1], sk[a + 2], sk[a + 3], sk[a + 4], sk[a + 5], sk[a + 6], sk[a + 7]]
+        let m = 0
         for (let j = i + 1; j < n; j++) {
           const b = j * WORDS
-          let h = 0
-          for (let w = 0; w < WORDS && h <= maxHamming; w++) h += popcount(sk[a + w] ^ sk[b + w])
-          if (h > maxHamming) continue
-          let dot = 0
-          const oi = i * d
+          const h =
+            popcount(a0 ^ sk[b]) +
+            popcount(a1 ^ sk[b + 1]) +
+            popcount(a2 ^ sk[b + 2]) +
+            popcount(a3 ^ sk[b + 3]) +
+            popcount(a4 ^ sk[b + 4]) +
+            popcount(a5 ^ sk[b + 5]) +
+            popcount(a6 ^ sk[b + 6]) +
+            popcount(a7 ^ sk[b + 7])
+          if (h <= maxHamming) cand[m++] = j
+        }
+        // Exact cosines of the candidates, four at a time: each sum runs over k in order as
+        // alone (the same value), the four chains of additions overlap.
+        const oi = i * d
+        let c = 0
+        for (; c + 4 <= m; c += 4) {
+          const [j0, j1, j2, j3] = [cand[c], cand[c + 1], cand[c + 2], cand[c + 3]]
+          const [o0, o1, o2, o3] = [j0 * d, j1 * d, j2 * d, j3 * d]
+          let d0 = 0
+          let d1 = 0
+          let d2 = 0
+          let d3 = 0
+          for (let k = 0; k < d; k++) {
+            const v = u[oi + k]
+            d0 += v * u[o0 + k]
+            d1 += v * u[o1 + k]
+            d2 += v * u[o2 + k]
+            d3 += v * u[o3 + k]
+          }
+          if (d0 >= minCosine) pairs.push([i, j0, d0])
+          if (d1 >= minCosine) pairs.push([i, j1, d1])
+          if (d2 >= minCosine) pairs.push([i, j2, d2])
+          if (d3 >= minCosine) pairs.push([i, j3, d3])
+        }
+        for (; c < m; c++) {
+          const j = cand[c]
           const oj = j * d
+          let dot = 0
           for (let k = 0; k < d; k++) dot += u[oi + k] * u[oj + k]
           if (dot >= minCosine) pairs.push([i, j, dot])
         }
@@ -159,7 +242,19 @@ export function nearDuplicatePairs(x: Float32Array, d: number, minCosine = NEAR_
 export async function nearDuplicatePairsAsync(x: Float32Array, d: number, minCosine = NEAR_DUPLICATE_COSINE, signal?: AbortSignal): Promise<[number, number, number][]> {
   const pairs: [number, number, number][] = []
   if (x.length / d < 2) return pairs
-  const search = pairSearch(x, d, minCosine)
+  const u = centredUnitRows(x, d)
+  const n = u.length / d
+  const planes = hyperplanes(d)
+  const sk = new Uint32Array(n * WORDS)
+  // The sketches a few rows at a time too (about 10⁷ additions a slice): all at once they
+  // stalled the loop for over a second at 8,000 posters.
+  const step = Math.max(4, 4 * Math.floor(1e7 / (BITS * d * 0.125) / 4))
+  for (let r = 0; r < n; r += step) {
+    if (signal?.aborted) throw new Error('cancelled')
+    sketchRows(u, d, planes, sk, r, Math.min(n, r + step))
+    await new Promise((res) => setImmediate(res))
+  }
+  const search = searchOver(u, sk, d, minCosine)
   // About 2·10⁶ sketch comparisons a slice.
   const rows = Math.max(1, Math.floor(2e6 / search.n))
   for (let i = 0; i < search.n; i += rows) {
@@ -193,7 +288,10 @@ export interface Groups {
  * centred cosine similarity of at least `minCosine`, closed transitively, most similar pairs
  * first, as long as the group stays within MAX_NEAR_DUPLICATE_GROUP posters.
  */
-export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Array; dims: number; minCosine?: number; maxGroup?: number }): Groups {
+export function duplicateGroups(
+  items: GroupItem[],
+  embeddings?: { x: Float32Array; dims: number; minCosine?: number; maxGroup?: number; pairs?: [number, number, number][] },
+): Groups {
   const n = items.length
   const uf = new UnionFind(n)
   const byHash = new Map<string, number>()
@@ -208,7 +306,8 @@ export function duplicateGroups(items: GroupItem[], embeddings?: { x: Float32Arr
     const size = new Int32Array(n)
     for (let i = 0; i < n; i++) size[uf.find(i)]++
     const maxGroup = embeddings.maxGroup ?? MAX_NEAR_DUPLICATE_GROUP
-    const pairs = nearDuplicatePairs(embeddings.x, embeddings.dims, embeddings.minCosine).sort((a, b) => b[2] - a[2])
+    // `pairs`: found already (nearDuplicatePairsAsync, so a caller on the core's loop is not stalled).
+    const pairs = (embeddings.pairs ?? nearDuplicatePairs(embeddings.x, embeddings.dims, embeddings.minCosine)).slice().sort((a, b) => b[2] - a[2])
     for (const [i, j] of pairs) {
       const [ri, rj] = [uf.find(i), uf.find(j)]
       if (ri === rj || size[ri] + size[rj] > maxGroup) continue

@@ -51,8 +51,11 @@ export function inThreadRunner(tf: Tf, data: HeadData, shouldStop: () => boolean
     async run(task, hooks) {
       const target = task.target ? await task.target : null
       const cfg = target === null ? task.cfg : { ...task.cfg, epochs: Math.min(task.cfg.epochs, target), patience: task.cfg.epochs + 1 }
-      const r = await trainHead(tf, { ...data, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, { ...hooks, shouldStop })
-      return { weights: r.weights, epochs: r.epochs, bestEpoch: r.bestEpoch }
+      // A task with a target returns that epoch's weights (the last), as a pool thread does.
+      let last: HeadWeights | null = null
+      const onSnapshot = target === null ? undefined : (_: number, w: HeadWeights) => void (last = w)
+      const r = await trainHead(tf, { ...data, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, { ...hooks, shouldStop, onSnapshot })
+      return last === null ? { weights: r.weights, epochs: r.epochs, bestEpoch: r.bestEpoch } : { weights: last, epochs: r.epochs, bestEpoch: r.epochs.length }
     },
     close() {},
   }
@@ -81,7 +84,9 @@ export function threadCount(max = 2): number {
   return n >= 2 ? n : 0
 }
 
+/** The rows' memory for the threads: their own when they already fill a SharedArrayBuffer, else a copy. */
 function shared(a: Float32Array): SharedArrayBuffer {
+  if (a.buffer instanceof SharedArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) return a.buffer
   const buf = new SharedArrayBuffer(a.byteLength)
   new Float32Array(buf).set(a)
   return buf

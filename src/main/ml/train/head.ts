@@ -297,11 +297,13 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
     w2: h ? (params[2].dataSync() as Float32Array) : null,
     b2: h ? (params[3].dataSync() as Float32Array) : null,
   })
-  const predictRows = (xs: Float32Array, n: number): Float32Array =>
-    n === 0
+  // The held-out rows go to the backend once, not every epoch (a fold's ~1,600 rows are 32 MB).
+  const earlyStopT = data.earlyStop.length ? tf.tensor2d(earlyStopX, [data.earlyStop.length, d]) : null
+  const valT = data.val.length ? tf.tensor2d(valX, [data.val.length, d]) : null
+  const predictRows = (x: TF.Tensor2D | null): Float32Array =>
+    x === null
       ? new Float32Array(0)
       : tf.tidy(() => {
-          const x = tf.tensor2d(xs, [n, d])
           let z = tf.add(tf.matMul(x, params[0]), params[1]) as TF.Tensor2D
           if (h) z = tf.add(tf.matMul(tf.relu(z), params[2]), params[3]) as TF.Tensor2D
           return tf.sigmoid(z).dataSync() as Float32Array
@@ -335,17 +337,18 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
         lossSum += (await loss.data())[0] * b.n
         loss.dispose()
       }
-      const earlyStopP = predictRows(earlyStopX, data.earlyStop.length)
+      const earlyStopP = predictRows(earlyStopT)
       hooks.onEarlyStopProbs?.(epoch, earlyStopP)
       // Without an early-stopping set the last epoch is kept.
       const score = data.earlyStop.length ? macroAp(earlyStopP, earlyStopY, g) : epoch
-      const valP = data.val.length ? predictRows(valX, data.val.length) : earlyStopP
+      const valP = data.val.length ? predictRows(valT) : earlyStopP
       const vy = data.val.length ? valY : earlyStopY
       const report: EpochReport = {
         epoch,
         loss: lossSum / order.length,
         valLoss: meanBce(valP, vy),
-        valMacroAp: macroAp(valP, vy, g),
+        // Shown on the early-stopping rows when there is no validation set: the score just computed.
+        valMacroAp: !data.val.length && data.earlyStop.length ? score : macroAp(valP, vy, g),
         seconds: (performance.now() - t0) / 1000,
       }
       epochs.push(report)
@@ -355,7 +358,7 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
       if (epoch - best.epoch >= cfg.patience || hooks.enough?.(epoch)) break
     }
   } finally {
-    tf.dispose([...params, ...m, ...v, posWeight, ...batches.flatMap((b) => [b.x, b.xt, b.y])])
+    tf.dispose([...params, ...m, ...v, posWeight, ...batches.flatMap((b) => [b.x, b.xt, b.y]), ...(earlyStopT ? [earlyStopT] : []), ...(valT ? [valT] : [])])
   }
   return { weights: best.weights, epochs, bestEpoch: best.epoch }
 }

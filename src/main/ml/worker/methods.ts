@@ -209,9 +209,11 @@ export const methods: WorkerHandlers = {
       lap('grouping')
       const input = args.titles ? { ...titledInput(args.titles, x, args.dims, args.y, g, cfg.seed), genres: g, groups } : { x, y: args.y, dims: args.dims, genres: g, groups }
       if (args.titles) cfg.sharedScaleTail = TITLE_DIMS
-      const members = args.folds + args.ensemble
+      const repeats = args.repeats ?? 1
+      const tasks = args.folds * repeats
+      const members = tasks + args.ensemble
       const onEpoch = async (member: number, report: EpochReport) => {
-        ctx.progress({ member, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(member, args.folds), folds: args.folds })
+        ctx.progress({ member, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(member, tasks), folds: tasks })
         await new Promise((r) => setImmediate(r))
       }
       // Pooled out-of-fold predictions are scored as the figures are: on human labels only.
@@ -222,7 +224,7 @@ export const methods: WorkerHandlers = {
       let heads: HeadWeights[]
       let figures
       try {
-        cv = await crossValidate(runner.runner, input, cfg, args.folds, cfg.seed, args.ensemble, { onEpoch, score })
+        cv = await crossValidate(runner.runner, input, cfg, args.folds, cfg.seed, args.ensemble, { onEpoch, score }, repeats)
         lap('folds')
         // The figures need only the out-of-fold probabilities: computed here while the refit trains in its thread.
         const { oof, fold, k } = cv

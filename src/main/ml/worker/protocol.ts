@@ -155,6 +155,8 @@ export interface TrainCvArgs {
   /** Id and content hash of each row, for the duplicate groups and seeded folds. */
   items: { id: string; hash: string }[]
   folds: number
+  /** Times the cross-validation is repeated on fresh folds (out-of-fold probabilities averaged). Default 1. */
+  repeats?: number
   head: Partial<HeadConfig>
   ensemble: number
   prior: number[]

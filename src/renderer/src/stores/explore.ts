@@ -2,7 +2,7 @@
 // background computation, the dashboard, and "why" heat maps (shared with the detail panel).
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import type { Dashboard, DuplicateCluster, DuplicateDecision, MapState, WhyResult } from '../../../shared/api'
+import type { Dashboard, DuplicateCluster, DuplicateDecision, ExploreFeatures, MapState, WhyResult } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { useToasts } from './toasts'
 
@@ -14,7 +14,7 @@ export const useExplore = defineStore('explore', () => {
 
   // ---- near-duplicates ----
   const clusters = shallowRef<DuplicateCluster[] | null>(null)
-  const coverage = ref<{ posters: number; embedded: number } | null>(null)
+  const coverage = ref<{ posters: number; embedded: number; features: ExploreFeatures } | null>(null)
   const decisions = shallowRef<DuplicateDecision[]>([])
   const loadingClusters = ref(false)
   const busy = ref(false)
@@ -24,7 +24,7 @@ export const useExplore = defineStore('explore', () => {
     try {
       const r = await api().explore.duplicates({})
       clusters.value = r.clusters
-      coverage.value = { posters: r.posters, embedded: r.embedded }
+      coverage.value = { posters: r.posters, embedded: r.embedded, features: r.features }
       decisions.value = (await api().explore.decisions({ limit: 20 })).decisions
     } catch (err) {
       toasts.error('Could not find duplicates', err)
