@@ -126,9 +126,9 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
     await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-explore-map.png') })
     await ui.page.getByRole('button', { name: 'Open in grid' }).click()
     await poll30(() => ui.page.locator(tid(T.selectionCount)).textContent()).toBe(`${expected.length} selected`)
-    // The selection is the grid's: its cards carry it.
-    const selected = await ui.page.locator(`${tid(T.posterCard)}[aria-selected="true"]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!))
-    expect(selected.sort()).toEqual([...expected].sort())
+    // The selection is the grid's: its cards carry it (once the grid has drawn them: the count can come first).
+    const selected = () => ui.page.locator(`${tid(T.posterCard)}[aria-selected="true"]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!).sort())
+    await poll30(selected).toEqual([...expected].sort())
   })
 
   it('merges a near-duplicate pair and undoes the merge', async () => {
