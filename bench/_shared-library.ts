@@ -1,9 +1,11 @@
 // Opens (or builds) a library of the shared posters with cached embeddings, for the model
 // benchmarks: `--library DIR` reuses one (imported and embedded once), else a temporary one.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
 import { openCore, type Core } from '../src/main/core'
+import { DB_FILE } from '../src/main/library/db'
 import { startImport } from '../src/main/importer/handlers'
 import { postersFor } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
@@ -85,5 +87,16 @@ export async function sharedLibrary(args: string[]): Promise<SharedLibrary | nul
       await core.close()
       if (work) rmSync(work, { recursive: true, force: true })
     },
+  }
+}
+
+/** A consistent copy of the library file in `source` (WAL included) into `libDir`, through SQLite's online backup. */
+export async function backupLibrary(source: string, libDir: string): Promise<void> {
+  const src = new Database(join(resolve(source), DB_FILE), { readonly: true })
+  try {
+    mkdirSync(libDir, { recursive: true })
+    await src.backup(join(libDir, DB_FILE))
+  } finally {
+    src.close()
   }
 }

@@ -11,12 +11,10 @@
 // The third, the folds' training, was compared the same way and gained nothing worth keeping
 // a frozen copy for (9.13 -> 9.10 CPU s a fold, identical weights; see README).
 // --library DIR (embeddings of the default feature set cached; it is copied, never written).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import Database from 'better-sqlite3'
+import { join } from 'node:path'
 import { openCore } from '../src/main/core'
-import { DB_FILE } from '../src/main/library/db'
 import { featureMatrix, postersFor, trainingLabels } from '../src/main/ml/service/data'
 import { featureSetName, modelService } from '../src/main/ml/service/model-service'
 import { duplicateGroups, nearDuplicatePairsAsync } from '../src/main/ml/train/groups'
@@ -26,7 +24,7 @@ import { assignFolds } from '../src/main/ml/train/folds'
 import { mulberry32 } from '../src/shared/random'
 import * as beforeGroups from './_before/groups'
 import * as beforeHonest from './_before/honest'
-import { runJob, option, sharedDataPresent } from './_shared-library'
+import { runJob, option, sharedDataPresent, backupLibrary } from './_shared-library'
 
 const cpu = () => {
   const u = process.cpuUsage()
@@ -64,12 +62,7 @@ export default async function main(args: string[]): Promise<number> {
   const source = option(args, '--library')
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-queue-'))
   const libDir = join(work, 'library')
-  if (source) {
-    const src = new Database(join(resolve(source), DB_FILE), { readonly: true })
-    mkdirSync(libDir, { recursive: true })
-    await src.backup(join(libDir, DB_FILE))
-    src.close()
-  }
+  if (source) await backupLibrary(source, libDir)
   const core = openCore({ libraryDir: libDir })
   try {
     if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {

@@ -6,13 +6,11 @@
 // grouped split (the search yields between slices), and how many posters the groups move to
 // the other side. --library DIR is copied first (never written); it needs the one-pass
 // embeddings cached (an import with embed, or a quick fit, computes them).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { loadavg } from 'node:os'
-import { join, resolve } from 'node:path'
-import Database from 'better-sqlite3'
+import { join } from 'node:path'
 import { openCore } from '../src/main/core'
-import { DB_FILE } from '../src/main/library/db'
 import { featureMatrix, postersFor, trainingLabels } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
 import { quickSplit } from '../src/main/ml/service/quick-split'
@@ -21,7 +19,7 @@ import { duplicateGroups, nearDuplicatePairsAsync, NEAR_DUPLICATE_COSINE } from 
 import { seededUnit } from '../src/main/ml/train/split'
 import { missingHashes } from '../src/main/ml/store/embeddings'
 import { FEATURE_SETS, FIRST_FEATURES } from '../src/main/ml/backbone/catalog'
-import { option, sharedDataPresent } from './_shared-library'
+import { option, sharedDataPresent, backupLibrary } from './_shared-library'
 
 const s = (t0: number) => (performance.now() - t0) / 1000
 
@@ -31,12 +29,7 @@ export default async function main(args: string[]): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-quick-split-'))
   const libDir = join(work, 'library')
   const source = option(args, '--library')
-  if (source) {
-    const src = new Database(join(resolve(source), DB_FILE), { readonly: true })
-    mkdirSync(libDir, { recursive: true })
-    await src.backup(join(libDir, DB_FILE))
-    src.close()
-  }
+  if (source) await backupLibrary(source, libDir)
   const core = openCore({ libraryDir: libDir })
   try {
     const svc = modelService(core)

@@ -8,20 +8,18 @@
 // --library DIR is copied first (the corruption never touches it); without it the posters are
 // imported and embedded into a temporary library (minutes; not measured). --no-titles trains
 // on the images alone (the default recipe learns from the titles too).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import Database from 'better-sqlite3'
+import { join } from 'node:path'
 import { openCore } from '../src/main/core'
 import { startImport } from '../src/main/importer/handlers'
-import { DB_FILE } from '../src/main/library/db'
 import { readStates, writeStates, type LabelState } from '../src/main/library/labels'
 import { postersFor, trainingLabels } from '../src/main/ml/service/data'
 import { modelService } from '../src/main/ml/service/model-service'
 import { rankSuspectQueue } from '../src/main/ml/review/queues'
 import { activeRun } from '../src/main/ml/store/runs'
 import { mulberry32 } from '../src/shared/random'
-import { call, runJob, datasetDir, option, sharedDataPresent } from './_shared-library'
+import { call, runJob, datasetDir, option, sharedDataPresent, backupLibrary } from './_shared-library'
 
 export default async function main(args: string[]): Promise<number> {
   if (!sharedDataPresent({ backbone: true })) return 1
@@ -31,13 +29,7 @@ export default async function main(args: string[]): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-review-'))
   const libDir = join(work, 'library')
   const source = option(args, '--library')
-  if (source) {
-    // A consistent copy (WAL included) through SQLite's online backup.
-    const src = new Database(join(resolve(source), DB_FILE), { readonly: true })
-    mkdirSync(libDir, { recursive: true })
-    await src.backup(join(libDir, DB_FILE))
-    src.close()
-  }
+  if (source) await backupLibrary(source, libDir)
   const core = openCore({ libraryDir: libDir })
   try {
     if ((core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number) === 0) {
