@@ -28,8 +28,23 @@ export function targetGenres(nfoGenres: string[], proposed: string[], mode: Writ
   return out
 }
 
+// One prediction of missing posters at a time per library: two plans asked at once (the view's
+// and a script's) would otherwise both predict the same posters, each plan using its own
+// figures while the store keeps the last, so a near tie could propose differently in each.
+const predicting = new WeakMap<CoreContext, Promise<unknown>>()
+
 /** Probabilities of the active model for the films' posters, by poster id. */
 export async function filmProbabilities(ctx: CoreContext, films: FilmRow[], signal: AbortSignal): Promise<{ runId: number; genres: string[]; thresholds: number[]; probs: Map<string, Float32Array> }> {
+  const before = predicting.get(ctx) ?? Promise.resolve()
+  const mine = before.then(() => probabilitiesNow(ctx, films, signal))
+  predicting.set(
+    ctx,
+    mine.catch(() => undefined),
+  )
+  return mine
+}
+
+async function probabilitiesNow(ctx: CoreContext, films: FilmRow[], signal: AbortSignal): Promise<{ runId: number; genres: string[]; thresholds: number[]; probs: Map<string, Float32Array> }> {
   const run = activeRun(ctx.db)
   if (!run) throw new ApiError('conflict', 'no model is active: train one first (posterity train, or the Train view), then tag the collection')
   const ids = [...new Set(films.map((f) => f.poster_id).filter((x): x is string => !!x))]
