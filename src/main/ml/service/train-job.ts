@@ -39,7 +39,7 @@ const FOLD_ENSEMBLE = true
  * with one deal, -0.013 / -0.017 / -0.039 with two (the estimate 0.290 / 0.286 / 0.287 ->
  * 0.300 / 0.300 / 0.297; held-out 0.307 / 0.313 / 0.331 -> 0.313 / 0.317 / 0.336, the fold
  * models of both deals joining the ensemble). bench/review.ts: suspect precision 0.336 -> 0.358,
- * the queue 44 s instead of ~27 s (the second deal trains to the epoch the first chose).
+ * the queue 44 s instead of about 30 s (the second deal trains to the epoch the first chose).
  */
 const CV_REPEATS = 2
 
