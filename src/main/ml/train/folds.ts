@@ -47,8 +47,9 @@ export interface OutOfFoldInput {
 }
 
 export interface OutOfFoldResult {
-  /** Probabilities [rows × genres], each from the model of the fold that held the row out. */
+  /** Probabilities [rows × genres]: the mean, over the deals, of the model of the fold that held the row out. */
   oof: Float32Array
+  /** Each row's fold in the first deal (per-fold thresholds are tuned across these). */
   fold: Int32Array
   k: number
   /** The epoch every fold's predictions are taken at: the best pooled out-of-fold macro-AP. */
