@@ -5,9 +5,8 @@ import { readFile } from 'node:fs/promises'
 import { acceptedGenres, type AcceptanceRule } from '../../shared/acceptance'
 import { ApiError, type FilmChange, type FilmPlan, type WriteMode } from '../../shared/api'
 import type { CoreContext } from '../context'
-import { postersFor } from '../ml/service/data'
 import { modelService } from '../ml/service/model-service'
-import { activeRun, getPredictions, putPredictions } from '../ml/store/runs'
+import { activeRun } from '../ml/store/runs'
 import { lineDiff, minimalNfo, nfoText, parseNfo, withGenres } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { genreMapping, type FilmRow } from './store'
@@ -28,35 +27,12 @@ export function targetGenres(nfoGenres: string[], proposed: string[], mode: Writ
   return out
 }
 
-// One prediction of missing posters at a time per library: two plans asked at once (the view's
-// and a script's) would otherwise both predict the same posters, each plan using its own
-// figures while the store keeps the last, so a near tie could propose differently in each.
-const predicting = new WeakMap<CoreContext, Promise<unknown>>()
-
-/** Probabilities of the active model for the films' posters, by poster id. */
+/** Probabilities of the active model for the films' posters, by poster id (stored ones, the rest predicted and stored). */
 export async function filmProbabilities(ctx: CoreContext, films: FilmRow[], signal: AbortSignal): Promise<{ runId: number; genres: string[]; thresholds: number[]; probs: Map<string, Float32Array> }> {
-  const before = predicting.get(ctx) ?? Promise.resolve()
-  const mine = before.then(() => probabilitiesNow(ctx, films, signal))
-  predicting.set(
-    ctx,
-    mine.catch(() => undefined),
-  )
-  return mine
-}
-
-async function probabilitiesNow(ctx: CoreContext, films: FilmRow[], signal: AbortSignal): Promise<{ runId: number; genres: string[]; thresholds: number[]; probs: Map<string, Float32Array> }> {
   const run = activeRun(ctx.db)
   if (!run) throw new ApiError('conflict', 'no model is active: train one first (posterity train, or the Train view), then tag the collection')
   const ids = [...new Set(films.map((f) => f.poster_id).filter((x): x is string => !!x))]
-  const probs = getPredictions(ctx.db, run.id, ids)
-  const missing = ids.filter((id) => !probs.has(id))
-  if (missing.length) {
-    const svc = modelService(ctx)
-    await svc.predictPosters(run, postersFor(ctx.db, { ids: missing }), signal, (rows) => {
-      putPredictions(ctx.db, run.id, rows.map((r) => ({ id: r.poster.id, probs: r.probs })))
-      for (const r of rows) probs.set(r.poster.id, r.probs)
-    })
-  }
+  const probs = await modelService(ctx).storedPredictions(run, ids, signal)
   return { runId: run.id, genres: run.genres, thresholds: run.thresholds, probs }
 }
 

@@ -6,7 +6,7 @@ import type { CoreContext } from '../context'
 import { downloadFile } from './backbone/download'
 import { importBackboneFile, libraryBackbonePath } from './backbone/resolve'
 import { countEmbedded } from './store/embeddings'
-import { activateRun, activeRun, deleteRunRow, getPrediction, getPredictions, getRun, listRuns, putPredictions, setRunNote } from './store/runs'
+import { activateRun, activeRun, deleteRunRow, getPrediction, getPredictions, getRun, listRuns, setRunNote } from './store/runs'
 import { correctionsSince, genreErrors } from './service/review-data'
 import { postersFor } from './service/data'
 import { modelService } from './service/model-service'
@@ -250,15 +250,8 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
       if (!run) return { runId: null, genres: [] }
       const state = readStates(ctx.db, [id]).get(id)
       if (!state) throw new ApiError('not-found', `no poster ${id}`)
-      let probs = getPrediction(ctx.db, run.id, id)
-      if (!probs) {
-        // Not predicted yet: compute it now (one poster is quick) and keep it.
-        const s = svc()
-        await s.predictPosters(run, postersFor(ctx.db, { ids: [id] }), new AbortController().signal, (rows) => {
-          putPredictions(ctx.db, run.id, rows.map((r) => ({ id: r.poster.id, probs: r.probs })))
-          probs = rows[0]?.probs ?? null
-        })
-      }
+      // Not predicted yet: computed now (one poster is quick) and kept.
+      const probs = getPrediction(ctx.db, run.id, id) ?? (await svc().storedPredictions(run, [id], new AbortController().signal)).get(id) ?? null
       const have = new Set(state.genres.map(([g]) => g.toLowerCase()))
       return {
         runId: run.id,

@@ -9,10 +9,10 @@ import type { Db } from '../../library/db'
 import { backboneById, DEFAULT_BACKBONE, DEFAULT_FEATURES, FEATURE_SETS, featureDims, featureSetByVersion, type BackboneEntry, type FeatureSet } from '../backbone/catalog'
 import { resolveBackbone, type ResolvedBackbone } from '../backbone/resolve'
 import { missingHashes, putEmbeddings, type FeatureKey } from '../store/embeddings'
-import type { StoredRun } from '../store/runs'
+import { getPredictions, putPredictions, type StoredRun } from '../store/runs'
 import { WorkerClient } from '../worker/client'
 import type { EmbedArgs, TitleArg } from '../worker/protocol'
-import { featureMatrix, titlesOf, yieldToLoop, type PosterRow } from './data'
+import { featureMatrix, postersFor, titlesOf, yieldToLoop, type PosterRow } from './data'
 
 export interface EmbedReport {
   embedded: number
@@ -149,6 +149,31 @@ export class ModelService {
     })
     this.backend = res.backend
     this.backendReason = res.reason
+  }
+
+  /** The tail of the stored-prediction computations: one at a time (storedPredictions). */
+  private storing: Promise<unknown> = Promise.resolve()
+
+  /**
+   * `run`'s stored probabilities for these posters, those not stored yet predicted and stored
+   * first. One such prediction at a time per library, the next reading what the first stored:
+   * two callers at once (the Collection view's plan and a script's, a poster's detail) would
+   * otherwise each predict the same posters in other batches and each use its own figures while
+   * the store kept the last, so a near tie could be proposed one way and written another.
+   */
+  storedPredictions(run: StoredRun, ids: string[], signal: AbortSignal): Promise<Map<string, Float32Array>> {
+    const mine = this.storing.then(async () => {
+      const probs = getPredictions(this.db, run.id, ids)
+      const missing = ids.filter((id) => !probs.has(id))
+      if (missing.length)
+        await this.predictPosters(run, postersFor(this.db, { ids: missing }), signal, (rows) => {
+          putPredictions(this.db, run.id, rows.map((r) => ({ id: r.poster.id, probs: r.probs })))
+          for (const r of rows) probs.set(r.poster.id, r.probs)
+        })
+      return probs
+    })
+    this.storing = mine.catch(() => undefined)
+    return mine
   }
 
   /**

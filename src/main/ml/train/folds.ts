@@ -118,8 +118,8 @@ export async function crossValidate(
   const n = input.trainRow?.length ?? input.x.length / input.dims
   const g = input.genres
   const as = input.trainRow ?? Int32Array.from({ length: n }, (_, i) => i)
-  // Repeat r deals the groups with its own seed; repeat 0 keeps `seed` (its folds are returned).
-  const foldsOf = Array.from({ length: repeats }, (_, r) => (r === 0 ? assignFolds(input.groups, k, seed) : assignFolds(input.groups, k, seed + r * 7919)))
+  // Deal r uses seed + r·7919: the first keeps `seed`, and its folds are the ones returned.
+  const foldsOf = Array.from({ length: repeats }, (_, r) => assignFolds(input.groups, k, seed + r * 7919))
   const fold = foldsOf[0]
   // Task t = r * k + f: fold f of repeat r.
   const held: number[][] = foldsOf.flatMap((of) => {
