@@ -65,8 +65,9 @@ export default async function main(args: string[]): Promise<number> {
         bufs.push(b)
       }
     })
+    const asIs: boolean[] = []
     await stage('header probe (sharp metadata)', n, rows, async () => {
-      for (const b of bufs) await probe(b)
+      for (const b of bufs) asIs.push((await probe(b)).asIs)
     })
     const raws: { data: Buffer; info: OutputInfo }[] = []
     await stage('decode to raw RGB (full size)', n, rows, async () => {
@@ -75,8 +76,14 @@ export default async function main(args: string[]): Promise<number> {
     const thumbs: Buffer[] = []
     const thumbnail = (r: { data: Buffer; info: OutputInfo }) =>
       sharp(r.data, { raw: { width: r.info.width, height: r.info.height, channels: r.info.channels } }).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' })
-    await stage('thumbnail resize + JPEG encode', n, rows, async () => {
-      for (const r of raws) thumbs.push(await thumbnail(r).jpeg(THUMB_JPEG).toBuffer())
+    // Small upright sRGB JPEGs are their own thumbnails (importer/images.ts servesAsThumbnail).
+    await stage('thumbnail resize + JPEG encode (the others)', n, rows, async () => {
+      for (let i = 0; i < raws.length; i++) thumbs.push(asIs[i] ? bufs[i] : await thumbnail(raws[i]).jpeg(THUMB_JPEG).toBuffer())
+    })
+    console.log(`posters that are their own thumbnail: ${asIs.filter(Boolean).length} of ${asIs.length}`)
+    let jpegBytes = 0
+    await stage('  (same, every poster encoded as before)', n, rows, async () => {
+      for (const r of raws) jpegBytes += (await thumbnail(r).jpeg(THUMB_JPEG).toBuffer()).length
     })
     // What the thumbnails were before (WebP, quality 78, effort 0), for comparison only.
     let webpBytes = 0
@@ -84,7 +91,7 @@ export default async function main(args: string[]): Promise<number> {
       for (const r of raws) webpBytes += (await thumbnail(r).webp({ quality: 78, effort: 0 }).toBuffer()).length
     })
     const kib = (b: number) => (b / n / 1024).toFixed(1)
-    console.log(`thumbnails: JPEG ${kib(thumbs.reduce((a, t) => a + t.length, 0))} KiB a poster, WebP ${kib(webpBytes)} KiB`)
+    console.log(`thumbnails: ${kib(thumbs.reduce((a, t) => a + t.length, 0))} KiB a poster; every one encoded: JPEG ${kib(jpegBytes)} KiB, WebP ${kib(webpBytes)} KiB`)
     await stage('thumbnail write (mkdir, write, rename)', n, rows, async () => {
       const { mkdir, writeFile, rename } = await import('node:fs/promises')
       for (let i = 0; i < thumbs.length; i++) {
@@ -100,7 +107,7 @@ export default async function main(args: string[]): Promise<number> {
         views.push(await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).removeAlpha().resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer())
     })
     await stage('  (same, the import path end to end: thumbnailAndViews)', n, rows, async () => {
-      for (let i = 0; i < bufs.length; i++) await thumbnailAndViews(bufs[i], join(work, 'tv', `${i}.jpg`), { ...size, views: features.views })
+      for (let i = 0; i < bufs.length; i++) await thumbnailAndViews(bufs[i], join(work, 'tv', `${i}.jpg`), { ...size, views: features.views }, asIs[i])
     })
 
     // IPC: the views to a child process with advanced serialization, 32 posters a message (as the import sink sends them).

@@ -91,6 +91,25 @@ describe('thumbnail format', () => {
     expect(await findThumb(t.lib, await hashOf('tt0000001'))).toBe(webps.get('tt0000001'))
   })
 
+  it('keeps a small upright sRGB or greyscale JPEG as its own thumbnail; rotates, converts, shrinks or refuses the others', async () => {
+    await jpeg(join(src, 'tt0000001.jpg'), { width: 300, height: 430 }) // as the shared posters
+    await sharp(join(src, 'tt0000001.jpg')).greyscale().jpeg().toFile(join(src, 'tt0000002.jpg'))
+    await sharp(join(src, 'tt0000001.jpg')).withMetadata({ orientation: 6 }).jpeg().toFile(join(src, 'tt0000003.jpg'))
+    await sharp(join(src, 'tt0000001.jpg')).toColourspace('cmyk').jpeg().toFile(join(src, 'tt0000004.jpg'))
+    await jpeg(join(src, 'tt0000005.jpg'), { width: 400, height: 600 })
+    const whole = readFileSync(join(src, 'tt0000001.jpg'))
+    writeFileSync(join(src, 'tt0000006.jpg'), whole.subarray(0, Math.floor(whole.length * 0.6)))
+    const r = await importAll()
+    expect(r.skipped.map((s) => s.path)).toEqual([join(src, 'tt0000006.jpg')])
+    expect(r.skipped[0].reason).toMatch(/truncated or corrupt/)
+    const thumb = async (id: string) => thumbPath(t.lib, await hashOf(id))
+    for (const id of ['tt0000001', 'tt0000002']) expect(readFileSync(await thumb(id)).equals(readFileSync(join(src, `${id}.jpg`)))).toBe(true)
+    // Rotated upright (the quarter turn swaps the sides), CMYK made sRGB, the large one shrunk to the card width.
+    expect(await sharp(await thumb('tt0000003')).metadata()).toMatchObject({ width: 240, height: Math.round((240 * 300) / 430), space: 'srgb' })
+    expect(await sharp(await thumb('tt0000004')).metadata()).toMatchObject({ width: 240, space: 'srgb', channels: 3 })
+    expect(await sharp(await thumb('tt0000005')).metadata()).toMatchObject({ width: 240, height: 360 })
+  })
+
   it('decodes once for the views and skips the encode when the thumbnail exists (the embedding import path)', async () => {
     const poster = join(t.dir, 'p.jpg')
     await jpeg(poster, { width: 300, height: 450 })
@@ -105,6 +124,12 @@ describe('thumbnail format', () => {
     // The views do not depend on whether a thumbnail was encoded beside them.
     expect(cached.views.map((v) => v.length)).toEqual([224 * 320 * 3, 224 * 320 * 3])
     cached.views.forEach((v, i) => expect(v.equals(made.views[i])).toBe(true))
+    // A file that is its own thumbnail: its bytes written, the same views.
+    const asIs = thumbPath(t.lib, 'cd'.repeat(32))
+    const kept = await thumbnailAndViews(buf, asIs, spec, true)
+    expect(kept.wrote).toBe(true)
+    expect(readFileSync(asIs).equals(buf)).toBe(true)
+    kept.views.forEach((v, i) => expect(v.equals(made.views[i])).toBe(true))
   })
 
   it('removes unused thumbnails of both formats after a crash, and keeps the used ones', async () => {

@@ -68,6 +68,34 @@ export async function readImageFile(path: string, size: number): Promise<Buffer>
 export interface Probe {
   width: number
   height: number
+  /** The file is its own thumbnail (servesAsThumbnail): decoded to check it, never re-encoded. */
+  asIs: boolean
+}
+
+/**
+ * The largest original kept as its own thumbnail. Cards are at most ~240 px wide; a poster
+ * this small re-encoded would be no smaller on disk (19 KiB against the shared posters' 20)
+ * and a generation worse, and the resize + encode was half an import's CPU (3.5 against
+ * 1.6 ms a poster for the decode alone, `npm run bench -- first-model-profile`).
+ */
+export const THUMB_AS_IS = { maxWidth: 320, maxHeight: 640, maxBytes: 96 * 1024 } as const
+
+/**
+ * Whether a file can be served as its own thumbnail: a JPEG (every browser shows it) in sRGB or
+ * greyscale (CMYK is converted), upright as stored (no EXIF rotation to apply), no alpha, and
+ * within THUMB_AS_IS's size.
+ */
+export function servesAsThumbnail(meta: Pick<Metadata, 'format' | 'space' | 'orientation' | 'hasAlpha' | 'width' | 'height' | 'pages'>, bytes: number): boolean {
+  return (
+    meta.format === 'jpeg' &&
+    (meta.space === 'srgb' || meta.space === 'b-w') &&
+    (meta.orientation ?? 1) === 1 &&
+    !meta.hasAlpha &&
+    (meta.pages ?? 1) === 1 &&
+    (meta.width ?? Infinity) <= THUMB_AS_IS.maxWidth &&
+    (meta.height ?? Infinity) <= THUMB_AS_IS.maxHeight &&
+    bytes <= THUMB_AS_IS.maxBytes
+  )
 }
 
 export async function probe(buf: Buffer): Promise<Probe> {
@@ -87,8 +115,9 @@ export async function probe(buf: Buffer): Promise<Probe> {
   if (width * height > MAX_PIXELS) {
     throw new BadImage(`image too large: ${width} x ${height} pixels (limit ${MAX_PIXELS / 1e6} megapixels); not decoded`)
   }
+  const asIs = servesAsThumbnail(meta, buf.length)
   // EXIF orientations 5-8 are rotated a quarter turn: the shown size is swapped.
-  return (meta.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height }
+  return (meta.orientation ?? 1) >= 5 ? { width: height, height: width, asIs } : { width, height, asIs }
 }
 
 /** Why a JPEG or PNG is visibly cut short, or null. */
@@ -111,25 +140,33 @@ function decodeFailure(buf: Buffer, err: unknown): BadImage {
 
 /**
  * Writes the thumbnail to `thumbFile` (returns whether it wrote one); null: the cache has it
- * already, in either format (library/thumbs.ts findThumb), so nothing is decoded. Decode
+ * already, in either format (library/thumbs.ts findThumb), so nothing is decoded. `asIs`: the
+ * file is its own thumbnail (probe's verdict), decoded only to refuse a corrupt one. Decode
  * failures become BadImage.
  */
-export async function ensureThumbnail(buf: Buffer, thumbFile: string | null): Promise<boolean> {
+export async function ensureThumbnail(buf: Buffer, thumbFile: string | null, asIs = false): Promise<boolean> {
   if (thumbFile === null) return false
   let out: Buffer
   try {
-    out = await thumbnailPipeline(buf).toBuffer()
+    out = asIs ? await checkedAsIs(buf) : await thumbnailPipeline(buf).toBuffer()
   } catch (err) {
     throw decodeFailure(buf, err)
   }
   return writeThumbnail(out, thumbFile)
 }
 
+/** The file itself once every pixel decodes (a cut or corrupt JPEG is refused as by the pipeline). */
+async function checkedAsIs(buf: Buffer): Promise<Buffer> {
+  await sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' }).raw().toBuffer()
+  return buf
+}
+
 /**
- * One decode for two uses: the thumbnail (written to `thumbFile`; null: cached already) and the
- * backbone's input views, resized from the same decoded pixels (RGB HWC buffers, one per view).
+ * One decode for two uses: the thumbnail (written to `thumbFile`; null: cached already; the
+ * file itself when `asIs`) and the backbone's input views, resized from the same decoded pixels
+ * (RGB HWC buffers, one per view).
  */
-export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, spec: ViewSpec): Promise<{ wrote: boolean; views: Buffer[] }> {
+export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, spec: ViewSpec, asIs = false): Promise<{ wrote: boolean; views: Buffer[] }> {
   let views: Buffer[]
   let thumb: Buffer | null = null
   try {
@@ -142,7 +179,9 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, s
     ;[thumb, ...views] = await Promise.all([
       thumbFile === null
         ? null
-        : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg(THUMB_JPEG).toBuffer(),
+        : asIs
+          ? buf
+          : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg(THUMB_JPEG).toBuffer(),
       // As the embedder decodes a file itself (ml/embed/preprocess.ts): alpha dropped, lanczos3.
       ...spec.views.map((fit) =>
         sharp(data, raw).removeAlpha().resize(spec.width, spec.height, { fit, position: 'centre', kernel: 'lanczos3' }).raw().toBuffer(),

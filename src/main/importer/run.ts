@@ -207,15 +207,15 @@ export async function runImport(
       } else {
         const buf = await source(readImageFile(p.path, st.size))
         const hash = createHash('sha256').update(buf).digest('hex')
-        const dims = await probe(buf)
+        const { asIs, ...dims } = await probe(buf)
         // A thumbnail of this artwork in either format (WebP from older libraries) is kept, not re-encoded.
         const thumbFile = (await findThumb(libraryDir, hash)) === null ? thumbPath(libraryDir, hash) : null
         const sink = hooks.decoded
         if (sink?.wants(hash)) {
-          const { wrote, views } = await thumbnailAndViews(buf, thumbFile, sink.spec)
+          const { wrote, views } = await thumbnailAndViews(buf, thumbFile, sink.spec, asIs)
           if (wrote) newThumbs.add(hash)
           await sink.push(hash, views)
-        } else if (await ensureThumbnail(buf, thumbFile)) newThumbs.add(hash)
+        } else if (await ensureThumbnail(buf, thumbFile, asIs)) newThumbs.add(hash)
         file = { hash, size: buf.length, ...dims }
         if (!old) {
           old = sameBytes(p, hash)
