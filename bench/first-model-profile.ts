@@ -2,10 +2,10 @@
 // per stage for the 8,052 shared posters (measured on N of them, default 800, spread over the
 // set, and scaled up). Each stage runs alone, one poster (or batch) at a time, so its CPU time
 // is not blurred by the others; process.cpuUsage counts libvips' and onnxruntime's threads too.
-// Stages: file read + hash, header probe, decode, thumbnail resize + JPEG encode (beside the WebP
-// encode it replaced, not summed), thumbnail
-// write, the backbone's input view resize, IPC of the views to a child process, normalisation
-// (toChw), onnxruntime inference, SQLite writes. Then inference variants (threads, batch size,
+// Stages: file read + hash, header probe, decode, thumbnail resize + JPEG encode for posters that
+// are not their own thumbnail (beside every poster encoded, and the WebP encode before, not
+// summed), thumbnail write (a hard link for the as-is ones), the backbone's input view resize,
+// IPC of the views to a child process, normalisation (toChw), onnxruntime inference, SQLite writes. Then inference variants (threads, batch size,
 // input size) as seconds per 1,000 posters on one core. Training and prediction are timed by
 // `npm run bench -- first-model` itself.
 import { createHash } from 'node:crypto'
@@ -92,15 +92,20 @@ export default async function main(args: string[]): Promise<number> {
     })
     const kib = (b: number) => (b / n / 1024).toFixed(1)
     console.log(`thumbnails: ${kib(thumbs.reduce((a, t) => a + t.length, 0))} KiB a poster; every one encoded: JPEG ${kib(jpegBytes)} KiB, WebP ${kib(webpBytes)} KiB`)
-    await stage('thumbnail write (mkdir, write, rename)', n, rows, async () => {
-      const { mkdir, writeFile, rename } = await import('node:fs/promises')
+    const { mkdir, writeFile, rename, link } = await import('node:fs/promises')
+    const writeThumbs = async (sub: string, linked: boolean) => {
       for (let i = 0; i < thumbs.length; i++) {
-        const t = thumbPath(work, `${i.toString(16).padStart(2, '0')}x${i}`)
+        const t = thumbPath(join(work, sub), `${i.toString(16).padStart(2, '0')}x${i}`)
         await mkdir(join(t, '..'), { recursive: true })
-        await writeFile(`${t}.tmp`, thumbs[i])
-        await rename(`${t}.tmp`, t)
+        if (linked && asIs[i]) await link(files[i], t)
+        else {
+          await writeFile(`${t}.tmp`, thumbs[i])
+          await rename(`${t}.tmp`, t)
+        }
       }
-    })
+    }
+    await stage('thumbnail write (as-is: hard link; others: write, rename)', n, rows, () => writeThumbs('linked', true))
+    await stage('  (same, every one written and renamed)', n, rows, () => writeThumbs('written', false))
     const views: Buffer[] = []
     await stage(`backbone view resize (lanczos3 ${size.width}x${size.height})`, n, rows, async () => {
       for (const { data, info } of raws)

@@ -1,13 +1,14 @@
 // The thumbnail cache's format on real files: new thumbnails are JPEG; a library made before
 // keeps its WebP thumbnails, which are found, served with their own type, never encoded again,
 // and cleaned up like the JPEGs.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { startImport } from '../../src/main/importer/handlers'
 import { thumbnailAndViews } from '../../src/main/importer/images'
 import { sweepThumbs } from '../../src/main/importer/store'
+import { decodeViews } from '../../src/main/ml/embed/preprocess'
 import { mediaFile } from '../../src/main/library/media'
 import { findThumb, thumbPath, thumbPaths } from '../../src/main/library/thumbs'
 import { call, jpeg, png, useLibrary } from '../library/helpers'
@@ -110,6 +111,42 @@ describe('thumbnail format', () => {
     expect(await sharp(await thumb('tt0000005')).metadata()).toMatchObject({ width: 240, height: 360 })
   })
 
+  it.skipIf(process.platform === 'win32')('links an as-is thumbnail to its original, and no change to either reaches the other', async () => {
+    const original = join(src, 'tt0000001.jpg')
+    await jpeg(original, { width: 300, height: 430 })
+    const bytes = readFileSync(original)
+    await importAll()
+    const thumb = thumbPath(t.lib, await hashOf('tt0000001'))
+    expect(statSync(thumb).ino).toBe(statSync(original).ino)
+    // An editor saving by replacing the file: the thumbnail keeps the bytes it was made from.
+    await sharp(bytes).negate().jpeg().toFile(`${original}.new`)
+    renameSync(`${original}.new`, original)
+    expect(readFileSync(thumb).equals(bytes)).toBe(true)
+    // The re-import makes the new artwork's thumbnail; the old one is swept, the original stays.
+    await importAll()
+    const newThumb = thumbPath(t.lib, await hashOf('tt0000001'))
+    expect(newThumb).not.toBe(thumb)
+    expect(readFileSync(newThumb).equals(readFileSync(original))).toBe(true)
+    sweepThumbs(t.core.db, t.lib)
+    expect(existsSync(thumb)).toBe(false)
+    expect(existsSync(original)).toBe(true)
+    // The original deleted: its thumbnail stays.
+    rmSync(original)
+    expect(readFileSync(newThumb).length).toBeGreaterThan(0)
+  })
+
+  it('copies an as-is thumbnail whose original changed after it was read', async () => {
+    const poster = join(t.dir, 'p.jpg')
+    await jpeg(poster, { width: 300, height: 430 })
+    const buf = readFileSync(poster)
+    const st = statSync(poster)
+    const target = thumbPath(t.lib, 'ab'.repeat(32))
+    // Recorded with another mtime: the file is not the one read, so the bytes read are written.
+    await thumbnailAndViews(buf, target, { width: 224, height: 320, views: ['fill'] }, { path: poster, size: st.size, mtime: Math.floor(st.mtimeMs) - 1000 })
+    expect(statSync(target).ino).not.toBe(st.ino)
+    expect(readFileSync(target).equals(buf)).toBe(true)
+  })
+
   it('decodes once for the views and skips the encode when the thumbnail exists (the embedding import path)', async () => {
     const poster = join(t.dir, 'p.jpg')
     await jpeg(poster, { width: 300, height: 450 })
@@ -130,6 +167,15 @@ describe('thumbnail format', () => {
     expect(kept.wrote).toBe(true)
     expect(readFileSync(asIs).equals(buf)).toBe(true)
     kept.views.forEach((v, i) => expect(v.equals(made.views[i])).toBe(true))
+    // One view and nothing to encode (the first model's features): the embedder's own bytes.
+    const one = { ...spec, views: ['fill'] as ('fill' | 'cover')[] }
+    const [fromFile] = await decodeViews(buf, one, ['fill'])
+    for (const [file, isAsIs] of [[null, false], [thumbPath(t.lib, 'ef'.repeat(32)), true]] as const) {
+      const r = await thumbnailAndViews(buf, file, one, isAsIs)
+      expect(r.views).toHaveLength(1)
+      expect(r.views[0].equals(fromFile)).toBe(true)
+      if (file) expect(readFileSync(file).equals(buf)).toBe(true)
+    }
   })
 
   it('removes unused thumbnails of both formats after a crash, and keeps the used ones', async () => {

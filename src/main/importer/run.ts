@@ -207,7 +207,8 @@ export async function runImport(
       } else {
         const buf = await source(readImageFile(p.path, st.size))
         const hash = createHash('sha256').update(buf).digest('hex')
-        const { asIs, ...dims } = await probe(buf)
+        const { asIs: small, ...dims } = await probe(buf)
+        const asIs = small && { path: p.path, size: st.size, mtime }
         // A thumbnail of this artwork in either format (WebP from older libraries) is kept, not re-encoded.
         const thumbFile = (await findThumb(libraryDir, hash)) === null ? thumbPath(libraryDir, hash) : null
         const sink = hooks.decoded
