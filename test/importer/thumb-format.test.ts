@@ -1,7 +1,8 @@
 // The thumbnail cache's format on real files: new thumbnails are JPEG; a library made before
 // keeps its WebP thumbnails, which are found, served with their own type, never encoded again,
 // and cleaned up like the JPEGs.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
@@ -133,6 +134,21 @@ describe('thumbnail format', () => {
     // The original deleted: its thumbnail stays.
     rmSync(original)
     expect(readFileSync(newThumb).length).toBeGreaterThan(0)
+  })
+
+  // A second file system: tmpfs where the machine has one (Linux), else the case is skipped.
+  const otherFs = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev ? '/dev/shm' : null
+  it.skipIf(otherFs === null)('copies an as-is thumbnail whose original lies on another file system', async () => {
+    const there = mkdtempSync(join(otherFs!, 'posterity-test-'))
+    try {
+      await jpeg(join(there, 'tt0000001.jpg'), { width: 300, height: 430 })
+      await importAll([there])
+      const thumb = thumbPath(t.lib, await hashOf('tt0000001'))
+      expect(statSync(thumb).dev).not.toBe(statSync(join(there, 'tt0000001.jpg')).dev)
+      expect(readFileSync(thumb).equals(readFileSync(join(there, 'tt0000001.jpg')))).toBe(true)
+    } finally {
+      rmSync(there, { recursive: true, force: true })
+    }
   })
 
   it('copies an as-is thumbnail whose original changed after it was read', async () => {
