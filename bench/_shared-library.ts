@@ -100,3 +100,27 @@ export async function backupLibrary(source: string, libDir: string): Promise<voi
     src.close()
   }
 }
+
+/**
+ * Runs `work` while a 5 ms interval ticks: its result, its wall milliseconds and the longest gap
+ * between ticks (the event loop's longest stall meanwhile; one more tick after, so a stall at
+ * the very end counts).
+ */
+export async function stallDuring<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; maxGapMs: number }> {
+  let last = performance.now()
+  let maxGap = 0
+  const timer = setInterval(() => {
+    const now = performance.now()
+    maxGap = Math.max(maxGap, now - last)
+    last = now
+  }, 5)
+  try {
+    const t = performance.now()
+    const result = await work()
+    const ms = performance.now() - t
+    await new Promise((r) => setTimeout(r, 10))
+    return { result, ms, maxGapMs: maxGap }
+  } finally {
+    clearInterval(timer)
+  }
+}

@@ -24,7 +24,7 @@ import { assignFolds } from '../src/main/ml/train/folds'
 import { mulberry32 } from '../src/shared/random'
 import * as beforeGroups from './_before/groups'
 import * as beforeHonest from './_before/honest'
-import { runJob, option, sharedDataPresent, backupLibrary } from './_shared-library'
+import { runJob, option, sharedDataPresent, backupLibrary, stallDuring } from './_shared-library'
 
 const cpu = () => {
   const u = process.cpuUsage()
@@ -94,17 +94,8 @@ export default async function main(args: string[]): Promise<number> {
 
     // The async search (quick split, Explore's duplicates): its wall time and the event loop's longest stall.
     const stalls = async (search: () => Promise<unknown>) => {
-      let last = performance.now()
-      let max = 0
-      const probe = setInterval(() => {
-        const now = performance.now()
-        max = Math.max(max, now - last)
-        last = now
-      }, 5)
-      const t0 = performance.now()
-      const pairs = await search()
-      clearInterval(probe)
-      return { s: (performance.now() - t0) / 1000, stall: max, pairs: JSON.stringify(pairs) }
+      const { result, ms, maxGapMs } = await stallDuring(search)
+      return { s: ms / 1000, stall: maxGapMs, pairs: JSON.stringify(result) }
     }
     for (let r = 0; r < Math.min(rounds, 2); r++) {
       const before = await stalls(() => beforeGroups.nearDuplicatePairsAsync(x, d))

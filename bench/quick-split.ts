@@ -19,7 +19,7 @@ import { duplicateGroups, nearDuplicatePairsAsync, NEAR_DUPLICATE_COSINE } from 
 import { seededUnit } from '../src/main/ml/train/split'
 import { missingHashes } from '../src/main/ml/store/embeddings'
 import { FEATURE_SETS, FIRST_FEATURES } from '../src/main/ml/backbone/catalog'
-import { option, sharedDataPresent, backupLibrary } from './_shared-library'
+import { option, sharedDataPresent, backupLibrary, stallDuring } from './_shared-library'
 
 const s = (t0: number) => (performance.now() - t0) / 1000
 
@@ -66,19 +66,10 @@ export default async function main(args: string[]): Promise<number> {
       const g = duplicateGroups(posters, { x, dims, pairs })
       const unionS = s(t)
       // The whole split as train-job calls it, with the event loop's longest stall meanwhile.
-      let worst = 0
-      let last = performance.now()
-      const tick = setInterval(() => {
-        const now = performance.now()
-        worst = Math.max(worst, now - last)
-        last = now
-      }, 5)
       const cpu0 = process.cpuUsage()
-      t = performance.now()
-      const split = await quickSplit(core.db, posters, key, dims, 42, QUICK_HOLDOUT)
-      const wholeS = s(t)
+      const { result: split, ms, maxGapMs: worst } = await stallDuring(() => quickSplit(core.db, posters, key, dims, 42, QUICK_HOLDOUT))
+      const wholeS = ms / 1000
       const cpu = process.cpuUsage(cpu0)
-      clearInterval(tick)
       const moved = split.held.filter((i) => !byHash[i]).length + split.fit.filter((i) => byHash[i]).length
       console.log(
         `run ${r + 1}: hash split ${(hashS * 1000).toFixed(0)} ms | grouped split ${wholeS.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU ` +

@@ -14,27 +14,10 @@ import { openCore } from '../src/main/core'
 import { CoreSupervisor } from '../src/main/electron/supervisor'
 import type { FromHost } from '../src/main/hosting/core-process-protocol'
 import type { Envelope } from '../src/shared/api'
+import { stallDuring } from './_shared-library'
 import { createSyntheticLibrary } from './synthetic'
 
 type Call = (channel: string, args: unknown) => Promise<Envelope>
-
-/** Runs `work` while a 5 ms interval ticks; returns the work's time and the longest gap between ticks. */
-async function stallDuring(work: () => Promise<unknown>): Promise<{ ms: number; maxGapMs: number }> {
-  let last = performance.now()
-  let maxGap = 0
-  const timer = setInterval(() => {
-    const now = performance.now()
-    maxGap = Math.max(maxGap, now - last)
-    last = now
-  }, 5)
-  const t = performance.now()
-  await work()
-  const ms = performance.now() - t
-  // One more tick, so a stall at the very end counts.
-  await new Promise((r) => setTimeout(r, 10))
-  clearInterval(timer)
-  return { ms, maxGapMs: maxGap }
-}
 
 async function ok(call: Call, channel: string, args: unknown): Promise<unknown> {
   const env = await call(channel, args)
