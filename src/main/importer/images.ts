@@ -152,6 +152,9 @@ export interface SourceFile {
  */
 export type AsIs = boolean | SourceFile
 
+/** The original to link an as-is thumbnail to, when the caller named it. */
+const linkSource = (asIs: AsIs): SourceFile | undefined => (typeof asIs === 'object' ? asIs : undefined)
+
 /**
  * Writes the thumbnail to `thumbFile` (returns whether it wrote one); null: the cache has it
  * already, in either format (library/thumbs.ts findThumb), so nothing is decoded. `asIs`: the
@@ -165,13 +168,32 @@ export async function ensureThumbnail(buf: Buffer, thumbFile: string | null, asI
   } catch (err) {
     throw decodeFailure(buf, err)
   }
-  return writeThumbnail(out, thumbFile, typeof asIs === 'object' ? asIs : undefined)
+  return writeThumbnail(out, thumbFile, linkSource(asIs))
 }
 
 /** The file itself once every pixel decodes (a cut or corrupt JPEG is refused as by the pipeline). */
 async function checkedAsIs(buf: Buffer): Promise<Buffer> {
   await sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' }).raw().toBuffer()
   return buf
+}
+
+/**
+ * A poster decoded upright in sRGB: the start of every backbone view, here and in the embedder
+ * (ml/embed/preprocess.ts); `failOn` is the importer's 'truncated' or the embedder's 'error'.
+ */
+export function decodedSrgb(input: Buffer | string, failOn: 'truncated' | 'error'): Sharp {
+  return sharp(input, { limitInputPixels: MAX_PIXELS, failOn }).rotate().toColourspace('srgb')
+}
+
+/**
+ * One backbone input view (RGB HWC): resized with lanczos3, centred, alpha dropped after the
+ * resize. The importer and the embedder both make their views with it, so a poster gives the
+ * same vector on every path.
+ */
+export async function backboneView(img: Sharp, size: { width: number; height: number }, fit: 'fill' | 'cover'): Promise<Buffer> {
+  const { data, info } = await img.resize(size.width, size.height, { fit, position: 'centre', kernel: 'lanczos3' }).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after decode`)
+  return data
 }
 
 /**
@@ -187,23 +209,10 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, s
       // No thumbnail to encode and one view: decode and resize in one pipeline, exactly as the
       // embedder does for one view (ml/embed/preprocess.ts), so both paths give the same vector;
       // no full-size raw copy (2.5 against 3.0 ms a poster).
-      views = [
-        await sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' })
-          .rotate()
-          .toColourspace('srgb')
-          .removeAlpha()
-          .resize(spec.width, spec.height, { fit: spec.views[0], position: 'centre', kernel: 'lanczos3' })
-          .removeAlpha()
-          .raw()
-          .toBuffer(),
-      ]
+      views = [await backboneView(decodedSrgb(buf, 'truncated').removeAlpha(), spec, spec.views[0])]
       thumb = thumbFile === null ? null : buf
     } else {
-      const { data, info } = await sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' })
-        .rotate()
-        .toColourspace('srgb')
-        .raw()
-        .toBuffer({ resolveWithObject: true })
+      const { data, info } = await decodedSrgb(buf, 'truncated').raw().toBuffer({ resolveWithObject: true })
       const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
       ;[thumb, ...views] = await Promise.all([
         thumbFile === null
@@ -211,16 +220,14 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, s
           : asIs
             ? buf
             : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg(THUMB_JPEG).toBuffer(),
-        // As the embedder decodes a file itself (ml/embed/preprocess.ts): alpha dropped, lanczos3.
-        ...spec.views.map((fit) =>
-          sharp(data, raw).removeAlpha().resize(spec.width, spec.height, { fit, position: 'centre', kernel: 'lanczos3' }).raw().toBuffer(),
-        ),
+        // As the embedder makes its views (sharp drops the alpha after the resize, whatever the call order).
+        ...spec.views.map((fit) => backboneView(sharp(data, raw).removeAlpha(), spec, fit)),
       ])
     }
   } catch (err) {
     throw decodeFailure(buf, err)
   }
-  return { wrote: thumb && thumbFile ? await writeThumbnail(thumb, thumbFile, asIs && typeof asIs === 'object' ? asIs : undefined) : false, views }
+  return { wrote: thumb && thumbFile ? await writeThumbnail(thumb, thumbFile, linkSource(asIs)) : false, views }
 }
 
 async function writeThumbnail(out: Buffer, thumbFile: string, source?: SourceFile): Promise<boolean> {

@@ -1,33 +1,22 @@
 // Image → normalised NCHW float tensor data for the backbone, with sharp doing decode and
 // resize off the JS thread (libuv pool) so it overlaps with inference.
-import sharp, { type Sharp } from 'sharp'
+import sharp from 'sharp'
+import { backboneView, decodedSrgb } from '../../importer/images'
 import type { InputSize, Preprocessing, ResizeView } from '../backbone/catalog'
-
-// A poster bigger than this is refused instead of exhausting memory (pixel bombs).
-const LIMIT_INPUT_PIXELS = 100_000_000
 
 /** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
 export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[]): Promise<Buffer[]> {
   const dims = typeof size === 'number' ? { width: size, height: size } : size
-  const decoded = sharp(input, { limitInputPixels: LIMIT_INPUT_PIXELS, failOn: 'error' }).rotate().toColourspace('srgb')
-  if (views.length === 1) return [await resized(decoded.removeAlpha(), dims, views[0])]
+  // Pixel bombs are refused (the importer's MAX_PIXELS) instead of exhausting memory.
+  const decoded = decodedSrgb(input, 'error')
+  if (views.length === 1) return [await backboneView(decoded.removeAlpha(), dims, views[0])]
   // Several views: decode once, resize the raw pixels per view. Alpha stays until each resize
   // drops it, as in the one-view pipeline (sharp resizes premultiplied, then removes alpha) and
   // in the importer's decode: the same poster gives the same vector on every path.
   const { data, info } = await decoded.raw().toBuffer({ resolveWithObject: true })
   return Promise.all(
-    views.map((v) => resized(sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }), dims, v)),
+    views.map((v) => backboneView(sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }), dims, v)),
   )
-}
-
-async function resized(img: Sharp, size: InputSize, view: ResizeView): Promise<Buffer> {
-  const { data, info } = await img
-    .resize(size.width, size.height, { fit: view, position: 'centre', kernel: 'lanczos3' })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true })
-  if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after decode`)
-  return data
 }
 
 /**
