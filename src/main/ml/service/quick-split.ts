@@ -3,8 +3,7 @@
 // re-encoded, resized or cropped: train/groups.ts on the one-pass features the quick model
 // learns from), as the cross-validation's folds keep them.
 import type { Db } from '../../library/db'
-import type { FeatureKey } from '../store/embeddings'
-import { missingHashes } from '../store/embeddings'
+import { missingHashes, type FeatureKey } from '../store/embeddings'
 import { duplicateGroups, nearDuplicatePairsAsync, NEAR_DUPLICATE_COSINE, type GroupItem } from '../train/groups'
 import { seededUnit } from '../train/split'
 import { featureMatrix } from './data'
