@@ -17,7 +17,8 @@ export function seededUnit(seed: number, key: string): number {
 /**
  * Returns the indices of the validation side (fraction `valFraction`). The group of a
  * poster is its content hash; the group's smallest id decides its side, so the split is
- * "by poster id" and stable when unrelated posters are added.
+ * "by poster id" and stable when unrelated posters are added. With two groups or more, each
+ * side gets at least one.
  */
 export function validationMask(items: SplitItem[], seed: number, valFraction = 0.2): boolean[] {
   const groupKey = new Map<string, string>()
@@ -25,5 +26,14 @@ export function validationMask(items: SplitItem[], seed: number, valFraction = 0
     const k = groupKey.get(it.hash)
     if (k === undefined || it.id < k) groupKey.set(it.hash, it.id)
   }
-  return items.map((it) => seededUnit(seed, groupKey.get(it.hash)!) < valFraction)
+  const unit = new Map([...new Set(groupKey.values())].map((k) => [k, seededUnit(seed, k)]))
+  const side = new Map([...unit].map(([k, u]) => [k, u < valFraction]))
+  // A small library can draw every group on one side (twelve groups: one time in fifteen at
+  // 0.2): then the group drawn nearest the line crosses it, so both sides hold a poster.
+  if (unit.size >= 2 && valFraction > 0 && valFraction < 1) {
+    const drawn = [...unit].sort((a, b) => a[1] - b[1])
+    if (![...side.values()].some(Boolean)) side.set(drawn[0][0], true)
+    else if ([...side.values()].every(Boolean)) side.set(drawn[drawn.length - 1][0], false)
+  }
+  return items.map((it) => side.get(groupKey.get(it.hash)!)!)
 }
