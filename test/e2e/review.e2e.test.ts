@@ -60,7 +60,8 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     await poll(() => current().getAttribute('data-id')).toBe(w1)
     await poll(() => ui.page.locator(tid(T.reviewQueue('suspect'))).textContent()).toMatch(/Suspect labels\s*2/)
     expect(await ui.page.locator(tid(T.reviewQueue('suspect'))).getAttribute('aria-checked')).toBe('true')
-    expect(await current().textContent()).toMatch(/\+ Action\s+− Drama/)
+    // Each edit with the probability behind it.
+    expect((await ui.page.locator(tid(T.reviewEdit)).allTextContents()).map((e) => e.trim())).toEqual([expect.stringMatching(/^\+ Action\s+\d+%$/), expect.stringMatching(/^− Drama\s+\d+%$/)])
     expect(await ui.page.locator(`${tid(T.reviewLabels)} [data-genre]`).allTextContents()).toEqual([expect.stringMatching(/Drama\s+imported/)])
     expect(await ui.page.locator(tid(T.reviewProbs)).textContent()).toMatch(/Action.*97%/)
     // The image of the poster under review loads.

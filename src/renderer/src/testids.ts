@@ -60,6 +60,7 @@
 //   review-current       the poster under review; carries data-id
 //   review-labels        its labels (one element per label, data-genre)
 //   review-accept        applies the suggestion
+//   review-edit          one edit of the suggestion ("+ Action 97%")
 //   review-genre-<Genre> genre toggle in the Review view (aria-pressed)
 //   review-probs         the probability bars
 //   review-empty         the explanation shown when a queue has nothing (or no model)
@@ -163,6 +164,7 @@ export const T = {
   reviewCurrent: 'review-current',
   reviewLabels: 'review-labels',
   reviewAccept: 'review-accept',
+  reviewEdit: 'review-edit',
   reviewGenre: (genre: string) => `review-genre-${genre}`,
   reviewProbs: 'review-probs',
   reviewEmpty: 'review-empty',
