@@ -44,7 +44,7 @@ const command: Command = {
       if (r.unpredicted.length) {
         // Posters the active model has not scored yet (new, or never predicted): predict them
         // now; ids that name no poster stay in the list.
-        process.stderr.write(`predicting ${r.unpredicted.length} poster${r.unpredicted.length === 1 ? '' : 's'} the active model has not scored yet\n`)
+        process.stderr.write(`${r.unpredicted.length} listed id${r.unpredicted.length === 1 ? ' has' : 's have'} no prediction of the active model yet: predicting what is a poster\n`)
         const { jobId } = await coreApi(core).model.predict({ scope: 'selection', ids: r.unpredicted })
         await waitForJob(core, jobId)
         r = await coreApi(core).model.accept(args)
@@ -55,7 +55,7 @@ const command: Command = {
         `${dryRun ? 'dry run, nothing written: would accept' : 'accepted'} predictions of model run ${r.runId} ` +
           `(at most ${maxGenres ?? DEFAULT_MAX_GENRES} genres a poster, each >= ${minProbability ?? DEFAULT_MIN_PROBABILITY} and its threshold)`,
         `${pl(r.changed.length)} ${dryRun ? 'would gain' : 'gained'} genres; ${pl(r.skipped)} skipped (nothing to accept: left as they were)` +
-          (missing ? `; ${pl(missing)} listed ids not found or not predictable: ${r.unpredicted.slice(0, 5).join(', ')}${missing > 5 ? ', …' : ''}` : ''),
+          (missing ? `; ${pl(missing, 'listed id')} not found or not predictable: ${r.unpredicted.slice(0, 5).join(', ')}${missing > 5 ? ', …' : ''}` : ''),
       ]
       if (r.gains.length) lines.push('genres gained:', ...r.gains.map((g) => `  ${g.genre.padEnd(20)} ${String(g.posters).padStart(7)}`))
       if (r.sample.length) {
