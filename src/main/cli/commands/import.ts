@@ -100,7 +100,7 @@ const command: Command = {
       if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
       else process.stdout.write(summary(result))
       if (result.added + result.updated + result.unchanged === 0) {
-        process.stderr.write(`posterity import: nothing could be imported${result.skipped.length ? ` (${result.skipped.length} files skipped, see above)` : ' (no images found)'}\n`)
+        process.stderr.write(`posterity import: nothing could be imported${result.skipped.length ? ` (${result.skipped.length} ${result.skipped.length === 1 ? 'file' : 'files'} skipped, see above)` : ' (no images found)'}\n`)
         return 1
       }
       return 0
