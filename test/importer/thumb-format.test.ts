@@ -177,6 +177,9 @@ describe('thumbnail format', () => {
     // The views do not depend on whether a thumbnail was encoded beside them.
     expect(cached.views.map((v) => v.length)).toEqual([224 * 320 * 3, 224 * 320 * 3])
     cached.views.forEach((v, i) => expect(v.equals(made.views[i])).toBe(true))
+    // And they are the embedder's own views of the file.
+    const embedded = await decodeViews(buf, spec, spec.views)
+    made.views.forEach((v, i) => expect(v.equals(embedded[i])).toBe(true))
     // A file that is its own thumbnail: its bytes written, the same views.
     const asIs = thumbPath(t.lib, 'cd'.repeat(32))
     const kept = await thumbnailAndViews(buf, asIs, spec, true)

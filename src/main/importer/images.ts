@@ -2,7 +2,7 @@
 // decoded), then one decode that makes the cached sRGB JPEG thumbnail. Originals are only read.
 import { link, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import sharp, { type Metadata, type Sharp } from 'sharp'
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp'
 import { THUMB_WIDTH } from '../library/thumbs'
 import type { ViewSpec } from '../decoded-sink'
 
@@ -197,6 +197,15 @@ export async function backboneView(img: Sharp, size: { width: number; height: nu
 }
 
 /**
+ * The backbone views of pixels decoded once (decodedSrgb's raw output), one resize each, as
+ * the importer and the embedder both make several views.
+ */
+export function rawViews(data: Buffer, info: Pick<OutputInfo, 'width' | 'height' | 'channels'>, size: { width: number; height: number }, views: readonly ('fill' | 'cover')[]): Promise<Buffer[]> {
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
+  return Promise.all(views.map((fit) => backboneView(sharp(data, raw), size, fit)))
+}
+
+/**
  * One decode for two uses: the thumbnail (written to `thumbFile`; null: cached already; the
  * file itself when `asIs`) and the backbone's input views, resized from the same decoded pixels
  * (RGB HWC buffers, one per view).
@@ -214,14 +223,13 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, s
     } else {
       const { data, info } = await decodedSrgb(buf, 'truncated').raw().toBuffer({ resolveWithObject: true })
       const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
-      ;[thumb, ...views] = await Promise.all([
+      ;[thumb, views] = await Promise.all([
         thumbFile === null
           ? null
           : asIs
             ? buf
             : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg(THUMB_JPEG).toBuffer(),
-        // As the embedder makes its views (sharp drops the alpha after the resize, whatever the call order).
-        ...spec.views.map((fit) => backboneView(sharp(data, raw).removeAlpha(), spec, fit)),
+        rawViews(data, info, spec, spec.views),
       ])
     }
   } catch (err) {

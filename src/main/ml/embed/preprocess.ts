@@ -1,7 +1,6 @@
 // Image → normalised NCHW float tensor data for the backbone, with sharp doing decode and
 // resize off the JS thread (libuv pool) so it overlaps with inference.
-import sharp from 'sharp'
-import { backboneView, decodedSrgb } from '../../importer/images'
+import { backboneView, decodedSrgb, rawViews } from '../../importer/images'
 import type { InputSize, Preprocessing, ResizeView } from '../backbone/catalog'
 
 /** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
@@ -14,9 +13,7 @@ export async function decodeViews(input: string | Buffer, size: number | InputSi
   // drops it, as in the one-view pipeline (sharp resizes premultiplied, then removes alpha) and
   // in the importer's decode: the same poster gives the same vector on every path.
   const { data, info } = await decoded.raw().toBuffer({ resolveWithObject: true })
-  return Promise.all(
-    views.map((v) => backboneView(sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }), dims, v)),
-  )
+  return rawViews(data, info, dims, views)
 }
 
 /**
