@@ -17,7 +17,7 @@ import Database from 'better-sqlite3'
 import * as ort from 'onnxruntime-node'
 import sharp, { type OutputInfo } from 'sharp'
 import { thumbPath, THUMB_WIDTH } from '../src/main/library/thumbs'
-import { probe, readImageFile, thumbnailAndViews, THUMB_JPEG } from '../src/main/importer/images'
+import { probe, rawViews, readImageFile, thumbnailAndViews, THUMB_JPEG } from '../src/main/importer/images'
 import { MOBILENET_V2, FEATURE_SETS, FIRST_FEATURES } from '../src/main/ml/backbone/catalog'
 import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { buildFeatureGraph } from '../src/main/ml/onnx/features'
@@ -108,8 +108,7 @@ export default async function main(args: string[]): Promise<number> {
     await stage('  (same, every one written and renamed)', n, rows, () => writeThumbs('written', false))
     const views: Buffer[] = []
     await stage(`backbone view resize (lanczos3 ${size.width}x${size.height})`, n, rows, async () => {
-      for (const { data, info } of raws)
-        views.push(await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).removeAlpha().resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer())
+      for (const { data, info } of raws) views.push(...(await rawViews(data, info, size, ['fill'])))
     })
     await stage('  (same, the import path end to end: thumbnailAndViews)', n, rows, async () => {
       for (let i = 0; i < bufs.length; i++) await thumbnailAndViews(bufs[i], join(work, 'tv', `${i}.jpg`), { ...size, views: features.views }, asIs[i])
