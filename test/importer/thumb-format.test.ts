@@ -1,7 +1,7 @@
 // The thumbnail cache's format on real files: new thumbnails are JPEG; a library made before
 // keeps its WebP thumbnails, which are found, served with their own type, never encoded again,
 // and cleaned up like the JPEGs.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -134,6 +134,32 @@ describe('thumbnail format', () => {
     // The original deleted: its thumbnail stays.
     rmSync(original)
     expect(readFileSync(newThumb).length).toBeGreaterThan(0)
+  })
+
+  it.skipIf(process.platform === 'win32')('links a symlinked poster\'s own file, so its thumbnail is a regular file that is served', async () => {
+    const real = join(t.dir, 'elsewhere')
+    mkdirSync(real)
+    await jpeg(join(real, 'tt0000001.jpg'), { width: 300, height: 430 })
+    symlinkSync(join(real, 'tt0000001.jpg'), join(src, 'tt0000001.jpg'))
+    // A relative link too: a copy of it in the cache would point nowhere.
+    await jpeg(join(real, 'tt0000002.jpg'), { width: 300, height: 440 })
+    symlinkSync(join('..', 'elsewhere', 'tt0000002.jpg'), join(src, 'tt0000002.jpg'))
+    await importAll()
+    for (const id of ['tt0000001', 'tt0000002']) {
+      const thumb = thumbPath(t.lib, await hashOf(id))
+      expect(lstatSync(thumb).isFile()).toBe(true)
+      expect(statSync(thumb).ino).toBe(statSync(join(real, `${id}.jpg`)).ino)
+      expect(mediaFile(t.core, 'thumb', id)).toEqual({ path: thumb, mime: 'image/jpeg' })
+    }
+    // A cache entry that is a symlink (as a version that linked the links made) is no
+    // thumbnail: a re-import puts the file in its place.
+    const thumb = thumbPath(t.lib, await hashOf('tt0000001'))
+    rmSync(thumb)
+    symlinkSync(join(src, 'tt0000001.jpg'), thumb)
+    expect(mediaFile(t.core, 'thumb', 'tt0000001')).toBeNull()
+    await importAll()
+    expect(lstatSync(thumb).isFile()).toBe(true)
+    expect(mediaFile(t.core, 'thumb', 'tt0000001')).toEqual({ path: thumb, mime: 'image/jpeg' })
   })
 
   // A second file system: tmpfs where the machine has one (Linux), else the case is skipped.

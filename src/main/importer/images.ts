@@ -1,6 +1,6 @@
 // Reading one poster: probe the header first (size limits are checked before any pixel is
 // decoded), then one decode that makes the cached sRGB JPEG thumbnail. Originals are only read.
-import { link, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { link, lstat, mkdir, open, realpath, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp'
 import { THUMB_WIDTH } from '../library/thumbs'
@@ -269,11 +269,14 @@ async function linkThumbnail(source: SourceFile, thumbFile: string): Promise<boo
   if (process.platform === 'win32') return false
   try {
     await mkdir(dirname(thumbFile), { recursive: true })
-    await link(source.path, thumbFile)
+    // The file a symlinked poster points at: link(2) on the symlink itself would make the
+    // thumbnail a symlink into the user's folder, which the poster protocol refuses to serve.
+    await link(await realpath(source.path), thumbFile)
   } catch {
     return false
   }
-  const st = await stat(thumbFile).catch(() => null)
+  // lstat: the cache entry itself must be the regular file read, not a link to follow.
+  const st = await lstat(thumbFile).catch(() => null)
   if (st && st.isFile() && st.size === source.size && Math.floor(st.mtimeMs) === source.mtime) return true
   await rm(thumbFile, { force: true }).catch(() => undefined)
   return false

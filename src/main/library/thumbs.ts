@@ -2,7 +2,7 @@
 // posters share one file and a re-import never re-encodes. New thumbnails are JPEG (libjpeg-turbo
 // encodes one in about half the CPU of WebP at effort 0, the largest single cost of an import);
 // libraries made before keep their WebP files, which are found, served and cleaned up alike.
-import { stat } from 'node:fs/promises'
+import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export const THUMB_WIDTH = 240
@@ -32,10 +32,14 @@ export function thumbMime(path: string): string {
   return THUMB_FORMATS.find((f) => path.endsWith(f.ext))?.mime ?? 'application/octet-stream'
 }
 
-/** The artwork's cached thumbnail (a non-empty file in either format), or null. */
+/**
+ * The artwork's cached thumbnail (a non-empty regular file in either format), or null. A
+ * symlink is no thumbnail, as the poster protocol will not serve one: the import writes a
+ * file over it (a version linked symlinked posters' links themselves into the cache).
+ */
 export async function findThumb(libraryDir: string, hash: string): Promise<string | null> {
   for (const p of thumbPaths(libraryDir, hash)) {
-    const found = await stat(p).then(
+    const found = await lstat(p).then(
       (s) => s.isFile() && s.size > 0,
       () => false,
     )
