@@ -203,3 +203,52 @@ describe('cross-validated training with accepted predictions included', () => {
     }
   }, 60_000)
 })
+
+describe('figures of a cross-validation dealt twice', () => {
+  it('are carried to the kept ensemble (refit + every fold model), the measured ones kept beside', async () => {
+    const { methods } = await import('../../src/main/ml/worker/methods')
+    const { honestEvaluation } = await import('../../src/main/ml/eval/honest')
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const d = 16
+    const G = 2
+    const n = 240
+    const g = gaussian(11)
+    const x = new Float32Array(n * d).map(() => g())
+    const y = new Float32Array(n * G)
+    for (let i = 0; i < n; i++) {
+      y[i * G] = x[i * d] + 0.8 * g() > 0 ? 1 : 0
+      y[i * G + 1] = x[i * d + 1] + 0.8 * g() > 0.5 ? 1 : 0
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'posterity-cv-'))
+    try {
+      const done = (await methods.trainCv(
+        {
+          genres: ['A', 'B'],
+          dims: d,
+          y,
+          items: Array.from({ length: n }, (_, i) => ({ id: `p${i}`, hash: `h${i}` })),
+          folds: 3,
+          repeats: 2,
+          foldEnsemble: true,
+          head: { epochs: 6, hidden: 0 },
+          ensemble: 1,
+          prior: [0.5, 0.3],
+          weightsDir: dir,
+          replicates: 20,
+        } as never,
+        { signal: new AbortController().signal, data: x, progress: () => undefined },
+      )) as { evaluation: import('../../src/shared/api').ModelEvaluation; oof: Float32Array; fold: number[] }
+      const ev = done.evaluation
+      expect(ev.ensemble?.members).toBe(7)
+      expect(ev.ensemble?.deals).toBe(2)
+      // The measured figures are those of the stored out-of-fold probabilities (the deals' mean).
+      const measured = honestEvaluation(done.oof, y, ['A', 'B'], Int32Array.from(done.fold), 3, [0.5, 0.3], { replicates: 0 }).evaluation.model
+      expect(ev.ensemble!.outOfFold.macroAp).toBeCloseTo(measured.macroAp, 10)
+      expect(ev.model.macroAp).not.toBe(measured.macroAp)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

@@ -56,12 +56,12 @@ describe('bootstrap intervals', () => {
       const { s, y, fold } = scored(n, g, 3)
       const { evaluation } = honestEvaluation(s, y, ['A', 'B', 'C', 'D'], fold, 5, [0.25, 0.3, 0.35, 0.4], { replicates: 200 })
       for (const k of ['macroAp', 'microAp', 'macroF1', 'microF1', 'hit1', 'hit3'] as const) {
-        const [lo, hi] = evaluation.intervals.model[k]
+        const [lo, hi] = evaluation.intervals!.model[k]
         expect(lo, k).toBeLessThanOrEqual(evaluation.model[k])
         expect(hi, k).toBeGreaterThanOrEqual(evaluation.model[k])
         expect(hi - lo, k).toBeGreaterThan(0)
       }
-      const [lo, hi] = evaluation.intervals.model.macroAp
+      const [lo, hi] = evaluation.intervals!.model.macroAp
       return hi - lo
     }
     const small = width(200)

@@ -74,6 +74,12 @@ export function formatEvaluation(ev: ModelEvaluation): string {
     `  ${label.padEnd(13)}${f3(m[k])}${ci(k, 'model')}   ${f3(p[k])}${ci(k, 'prior')}`
   const lines = [
     `evaluated on ${how} (genres with < ${ev.minSupport} positives listed apart, not averaged)`,
+    ...(ev.ensemble
+      ? [
+          `figures of the kept model, which averages ${ev.ensemble.members} models: carried there from the out-of-fold figures of each of the ${ev.ensemble.deals} fold deals alone and of their average` +
+            ` (measured, ${ev.ensemble.deals} models averaged: macro-AP ${f3(ev.ensemble.outOfFold.macroAp)}, micro-AP ${f3(ev.ensemble.outOfFold.microAp)}, macro-F1 ${f3(ev.ensemble.outOfFold.macroF1)}), a figure moving as 1 / models`,
+        ]
+      : []),
     iv ? `               model  95% interval      prior  95% interval   (bootstrap, ${iv.replicates} resamples of the posters)` : '               model   prior',
     line('macro-AP', 'macroAp'),
     line('micro-AP', 'microAp'),

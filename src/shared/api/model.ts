@@ -92,6 +92,12 @@ export const ModelEvaluation = z.object({
   folds: z.number().int().optional(),
   /** Bootstrap 95% intervals (posters resampled) of the model's and the prior's figures. */
   intervals: z.object({ model: SummaryIntervals, prior: SummaryIntervals, replicates: z.number().int() }).optional(),
+  /**
+   * Cross-validation on `deals` fresh fold layouts, kept model averaging `members` models: the
+   * figures above (and their intervals, shifted alike) are extrapolated to `members` from each
+   * deal alone and all deals together; `outOfFold` holds the figures as measured.
+   */
+  ensemble: z.object({ members: z.number().int(), deals: z.number().int(), outOfFold: MetricSummary }).optional(),
   /** posterity eval --ids: listed posters left out because the model was trained on them. */
   excludedTrained: z.number().int().optional(),
   /**

@@ -9,8 +9,8 @@ import { apWalk, rank, rankColumns, weightedBestF1, type ApWalk, type Ranked } f
 export interface HonestEvaluation extends Evaluation {
   method: 'cross-validation'
   folds: number
-  /** Bootstrap 95% intervals (percentile method), model and prior. */
-  intervals: NonNullable<ModelEvaluation['intervals']>
+  /** Bootstrap 95% intervals (percentile method), model and prior; none with 0 replicates. */
+  intervals?: ModelEvaluation['intervals']
 }
 
 function foldThresholdsOf(ranked: Ranked[], fold: Int32Array, k: number): number[][] {
@@ -284,7 +284,7 @@ export function honestEvaluation(
   const priorDecided = new Uint8Array(n * g).fill(1)
   const seed = opts.seed ?? 7
   const replicates = opts.replicates ?? 500
-  const [modelIntervals, priorIntervals] = intervalsOf([figures, new WeightedFigures(priorScores, labels, g, cols, priorDecided)], n, { replicates, seed })
+  const [modelIntervals, priorIntervals] = replicates > 0 ? intervalsOf([figures, new WeightedFigures(priorScores, labels, g, cols, priorDecided)], n, { replicates, seed }) : []
   return {
     evaluation: {
       ...base,
@@ -293,11 +293,7 @@ export function honestEvaluation(
       rare: base.rare.map(withF1),
       method: 'cross-validation',
       folds: k,
-      intervals: {
-        model: modelIntervals,
-        prior: priorIntervals,
-        replicates,
-      },
+      intervals: replicates > 0 ? { model: modelIntervals, prior: priorIntervals, replicates } : undefined,
     },
     thresholds,
   }

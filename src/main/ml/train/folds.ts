@@ -47,6 +47,8 @@ export interface OutOfFoldInput {
 }
 
 export interface OutOfFoldResult {
+  /** Each deal's own out-of-fold probabilities (`oof` is their mean): one model a poster. */
+  dealOof: Float32Array[]
   /** Probabilities [rows × genres]: the mean, over the deals, of the model of the fold that held the row out. */
   oof: Float32Array
   /** Each row's fold in the first deal (per-fold thresholds are tuned across these). */
@@ -195,7 +197,9 @@ export async function crossValidate(
   }
   results = [...results, ...more]
   const used = results.flatMap((r, t) => (r ? [t] : []))
+  const dealOof = Array.from({ length: repeats }, (_, r) => oofAt(best.epoch, used.filter((t) => Math.floor(t / k) === r), 1))
   return {
+    dealOof,
     oof: oofAt(best.epoch, used, repeats),
     fold,
     k,

@@ -8,6 +8,7 @@ import { loadTf } from '../train/tf-backend'
 import { DEFAULT_HEAD, macroAp, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
 import { evaluate } from '../eval/metrics'
 import { honestEvaluation } from '../eval/honest'
+import { extrapolateToMembers } from '../eval/ensemble-size'
 import { duplicateGroups } from '../train/groups'
 import { crossValidate } from '../train/folds'
 import { inThreadRunner, threadCount, threadRunner, type HeadData, type HeadRunner } from '../train/head-pool'
@@ -228,11 +229,15 @@ export const methods: WorkerHandlers = {
         lap('folds')
         // The figures need only the out-of-fold probabilities: computed here while the refit trains in its thread.
         const { oof, fold, k } = cv
-        figures = ev
-          ? honestEvaluation(gatherRows(oof, g, ev.rows), gatherRows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => fold[r]), k, args.prior, {
-              replicates: args.replicates,
-            })
-          : honestEvaluation(oof, args.y, args.genres, fold, k, args.prior, { replicates: args.replicates })
+        const figuresOf = (p: Float32Array, replicates?: number) =>
+          ev
+            ? honestEvaluation(gatherRows(p, g, ev.rows), gatherRows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => fold[r]), k, args.prior, { replicates })
+            : honestEvaluation(p, args.y, args.genres, fold, k, args.prior, { replicates })
+        figures = figuresOf(oof, args.replicates)
+        // Carried from the deals' averages to the kept model's average (refit + fold models).
+        const kept = args.foldEnsemble ? args.ensemble + cv.foldWeights.length : args.ensemble
+        if (cv.dealOof.length > 1)
+          figures = { ...figures, evaluation: extrapolateToMembers(figures.evaluation, cv.dealOof.map((p) => figuresOf(p, 0).evaluation), kept) }
         lap('figures')
         heads = await cv.refits
         lap('refit (after the figures)')
