@@ -1,7 +1,8 @@
 // One writer per library: a second process is refused with a plain message; a lock left by a
 // process that was killed is taken over; a failed migration leaves no handle or lock behind.
 import { spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
@@ -86,5 +87,35 @@ describe('one writer per library', () => {
     writeFileSync(join(lib, DB_FILE), 'this is not a database, just text that is long enough to be read as a header')
     expect(() => openDb(lib)).toThrow()
     expect(existsSync(join(lib, LOCK_FILE))).toBe(false)
+  })
+
+  // Linux only: /proc tells a zombie and the boot time.
+  it.skipIf(!existsSync('/proc/stat'))('takes over from a zombie holder and from a lock written before the machine booted, not from a live one', async () => {
+    const lib = join(dir.dir, 'lib')
+    mkdirSync(lib)
+    const lock = (pid: number, at: number) => writeFileSync(join(lib, LOCK_FILE), JSON.stringify({ pid, host: hostname(), at }))
+    // A shell whose background child exits and is never reaped (the shell became `sleep`).
+    const sh = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    try {
+      const zombie = Number(await new Promise<string>((r) => sh.stdout!.once('data', (d: Buffer) => r(String(d).trim()))))
+      const state = () => {
+        const stat = readFileSync(`/proc/${zombie}/stat`, 'latin1')
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+      }
+      for (let i = 0; i < 100 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(state()).toBe('Z')
+      lock(zombie, Date.now())
+      openDb(lib).close()
+      expect(existsSync(join(lib, LOCK_FILE))).toBe(false)
+      // A live process (the shell, now sleeping) holds the library...
+      lock(sh.pid!, Date.now())
+      expect(() => openDb(lib)).toThrow(new RegExp(`open in another Posterity process ${sh.pid}`))
+      // ...unless its lock was written before this boot: the pid names another process now.
+      lock(sh.pid!, Date.UTC(2000, 0, 1))
+      openDb(lib).close()
+      expect(existsSync(join(lib, LOCK_FILE))).toBe(false)
+    } finally {
+      sh.kill()
+    }
   })
 })

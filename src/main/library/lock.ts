@@ -1,7 +1,8 @@
 // One writer per library: a lock file beside the SQLite file names the process that has the
 // library open. A second process is refused with a plain message instead of meeting raw
 // SQLite errors ("database is locked", UNIQUE constraints) halfway through an import. A lock
-// left by a process that died (same machine, pid gone) is taken over.
+// left by a process that died (same machine: pid gone, a zombie, or written before a reboot)
+// is taken over.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -31,13 +32,45 @@ export class LibraryBusyError extends Error {
 /** Locks held by this process, by library folder, with how many opens share each. */
 const held = new Map<string, number>()
 
-function alive(pid: number): boolean {
+/** Linux's view of a process: its state letter (Z: killed but not yet reaped by its parent). */
+function procState(pid: number): string | null {
   try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+    // "pid (comm) S ...": comm may hold spaces and parentheses, so read after the last one.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null
+  } catch {
+    return null
   }
+}
+
+/** When this machine booted (ms since the epoch), where Linux says; null elsewhere. */
+function bootTime(): number | null {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))
+    return m ? Number(m[1]) * 1000 : null
+  } catch {
+    return null
+  }
+}
+
+/** Slack for a clock stepped since the lock was written (NTP at boot): only a lock clearly older than the boot is stale for it. */
+const BOOT_SLACK_MS = 10 * 60 * 1000
+
+/**
+ * Whether the holder's process still runs. A lock written before this machine booted is stale
+ * whatever its pid now names (pids start again after a reboot, and a crash followed by a reboot
+ * would otherwise lock the library until the file is deleted by hand); a zombie (a killed
+ * process its parent has not reaped yet) holds nothing.
+ */
+function alive(holder: Holder): boolean {
+  const boot = bootTime()
+  if (boot !== null && holder.at < boot - BOOT_SLACK_MS) return false
+  try {
+    process.kill(holder.pid, 0)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  return procState(holder.pid) !== 'Z'
 }
 
 function readHolder(path: string): Holder | null {
@@ -72,7 +105,7 @@ export function lockLibrary(folder: string): () => void {
     }
     const holder = readHolder(path)
     // Another live process here, or any process on another machine (its pid means nothing here).
-    if (holder && (holder.host !== hostname() || (holder.pid !== process.pid && alive(holder.pid)))) throw new LibraryBusyError(dir, holder)
+    if (holder && (holder.host !== hostname() || (holder.pid !== process.pid && alive(holder)))) throw new LibraryBusyError(dir, holder)
     // Stale (its process died) or unreadable: remove it and try once more; a racing opener wins cleanly.
     try {
       unlinkSync(path)
