@@ -1,6 +1,7 @@
-// `npm run bench -- review [--library DIR] [--rate 0.05] [--seed N] [--no-titles]`: the suspect-label queue
-// on the shared posters. The bench corrupts a fraction of the human labels (each chosen poster
-// gets the genres of another random poster whose genres differ), trains a head, builds the
+// `npm run bench -- review [--library DIR] [--rate 0.05] [--seed N] [--kind swap|add|drop|replace] [--no-titles]`:
+// the suspect-label queue on the shared posters. The bench corrupts a fraction of the human
+// labels (by default each chosen poster gets the genres of another random poster whose genres
+// differ; --kind: one random genre added, one dropped, or one replaced), trains a head, builds the
 // suspect queue (out-of-fold heads included) and prints the precision of its top k, k = the
 // number corrupted, and the seconds it took: training (whose cross-validation stores the
 // out-of-fold probabilities) plus the ranking; what applying the top k's suggested fixes would
@@ -22,11 +23,20 @@ import { activeRun } from '../src/main/ml/store/runs'
 import { mulberry32 } from '../src/shared/random'
 import { call, runJob, datasetDir, option, sharedDataPresent, backupLibrary } from './_shared-library'
 
+const KINDS = {
+  swap: "each poster takes another random poster's genres (a set that differs)",
+  add: 'each poster gains one random genre it lacks',
+  drop: 'each poster with two genres or more loses one at random (one with a single genre has it replaced)',
+  replace: 'one genre of each poster is replaced by a random genre it lacks',
+}
+
 export default async function main(args: string[]): Promise<number> {
   if (!sharedDataPresent({ backbone: true })) return 1
   const rate = Number(option(args, '--rate') ?? 0.05)
   const seed = Number(option(args, '--seed') ?? 7)
   const titles = !args.includes('--no-titles')
+  const kind = option(args, '--kind') ?? 'swap'
+  if (!['swap', 'add', 'drop', 'replace'].includes(kind)) throw new Error(`--kind: swap, add, drop or replace, not ${kind}`)
   const work = mkdtempSync(join(tmpdir(), 'posterity-bench-review-'))
   const libDir = join(work, 'library')
   const source = option(args, '--library')
@@ -53,14 +63,29 @@ export default async function main(args: string[]): Promise<number> {
     const key = (g: string[]) => [...g].map((x) => x.toLowerCase()).sort().join('|')
     const before = readStates(core.db, chosen)
     const after = new Map<string, LabelState>()
-    for (const id of chosen) {
+    // The genres as the library spells them, each with its frequency among the human labels.
+    const vocabulary = [...new Set([...human.values()].flat())].sort()
+    const corrupt = (id: string): string[] => {
+      const own = human.get(id)!
+      const lacks = () => vocabulary.filter((g) => !own.some((o) => o.toLowerCase() === g.toLowerCase()))
+      const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)]
+      if (kind === 'add') return [...own, pick(lacks())]
+      if (kind === 'drop' && own.length > 1) {
+        const out = pick(own)
+        return own.filter((g) => g !== out)
+      }
+      if (kind === 'replace' || kind === 'drop') {
+        const out = pick(own)
+        return [...own.filter((g) => g !== out), pick(lacks())]
+      }
       let donor = id
-      while (key(human.get(donor)!) === key(human.get(id)!)) donor = ids[Math.floor(rand() * ids.length)]
-      after.set(id, { labelled: true, edited: false, genres: human.get(donor)!.map((g) => [g, 'imported']) })
+      while (key(human.get(donor)!) === key(own)) donor = ids[Math.floor(rand() * ids.length)]
+      return human.get(donor)!
     }
+    for (const id of chosen) after.set(id, { labelled: true, edited: false, genres: corrupt(id).map((g) => [g, 'imported']) })
     core.db.transaction(() => writeStates(core.db, after, before))()
     const corrupted = new Set(chosen)
-    console.log(`corrupted the labels of ${k} of ${ids.length} human-labelled posters (${(rate * 100).toFixed(1)}%, seed ${seed})`)
+    console.log(`corrupted the labels of ${k} of ${ids.length} human-labelled posters (${(rate * 100).toFixed(1)}%, seed ${seed}, ${KINDS[kind as keyof typeof KINDS]})`)
 
     // Training cross-validates (5 grouped folds) and stores the out-of-fold probabilities the queue reads.
     const trainS = await runJob(core, 'model.train', { kind: 'head', seed: 1, splitSeed: 42, titles })
@@ -121,7 +146,7 @@ export default async function main(args: string[]): Promise<number> {
     const cl = fixes.clean
     console.log(
       `  the suggested fixes of the top ${k}, applied (Jaccard index of the genre sets against the true labels): ` +
-        `${sw.n} swapped posters ${(sw.before / Math.max(sw.n, 1)).toFixed(3)} -> ${(sw.after / Math.max(sw.n, 1)).toFixed(3)} (${sw.exact} restored exactly); ` +
+        `${sw.n} corrupted posters ${(sw.before / Math.max(sw.n, 1)).toFixed(3)} -> ${(sw.after / Math.max(sw.n, 1)).toFixed(3)} (${sw.exact} restored exactly); ` +
         `${cl.n} clean posters 1 -> ${(cl.after / Math.max(cl.n, 1)).toFixed(3)}; ${edits.right} of ${edits.n} suggested edits right`,
     )
 

@@ -155,100 +155,68 @@ describe('grouped folds', () => {
   }, 120_000)
 })
 
+/** Two-genre rows whose genres follow the first two features (with `noise`), as a Gaussian cloud. */
+function twoGenreRows(n: number, d: number, seed: number, noise: number) {
+  const G = 2
+  const g = gaussian(seed)
+  const x = new Float32Array(n * d).map(() => g())
+  const y = new Float32Array(n * G)
+  for (let i = 0; i < n; i++) {
+    y[i * G] = x[i * d] + noise * g() > 0 ? 1 : 0
+    y[i * G + 1] = x[i * d + 1] + noise * g() > 0.5 ? 1 : 0
+  }
+  return { x, y }
+}
+
+/** The worker's cross-validated training on rows `x` (its weights in a temporary folder). */
+async function trainCv(args: Record<string, unknown>, x: Float32Array) {
+  const { methods } = await import('../../src/main/ml/worker/methods')
+  const { mkdtempSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'posterity-cv-'))
+  try {
+    const n = (args.y as Float32Array).length / 2
+    const done = await methods.trainCv(
+      { genres: ['A', 'B'], items: Array.from({ length: n }, (_, i) => ({ id: `p${i}`, hash: `h${i}` })), ensemble: 1, prior: [0.5, 0.3], weightsDir: dir, replicates: 20, ...args } as never,
+      { signal: new AbortController().signal, data: x, progress: () => undefined },
+    )
+    return done as { evaluation: import('../../src/shared/api').ModelEvaluation; oof: Float32Array; fold: number[] }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 describe('cross-validated training with accepted predictions included', () => {
   it('trains on them but scores only the human-labelled rows against human labels', async () => {
-    const { methods } = await import('../../src/main/ml/worker/methods')
-    const { mkdtempSync, rmSync } = await import('node:fs')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
     const d = 16
     const G = 2
     const n = 200
-    const g = gaussian(7)
-    const x = new Float32Array(n * d).map(() => g())
-    const human = new Float32Array(n * G)
-    for (let i = 0; i < n; i++) {
-      human[i * G] = x[i * d] > 0 ? 1 : 0
-      human[i * G + 1] = x[i * d + 1] > 0.5 ? 1 : 0
-    }
+    const { x, y: human } = twoGenreRows(n, d, 7, 0)
     // The last 50 rows are labelled only by accepted predictions, which say genre 1 everywhere.
     const y = human.slice()
     for (let i = 150; i < n; i++) y[i * G + 1] = 1
     const rows = Array.from({ length: 150 }, (_, i) => i)
-    const dir = mkdtempSync(join(tmpdir(), 'posterity-cv-'))
-    try {
-      const done = await methods.trainCv(
-        {
-          genres: ['A', 'B'],
-          dims: d,
-          y,
-          items: Array.from({ length: n }, (_, i) => ({ id: `p${i}`, hash: `h${i}` })),
-          folds: 3,
-          head: { epochs: 5, hidden: 0 },
-          ensemble: 1,
-          prior: [0.5, 0.3],
-          weightsDir: dir,
-          evaluation: { y: human, rows },
-          replicates: 20,
-        } as never,
-        { signal: new AbortController().signal, data: x, progress: () => undefined },
-      )
-      const ev = (done as { evaluation: { posters: number; genres: { genre: string; support: number }[] } }).evaluation
-      expect(ev.posters).toBe(150)
-      const humanB = rows.reduce((s, i) => s + human[i * G + 1], 0)
-      expect(ev.genres.find((m) => m.genre === 'B')!.support).toBe(humanB)
-      expect((done as { oof: Float32Array }).oof.length).toBe(n * G) // every row still gets out-of-fold probabilities
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    const done = await trainCv({ dims: d, y, folds: 3, head: { epochs: 5, hidden: 0 }, evaluation: { y: human, rows } }, x)
+    expect(done.evaluation.posters).toBe(150)
+    const humanB = rows.reduce((s, i) => s + human[i * G + 1], 0)
+    expect(done.evaluation.genres.find((m) => m.genre === 'B')!.support).toBe(humanB)
+    expect(done.oof.length).toBe(n * G) // every row still gets out-of-fold probabilities
   }, 60_000)
 })
 
 describe('figures of a cross-validation dealt twice', () => {
   it('are carried to the kept ensemble (refit + every fold model), the measured ones kept beside', async () => {
-    const { methods } = await import('../../src/main/ml/worker/methods')
     const { honestEvaluation } = await import('../../src/main/ml/eval/honest')
-    const { mkdtempSync, rmSync } = await import('node:fs')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
     const d = 16
-    const G = 2
-    const n = 240
-    const g = gaussian(11)
-    const x = new Float32Array(n * d).map(() => g())
-    const y = new Float32Array(n * G)
-    for (let i = 0; i < n; i++) {
-      y[i * G] = x[i * d] + 0.8 * g() > 0 ? 1 : 0
-      y[i * G + 1] = x[i * d + 1] + 0.8 * g() > 0.5 ? 1 : 0
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'posterity-cv-'))
-    try {
-      const done = (await methods.trainCv(
-        {
-          genres: ['A', 'B'],
-          dims: d,
-          y,
-          items: Array.from({ length: n }, (_, i) => ({ id: `p${i}`, hash: `h${i}` })),
-          folds: 3,
-          repeats: 2,
-          foldEnsemble: true,
-          head: { epochs: 6, hidden: 0 },
-          ensemble: 1,
-          prior: [0.5, 0.3],
-          weightsDir: dir,
-          replicates: 20,
-        } as never,
-        { signal: new AbortController().signal, data: x, progress: () => undefined },
-      )) as { evaluation: import('../../src/shared/api').ModelEvaluation; oof: Float32Array; fold: number[] }
-      const ev = done.evaluation
-      expect(ev.ensemble?.members).toBe(7)
-      expect(ev.ensemble?.deals).toBe(2)
-      // The measured figures are those of the stored out-of-fold probabilities (the deals' mean).
-      const measured = honestEvaluation(done.oof, y, ['A', 'B'], Int32Array.from(done.fold), 3, [0.5, 0.3], { replicates: 0 }).evaluation.model
-      expect(ev.ensemble!.outOfFold.macroAp).toBeCloseTo(measured.macroAp, 10)
-      expect(ev.model.macroAp).not.toBe(measured.macroAp)
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    const { x, y } = twoGenreRows(240, d, 11, 0.8)
+    const done = await trainCv({ dims: d, y, folds: 3, repeats: 2, foldEnsemble: true, head: { epochs: 6, hidden: 0 } }, x)
+    const ev = done.evaluation
+    expect(ev.ensemble?.members).toBe(7)
+    expect(ev.ensemble?.deals).toBe(2)
+    // The measured figures are those of the stored out-of-fold probabilities (the deals' mean).
+    const measured = honestEvaluation(done.oof, y, ['A', 'B'], Int32Array.from(done.fold), 3, [0.5, 0.3], { replicates: 0 }).evaluation.model
+    expect(ev.ensemble!.outOfFold.macroAp).toBeCloseTo(measured.macroAp, 10)
+    expect(ev.model.macroAp).not.toBe(measured.macroAp)
   }, 60_000)
 })

@@ -1,6 +1,6 @@
 // The review queues' ranking on constructed cases whose right answer is known.
 import { describe, expect, it } from 'vitest'
-import { classThresholds, genreUncertainty, labelSurprise, rankAccepted, rankSuspects, rankUncertain } from '../../../src/main/ml/review/rank'
+import { classThresholds, flipSurprise, genreUncertainty, labelSurprise, rankAccepted, rankSuspects, rankUncertain, suspectScore } from '../../../src/main/ml/review/rank'
 
 const genres = ['Action', 'Comedy', 'Drama']
 const matrix = (rows: number[][]) => ({ n: rows.length, g: rows[0].length, values: Float32Array.from(rows.flat()) })
@@ -113,6 +113,34 @@ describe('labelSurprise', () => {
   })
 })
 
+describe('flipSurprise and suspectScore', () => {
+  it('make one added genre the model is sure of stand out, which the set surprise hides among many genres', () => {
+    // 20 genres, 10% each; the model is right and fairly sure about all of them...
+    const prior = Array(20).fill(0.1)
+    const cleanP = Array.from({ length: 20 }, (_, c) => (c < 2 ? 0.7 : 0.03))
+    const cleanY = Array.from({ length: 20 }, (_, c) => (c < 2 ? 1 : 0))
+    // ...a poster with one genre wrongly added (the model puts it at 0.2%)...
+    const addedY = cleanY.map((v, c) => (c === 5 ? 1 : v))
+    const addedP = cleanP.map((v, c) => (c === 5 ? 0.002 : v))
+    // ...and a clean poster the model is only vaguely right about (every genre a little off).
+    const vagueP = Array.from({ length: 20 }, (_, c) => (c < 2 ? 0.3 : 0.2))
+    expect(labelSurprise(vagueP, cleanY, prior)).toBeGreaterThan(labelSurprise(addedP, addedY, prior))
+    expect(flipSurprise(addedP, addedY)).toBeGreaterThan(flipSurprise(vagueP, cleanY) + 1)
+    expect(suspectScore(addedP, addedY, prior)).toBeGreaterThan(suspectScore(vagueP, cleanY, prior))
+    // Clean and believed: nothing explains the labels better than the model, so not suspect.
+    expect(suspectScore(cleanP, cleanY, prior)).toBeLessThan(0)
+  })
+  it('is the log of the mean of the two likelihood ratios', () => {
+    const p = [0.9, 0.2, 0.05]
+    const y = [0, 1, 1]
+    const prior = [0.5, 0.3, 0.1]
+    const mean = (Math.exp(labelSurprise(p, y, prior)) + Math.exp(flipSurprise(p, y))) / 2
+    expect(suspectScore(p, y, prior)).toBeCloseTo(Math.log(mean), 10)
+    // flipSurprise: the mean odds that each value as labelled is wrong.
+    expect(flipSurprise(p, y)).toBeCloseTo(Math.log((0.9 / 0.1 + 0.8 / 0.2 + 0.95 / 0.05) / 3), 10)
+  })
+})
+
 describe('rankUncertain', () => {
   it('measures from each genre threshold, not from 0.5', () => {
     expect(genreUncertainty(0.05, 0.05)).toBe(1)
@@ -180,5 +208,19 @@ describe('rankSuspects suggestions', () => {
     // At 0.6 it is kept.
     p[30] = [0.9, 0.1, 0.6]
     expect(rankSuspects(matrix(p), matrix(y), genres).find((x) => x.row === 30)?.suggest).toEqual({ add: ['Action'], remove: [] })
+  })
+
+  it('flips one genre alone when one wrong genre explains the labels better than a replaced set', () => {
+    const { p, y } = clean()
+    // Action believed only mildly (0.4, under the midpoint 0.45) and Drama, which the model is sure is wrong.
+    p.push([0.4, 0.1, 0.01])
+    y.push([1, 0, 1])
+    const r = rankSuspects(matrix(p), matrix(y), genres)
+    expect(r.map((x) => x.row)).toEqual([30])
+    expect(r[0].suggest).toEqual({ add: [], remove: ['Drama'] })
+    // Its only listed genre is never flipped away: the set's fix (another genre instead) stands.
+    p[30] = [0.4, 0.1, 0.01]
+    y[30] = [0, 0, 1]
+    expect(rankSuspects(matrix(p), matrix(y), genres)[0].suggest).toEqual({ add: ['Action'], remove: ['Drama'] })
   })
 })

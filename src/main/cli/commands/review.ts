@@ -10,7 +10,8 @@ const help = `Usage: posterity review --queue suspect|uncertain [--limit N] [--l
 Lists the posters of a review queue, most suspect (or most uncertain) first:
   suspect     human-labelled posters whose labels disagree with the active run's out-of-fold
               predictions (from the cross-validation heads that never saw the poster; confident
-              learning with per-genre thresholds), with the suggested fix
+              learning with per-genre thresholds), ranked by how much better a swapped label set
+              or one wrong genre explains the labels than the model does, with the suggested fix
   uncertain   unlabelled posters the active model is least sure about (its stored predictions;
               run "posterity predict" or Predict in the app for the others)
   accepted    posters carrying accepted predictions no person confirmed yet, least certain first
@@ -58,7 +59,7 @@ function formatPage(page: ReviewPage): string {
   const head = ['#', 'id', 'score', 'title', 'labels', 'suggest']
   const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)))
   const line = (r: string[]) => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(width[c]))).join('  ')
-  const scoreName = { suspect: 'label surprise in nats', uncertain: 'uncertainty, 0-1', accepted: '1 - lowest probability of an accepted genre' }[page.queue]
+  const scoreName = { suspect: 'how suspect, in nats (a swapped set or one wrong genre against the model)', uncertain: 'uncertainty, 0-1', accepted: '1 - lowest probability of an accepted genre' }[page.queue]
   return `${page.queue} queue: ${page.items.length} of ${page.total} posters, most ${page.queue === 'uncertain' ? 'uncertain' : 'suspect'} first (score: ${scoreName})\n${[head, ...rows].map(line).join('\n')}\n`
 }
 
