@@ -119,7 +119,7 @@ export function dashboard(db: Db): Dashboard {
       basis: provisional
         ? `provisional: a quick first model scored on its held-out ${n} posters (intervals: a bootstrap of its predictions for the labelled posters it never trained on); the cross-validated run's out-of-fold figures replace these when it ends`
         : ev.method === 'cross-validation'
-          ? `out-of-fold figures (${ev.folds ?? '?'}-fold cross-validation over ${n} posters)`
+          ? `out-of-fold figures (${ev.folds ?? '?'}-fold cross-validation over ${n} posters${ev.ensemble ? `, carried to the ${ev.ensemble.members} models the kept model averages` : ''})`
           : `figures on ${n} held-out posters`,
       provisional,
       macro: { ap: ev.model.macroAp, low: macro?.[0] ?? null, high: macro?.[1] ?? null },
