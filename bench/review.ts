@@ -99,7 +99,7 @@ export default async function main(args: string[]): Promise<number> {
       .join(', ')
     console.log(
       `training on the corrupted labels (out-of-fold predictions of 5 folds; ${titles ? 'images and titles' : 'images alone'}): run ${run.id}, ${trainS.toFixed(1)} s wall (${stages}; ` +
-        `the worker's CPU ${cfg.cpuSeconds?.toFixed(1)} s in ${cfg.threads} training threads); out-of-fold macro-AP ${run.model.macroAp.toFixed(3)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+        `the worker's CPU ${cfg.cpuSeconds?.toFixed(1)} s in ${cfg.threads} training threads); out-of-fold macro-AP ${(run.evaluation.ensemble?.outOfFold.macroAp ?? run.model.macroAp).toFixed(3)} (${run.model.macroAp.toFixed(3)} carried to the kept ensemble); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     )
 
     const t0 = performance.now()

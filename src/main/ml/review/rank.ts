@@ -90,12 +90,20 @@ const clip = (p: number) => Math.min(1 - 1e-3, Math.max(1e-3, p))
  */
 export function flipSurprise(probs: ArrayLike<number>, labels: ArrayLike<number>): number {
   let odds = 0
-  for (let c = 0; c < probs.length; c++) {
-    const p = clip(probs[c])
-    const q = labels[c] > 0 ? p : 1 - p
-    odds += (1 - q) / q
-  }
+  for (let c = 0; c < probs.length; c++) odds += wrongOdds(probs[c], labels[c] > 0)
   return Math.log(odds / Math.max(probs.length, 1))
+}
+
+/** The odds that a genre's value as labelled is wrong: (1 − q) / q, q the probability of that value. */
+function wrongOdds(p: number, listed: boolean): number {
+  const q = listed ? clip(p) : 1 - clip(p)
+  return (1 - q) / q
+}
+
+/** log((e^a + e^b) / 2), without overflow: an even mixture of two likelihood ratios given as logs. */
+function evenMixture(a: number, b: number): number {
+  const hi = Math.max(a, b)
+  return hi + Math.log((Math.exp(a - hi) + Math.exp(b - hi)) / 2)
 }
 
 /**
@@ -105,10 +113,7 @@ export function flipSurprise(probs: ArrayLike<number>, labels: ArrayLike<number>
  * flipped (flipSurprise). Above 0, corruption explains the labels better than the model does.
  */
 export function suspectScore(probs: ArrayLike<number>, labels: ArrayLike<number>, prior: ArrayLike<number>): number {
-  const a = labelSurprise(probs, labels, prior)
-  const b = flipSurprise(probs, labels)
-  const hi = Math.max(a, b)
-  return hi + Math.log((Math.exp(a - hi) + Math.exp(b - hi)) / 2)
+  return evenMixture(labelSurprise(probs, labels, prior), flipSurprise(probs, labels))
 }
 
 /** Σ over genres of log(q / prior_q): how much less likely the labels are than by frequency alone. */
@@ -138,10 +143,9 @@ function likeliestFlip(probs: ArrayLike<number>, labels: ArrayLike<number>, t: C
   let bestOdds = -Infinity
   for (let c = 0; c < probs.length; c++) {
     if (Number.isNaN(t.pos[c]) || Number.isNaN(t.neg[c])) continue
-    const p = clip(probs[c])
-    const q = labels[c] > 0 ? p : 1 - p
-    if ((1 - q) / q > bestOdds) {
-      bestOdds = (1 - q) / q
+    const odds = wrongOdds(probs[c], labels[c] > 0)
+    if (odds > bestOdds) {
+      bestOdds = odds
       best = c
     }
   }
@@ -198,11 +202,13 @@ export function rankSuspects(probs: Matrix, labels: Matrix, genres: readonly str
       if (remove.length === 0) continue
     }
     // Labels the model explains better than either corruption does are not worth a look.
-    const score = suspectScore(row, yrow, prior)
+    const swapped = labelSurprise(row, yrow, prior)
+    const flipped = flipSurprise(row, yrow)
+    const score = evenMixture(swapped, flipped)
     if (score <= 0) continue
     // When one flipped genre explains the labels better than a replaced set, the fix is that
     // one genre (the likeliest flip), not the set's: the other genres are then believed right.
-    const flip = flipSurprise(row, yrow) > labelSurprise(row, yrow, prior) ? likeliestFlip(row, yrow, t) : -1
+    const flip = flipped > swapped ? likeliestFlip(row, yrow, t) : -1
     const single = flip < 0 ? null : yrow[flip] > 0 ? (listed.length > 1 ? { add: [], remove: [flip] } : null) : row[flip] >= minAdd ? { add: [flip], remove: [] } : null
     const fix = single ?? { add: adds, remove }
     out.push({
