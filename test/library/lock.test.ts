@@ -94,15 +94,16 @@ describe('one writer per library', () => {
     const lib = join(dir.dir, 'lib')
     mkdirSync(lib)
     const lock = (pid: number, at: number) => writeFileSync(join(lib, LOCK_FILE), JSON.stringify({ pid, host: hostname(), at }))
-    // A shell whose background child exits and is never reaped (the shell became `sleep`).
-    const sh = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    // A shell whose background child exits after the shell became `sleep`, which never reaps it
+    // (a child that exited sooner could be reaped by the shell before its exec).
+    const sh = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
     try {
       const zombie = Number(await new Promise<string>((r) => sh.stdout!.once('data', (d: Buffer) => r(String(d).trim()))))
       const state = () => {
         const stat = readFileSync(`/proc/${zombie}/stat`, 'latin1')
         return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
       }
-      for (let i = 0; i < 100 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20))
+      for (let i = 0; i < 250 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20))
       expect(state()).toBe('Z')
       lock(zombie, Date.now())
       openDb(lib).close()
