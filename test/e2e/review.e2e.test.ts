@@ -64,6 +64,8 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     expect((await ui.page.locator(tid(T.reviewEdit)).allTextContents()).map((e) => e.trim())).toEqual([expect.stringMatching(/^\+ Action\s+\d+%$/), expect.stringMatching(/^− Drama\s+\d+%$/)])
     expect(await ui.page.locator(`${tid(T.reviewLabels)} [data-genre]`).allTextContents()).toEqual([expect.stringMatching(/Drama\s+imported/)])
     expect(await ui.page.locator(tid(T.reviewProbs)).textContent()).toMatch(/Action.*97%/)
+    // Why: a Drama poster the model reads as Action is a whole set gone wrong, not one genre.
+    expect(await ui.page.locator(tid(T.reviewWhy)).textContent()).toMatch(/whole label set/)
     // The image of the poster under review loads.
     await poll(() => ui.page.locator('.review .image img').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   })

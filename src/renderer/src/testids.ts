@@ -61,6 +61,7 @@
 //   review-labels        its labels (one element per label, data-genre)
 //   review-accept        applies the suggestion
 //   review-edit          one edit of the suggestion ("+ Action 97%")
+//   review-why           why the poster is suspect (its whole label set, or one genre)
 //   review-genre-<Genre> genre toggle in the Review view (aria-pressed)
 //   review-probs         the probability bars
 //   review-empty         the explanation shown when a queue has nothing (or no model)
@@ -165,6 +166,7 @@ export const T = {
   reviewLabels: 'review-labels',
   reviewAccept: 'review-accept',
   reviewEdit: 'review-edit',
+  reviewWhy: 'review-why',
   reviewGenre: (genre: string) => `review-genre-${genre}`,
   reviewProbs: 'review-probs',
   reviewEmpty: 'review-empty',

@@ -20,6 +20,11 @@ export const ReviewItem = z.object({
   labels: z.array(z.object({ genre: z.string(), source: LabelSource })),
   suggest: ReviewSuggestion,
   /**
+   * Suspect queue: what explains the labels better, the whole set being another poster's
+   * ('set') or one genre being wrong ('genre', the one the suggestion flips).
+   */
+  why: z.enum(['set', 'genre']).optional(),
+  /**
    * The probabilities the ranking used, highest first: out-of-fold ones (from heads that never
    * saw the poster) for the suspect queue, the active model's stored ones otherwise.
    */

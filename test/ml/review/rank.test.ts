@@ -47,6 +47,7 @@ describe('rankSuspects', () => {
     const r = rankSuspects(matrix(p), matrix(y), genres)
     expect(r.map((x) => x.row)).toEqual([30, 31])
     expect(r[0].suggest).toEqual({ add: ['Comedy'], remove: ['Action'] })
+    expect(r[0].why).toBe('set')
     expect(r[0].score).toBeGreaterThan(r[1].score)
     expect(r[0].score).toBeGreaterThan(0.9)
   })
@@ -218,6 +219,7 @@ describe('rankSuspects suggestions', () => {
     const r = rankSuspects(matrix(p), matrix(y), genres)
     expect(r.map((x) => x.row)).toEqual([30])
     expect(r[0].suggest).toEqual({ add: [], remove: ['Drama'] })
+    expect(r[0].why).toBe('genre')
     // Its only listed genre is never flipped away: the set's fix (another genre instead) stands.
     p[30] = [0.4, 0.1, 0.01]
     y[30] = [0, 0, 1]

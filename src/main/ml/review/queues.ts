@@ -15,7 +15,7 @@ export interface Ranked {
   note: string | null
   runId: number | null
   /** Most suspect / uncertain first. */
-  items: { id: string; score: number; suggest: RankedItem['suggest']; probs: Float32Array | null }[]
+  items: { id: string; score: number; suggest: RankedItem['suggest']; probs: Float32Array | null; why?: RankedItem['why'] }[]
   genres: string[]
   thresholds: number[]
 }
@@ -72,7 +72,7 @@ export function rankSuspectQueue(db: Db, oof?: OutOfFold, training = false): Ran
     genres: o.genres,
     // The threshold shown beside each probability is the one a missing genre must reach.
     thresholds: Array.from(t.pos, (v) => (Number.isNaN(v) ? 1 : v)),
-    items: ranked.map((r) => ({ id: ids[r.row], score: r.score, suggest: r.suggest, probs: probs.subarray(r.row * G, (r.row + 1) * G) })),
+    items: ranked.map((r) => ({ id: ids[r.row], score: r.score, suggest: r.suggest, why: r.why, probs: probs.subarray(r.row * G, (r.row + 1) * G) })),
   }
 }
 
@@ -178,6 +178,7 @@ export function pageOf(db: Db, queue: ReviewQueueName, r: Ranked, offset: number
         .genres.map(([genre, source]) => ({ genre, source: source as LabelSource }))
         .sort((a, b) => (order.get(a.genre.toLowerCase()) ?? 0) - (order.get(b.genre.toLowerCase()) ?? 0)),
       suggest: { add: s.suggest.add.filter(known), remove: s.suggest.remove.filter(known) },
+      ...(s.why ? { why: s.why } : {}),
       probabilities: s.probs
         ? r.genres.map((genre, c) => ({ genre, probability: round(s.probs![c]), threshold: round(r.thresholds[c]) })).sort((a, b) => b.probability - a.probability)
         : [],

@@ -48,6 +48,8 @@ export interface RankedItem {
   row: number
   score: number
   suggest: Suggestion
+  /** Suspect labels: which corruption explains them better, the whole set (another poster's) or one genre. */
+  why?: 'set' | 'genre'
 }
 
 export interface ClassThresholds {
@@ -215,6 +217,7 @@ export function rankSuspects(probs: Matrix, labels: Matrix, genres: readonly str
       row: i,
       score,
       suggest: { add: fix.add.map((c) => genres[c]), remove: fix.remove.map((c) => genres[c]) },
+      why: flipped > swapped ? 'genre' : 'set',
     })
   }
   return out.sort((a, b) => b.score - a.score || a.row - b.row)
