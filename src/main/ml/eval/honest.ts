@@ -279,12 +279,14 @@ export function honestEvaluation(
   }
   const withF1 = (m: (typeof base.genres)[number]) => ({ ...m, f1: f1Of(genres.indexOf(m.genre)) })
   // The prior: a constant score per genre; its best F1 calls every poster positive.
-  const priorScores = new Float32Array(n * g)
-  for (let i = 0; i < n; i++) for (let c = 0; c < g; c++) priorScores[i * g + c] = prior[c]
-  const priorDecided = new Uint8Array(n * g).fill(1)
+  const priorFigures = () => {
+    const priorScores = new Float32Array(n * g)
+    for (let i = 0; i < n; i++) for (let c = 0; c < g; c++) priorScores[i * g + c] = prior[c]
+    return new WeightedFigures(priorScores, labels, g, cols, new Uint8Array(n * g).fill(1))
+  }
   const seed = opts.seed ?? 7
   const replicates = opts.replicates ?? 500
-  const [modelIntervals, priorIntervals] = replicates > 0 ? intervalsOf([figures, new WeightedFigures(priorScores, labels, g, cols, priorDecided)], n, { replicates, seed }) : []
+  const [modelIntervals, priorIntervals] = replicates > 0 ? intervalsOf([figures, priorFigures()], n, { replicates, seed }) : []
   return {
     evaluation: {
       ...base,

@@ -198,9 +198,16 @@ export async function crossValidate(
   results = [...results, ...more]
   const used = results.flatMap((r, t) => (r ? [t] : []))
   const dealOof = Array.from({ length: repeats }, (_, r) => oofAt(best.epoch, used.filter((t) => Math.floor(t / k) === r), 1))
+  // Each poster's probabilities: the mean of its deals'.
+  let oof = dealOof[0]
+  if (repeats > 1) {
+    oof = new Float32Array(n * g)
+    for (const d of dealOof) for (let i = 0; i < oof.length; i++) oof[i] += d[i]
+    for (let i = 0; i < oof.length; i++) oof[i] /= repeats
+  }
   return {
     dealOof,
-    oof: oofAt(best.epoch, used, repeats),
+    oof,
     fold,
     k,
     epoch: best.epoch,

@@ -229,10 +229,11 @@ export const methods: WorkerHandlers = {
         lap('folds')
         // The figures need only the out-of-fold probabilities: computed here while the refit trains in its thread.
         const { oof, fold, k } = cv
+        // Scored rows (the human-labelled ones when `ev` says so), their labels and folds, once for every set of figures.
+        const scoredY = ev ? gatherRows(ev.y, g, ev.rows) : args.y
+        const scoredFold = ev ? Int32Array.from(ev.rows, (r) => fold[r]) : fold
         const figuresOf = (p: Float32Array, replicates?: number) =>
-          ev
-            ? honestEvaluation(gatherRows(p, g, ev.rows), gatherRows(ev.y, g, ev.rows), args.genres, Int32Array.from(ev.rows, (r) => fold[r]), k, args.prior, { replicates })
-            : honestEvaluation(p, args.y, args.genres, fold, k, args.prior, { replicates })
+          honestEvaluation(ev ? gatherRows(p, g, ev.rows) : p, scoredY, args.genres, scoredFold, k, args.prior, { replicates })
         figures = figuresOf(oof, args.replicates)
         // Carried from the deals' averages to the kept model's average (refit + fold models).
         const kept = args.foldEnsemble ? args.ensemble + cv.foldWeights.length : args.ensemble
