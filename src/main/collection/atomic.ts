@@ -3,7 +3,7 @@
 // disk, then renamed over the target. Any failure removes the temporary file and leaves the
 // target exactly as it was.
 import { randomBytes } from 'node:crypto'
-import { chown, open, rename, stat, unlink } from 'node:fs/promises'
+import { chown, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { errnoWords } from '../errno'
 
@@ -50,4 +50,24 @@ export async function atomicWrite(path: string, bytes: Buffer): Promise<void> {
   // The rename itself reaches the disk with the folder's entry.
   const d = await open(dirname(path), 'r').catch(() => null)
   if (d) await d.sync().catch(() => {}).finally(() => d.close())
+}
+
+const TEMP = /^\..+\.(\d+)-[0-9a-f]{8}\.posterity-tmp$/
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Removes the temporary files of writes that were killed before their rename (their process is gone). */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[])
+  for (const n of names) {
+    const m = TEMP.exec(n)
+    if (m && Number(m[1]) !== process.pid && !running(Number(m[1]))) await unlink(join(dir, n)).catch(() => {})
+  }
 }

@@ -49,7 +49,7 @@ export function collectionHandlers(ctx: CoreContext): ApiHandlers['collection'] 
       return { changed }
     },
     write: (req) => exclusive('write-back', () => writeBack(ctx, req)),
-    writes: ({ root, limit }) => ({ entries: listWrites(ctx.db, root, limit) }),
+    writes: async ({ root, limit }) => ({ entries: await listWrites(ctx.db, ctx.dir, root, limit) }),
     undo: ({ writeId }) => exclusive('undo', () => undoWrite(ctx, writeId)),
     genreMap: () => ({ entries: readGenreMap(ctx.db) }),
     setGenreMap: ({ entries }) => {

@@ -7,7 +7,7 @@ import { ApiError, type FilmChange, type FilmPlan, type WriteMode } from '../../
 import type { CoreContext } from '../context'
 import { modelService } from '../ml/service/model-service'
 import { activeRun } from '../ml/store/runs'
-import { lineDiff, minimalNfo, nfoText, parseNfo, withGenres } from '../formats/nfo'
+import { lineDiff, minimalNfo, NfoError, nfoText, parseNfo, URL_ONLY_NFO, withGenres } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { genreMapping, type FilmRow } from './store'
 
@@ -92,6 +92,11 @@ export async function planFilms(
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
           exists = false
           error = null
+        } else if (err instanceof NfoError && err.kind === 'empty') {
+          // An empty placeholder: written as a new NFO, the empty original kept as its backup.
+          exists = false
+          error = null
+          nfoGenres = []
         } else error = (err as Error).message
       }
     }
@@ -99,7 +104,10 @@ export async function planFilms(
     let change: FilmChange
     let reason: string | null = null
     if (f.decision === 'skip') change = 'skipped'
-    else if (error) {
+    else if (error === URL_ONLY_NFO) {
+      change = 'skipped'
+      reason = error
+    } else if (error) {
       change = 'error'
       reason = error
     } else if (locked) change = 'locked'
@@ -112,6 +120,7 @@ export async function planFilms(
     if (change === 'create') {
       const bytes = minimalNfo({ title: f.title, year: f.year, imdb: f.imdb, tmdb: f.tmdb, genres })
       plan.bytes = bytes
+      plan.original = original
       if (options.diff) plan.diff = bytes.toString('utf8').replace(/\n$/, '').split('\n').map((l) => `+ ${l}`)
     } else if (change === 'update' && doc && original) {
       const bytes = withGenres(doc, genres, original)

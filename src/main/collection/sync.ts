@@ -13,7 +13,7 @@ import { noTables } from '../importer/tables'
 import type { Db } from '../library/db'
 import { removePosters } from '../library/remove'
 import { ensureGenre } from '../library/vocabulary'
-import { NfoError, parseNfo, type NfoInfo } from '../formats/nfo'
+import { NfoError, parseNfo, URL_ONLY_NFO, type NfoInfo } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { progressReporter } from './progress'
 import { scanCollection, type ScannedFilm } from './scan'
@@ -43,6 +43,8 @@ export async function readNfoState(path: string): Promise<NfoState> {
     const info = parseNfo(await readFile(path))
     return { ...st, info, error: null }
   } catch (err) {
+    // An empty file is a placeholder: as good as none (a write-back replaces it, keeping a backup).
+    if (err instanceof NfoError && err.kind === 'empty') return { ...st, info: null, error: null }
     const reason = err instanceof NfoError ? err.message : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
     return { ...st, info: null, error: reason }
   }
@@ -90,6 +92,20 @@ export function applyNfoLabels(db: Db, films: { posterId: string; genres: string
   })()
 }
 
+/** For each film of the collection, the genres the latest write-back still in effect put into its NFO. */
+function writtenGenres(db: Db, cid: number): Map<number, string[]> {
+  const out = new Map<number, string[]>()
+  const rows = db.prepare('SELECT files FROM collection_writes WHERE collection_id = ? AND undone = 0 ORDER BY id').pluck().all(cid) as string[]
+  for (const files of rows) for (const f of JSON.parse(files) as { film: number; genres?: string[] }[]) if (f.genres) out.set(f.film, f.genres)
+  return out
+}
+
+const sameGenres = (a: string[] | undefined, b: string[]) => {
+  if (!a) return false
+  const key = (g: string[]) => [...new Set(g.map((x) => x.toLowerCase()))].sort().join('|')
+  return key(a) === key(b)
+}
+
 export async function syncCollection(ctx: CoreContext, rootArg: string, signal: AbortSignal = new AbortController().signal): Promise<ScanSummary> {
   const t0 = performance.now()
   const root = resolve(rootArg)
@@ -133,10 +149,10 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   for (const c of checked) {
     if (c.same) {
       unchanged++
-      if (c.row.nfo_error) problems.push({ path: c.row.nfo_path, reason: c.row.nfo_error })
+      if (c.row.nfo_error && c.row.nfo_error !== URL_ONLY_NFO) problems.push({ path: c.row.nfo_path, reason: c.row.nfo_error })
       continue
     }
-    if (c.nfo.error) problems.push({ path: c.film.nfo, reason: c.nfo.error })
+    if (c.nfo.error && c.nfo.error !== URL_ONLY_NFO) problems.push({ path: c.film.nfo, reason: c.nfo.error })
     touched.push(c)
     if (c.row) changed++
     else added++
@@ -175,13 +191,15 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   )
   const setPoster = db.prepare('UPDATE collection_films SET poster_id = ? WHERE id = ?')
   const labelled: { posterId: string; genres: string[] }[] = []
+  const ours = writtenGenres(db, cid)
   db.transaction(() => {
     for (const t of touched) {
       const posterId = t.film.poster ? ((posterByPath.get(t.film.poster) as string | undefined) ?? null) : null
       const cols = { ...filmColumns(t.film, t.nfo), poster_id: posterId, poster_size: t.poster?.size ?? null, poster_mtime: t.poster?.mtime ?? null }
       if (t.row) update.run({ ...cols, id: t.row.id })
       else insert.run({ ...cols, cid, key: t.film.key })
-      if (posterId && t.nfo.info) labelled.push({ posterId, genres: t.nfo.info.genres })
+      // Genres a write-back put there are the model's: a person's labels come only from NFOs they wrote.
+      if (posterId && t.nfo.info && !(t.row && sameGenres(ours.get(t.row.id), t.nfo.info.genres))) labelled.push({ posterId, genres: t.nfo.info.genres })
     }
     for (const f of found.films) {
       const row = old.get(f.key)

@@ -2,12 +2,12 @@
 // folder, each file replaced atomically, the whole write-back one undoable entry. A film whose
 // file cannot be written is reported and its file left exactly as it was; the others go on.
 import { createHash } from 'node:crypto'
-import { mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { appendFile, lstat, mkdir, open, readFile, realpath, rm, stat, unlink } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { ApiError, type WriteEntry, type WriteResult } from '../../shared/api'
 import type { CoreContext } from '../context'
 import type { Db } from '../library/db'
-import { atomicWrite, checkWritable, writeReason } from './atomic'
+import { atomicWrite, checkWritable, removeStaleTemps, writeReason } from './atomic'
 import { inParallel } from './parallel'
 import { planFilms, type PlanRule } from './plan'
 import { progressReporter } from './progress'
@@ -23,6 +23,37 @@ interface WrittenFile {
   backup: string | null
   /** sha256 of the bytes written: undo leaves a file alone that was changed since. */
   sha256: string
+  /** The genres written (a rescan then knows them for the model's, not a person's). */
+  genres?: string[]
+}
+
+/** Write-backs running in this process (one library, one process: any other "writing…" entry was interrupted). */
+const live = new Set<number>()
+
+/** Each file is listed here before it is replaced: a write-back killed mid-way can still undo what it wrote. */
+const journalOf = (dir: string, writeId: number) => join(dir, BACKUP_DIR, String(writeId), 'journal.jsonl')
+
+/** The files of an entry: those recorded with it and, for an interrupted one, its journal's (duplicates once). */
+async function entryFiles(dir: string, writeId: number, recorded: WrittenFile[]): Promise<WrittenFile[]> {
+  const text = await readFile(journalOf(dir, writeId), 'utf8').catch(() => '')
+  const byFilm = new Map<number, WrittenFile>()
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue
+    try {
+      const f = JSON.parse(line) as WrittenFile
+      byFilm.set(f.film, f)
+    } catch {
+      // A line cut short by the crash: its file was not replaced yet (it is listed before the rename).
+    }
+  }
+  for (const f of recorded) byFilm.set(f.film, f)
+  return [...byFilm.values()].sort((a, b) => a.film - b.film)
+}
+
+/** Where a write lands: the target of a symlinked NFO (so the link stays a link), else the path itself. */
+async function landing(path: string): Promise<string> {
+  const st = await lstat(path).catch(() => null)
+  return st?.isSymbolicLink() ? realpath(path) : path
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
@@ -90,7 +121,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
         results.push({ ...base, status: 'failed', reason: p.reason })
         break
       case 'skipped':
-        results.push({ ...base, status: 'skipped', reason: 'skipped in the review' })
+        results.push({ ...base, status: 'skipped', reason: p.reason ?? 'skipped in the review' })
         break
       case 'no-poster':
         results.push({ ...base, status: 'skipped', reason: 'no poster to predict from' })
@@ -110,45 +141,57 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
       })
     }
   } else if (pending.length) {
-    writeId = Number(
+    const id = Number(
       db.prepare(`INSERT INTO collection_writes (collection_id, at, mode, description, files) VALUES (?, ?, ?, ?, '[]')`).run(cid, Date.now(), req.rule.mode, 'writing…').lastInsertRowid,
     )
-    const backups = join(ctx.dir, BACKUP_DIR, String(writeId))
+    writeId = id
+    live.add(id)
+    const backups = join(ctx.dir, BACKUP_DIR, String(id))
     await mkdir(backups, { recursive: true })
+    const journal = journalOf(ctx.dir, id)
     const files: WrittenFile[] = []
+    // Temporary files a killed write-back left beside the NFOs go, once a folder.
+    const swept = new Map<string, Promise<void>>()
     const one = async (w: (typeof pending)[number]) => {
       try {
-        await checkWritable(w.result.path)
+        const target = await landing(w.result.path)
+        await checkWritable(target)
+        if (!swept.has(dirname(target))) swept.set(dirname(target), removeStaleTemps(dirname(target)))
+        await swept.get(dirname(target))
         let backup: string | null = null
         if (w.original) {
           backup = join(backups, `${w.result.id}.nfo`)
           await writeDurably(backup, w.original)
         }
+        const entry: WrittenFile = { film: w.result.id, path: target, backup, sha256: sha(w.bytes), genres: w.result.genres }
         try {
-          await atomicWrite(w.result.path, w.bytes)
+          await appendFile(journal, JSON.stringify(entry) + '\n')
+          await atomicWrite(target, w.bytes)
         } catch (err) {
           if (backup) await unlink(backup).catch(() => {})
           throw err
         }
-        files.push({ film: w.result.id, path: w.result.path, backup, sha256: sha(w.bytes) })
+        files.push(entry)
         progress('writing', files.length, pending.length)
-        // Recorded as it goes: a crash mid-way still leaves an entry that can undo what was written.
-        if (files.length % 500 === 0) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(files), writeId)
       } catch (err) {
         w.result.status = 'failed'
         w.result.reason = writeReason(err)
       }
     }
-    await inParallel(pending, one)
+    try {
+      await inParallel(pending, one)
+    } finally {
+      live.delete(id)
+    }
     files.sort((a, b) => a.film - b.film)
     if (files.length === 0) {
-      db.prepare('DELETE FROM collection_writes WHERE id = ?').run(writeId)
+      db.prepare('DELETE FROM collection_writes WHERE id = ?').run(id)
       await rm(backups, { recursive: true, force: true })
       writeId = null
     } else {
       const created = files.filter((f) => !f.backup).length
       const description = `Write genres into ${files.length} NFO file${files.length === 1 ? '' : 's'}${created ? ` (${created} new)` : ''} (${req.rule.mode})`
-      db.prepare('UPDATE collection_writes SET files = ?, description = ? WHERE id = ?').run(JSON.stringify(files), description, writeId)
+      db.prepare('UPDATE collection_writes SET files = ?, description = ? WHERE id = ?').run(JSON.stringify(files), description, id)
       await refreshFilms(db, files.map((f) => f.film))
       ctx.events.emit('library.changed', { reason: 'collection' })
     }
@@ -157,14 +200,24 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
   return { writeId, results, written, failed: results.filter((r) => r.status === 'failed').length }
 }
 
-export function listWrites(db: Db, root: string | undefined, limit: number): WriteEntry[] {
+/** Whether an entry is a write-back that was killed before it finished (its files are in its journal). */
+const interrupted = (r: { id: number; description: string }) => r.description === 'writing…' && !live.has(r.id)
+
+export async function listWrites(db: Db, dir: string, root: string | undefined, limit: number): Promise<WriteEntry[]> {
   const rows = db
     .prepare(
       `SELECT w.id, c.root, w.at, w.description, w.files, w.undone FROM collection_writes w JOIN collections c ON c.id = w.collection_id
        WHERE (? IS NULL OR c.root = ?) ORDER BY w.id DESC LIMIT ?`,
     )
     .all(root ?? null, root ? resolve(root) : null, limit) as { id: number; root: string; at: number; description: string; files: string; undone: number }[]
-  return rows.map((r) => ({ id: r.id, root: r.root, at: r.at, description: r.description, files: (JSON.parse(r.files) as unknown[]).length, undone: r.undone === 1 }))
+  return Promise.all(
+    rows.map(async (r) => {
+      const recorded = JSON.parse(r.files) as WrittenFile[]
+      if (!interrupted(r) || r.undone) return { id: r.id, root: r.root, at: r.at, description: r.description, files: recorded.length, undone: r.undone === 1 }
+      const files = (await entryFiles(dir, r.id, recorded)).length
+      return { id: r.id, root: r.root, at: r.at, description: `Interrupted write-back: ${files} NFO file${files === 1 ? '' : 's'} written before it stopped`, files, undone: false }
+    }),
+  )
 }
 
 /** Puts a write-back's backups back (and removes the files it created); a file changed since is left alone. */
@@ -172,12 +225,28 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   const db = ctx.db
   const row = (
     writeId !== undefined
-      ? db.prepare('SELECT id, files, undone FROM collection_writes WHERE id = ?').get(writeId)
-      : db.prepare('SELECT id, files, undone FROM collection_writes WHERE undone = 0 ORDER BY id DESC LIMIT 1').get()
-  ) as { id: number; files: string; undone: number } | undefined
+      ? db.prepare('SELECT id, files, undone, description, collection_id FROM collection_writes WHERE id = ?').get(writeId)
+      : db.prepare('SELECT id, files, undone, description, collection_id FROM collection_writes WHERE undone = 0 ORDER BY id DESC LIMIT 1').get()
+  ) as { id: number; files: string; undone: number; description: string; collection_id: number } | undefined
   if (!row) throw new ApiError(writeId !== undefined ? 'not-found' : 'conflict', writeId !== undefined ? `no write-back ${writeId}` : 'no write-back to undo')
   if (row.undone) throw new ApiError('conflict', `write-back ${row.id} is already undone`)
-  const files = JSON.parse(row.files) as WrittenFile[]
+  if (live.has(row.id)) throw new ApiError('conflict', `write-back ${row.id} is still running`)
+  const stopped = interrupted(row)
+  const recorded = JSON.parse(row.files) as WrittenFile[]
+  const files = stopped ? await entryFiles(ctx.dir, row.id, recorded) : recorded
+  // A later write-back over the same files must be undone first: undoing this one now would
+  // find them changed, restore nothing, and leave its originals out of reach.
+  const paths = new Set(files.map((f) => f.path))
+  const later = db.prepare('SELECT id, files, description FROM collection_writes WHERE collection_id = ? AND id > ? AND undone = 0 ORDER BY id DESC').all(row.collection_id, row.id) as {
+    id: number
+    files: string
+    description: string
+  }[]
+  for (const l of later) {
+    const listed = JSON.parse(l.files) as WrittenFile[]
+    const theirs = interrupted(l) ? await entryFiles(ctx.dir, l.id, listed) : listed
+    if (theirs.some((f) => paths.has(f.path))) throw new ApiError('conflict', `write-back ${l.id} changed some of the same files since: undo it first`)
+  }
   const root = db.prepare('SELECT c.root FROM collections c JOIN collection_writes w ON w.collection_id = c.id WHERE w.id = ?').pluck().get(row.id) as string
   const progress = progressReporter(ctx, root)
   let restored = 0
@@ -194,6 +263,8 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
         throw e
       })
       if (!now) {
+        // A file an interrupted write-back was about to create, and never did.
+        if (!f.backup && stopped) return
         if (await stat(dirname(f.path)).then(() => true, () => false)) conflicts.push({ path: f.path, reason: 'gone since the write-back' })
         else {
           conflicts.push({ path: f.path, reason: 'its folder cannot be found (an unmounted share?): try the undo again' })
@@ -202,11 +273,13 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
         return
       }
       if (sha(now) !== f.sha256) {
+        // Listed in the journal of an interrupted write-back but never replaced: nothing to undo.
+        if (f.backup && sha(now) === sha(await readFile(f.backup).catch(() => Buffer.alloc(0)))) return
         conflicts.push({ path: f.path, reason: 'changed since the write-back: left as it is' })
         return
       }
       if (f.backup) {
-        await atomicWrite(f.path, await readFile(f.backup))
+        await atomicWrite(await landing(f.path), await readFile(f.backup))
         restored++
       } else {
         await checkWritable(f.path)
@@ -219,7 +292,9 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
     }
   }
   await inParallel(files, one)
+  await Promise.all([...new Set(files.map((f) => dirname(f.path)))].map((d) => removeStaleTemps(d)))
   conflicts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  if (stopped) db.prepare('UPDATE collection_writes SET description = ? WHERE id = ?').run(`Interrupted write-back (${files.length} NFO file${files.length === 1 ? '' : 's'})`, row.id)
   if (retry.length) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(retry), row.id)
   else db.prepare('UPDATE collection_writes SET undone = 1 WHERE id = ?').run(row.id)
   await refreshFilms(db, files.map((f) => f.film))

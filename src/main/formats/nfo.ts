@@ -9,8 +9,18 @@ import { SaxesParser } from 'saxes'
 /** Larger than any real NFO (actor lists included); a bigger file is refused, not read. */
 export const MAX_NFO_BYTES = 4 * 1024 * 1024
 
+/** The reason given for Kodi's URL-only NFOs: a film left alone, not a failure. */
+export const URL_ONLY_NFO = "a URL-only NFO (Kodi's scraper link, no XML): left as it is"
+
 export class NfoError extends Error {
-  constructor(message: string) {
+  /**
+   * 'empty': nothing but whitespace (a placeholder: a new NFO may take its place);
+   * 'url': Kodi's URL-only NFO (a scraper link, no XML to add genres to).
+   */
+  constructor(
+    message: string,
+    readonly kind: 'broken' | 'empty' | 'url' = 'broken',
+  ) {
     super(message)
     this.name = 'NfoError'
   }
@@ -44,6 +54,8 @@ export interface NfoDoc extends NfoInfo {
   genreRanges: Range[]
   /** Where the root's end tag starts (new genres go before it when the file has none). */
   rootClose: number
+  /** `<movie/>`: the range of that one tag, which a write opens into `<movie>…</movie>`. */
+  rootSelfClosing: Range | null
   /** Whitespace before the root's first child: the indentation new elements get. */
   indent: string
 }
@@ -90,11 +102,15 @@ const yearOf = (s: string): number | null => {
 export function parseNfo(buf: Buffer): NfoDoc {
   if (buf.length > MAX_NFO_BYTES) throw new NfoError(`larger than ${MAX_NFO_BYTES / 1024 / 1024} MiB; not an NFO`)
   const { text, bom, encoding } = decode(buf)
+  if (text.trim() === '') throw new NfoError('empty NFO', 'empty')
+  if (/^\s*(?:https?:\/\/\S+\s*)+$/i.test(text)) throw new NfoError(URL_ONLY_NFO, 'url')
   const parser = new SaxesParser({ xmlns: false, position: true })
   const stack: string[] = []
   const info: NfoInfo = { root: '', title: null, originalTitle: null, year: null, imdb: null, tmdb: null, genres: [], locked: false }
   const genreRanges: Range[] = []
   let rootClose = -1
+  let rootStart = -1
+  let rootSelfClosing: Range | null = null
   let indent: string | null = null
   let buffer = '' // text of the current top-level child
   let tagStart = -1
@@ -107,6 +123,9 @@ export function parseNfo(buf: Buffer): NfoDoc {
     if (/<!ENTITY|\bSYSTEM\b|\bPUBLIC\b|\[/i.test(d)) failure = 'DOCTYPE with entity declarations or an external DTD refused (external entities and entity expansion are never processed)'
   })
   parser.on('opentagstart', (tag) => {
+    // Only the first top-level element is the document: anything after it is ignored.
+    if (rootClose >= 0) return
+    if (stack.length === 0) rootStart = text.lastIndexOf('<', parser.position - 1)
     if (stack.length === 1) {
       tagStart = text.lastIndexOf('<', parser.position - 1)
       if (indent === null) {
@@ -118,6 +137,7 @@ export function parseNfo(buf: Buffer): NfoDoc {
     void tag
   })
   parser.on('opentag', (tag) => {
+    if (rootClose >= 0) return
     if (stack.length === 0) info.root = tag.name
     if (stack.length === 1) {
       buffer = ''
@@ -126,14 +146,18 @@ export function parseNfo(buf: Buffer): NfoDoc {
     stack.push(tag.name)
   })
   const onText = (t: string) => {
-    if (stack.length === 2) buffer += t
+    if (stack.length === 2 && rootClose < 0) buffer += t
   }
   parser.on('text', onText)
   parser.on('cdata', onText)
   parser.on('closetag', (tag) => {
+    if (rootClose >= 0) return
     stack.pop()
     if (stack.length === 0) {
-      rootClose = text.lastIndexOf('<', parser.position - 1)
+      if (tag.isSelfClosing) {
+        rootSelfClosing = { start: rootStart, end: parser.position }
+        rootClose = parser.position
+      } else rootClose = text.lastIndexOf('<', parser.position - 1)
       return
     }
     if (stack.length !== 1) return
@@ -202,6 +226,7 @@ export function parseNfo(buf: Buffer): NfoDoc {
     eol: text.includes('\r\n') ? '\r\n' : '\n',
     genreRanges,
     rootClose,
+    rootSelfClosing,
     indent: indent ?? '  ',
   }
 }
@@ -228,6 +253,12 @@ export function withGenres(doc: NfoDoc, genres: string[], original: Buffer): Buf
   let at = 0
   if (doc.genreRanges.length === 0) {
     if (genres.length === 0) return original
+    if (doc.rootSelfClosing) {
+      // `<movie/>` (attributes kept) opened into `<movie>`, the genres, `</movie>`.
+      const { start, end } = doc.rootSelfClosing
+      const open = t.slice(start, end).replace(/\s*\/>$/, '>')
+      return encode(doc, t.slice(0, start) + open + doc.eol + doc.indent + block + doc.eol + `</${doc.root}>` + t.slice(end))
+    }
     // Before the root's end tag, on a line of its own like the other children.
     const lineStart = t.lastIndexOf('\n', doc.rootClose - 1) + 1
     const onOwnLine = /^[ \t]*$/.test(t.slice(lineStart, doc.rootClose))

@@ -1,4 +1,4 @@
-// posterity tag <folder> [--library DIR] [--min-prob P] [--max-genres K] [--dry-run | --write-nfo] [--json]
+// posterity tag <folder> [--library DIR] [--min-prob P] [--max-genres K] [--dry-run | --write-nfo] [--merge] [--json]
 import { relative } from 'node:path'
 import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
 import type { WriteResult } from '../../../shared/api'
@@ -6,7 +6,7 @@ import { UserError, int, str, type Command } from '../command'
 import { withLibrary } from '../library'
 import { coreApi } from '../api'
 
-const help = `Usage: posterity tag <folder> [--library DIR] [--min-prob P] [--max-genres K] [--dry-run | --write-nfo] [--json]
+const help = `Usage: posterity tag <folder> [--library DIR] [--min-prob P] [--max-genres K] [--dry-run | --write-nfo] [--merge] [--json]
 
 Tags a movie collection (Kodi / Jellyfin layout: a folder a film or flat folders, posters as
 poster.jpg, folder.jpg, cover.jpg or <video>-poster.jpg, metadata in movie.nfo or <video>.nfo)
@@ -21,6 +21,8 @@ it would write. Films and their NFO genres are kept in the library (re-running i
                    everything else kept byte for byte; films with <lockdata>true</lockdata> are
                    never touched; originals are kept as backups (undo in the Collection view);
                    an NFO is created where a film has none
+  --merge          keep the genres an NFO already lists and add the proposed ones (without it
+                   they are replaced; the lines say which a write would drop)
   --json           the scan and per-film results as JSON on stdout
 
 Genre names go through the library's genre map (for example Sci-Fi → Science Fiction).
@@ -30,14 +32,24 @@ with the reasons on stderr.`
 function probability(v: string | undefined): number {
   if (v === undefined) return DEFAULT_MIN_PROBABILITY
   const p = Number(v)
-  if (!/^\d*\.?\d+$/.test(v) || !(p >= 0 && p <= 1)) throw new UserError(`--min-prob expects a probability between 0 and 1, got "${v}"`, 2)
+  if (v.trim() === '' || !Number.isFinite(p) || !(p >= 0 && p <= 1)) throw new UserError(`--min-prob expects a probability between 0 and 1, got "${v}"`, 2)
   return p
+}
+
+/** The genres a write drops from the NFO (replace mode), read off its diff. */
+function dropped(r: WriteResult): string[] {
+  const kept = new Set(r.genres.map((g) => g.toLowerCase()))
+  const gone = r.diff.filter((l) => l.startsWith('- ')).flatMap((l) => [...l.matchAll(/<genre>([^<]*)<\/genre>/g)].map((m) => m[1].trim()))
+  return gone.filter((g) => g && !kept.has(g.toLowerCase()))
 }
 
 function line(r: WriteResult, dryRun: boolean): string {
   switch (r.status) {
-    case 'written':
-      return dryRun ? r.genres.join(', ') : `${r.genres.join(', ')}  (written)`
+    case 'written': {
+      const drop = dropped(r)
+      const note = drop.length ? `  (${dryRun ? 'would replace' : 'replaced'} ${drop.join(', ')})` : ''
+      return dryRun ? r.genres.join(', ') + note : `${r.genres.join(', ')}  (written)${note}`
+    }
     case 'created':
       return `${r.genres.join(', ')}  (${dryRun ? 'new NFO' : 'NFO created'})`
     case 'unchanged':
@@ -60,6 +72,7 @@ const command: Command = {
     'max-genres': { type: 'string' },
     'dry-run': { type: 'boolean' },
     'write-nfo': { type: 'boolean' },
+    merge: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run({ values, positionals, libraryDir }) {
@@ -75,7 +88,7 @@ const command: Command = {
       const scan = await coreApi(core).collection.scan({ root })
       const res = await coreApi(core).collection.write({
         root: scan.root,
-        rule: { minProbability, maxGenres, mode: 'replace' },
+        rule: { minProbability, maxGenres, mode: values.merge ? 'merge' : 'replace' },
         scope: 'all',
         dryRun,
       })
@@ -84,6 +97,7 @@ const command: Command = {
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ scan, dryRun, ...res }, null, 2)}\n`)
       } else {
+        if (scan.films === 0) process.stderr.write(`no films found in ${scan.root}: a film is a video file, a DVD or Blu-ray folder, or an NFO (see posterity tag --help)\n`)
         const width = Math.min(60, Math.max(10, ...res.results.map((r) => r.key.length)))
         for (const r of res.results) process.stdout.write(`${r.key.padEnd(width)}  ${line(r, dryRun)}\n`)
         const counts = ['written', 'created', 'unchanged', 'locked', 'skipped', 'failed'].map((s) => [s, res.results.filter((r) => r.status === s).length] as const).filter(([, n]) => n)
