@@ -2,19 +2,22 @@
 // (`Title (Year)/`, possibly nested in letter or genre folders) with `poster.jpg`,
 // `folder.jpg`, `cover.jpg` or `<video>-poster.jpg` and `movie.nfo` or `<video>.nfo`; and
 // flat folders where `Title (Year).mkv`, `Title (Year)-poster.jpg` and `Title (Year).nfo`
-// sit side by side. Films without a poster or an NFO are listed all the same.
-import { opendir, realpath } from 'node:fs/promises'
+// sit side by side. Films without a poster or an NFO are listed all the same. TV shows,
+// extras (trailers, featurettes... as files or folders) and disc structures are no films;
+// a DVD / Blu-ray folder is the film of the folder holding it.
+import { Stats } from 'node:fs'
+import { opendir, readdir, realpath, stat } from 'node:fs/promises'
 import { basename, extname, join, relative, resolve, sep } from 'node:path'
 import { throwIfCancelled } from '../jobs/registry'
 import { errnoWords } from '../errno'
 
-export const VIDEO_EXTENSIONS = new Set(['.mkv', '.mp4', '.m4v', '.avi', '.mov', '.wmv', '.mpg', '.mpeg', '.ts', '.m2ts', '.webm', '.iso', '.divx', '.ogm', '.flv', '.vob'])
+export const VIDEO_EXTENSIONS = new Set(['.mkv', '.mp4', '.m4v', '.avi', '.mov', '.wmv', '.mpg', '.mpeg', '.ts', '.m2ts', '.webm', '.iso', '.divx', '.ogm', '.flv', '.vob', '.strm'])
 const POSTER_EXT = ['.jpg', '.jpeg', '.png']
 /** Folder-wide artwork names, in the order media servers prefer them. */
 const FOLDER_POSTERS = ['poster', 'folder', 'cover', 'movie']
 
 export interface ScannedFilm {
-  /** Path of the video (or the NFO of a film without one) relative to the collection root, `/`-separated: the film's identity across scans. */
+  /** Path of the video (or the NFO of a film without one, or the VIDEO_TS / BDMV folder of a disc) relative to the collection root, `/`-separated: the film's identity across scans. */
   key: string
   folder: string
   /** The video's file name, or null (an NFO alone, a disc folder). */
@@ -30,21 +33,38 @@ export interface ScannedFilm {
 
 export interface ScanReport {
   films: ScannedFilm[]
-  /** Folders that could not be read, with why. */
+  /** Folders that could not be read, links that lead nowhere, with why. */
   problems: { path: string; reason: string }[]
 }
 
 /** `Movie-cd1.avi`, `Movie part 2.mkv`: one film in several files. */
 const STACK = /[ _.-]+(?:cd|dvd|part|pt|dis[ck])[ _.-]*\d+$/i
+/**
+ * Jellyfin's extras by name: `trailer.mkv`, `Heat-trailer.mkv`, `Heat.featurette.mkv`. Words
+ * that also end film titles ("The Big Short", "The Interview", "The Other") need `-`, `.` or
+ * `_` before them; a space is enough only for words no title ends with.
+ */
+const EXTRA_FILE = /^(?:trailer|sample)$|[-._ ](?:trailer|sample|behindthescenes|deletedscene|featurette)$|[-._](?:deleted|interview|scene|short|clip|other|extra|theme)$/i
+/** `Show.S01E02`, `show s1e2`, `Show 1x03`: TV episodes (the digits guard keeps `1920x1080` out). */
+const EPISODE = /(?<![a-z\d])(?:s\d{1,3}[ ._-]*e\d{1,4}|\d{1,2}x\d{2,3}(?!\d))/i
+const SEASON_DIR = /^(?:season[ ._-]*\d+|specials)$/i
+/** DVD and Blu-ray structures: the film of the folder holding them, never entered. */
+const DISC_DIR = /^(?:VIDEO_TS|BDMV)$/i
+/** Jellyfin's extras folders and subtitle folders. */
+const EXTRAS_DIR = /^(?:extras|featurettes|behind the scenes|deleted scenes|interviews|samples?|trailers|theme-music|backdrops|subs?|subtitles)$/i
+/** Extras folder names that are also genre or category folders ("Shorts", "Other"): extras only beside a film. */
+const EXTRAS_DIR_BESIDE_FILM = /^(?:scenes|shorts|clips|other)$/i
 
 /** "The Matrix (1999)" → title and year. */
 export function titleFromName(name: string): { title: string; year: number | null } {
-  const s = name.replace(/[._]+/g, ' ').trim()
+  // Dots part words (`The.Matrix.1999`) unless a space follows one (`Mr. Nobody`).
+  const s = name.replace(/_|\.(?!\s)/g, ' ').replace(/\s+/g, ' ').trim()
   const m = /^(.*?)[\s-]*[([]((?:18|19|20)\d{2})[)\]]/.exec(s) ?? /^(.*?)\s+((?:19|20)\d{2})(?:\s|$)/.exec(s)
   return m && m[1] ? { title: m[1].trim(), year: Number(m[2]) } : { title: s, year: null }
 }
 
 const lower = (n: string) => n.toLowerCase()
+const stemOf = (f: string) => basename(f, extname(f))
 
 function findPoster(names: Map<string, string>, stems: string[]): string | null {
   for (const stem of stems) {
@@ -58,11 +78,32 @@ function findPoster(names: Map<string, string>, stems: string[]): string | null 
 
 const why = (err: unknown): string => errnoWords(err, 'no such folder')
 
+/** A film of one folder: its videos (stacked parts, versions), or a disc folder. */
+interface Film {
+  stem: string
+  videos: string[]
+  /** Several versions of the film (`- 1080p`, `- 2160p`), none of them its video more than the others. */
+  versions: boolean
+  disc: string | null
+}
+
 export async function scanCollection(root: string, signal?: AbortSignal): Promise<ScanReport> {
   const abs = resolve(root)
   const report: ScanReport = { films: [], problems: [] }
   const visited = new Set<string>()
   const keyOf = (p: string) => relative(abs, p).split(sep).join('/')
+
+  /** Kodi's NFO inside a disc structure, if there is one. */
+  const discNfo = async (disc: string): Promise<string | null> => {
+    const want = lower(basename(disc)) === 'bdmv' ? 'index.nfo' : 'video_ts.nfo'
+    try {
+      const hit = (await readdir(disc)).find((n) => lower(n) === want)
+      return hit ? join(disc, hit) : null
+    } catch (err) {
+      report.problems.push({ path: disc, reason: `folder cannot be read: ${why(err)}` })
+      return null
+    }
+  }
 
   const walk = async (dir: string): Promise<void> => {
     if (signal) throwIfCancelled(signal)
@@ -77,53 +118,93 @@ export async function scanCollection(root: string, signal?: AbortSignal): Promis
     visited.add(real)
     const files: string[] = []
     const dirs: string[] = []
+    const links: string[] = []
     try {
       for await (const e of await opendir(dir)) {
         if (e.name.startsWith('.') || e.name === '@eaDir' || e.name === '#recycle') continue
-        if (e.isDirectory() || (e.isSymbolicLink() && !extname(e.name))) dirs.push(e.name)
-        else if (e.isFile() || e.isSymbolicLink()) files.push(e.name)
+        if (e.isDirectory()) dirs.push(e.name)
+        else if (e.isFile()) files.push(e.name)
+        else if (e.isSymbolicLink()) links.push(e.name)
       }
     } catch (err) {
       report.problems.push({ path: dir, reason: `folder cannot be read: ${why(err)}` })
       return
     }
+    // A link is what its target is (a folder's name may hold a dot: `Mr. Nobody (2009)`).
+    const targets = await Promise.all(links.sort().map((l) => stat(join(dir, l)).catch((err: unknown) => err)))
+    links.forEach((l, i) => {
+      const st = targets[i]
+      if (!(st instanceof Stats)) report.problems.push({ path: join(dir, l), reason: `link leads nowhere: ${errnoWords(st, 'its target is missing')}` })
+      else if (st.isDirectory()) dirs.push(l)
+      else if (st.isFile()) files.push(l)
+    })
     files.sort()
     dirs.sort()
     const names = new Map(files.map((f) => [lower(f), f]))
-    // Videos grouped into films (stacked parts are one film).
-    const videos = files.filter((f) => VIDEO_EXTENSIONS.has(lower(extname(f))) && !/-trailer$|[-.]sample$/i.test(basename(f, extname(f))))
-    const films = new Map<string, string>() // film stem → first video
-    for (const v of videos) {
-      const stem = basename(v, extname(v))
-      const key = stem.replace(STACK, '')
-      if (!films.has(key)) films.set(key, v)
-    }
-    const nfos = files.filter((f) => lower(extname(f)) === '.nfo')
-    const claimed = new Set<string>()
-    const single = films.size === 1
+    if (names.has('tvshow.nfo')) return // a TV show, seasons and all
     const folderName = basename(dir)
-    for (const [stem, video] of films) {
-      const own = [stem, basename(video, extname(video))].map((s) => names.get(lower(`${s}.nfo`))).find(Boolean)
-      const nfoName = own ?? (single ? names.get('movie.nfo') : undefined)
-      if (nfoName) claimed.add(lower(nfoName))
-      const posterStems = [`${stem}-poster`, `${basename(video, extname(video))}-poster`, ...(single ? FOLDER_POSTERS : [])]
-      const poster = findPoster(names, posterStems)
-      const named = titleFromName(single && titleFromName(folderName).year ? folderName : stem)
+    const folderYear = titleFromName(folderName).year
+    // Videos grouped into films: stacked parts, and Jellyfin's versions
+    // (`Inception (2010)/Inception (2010) - 1080p.mkv`), are one film.
+    const byStem = new Map<string, Film>()
+    for (const v of files) {
+      const stem = stemOf(v)
+      if (!VIDEO_EXTENSIONS.has(lower(extname(v))) || EXTRA_FILE.test(stem) || EPISODE.test(stem)) continue
+      let key = stem.replace(STACK, '')
+      const rest = lower(key).startsWith(lower(folderName)) ? key.slice(folderName.length) : null
+      // The folder's year keeps a collection folder (`Star Wars/Star Wars - A New Hope.mkv`) out.
+      const version = !!folderYear && rest !== null && /^\s*-\s*\S|^\s*\[/.test(rest)
+      if (version) key = folderName
+      const film = byStem.get(lower(key))
+      if (film) {
+        film.videos.push(v)
+        film.versions ||= version
+      } else byStem.set(lower(key), { stem: key, videos: [v], versions: version, disc: null })
+    }
+    const films = [...byStem.values()]
+    for (const d of dirs) if (DISC_DIR.test(d)) films.push({ stem: folderName, videos: [], versions: false, disc: d })
+    // The film that owns the folder's movie.nfo and artwork: the only one, else the one the
+    // folder is named after (a stray video beside it is no reason to lose them), else a disc.
+    const owner =
+      films.length === 1 ? films[0] : (films.find((f) => !f.disc && lower(f.stem) === lower(folderName)) ?? films.find((f) => f.disc)) ?? null
+    const claimed = new Set<string>()
+    const existing = (candidates: string[]) => {
+      const hits = candidates.map((n) => names.get(lower(n))).filter((n): n is string => !!n)
+      for (const h of hits) claimed.add(lower(h))
+      return hits[0]
+    }
+    for (const f of films) {
+      const isOwner = f === owner
+      const stems = [f.stem, ...f.videos.map(stemOf)]
+      const poster = findPoster(names, [...stems.map((s) => `${s}-poster`), ...(isOwner ? FOLDER_POSTERS : [])])
+      const common = { folder: dir, poster: poster ? join(dir, poster) : null }
+      if (f.disc) {
+        const discDir = join(dir, f.disc)
+        const movieNfo = isOwner ? existing(['movie.nfo']) : undefined
+        const inDisc = movieNfo ? null : await discNfo(discDir)
+        const nfo = movieNfo ? join(dir, movieNfo) : (inDisc ?? (isOwner ? join(dir, 'movie.nfo') : join(discDir, lower(f.disc) === 'bdmv' ? 'index.nfo' : 'VIDEO_TS.nfo')))
+        report.films.push({ key: keyOf(discDir), ...common, video: null, nfo, nfoExists: !!(movieNfo ?? inDisc), ...titleFromName(folderName) })
+        continue
+      }
+      const own = stems.map((s) => `${s}.nfo`)
+      // `<video>.nfo` is the one Kodi reads first (and the one written); movie.nfo beside it is
+      // the same film's. Versions share no video's name, so the folder's movie.nfo comes first.
+      const nfoName = existing(isOwner ? (f.versions ? ['movie.nfo', ...own] : [...own, 'movie.nfo']) : own)
+      const video = f.videos[0]
       report.films.push({
         key: keyOf(join(dir, video)),
-        folder: dir,
+        ...common,
         video,
-        nfo: join(dir, nfoName ?? `${basename(video, extname(video))}.nfo`),
+        nfo: join(dir, nfoName ?? `${stemOf(video)}.nfo`),
         nfoExists: !!nfoName,
-        poster: poster ? join(dir, poster) : null,
-        ...named,
+        ...titleFromName(isOwner && folderYear ? folderName : f.stem),
       })
     }
-    // NFOs without a video (the video on another disk, a disc folder below): a film each.
-    const loose = nfos.filter((n) => !claimed.has(lower(n)))
+    // NFOs without a video (the video on another disk): a film each. Episodes' and extras' are not.
+    const loose = files.filter((n) => lower(extname(n)) === '.nfo' && !claimed.has(lower(n)) && !EPISODE.test(stemOf(n)) && !EXTRA_FILE.test(stemOf(n)))
     for (const n of loose) {
-      const stem = basename(n, extname(n))
-      const alone = loose.length === 1 && films.size === 0
+      const stem = stemOf(n)
+      const alone = loose.length === 1 && films.length === 0
       const poster = findPoster(names, [`${stem}-poster`, ...(alone ? FOLDER_POSTERS : [])])
       report.films.push({
         key: keyOf(join(dir, n)),
@@ -135,9 +216,9 @@ export async function scanCollection(root: string, signal?: AbortSignal): Promis
         ...titleFromName(lower(stem) === 'movie' ? folderName : stem),
       })
     }
+    const hasFilm = films.length > 0 || loose.length > 0
     for (const d of dirs) {
-      // A DVD / Blu-ray structure belongs to the film of the folder above, not a film of its own.
-      if (/^(VIDEO_TS|BDMV|extras|featurettes|behind the scenes|deleted scenes|trailers|subs?)$/i.test(d)) continue
+      if (DISC_DIR.test(d) || SEASON_DIR.test(d) || EXTRAS_DIR.test(d) || (hasFilm && EXTRAS_DIR_BESIDE_FILM.test(d))) continue
       await walk(join(dir, d))
     }
   }
