@@ -1,8 +1,8 @@
 // The CLI end to end: real processes (node out/main/cli.js, the built CLI), exit codes, stdout JSON, stderr.
 import Database from 'better-sqlite3'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jpeg, tempDir } from '../library/helpers'
 
@@ -106,6 +106,19 @@ describe('posterity CLI', () => {
     expect(missing.code).toBe(1)
     expect(missing.err).toMatch(/no library in .*no-such-lib: import posters first/)
     expect(existsSync(typo)).toBe(false)
+    // An empty value (an unset variable in a script) is refused, never "everything" or the default library.
+    const blank = cli('stats', '--library', '')
+    expect(blank.code).toBe(2)
+    expect(blank.err).toMatch(/--library needs a value/)
+    // --out never lands in the library folder (an export over library.sqlite would destroy it), nor on a folder.
+    const over = cli('export', '--format', 'csv', '--out', join(lib, 'library.sqlite'), '--library', lib)
+    expect(over.code).toBe(2)
+    expect(over.err).toMatch(/is inside the library folder/)
+    expect(cli('stats', '--json', '--library', lib).code).toBe(0)
+    const dir = cli('export', '--format', 'csv', '--out', t.dir, '--library', lib)
+    expect(dir.code).toBe(2)
+    expect(dir.err).toMatch(/is a folder: give a file name/)
+    expect(readdirSync(dirname(t.dir)).some((f) => f.startsWith(`${basename(t.dir)}.`) && f.endsWith('.tmp'))).toBe(false)
   })
 
   it('refuses a library written by a newer version', () => {

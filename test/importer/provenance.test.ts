@@ -62,6 +62,14 @@ describe('provenance through export and re-import', () => {
         expect(await labelsOf(other)).toEqual(want)
         // Re-importing the same export again changes nothing.
         expect(await importInto(other, [src], file)).toMatchObject({ added: 0, updated: 0, unchanged: 5 })
+        // A plain labels file later: a person's labels (source "user", come back through the
+        // export) stay; imported labels and the model's accepted genres give way.
+        const plain = join(t.dir, `plain-${format}.csv`)
+        writeFileSync(plain, 'Id,Genre,Drama,Comedy,Western\ntt0000001,x,0,0,1\ntt0000002,x,0,0,1\n')
+        await importInto(other, [src], plain)
+        const now = await labelsOf(other)
+        expect(now.find((r) => r[0] === 'tt0000002')).toEqual(want.find((r) => r[0] === 'tt0000002'))
+        expect(now.find((r) => r[0] === 'tt0000001')).toEqual(['tt0000001', true, ['Western:imported']])
       } finally {
         await other.close()
       }

@@ -102,6 +102,8 @@ describe('accepting predictions', () => {
     expect(await labelsOf('tt03')).toEqual({ labelled: true, labels: ['Horror:prediction'] })
     expect(await labelsOf('tt05')).toEqual({ labelled: false, labels: [] })
     expect(await labelsOf('tt07')).toEqual({ labelled: true, labels: ['Comedy:prediction', 'Drama:imported'] })
+    // Not a person's edit: a labels file imported later may still replace the model's genres.
+    expect(core.db.prepare('SELECT user_edited FROM posters WHERE id = ?').pluck().get('tt01')).toBe(0)
     // Accepting is not a correction: no retrain offer from it.
     expect((await call<{ correctionsSinceActive: number }>(core, 'model.status', {})).correctionsSinceActive).toBe(0)
     await call(core, 'labels.undo', {})
@@ -115,6 +117,15 @@ describe('accepting predictions', () => {
     expect(add).toEqual({ tt01: ['Drama'], tt04: ['Drama'] })
     // tt02; tt03 (0.52 < 0.6); tt07, whose one best genre is the Drama it already has.
     expect(r.skipped).toBe(3)
+  })
+
+  it('counts the genres a poster already has towards K', async () => {
+    // tt201 is Comedy (by a person); three more genres clear both bars: two fit under K = 3.
+    putPredictions(core.db, runId, [{ id: 'tt201', probs: Float32Array.from([0.9, 0.1, 0.8, 0.1, 0.7]) }])
+    const r = await call<AcceptResult>(core, 'model.accept', { ids: ['tt201'], dryRun: true })
+    expect(r.sample).toEqual([{ id: 'tt201', add: ['Drama', 'Horror'] }])
+    const full = await call<AcceptResult>(core, 'model.accept', { ids: ['tt201'], maxGenres: 1, dryRun: true })
+    expect(full.changed).toEqual([])
   })
 
   it('without ids takes every unlabelled poster', async () => {

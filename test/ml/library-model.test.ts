@@ -246,6 +246,19 @@ describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
       expect(JSON.parse(out.join(''))).toMatchObject({ posters: 6, excludedTrained: 3 })
       expect(err.join('')).toMatch(/warning: 3 of the listed posters were in the active model's training data; scoring only the other 6/)
       out.length = 0
+      err.length = 0
+      // A byte-identical copy of a trained poster (the same content hash) is no unseen poster;
+      // an id that is no labelled poster is said, not silently dropped.
+      const hashOf = core.db.prepare('SELECT hash FROM posters WHERE id = ?').pluck()
+      const own = hashOf.get('tt0001005')
+      core.db.prepare('UPDATE posters SET hash = ? WHERE id = ?').run(hashOf.get('tt0001010'), 'tt0001005')
+      writeFileSync(mixed, [...held, 'tt9999999'].join('\n'))
+      expect(await cli(['eval', '--library', libDir, '--ids', mixed, '--json'])).toBe(0)
+      expect(JSON.parse(out.join(''))).toMatchObject({ posters: 5, excludedCopies: 1, notScored: 1 })
+      expect(err.join('')).toMatch(/1 is a byte-identical copy of posters that were; scoring only the other 5/)
+      expect(err.join('')).toMatch(/1 listed id is not a poster labelled by a person/)
+      core.db.prepare('UPDATE posters SET hash = ? WHERE id = ?').run(own, 'tt0001005')
+      out.length = 0
       // Only posters it was trained on: nothing honest to score.
       writeFileSync(mixed, 'tt0001010\ntt0001011\n')
       expect(await cli(['eval', '--library', libDir, '--ids', mixed])).toBe(2)

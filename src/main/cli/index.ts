@@ -79,6 +79,13 @@ export async function main(argv: string[], hosts: OtherHosts = {}): Promise<numb
     return 0
   }
   const lib = parsed.values.library
+  // An empty value (an unset variable in a script) never means "all posters" or "the default library".
+  for (const [k, v] of Object.entries(parsed.values)) {
+    if (typeof v === 'string' && v.trim() === '') {
+      process.stderr.write(`posterity ${name}: --${k} needs a value, got an empty one\n`)
+      return 2
+    }
+  }
   try {
     return await cmd.run({
       values: parsed.values,

@@ -1,6 +1,6 @@
 // Opening the library for a CLI command: failures to open become one-line user errors.
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, realpathSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { openCore, type Core } from '../core'
 import { DB_FILE } from '../library/db'
 import { LibraryBusyError } from '../library/lock'
@@ -14,7 +14,33 @@ export interface LibraryOptions {
   readOnly?: boolean
 }
 
+/**
+ * An --out file the command may write: not a folder, in a folder that exists, and never inside
+ * the library folder (an export written over library.sqlite would destroy the library).
+ */
+export function outputFile(path: string, libraryDir: string): string {
+  const abs = resolve(path)
+  const st = statSync(abs, { throwIfNoEntry: false })
+  if (st?.isDirectory()) throw new UserError(`--out ${path} is a folder: give a file name`, 2)
+  const parent = dirname(abs)
+  if (!statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`--out ${path}: the folder ${parent} does not exist`, 2)
+  const real = (p: string) => {
+    try {
+      return realpathSync(p)
+    } catch {
+      return resolve(p)
+    }
+  }
+  const rel = relative(real(libraryDir), join(real(parent), abs.slice(parent.length + 1)))
+  if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel))) {
+    throw new UserError(`--out ${path} is inside the library folder ${libraryDir}: write it somewhere else`, 2)
+  }
+  return abs
+}
+
 export function openLibrary(libraryDir: string, { create = false, readOnly = false }: LibraryOptions = {}): Core {
+  const st = statSync(libraryDir, { throwIfNoEntry: false })
+  if (st && !st.isDirectory()) throw new UserError(`--library ${libraryDir} is a file, not a folder`, 2)
   if (!create && !existsSync(join(libraryDir, DB_FILE))) {
     throw new UserError(`no library in ${libraryDir}: import posters first (posterity import <folder> --library ${libraryDir})`)
   }

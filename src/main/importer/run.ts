@@ -300,6 +300,10 @@ export async function runImport(
   }
 }
 
+function personLabelled(db: Db, id: string): boolean {
+  return db.prepare(`SELECT 1 FROM labels WHERE poster_id = ? AND source = 'user' LIMIT 1`).pluck().get(id) !== undefined
+}
+
 /**
  * The update a re-import brings to a poster already in the library. `counts` is false when
  * only the file's mtime moved (a touched file is not an updated poster, but the row keeps the
@@ -311,8 +315,10 @@ function diff(db: Db, old: Existing, rec: PosterRecord): { update: PosterRecord 
     // Keep what this import does not know.
     title: rec.title ?? old.title,
     year: rec.year ?? old.year,
-    // The user's own labels are never overwritten by an import.
-    genres: old.user_edited ? null : rec.genres,
+    // The user's own labels are never overwritten by an import: those edited here, and those a
+    // person gave that came back in through an export of ours (source "user"), unless the file
+    // brings a person's labels too (a newer export).
+    genres: old.user_edited || (rec.genres && !Object.values(rec.sources ?? {}).includes('user') && personLabelled(db, old.id)) ? null : rec.genres,
   }
   let changed =
     old.hash !== next.hash ||

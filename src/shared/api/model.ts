@@ -100,6 +100,10 @@ export const ModelEvaluation = z.object({
   ensemble: z.object({ members: z.number().int(), deals: z.number().int(), outOfFold: MetricSummary }).optional(),
   /** posterity eval --ids: listed posters left out because the model was trained on them. */
   excludedTrained: z.number().int().optional(),
+  /** Listed posters left out as byte-identical copies of posters the model was trained on. */
+  excludedCopies: z.number().int().optional(),
+  /** Listed ids that are not posters a person labelled (unknown, unlabelled or predicted only): not scored. */
+  notScored: z.number().int().optional(),
   /**
    * Binary accuracy over all (poster, genre) cells at 0.5, beside predicting no genre at all
    * (reported for the CNN baseline, whose original project quoted this figure).

@@ -25,11 +25,13 @@ const command: Command = {
     const ids = idsFile ? readIdsFile(idsFile) : undefined
     return withLibrary(libraryDir, async (core) => {
       const ev = await coreApi(core).model.evaluate({ ids })
-      if (ev.excludedTrained)
-        process.stderr.write(
-          `posterity eval: warning: ${ev.excludedTrained} of the listed posters were in the active model's training data; ` +
-            `scoring only the other ${ev.posters}\n`,
-        )
+      if (ev.excludedTrained || ev.excludedCopies) {
+        const copies = ev.excludedCopies ? `${ev.excludedTrained ? ' and ' : ''}${ev.excludedCopies} ${ev.excludedCopies === 1 ? 'is a byte-identical copy' : 'are byte-identical copies'} of posters that were` : ''
+        const trained = ev.excludedTrained ? `${ev.excludedTrained} of the listed posters were in the active model's training data` : 'of the listed posters,'
+        process.stderr.write(`posterity eval: warning: ${trained}${copies}; scoring only the other ${ev.posters}\n`)
+      }
+      if (ev.notScored)
+        process.stderr.write(`posterity eval: warning: ${ev.notScored} listed id${ev.notScored === 1 ? ' is' : 's are'} not a poster labelled by a person (unknown, unlabelled or with accepted predictions only): not scored\n`)
       process.stdout.write(values.json ? `${JSON.stringify(ev)}\n` : formatEvaluation(ev))
       return 0
     })

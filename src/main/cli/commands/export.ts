@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { UserError, str, type Command } from '../command'
 import { coreApi } from '../api'
-import { withLibrary } from '../library'
+import { outputFile, withLibrary } from '../library'
 
 const help = `Usage: posterity export --format csv|json [--out FILE] [--library DIR]
 
@@ -29,7 +29,8 @@ const command: Command = {
   async run({ values, libraryDir }) {
     const format = str(values, 'format')
     if (format !== 'csv' && format !== 'json') throw new UserError('--format must be csv or json', 2)
-    const outPath = str(values, 'out')
+    const out0 = str(values, 'out')
+    const outPath = out0 === undefined ? undefined : outputFile(out0, libraryDir)
     return withLibrary(libraryDir, async (core) => {
       // A file appears whole or not at all: written beside it, then renamed over it.
       const tmp = outPath ? `${outPath}.${process.pid}.tmp` : null

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { UserError, str, type Command } from '../command'
-import { withLibrary } from '../library'
+import { outputFile, withLibrary } from '../library'
 import { listImages, readIdsFile, waitForJob } from '../model-support'
 import { csvField } from '../../formats/csv-field'
 import { coreApi } from '../api'
@@ -26,8 +26,9 @@ const command: Command = {
   positionals: true,
   options: { ids: { type: 'string' }, out: { type: 'string' } },
   async run({ values, positionals, libraryDir }) {
-    const out = str(values, 'out')
-    if (!out) throw new UserError('--out FILE.csv is required', 2)
+    const out0 = str(values, 'out')
+    if (!out0) throw new UserError('--out FILE.csv is required', 2)
+    const out = outputFile(out0, libraryDir)
     const idsFile = str(values, 'ids')
     if (idsFile && positionals.length) throw new UserError('give either --ids FILE or PATHs, not both', 2)
     const files = positionals.length ? await listImages(positionals) : null

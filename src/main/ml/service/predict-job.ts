@@ -64,11 +64,21 @@ export async function evaluateActive(svc: ModelService, ids: string[] | undefine
   const { eligible, labels } = trainingLabels(svc.db, false)
   const trained = trainingIds(svc.db, run.id)
   const listed = postersFor(svc.db, { scope: 'labelled', ids }).filter((p) => eligible.has(p.id))
-  const posters = listed.filter((p) => !trained.has(p.id))
-  const excludedTrained = listed.length - posters.length
+  // A byte-identical copy of a trained poster is no poster the model never saw.
+  const trainedHashes = new Set<string>()
+  const hashOf = svc.db.prepare('SELECT hash FROM posters WHERE id = ?').pluck()
+  for (const id of trained) {
+    const h = hashOf.get(id) as string | undefined
+    if (h) trainedHashes.add(h)
+  }
+  const unseen = listed.filter((p) => !trained.has(p.id))
+  const posters = unseen.filter((p) => !trainedHashes.has(p.hash))
+  const excludedTrained = listed.length - unseen.length
+  const excludedCopies = unseen.length - posters.length
+  const notScored = new Set(ids).size - listed.length
   if (listed.length === 0) throw new ApiError('invalid-args', 'none of the listed ids is a poster labelled by a person')
   if (posters.length === 0)
-    throw new ApiError('invalid-args', `all ${excludedTrained} listed labelled posters were in the active model's training data: there is nothing it has not seen to score`)
+    throw new ApiError('invalid-args', `all ${listed.length} listed labelled posters were in the active model's training data (or copies of posters that were): there is nothing it has not seen to score`)
   const G = run.genres.length
   const index = new Map(run.genres.map((g, i) => [g.toLowerCase(), i]))
   const rows: { id: string; probs: Float32Array }[] = []
@@ -83,7 +93,7 @@ export async function evaluateActive(svc: ModelService, ids: string[] | undefine
     }
   })
   const prior = (run.config.prior as number[] | undefined) ?? run.genres.map(() => 0)
-  return { ...evaluate(scores, y, run.genres, prior, { thresholds: run.thresholds }), method: 'posters', excludedTrained }
+  return { ...evaluate(scores, y, run.genres, prior, { thresholds: run.thresholds }), method: 'posters', excludedTrained, excludedCopies, notScored }
 }
 
 /**
@@ -111,7 +121,10 @@ export function acceptPredictions(svc: ModelService, req: z.output<typeof Accept
       const p = probs.get(id)!
       const scores = run.genres.map((genre, c) => ({ genre, probability: p[c], threshold: run.thresholds[c] })).filter((s) => vocab.has(s.genre.toLowerCase()))
       const have = new Set(b.genres.map(([g]) => g.toLowerCase()))
-      const add = acceptedGenres(scores, rule).filter((g) => !have.has(g.toLowerCase()))
+      // At most K genres on the poster in all: a poster that has K already gains none.
+      const add = acceptedGenres(scores, rule)
+        .filter((g) => !have.has(g.toLowerCase()))
+        .slice(0, Math.max(0, rule.maxGenres - have.size))
       if (add.length === 0) {
         skipped++
         continue
@@ -121,7 +134,8 @@ export function acceptPredictions(svc: ModelService, req: z.output<typeof Accept
       changes.push({
         id,
         before: b,
-        after: { labelled: true, edited: true, genres: sortGenres([...b.genres, ...add.map((g) => [g, 'prediction'] as [string, 'prediction'])]) },
+        // Not marked as a person's edit: a labels file imported later still replaces the model's genres.
+        after: { labelled: true, edited: b.edited, genres: sortGenres([...b.genres, ...add.map((g) => [g, 'prediction'] as [string, 'prediction'])]) },
       })
     }
     if (changes.length && !req.dryRun) {
