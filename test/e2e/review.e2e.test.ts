@@ -70,7 +70,9 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     await poll(() => ui.page.locator('.review .image img').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   })
 
-  it('applies the suggestion with Enter and moves on', async () => {
+  it('applies the suggestion with Enter and moves on, even with a button focused', async () => {
+    // A clicked queue button keeps the focus: Enter still applies the suggestion, not that button.
+    await ui.page.locator(tid(T.reviewQueue('suspect'))).click()
     await ui.page.keyboard.press('Enter')
     await poll(() => current().getAttribute('data-id')).toBe(w2)
     await poll(() => labelsOf(w1)).toEqual([{ genre: 'Action', source: 'user' }])

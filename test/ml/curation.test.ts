@@ -126,6 +126,10 @@ describe('accepting predictions', () => {
     expect(r.sample).toEqual([{ id: 'tt201', add: ['Drama', 'Horror'] }])
     const full = await call<AcceptResult>(core, 'model.accept', { ids: ['tt201'], maxGenres: 1, dryRun: true })
     expect(full.changed).toEqual([])
+    // tt09 was marked "no genre" by a person: the model does not overrule that.
+    putPredictions(core.db, runId, [{ id: 'tt09', probs: Float32Array.from([0.9, 0.9, 0.9, 0.9, 0.9]) }])
+    const none = await call<AcceptResult>(core, 'model.accept', { ids: ['tt09'], dryRun: true })
+    expect(none).toMatchObject({ changed: [], skipped: 1 })
   })
 
   it('without ids takes every unlabelled poster', async () => {

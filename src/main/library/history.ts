@@ -22,14 +22,13 @@ export const HISTORY_LIMIT = 500
 export const HISTORY_MAX_BYTES = 64 * 2 ** 20
 
 export function historyState(db: Db): HistoryState {
-  const undo = db.prepare('SELECT description FROM history WHERE undone = 0 ORDER BY id DESC LIMIT 1').pluck().get() as
-    | string
-    | undefined
+  const top = db.prepare('SELECT id, description FROM history WHERE undone = 0 ORDER BY id DESC LIMIT 1').get() as { id: number; description: string } | undefined
+  const undo = top?.description
   const redo = db.prepare('SELECT description FROM history WHERE undone = 1 ORDER BY id ASC LIMIT 1').pluck().get() as
     | string
     | undefined
   const dropped = (db.prepare('SELECT entries FROM history_dropped').pluck().get() as number | undefined) ?? 0
-  return { canUndo: undo !== undefined, canRedo: redo !== undefined, undoLabel: undo ?? null, redoLabel: redo ?? null, dropped }
+  return { canUndo: undo !== undefined, canRedo: redo !== undefined, undoLabel: undo ?? null, undoId: top?.id ?? null, redoLabel: redo ?? null, dropped }
 }
 
 export function listHistory(db: Db, limit: number): HistoryEntry[] {

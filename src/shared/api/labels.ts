@@ -17,6 +17,8 @@ export const HistoryState = z.object({
   canRedo: z.boolean(),
   /** What undo / redo would do, for menus and tooltips. */
   undoLabel: z.string().nullable(),
+  /** The id of the entry Undo would take back (a toast's Undo checks it is still its own). */
+  undoId: z.number().int().nullable().optional(),
   redoLabel: z.string().nullable(),
   /** Entries the history's limits (entries, bytes) have dropped: undo cannot go back past them. */
   dropped: z.number().int().min(0).optional(),

@@ -118,6 +118,11 @@ export function acceptPredictions(svc: ModelService, req: z.output<typeof Accept
     const sample: { id: string; add: string[] }[] = []
     let skipped = 0
     for (const [id, b] of before) {
+      // A person looked and said no genre applies: the model does not overrule that.
+      if (b.labelled && b.genres.length === 0) {
+        skipped++
+        continue
+      }
       const p = probs.get(id)!
       const scores = run.genres.map((genre, c) => ({ genre, probability: p[c], threshold: run.thresholds[c] })).filter((s) => vocab.has(s.genre.toLowerCase()))
       const have = new Set(b.genres.map(([g]) => g.toLowerCase()))

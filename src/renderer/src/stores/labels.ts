@@ -96,7 +96,7 @@ export const useLabels = defineStore('labels', () => {
   async function refreshHistory() {
     try {
       const h = await api().labels.history({ limit: 1 })
-      history.value = { canUndo: h.canUndo, canRedo: h.canRedo, undoLabel: h.undoLabel, redoLabel: h.redoLabel, dropped: h.dropped }
+      history.value = { canUndo: h.canUndo, canRedo: h.canRedo, undoLabel: h.undoLabel, undoId: h.undoId, redoLabel: h.redoLabel, dropped: h.dropped }
     } catch {
       // Keeps the last known state; the buttons stay as they were.
     }
@@ -108,9 +108,19 @@ export const useLabels = defineStore('labels', () => {
     return edit([poster.id], has ? { remove: [genre] } : { add: [genre] }, `Could not ${has ? 'remove' : 'add'} ${genre}`)
   }
 
-  /** After a key cleared genres: say so, with Undo (a stray key must not lose labels silently). */
-  function offerUndo(text: string) {
-    toasts.withAction(text, 'Undo', () => void step('undo'))
+  /**
+   * After a key cleared genres (or a deletion, a merge): say so, with Undo (a stray key must not
+   * lose labels silently). The toast's Undo takes back its own entry only: after later edits it
+   * says so instead of undoing one of those.
+   */
+  async function offerUndo(text: string) {
+    // Read after the saves queued so far: the history's top is this action's entry.
+    await enqueue(() => refreshHistory())
+    const own = history.value.undoId ?? null
+    toasts.withAction(text, 'Undo', () => {
+      if (own !== null && history.value.undoId === own) void step('undo')
+      else toasts.info('Later edits came after this one, or it was undone already: undo those first (Ctrl+Z), or see the History')
+    })
   }
 
   /** "Looked at it: no genre applies." */

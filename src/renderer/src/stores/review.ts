@@ -89,7 +89,23 @@ export const useReview = defineStore('review', () => {
     void showCurrent()
   }
 
+  /**
+   * An apply or a genre key being saved: further keys wait for it to land (they are dropped).
+   * Two quick Enters would otherwise apply twice and move on twice, past a poster never shown.
+   */
+  let busy = false
+  async function exclusive(fn: () => Promise<void>): Promise<void> {
+    if (busy) return
+    busy = true
+    try {
+      await fn()
+    } finally {
+      busy = false
+    }
+  }
+
   function next() {
+    if (busy) return
     const it = current.value
     if (it && !outcomes.value[it.id]) outcomes.value = { ...outcomes.value, [it.id]: 'skipped' }
     // Past the end of a session that did not hold the whole queue: rank again (fixed posters are gone).
@@ -99,6 +115,10 @@ export const useReview = defineStore('review', () => {
 
   /** Applies the suggested fix (for accepted predictions: confirms the ones it keeps), then moves on. */
   async function acceptSuggestion() {
+    return exclusive(applySuggestion)
+  }
+
+  async function applySuggestion() {
     const it = current.value
     const p = poster.value
     if (!it || !p) return
@@ -121,6 +141,10 @@ export const useReview = defineStore('review', () => {
 
   /** A genre key on the shown poster: adds or removes that genre. */
   async function toggle(genre: string) {
+    return exclusive(() => toggleNow(genre))
+  }
+
+  async function toggleNow(genre: string) {
     const it = current.value
     const p = poster.value
     if (!it || !p) return
