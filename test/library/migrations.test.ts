@@ -66,8 +66,9 @@ describe('migrations', () => {
       [6, 'explore'],
       [7, 'library'],
       [8, 'explore'],
+      [9, 'model'],
     ])
-    expect(SCHEMA_VERSION).toBe(8)
+    expect(SCHEMA_VERSION).toBe(9)
   })
 
   it('refuses a composition with a gap or two steps claiming one version', () => {

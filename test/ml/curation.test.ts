@@ -281,5 +281,9 @@ describe('activation and out-of-fold errors', () => {
   it('counts human corrections since the active run (the retrain offer)', async () => {
     await call(core, 'labels.edit', { ids: ['tt201', 'tt202'], add: ['Action'] })
     expect((await call<{ correctionsSinceActive: number }>(core, 'model.status', {})).correctionsSinceActive).toBe(2)
+    // The same poster again, and a title edit: no new correction.
+    await call(core, 'labels.edit', { ids: ['tt201'], remove: ['Action'] })
+    await call(core, 'library.setMeta', { id: 'tt203', title: 'Renamed' })
+    expect((await call<{ correctionsSinceActive: number }>(core, 'model.status', {})).correctionsSinceActive).toBe(2)
   })
 })

@@ -7,7 +7,7 @@ import { downloadFile } from './backbone/download'
 import { importBackboneFile, libraryBackbonePath } from './backbone/resolve'
 import { countEmbedded } from './store/embeddings'
 import { activateRun, activeRun, deleteRunRow, getPrediction, getPredictions, getRun, listRuns, setRunNote } from './store/runs'
-import { correctionsSince, genreErrors } from './service/review-data'
+import { correctionsSince, genreErrors, lastTrainedAt } from './service/review-data'
 import { postersFor } from './service/data'
 import { modelService } from './service/model-service'
 import { featureSetsInUse } from './service/feature-coverage'
@@ -109,7 +109,7 @@ export function modelHandlers(ctx: CoreContext): ApiHandlers['model'] {
         embedded: countEmbedded(ctx.db, s.key),
         featureSets: featureSetsInUse(s, active),
         activeRun: active?.id ?? null,
-        correctionsSinceActive: correctionsSince(ctx.db, active?.createdAt ?? null),
+        correctionsSinceActive: active ? correctionsSince(ctx.db, lastTrainedAt(ctx.db)) : 0,
         jobs: ctx.jobs
           .list()
           .filter((j) => j.status === 'running' && MODEL_JOBS.has(j.kind))

@@ -190,6 +190,7 @@ export const ModelStatus = z.object({
   labelled: z.number().int(),
   activeRun: z.number().int().nullable(),
   /** Posters whose labels a person changed since the active run was trained (retrain offer). */
+  /** Distinct posters whose labels a person edited since the latest run was trained (0 with no model active). */
   correctionsSinceActive: z.number().int(),
   /** Running model jobs (embedding, training, prediction, download). */
   jobs: z.array(z.object({ jobId: JobId, kind: z.string() })),

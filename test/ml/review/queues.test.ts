@@ -126,11 +126,15 @@ describe('review queues through the core', () => {
 })
 
 describe('suggestions and the vocabulary', () => {
-  it('never suggests a genre renamed since the run was trained', async () => {
+  it('suggests a genre renamed since the run was trained under its new name, and a deleted one never', async () => {
     await call(core, 'genres.rename', { name: 'Comedy', to: 'Comedies' })
     const page = await call<ReviewPage>(core, 'review.queue', { queue: 'uncertain', limit: 1 })
-    expect(page.items[0].suggest.add).toEqual(['Action', 'Drama'])
+    expect(page.items[0].suggest.add).toEqual(['Action', 'Drama', 'Comedies'])
     await call(core, 'genres.rename', { name: 'Comedies', to: 'Comedy' })
+    await call(core, 'genres.remove', { name: 'Comedy' })
+    const gone = await call<ReviewPage>(core, 'review.queue', { queue: 'uncertain', limit: 1 })
+    expect(gone.items[0].suggest.add).toEqual(['Action', 'Drama'])
+    await call(core, 'labels.undo', {})
   })
 })
 

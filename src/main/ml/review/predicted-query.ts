@@ -35,7 +35,8 @@ function predictionTable(db: Db, version: string): Table {
   if (!run) throw new ApiError('conflict', 'no model is active yet: train one first to filter or sort by predictions')
   // A run's probability for a poster never changes, so the count is enough to see new ones.
   const n = db.prepare('SELECT COUNT(*) FROM predictions WHERE run_id = ?').pluck().get(run.id) as number
-  const key = `${run.id}:${n}`
+  // The names too: a genre renamed since keeps its column under its new name.
+  const key = `${run.id}:${n}:${run.genres.join('|')}`
   if (hit?.key === key) {
     hit.version = version
     return hit

@@ -5,17 +5,34 @@ import type { Db } from '../../library/db'
 import { readOutOfFold } from '../store/out-of-fold'
 import { activeRun, getRun } from '../store/runs'
 import { trainingLabels } from './data'
+import { deltaIds, isDelta } from '../../library/delta'
 
 /** Accepting predictions is not a correction; every other label edit is. */
 const NOT_A_CORRECTION = 'Accept predicted%'
 
-/** Posters touched by label edits (not undone) since `since` (ms), accepted predictions left out. */
+/**
+ * Distinct posters whose labels a person edited (entries not undone) since `since` (ms): label
+ * edits only (a title edit, a deletion or a genre merge corrects no label), accepted
+ * predictions left out, and a poster edited ten times counted once.
+ */
 export function correctionsSince(db: Db, since: number | null): number {
   if (since === null) return 0
-  return db
-    .prepare('SELECT COALESCE(SUM(posters), 0) FROM history WHERE at > ? AND undone = 0 AND description NOT LIKE ?')
+  const rows = db
+    .prepare(`SELECT changes FROM history WHERE at > ? AND undone = 0 AND kind = 'labels' AND description NOT LIKE ?`)
     .pluck()
-    .get(since, NOT_A_CORRECTION) as number
+    .all(since, NOT_A_CORRECTION) as string[]
+  const ids = new Set<string>()
+  for (const r of rows) {
+    const d = JSON.parse(r) as unknown
+    if (isDelta(d)) for (const id of deltaIds(d)) ids.add(id)
+    else if (Array.isArray(d)) for (const c of d as { id?: string }[]) if (typeof c?.id === 'string') ids.add(c.id)
+  }
+  return ids.size
+}
+
+/** When the latest model run was trained (activated or not): the offer to retrain counts from there. */
+export function lastTrainedAt(db: Db): number | null {
+  return (db.prepare('SELECT MAX(created_at) FROM model_runs').pluck().get() as number | null) ?? null
 }
 
 interface Errors {

@@ -1,6 +1,7 @@
 // The posters each run was trained on and their out-of-fold probabilities: what the review
 // queues (suspect labels) and the honest figures read; a model that never saw the poster.
 import type Database from 'better-sqlite3'
+import { runGenreNames } from './runs'
 
 type Db = Database.Database
 
@@ -38,8 +39,8 @@ const toFloats = (b: Buffer): Float32Array => {
  * gone); null when the run does not exist. Rows without probabilities are left out.
  */
 export function readOutOfFold(db: Db, runId: number): OutOfFold | null {
-  const genres = db.prepare('SELECT genres FROM model_runs WHERE id = ?').pluck().get(runId) as string | undefined
-  if (genres === undefined) return null
+  const genres = runGenreNames(db, runId)
+  if (genres === null) return null
   const rows = new Map<string, { fold: number; probs: Float32Array }>()
   for (const r of db.prepare('SELECT poster_id AS id, fold, oof FROM run_posters WHERE run_id = ? AND oof IS NOT NULL').iterate(runId) as Iterable<{
     id: string
@@ -47,7 +48,7 @@ export function readOutOfFold(db: Db, runId: number): OutOfFold | null {
     oof: Buffer
   }>)
     rows.set(r.id, { fold: r.fold, probs: toFloats(r.oof) })
-  return { runId, genres: JSON.parse(genres) as string[], rows }
+  return { runId, genres, rows }
 }
 
 /** Ids of the posters a run was trained on (its cross-validation posters included). */

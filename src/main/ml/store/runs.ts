@@ -1,6 +1,7 @@
 // Model runs and their stored predictions.
 import type Database from 'better-sqlite3'
 import type { EpochPoint, ModelEvaluation, ModelKind, RunDetail, RunSummary } from '../../../shared/api'
+import { genreByName } from '../../library/vocabulary'
 
 type Db = Database.Database
 
@@ -31,6 +32,7 @@ interface Row {
   backend: string
   provider: string | null
   genres: string
+  genre_ids: string | null
   train_size: number
   val_size: number
   seconds: number
@@ -46,8 +48,34 @@ export interface StoredRun extends RunDetail {
   thresholds: number[]
 }
 
-function toRun(r: Row): StoredRun {
+/**
+ * A run's output names as the library spells them today: an output trained for a genre renamed
+ * since takes its new name (the genre's row, and so its id, survives a rename and its undo); a
+ * genre merged away or deleted keeps the name it was trained under.
+ */
+function currentNames(db: Db, stored: string[], ids: string | null): string[] {
+  if (!ids) return stored
+  const byId = new Map((db.prepare('SELECT id, name FROM genres').all() as { id: number; name: string }[]).map((g) => [g.id, g.name]))
+  const list = JSON.parse(ids) as (number | null)[]
+  return stored.map((name, i) => (list[i] != null ? (byId.get(list[i]!) ?? name) : name))
+}
+
+/** The run's genre names, current (see currentNames). */
+export function runGenreNames(db: Db, runId: number): string[] | null {
+  const r = db.prepare('SELECT genres, genre_ids FROM model_runs WHERE id = ?').get(runId) as { genres: string; genre_ids: string | null } | undefined
+  return r ? currentNames(db, JSON.parse(r.genres) as string[], r.genre_ids) : null
+}
+
+function toRun(db: Db, r: Row): StoredRun {
+  const stored = JSON.parse(r.genres) as string[]
+  const genres = currentNames(db, stored, r.genre_ids)
+  const renamed = new Map(stored.flatMap((g, i) => (g !== genres[i] ? [[g, genres[i]] as const] : [])))
   const evaluation = JSON.parse(r.metrics) as ModelEvaluation
+  if (renamed.size) {
+    const rename = <T extends { genre: string }>(m: T): T => ({ ...m, genre: renamed.get(m.genre) ?? m.genre })
+    evaluation.genres = evaluation.genres.map(rename)
+    if (evaluation.rare) evaluation.rare = evaluation.rare.map(rename)
+  }
   return {
     id: r.id,
     createdAt: r.created_at,
@@ -63,7 +91,7 @@ function toRun(r: Row): StoredRun {
     config: JSON.parse(r.config) as Record<string, unknown>,
     model: evaluation.model,
     prior: evaluation.prior,
-    genres: JSON.parse(r.genres) as string[],
+    genres,
     evaluation,
     epochs: JSON.parse(r.epochs) as EpochPoint[],
     weightsPath: r.weights_path,
@@ -83,7 +111,7 @@ export function insertRun(db: Db, run: NewRun, activate: boolean): number {
       db
         .prepare(
           `INSERT INTO model_runs (created_at, kind, config, backbone, features, backend, provider, genres, train_size, val_size,
-             seconds, metrics, epochs, thresholds, weights_path, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+             seconds, metrics, epochs, thresholds, weights_path, active, genre_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
         )
         .run(
           Date.now(),
@@ -101,6 +129,7 @@ export function insertRun(db: Db, run: NewRun, activate: boolean): number {
           JSON.stringify(run.epochs),
           JSON.stringify(run.thresholds),
           run.weightsPath,
+          JSON.stringify(run.genres.map((g) => genreByName(db, g)?.id ?? null)),
         ).lastInsertRowid,
     )
     if (activate) activateRun(db, id)
@@ -118,17 +147,17 @@ export function activateRun(db: Db, id: number): boolean {
 }
 
 export function listRuns(db: Db): StoredRun[] {
-  return (db.prepare('SELECT * FROM model_runs ORDER BY id DESC').all() as Row[]).map(toRun)
+  return (db.prepare('SELECT * FROM model_runs ORDER BY id DESC').all() as Row[]).map((r) => toRun(db, r))
 }
 
 export function getRun(db: Db, id: number): StoredRun | null {
   const r = db.prepare('SELECT * FROM model_runs WHERE id = ?').get(id) as Row | undefined
-  return r ? toRun(r) : null
+  return r ? toRun(db, r) : null
 }
 
 export function activeRun(db: Db): StoredRun | null {
   const r = db.prepare('SELECT * FROM model_runs WHERE active = 1').get() as Row | undefined
-  return r ? toRun(r) : null
+  return r ? toRun(db, r) : null
 }
 
 /** Deletes the run row (its predictions cascade); returns its weights folder. */

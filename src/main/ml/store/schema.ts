@@ -9,6 +9,8 @@ export const modelMigrations: Migration[] = [
   { version: 2, owner: 'model', up: (db) => modelSchemaV1(db) },
   // 3 (issue 9): training posters and out-of-fold probabilities per run.
   { version: 3, owner: 'model', up: (db) => modelSchemaV2(db) },
+  // 9: the library genre each output of a run stands for (a rename keeps the genre's row).
+  { version: 9, owner: 'model', up: (db) => modelSchemaV3(db) },
 ]
 
 export function modelSchemaV1(db: Database.Database): void {
@@ -76,5 +78,17 @@ export function modelSchemaV2(db: Database.Database): void {
     ) WITHOUT ROWID;
     CREATE INDEX run_posters_poster ON run_posters(poster_id);
     ALTER TABLE model_runs ADD COLUMN note TEXT;
+  `)
+}
+
+export function modelSchemaV3(db: Database.Database): void {
+  db.exec(`
+    -- JSON array, one entry a run output: the id of the library genre it was trained for, so a
+    -- genre renamed since keeps its predictions (NULL entries and NULL: matched by name).
+    ALTER TABLE model_runs ADD COLUMN genre_ids TEXT;
+    UPDATE model_runs SET genre_ids = (
+      SELECT json_group_array((SELECT g.id FROM genres g WHERE g.name = j.value COLLATE NOCASE))
+      FROM json_each(model_runs.genres) j
+    );
   `)
 }
