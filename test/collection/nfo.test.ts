@@ -146,3 +146,17 @@ describe('NFO safety', () => {
     fails(Buffer.alloc(MAX_NFO_BYTES + 1, 0x20), /MiB/)
   })
 })
+
+describe('single-byte NFOs', () => {
+  it('reads a Windows-1252 title as the user wrote it (curly quotes, dashes), and writes the bytes back untouched', () => {
+    const body = Buffer.concat([
+      Buffer.from('<?xml version="1.0" encoding="windows-1252"?>\n<movie>\n  <title>', 'latin1'),
+      Buffer.from([0x93, 0x51, 0x75, 0x6f, 0x74, 0x65, 0x64, 0x94, 0x20, 0x96, 0x20, 0x43, 0x61, 0x66, 0xe9]),
+      Buffer.from('</title>\n</movie>\n', 'latin1'),
+    ])
+    const doc = parseNfo(body)
+    expect(doc.title).toBe('\u201cQuoted\u201d \u2013 Café')
+    const out = withGenres(doc, ['Drama'], body)
+    expect(out.subarray(0, body.indexOf('</title>')).equals(body.subarray(0, body.indexOf('</title>')))).toBe(true)
+  })
+})
