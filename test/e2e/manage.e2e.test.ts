@@ -59,8 +59,9 @@ describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)'
   it('shows whole chips with +N, marked by source, and search folds accents', async () => {
     await ui.page.goto(ui.serve.url)
     await poll(() => cards().count()).toBe(films.length)
-    // Three long genres never fit a card: whole chips then "+N", none cut mid-word.
-    const chips = card('tt2000002').locator('.chip')
+    // Three long genres never fit a card: whole chips then "+N", none cut mid-word (only a first
+    // chip too wide for the card is cut, with an ellipsis: see the small thumbnails below).
+    const chips = card('tt2000002').locator('.chip:not(.cut)')
     await poll(() => card('tt2000002').locator('.more').textContent()).toMatch(/^\+\d$/)
     const clipped = await chips.evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.closest('.card')!.getBoundingClientRect().right).length)
     expect(clipped).toBe(0)
@@ -186,6 +187,71 @@ describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)'
     expect((await get('tt2000006')).genres.sort()).toEqual(['Crime', 'Drama', 'Thriller'])
     // The unrelated earlier edit is still there.
     expect((await get('tt2000005')).genres).toContain('Drama')
+    expect(ui.pageErrors).toEqual([])
+  }, 60_000)
+
+  it('refuses a genre name the label files could not keep, in the form, saying why', async () => {
+    const input = ui.page.getByLabel('New genre name')
+    const problem = ui.page.locator(tid(T.genreProblem))
+    for (const [name, why] of [
+      ['Title', /column name in label files/],
+      ['"Noir"', /quote mark/],
+      ['A|B', /cannot contain "\|"/],
+    ] as const) {
+      await input.fill(name)
+      await input.press('Enter')
+      await poll(() => problem.textContent()).toMatch(why)
+      expect(await problem.textContent()).toMatch(/1 to 40 characters/)
+    }
+    expect(await ui.page.locator('.toast').filter({ hasText: 'genres.add' }).count()).toBe(0)
+    const names = (await ui.api.ok<{ genres: { name: string }[] }>('genres.list')).genres.map((g) => g.name)
+    expect(names).not.toContain('Title')
+    await input.fill('')
+  })
+
+  it('Unlabel in the toolbar with one poster selected offers Undo too', async () => {
+    await ui.page.click(tid(T.navLibrary))
+    await ui.page.keyboard.press('Escape')
+    await poll(() => cards().count()).toBe(films.length)
+    await card('tt2000003').click()
+    await poll(() => ui.page.locator(tid(T.selectionCount)).textContent()).toMatch(/^\s*1 selected/)
+    await ui.page.click(tid(T.bulkUnlabel))
+    await poll(async () => (await get('tt2000003')).genres).toEqual([])
+    const toast = ui.page.locator('.toast', { hasText: 'Casablanca is unlabelled again' })
+    await poll(() => toast.count()).toBe(1)
+    await toast.locator(tid(T.toastAction)).click()
+    await poll(async () => (await get('tt2000003')).genres.sort()).toEqual(['Drama', 'Romance', 'War'])
+    await ui.page.keyboard.press('Escape')
+  }, 60_000)
+
+  it('at small thumbnails a card names its first genre, cut with an ellipsis, rather than "+N" alone', async () => {
+    const width = () => card('tt2000002').evaluate((e) => e.getBoundingClientRect().width)
+    const before = await width()
+    await ui.page.locator(tid(T.thumbSize)).fill('130')
+    await poll(width).toBeLessThan(before)
+    // Every card with genres shows a chip; a cut one is the only chip, ends in an ellipsis and keeps its name in the tooltip.
+    const lines = () =>
+      cards().evaluateAll((els) =>
+        els.map((c) => {
+          const meta = c.querySelector('.meta')!
+          const cut = meta.querySelector<HTMLElement>('.chip.cut')
+          return {
+            chips: meta.querySelectorAll('.chip').length,
+            more: !!meta.querySelector('.more'),
+            cut: cut ? { ellipsis: getComputedStyle(cut).textOverflow, inside: cut.getBoundingClientRect().right <= c.getBoundingClientRect().right, title: cut.title } : null,
+          }
+        }),
+      )
+    await poll(async () => (await lines()).filter((l) => l.more && l.chips === 0).length).toBe(0)
+    const all = await lines()
+    const cut = all.filter((l) => l.cut)
+    expect(cut.length).toBeGreaterThan(0)
+    for (const l of cut) {
+      expect(l.chips).toBe(1)
+      expect(l.cut).toMatchObject({ ellipsis: 'ellipsis', inside: true, title: expect.stringMatching(/^\S/) })
+    }
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-manage-small-thumbs.png') })
+    await ui.page.locator(tid(T.thumbSize)).fill('150')
     expect(ui.pageErrors).toEqual([])
   }, 60_000)
 })

@@ -1,21 +1,38 @@
 // End to end in Chromium against `posterity serve`: the suspect-label queue worked by keyboard
-// (apply a suggestion with Enter, fix with the genre keys, undo with Ctrl+Z), then the
-// corrections checked in the library. The library holds a stored run with out-of-fold
-// probabilities (what training's cross-validation writes) in which two posters' labels are wrong.
+// (apply a suggestion with Enter, fix with the genre keys, undo with Ctrl+Z), the corrections
+// checked in the library, the end of the queue, and the library ordered by the model. The
+// library holds a stored run with out-of-fold probabilities (what training's cross-validation
+// writes) in which two posters' labels are wrong, and stored predictions for five posters only.
 import { mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { T } from '../../src/renderer/src/testids'
 import { putRunPosters } from '../../src/main/ml/store/out-of-fold'
+import { putPredictions } from '../../src/main/ml/store/runs'
 import { insertStubRun } from '../../src/main/ml/store/stub-run'
 import { jpeg, open, seed } from '../library/helpers'
-import { hasChromium } from './serve-child'
+import { hasChromium, repo } from './serve-child'
 import { poll, servedInChromium, tid } from './fixture'
 
 const GENRES = ['Action', 'Comedy', 'Drama']
 const films = Array.from({ length: 30 }, (_, i) => ({ id: `tt20000${String(i).padStart(2, '0')}`, title: `Film ${i}`, genre: GENRES[i % 3] }))
 // Two Action films labelled Drama; the first is the more suspect one.
 const [w1, w2] = [films[0].id, films[3].id]
+// The only posters with a stored prediction of the active run; Film 27 the likeliest Action.
+const predictedFilms = films.slice(25).map((f, i) => ({ id: f.id, probs: Float32Array.of(i === 2 ? 0.95 : 0.2 + i / 10, 0.1, 0.1) }))
+
+/** WCAG contrast ratio of two CSS rgb()/rgba() colours (alpha ignored). */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = c.match(/[\d.]+/g)!.slice(0, 3).map((v) => {
+      const x = Number(v) / 255
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4
+    })
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+  }
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x)
+  return (hi + 0.05) / (lo + 0.05)
+}
 
 describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', () => {
   const ui = servedInChromium({
@@ -46,6 +63,7 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
             f.id === w1 ? Float32Array.of(0.97, 0.04, 0.02) : f.id === w2 ? Float32Array.of(0.9, 0.6, 0.08) : Float32Array.from(GENRES, (g) => (g === f.genre ? 0.8 : 0.1)),
         })),
       )
+      putPredictions(core.db, runId, predictedFilms)
       await core.close()
       return lib
     },
@@ -68,7 +86,14 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     expect(await ui.page.locator(tid(T.reviewWhy)).textContent()).toMatch(/whole label set/)
     // The image of the poster under review loads.
     await poll(() => ui.page.locator('.review .image img').evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
-  })
+    // The ↵ key in the Apply button reads against the button (it was white on light grey).
+    const [fg, bg] = await ui.page.locator(`${tid(T.reviewAccept)} kbd`).evaluate((k) => {
+      const own = getComputedStyle(k)
+      const clear = own.backgroundColor === 'rgba(0, 0, 0, 0)' || own.backgroundColor === 'transparent'
+      return [own.color, clear ? getComputedStyle(k.parentElement!).backgroundColor : own.backgroundColor]
+    })
+    expect(contrast(fg, bg)).toBeGreaterThan(4.5)
+  }, 60_000)
 
   it('applies the suggestion with Enter and moves on, even with a button focused', async () => {
     // A clicked queue button keeps the focus: Enter still applies the suggestion, not that button.
@@ -77,7 +102,7 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     await poll(() => current().getAttribute('data-id')).toBe(w2)
     await poll(() => labelsOf(w1)).toEqual([{ genre: 'Action', source: 'user' }])
     expect(await ui.page.locator(tid(T.reviewProgress)).textContent()).toMatch(/1 of 2 reviewed/)
-  })
+  }, 60_000)
 
   it('fixes the next poster with the genre keys and undoes the last key with Ctrl+Z', async () => {
     const key = async (g: string) => (await ui.page.locator(`${tid(T.reviewGenre(g))} kbd`).textContent())!.trim()
@@ -100,7 +125,7 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     // Redo through the toolbar brings the fix back.
     await ui.page.locator(tid(T.redo)).click()
     await poll(() => labelsOf(w1)).toEqual([{ genre: 'Action', source: 'user' }])
-  })
+  }, 60_000)
 
   it('shows the corrections in the library', async () => {
     await ui.page.locator(tid(T.navLibrary)).click()
@@ -114,5 +139,64 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     await ui.page.locator(tid(T.navReview)).click()
     await poll(() => ui.page.locator(tid(T.reviewQueue('suspect'))).textContent()).toMatch(/Suspect labels\s*1/)
     expect(ui.pageErrors).toEqual([])
-  })
+  }, 60_000)
+
+  it('ends the session in a "queue done" state; → / j past the end marks nothing', async () => {
+    const done = ui.page.locator(tid(T.reviewDone))
+    const badge = () => current().locator('.done').textContent()
+    await poll(() => current().getAttribute('data-id')).toBe(w1)
+    await ui.page.keyboard.press('j')
+    await poll(() => current().getAttribute('data-id')).toBe(w2)
+    // Enter on the last poster applies the suggestion and ends the session.
+    await poll(() => ui.page.locator(tid(T.reviewAccept)).isEnabled()).toBe(true)
+    await ui.page.keyboard.press('Enter')
+    await poll(() => done.textContent()).toMatch(/Queue done: 1 reviewed/)
+    expect(await done.textContent()).toMatch(/1 applied or fixed, 1 skipped/)
+    expect(await current().count()).toBe(0)
+    await poll(async () => (await labelsOf(w2)).map((l) => l.genre)).not.toEqual(['Drama'])
+    // The other queues, with their sizes, and this one ranked again.
+    await poll(() => ui.page.locator(tid(T.reviewSwitch('uncertain'))).textContent()).toMatch(/Uncertain\s*0/)
+    expect(await ui.page.locator(tid(T.reviewSwitch('suspect'))).count()).toBe(0)
+    mkdirSync(join(repo, 'test-results'), { recursive: true })
+    await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-review-done.png') })
+    // j with nothing left does nothing; k goes back to the last poster, still "accepted".
+    await ui.page.keyboard.press('j')
+    await ui.page.keyboard.press('k')
+    await poll(() => current().getAttribute('data-id')).toBe(w2)
+    expect(await badge()).toBe('accepted')
+    // Moving past a poster already handled keeps what was done to it.
+    await ui.page.keyboard.press('j')
+    await poll(() => done.count()).toBe(1)
+    await ui.page.keyboard.press('k')
+    await ui.page.keyboard.press('k')
+    await poll(() => current().getAttribute('data-id')).toBe(w1)
+    expect(await badge()).toBe('skipped')
+    await ui.page.keyboard.press('j')
+    await ui.page.keyboard.press('j')
+    await poll(() => done.count()).toBe(1)
+    await ui.page.locator(tid(T.reviewReload)).click()
+    await poll(() => done.count()).toBe(0)
+    await poll(async () => (await current().count()) + (await ui.page.locator(tid(T.reviewEmpty)).count())).toBe(1)
+    expect(ui.pageErrors).toEqual([])
+  }, 60_000)
+
+  it('orders the library by a probability and back to the title sort, saying which posters it cannot rank', async () => {
+    const firstCard = () => ui.page.locator(`${tid(T.posterCard)}#poster-0`).getAttribute('data-id')
+    await ui.page.locator(tid(T.navLibrary)).click()
+    await ui.page.locator(tid(T.searchInput)).fill('')
+    await poll(firstCard).toBe(films[0].id) // "Film 0": by title, A to Z
+    await ui.page.selectOption(tid(T.predictionOrder), 'p:Action')
+    await poll(firstCard).toBe(films[27].id)
+    // 25 of the 30 posters have no stored prediction: said, with where to predict them.
+    const note = ui.page.locator(tid(T.predictionCoverage))
+    await poll(() => note.textContent()).toMatch(/25 of the 30 posters have no stored prediction/)
+    expect(await note.textContent()).toMatch(/Predict all posters/)
+    // The order has its own direction; clearing it leaves the title sort as it was (not Z to A).
+    await ui.page.locator(tid(T.predictionOrderDir)).click()
+    await poll(firstCard).toBe(films[25].id)
+    await ui.page.selectOption(tid(T.predictionOrder), '')
+    await poll(firstCard).toBe(films[0].id)
+    await poll(() => note.count()).toBe(0)
+    expect(ui.pageErrors).toEqual([])
+  }, 60_000)
 })

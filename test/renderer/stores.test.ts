@@ -181,6 +181,21 @@ describe('labels store', () => {
     expect(await call(core, 'library.get', { id: before.id })).toMatchObject({ genres: before.genres })
   })
 
+  it('Unlabel on one poster without the poster at hand (the toolbar) still offers Undo, named by its title', async () => {
+    const library = await started()
+    const labels = useLabels()
+    const toasts = useToasts()
+    const p = library.itemAt(1)! // labelled
+    expect(p.labelled).toBe(true)
+    expect(await labels.markUnlabelled([p.id])).toBe(true)
+    await until(() => toasts.items.some((t) => t.text === `${p.title} is unlabelled again` && t.action?.label === 'Undo'), 'the Undo toast')
+    // Already unlabelled: nothing changed, no toast.
+    const n = toasts.items.length
+    expect(await labels.markUnlabelled([library.itemAt(0)!.id])).toBe(true)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(toasts.items.length).toBe(n)
+  })
+
   it('bulk-adds a genre to a selection, including posters never loaded', async () => {
     const library = await started()
     const selection = useSelection()

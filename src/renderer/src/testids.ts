@@ -10,6 +10,7 @@
 //   bulk-genre-select    select of genres in the bulk bar
 //   bulk-add             add that genre to the selection
 //   bulk-remove          remove that genre from the selection
+//   bulk-unlabel         returns the selection to unlabelled (Undo toast)
 //   selection-count      "N selected"
 //   poster-detail        the poster detail panel
 //   detail-genre-<Genre> genre chip in the detail (aria-pressed = has the genre)
@@ -65,8 +66,14 @@
 //   review-genre-<Genre> genre toggle in the Review view (aria-pressed)
 //   review-probs         the probability bars
 //   review-empty         the explanation shown when a queue has nothing (or no model)
+//   review-done          "Queue done": shown once the session's last poster is handled
+//   review-reload        ranks the queue again (in review-done)
+//   review-switch-<name> switches to another queue, with its count (in review-done)
 //   predicted-filter     library filter: genre the active model predicts
 //   prediction-order     library order by a genre's probability or uncertainty
+//   prediction-order-dir that order's direction (highest / lowest first)
+//   prediction-coverage  the note that posters without a stored prediction are left out / last
+//   genre-problem        why a new genre name is refused (genre manager)
 //   similar-posters      the detail's similar posters; similar-item one of them (data-id)
 //   similar-sort         sorts the grid by similarity to the detail's poster
 //   similar-banner       above the grid while it is sorted by similarity; similar-clear ends it
@@ -88,6 +95,7 @@ export const T = {
   bulkGenreSelect: 'bulk-genre-select',
   bulkAdd: 'bulk-add',
   bulkRemove: 'bulk-remove',
+  bulkUnlabel: 'bulk-unlabel',
   selectionCount: 'selection-count',
   posterDetail: 'poster-detail',
   detailGenre: (genre: string) => `detail-genre-${genre}`,
@@ -170,8 +178,14 @@ export const T = {
   reviewGenre: (genre: string) => `review-genre-${genre}`,
   reviewProbs: 'review-probs',
   reviewEmpty: 'review-empty',
+  reviewDone: 'review-done',
+  reviewReload: 'review-reload',
+  reviewSwitch: (name: string) => `review-switch-${name}`,
   predictedFilter: 'predicted-filter',
   predictionOrder: 'prediction-order',
+  predictionOrderDir: 'prediction-order-dir',
+  predictionCoverage: 'prediction-coverage',
+  genreProblem: 'genre-problem',
   navExplore: 'nav-explore',
   similarPosters: 'similar-posters',
   similarItem: 'similar-item',

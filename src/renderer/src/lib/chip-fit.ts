@@ -34,3 +34,28 @@ export function chipsThatFit(labels: string[], available: number, measure: (s: s
   }
   return labels.length
 }
+
+/**
+ * The chips of one card line: `whole` chips that fit entirely, as chipsThatFit says; and, only
+ * when not even the first one fits, `cut`: the width (px, padding included) the first chip may
+ * take, cut with an ellipsis, when that still leaves it at least `minChars` characters of its
+ * genre (a leading source mark such as "✦ " not counted). `cut` is null otherwise: the card
+ * shows "+N" alone rather than a chip reduced to an ellipsis.
+ */
+export function chipLine(
+  labels: string[],
+  available: number,
+  measure: (s: string) => number = textWidth,
+  pad = 16,
+  gap = 4,
+  minChars = 3,
+): { whole: number; cut: number | null } {
+  const whole = chipsThatFit(labels, available, measure, pad, gap)
+  if (whole > 0 || !labels.length) return { whole, cut: null }
+  const rest = labels.length - 1
+  const room = available - (rest > 0 ? gap + measure(`+${rest}`) + 4 : 0)
+  const first = labels[0]
+  const mark = /^[^\p{L}\p{N}]\s/u.test(first) ? 2 : 0
+  const least = measure(`${first.slice(0, mark + minChars)}…`) + pad
+  return { whole: 0, cut: room >= least ? Math.floor(room) : null }
+}

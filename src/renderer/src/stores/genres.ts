@@ -1,7 +1,7 @@
 // The genre vocabulary with counts, in the user's order, and the key each genre answers to.
 import { defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
-import { GenreName, type Genre } from '../../../shared/api'
+import { NewGenreName, type Genre } from '../../../shared/api'
 import { api } from '../api/bridge'
 import { assignGenreKeys } from '../lib/keymap'
 import { useToasts } from './toasts'
@@ -11,10 +11,17 @@ export const useGenres = defineStore('genres', () => {
   const loaded = shallowRef(false)
   const toasts = useToasts()
 
-  /** Why a name cannot be a genre (the contract's own rule), or null when it can. */
+  /**
+   * Why a new name (an added genre, a rename's target) cannot be a genre, or null when it can:
+   * the contract's own rule for new names (genres.add / genres.rename check the same), so the
+   * form says what is allowed instead of the call failing with the validator's text.
+   */
   function nameProblem(name: string, except?: string): string | null {
-    const r = GenreName.safeParse(name)
-    if (!r.success) return r.error.issues[0]?.message ?? 'not a valid genre name'
+    const r = NewGenreName.safeParse(name)
+    if (!r.success) {
+      const m = r.error.issues[0]?.message ?? 'not a valid genre name'
+      return m.charAt(0).toUpperCase() + m.slice(1)
+    }
     const taken = list.value.some((g) => g.name.toLowerCase() === r.data.toLowerCase() && g.name !== except)
     return taken ? `“${r.data}” already exists` : null
   }

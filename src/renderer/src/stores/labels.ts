@@ -131,10 +131,23 @@ export const useLabels = defineStore('labels', () => {
     return ok
   }
 
+  /** A poster as the screen shows it now: the detail's, else the grid's loaded one. */
+  function shownPoster(id: string): PosterSummary | undefined {
+    if (detail.poster?.id === id) return detail.poster
+    const i = library.loadedIndexOf(id)
+    return i >= 0 ? library.itemAt(i) : undefined
+  }
+
+  /**
+   * Back to unlabelled, with an Undo toast (it clears the genres). One poster without `poster`
+   * (the toolbar with one selected) is looked up on screen, before the edit changes it; a
+   * poster known to be unlabelled already changes nothing and gets no toast.
+   */
   async function markUnlabelled(ids: string[], poster?: PosterSummary) {
+    const one = ids.length === 1 ? (poster ?? shownPoster(ids[0])) : undefined
     const ok = await edit(ids, { labelled: false }, 'Could not mark as unlabelled')
-    if (ok && (ids.length > 1 || (poster && poster.labelled))) {
-      offerUndo(ids.length === 1 ? `${poster?.title ?? ids[0]} is unlabelled again` : `${ids.length.toLocaleString()} posters are unlabelled again`)
+    if (ok && (ids.length > 1 || !one || one.labelled)) {
+      void offerUndo(ids.length === 1 ? `${one?.title ?? ids[0]} is unlabelled again` : `${ids.length.toLocaleString()} posters are unlabelled again`)
     }
     return ok
   }

@@ -36,6 +36,12 @@ export const useLibrary = defineStore('library', () => {
   const predicted = ref<string[]>([])
   /** Orders by the active model's predictions instead of `sort`. */
   const predictionSort = ref<PredictionSort | null>(null)
+  /**
+   * The direction of that order, apart from `desc` (the sort's): highest first is what anyone
+   * ordering by a probability or by uncertainty wants, and clearing the order must leave the
+   * sort as it was (sharing `desc` turned the title sort to Z–A).
+   */
+  const predictionDesc = ref(true)
   /** "Similar to this poster": the grid lists the nearest posters to it instead (explore.similarQuery). */
   const similarTo = ref<string | null>(null)
 
@@ -47,7 +53,7 @@ export const useLibrary = defineStore('library', () => {
     duplicatesOnly: duplicatesOnly.value,
     sources: source.value ? [source.value] : undefined,
     sort: sort.value,
-    desc: desc.value,
+    desc: predictionSort.value ? predictionDesc.value : desc.value,
     predicted: predicted.value.length ? [...predicted.value] : undefined,
     predictionSort: predictionSort.value ?? undefined,
     similarTo: similarTo.value,
@@ -188,6 +194,7 @@ export const useLibrary = defineStore('library', () => {
     desc,
     predicted,
     predictionSort,
+    predictionDesc,
     similarTo,
     filter,
     hasFilter,

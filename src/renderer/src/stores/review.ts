@@ -32,6 +32,12 @@ export const useReview = defineStore('review', () => {
 
   const current = computed<ReviewItem | null>(() => items.value[index.value] ?? null)
   const reviewed = computed(() => Object.values(outcomes.value).filter((o) => o !== 'skipped').length)
+  const skipped = computed(() => Object.values(outcomes.value).filter((o) => o === 'skipped').length)
+  /**
+   * Past the session's last poster (it was applied, or skipped with → / j): the "queue done"
+   * state. The cursor then sits at items.length; ← / k goes back to the last poster.
+   */
+  const finished = computed(() => items.value.length > 0 && index.value >= items.value.length)
 
   let request = 0
   async function load(q: ReviewQueueName = queue.value) {
@@ -81,12 +87,15 @@ export const useReview = defineStore('review', () => {
     }
   }
 
+  /** Moves the cursor; one step past the last poster is the "queue done" state, never further. */
   function go(delta: number) {
-    const next = Math.min(items.value.length - 1, Math.max(0, index.value + delta))
+    const next = Math.min(items.value.length, Math.max(0, index.value + delta))
     if (next === index.value) return
     index.value = next
     poster.value = null
     void showCurrent()
+    // The done state offers the other queues with their sizes: fresh ones.
+    if (finished.value) void refreshCounts()
   }
 
   /**
@@ -104,12 +113,16 @@ export const useReview = defineStore('review', () => {
     }
   }
 
+  /**
+   * Skips the shown poster (→ / j): it counts as skipped only because the cursor moves past it
+   * (from the last one, to the "queue done" state). In that state there is nothing to skip:
+   * the key does nothing; the done state offers to rank the queue again.
+   */
   function next() {
     if (busy) return
     const it = current.value
-    if (it && !outcomes.value[it.id]) outcomes.value = { ...outcomes.value, [it.id]: 'skipped' }
-    // Past the end of a session that did not hold the whole queue: rank again (fixed posters are gone).
-    if (index.value >= items.value.length - 1 && page.value && page.value.total > items.value.length) return load()
+    if (!it) return
+    if (!outcomes.value[it.id]) outcomes.value = { ...outcomes.value, [it.id]: 'skipped' }
     go(1)
   }
 
@@ -135,8 +148,8 @@ export const useReview = defineStore('review', () => {
     if (!ok) return
     outcomes.value = { ...outcomes.value, [it.id]: 'accepted' }
     void refreshCounts()
-    if (index.value < items.value.length - 1) go(1)
-    else await showCurrent()
+    // From the last poster this is the "queue done" state.
+    go(1)
   }
 
   /** A genre key on the shown poster: adds or removes that genre. */
@@ -194,5 +207,27 @@ export const useReview = defineStore('review', () => {
     })
   }
 
-  return { queue, counts, page, items, index, loading, error, outcomes, poster, current, reviewed, load, refreshCounts, go, next, acceptSuggestion, toggle, undo, start }
+  return {
+    queue,
+    counts,
+    page,
+    items,
+    index,
+    loading,
+    error,
+    outcomes,
+    poster,
+    current,
+    reviewed,
+    skipped,
+    finished,
+    load,
+    refreshCounts,
+    go,
+    next,
+    acceptSuggestion,
+    toggle,
+    undo,
+    start,
+  }
 })
