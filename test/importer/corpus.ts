@@ -190,11 +190,12 @@ export function writeTableCorpus(dir: string, options: { bigMb?: number; million
   add('header-only.csv', 'Id,Genre\r\n', { as: 'labels', warnings: ['header-only.csv: a header and no rows; nothing read from it'] })
   add('json.csv', '[\n  {"Id": "tt0000001", "Title": "Heat"}\n]\n', {
     as: 'metadata',
-    error: `metadata file ${join(root, 'json.csv')} holds JSON, not CSV (name it .json, or export with --format csv)`,
+    error: `metadata file ${join(root, 'json.csv')} holds JSON, not CSV: metadata files are CSV (a header line, then a row per poster)`,
   })
   add('json-object.csv', '{"tt0000001": ["Drama"]}\n', {
     as: 'labels',
-    error: `labels file ${join(root, 'json-object.csv')} holds JSON, not CSV (name it .json, or export with --format csv)`,
+    // Labels are read as JSON by their content, whatever the name: the message is JSON's.
+    error: /^labels file .*json-object\.csv holds one JSON object, not an array: a JSON labels file is an array of posters, each \{"id": /,
   })
   add('unclosed-quote.csv', 'Id,Genre\ntt0000001,"Drama\ntt0000002,Comedy\n', {
     as: 'labels',

@@ -37,7 +37,7 @@ describe('import', () => {
     await sharp({ create: { width: 50, height: 80, channels: 3, background: '#a0a' } }).tiff().toFile(join(src, 'tt0000006.tif'))
     await sharp({ create: { width: 48, height: 80, channels: 3, background: '#aa0' } }).avif().toFile(join(src, 'tt0000007.avif'))
     writeFileSync(join(src, 'notes.txt'), 'not a poster')
-    const labels = write('train.csv', 'Id,Genre,Action,Drama,N/A\ntt0000001,x,1,1,0\ntt0000002,x,0,0,1\ntt0000003,x,0,1,0\n')
+    const labels = write('train.csv', 'Id,Genre,Action,Drama,N/A\ntt0000001,"[\'Action\', \'Drama\']",1,1,0\ntt0000002,"[\'N/A\']",0,0,1\ntt0000003,"[\'Drama\']",0,1,0\n')
     const metadata = write('movies.csv', 'Id,Title,Year\ntt0000001,First,1999\ntt0000004,"Fourth, The",2004\n')
     const ev = recordEvents(t.core)
     const { jobId } = await call(t.core, 'imports.start', { paths: [src], labels, metadata })

@@ -67,7 +67,7 @@ describe('posterity serve (CLI)', () => {
   it('refuses an empty --host (Node would bind every interface) and a remote one without --allow-remote', async () => {
     const empty = await exited(serve(['--library', join(dirs.root, 'lib'), '--host', '']))
     expect(empty.code).toBe(2)
-    expect(empty.stderr).toMatch(/--host needs an address/)
+    expect(empty.stderr).toMatch(/--host needs a value, got an empty one/)
     const remote = await exited(serve(['--library', join(dirs.root, 'lib'), '--host', '0.0.0.0']))
     expect(remote.code).toBe(2)
     expect(remote.stderr).toMatch(/--allow-remote/)

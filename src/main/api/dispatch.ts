@@ -1,8 +1,9 @@
 // Validates a call against the contract, runs its handler, and wraps the outcome in an
 // envelope. IPC and the WebSocket server both go through here, so both validate alike.
-import { z } from 'zod'
+import type { z } from 'zod'
 import type { Contract, Envelope, HandlersOf } from '../../shared/api'
 import { ApiError } from '../../shared/api'
+import { issuesLine } from './issues'
 
 export type Dispatch = (channel: string, args: unknown) => Promise<Envelope>
 
@@ -24,14 +25,14 @@ export function createDispatch<K extends Contract>(contract: K, handlers: Handle
     if (!entry) return { ok: false, error: { code: 'invalid-args', message: `unknown command ${String(channel)}` } }
     const parsed = entry.input.safeParse(args)
     if (!parsed.success) {
-      return { ok: false, error: { code: 'invalid-args', message: `${channel}: ${z.prettifyError(parsed.error)}` } }
+      return { ok: false, error: { code: 'invalid-args', message: `${channel}: ${issuesLine(parsed.error)}` } }
     }
     try {
       const value = await entry.run(parsed.data)
       // Results are checked too: a handler that drifts from the contract fails loudly here.
       const out = entry.output.safeParse(value)
       if (!out.success) {
-        return { ok: false, error: { code: 'internal', message: `${channel} returned an invalid result: ${z.prettifyError(out.error)}` } }
+        return { ok: false, error: { code: 'internal', message: `${channel} returned an invalid result: ${issuesLine(out.error)}` } }
       }
       return { ok: true, value: out.data }
     } catch (caught) {

@@ -8,6 +8,7 @@ import { resolveLibraryDir } from '../paths'
 import { version } from '../version'
 import { isUserError, type Command, type Options, type OtherHosts } from './command'
 import { printable } from '../../shared/printable'
+import { cliMessage } from './errors'
 
 type Loader = () => Promise<{ default: Command }>
 
@@ -95,7 +96,7 @@ export async function main(argv: string[], hosts: OtherHosts = {}): Promise<numb
     })
   } catch (err) {
     if (isUserError(err)) {
-      process.stderr.write(`posterity ${name}: ${printable(err.message)}\n`)
+      process.stderr.write(`posterity ${name}: ${printable(cliMessage(err.message))}\n`)
       return 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 1
     }
     // A bug, not a user error: keep the stack when asked for it.

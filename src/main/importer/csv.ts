@@ -20,6 +20,30 @@ export interface CsvOptions {
   encoding?: 'utf8' | 'latin1'
   /** A longer row fails (it is not a CSV, or a quote is never closed in a huge file). */
   maxRowBytes?: number
+  /** The field separator (headerDelimiter tells it from the header line); default ','. */
+  delimiter?: Delimiter
+}
+
+export type Delimiter = ',' | ';' | '\t'
+
+/**
+ * The separator of a CSV whose text starts so: the most frequent of comma, semicolon and tab
+ * outside quotes on its first line (a comma on a tie). Excel writes semicolons where the comma
+ * is the decimal mark. (csv-parse's delimiter_auto is not used: it scores every character,
+ * letters too, over the first 2 KB, quoted fields included.)
+ */
+export function headerDelimiter(text: string): Delimiter {
+  const counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0 }
+  let quoted = false
+  for (const ch of text.replace(/^\uFEFF/, '')) {
+    if (ch === '"') quoted = !quoted // a doubled quote toggles twice
+    else if (quoted) continue
+    else if (ch === '\n' || ch === '\r') break
+    else if (ch === ',' || ch === ';' || ch === '\t') counts[ch]++
+  }
+  let best: Delimiter = ','
+  for (const d of [';', '\t'] as const) if (counts[d] > counts[best]) best = d
+  return best
 }
 
 /** Passes the bytes through, throwing NotUtf8 at the first invalid sequence. */
@@ -77,6 +101,7 @@ export async function* csvRows(source: Readable, options: CsvOptions = {}): Asyn
     bom: true,
     relax_column_count: true, // the caller reports rows whose length differs from the header
     skip_empty_lines: true,
+    delimiter: options.delimiter ?? ',',
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: maxRowBytes,
     encoding: options.encoding ?? 'utf8',

@@ -1,6 +1,6 @@
 // imports.* handlers: an import is a job (progress, cancel) whose end is the `import.finished`
 // event; and crash recovery of imports a previous process left unfinished.
-import { ApiError, type ApiHandlers, type ImportRequest, type ImportResult } from '../../shared/api'
+import { ApiError, newGenreNameProblem, type ApiHandlers, type ImportRequest, type ImportResult } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { runImport, type ImportHooks, type ImportTuning } from './run'
 import type { DecodedSink } from '../decoded-sink'
@@ -9,6 +9,7 @@ import { recoverInterrupted } from './store'
 import { storageProblem } from '../library/storage'
 import { applyingChange } from '../library/bulk'
 import { readTables } from './tables'
+import { genreByName } from '../library/vocabulary'
 
 export function recoverInterruptedImports(ctx: CoreContext): void {
   const r = recoverInterrupted(ctx.db, ctx.dir)
@@ -33,7 +34,8 @@ export async function startImport(
   tuning: ImportTuning = {},
 ): Promise<{ jobId: string; promise: Promise<ImportResult | null> }> {
   refuseSecond(ctx)
-  const tables = await readTables(request.labels, request.metadata)
+  // A genre the library cannot create (a cell "Title") is skipped where it appears, not fatal.
+  const tables = await readTables(request.labels, request.metadata, (g) => (genreByName(ctx.db, g) ? null : newGenreNameProblem(g)))
   refuseSecond(ctx) // another import may have started while the files were read
   let lastChanged = 0
   const hooks = (job: JobContext, sink: DecodedSink | null): ImportHooks => ({

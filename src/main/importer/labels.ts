@@ -8,7 +8,7 @@ import { printable } from '../../shared/printable'
 import { ApiError, LABEL_FILE_COLUMNS, LabelSource, PosterId } from '../../shared/api'
 import type { CsvRow } from './csv'
 import type { MetaRow } from './metadata'
-import { ById, Listed, cell, found, headerOf, headerOnly, idColumn, openTable, readWhole, streamTable } from './table-file'
+import { ById, Listed, cell, found, headerOf, headerOnly, headText, idColumn, openTable, readWhole, streamTable } from './table-file'
 
 export interface LabelRow {
   /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
@@ -56,6 +56,51 @@ function isBinary(v: string): boolean {
 }
 export type LabelTables = { labels: Map<string, LabelRow>; genreOrder: string[]; meta: Map<string, MetaRow>; unknown: Set<string> }
 
+/** Why the library cannot take a genre of this name, or null (the library's own rule: a name it already has is fine). */
+export type GenreProblem = (name: string) => string | null
+
+/**
+ * Genres the library refuses (a cell or column "Title"): skipped where they appear, so one bad
+ * name costs its own labels, not the whole import. Remembers where each was first seen.
+ */
+class Refused {
+  private problems = new Map<string, string | null>()
+  private seen = new Map<string, { name: string; where: string; more: number; problem: string }>()
+  /** Rows whose every genre was refused: left unlabelled rather than "labelled, no genre". */
+  emptied = 0
+  constructor(private problemOf: GenreProblem | undefined) {}
+  /** True (noted) when `name` cannot be a genre; `where` says where it was, e.g. "line 4". */
+  refuses(name: string, where: () => string): boolean {
+    if (!this.problemOf) return false
+    const k = name.toLowerCase()
+    let problem = this.problems.get(k)
+    if (problem === undefined) this.problems.set(k, (problem = this.problemOf(name)))
+    if (problem === null) return false
+    const s = this.seen.get(k)
+    if (s) s.more++
+    else this.seen.set(k, { name, where: where(), more: 0, problem })
+    return true
+  }
+  warn(file: string, warnings: string[]): void {
+    if (this.seen.size === 0) return
+    const list = new Listed()
+    for (const s of this.seen.values()) list.add(`${cell(s.name)} (${s.where}${s.more ? `, and ${s.more} more` : ''}): ${s.problem}`)
+    const emptied = this.emptied ? `; ${this.emptied} poster(s) had no other genre and stay unlabelled` : ''
+    list.warn(`${file}: genres skipped, the rest of each row imported${emptied}`, warnings)
+  }
+}
+
+/**
+ * A Genre cell's names, for comparing with the 0/1 columns: the items of a Python-style list
+ * unescaped (our export writes ['Rock, Roll', 'Sci\\'Fi']), else as splitGenres reads it.
+ */
+function listedGenres(cell: string): Set<string> {
+  const m = /^\s*\[(.*)\]\s*$/s.exec(cell)
+  const items = m ? [...m[1].matchAll(/'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g)].map((x) => (x[1] ?? x[2]).replace(/\\(.)/g, '$1')) : []
+  const names = items.length > 0 ? items.map(cleanGenre).filter((g): g is string => g !== null) : splitGenres(cell)
+  return new Set(names.map((g) => g.toLowerCase()))
+}
+
 /** Where JSON.parse stopped, without the text around it (its messages quote the file). */
 function jsonWhere(err: unknown): string {
   const m = /position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec((err as Error).message)
@@ -63,8 +108,12 @@ function jsonWhere(err: unknown): string {
   return m[2] ? ` at line ${m[2]}, column ${m[3]}` : ` at character ${Number(m[1]) + 1}`
 }
 
+/** What a JSON labels file holds: an array of posters, as `posterity export --format json` writes it. */
+const JSON_SHAPE =
+  'a JSON labels file is an array of posters, each {"id": "tt0114709", "genres": ["Comedy"]} or with "labels": [{"genre": "Comedy", "source": "user"}] to keep sources, as posterity export --format json writes'
+
 /** Our JSON export: [{id, title, year, labelled, genres, labels: [{genre, source}]}]. */
-function readLabelsJson(path: string, text: string, warnings: string[]): LabelTables {
+function readLabelsJson(path: string, text: string, warnings: string[], problemOf?: GenreProblem): LabelTables {
   const file = basename(path)
   const shown = printable(path)
   let items: unknown
@@ -73,12 +122,16 @@ function readLabelsJson(path: string, text: string, warnings: string[]): LabelTa
   } catch (err) {
     throw new ApiError('invalid-args', `labels file ${shown} is not valid JSON: it breaks off or goes wrong${jsonWhere(err)}`)
   }
-  if (!Array.isArray(items)) throw new ApiError('invalid-args', `labels file ${shown}: expected a JSON array of posters (as posterity export --format json writes)`)
+  if (!Array.isArray(items)) {
+    const what = items === null ? 'null' : typeof items === 'object' ? 'one JSON object' : `a JSON ${typeof items}`
+    throw new ApiError('invalid-args', `labels file ${shown} holds ${what}, not an array: ${JSON_SHAPE}`)
+  }
   const labels = new Map<string, LabelRow>()
   const meta = new Map<string, MetaRow>()
   const order = new Map<string, string>()
   const unknown = new Set<string>()
   const bad = new Listed()
+  const refused = new Refused(problemOf)
   items.forEach((it: unknown, i) => {
     const o = (it && typeof it === 'object' ? it : {}) as Record<string, unknown>
     const id = typeof o.id === 'string' ? o.id.trim() : ''
@@ -91,18 +144,25 @@ function readLabelsJson(path: string, text: string, warnings: string[]): LabelTa
     const genres: string[] = []
     const list = Array.isArray(o.labels) ? o.labels : Array.isArray(o.genres) ? o.genres.map((g) => ({ genre: g })) : null
     if (!list) return // no label information: the poster stays unlabelled
+    let dropped = false
     for (const l of list as { genre?: unknown; source?: unknown }[]) {
       const g = typeof l?.genre === 'string' ? cleanGenre(l.genre) : null
       if (!g) continue
+      if (refused.refuses(g, () => `item ${i + 1}`)) {
+        dropped = true
+        continue
+      }
       genres.push(g)
       if (!order.has(g.toLowerCase())) order.set(g.toLowerCase(), g)
       const src = LabelSource.safeParse(l.source)
       if (src.success) sources[g.toLowerCase()] = src.data
     }
+    if (genres.length === 0 && dropped) return void refused.emptied++
     if (genres.length === 0 && list.length > 0) return void unknown.add(id) // only N/A: genre unknown
     labels.set(id, { genres, sources })
   })
   bad.warn(`${file}: items skipped`, warnings)
+  refused.warn(file, warnings)
   return { labels, genreOrder: [...order.values()], meta, unknown }
 }
 
@@ -112,17 +172,21 @@ const MAX_SHARED_ROWS = 20_000
 /** How many rows decide which columns are 0/1 genre columns. */
 const SAMPLE_ROWS = 200
 
-export async function readLabels(path: string, warnings: string[]): Promise<LabelTables> {
+/** `problemOf`: the library's verdict on a genre name (genres it refuses are skipped with a warning); none checks nothing. */
+export async function readLabels(path: string, warnings: string[], problemOf?: GenreProblem): Promise<LabelTables> {
   const { fh, head } = await openTable(path, 'labels')
   try {
-    if (/^\uFEFF?\s*\[/.test(head.toString('latin1'))) return readLabelsJson(path, await readWhole(fh, path, warnings), warnings)
+    // By content, a BOM left out (Notepad writes one), whatever the name: a CSV named .json still reads.
+    if (/^\s*[[{]/.test(headText(head))) {
+      return readLabelsJson(path, (await readWhole(fh, path, warnings)).replace(/^(\uFEFF|\u00EF\u00BB\u00BF)/, ''), warnings, problemOf)
+    }
   } finally {
     await fh.close()
   }
-  return streamTable(path, 'labels', warnings, (rows, w, again) => labelsFromRows(path, rows, w, again))
+  return streamTable(path, 'labels', warnings, (rows, w, again) => labelsFromRows(path, rows, w, again, problemOf))
 }
 
-async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnings: string[], again: () => AsyncGenerator<CsvRow>): Promise<LabelTables> {
+async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnings: string[], again: () => AsyncGenerator<CsvRow>, problemOf?: GenreProblem): Promise<LabelTables> {
   const file = basename(path)
   const header = await headerOf(rows, path, 'labels')
   const idCol = idColumn(path, 'labels', header)
@@ -165,7 +229,12 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
     if (known === undefined) order.set(k, g)
     return g
   }
+  const refused = new Refused(problemOf)
   const columnGenre = header.map((h, i) => (oneHot.includes(i) ? cleanGenre(h) : null))
+  // The columns' names as the Genre list spells them, refused ones included (for the comparison below).
+  const columnName = columnGenre.map((g) => g?.toLowerCase() ?? null)
+  const columnRefused = columnGenre.map((g, i) => g !== null && refused.refuses(g, () => `column ${i + 1}`))
+  for (const [i, no] of columnRefused.entries()) if (no) columnGenre[i] = null
   for (const i of oneHot) if (columnGenre[i]) note(columnGenre[i])
   const columnNA = header.map((h) => isNA(h))
   // Rows share one frozen LabelRow per distinct genre list (and sources): a million rows hold a
@@ -183,6 +252,18 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
   const oddCells = new Listed()
   const unknownIds = new Set<string>()
   const byId = new ById<LabelRow>(file, header.length, idCol)
+  /** Rows whose Genre list names other genres than their 0/1 columns (the columns are used). */
+  const disagree = { rows: 0, first: 0 }
+  // Genre cells repeat (a few hundred distinct lists in a million rows): each is parsed once.
+  const lists = new Map<string, Set<string>>()
+  const listed = (c: string): Set<string> => {
+    let names = lists.get(c)
+    if (!names) {
+      names = listedGenres(c)
+      if (lists.size < MAX_SHARED_ROWS) lists.set(c, names)
+    }
+    return names
+  }
 
   const take = (row: CsvRow) => {
     const id = byId.id(row)
@@ -198,22 +279,41 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
     // N/A (IMDb had no genre) means "genre unknown": the poster stays unlabelled, it is not
     // "labelled: no genre" (which would make it a negative for every genre).
     let unknown = false
+    let dropped = false
     if (oneHot.length > 0) {
       genres = []
+      const ones = genreCol >= 0 ? new Set<string>() : null
       for (const i of oneHot) {
         const v = (f[i] ?? '').trim()
         if (v === '1') {
           const g = columnGenre[i]
           if (g) genres.push(g)
+          else if (columnRefused[i]) dropped = true
           else if (columnNA[i]) unknown = true
+          if (columnName[i] !== null) ones?.add(columnName[i])
         } else if (v !== '0' && v !== '') oddCells.add(`line ${row.line} column ${printable(header[i])}: ${cell(v)}`)
       }
-      if (genres.length === 0 && genreCol >= 0 && splitCell(f[genreCol] ?? '').some(isNA)) unknown = true
+      const list = genreCol >= 0 ? (f[genreCol] ?? '') : ''
+      if (ones && list.trim()) {
+        const names = listed(list)
+        if (names.size !== ones.size || [...names].some((g) => !ones.has(g))) {
+          if (disagree.rows++ === 0) disagree.first = row.line
+        }
+      }
+      if (genres.length === 0 && genreCol >= 0 && splitCell(list).some(isNA)) unknown = true
     } else {
       const c = f[genreCol] ?? ''
       if (!c.trim()) return // no genre information: the poster stays unlabelled
-      genres = splitGenres(c).map(note)
+      genres = []
+      for (const g of splitGenres(c)) {
+        if (refused.refuses(g, () => `line ${row.line}`)) dropped = true
+        else genres.push(note(g))
+      }
       if (genres.length === 0 && splitCell(c).some(isNA)) unknown = true
+    }
+    if (dropped && genres.length === 0) {
+      refused.emptied++
+      return
     }
     if (unknown && genres.length === 0) {
       unknownIds.add(id)
@@ -226,6 +326,12 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
   for await (const row of rows) take(row)
   await byId.warn(warnings, again)
   oddCells.warn(`${file}: cells that are not 0 or 1 (read as 0)`, warnings)
+  refused.warn(file, warnings)
+  if (disagree.rows > 0) {
+    warnings.push(
+      `${file}: the ${printable(header[genreCol])} list and the 0/1 genre columns disagree on ${disagree.rows} row(s), first at line ${disagree.first}; the 0/1 columns were used`,
+    )
+  }
   for (const id of byId.out.keys()) unknownIds.delete(id) // a later row with genres wins
   return { labels: byId.out, genreOrder: [...order.values()], meta, unknown: unknownIds }
 }

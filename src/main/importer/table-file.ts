@@ -7,7 +7,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
 import { ApiError, PosterId } from '../../shared/api'
-import { CsvError, NotUtf8, csvRows, type CsvRow } from './csv'
+import { CsvError, NotUtf8, csvRows, headerDelimiter, type CsvRow } from './csv'
 import { errnoWords } from '../errno'
 
 const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
@@ -63,7 +63,14 @@ export async function readWhole(fh: FileHandle, path: string, warnings: string[]
   }
 }
 
-const looksLikeJson = (head: string) => /^(\{\s*"|\[\s*[{["\d\]])/.test(head.slice(0, 64).replace(/^\uFEFF/, '').trimStart())
+/** The first bytes as text for sniffing, without a UTF-8 BOM (Notepad writes one; as Latin-1 it is "ï»¿", not U+FEFF). */
+export function headText(head: Buffer): string {
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf
+  return head.subarray(bom ? 3 : 0).toString('latin1')
+}
+
+/** Text that starts like a JSON object or array (not a CSV whose first field is bracketed). */
+const looksLikeJson = (text: string) => /^(\{\s*("|\})|\[\s*[{["\d\]])/.test(text.slice(0, 64).trimStart())
 
 /**
  * Streams a CSV's rows into `read` (header first): as UTF-8, and again from the start as
@@ -77,19 +84,21 @@ export async function streamTable<T>(path: string, what: string, warnings: strin
     const { fh, head } = await openTable(path, what)
     const own: string[] = []
     try {
-      // JSON named .csv would parse as one odd column: say what it is instead.
-      if (looksLikeJson(head.toString('latin1'))) {
-        throw new ApiError('invalid-args', `${what} file ${printable(path)} holds JSON, not CSV (name it .json, or export with --format csv)`)
+      // JSON would parse as one odd column: say what it is instead. (Labels in JSON never get
+      // here: readLabels reads them by their content.)
+      if (looksLikeJson(headText(head))) {
+        throw new ApiError('invalid-args', `${what} file ${printable(path)} holds JSON, not CSV: ${what} files are CSV (a header line, then a row per poster)`)
       }
+      const delimiter = headerDelimiter(headText(head))
       const again = async function* () {
         const second = await openTable(path, what)
         try {
-          yield* csvRows(second.fh.createReadStream({ start: 0, autoClose: false }), { encoding })
+          yield* csvRows(second.fh.createReadStream({ start: 0, autoClose: false }), { encoding, delimiter })
         } finally {
           await second.fh.close()
         }
       }
-      const result = await read(csvRows(fh.createReadStream({ start: 0, autoClose: false }), { encoding }), own, again)
+      const result = await read(csvRows(fh.createReadStream({ start: 0, autoClose: false }), { encoding, delimiter }), own, again)
       if (encoding === 'latin1') warnings.push(`${basename(path)}: not valid UTF-8; read as Latin-1`)
       warnings.push(...own)
       return result

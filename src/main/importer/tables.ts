@@ -1,6 +1,6 @@
 // What an import reads besides the posters: a label file (labels.ts) and a metadata file
 // (metadata.ts), both read up front so a bad file fails the call before any work.
-import { readLabels, type LabelRow, type LabelTables } from './labels'
+import { readLabels, type GenreProblem, type LabelRow, type LabelTables } from './labels'
 import { readMetadata, type MetaLookup } from './metadata'
 
 export interface Tables {
@@ -18,10 +18,13 @@ export function noTables(): Tables {
   return { labels: new Map(), genreOrder: [], meta: new Map(), unknown: new Set(), warnings: [] }
 }
 
-/** Reads both files up front, so a bad file fails the call before any work. */
-export async function readTables(labelsPath?: string, metadataPath?: string): Promise<Tables> {
+/**
+ * Reads both files up front, so a bad file fails the call before any work. `genreProblem`:
+ * the library's verdict on a genre name; genres it refuses are skipped with a warning.
+ */
+export async function readTables(labelsPath?: string, metadataPath?: string, genreProblem?: GenreProblem): Promise<Tables> {
   const warnings: string[] = []
-  const fromLabels: LabelTables = labelsPath ? await readLabels(labelsPath, warnings) : { ...noTables(), meta: new Map() }
+  const fromLabels: LabelTables = labelsPath ? await readLabels(labelsPath, warnings, genreProblem) : { ...noTables(), meta: new Map() }
   let meta: MetaLookup = fromLabels.meta
   if (metadataPath) {
     const more = await readMetadata(metadataPath, warnings)

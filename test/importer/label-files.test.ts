@@ -1,0 +1,150 @@
+// Labels files as people make them, through real files and the import: Excel's semicolons,
+// Notepad's BOM, a JSON object instead of our export's array, a genre name the library refuses
+// (skipped where it appears, the rest imported) and a Genre list that disagrees with its 0/1
+// columns (the columns used, with one warning).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { headerDelimiter } from '../../src/main/importer/csv'
+import { startImport } from '../../src/main/importer/handlers'
+import { readTables } from '../../src/main/importer/tables'
+import { call, jpeg, useLibrary } from '../library/helpers'
+
+let src: string
+const t = useLibrary({ sub: 'lib', before: (dir) => mkdirSync((src = join(dir, 'posters'))) })
+
+const file = (name: string, text: string | Buffer) => {
+  const p = join(t.dir, name)
+  writeFileSync(p, text)
+  return p
+}
+
+/** Imports three posters (tt0000001-3) with this labels file; the result. */
+async function importWith(labels: string, metadata?: string) {
+  for (let i = 1; i <= 3; i++) await jpeg(join(src, `tt000000${i}.jpg`), { seed: i, width: 40, height: 60 })
+  const r = await (await startImport(t.core, { paths: [src], labels, metadata })).promise
+  if (!r) throw new Error('import failed')
+  return r
+}
+
+/** Each poster's [id, labelled, genres], in id order. */
+const labels = async () =>
+  ((await call(t.core, 'library.query', { sort: 'id' })).items as { id: string; labelled: boolean; genres: string[]; title: string | null }[]).map((p) => [p.id, p.labelled, p.genres])
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+describe('separators', () => {
+  it('tells comma, semicolon and tab apart on the header line, outside quotes', () => {
+    expect(headerDelimiter('Id,Genre,Action\ntt1;x;y;z;w')).toBe(',')
+    expect(headerDelimiter('\uFEFFId;Genre;Action\n')).toBe(';')
+    expect(headerDelimiter('Id\tGenre\r\n')).toBe('\t')
+    expect(headerDelimiter('Id,"a;b;c"')).toBe(',')
+    expect(headerDelimiter('Id')).toBe(',')
+  })
+
+  it('reads an Excel semicolon file (BOM, CRLF, commas inside fields) and a semicolon metadata file', async () => {
+    const l = file('excel.csv', Buffer.concat([BOM, Buffer.from("Id;Genre;Action;Comedy\r\ntt0000001;\"['Action', 'Comedy']\";1;1\r\ntt0000002;['Comedy'];0;1\r\n")]))
+    const m = file('movies.csv', 'Id;Title;Year\ntt0000001;Hello, Dolly!;1969\n')
+    const r = await importWith(l, m)
+    expect(r).toMatchObject({ added: 3, warnings: [] })
+    expect(await labels()).toEqual([
+      ['tt0000001', true, ['Action', 'Comedy']],
+      ['tt0000002', true, ['Comedy']],
+      ['tt0000003', false, []],
+    ])
+    const one = (await call(t.core, 'library.query', { sort: 'id' })).items[0]
+    expect([one.title, one.year]).toEqual(['Hello, Dolly!', 1969])
+  })
+
+  it('reads a tab-separated file', async () => {
+    const tb = await readTables(file('tabs.tsv', 'Id\tGenre\ntt0000001\tDrama|Comedy\ntt0000002\t"Horror, Thriller"\n'))
+    expect(tb.labels.get('tt0000001')?.genres).toEqual(['Drama', 'Comedy'])
+    expect(tb.labels.get('tt0000002')?.genres).toEqual(['Horror', 'Thriller'])
+    expect(tb.warnings).toEqual([])
+  })
+})
+
+describe('JSON labels files', () => {
+  it('reads our JSON export with a UTF-8 BOM (Notepad)', async () => {
+    const l = file('labels.json', Buffer.concat([BOM, Buffer.from('[\n  {"id": "tt0000001", "genres": ["Drama"]},\n  {"id": "tt0000002", "labels": [{"genre": "Comedy", "source": "user"}]}\n]\n')]))
+    const r = await importWith(l)
+    expect(r.warnings).toEqual([])
+    expect(await labels()).toEqual([
+      ['tt0000001', true, ['Drama']],
+      ['tt0000002', true, ['Comedy']],
+      ['tt0000003', false, []],
+    ])
+  })
+
+  it('says what shape a JSON labels file must have when it holds an object; a CSV named .json still reads', async () => {
+    const obj = file('labels.json', '{"tt0000001": ["Drama"]}\n')
+    await expect(startImport(t.core, { paths: [src], labels: obj })).rejects.toThrow(
+      `labels file ${obj} holds one JSON object, not an array: a JSON labels file is an array of posters, each {"id": "tt0114709", "genres": ["Comedy"]} or with "labels": [{"genre": "Comedy", "source": "user"}] to keep sources, as posterity export --format json writes`,
+    )
+    const csv = await readTables(file('csv.json', 'Id,Genre\ntt0000001,Drama\n'))
+    expect(csv.labels.get('tt0000001')?.genres).toEqual(['Drama'])
+  })
+})
+
+describe('genre names the library refuses', () => {
+  const why = '"Title" is a column name in label files (Id, Genre, Sources, Title, Year…), so an export would not bring it back as a genre; choose another name'
+
+  it('skips a refused name in Genre cells with a warning naming the file and line, and imports the rest', async () => {
+    const l = file('l.csv', 'Id,Genre\ntt0000001,Title|Action\ntt0000002,Title\ntt0000003,Comedy\n')
+    const r = await importWith(l)
+    expect(r.added).toBe(3)
+    expect(r.warnings).toEqual([`l.csv: genres skipped, the rest of each row imported; 1 poster(s) had no other genre and stay unlabelled: "Title" (line 2, and 1 more): ${why}`])
+    // tt0000002 named only the refused genre: unlabelled, not "labelled, no genre".
+    expect(await labels()).toEqual([
+      ['tt0000001', true, ['Action']],
+      ['tt0000002', false, []],
+      ['tt0000003', true, ['Comedy']],
+    ])
+    expect(Object.keys((await call(t.core, 'library.stats')).genres)).toEqual(['Action', 'Comedy'])
+  })
+
+  it('skips a refused 0/1 column naming it, and a refused name in a JSON item naming the item', async () => {
+    const l = file('cols.csv', 'Id,Action,Drama|Comedy\ntt0000001,1,1\ntt0000002,0,1\n')
+    const r = await importWith(l)
+    expect(r.warnings).toEqual([
+      'cols.csv: genres skipped, the rest of each row imported; 1 poster(s) had no other genre and stay unlabelled: "Drama|Comedy" (column 3): a genre name cannot contain "|": label files use it between genres',
+    ])
+    expect(await labels()).toEqual([
+      ['tt0000001', true, ['Action']],
+      ['tt0000002', false, []],
+      ['tt0000003', false, []],
+    ])
+    const tb = await readTables(file('l.json', '[{"id": "tt0000001", "genres": ["Drama", "Sources"]}]'), undefined, (g) => (g === 'Sources' ? 'no' : null))
+    expect(tb.labels.get('tt0000001')?.genres).toEqual(['Drama'])
+    expect(tb.warnings).toEqual(['l.json: genres skipped, the rest of each row imported: "Sources" (item 1): no'])
+  })
+
+  it('takes a name the library already has, whatever the rule for new genres says', async () => {
+    t.core.db.prepare(`INSERT INTO genres (name, position) VALUES ('Title', 0)`).run() // from before the rule
+    const r = await importWith(file('l.csv', 'Id,Genre\ntt0000001,title|Action\n'))
+    expect(r.warnings).toEqual([])
+    expect((await labels())[0]).toEqual(['tt0000001', true, ['Title', 'Action']])
+  })
+})
+
+describe('a Genre list beside 0/1 columns', () => {
+  it('uses the columns and warns once, with the count and the first line, when they disagree', async () => {
+    const l = file(
+      'train.csv',
+      "Id,Genre,Action,Comedy,N/A\ntt0000001,\"['Comedy']\",1,0,0\ntt0000002,\"['Comedy']\",0,1,0\ntt0000003,[],0,1,0\ntt0000004,\"['N/A']\",0,0,1\n",
+    )
+    const r = await importWith(l)
+    expect(r.warnings).toEqual(['train.csv: the Genre list and the 0/1 genre columns disagree on 2 row(s), first at line 2; the 0/1 columns were used'])
+    expect(await labels()).toEqual([
+      ['tt0000001', true, ['Action']],
+      ['tt0000002', true, ['Comedy']],
+      ['tt0000003', true, ['Comedy']],
+    ])
+  })
+
+  it("reads our CSV export's lists (quotes escaped, commas inside names) as agreeing with its columns", async () => {
+    const tb = await readTables(file('export.csv', `Id,Genre,Sources,"Rock, Roll",Sci'Fi\ntt0000001,"['Rock, Roll', 'Sci\\'Fi']","Rock, Roll:user|Sci'Fi:user",1,1\n`))
+    expect(tb.labels.get('tt0000001')?.genres).toEqual(['Rock, Roll', "Sci'Fi"])
+    expect(tb.warnings).toEqual([])
+  })
+})
