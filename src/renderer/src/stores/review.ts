@@ -153,14 +153,25 @@ export const useReview = defineStore('review', () => {
   }
 
   /** A genre key on the shown poster: adds or removes that genre. */
+  /** Genre keys still saving: each starts from the state the one before showed, and the poster is read back once they all landed. */
+  let toggling = 0
   async function toggle(genre: string) {
-    return exclusive(() => toggleNow(genre))
-  }
-
-  async function toggleNow(genre: string) {
+    // Not while an Enter is applying the suggestion (the poster is about to change).
+    if (busy) return
     const it = current.value
     const p = poster.value
     if (!it || !p) return
+    toggling++
+    try {
+      await toggleNow(it, p, genre)
+    } finally {
+      toggling--
+    }
+    if (toggling === 0) await showCurrent()
+    void refreshCounts()
+  }
+
+  async function toggleNow(it: ReviewItem, p: PosterDetail, genre: string) {
     const has = p.genres.includes(genre)
     // Shown at once; the saved state replaces it when re-read.
     poster.value = {
@@ -171,8 +182,6 @@ export const useReview = defineStore('review', () => {
     }
     const ok = await labels.edit([it.id], has ? { remove: [genre] } : { add: [genre] }, `Could not ${has ? 'remove' : 'add'} ${genre}`)
     if (ok) outcomes.value = { ...outcomes.value, [it.id]: 'fixed' }
-    await showCurrent()
-    void refreshCounts()
   }
 
   /** Undoes the last edit and shows the poster it touched when that is in this session. */
@@ -198,7 +207,8 @@ export const useReview = defineStore('review', () => {
     // Edits elsewhere (the library, another window, the CLI) show up on the current poster.
     onLibraryChange((e) => {
       const id = current.value?.id
-      if (id && (!e.ids || e.ids.includes(id)) && e.reason !== 'model') void showCurrent()
+      // Not while genre keys are still saving: the poster is read back once they all landed.
+      if (id && (!e.ids || e.ids.includes(id)) && e.reason !== 'model' && toggling === 0) void showCurrent()
       if (e.reason === 'model') {
         void refreshCounts()
         // Predictions finished or a model was trained / activated: a queue that was waiting for them fills.
