@@ -144,4 +144,29 @@ describe('re-import', () => {
       ['copy-tt0101902', null],
     ])
   })
+
+  it('labels files named by title or by a bare number, and their export imports back into a new library', async () => {
+    await jpeg(join(src, 'Blade Runner 2049 (2017).jpg'), { seed: 3 })
+    await jpeg(join(src, 'copy-tt0101902.jpg'), { seed: 4 })
+    await jpeg(join(src, '1917.jpg'), { seed: 5 })
+    const labels = join(t.dir, 'by-name.csv')
+    writeFileSync(labels, ['Id,Genre,Drama,Sci-Fi,War', `Blade Runner 2049 (2017),"['Sci-Fi']",0,1,0`, `1917,"['Drama', 'War']",1,0,1`].join('\n') + '\n')
+    const r = await importInto(t.core, [src], labels)
+    expect(r).toMatchObject({ added: 3, warnings: [] })
+    const byTitle = async (c: Core) =>
+      Object.fromEntries(((await call(c, 'library.query', { sort: 'title' })).items as { title: string; genres: string[] }[]).map((p) => [p.title, p.genres]))
+    expect(await byTitle(t.core)).toEqual({ 'Blade Runner 2049': ['Sci-Fi'], 'copy-tt0101902': [], '1917': ['Drama', 'War'] })
+    await call(t.core, 'labels.edit', { ids: [(await call(t.core, 'library.query', { search: 'copy' })).items[0].id], add: ['Drama'] })
+    for (const format of ['csv', 'json'] as const) {
+      const file = join(t.dir, `names.${format}`)
+      writeFileSync(file, (await call(t.core, 'library.export', { format })).text)
+      const other = open(join(t.dir, `names-${format}`))
+      try {
+        expect(await importInto(other, [src], file)).toMatchObject({ added: 3, warnings: [] })
+        expect(await byTitle(other)).toEqual(await byTitle(t.core))
+      } finally {
+        await other.close()
+      }
+    }
+  })
 })

@@ -17,6 +17,7 @@ import { nfoFor, readNfo } from './nfo'
 import { scan } from './scan'
 import { ImportStore, removeThumbs, type Existing, type PosterRecord } from './store'
 import type { Tables } from './tables'
+import { normalizeId } from './table-file'
 import { errnoWords } from '../errno'
 
 export interface ImportHooks {
@@ -88,9 +89,15 @@ async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped:
   const byId = new Map<string, string>()
   for (const path of files) {
     const stem = basename(path, extname(path))
-    const meta = tables.meta.get(stem)
+    // A bare number names the file as MovieGenre.csv names its row (1917.jpg: the row 1917, read as tt0001917).
+    const named = [stem, normalizeId(stem)].find((k) => tables.labels.has(k) || tables.meta.get(k) !== undefined)
+    const meta = named === undefined ? undefined : tables.meta.get(named)
     let p: Planned
-    if (tables.labels.has(stem) || meta) p = { path, id: stem, key: stem, title: meta?.title ?? null, year: meta?.year ?? null }
+    if (named !== undefined) {
+      // Without metadata a file named by title still gives its title (an IMDb id gives none).
+      const t = /^tt\d{5,10}$/.test(stem) ? { title: null, year: null } : titleFromName(stem)
+      p = { path, id: stem, key: named, title: meta?.title ?? t.title, year: meta?.year ?? t.year }
+    }
     else {
       const nfoPath = nfoFor(path, nfos)
       const read = nfoPath ? await readNfo(nfoPath) : null
@@ -109,6 +116,8 @@ async function plan(files: string[], nfos: Set<string>, tables: Tables, skipped:
     // Re-importing a file (now with a labels file that names it) updates the poster it made.
     const made = byPath.get(path)
     if (made !== undefined && made !== p.id) p = { ...p, id: made }
+    // An export of ours names a poster by its id: one named after its path (f-…) is found by that.
+    if (!tables.labels.has(p.key) && !tables.unknown.has(p.key) && (tables.labels.has(p.id) || tables.unknown.has(p.id))) p = { ...p, key: p.id }
     const other = byId.get(p.id)
     if (other) {
       skipped.push({ path, reason: `same poster id ${p.id} as ${other} (imported that one)` })

@@ -137,6 +137,9 @@ export function idColumn(path: string, what: string, header: string[]): number {
   return i
 }
 
+/** A poster file's name without extension, as a labels row may give it instead of an id. */
+const FILE_STEM = /^[^\x00-\x1f\x7f/\\]{1,255}$/
+
 /** MovieGenre.csv has bare numbers (114709): posters are named tt0114709. */
 export function normalizeId(raw: string): string {
   const s = raw.trim()
@@ -185,6 +188,8 @@ export class ById<T, S extends RowStore<T> = Map<string, T>> {
     const id = normalizeId(row.fields[this.idCol] ?? '')
     // The regex first: a failed schema check builds an error, which a million bad rows feel.
     if (ID_CHARS.test(id) && PosterId.safeParse(id).success) return id
+    // A file's name without its extension ("Blade Runner 2049 (2017)") names the poster that file makes.
+    if (FILE_STEM.test(id)) return id
     this.bad.add(`line ${row.line}: ${id ? `${cell(id)} is not a usable id` : 'empty id'}`)
     return null
   }
