@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node'
 import { buildFeatureGraph } from '../onnx/features'
 import { parseModel, withInputDims } from '../onnx/graph'
 import { featureDims, type BackboneEntry, type FeatureSet, type ResizeView } from '../backbone/catalog'
-import { decodeViews, toChw } from './preprocess'
+import { decodeViews, imageError, toChw } from './preprocess'
 import { openSession } from './session'
 
 export interface EmbedOptions {
@@ -97,7 +97,7 @@ export class Embedder {
       items.map((it) =>
         decodeViews(it.source, this.size, this.features.views).then(
           (v) => ({ v: v as Uint8Array[] | null, error: null as string | null }),
-          (e: Error) => ({ v: null, error: e.message }),
+          (e: Error) => ({ v: null, error: imageError(e.message) }),
         ),
       ),
     )

@@ -4,6 +4,15 @@ import { backboneView, decodedSrgb, rawViews } from '../../importer/images'
 import type { InputSize, Preprocessing, ResizeView } from '../backbone/catalog'
 
 /** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
+/** libvips' reason for a file it could not decode, in the words the importer uses. */
+export function imageError(message: string): string {
+  const m = message.replace(/^Vips\w+:\s*/, '')
+  if (/unsupported image format|not a known file format/i.test(m)) return 'not an image (unrecognised file format)'
+  if (/input file is missing|no such file/i.test(m)) return 'file not found'
+  if (/truncat|premature|end of (file|data)|corrupt|invalid|read error/i.test(m)) return `truncated or corrupt image: ${m}`
+  return `cannot decode image: ${m}`
+}
+
 export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[]): Promise<Buffer[]> {
   const dims = typeof size === 'number' ? { width: size, height: size } : size
   // Pixel bombs are refused (the importer's MAX_PIXELS) instead of exhausting memory.
