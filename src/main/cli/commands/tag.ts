@@ -102,7 +102,7 @@ const command: Command = {
         for (const r of res.results) process.stdout.write(`${r.key.padEnd(width)}  ${line(r, dryRun)}\n`)
         const counts = ['written', 'created', 'unchanged', 'locked', 'skipped', 'failed'].map((s) => [s, res.results.filter((r) => r.status === s).length] as const).filter(([, n]) => n)
         process.stderr.write(
-          `${scan.films} films (${scan.added} new, ${scan.changed} changed, ${scan.removed.length} removed) in ${scan.root}; ${dryRun ? 'would write' : 'wrote'}: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}${res.writeId ? ` (write-back ${res.writeId}, undoable)` : ''}\n`,
+          `${scan.films} films (${scan.added} new, ${scan.changed} changed, ${scan.removed.length} removed) in ${scan.root}; ${dryRun ? 'would write' : 'wrote'}: ${counts.map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing'}${res.writeId ? ` (write-back ${res.writeId}, undoable)` : ''}\n`,
         )
       }
       for (const k of scan.removed) process.stderr.write(`gone since the last scan: ${k}\n`)
