@@ -27,7 +27,8 @@ export const useToasts = defineStore('toasts', () => {
 
   function push(kind: Toast['kind'], text: string, ms = kind === 'error' ? 8000 : 3500, action?: Toast['action']) {
     const id = next++
-    items.value = [...items.value.slice(-4), { id, kind, text, action }]
+    // At most three at once: a stack of them would cover the detail panel's genre chips.
+    items.value = [...items.value.slice(-2), { id, kind, text, action }]
     setTimeout(() => dismiss(id), ms)
   }
 
