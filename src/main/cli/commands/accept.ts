@@ -44,7 +44,8 @@ const command: Command = {
       if (r.unpredicted.length) {
         // Posters the active model has not scored yet (new, or never predicted): predict them
         // now; ids that name no poster stay in the list.
-        process.stderr.write(`${r.unpredicted.length} listed id${r.unpredicted.length === 1 ? ' has' : 's have'} no prediction of the active model yet: predicting what is a poster\n`)
+        const n = r.unpredicted.length
+        process.stderr.write(`${n} ${ids ? 'listed ' : ''}poster${n === 1 ? ' has' : 's have'} no prediction of the active model yet: predicting ${n === 1 ? 'it' : 'them'} first\n`)
         const { jobId } = await coreApi(core).model.predict({ scope: 'selection', ids: r.unpredicted })
         await waitForJob(core, jobId)
         r = await coreApi(core).model.accept(args)
