@@ -156,6 +156,9 @@ describe('proposals and the write-back', () => {
 
   it('a dry run shows the diff per film and writes nothing', async () => {
     stipulate()
+    // Two library genres under one server name, or a genre the library lacks: refused.
+    await expect(call(core, 'collection.setGenreMap', { entries: [{ library: 'Blue', server: 'Red' }] })).rejects.toThrow(/"Red" would stand for both/)
+    await expect(call(core, 'collection.setGenreMap', { entries: [{ library: 'Bleu', server: 'Navy Blue' }] })).rejects.toThrow(/the library has no genre "Bleu"/)
     await call(core, 'collection.setGenreMap', { entries: [{ library: 'Blue', server: 'Navy Blue' }, { library: 'Sci-Fi', server: 'Science Fiction' }] })
     const before = snapshot()
     const r = await call<{ writeId: number | null; results: WriteResult[] }>(core, 'collection.write', { root, scope: 'all', dryRun: true })

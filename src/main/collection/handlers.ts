@@ -5,6 +5,7 @@ import type { CoreContext } from '../context'
 import { exportFilms } from './export'
 import { planFilms } from './plan'
 import { collectionId, filmRows, readGenreMap, toFilm, writeGenreMap } from './store'
+import { genreByName, genreNames } from '../library/vocabulary'
 import { syncCollection } from './sync'
 import { listWrites, undoWrite, writeBack } from './write'
 
@@ -54,9 +55,23 @@ export function collectionHandlers(ctx: CoreContext): ApiHandlers['collection'] 
     genreMap: () => ({ entries: readGenreMap(ctx.db) }),
     setGenreMap: ({ entries }) => {
       const seen = new Set<string>()
+      // Entries kept from before (the default Sci-Fi → Science Fiction) may name a genre this library lacks; a new one may not (a typo).
+      const stored = new Set(readGenreMap(ctx.db).map((e) => e.library.toLowerCase()))
       for (const e of entries) {
         if (seen.has(e.library.toLowerCase())) throw new ApiError('invalid-args', `"${e.library}" is mapped twice`)
         seen.add(e.library.toLowerCase())
+        if (!stored.has(e.library.toLowerCase()) && !genreByName(ctx.db, e.library)) throw new ApiError('invalid-args', `the library has no genre "${e.library}" (a map entry names a library genre)`)
+      }
+      // Each server name stands for one library genre: two sharing one would write a genre the
+      // model never proposed, and reading the NFOs back could not tell them apart.
+      const mapped = new Map(entries.map((e) => [e.library.toLowerCase(), e.server]))
+      const owner = new Map<string, string>()
+      for (const name of genreNames(ctx.db)) {
+        const server = mapped.get(name.toLowerCase()) ?? name
+        if (!server) continue
+        const other = owner.get(server.toLowerCase())
+        if (other) throw new ApiError('invalid-args', `"${server}" would stand for both ${other} and ${name}: give one of them another server name`)
+        owner.set(server.toLowerCase(), name)
       }
       writeGenreMap(ctx.db, entries)
       return { entries: readGenreMap(ctx.db) }
