@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { AcceptRequest, AcceptResult, EpochPoint, GenreErrors, ModelStatus, RunDetail, RunSummary, TrainRequest } from '../../../shared/api'
+import { ApiError } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { onLibraryChange } from '../api/library-changes'
 import { useToasts } from './toasts'
@@ -27,6 +28,8 @@ export const useModel = defineStore('model', () => {
   const compared = shallowRef<RunDetail[]>([])
 
   const trainJob = ref<string | null>(null)
+  /** A train request is on its way: a second click must not send another (the server would refuse it). */
+  const starting = ref(false)
   const stage = ref<'embedding' | 'training' | null>(null)
   const embedDone = ref(0)
   const embedTotal = ref(0)
@@ -88,9 +91,14 @@ export const useModel = defineStore('model', () => {
   }
 
   async function train(opts: TrainOptions, fromOffer = false) {
+    // A double click, or a click while a job runs: ignored here rather than refused by the server.
+    if (starting.value || trainJob.value) return
+    starting.value = true
+    const before = { stage: stage.value, retrainFrom: retrainFrom.value }
     try {
       live.value = []
       curves.clear()
+      fold.value = ''
       batch.value = null
       eta.value = null
       stage.value = opts.kind === 'head' ? 'embedding' : 'training'
@@ -100,8 +108,15 @@ export const useModel = defineStore('model', () => {
       const r = await api().model.train({ kind: opts.kind, epochs: opts.epochs, seed: opts.seed, includePredictions: opts.includePredictions ?? false, quick })
       trainJob.value = r.jobId
     } catch (err) {
-      stage.value = null
-      toasts.error('Training could not start', err)
+      stage.value = before.stage
+      retrainFrom.value = before.retrainFrom
+      if (err instanceof ApiError && err.code === 'conflict') {
+        // Started elsewhere (another window or tab): follow that job instead of reporting a failure.
+        toasts.info('A training run is already in progress; showing it')
+        await refresh()
+      } else toasts.error('Training could not start', err)
+    } finally {
+      starting.value = false
     }
   }
 
@@ -292,6 +307,7 @@ export const useModel = defineStore('model', () => {
     compare,
     compared,
     trainJob,
+    starting,
     stage,
     embedDone,
     embedTotal,
