@@ -29,6 +29,7 @@ const labelled = ['tt2000005', 'tt2000006']
 const more = Array.from({ length: 50 }, (_, i) => `tt21000${String(i).padStart(2, '0')}`)
 
 describe.skipIf(!hasChromium)('accepting predictions for a selection, with its preview (Chromium)', () => {
+  let olderRun = 0
   const ui = servedInChromium({
     name: 'accept',
     prepare: async (root) => {
@@ -49,6 +50,8 @@ describe.skipIf(!hasChromium)('accepting predictions for a selection, with its p
       const core = openCore({ libraryDir: libDir })
       await (await startImport(core, { paths: [folder], labels: join(root, 'labels.csv') })).promise
       for (const g of GENRES) if (!core.db.prepare('SELECT 1 FROM genres WHERE name = ?').get(g)) core.db.prepare('INSERT INTO genres (name, position) VALUES (?, 99)').run(g)
+      // An older run, not active: activating it must drop a preview made with the active one.
+      olderRun = insertStubRun(core.db, { backend: 'cpu', genres: GENRES, trainSize: 2, thresholds: THRESHOLDS, weightsPath: join(libDir, 'models', 'none') }, false)
       const runId = insertStubRun(core.db, { backend: 'cpu', genres: GENRES, trainSize: 2, thresholds: THRESHOLDS, weightsPath: join(libDir, 'models', 'none') }, false)
       activateRun(core.db, runId)
       putPredictions(core.db, runId, Object.entries(unlabelled).map(([id, p]) => ({ id, probs: Float32Array.from(p) })))
@@ -71,8 +74,16 @@ describe.skipIf(!hasChromium)('accepting predictions for a selection, with its p
     await poll(() => ui.page.locator(tid(T.selectionCount)).textContent()).toMatch(/^\s*4 selected/)
 
     await ui.page.click(tid(T.navTrain))
+    // A cleared minimum is not 0%: Preview is disabled, with the reason.
+    await ui.page.fill(tid(T.acceptMinPct), '')
+    await poll(() => ui.page.locator(tid(T.acceptRuleProblem)).textContent()).toMatch(/minimum probability/)
+    expect(await ui.page.locator(tid(T.acceptPreview)).isDisabled()).toBe(true)
     await ui.page.fill(tid(T.acceptMinPct), '50')
+    await ui.page.fill(tid(T.acceptMaxGenres), '')
+    await poll(() => ui.page.locator(tid(T.acceptRuleProblem)).textContent()).toMatch(/genres/)
+    expect(await ui.page.locator(tid(T.acceptPreview)).isDisabled()).toBe(true)
     await ui.page.fill(tid(T.acceptMaxGenres), '3')
+    await poll(() => ui.page.locator(tid(T.acceptRuleProblem)).count()).toBe(0)
     await ui.page.click(tid(T.acceptPreview))
     const preview = ui.page.locator(tid(T.acceptPreviewResult))
     await preview.waitFor()
@@ -111,6 +122,12 @@ describe.skipIf(!hasChromium)('accepting predictions for a selection, with its p
     await ui.page.click(tid(T.undo))
     await poll(async () => (await get('tt2000001')).labelled).toBe(false)
     expect((await get('tt2000003')).labelled).toBe(false)
+
+    // A preview is of the active run: activating another (here from outside the page) drops it.
+    await ui.page.click(tid(T.acceptPreview))
+    await poll(() => ui.page.locator(tid(T.acceptPreviewResult)).count()).toBe(1)
+    await ui.api.ok('model.activate', { id: olderRun })
+    await poll(() => ui.page.locator(tid(T.acceptPreviewResult)).count()).toBe(0)
     expect(ui.pageErrors).toEqual([])
   }, 120_000)
 

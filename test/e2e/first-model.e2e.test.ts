@@ -63,6 +63,8 @@ describe.skipIf(!hasChromium || !haveBackbone)('a first model from the Train vie
     // The cross-validated run replaces it by itself.
     await poll(async () => (await runs()).runs.find((r) => r.active)?.id ?? quickId, 120_000).not.toBe(quickId)
     await poll(() => page.locator(tid('train-view')).textContent(), 30_000).toMatch(/figures from out-of-fold predictions \(5-fold cross-validation/)
+    // The curve shown is one fold's, and says so (its macro-AP is not the run's out-of-fold figure).
+    await poll(() => page.locator(tid('curve-caption')).textContent(), 30_000).toMatch(/fold 1 of 5/)
     await poll(async () => (await runs()).runs.find((r) => r.id === quickId)?.note, 30_000).toMatch(/^replaced by the cross-validated run/)
     if (process.env.POSTERITY_E2E_SHOTS) await page.screenshot({ path: join(process.env.POSTERITY_E2E_SHOTS, 'first-model-cv.png') })
     expect(ui.pageErrors).toEqual([])

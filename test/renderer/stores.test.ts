@@ -16,6 +16,7 @@ import { useLabels } from '../../src/renderer/src/stores/labels'
 import { useDetail } from '../../src/renderer/src/stores/detail'
 import { useGenres } from '../../src/renderer/src/stores/genres'
 import { useToasts } from '../../src/renderer/src/stores/toasts'
+import { useModel } from '../../src/renderer/src/stores/model'
 import { onLibraryChange } from '../../src/renderer/src/api/library-changes'
 
 // bridge.ts resolves the link once per process: it forwards to whichever core the current
@@ -204,6 +205,27 @@ describe('labels store', () => {
     expect(await labels.edit(selection.ids, { add: ['Action'] })).toBe(true)
     expect((await call(core, 'library.query', { genres: ['Action'], limit: 1 })).total).toBe(450)
     expect(library.itemAt(0)?.genres).toContain('Action')
+  })
+})
+
+describe('model store', () => {
+  it('sends one train request for a double click: the second click neither calls nor toasts', async () => {
+    const model = useModel()
+    const toasts = useToasts()
+    const opts = { kind: 'head' as const, seed: 1 }
+    const first = model.train(opts)
+    expect(model.starting).toBe(true)
+    let secondDone = false
+    await model.train(opts).then(() => (secondDone = true))
+    // The second call came back while the first request was still out.
+    expect(secondDone).toBe(true)
+    expect(model.starting).toBe(true)
+    await first
+    expect(model.starting).toBe(false)
+    // Without a backbone the one request is refused for that reason only, never as a conflict.
+    expect(toasts.items.length).toBeLessThanOrEqual(1)
+    for (const t of toasts.items) expect(t.text).not.toMatch(/already in progress/)
+    if (model.trainJob) await model.cancel(model.trainJob)
   })
 })
 

@@ -30,6 +30,7 @@
 //   accept-preview       computes the preview (writes nothing)
 //   accept-preview-result the preview: counts, and one li[data-genre] per genre gained
 //   accept-confirm / accept-cancel          write the previewed acceptance / drop it
+//   accept-rule-problem  why the rule as typed cannot be used (Preview and Accept disabled)
 //   run-metrics          a run's figures with their 95% intervals
 //   errors-genre         picks the genre whose out-of-fold errors are listed
 //   genre-errors         those lists (div[data-side=falsePositives|falseNegatives] of button[data-id])
@@ -120,6 +121,7 @@ export const T = {
   acceptPreviewResult: 'accept-preview-result',
   acceptConfirm: 'accept-confirm',
   acceptCancel: 'accept-cancel',
+  acceptRuleProblem: 'accept-rule-problem',
   runMetrics: 'run-metrics',
   errorsGenre: 'errors-genre',
   genreErrors: 'genre-errors',

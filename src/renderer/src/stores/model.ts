@@ -16,6 +16,9 @@ export type AcceptOptions = Required<Pick<AcceptRequest, 'minProbability' | 'max
 /** Corrections since the active run after which the app offers to retrain. */
 export const RETRAIN_AFTER = 50
 
+/** The `fold` of a refit member (trained on every poster, no validation set). */
+export const REFIT = 'refit on all posters'
+
 export const useModel = defineStore('model', () => {
   const toasts = useToasts()
 
@@ -44,6 +47,8 @@ export const useModel = defineStore('model', () => {
   const backend = ref<string | null>(null)
   /** Cross-validation stage of the running training ("fold 2 of 5", "refit"), '' otherwise. */
   const fold = ref('')
+  /** The curve followed is a refit's (on every poster): it has no held-out posters, so no validation figures. */
+  const refit = computed(() => fold.value === REFIT)
 
   const predictJob = ref<string | null>(null)
   const predictDone = ref(0)
@@ -59,6 +64,21 @@ export const useModel = defineStore('model', () => {
   /** The genre whose out-of-fold errors are listed (a click on its AP bar). */
   const errors = shallowRef<GenreErrors | null>(null)
 
+  /** The genres the active run predicts (what Why can explain); empty with no active run. */
+  const activeGenres = shallowRef<string[]>([])
+  let activeGenresOf: number | null = null
+  async function loadActiveGenres(id: number | null) {
+    if (id === activeGenresOf) return
+    activeGenresOf = id
+    if (id === null) return void (activeGenres.value = [])
+    try {
+      const d = selected.value?.id === id ? selected.value : await api().model.run({ id })
+      if (activeGenresOf === id) activeGenres.value = d.genres
+    } catch {
+      if (activeGenresOf === id) activeGenresOf = null
+    }
+  }
+
   const training = computed(() => trainJob.value !== null)
   const offerRetrain = computed(() => !!status.value?.activeRun && !trainJob.value && (status.value?.correctionsSinceActive ?? 0) >= RETRAIN_AFTER)
   const active = computed(() => runs.value.find((r) => r.active) ?? null)
@@ -71,6 +91,7 @@ export const useModel = defineStore('model', () => {
       const t = s.jobs.find((j) => j.kind === 'train')
       if (t && !trainJob.value) trainJob.value = t.jobId
       if (!selected.value && r.runs.length) await select((r.runs.find((x) => x.active) ?? r.runs[0]).id)
+      await loadActiveGenres(s.activeRun)
       error.value = null
     } catch (err) {
       error.value = err instanceof Error ? err.message : String(err)
@@ -230,7 +251,7 @@ export const useModel = defineStore('model', () => {
       // Inside an epoch: the batch counter moves, the curves wait for the epoch's end.
       batch.value = p.batch ? { epoch: p.epoch, index: p.batch.index, of: p.batch.of, loss: p.loss } : null
       if (p.batch) return
-      const f = p.folds === undefined ? '' : p.fold! < p.folds ? `fold ${p.fold! + 1} of ${p.folds}` : 'refit on all posters'
+      const f = p.folds === undefined ? '' : p.fold! < p.folds ? `fold ${p.fold! + 1} of ${p.folds}` : REFIT
       // Each fold (and the refit) draws its own curve. Two train at once: the chart follows the
       // one that started last, the others' points are kept without switching back and forth.
       if (!curves.has(f)) {
@@ -317,6 +338,7 @@ export const useModel = defineStore('model', () => {
     maxEpochs,
     backend,
     fold,
+    refit,
     predictJob,
     predictDone,
     predictTotal,
@@ -329,6 +351,7 @@ export const useModel = defineStore('model', () => {
     training,
     offerRetrain,
     active,
+    activeGenres,
     refresh,
     select,
     toggleCompare,
