@@ -1,6 +1,6 @@
 // Kodi / Jellyfin `.nfo` files beside a poster: the IMDb id, title and year of the film,
 // read by the collection's one NFO reader (saxes, no DTDs or external entities).
-import { readFile, stat } from 'node:fs/promises'
+import { NotRegular, readBounded, TooLarge } from '../bounded-read'
 import { basename, dirname, extname, join } from 'node:path'
 import { MAX_NFO_BYTES, NfoError, parseNfo } from '../formats/nfo'
 import { errnoWords } from '../errno'
@@ -28,11 +28,10 @@ export function nfoFor(image: string, nfos: Set<string>): string | null {
 export async function readNfo(path: string): Promise<{ info: NfoInfo } | { problem: string }> {
   let buf: Buffer
   try {
-    const st = await stat(path)
-    if (!st.isFile()) return { problem: 'not a regular file' }
-    if (st.size > MAX_NFO_BYTES) return { problem: `larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO` }
-    buf = await readFile(path)
+    buf = await readBounded(path, MAX_NFO_BYTES)
   } catch (err) {
+    if (err instanceof NotRegular) return { problem: 'not a regular file' }
+    if (err instanceof TooLarge) return { problem: `larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO` }
     return { problem: errnoWords(err, 'no such file', (code) => `unreadable (${code ?? 'read error'})`) }
   }
   try {

@@ -11,6 +11,10 @@ export const GenreName = z
   .min(1, 'a genre needs a name')
   .max(40, 'genre names are at most 40 characters')
   .refine((s) => s.toUpperCase() !== 'N/A', 'N/A means "no genre"; it cannot be a genre')
+  // A control character breaks the CSV export and the terminal; a lone surrogate is stored one
+  // way and read back another (two genres that look the same).
+  .refine((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s), 'genre names cannot hold control characters')
+  .refine((s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s), 'genre names must be valid text (a broken Unicode character)')
 
 /** Column names the label files use for something else than a genre (importer/labels.ts skips them). */
 export const LABEL_FILE_COLUMNS =

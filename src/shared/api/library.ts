@@ -14,7 +14,12 @@ export type LabelledFilter = z.infer<typeof LabelledFilter>
 
 export const PosterFilter = z.strictObject({
   /** Substring of the title (or the id); case, accents and extra spaces are ignored. */
-  search: z.string().max(200).optional(),
+  search: z
+    .string()
+    .max(200)
+    // Control characters mean nothing in a title search (a NUL broke the index query).
+    .transform((s) => s.replace(/[\u0000-\u001f\u007f]/g, ' '))
+    .optional(),
   genres: z.array(GenreName).max(100).optional(),
   match: GenreMatch.default('any'),
   labelled: LabelledFilter.default('all'),

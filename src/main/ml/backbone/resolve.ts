@@ -1,7 +1,7 @@
 // Where the backbone file comes from: the library's own copy (downloaded and checksum-
 // verified, or imported), else a folder given by configuration (POSTERITY_MODELS, default
 // ../shared/models beside the repository), which is accepted on its STRUCTURE and logged.
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { appRoot } from '../../app-root'
 import { buildFeatureGraph } from '../onnx/features'
@@ -52,8 +52,15 @@ export function resolveBackbone(libraryDir: string, b: BackboneEntry, log: (m: s
  * "Import model file": a file whose checksum is the published one is taken as it is; any
  * other must pass the structural check. It is copied into the library.
  */
+/** Far above any backbone the catalog lists (MobileNetV2 is 3.5 MB quantised, 14 MB in float). */
+const MAX_BACKBONE_BYTES = 1024 * 2 ** 20
+
 export async function importBackboneFile(libraryDir: string, b: BackboneEntry, file: string): Promise<string> {
   if (!existsSync(file)) throw new Error(`no such file: ${file}`)
+  // A FIFO or a device would block or never end; an ONNX backbone is tens of MB, not gigabytes.
+  const st = statSync(file)
+  if (!st.isFile()) throw new Error(`${file} is not a regular file`)
+  if (st.size === 0 || st.size > MAX_BACKBONE_BYTES) throw new Error(`${file} is ${st.size === 0 ? 'empty' : `larger than ${MAX_BACKBONE_BYTES / 2 ** 20} MiB`}: not a ${b.title} model file`)
   const sum = await sha256File(file)
   let note: string
   if (sum === b.sha256) note = 'checksum matches the published file'
