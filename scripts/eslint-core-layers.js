@@ -29,7 +29,7 @@ export const elements = [
   element('ml', 'src/main/ml'),
   element('collection', 'src/main/collection'),
   element('kernel', 'src/main/{jobs,api}'),
-  element('kernel', 'src/main/{context,events,app-root,paths,version,errno,decoded-sink}.ts', 'file'),
+  element('kernel', 'src/main/{context,events,app-root,paths,version,errno,decoded-sink,bounded-read}.ts', 'file'),
   element('core', 'src/main/{core,schema,libraries,system}.ts', 'file'),
   element('hosting', 'src/main/hosting'),
   element('electron', 'src/main/electron'),
