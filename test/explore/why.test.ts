@@ -81,6 +81,15 @@ describe.skipIf(!haveBackbone)('why: occlusion sensitivity in the worker', () =>
     expect(Math.floor(best / r!.cols)).toBeLessThan(Math.ceil(r!.rows / 2))
   }, 120_000)
 
+  it('computes a few heat maps at once and refuses more (each holds its masked copies in memory)', async () => {
+    const started: string[] = []
+    for (let i = 0; i < 4; i++) started.push((await call(core, 'explore.why', { id: 'tt3000000', genre: 'Red', grid: 4 })).jobId)
+    await expect(call(core, 'explore.why', { id: 'tt3000000', genre: 'Red', grid: 4 })).rejects.toThrow(/4 heat maps are being computed already/)
+    for (const id of started) await core.jobs.wait(id)
+    const again = await call(core, 'explore.why', { id: 'tt3000000', genre: 'Red', grid: 4 })
+    await core.jobs.wait(again.jobId)
+  }, 120_000)
+
   it('gives each genre its AP with a bootstrap interval around it (the dashboard)', async () => {
     const d = await call(core, 'explore.dashboard', {})
     expect(d.ap).not.toBeNull()

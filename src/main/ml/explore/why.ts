@@ -6,8 +6,15 @@ import { activeRun } from '../store/runs'
 import { featureSetName, modelService } from '../service/model-service'
 import type { OcclusionArgs } from '../worker/protocol'
 
+/** Heat maps computed (or queued in the worker) at once. */
+const MAX_WHY_JOBS = 4
+
 export function startWhy(ctx: CoreContext, id: string, genre: string, grid: number): { jobId: string } {
   const s = modelService(ctx)
+  // Each heat map holds its masked copies in the model worker: a client asking for hundreds at
+  // once would exhaust the machine's memory. A few wait their turn there; more are refused.
+  const running = ctx.jobs.list().filter((j) => j.kind === 'why' && j.status === 'running').length
+  if (running >= MAX_WHY_JOBS) throw new ApiError('conflict', `${running} heat maps are being computed already: wait for one to finish`)
   const run = activeRun(ctx.db)
   if (!run) throw new ApiError('conflict', 'no active model: train one first (Train view, or posterity train)')
   if (run.kind !== 'head') throw new ApiError('conflict', `run ${run.id} is a ${run.kind} model; the heat map explains embedding-head models`)
