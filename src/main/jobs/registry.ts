@@ -27,6 +27,9 @@ export function throwIfCancelled(signal: AbortSignal): void {
   if (signal.aborted) throw new CancelledError()
 }
 
+/** Finished jobs kept for jobs.list and wait (the oldest go first). */
+const KEEP_FINISHED = 200
+
 export class JobRegistry {
   private jobs = new Map<string, Entry>()
 
@@ -76,7 +79,20 @@ export class JobRegistry {
     )
     entry.promise = promise
     this.jobs.set(jobId, entry)
+    this.prune()
     return { jobId, promise }
+  }
+
+  /** A long session keeps only its latest finished jobs (51,000 of them made jobs.list 6 MB). */
+  private prune(): void {
+    let finished = 0
+    for (const e of this.jobs.values()) if (e.status !== 'running') finished++
+    for (const [id, e] of this.jobs) {
+      if (finished <= KEEP_FINISHED) break
+      if (e.status === 'running') continue
+      this.jobs.delete(id)
+      finished--
+    }
   }
 
   list(): Job[] {
