@@ -1,6 +1,6 @@
 // The one window, locked down: isolated sandboxed renderer, no Node, our CSP, no
 // navigation, no new windows, no permissions. External http(s) links open in the browser.
-import { BrowserWindow, session, shell, type WebContents } from 'electron'
+import { app, BrowserWindow, session, shell, type WebContents } from 'electron'
 import { pathToFileURL } from 'node:url'
 import { CSP } from '../hosting/csp'
 import { preloadPath, rendererIndex } from './paths'
@@ -45,11 +45,24 @@ export function hardenSession(): void {
   })
 }
 
-/** The dev server's URL under `electron-vite dev`, else the built file. */
+/**
+ * The dev server's URL under `electron-vite dev`, else the built file. A packaged app never
+ * follows the variable (it would hand the core to whatever page it names), and a dev server
+ * is only ever on this machine.
+ */
 export function rendererUrl(): string {
   const dev = process.env.ELECTRON_RENDERER_URL
-  if (dev && !process.env.POSTERITY_PRODUCTION) return dev
+  if (dev && !app.isPackaged && !process.env.POSTERITY_PRODUCTION && loopbackHttp(dev)) return dev
   return pathToFileURL(rendererIndex).href
+}
+
+function loopbackHttp(url: string): boolean {
+  try {
+    const u = new URL(url)
+    return u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)
+  } catch {
+    return false
+  }
 }
 
 /** The window, not yet showing anything: IPC must be registered before the page loads. */
