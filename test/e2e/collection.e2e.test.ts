@@ -67,6 +67,8 @@ describe.skipIf(!hasChromium)('the collection in Chromium (posterity serve)', ()
     const db = new Database(join(libDir, 'library.sqlite'))
     db.prepare('UPDATE model_runs SET thresholds = ? WHERE active = 1').run(JSON.stringify([0, 0, 0]))
     db.close()
+    // A percentage, as in the Train view.
+    expect(await ui.page.inputValue(tid(T.minProb))).toBe('50')
     await ui.page.fill(tid(T.minProb), '0')
     await ui.page.fill(tid(T.maxGenres), '1')
     plan = (await ui.api.ok<{ films: FilmPlan[] }>('collection.plan', { root: movies, rule: { minProbability: 0, maxGenres: 1, mode: 'replace' } })).films

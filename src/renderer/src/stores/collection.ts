@@ -61,7 +61,7 @@ export const useCollection = defineStore('collection', () => {
   /** Why the rule as typed cannot be used, or null. */
   function ruleProblem(): string | null {
     const { minProbability: p, maxGenres: k } = rule.value
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) return 'the minimum probability is a number from 0 to 1'
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) return 'the minimum probability is a percentage from 0 to 100'
     if (!Number.isInteger(k) || k < 1 || k > 20) return 'the number of genres is a whole number from 1 to 20'
     return null
   }
