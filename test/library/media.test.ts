@@ -1,4 +1,5 @@
 // mediaFile: only the library's own thumbnails and the posters' recorded originals.
+import { createHash } from 'node:crypto'
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -7,6 +8,7 @@ import { thumbPath, thumbPaths } from '../../src/main/library/thumbs'
 import { useLibrary } from './helpers'
 
 const t = useLibrary({ sub: 'lib' })
+const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 
 function add(id: string, path: string, hash: string) {
   t.core.db
@@ -18,14 +20,14 @@ describe('mediaFile', () => {
   it('serves the cached thumbnail and the recorded original while they exist', () => {
     const original = join(t.dir, 'p.png')
     writeFileSync(original, 'x')
-    add('tt1', original, 'ab'.repeat(32))
+    add('tt1', original, sha('x'))
     expect(mediaFile(t.core, 'thumb', 'tt1')).toBeNull() // no thumbnail yet
-    const thumb = thumbPath(t.core.dir, 'ab'.repeat(32))
+    const thumb = thumbPath(t.core.dir, sha('x'))
     mkdirSync(join(thumb, '..'), { recursive: true })
     writeFileSync(thumb, 'w')
     expect(mediaFile(t.core, 'thumb', 'tt1')).toEqual({ path: thumb, mime: 'image/jpeg' })
     // A library made by an older version has WebP thumbnails: served as they are.
-    const [, webp] = thumbPaths(t.core.dir, 'ab'.repeat(32))
+    const [, webp] = thumbPaths(t.core.dir, sha('x'))
     rmSync(thumb)
     writeFileSync(webp, 'w')
     expect(mediaFile(t.core, 'thumb', 'tt1')).toEqual({ path: webp, mime: 'image/webp' })
@@ -46,18 +48,21 @@ describe('mediaFile', () => {
 
   it('refuses a thumbnail or an original swapped for a link after the import (to /etc/passwd, say)', () => {
     const original = join(t.dir, 'q.png')
-    writeFileSync(original, 'x') // 1 byte, as recorded
-    add('tt3', original, 'ef'.repeat(32))
-    const thumb = thumbPath(t.core.dir, 'ef'.repeat(32))
+    writeFileSync(original, 'y') // 1 byte, as recorded
+    add('tt3', original, sha('y'))
+    expect(mediaFile(t.core, 'full', 'tt3')).toEqual({ path: original, mime: 'image/png' })
+    const thumb = thumbPath(t.core.dir, sha('y'))
     mkdirSync(join(thumb, '..'), { recursive: true })
     symlinkSync('/etc/passwd', thumb)
     expect(mediaFile(t.core, 'thumb', 'tt3')).toBeNull()
     rmSync(original)
     symlinkSync('/etc/passwd', original)
     expect(mediaFile(t.core, 'full', 'tt3')).toBeNull()
-    // A different file of another size in its place is not the imported poster either.
+    // A different file in its place is not the imported poster either, of another size or the same.
     rmSync(original)
     writeFileSync(original, 'much longer than what was imported')
+    expect(mediaFile(t.core, 'full', 'tt3')).toBeNull()
+    writeFileSync(original, 'z')
     expect(mediaFile(t.core, 'full', 'tt3')).toBeNull()
   })
 })

@@ -1,7 +1,8 @@
 // Which file on disk serves a poster's thumbnail or full image. Only files that belong to the
 // library are ever returned: the id is looked up, never turned into a path, so a crafted id
 // cannot reach anything else.
-import { lstatSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { lstatSync, readFileSync, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import type { CoreContext } from '../context'
 import { thumbMime, thumbPaths } from './thumbs'
@@ -31,13 +32,16 @@ function isPlainFile(path: string): boolean {
 }
 
 /**
- * The original still holds what was imported: a regular file of the recorded size. A file
- * swapped for a link to something else (/etc/passwd, a key) after the import is refused.
+ * The original still holds what was imported: a regular file of the recorded size whose bytes
+ * hash to the recorded hash. A file swapped for another (a link to /etc/passwd, a key, even
+ * one of the same size) after the import is refused. One poster at a time is opened full size,
+ * so reading it once more here costs little.
  */
-function isImported(path: string, size: number): boolean {
+function isImported(path: string, size: number, hash: string): boolean {
   try {
     const st = statSync(path)
-    return st.isFile() && st.size === size
+    if (!st.isFile() || st.size !== size) return false
+    return createHash('sha256').update(readFileSync(path)).digest('hex') === hash
   } catch {
     return false
   }
@@ -55,5 +59,5 @@ export function mediaFile(ctx: CoreContext, kind: MediaKind, id: string): { path
   if (kind !== 'full') return null
   const mime = MIME[extname(row.path).toLowerCase()]
   // The recorded original: only while it is still the file that was imported.
-  return mime && isImported(row.path, row.size) ? { path: row.path, mime } : null
+  return mime && isImported(row.path, row.size, row.hash) ? { path: row.path, mime } : null
 }
