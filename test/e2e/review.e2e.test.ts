@@ -3,7 +3,8 @@
 // checked in the library, the end of the queue, and the library ordered by the model. The
 // library holds a stored run with out-of-fold probabilities (what training's cross-validation
 // writes) in which two posters' labels are wrong, and stored predictions for five posters only.
-import { mkdirSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { T } from '../../src/renderer/src/testids'
@@ -47,10 +48,11 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
         core,
         films.map((f) => ({ id: f.id, title: f.title, genres: [f.id === w1 || f.id === w2 ? 'Drama' : f.genre] })),
       )
-      // The real files, with their sizes: the poster route serves only the file that was imported.
+      // The real files, with their sizes and hashes: the poster route serves only the file that was imported.
       for (const f of films) {
         const file = join(folder, `${f.id}.jpg`)
-        core.db.prepare('UPDATE posters SET path = ?, size = ? WHERE id = ?').run(file, statSync(file).size, f.id)
+        const hash = createHash('sha256').update(readFileSync(file)).digest('hex')
+        core.db.prepare('UPDATE posters SET path = ?, size = ?, hash = ? WHERE id = ?').run(file, statSync(file).size, hash, f.id)
       }
       const runId = insertStubRun(core.db, { genres: GENRES, trainSize: films.length, seconds: 1, thresholds: [0.5, 0.5, 0.5], weightsPath: join(lib, 'models', 'none') }, true)
       putRunPosters(
