@@ -19,3 +19,16 @@ export function errnoWords(err: unknown, missing = 'no such file or folder', oth
   if (code === 'ENOENT') return missing
   return (code && WORDS[code]) ?? (other ? other(code) : (err as Error).message)
 }
+
+/**
+ * Whether process `pid` exists, by a signal-0 probe: EPERM means it does (another user's).
+ * Leftovers of a process that is gone (a lock, an import, a temporary file) are stale.
+ */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

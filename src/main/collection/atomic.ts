@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { chown, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { errnoWords } from '../errno'
+import { errnoWords, processExists } from '../errno'
 
 export class WriteRefused extends Error {}
 
@@ -54,20 +54,11 @@ export async function atomicWrite(path: string, bytes: Buffer): Promise<void> {
 
 const TEMP = /^\..+\.(\d+)-[0-9a-f]{8}\.posterity-tmp$/
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** Removes the temporary files of writes that were killed before their rename (their process is gone). */
 export async function removeStaleTemps(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[])
   for (const n of names) {
     const m = TEMP.exec(n)
-    if (m && Number(m[1]) !== process.pid && !running(Number(m[1]))) await unlink(join(dir, n)).catch(() => {})
+    if (m && Number(m[1]) !== process.pid && !processExists(Number(m[1]))) await unlink(join(dir, n)).catch(() => {})
   }
 }

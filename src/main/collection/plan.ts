@@ -1,13 +1,13 @@
 // What a write-back would write: the active model's probabilities for each film's poster
 // (cached predictions, the rest predicted as the model code does), the shared acceptance
 // rule, the genre map to the media server's names, and replace or merge.
-import { readBounded } from '../bounded-read'
+import { readNfoBytes } from '../importer/nfo'
 import { acceptedGenres, type AcceptanceRule } from '../../shared/acceptance'
 import { ApiError, type FilmChange, type FilmPlan, type WriteMode } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { modelService } from '../ml/service/model-service'
 import { activeRun } from '../ml/store/runs'
-import { lineDiff, MAX_NFO_BYTES, minimalNfo, NfoError, nfoText, parseNfo, URL_ONLY_NFO, withGenres } from '../formats/nfo'
+import { lineDiff, minimalNfo, NfoError, nfoText, parseNfo, URL_ONLY_NFO, withGenres } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { genreMapping, type FilmRow } from './store'
 
@@ -59,7 +59,7 @@ export async function planFilms(
   const files = new Map<number, Buffer | NodeJS.ErrnoException>()
   if (options.contents || options.diff) {
     await inParallel(films, async (f) => {
-      files.set(f.id, await readBounded(f.nfo_path, MAX_NFO_BYTES).catch((e: NodeJS.ErrnoException) => e))
+      files.set(f.id, await readNfoBytes(f.nfo_path).catch((e: NodeJS.ErrnoException) => e))
     })
   }
   for (const [i, f] of films.entries()) {

@@ -5,7 +5,7 @@
 // duplicate detection and re-import shortcuts are the library's own; NFO genres become the
 // poster's labels with source "nfo" unless the user labelled it or other labels exist.
 import { stat } from 'node:fs/promises'
-import { NotRegular, readBounded, TooLarge } from '../bounded-read'
+import { readNfoBytes } from '../importer/nfo'
 import { resolve } from 'node:path'
 import { ApiError, GenreName, type ScanSummary } from '../../shared/api'
 import type { CoreContext } from '../context'
@@ -14,7 +14,7 @@ import { noTables } from '../importer/tables'
 import type { Db } from '../library/db'
 import { removePosters } from '../library/remove'
 import { ensureGenre } from '../library/vocabulary'
-import { MAX_NFO_BYTES, NfoError, parseNfo, URL_ONLY_NFO, type NfoInfo } from '../formats/nfo'
+import { NfoError, parseNfo, URL_ONLY_NFO, type NfoInfo } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { progressReporter } from './progress'
 import { scanCollection, type ScannedFilm } from './scan'
@@ -41,19 +41,12 @@ export async function readNfoState(path: string): Promise<NfoState> {
   const st = await fileState(path)
   if (!st) return { size: null, mtime: null, info: null, error: null }
   try {
-    const info = parseNfo(await readBounded(path, MAX_NFO_BYTES))
+    const info = parseNfo(await readNfoBytes(path))
     return { ...st, info, error: null }
   } catch (err) {
     // An empty file is a placeholder: as good as none (a write-back replaces it, keeping a backup).
     if (err instanceof NfoError && err.kind === 'empty') return { ...st, info: null, error: null }
-    const reason =
-      err instanceof NfoError
-        ? err.message
-        : err instanceof NotRegular
-          ? 'not a regular file'
-          : err instanceof TooLarge
-            ? `larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO`
-            : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+    const reason = err instanceof NfoError ? err.message : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
     return { ...st, info: null, error: reason }
   }
 }

@@ -8,8 +8,7 @@ import { ApiError, type WriteEntry, type WriteResult } from '../../shared/api'
 import type { CoreContext } from '../context'
 import type { Db } from '../library/db'
 import { atomicWrite, checkWritable, removeStaleTemps, writeReason } from './atomic'
-import { readBounded } from '../bounded-read'
-import { MAX_NFO_BYTES } from '../formats/nfo'
+import { readNfoBytes } from '../importer/nfo'
 import { inParallel } from './parallel'
 import { planFilms, type PlanRule } from './plan'
 import { progressReporter } from './progress'
@@ -260,7 +259,7 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   const one = async (f: WrittenFile) => {
     progress('undoing', restored + removed + conflicts.length, files.length)
     try {
-      const now = await readBounded(f.path, MAX_NFO_BYTES).catch((e: NodeJS.ErrnoException) => {
+      const now = await readNfoBytes(f.path).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') return null
         throw e
       })

@@ -24,14 +24,27 @@ export function nfoFor(image: string, nfos: Set<string>): string | null {
   return inDir.length === 1 ? inDir[0] : null
 }
 
+/**
+ * An NFO's bytes, read bounded (bounded-read.ts) for the importer and the collection alike: a
+ * FIFO, a device or a file over the limit is an NfoError saying so; file-system errors pass.
+ */
+export async function readNfoBytes(path: string): Promise<Buffer> {
+  try {
+    return await readBounded(path, MAX_NFO_BYTES)
+  } catch (err) {
+    if (err instanceof NotRegular) throw new NfoError('not a regular file')
+    if (err instanceof TooLarge) throw new NfoError(`larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO`)
+    throw err
+  }
+}
+
 /** What an NFO says about its film, or why it could not be read (a one-line reason, never its text). */
 export async function readNfo(path: string): Promise<{ info: NfoInfo } | { problem: string }> {
   let buf: Buffer
   try {
-    buf = await readBounded(path, MAX_NFO_BYTES)
+    buf = await readNfoBytes(path)
   } catch (err) {
-    if (err instanceof NotRegular) return { problem: 'not a regular file' }
-    if (err instanceof TooLarge) return { problem: `larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO` }
+    if (err instanceof NfoError) return { problem: err.message }
     return { problem: errnoWords(err, 'no such file', (code) => `unreadable (${code ?? 'read error'})`) }
   }
   try {

@@ -13,6 +13,7 @@ import { heldHashes } from '../library/remove'
 import { touchedSince } from '../library/history'
 import { searchKey, sortKey } from '../library/text'
 import { THUMB_DIR, THUMB_FILE, thumbPaths } from '../library/thumbs'
+import { processExists } from '../errno'
 
 /** A poster's file and metadata columns, as the importer reads and writes them. */
 interface PosterColumns {
@@ -200,12 +201,7 @@ function removeImport(
 
 function alive(pid: number | null, host: string | null): boolean {
   if (!pid || host !== hostname() || pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return processExists(pid)
 }
 
 /**

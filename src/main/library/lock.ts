@@ -6,6 +6,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
+import { processExists } from '../errno'
 
 export const LOCK_FILE = 'library.lock'
 
@@ -65,12 +66,7 @@ const BOOT_SLACK_MS = 10 * 60 * 1000
 function alive(holder: Holder): boolean {
   const boot = bootTime()
   if (boot !== null && holder.at < boot - BOOT_SLACK_MS) return false
-  try {
-    process.kill(holder.pid, 0)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
-  }
-  return procState(holder.pid) !== 'Z'
+  return processExists(holder.pid) && procState(holder.pid) !== 'Z'
 }
 
 function readHolder(path: string): Holder | null {
