@@ -1,6 +1,6 @@
 // Opening the library for a CLI command: failures to open become one-line user errors.
 import { existsSync, realpathSync, statSync } from 'node:fs'
-import { dirname, join, relative, resolve, sep } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import { openCore, type Core } from '../core'
 import { DB_FILE } from '../library/db'
 import { LibraryBusyError } from '../library/lock'
@@ -31,8 +31,9 @@ export function outputFile(path: string, libraryDir: string): string {
       return resolve(p)
     }
   }
-  const rel = relative(real(libraryDir), join(real(parent), abs.slice(parent.length + 1)))
-  if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel))) {
+  const lib = real(libraryDir)
+  const target = join(real(parent), basename(abs))
+  if (target === lib || target.startsWith(lib + sep)) {
     throw new UserError(`--out ${path} is inside the library folder ${libraryDir}: write it somewhere else`, 2)
   }
   return abs

@@ -64,6 +64,8 @@ export function titleFromName(name: string): { title: string; year: number | nul
 }
 
 const lower = (n: string) => n.toLowerCase()
+/** Kodi's name for the NFO inside a disc structure. */
+const discNfoName = (disc: string) => (lower(basename(disc)) === 'bdmv' ? 'index.nfo' : 'VIDEO_TS.nfo')
 const stemOf = (f: string) => basename(f, extname(f))
 
 function findPoster(names: Map<string, string>, stems: string[]): string | null {
@@ -95,7 +97,7 @@ export async function scanCollection(root: string, signal?: AbortSignal): Promis
 
   /** Kodi's NFO inside a disc structure, if there is one. */
   const discNfo = async (disc: string): Promise<string | null> => {
-    const want = lower(basename(disc)) === 'bdmv' ? 'index.nfo' : 'video_ts.nfo'
+    const want = lower(discNfoName(disc))
     try {
       const hit = (await readdir(disc)).find((n) => lower(n) === want)
       return hit ? join(disc, hit) : null
@@ -182,7 +184,7 @@ export async function scanCollection(root: string, signal?: AbortSignal): Promis
         const discDir = join(dir, f.disc)
         const movieNfo = isOwner ? existing(['movie.nfo']) : undefined
         const inDisc = movieNfo ? null : await discNfo(discDir)
-        const nfo = movieNfo ? join(dir, movieNfo) : (inDisc ?? (isOwner ? join(dir, 'movie.nfo') : join(discDir, lower(f.disc) === 'bdmv' ? 'index.nfo' : 'VIDEO_TS.nfo')))
+        const nfo = movieNfo ? join(dir, movieNfo) : (inDisc ?? (isOwner ? join(dir, 'movie.nfo') : join(discDir, discNfoName(f.disc))))
         report.films.push({ key: keyOf(discDir), ...common, video: null, nfo, nfoExists: !!(movieNfo ?? inDisc), ...titleFromName(folderName) })
         continue
       }

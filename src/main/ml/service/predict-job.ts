@@ -7,7 +7,7 @@ import type { JobContext } from '../../jobs/registry'
 import { historyState, recordEdit, type Change } from '../../library/history'
 import { readStates, sortGenres } from '../../library/labels'
 import { evaluate } from '../eval/metrics'
-import { trainingIds } from '../store/out-of-fold'
+import { trainingHashes, trainingIds } from '../store/out-of-fold'
 import { activeRun, getPredictions, putPredictions, type StoredRun } from '../store/runs'
 import { postersFor, trainingLabels } from './data'
 import { genreNames } from '../../library/vocabulary'
@@ -65,12 +65,7 @@ export async function evaluateActive(svc: ModelService, ids: string[] | undefine
   const trained = trainingIds(svc.db, run.id)
   const listed = postersFor(svc.db, { scope: 'labelled', ids }).filter((p) => eligible.has(p.id))
   // A byte-identical copy of a trained poster is no poster the model never saw.
-  const trainedHashes = new Set<string>()
-  const hashOf = svc.db.prepare('SELECT hash FROM posters WHERE id = ?').pluck()
-  for (const id of trained) {
-    const h = hashOf.get(id) as string | undefined
-    if (h) trainedHashes.add(h)
-  }
+  const trainedHashes = trainingHashes(svc.db, run.id)
   const unseen = listed.filter((p) => !trained.has(p.id))
   const posters = unseen.filter((p) => !trainedHashes.has(p.hash))
   const excludedTrained = listed.length - unseen.length

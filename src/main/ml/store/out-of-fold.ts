@@ -55,3 +55,8 @@ export function readOutOfFold(db: Db, runId: number): OutOfFold | null {
 export function trainingIds(db: Db, runId: number): Set<string> {
   return new Set(db.prepare('SELECT poster_id FROM run_posters WHERE run_id = ?').pluck().all(runId) as string[])
 }
+
+/** The content hashes of the posters a run was trained on (a byte-identical copy is no unseen poster). */
+export function trainingHashes(db: Db, runId: number): Set<string> {
+  return new Set(db.prepare('SELECT p.hash FROM run_posters r JOIN posters p ON p.id = r.poster_id WHERE r.run_id = ?').pluck().all(runId) as string[])
+}
