@@ -113,7 +113,16 @@ export const library = {
       offset: z.number().int().min(0).default(0),
       limit: z.number().int().min(1).max(1000).default(200),
     }),
-    z.object({ total: z.number().int(), offset: z.number().int(), items: z.array(PosterSummary) }),
+    z.object({
+      total: z.number().int(),
+      offset: z.number().int(),
+      items: z.array(PosterSummary),
+      /**
+       * With a prediction filter or order: of the `of` posters the library filter alone matches,
+       * how many have no stored prediction of the active run (left out, or listed last).
+       */
+      unpredicted: z.object({ without: z.number().int(), of: z.number().int() }).optional(),
+    }),
   ),
   /** Every id the filter matches, in sort order: for select-all and keyboard navigation. */
   ids: command(

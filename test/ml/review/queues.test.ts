@@ -159,6 +159,10 @@ describe('library queries by prediction', () => {
     })
     expect(byAction.items.map((i) => i.id).slice(0, 4)).toEqual([unlabelled[0], unlabelled[2], unlabelled[1], unlabelled[3]])
     expect(byAction.total).toBe(6)
+    // Two of the six have no stored prediction: counted for the panel's note, when ordering and when filtering.
+    expect(byAction).toMatchObject({ unpredicted: { without: 2, of: 6 } })
+    const filtered = await call(core, 'library.query', { labelled: 'unlabelled', predicted: ['Comedy'] })
+    expect(filtered.unpredicted).toEqual({ without: 2, of: 6 })
     const byDoubt = await call<{ ids: string[] }>(core, 'library.ids', { labelled: 'unlabelled', predictionSort: { by: 'uncertainty' }, desc: true })
     expect(byDoubt.ids.slice(0, 4)).toEqual([unlabelled[1], unlabelled[2], unlabelled[3], unlabelled[0]])
     const page = await call<{ total: number; items: { id: string }[] }>(core, 'library.query', {

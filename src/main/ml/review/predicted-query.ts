@@ -75,7 +75,7 @@ function sortedRows(t: Table, key: number): Int32Array {
 
 type Args = Filter & { sort: Sort; desc: boolean; predicted?: string[]; predictionSort?: PredictionSort }
 
-const lists = new WeakMap<Db, { key: string; ids: string[] }>()
+const lists = new WeakMap<Db, { key: string; ids: string[]; unpredicted: { without: number; of: number } }>()
 const libraryLists = new WeakMap<Db, { version: string; byFilter: Map<string, string[]> }>()
 
 /**
@@ -94,15 +94,18 @@ function libraryIds(db: Db, version: string, f: Filter & { sort: Sort; desc: boo
   return ids
 }
 
-/** Every matching id in order; the last list is kept, so paging through it is cheap. */
-function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): string[] {
+/**
+ * Every matching id in order, and how many of the library filter's posters have no stored
+ * prediction; the last list is kept, so paging through it is cheap.
+ */
+function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): { ids: string[]; unpredicted: { without: number; of: number } } {
   // Any write (labels, imports, predictions; this connection or another) changes the version.
   const version = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`
   const t = predictionTable(db, version)
   const { predicted, predictionSort, offset: _o, limit: _l, ...filter } = args
   const key = JSON.stringify([t.key, version, predicted, predictionSort, filter])
   const hit = lists.get(db)
-  if (hit?.key === key) return hit.ids
+  if (hit?.key === key) return hit
   const G = t.genres.length
   let cols: number[] = []
   if (predicted?.length) {
@@ -111,12 +114,17 @@ function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): s
   }
   const predicts = (r: number) => cols.some((c) => t.probs[r * G + c] >= t.thresholds[c])
   let ids: string[]
+  let unpredicted: { without: number; of: number }
   if (!predictionSort) {
     // The library's own order, narrowed to the predicted genres.
-    ids = libraryIds(db, version, filter).filter((id) => {
+    const members = libraryIds(db, version, filter)
+    let without = 0
+    ids = members.filter((id) => {
       const r = t.row.get(id)
+      if (r === undefined) without++
       return r !== undefined && predicts(r)
     })
+    unpredicted = { without, of: members.length }
   } else {
     let sortKey: number
     if (predictionSort.by === 'probability') {
@@ -126,10 +134,10 @@ function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): s
     // Walk the run's rows in the precomputed order, keeping the library filter's posters.
     const members = libraryIds(db, version, { ...filter, sort: 'id', desc: false })
     const keep = new Uint8Array(t.ids.length)
-    const unpredicted: string[] = []
+    const without: string[] = []
     for (const id of members) {
       const r = t.row.get(id)
-      if (r === undefined) unpredicted.push(id)
+      if (r === undefined) without.push(id)
       else if (!predicted?.length || predicts(r)) keep[r] = 1
     }
     const order = sortedRows(t, sortKey)
@@ -140,10 +148,12 @@ function orderedIds(db: Db, args: Args & { offset?: number; limit?: number }): s
       if (keep[r]) ids.push(t.ids[r])
     }
     // Posters without a prediction come last (never when filtering by a predicted genre).
-    if (!predicted?.length) ids.push(...unpredicted)
+    if (!predicted?.length) ids.push(...without)
+    unpredicted = { without: without.length, of: members.length }
   }
-  lists.set(db, { key, ids })
-  return ids
+  const list = { key, ids, unpredicted }
+  lists.set(db, list)
+  return list
 }
 
 const usesPredictions = (a: { predicted?: string[]; predictionSort?: PredictionSort }) => (a.predicted?.length ?? 0) > 0 || a.predictionSort !== undefined
@@ -154,9 +164,9 @@ export function withPredictionQueries(ctx: CoreContext, library: ApiHandlers['li
     ...library,
     query: (args) => {
       if (!usesPredictions(args)) return library.query(args)
-      const ids = orderedIds(ctx.db, args)
-      return { total: ids.length, offset: args.offset, items: summariesOf(ctx.db, ids.slice(args.offset, args.offset + args.limit)) }
+      const { ids, unpredicted } = orderedIds(ctx.db, args)
+      return { total: ids.length, offset: args.offset, items: summariesOf(ctx.db, ids.slice(args.offset, args.offset + args.limit)), unpredicted }
     },
-    ids: (args) => (usesPredictions(args) ? { ids: orderedIds(ctx.db, args) } : library.ids(args)),
+    ids: (args) => (usesPredictions(args) ? { ids: orderedIds(ctx.db, args).ids } : library.ids(args)),
   }
 }
