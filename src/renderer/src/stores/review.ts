@@ -99,19 +99,11 @@ export const useReview = defineStore('review', () => {
   }
 
   /**
-   * An apply or a genre key being saved: further keys wait for it to land (they are dropped).
-   * Two quick Enters would otherwise apply twice and move on twice, past a poster never shown.
+   * An applied suggestion still saving: skips, genre keys and further Enters are dropped until
+   * it lands. Two quick Enters would otherwise apply twice and move on twice, past a poster
+   * never shown.
    */
   let busy = false
-  async function exclusive(fn: () => Promise<void>): Promise<void> {
-    if (busy) return
-    busy = true
-    try {
-      await fn()
-    } finally {
-      busy = false
-    }
-  }
 
   /**
    * Skips the shown poster (→ / j): it counts as skipped only because the cursor moves past it
@@ -128,7 +120,13 @@ export const useReview = defineStore('review', () => {
 
   /** Applies the suggested fix (for accepted predictions: confirms the ones it keeps), then moves on. */
   async function acceptSuggestion() {
-    return exclusive(applySuggestion)
+    if (busy) return
+    busy = true
+    try {
+      await applySuggestion()
+    } finally {
+      busy = false
+    }
   }
 
   async function applySuggestion() {
