@@ -17,6 +17,15 @@ export interface DecodedSink {
   wants(hash: string): boolean
   /** One RGB (HWC) buffer per view; resolves when the sink can take more (back-pressure). */
   push(hash: string, views: Buffer[]): Promise<void>
+  /**
+   * A file's bytes, for a poster whose thumbnail needs no encode: the sink's decode is then the
+   * import's only one, and its verdict the import's check. Resolves when the sink can take more
+   * (back-pressure) with `verdict`: null once every pixel decoded, the decoder's reason when
+   * not, or undefined when the sink could not tell (the importer then decodes it itself).
+   */
+  pushEncoded(hash: string, bytes: Buffer): Promise<{ verdict: Promise<string | null | undefined> }>
+  /** Sends what is batched now (the importer waits for the verdicts of its last posters). */
+  flush(): void
   /** Waits for every pushed poster to be embedded and stored. */
   finish(): Promise<{ embedded: number; failed: number }>
   /** Drops what is queued (cancelled or failed import). */

@@ -2,7 +2,7 @@
 // item gets its own one-line reason naming the file escaped, every good poster imports, the
 // library stays consistent, and nothing hangs (each test has a time limit).
 import { spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
@@ -82,6 +82,31 @@ describe('the bad-input corpus, mixed with good posters', () => {
     }
     for (const l of lines) expect(l).not.toMatch(RAW_CONTROLS)
     expect(res.stdout).toContain(`${c.good.length} added, 0 updated`)
+  }, 120_000)
+})
+
+// With embedding during the import, the model worker's decode is the import's check for the
+// posters that are their own thumbnails (importer/run.ts): the same verdicts must come out.
+const modelsDir = process.env.POSTERITY_MODELS ?? join(__dirname, '../../../shared/models')
+const haveBackbone = existsSync(join(modelsDir, 'mobilenetv2-12-int8.onnx'))
+if (!haveBackbone) console.warn(`[test/importer] no backbone in ${modelsDir}: skipping the corpus imported with embedding (set POSTERITY_MODELS)`)
+describe.skipIf(!haveBackbone)('the bad-input corpus imported with embedding during the import', () => {
+  it('skips the same files with the same reasons and imports the same posters as a plain import', async () => {
+    const c = await writeImageCorpus(join(t.dir, 'embed'))
+    const r = (await (await (await startImport(t.core, { paths: [c.root], embed: true }))).promise)!
+    const reasons = new Map(r.skipped.map((s) => [s.path, s.reason]))
+    for (const b of c.bad) {
+      const got = reasons.get(b.path)
+      expect(got, `no reason for ${printable(b.path)}`).toBeDefined()
+      expect(matches(got!, b.reason), `${printable(b.path)}: ${got}`).toBe(true)
+    }
+    expect(r.skipped).toHaveLength(c.bad.length)
+    expect(r.added).toBe(c.good.length)
+    // Every poster kept has its thumbnail; no refused file left one behind.
+    const hashes = t.core.db.prepare('SELECT hash FROM posters').pluck().all() as string[]
+    for (const h of hashes) expect(existsSync(thumbPath(join(t.dir, 'lib'), h))).toBe(true)
+    expect(readdirSync(join(t.dir, 'lib', 'thumbs'), { recursive: true }).filter((f) => String(f).endsWith('.jpg') || String(f).endsWith('.webp'))).toHaveLength(new Set(hashes).size)
+    expect(r.warnings.filter((w) => /features of/.test(w))).toEqual([])
   }, 120_000)
 })
 

@@ -132,8 +132,7 @@ export function missingEndMarker(buf: Buffer): string | null {
 function decodeFailure(buf: Buffer, err: unknown): BadImage {
   // libvips' message can be lost under concurrency ("Unknown error"): a missing end
   // marker names truncation whatever the decoder said.
-  const cut = missingEndMarker(buf)
-  if (cut) return new BadImage(`truncated or corrupt image: premature end of the file (${cut})`)
+  if (missingEndMarker(buf)) return refusedImage(buf, '')
   const msg = (err as Error).message
   return new BadImage(/truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
 }
@@ -169,6 +168,29 @@ export async function ensureThumbnail(buf: Buffer, thumbFile: string | null, asI
     throw decodeFailure(buf, err)
   }
   return writeThumbnail(out, thumbFile, linkSource(asIs))
+}
+
+/**
+ * An as-is thumbnail whose pixels someone else decoded (the model worker's decode during an
+ * import: decoded-sink.ts pushEncoded). Returns whether it wrote one.
+ */
+export async function writeCheckedThumbnail(buf: Buffer, thumbFile: string | null, asIs: AsIs): Promise<boolean> {
+  return thumbFile === null ? false : writeThumbnail(buf, thumbFile, linkSource(asIs))
+}
+
+/** Refuses a file whose pixels do not all decode, as a thumbnail decode would. */
+export async function checkDecodes(buf: Buffer): Promise<void> {
+  try {
+    await checkedAsIs(buf)
+  } catch (err) {
+    throw decodeFailure(buf, err)
+  }
+}
+
+/** A file another decoder refused, with that decoder's reason in the importer's words. */
+export function refusedImage(buf: Buffer, reason: string): BadImage {
+  const cut = missingEndMarker(buf)
+  return new BadImage(cut ? `truncated or corrupt image: premature end of the file (${cut})` : reason)
 }
 
 /** The file itself once every pixel decodes (a cut or corrupt JPEG is refused as by the pipeline). */

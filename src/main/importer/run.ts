@@ -11,7 +11,7 @@ import { printable } from '../../shared/printable'
 import { throwIfCancelled } from '../jobs/registry'
 import type { Db } from '../library/db'
 import { findThumb, thumbPath } from '../library/thumbs'
-import { BadImage, ensureThumbnail, probe, readImageFile, thumbnailAndViews } from './images'
+import { BadImage, checkDecodes, ensureThumbnail, probe, readImageFile, refusedImage, thumbnailAndViews, writeCheckedThumbnail } from './images'
 import type { DecodedSink } from '../decoded-sink'
 import { nfoFor, readNfo } from './nfo'
 import { scan } from './scan'
@@ -203,34 +203,11 @@ export async function runImport(
       io.catch((err: unknown) => {
         throw err instanceof BadImage ? err : new BadImage(errnoReason(err))
       })
-    const handle = async (p: Planned): Promise<void> => {
-      let old = existing.get(p.id)
-      const st = await source(stat(p.path))
-      if (!st.isFile()) throw new BadImage('unreadable: not a regular file')
-      if (st.size === 0) throw new BadImage('empty file (0 bytes)')
-      const mtime = Math.floor(st.mtimeMs)
-      let file: Pick<PosterRecord, 'hash' | 'size' | 'width' | 'height'>
-      // Same path, size and mtime as last time, thumbnail present: the bytes are not read again.
-      if (old && old.path === p.path && old.size === st.size && old.mtime === mtime && (await findThumb(libraryDir, old.hash)) !== null) {
-        file = old
-      } else {
-        const buf = await source(readImageFile(p.path, st.size))
-        const hash = createHash('sha256').update(buf).digest('hex')
-        const { asIs: small, ...dims } = await probe(buf)
-        const asIs = small && { path: p.path, size: st.size, mtime }
-        // A thumbnail of this artwork in either format (WebP from older libraries) is kept, not re-encoded.
-        const thumbFile = (await findThumb(libraryDir, hash)) === null ? thumbPath(libraryDir, hash) : null
-        const sink = hooks.decoded
-        if (sink?.wants(hash)) {
-          const { wrote, views } = await thumbnailAndViews(buf, thumbFile, sink.spec, asIs)
-          if (wrote) newThumbs.add(hash)
-          await sink.push(hash, views)
-        } else if (await ensureThumbnail(buf, thumbFile, asIs)) newThumbs.add(hash)
-        file = { hash, size: buf.length, ...dims }
-        if (!old) {
-          old = sameBytes(p, hash)
-          if (old) p = { ...p, id: old.id }
-        }
+    /** A poster whose file was read: its record, new or an update. */
+    const record = (p: Planned, file: Pick<PosterRecord, 'hash' | 'size' | 'width' | 'height'>, old: Existing | undefined, mtime: number, read: boolean): void => {
+      if (read && !old) {
+        old = sameBytes(p, file.hash)
+        if (old) p = { ...p, id: old.id }
       }
       const label = tables.labels.get(p.key)
       const rec: PosterRecord = {
@@ -257,34 +234,103 @@ export async function runImport(
       else unchanged++
     }
 
+    /**
+     * Reads one file and records its poster; or hands its bytes to the model worker, whose decode
+     * is then the only one (deferred: the poster is recorded once the verdict is back).
+     */
+    const handle = async (p: Planned): Promise<{ later: Promise<void> } | null> => {
+      const old = existing.get(p.id)
+      const st = await source(stat(p.path))
+      if (!st.isFile()) throw new BadImage('unreadable: not a regular file')
+      if (st.size === 0) throw new BadImage('empty file (0 bytes)')
+      const mtime = Math.floor(st.mtimeMs)
+      // Same path, size and mtime as last time, thumbnail present: the bytes are not read again.
+      if (old && old.path === p.path && old.size === st.size && old.mtime === mtime && (await findThumb(libraryDir, old.hash)) !== null) {
+        record(p, old, old, mtime, false)
+        return null
+      }
+      const buf = await source(readImageFile(p.path, st.size))
+      const hash = createHash('sha256').update(buf).digest('hex')
+      const { asIs: small, ...dims } = await probe(buf)
+      const asIs = small && { path: p.path, size: st.size, mtime }
+      // A thumbnail of this artwork in either format (WebP from older libraries) is kept, not re-encoded.
+      const thumbFile = (await findThumb(libraryDir, hash)) === null ? thumbPath(libraryDir, hash) : null
+      const file = { hash, size: buf.length, ...dims }
+      const sink = hooks.decoded
+      if (sink?.wants(hash) && (asIs || thumbFile === null)) {
+        // No thumbnail to encode: the worker decodes the file for its features, and that decode
+        // is the check that every pixel decodes (one decode a poster, on the worker's core).
+        const { verdict } = await sink.pushEncoded(hash, buf)
+        // Wrapped: an async function's returned promise would be awaited with it.
+        const later = verdict.then(async (reason) => {
+          if (reason === undefined) await checkDecodes(buf)
+          else if (reason !== null) throw refusedImage(buf, reason)
+          if (await writeCheckedThumbnail(buf, thumbFile, asIs)) newThumbs.add(hash)
+          record(p, file, old, mtime, true)
+        })
+        return { later }
+      }
+      if (sink?.wants(hash)) {
+        const { wrote, views } = await thumbnailAndViews(buf, thumbFile, sink.spec, asIs)
+        if (wrote) newThumbs.add(hash)
+        await sink.push(hash, views)
+      } else if (await ensureThumbnail(buf, thumbFile, asIs)) newThumbs.add(hash)
+      record(p, file, old, mtime, true)
+      return null
+    }
+
     let next = 0
     let lastEmit = 0
     let halted = false // a fatal error in one worker stops the others too
+    let fatal: { reason: unknown } | null = null
+    const deferred = new Set<Promise<void>>()
+    /** A file's outcome: skipped with its reason, or fatal (the import stops). */
+    const settle = (p: Planned, err: unknown): void => {
+      if (err !== null) {
+        if (!(err instanceof BadImage)) {
+          halted = true
+          fatal ??= { reason: err }
+          return
+        }
+        skipped.push({ path: p.path, reason: err.message })
+      }
+      done++
+      const now = performance.now()
+      if (now - lastEmit > 150 || done === total) {
+        lastEmit = now
+        hooks.progress({ done, total, current: p.path, skipped: skipped.length })
+      }
+    }
     const worker = async () => {
       while (next < planned.length && !halted) {
         throwIfCancelled(hooks.signal)
         const p = planned[next++]
+        let deferredTo: { later: Promise<void> } | null
         try {
-          await handle(p)
+          deferredTo = await handle(p)
         } catch (err) {
-          if (!(err instanceof BadImage)) {
-            halted = true
-            throw err
-          }
-          skipped.push({ path: p.path, reason: err.message })
+          settle(p, err)
+          if (fatal) throw fatal.reason
+          continue
         }
-        done++
-        const now = performance.now()
-        if (now - lastEmit > 150 || done === total) {
-          lastEmit = now
-          hooks.progress({ done, total, current: p.path, skipped: skipped.length })
+        if (!deferredTo) settle(p, null)
+        else {
+          const d: Promise<void> = deferredTo.later.then(
+            () => settle(p, null),
+            (err: unknown) => settle(p, err),
+          ).finally(() => deferred.delete(d))
+          deferred.add(d)
         }
       }
     }
-    // Settle every worker before leaving, so none writes a thumbnail after a rollback.
+    // Settle every worker, and every poster waiting for its verdict, before leaving, so none
+    // writes a thumbnail after a rollback.
     const ends = await Promise.allSettled(Array.from({ length: Math.max(1, concurrency) }, worker))
+    hooks.decoded?.flush()
+    while (deferred.size) await Promise.allSettled([...deferred])
     const failed = ends.find((e) => e.status === 'rejected')
     if (failed) throw failed.reason
+    if (fatal) throw (fatal as { reason: unknown }).reason
     throwIfCancelled(hooks.signal)
     flush()
     const result: ImportResult = {

@@ -91,18 +91,26 @@ export class Embedder {
     return out
   }
 
-  /** Embeds one batch: decode all views, infer (mirrors in the same batch), average mirrors. */
-  private async embedBatch(session: ort.InferenceSession, items: EmbedItem[]): Promise<EmbedResult[]> {
-    const decoded = await Promise.all(
-      items.map((it) =>
-        decodeViews(it.source, this.size, this.features.views).then(
-          (v) => ({ v: v as Uint8Array[] | null, error: null as string | null }),
-          (e: Error) => ({ v: null, error: imageError(e.message) }),
-        ),
+  /**
+   * Embeds one batch: every decode starts at once, and each run of INFER_IMAGES is inferred as
+   * soon as its images are decoded, while the later ones still decode. onnxruntime-node runs a
+   * session on this JavaScript thread, so waiting for the whole batch left it idle while the
+   * pool decoded, and the pool idle while it inferred.
+   */
+  private async embedBatch(session: ort.InferenceSession, items: EmbedItem[], failOn: 'truncated' | 'error' = 'error'): Promise<EmbedResult[]> {
+    const decodes = items.map((it) =>
+      decodeViews(it.source, this.size, this.features.views, failOn).then(
+        (v) => ({ v: v as Uint8Array[] | null, error: null as string | null }),
+        (e: Error) => ({ v: null, error: imageError(e.message) }),
       ),
     )
-    const vectors = await this.inferViews(session, decoded.map((d) => d.v))
-    return items.map((it, i) => ({ key: it.key, vector: vectors[i], error: decoded[i].error }))
+    const out: EmbedResult[] = []
+    for (let s = 0; s < items.length; s += INFER_IMAGES) {
+      const decoded = await Promise.all(decodes.slice(s, s + INFER_IMAGES))
+      const vectors = await this.inferViews(session, decoded.map((d) => d.v))
+      decoded.forEach((d, j) => out.push({ key: items[s + j].key, vector: vectors[j], error: d.error }))
+    }
+    return out
   }
 
   /** Vectors of already decoded images (one RGB buffer per view each; null: skipped). */
@@ -158,6 +166,16 @@ export class Embedder {
     const session = this.sessions[this.turn++ % this.sessions.length]
     const vectors = await this.inferViews(session, items.map((it) => it.views))
     return items.map((it, i) => ({ key: it.key, vector: vectors[i], error: vectors[i] ? null : 'no pixels' }))
+  }
+
+  /**
+   * Embeds image files someone else read (the importer, whose check that every pixel decodes
+   * is this decode: `failOn` its strictness). Calls take the sessions in turn, as embedDecoded's.
+   */
+  async embedEncoded(items: { key: string; bytes: Uint8Array }[], failOn: 'truncated' | 'error'): Promise<EmbedResult[]> {
+    const session = this.sessions[this.turn++ % this.sessions.length]
+    const asBuffer = (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+    return this.embedBatch(session, items.map((it) => ({ key: it.key, source: asBuffer(it.bytes) })), failOn)
   }
 
   /**

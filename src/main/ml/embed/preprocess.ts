@@ -13,10 +13,10 @@ export function imageError(message: string): string {
   return `cannot decode image: ${m}`
 }
 
-export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[]): Promise<Buffer[]> {
+export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[], failOn: 'truncated' | 'error' = 'error'): Promise<Buffer[]> {
   const dims = typeof size === 'number' ? { width: size, height: size } : size
   // Pixel bombs are refused (the importer's MAX_PIXELS) instead of exhausting memory.
-  const decoded = decodedSrgb(input, 'error')
+  const decoded = decodedSrgb(input, failOn)
   if (views.length === 1) return [await backboneView(decoded.removeAlpha(), dims, views[0])]
   // Several views: decode once, resize the raw pixels per view. Alpha stays until each resize
   // drops it, as in the one-view pipeline (sharp resizes premultiplied, then removes alpha) and

@@ -6,11 +6,11 @@
 import type { DecodedSink } from '../../decoded-sink'
 import { FEATURE_SETS, FIRST_FEATURES } from '../backbone/catalog'
 import { missingHashes, putEmbeddings } from '../store/embeddings'
-import type { EmbedPixelsArgs } from '../worker/protocol'
+import type { EmbedPixelsArgs, EmbedProgress } from '../worker/protocol'
 import { featureSetName, type ModelService } from './model-service'
 
-const BATCH = 32
-const IN_FLIGHT = 2
+const BATCH = Number(process.env.XB ?? 32)
+const IN_FLIGHT = Number(process.env.XF ?? 2)
 
 /** A sink for one import, or null when the backbone is not installed (nothing to embed with). */
 export async function openImportSink(svc: ModelService): Promise<DecodedSink | null> {
@@ -21,31 +21,62 @@ export async function openImportSink(svc: ModelService): Promise<DecodedSink | n
   const base = { modelPath: resolved.path, backbone: svc.backbone.id, features: featureSetName(features) }
   const spec = await svc.worker.call('viewSpec', base)
   const queued = new Set<string>()
-  let batch: EmbedPixelsArgs['items'] = []
+  // Two kinds of batch: views the importer resized itself, and files the worker decodes (each
+  // with the verdict its poster waits for).
+  let pixels: EmbedPixelsArgs['items'] = []
+  let files: { key: string; bytes: Uint8Array; verdict: (v: string | null | undefined) => void }[] = []
   const inFlight = new Set<Promise<void>>()
   let embedded = 0
   let failed = 0
   let error: string | null = null
   let aborted = false
 
-  const send = () => {
-    const items = batch
-    batch = []
-    const call = svc.worker
-      .call('embedPixels', { ...base, items })
-      .then((res) => {
-        if (aborted) return
-        if (res.rows.length) putEmbeddings(svc.db, key, res.rows.map((r) => ({ hash: r.key, vector: r.vector })))
-        embedded += res.rows.length
-        failed += res.failed.length
-      })
-      .catch((err: unknown) => {
-        // Embedding is a head start, not part of the import: training computes what is missing.
-        failed += items.length
-        error ??= err instanceof Error ? err.message : String(err)
-      })
-      .finally(() => inFlight.delete(call))
-    inFlight.add(call)
+  /** `refusals`: the failures are posters the import refuses (files), not features missed. */
+  const store = (res: EmbedProgress, refusals = false) => {
+    if (aborted) return
+    if (res.rows.length) putEmbeddings(svc.db, key, res.rows.map((r) => ({ hash: r.key, vector: r.vector })))
+    embedded += res.rows.length
+    if (!refusals) failed += res.failed.length
+  }
+  const track = (call: Promise<void>) => {
+    const p = call.finally(() => inFlight.delete(p))
+    inFlight.add(p)
+  }
+  const lost = (n: number, err: unknown) => {
+    // Embedding is a head start, not part of the import: training computes what is missing.
+    failed += n
+    error ??= err instanceof Error ? err.message : String(err)
+  }
+  const sendPixels = () => {
+    const items = pixels
+    pixels = []
+    track(svc.worker.call('embedPixels', { ...base, items }).then(store, (err: unknown) => lost(items.length, err)))
+  }
+  const sendFiles = () => {
+    const items = files
+    files = []
+    const call = svc.worker.call('embedEncoded', { ...base, items: items.map(({ key, bytes }) => ({ key, bytes })) })
+    track(
+      call.then(
+        (res) => {
+          store(res, true)
+          const refused = new Map(res.failed.map((f) => [f.key, f.error]))
+          for (const it of items) it.verdict(refused.get(it.key) ?? null)
+        },
+        (err: unknown) => {
+          lost(items.length, err)
+          for (const it of items) it.verdict(undefined) // the importer checks these itself
+        },
+      ),
+    )
+  }
+  const flush = () => {
+    if (aborted) return
+    if (files.length) sendFiles()
+    if (pixels.length) sendPixels()
+  }
+  const room = async () => {
+    while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight)
   }
 
   return {
@@ -54,20 +85,34 @@ export async function openImportSink(svc: ModelService): Promise<DecodedSink | n
     async push(hash, views) {
       if (aborted) return
       queued.add(hash)
-      batch.push({ key: hash, views })
-      if (batch.length < BATCH) return
-      while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight)
-      send()
+      pixels.push({ key: hash, views })
+      if (pixels.length < BATCH) return
+      await room()
+      if (pixels.length) sendPixels()
     },
+    async pushEncoded(hash, bytes) {
+      if (aborted) return { verdict: Promise.resolve(undefined) }
+      queued.add(hash)
+      const verdict = new Promise<string | null | undefined>((resolve) => files.push({ key: hash, bytes, verdict: resolve }))
+      if (files.length >= BATCH) {
+        await room()
+        // Another push may have sent the batch while this one waited.
+        if (files.length) sendFiles()
+      }
+      return { verdict }
+    },
+    flush,
     async finish() {
-      if (batch.length && !aborted) send()
+      flush()
       await Promise.all(inFlight)
       if (error) process.stderr.write(`posterity: features of ${failed} poster(s) were not computed during the import (${error}); training computes them\n`)
       return { embedded, failed }
     },
     abort() {
       aborted = true
-      batch = []
+      pixels = []
+      // Posters still waiting are checked by the importer, if it still wants them.
+      for (const it of files.splice(0)) it.verdict(undefined)
     },
   }
 }

@@ -24,13 +24,16 @@ export function workerEntry(): string {
 /**
  * A child process running the built worker. Inside Electron (the desktop core process)
  * process.execPath is the Electron binary: ELECTRON_RUN_AS_NODE makes it plain Node.
+ * One libuv thread: onnxruntime-node infers on the worker's JavaScript thread, and libuv's four
+ * decoding threads took the cores it needed (8,052 posters embedded in 26-30 s against 31-34 s;
+ * loading pixels for the CNN ~1.4x slower, a few seconds).
  */
 export const nodeWorkerLauncher: WorkerLauncher = () => {
   const child = fork(workerEntry(), [], {
     execArgv: [],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, POSTERITY_WORKER: '1', ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    env: { ...process.env, POSTERITY_WORKER: '1', UV_THREADPOOL_SIZE: '1', ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
   })
   return {
     post: (msg) => child.send(msg),

@@ -126,6 +126,17 @@ export const methods: WorkerHandlers = {
     return msg
   },
 
+  async embedEncoded(args) {
+    const e = await getEmbedder(args.modelPath, args.backbone, args.features, {})
+    const msg: ProgressOf<'embed'> = { rows: [], failed: [] }
+    // The importer's strictness ('truncated'): a poster it would keep is embedded, not refused.
+    for (const r of await e.embedEncoded(args.items, 'truncated')) {
+      if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
+      else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
+    }
+    return msg
+  },
+
   /** The input the importer must decode each view to. */
   async viewSpec(args) {
     return (await getEmbedder(args.modelPath, args.backbone, args.features, {})).viewSpec

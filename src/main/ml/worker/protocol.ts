@@ -29,6 +29,11 @@ export interface WorkerMethods {
   viewSpec: Method<BackboneArgs, { width: number; height: number; views: ResizeView[] }>
   /** Vectors of images the core decoded itself (import decodes each poster once for both uses). */
   embedPixels: Method<EmbedPixelsArgs, EmbedProgress>
+  /**
+   * Vectors of image files the core read (an import whose posters need no thumbnail encode):
+   * the decode here is also the import's check that every pixel decodes, so `failed` is its verdict.
+   */
+  embedEncoded: Method<EmbedEncodedArgs, EmbedProgress>
   /** Vectors of image files, streamed per batch. */
   embed: Method<EmbedArgs, EmbedDone, EmbedProgress>
   /** One early-stopped head (or ensemble) on a seeded split; rows uploaded. */
@@ -112,6 +117,13 @@ export interface EmbedPixelsArgs {
   features: string
   /** One RGB HWC buffer per view of the feature set, at its input size. */
   items: { key: string; views: Uint8Array[] }[]
+}
+export interface EmbedEncodedArgs {
+  modelPath: string
+  backbone: string
+  features: string
+  /** The file's bytes, as read by the importer. */
+  items: { key: string; bytes: Uint8Array }[]
 }
 export interface EmbedProgress {
   rows: { key: string; vector: Float32Array }[]
