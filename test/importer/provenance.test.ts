@@ -156,6 +156,16 @@ describe('re-import', () => {
     const byTitle = async (c: Core) =>
       Object.fromEntries(((await call(c, 'library.query', { sort: 'title' })).items as { title: string; genres: string[] }[]).map((p) => [p.title, p.genres]))
     expect(await byTitle(t.core)).toEqual({ 'Blade Runner 2049': ['Sci-Fi'], 'copy-tt0101902': [], '1917': ['Drama', 'War'] })
+    // A JSON labels file names them the same ways (a bare number also as a JSON number).
+    const json = join(t.dir, 'by-name.json')
+    writeFileSync(json, JSON.stringify([{ id: 'Blade Runner 2049 (2017)', genres: ['Sci-Fi'] }, { id: 1917, genres: ['Drama', 'War'] }]))
+    const viaJson = open(join(t.dir, 'by-name-json'))
+    try {
+      expect(await importInto(viaJson, [src], json)).toMatchObject({ added: 3, warnings: [] })
+      expect(await byTitle(viaJson)).toEqual(await byTitle(t.core))
+    } finally {
+      await viaJson.close()
+    }
     await call(t.core, 'labels.edit', { ids: [(await call(t.core, 'library.query', { search: 'copy' })).items[0].id], add: ['Drama'] })
     for (const format of ['csv', 'json'] as const) {
       const file = join(t.dir, `names.${format}`)

@@ -5,10 +5,10 @@
 // cost is the rows kept, not their text.
 import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
-import { ApiError, LABEL_FILE_COLUMNS, LabelSource, PosterId } from '../../shared/api'
+import { ApiError, LABEL_FILE_COLUMNS, LabelSource } from '../../shared/api'
 import type { CsvRow } from './csv'
 import type { MetaRow } from './metadata'
-import { ById, Listed, cell, found, headerOf, headerOnly, headText, idColumn, openTable, readWhole, streamTable } from './table-file'
+import { ById, Listed, cell, found, headerOf, headerOnly, headText, idColumn, openTable, readWhole, streamTable, usableId } from './table-file'
 
 export interface LabelRow {
   /** Genre names; empty = labelled with no genre. (A row saying N/A, "genre unknown", is no row.) */
@@ -134,8 +134,10 @@ function readLabelsJson(path: string, text: string, warnings: string[], problemO
   const refused = new Refused(problemOf)
   items.forEach((it: unknown, i) => {
     const o = (it && typeof it === 'object' ? it : {}) as Record<string, unknown>
-    const id = typeof o.id === 'string' ? o.id.trim() : ''
-    if (!PosterId.safeParse(id).success) return void bad.add(`item ${i + 1}: ${id ? `${cell(id)} is not a usable id` : 'no id'}`)
+    // As in a CSV: an id, a bare number, or a poster file's name without its extension.
+    const given = typeof o.id === 'string' ? o.id.trim() : typeof o.id === 'number' && Number.isInteger(o.id) && o.id >= 0 ? String(o.id) : ''
+    const id = given ? usableId(given) : null
+    if (id === null) return void bad.add(`item ${i + 1}: ${given ? `${cell(given)} is not a usable id` : 'no id'}`)
     const title = typeof o.title === 'string' && o.title.trim() ? o.title.trim() : null
     const year = typeof o.year === 'number' && Number.isInteger(o.year) ? o.year : null
     if (title || year) meta.set(id, { title, year })

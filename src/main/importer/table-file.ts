@@ -146,6 +146,18 @@ export function normalizeId(raw: string): string {
   return /^\d+$/.test(s) ? `tt${s.padStart(7, '0')}` : s
 }
 
+/**
+ * The poster a labels row names: an id (a bare number read as MovieGenre.csv's, tt-padded), or
+ * the name of a poster file without its extension; null when neither.
+ */
+export function usableId(raw: string): string | null {
+  const id = normalizeId(raw)
+  // The regex first: a failed schema check builds an error, which a million bad rows feel.
+  if (ID_CHARS.test(id) && PosterId.safeParse(id).success) return id
+  // A file's name without its extension ("Blade Runner 2049 (2017)") names the poster that file makes.
+  return FILE_STEM.test(id) ? id : null
+}
+
 /** A warning list kept to its first few entries, counting the rest (a million bad rows cost nothing). */
 export class Listed {
   private items: string[] = []
@@ -185,11 +197,9 @@ export class ById<T, S extends RowStore<T> = Map<string, T>> {
   /** The row's id, or null (with a warning) when it has none usable. */
   id(row: CsvRow): string | null {
     if (row.fields.length !== this.width) this.bad.add(`line ${row.line} has ${row.fields.length} fields, the header ${this.width}`)
+    const usable = usableId(row.fields[this.idCol] ?? '')
+    if (usable !== null) return usable
     const id = normalizeId(row.fields[this.idCol] ?? '')
-    // The regex first: a failed schema check builds an error, which a million bad rows feel.
-    if (ID_CHARS.test(id) && PosterId.safeParse(id).success) return id
-    // A file's name without its extension ("Blade Runner 2049 (2017)") names the poster that file makes.
-    if (FILE_STEM.test(id)) return id
     this.bad.add(`line ${row.line}: ${id ? `${cell(id)} is not a usable id` : 'empty id'}`)
     return null
   }
