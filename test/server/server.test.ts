@@ -190,6 +190,21 @@ describe('socket-only rules', () => {
     again.close()
   })
 
+  it("tells the page's client why: a call over 8 MB fails saying so, and the connection keeps the reason", async () => {
+    const c = createWsClient({ url: served.wsUrl, open: (u) => new WebSocket(u) as unknown as SocketLike, minDelay: 20, maxDelay: 100 })
+    try {
+      expect((await c.bridge.api.system.info({})).host).toBe('serve')
+      const ids = Array.from({ length: 700_000 }, (_, i) => `tt${String(i).padStart(7, '0')}`) // ~9.8 MB of JSON
+      await expect(c.bridge.api.labels.edit({ ids, add: ['Drama'] })).rejects.toThrow('the server refused a request over 8 MB (too large); the call may not have run')
+      expect(c.connection.reason).toBe('the server refused a request over 8 MB (too large)')
+      // It reconnects, and smaller calls go through.
+      await new Promise((res) => setTimeout(res, 300))
+      expect((await c.bridge.api.system.info({})).host).toBe('serve')
+    } finally {
+      c.close()
+    }
+  })
+
   it('broadcasts core events to every socket', async () => {
     const a = await connect(served.wsUrl)
     const b = await connect(served.wsUrl)

@@ -13,6 +13,17 @@ export { MAX_IN_FLIGHT_BYTES, NO_ID } from '../api/channel'
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 /** A client this far behind on reading is cut off (it reconnects) rather than buffered without bound. */
 export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024
+/** The close code of a client cut off for MAX_BUFFERED_BYTES (4000-4999: the application's own). */
+export const TOO_FAR_BEHIND = 4008
+
+/**
+ * Closes with a code and reason the client can show, then cuts the socket if the closing
+ * handshake has not finished within a second (its buffer is what we are freeing).
+ */
+function cut(ws: WebSocket, code: number, reason: string): void {
+  ws.close(code, reason)
+  setTimeout(() => ws.terminate(), 1000).unref()
+}
 
 export interface SocketApi {
   wss: WebSocketServer
@@ -34,13 +45,14 @@ export function createSocketApi(dispatch: Dispatch, events: EventBus): SocketApi
     const link = hub.attach({
       send(msg) {
         if (ws.readyState !== ws.OPEN) return
-        if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return void ws.terminate()
+        if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return void cut(ws, TOO_FAR_BEHIND, `more than ${MAX_BUFFERED_BYTES / 2 ** 20} MB of replies unread`)
         ws.send(encode(msg))
       },
     })
     // A malformed frame or an oversize message makes ws emit 'error' and close the socket
-    // (1002 / 1009); without this listener the error would be thrown and kill the server.
-    ws.on('error', () => ws.terminate())
+    // (1002 / 1009, which the client puts in words); without this listener the error would be
+    // thrown and kill the server.
+    ws.on('error', () => setTimeout(() => ws.terminate(), 1000).unref())
     ws.on('close', () => link.detach())
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) return link.refuse('messages are JSON text')

@@ -28,6 +28,21 @@ export type WsClient = ChannelClient
 
 const OPEN = 1
 
+/** The server's limits, as the client words a close for them (server/socket.ts). */
+const CLOSED_FOR: Record<number, string> = {
+  1001: 'the server is shutting down',
+  1002: 'the server refused a malformed message',
+  1009: 'the server refused a request over 8 MB (too large)',
+  4008: 'the server cut the connection: more than 32 MB of its replies were left unread',
+}
+
+/** Why the socket closed, in words, when its close event says (null: it just dropped). */
+export function closeReason(ev: unknown): string | null {
+  const { code, reason } = (ev ?? {}) as { code?: number; reason?: string }
+  if (code !== undefined && CLOSED_FOR[code]) return CLOSED_FOR[code]
+  return reason ? `the server closed the connection: ${reason}` : null
+}
+
 export function createWsClient(options: WsClientOptions): WsClient {
   const open = options.open ?? ((url: string) => new WebSocket(url) as unknown as SocketLike)
   return createChannelClient({
@@ -47,7 +62,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
         link.message(data)
       }
       s.onerror = () => {}
-      s.onclose = () => link.closed()
+      s.onclose = (ev) => link.closed(closeReason(ev) ?? undefined)
       return {
         send: (msg) => {
           if (s.readyState === OPEN) s.send(JSON.stringify(msg))
