@@ -1,11 +1,11 @@
 // mediaFile: only the library's own thumbnails and the posters' recorded originals.
 import { createHash } from 'node:crypto'
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { mediaFile } from '../../src/main/library/media'
-import { thumbPath, thumbPaths } from '../../src/main/library/thumbs'
-import { useLibrary } from './helpers'
+import { findThumb, thumbPath, thumbPaths } from '../../src/main/library/thumbs'
+import { importInto, jpeg, useLibrary } from './helpers'
 
 const t = useLibrary({ sub: 'lib' })
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -64,5 +64,29 @@ describe('mediaFile', () => {
     expect(mediaFile(t.core, 'full', 'tt3')).toBeNull()
     writeFileSync(original, 'z')
     expect(mediaFile(t.core, 'full', 'tt3')).toBeNull()
+  })
+
+  it('serves no thumbnail through a linked thumbs/ shard, and an import writes a real one in its place', async () => {
+    const outside = join(t.dir, 'outside')
+    mkdirSync(outside)
+    const hash = sha('v')
+    // A file under the thumbnail's name, reached through a link where the shard folder should be.
+    writeFileSync(join(outside, `${hash}.jpg`), 'secret')
+    mkdirSync(join(t.core.dir, 'thumbs'), { recursive: true })
+    symlinkSync(outside, join(t.core.dir, 'thumbs', hash.slice(0, 2)))
+    add('tt4', join(t.dir, 'v.jpg'), hash)
+    expect(mediaFile(t.core, 'thumb', 'tt4')).toBeNull()
+    expect(await findThumb(t.core.dir, hash)).toBeNull()
+    // Writing a thumbnail there replaces the link with a folder of the library's own.
+    const poster = join(t.dir, 'posters', 'tt0000005.jpg')
+    mkdirSync(join(t.dir, 'posters'))
+    await jpeg(poster, { seed: 5 })
+    const real = createHash('sha256').update(readFileSync(poster)).digest('hex')
+    rmSync(join(t.core.dir, 'thumbs', hash.slice(0, 2)))
+    symlinkSync(outside, join(t.core.dir, 'thumbs', real.slice(0, 2)))
+    await importInto(t.core, [join(t.dir, 'posters')])
+    expect(lstatSync(join(t.core.dir, 'thumbs', real.slice(0, 2))).isDirectory()).toBe(true)
+    expect(mediaFile(t.core, 'thumb', 'tt0000005')?.path).toBe(thumbPath(t.core.dir, real))
+    expect(readdirSync(outside)).toEqual([`${hash}.jpg`])
   })
 })

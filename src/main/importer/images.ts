@@ -1,9 +1,8 @@
 // Reading one poster: probe the header first (size limits are checked before any pixel is
 // decoded), then one decode that makes the cached sRGB JPEG thumbnail. Originals are only read.
-import { link, lstat, mkdir, open, realpath, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { link, lstat, open, realpath, rename, rm, writeFile } from 'node:fs/promises'
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp'
-import { THUMB_WIDTH } from '../library/thumbs'
+import { THUMB_WIDTH, makeShardOf } from '../library/thumbs'
 import type { ViewSpec } from '../decoded-sink'
 
 /** Larger images are refused from their header: 100 MP is beyond any real poster scan. */
@@ -265,7 +264,7 @@ async function writeThumbnail(out: Buffer, thumbFile: string, source?: SourceFil
   // Write then rename: a crash never leaves a half-written thumbnail under the final name.
   const tmp = `${thumbFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   try {
-    await mkdir(dirname(thumbFile), { recursive: true })
+    await makeShardOf(thumbFile)
     await writeFile(tmp, out)
     await rename(tmp, thumbFile)
   } catch (err) {
@@ -290,7 +289,7 @@ async function writeThumbnail(out: Buffer, thumbFile: string, source?: SourceFil
 async function linkThumbnail(source: SourceFile, thumbFile: string): Promise<boolean> {
   if (process.platform === 'win32') return false
   try {
-    await mkdir(dirname(thumbFile), { recursive: true })
+    await makeShardOf(thumbFile)
     // The file a symlinked poster points at: link(2) on the symlink itself would make the
     // thumbnail a symlink into the user's folder, which the poster protocol refuses to serve.
     await link(await realpath(source.path), thumbFile)

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { lstatSync, readFileSync, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import type { CoreContext } from '../context'
-import { thumbMime, thumbPaths } from './thumbs'
+import { plainShard, thumbMime, thumbPaths } from './thumbs'
 
 import type { MediaKind } from '../../shared/api'
 
@@ -53,7 +53,8 @@ export function mediaFile(ctx: CoreContext, kind: MediaKind, id: string): { path
   if (!row) return null
   if (kind === 'thumb') {
     // JPEG, or WebP written by an older version: served as it is, never re-encoded.
-    const path = thumbPaths(ctx.dir, row.hash).find(isPlainFile)
+    // Through real folders only: a linked thumbs/ or shard would reach outside the library.
+    const path = plainShard(ctx.dir, row.hash) ? thumbPaths(ctx.dir, row.hash).find(isPlainFile) : undefined
     return path ? { path, mime: thumbMime(path) } : null
   }
   if (kind !== 'full') return null

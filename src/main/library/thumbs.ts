@@ -2,8 +2,9 @@
 // posters share one file and a re-import never re-encodes. New thumbnails are JPEG (libjpeg-turbo
 // encodes one in about half the CPU of WebP at effort 0, the largest single cost of an import);
 // libraries made before keep their WebP files, which are found, served and cleaned up alike.
-import { lstat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { lstatSync } from 'node:fs'
+import { lstat, mkdir, unlink } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 
 export const THUMB_WIDTH = 240
 export const THUMB_DIR = 'thumbs'
@@ -28,6 +29,37 @@ export function thumbPaths(libraryDir: string, hash: string): string[] {
   return THUMB_FORMATS.map((f) => base + f.ext)
 }
 
+/**
+ * Whether the folders between the library and a thumbnail (thumbs/ and its two-letter shard)
+ * are real folders: a link there would serve, or take, files outside the library.
+ */
+export function plainShard(libraryDir: string, hash: string): boolean {
+  for (const dir of [join(libraryDir, THUMB_DIR), join(libraryDir, THUMB_DIR, hash.slice(0, 2))]) {
+    try {
+      if (!lstatSync(dir).isDirectory()) return false
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+/**
+ * Makes the folders a thumbnail (thumbPath's) is written to; a link found in the place of
+ * thumbs/ or its shard (the cache is ours alone) is removed first, so nothing is written
+ * through it to another folder.
+ */
+export async function makeShardOf(thumbFile: string): Promise<void> {
+  const shard = dirname(thumbFile)
+  for (const dir of [dirname(shard), shard]) {
+    const st = await lstat(dir).catch(() => null)
+    if (st?.isDirectory()) continue
+    // Only a link is removed: anything else in the way fails the write, as it did.
+    if (st?.isSymbolicLink()) await unlink(dir)
+    await mkdir(dir, { recursive: true })
+  }
+}
+
 export function thumbMime(path: string): string {
   return THUMB_FORMATS.find((f) => path.endsWith(f.ext))?.mime ?? 'application/octet-stream'
 }
@@ -38,6 +70,7 @@ export function thumbMime(path: string): string {
  * file over it (a version linked symlinked posters' links themselves into the cache).
  */
 export async function findThumb(libraryDir: string, hash: string): Promise<string | null> {
+  if (!plainShard(libraryDir, hash)) return null
   for (const p of thumbPaths(libraryDir, hash)) {
     const found = await lstat(p).then(
       (s) => s.isFile() && s.size > 0,
