@@ -8,6 +8,8 @@ import { mulberry32 } from '../../src/shared/random'
 import type { Core } from '../../src/main/core'
 import { modelService } from '../../src/main/ml/service/model-service'
 import { putEmbeddings } from '../../src/main/ml/store/embeddings'
+import { insertStubRun } from '../../src/main/ml/store/stub-run'
+import { putPredictions } from '../../src/main/ml/store/runs'
 import { clusterItems } from '../../src/main/ml/explore/duplicates'
 import { nearDuplicatePairs, nearDuplicatePairsAsync } from '../../src/main/ml/train/groups'
 import { placeAmong, umapLayout } from '../../src/main/ml/map-layout'
@@ -255,6 +257,24 @@ describe('the dashboard', () => {
     // One day of three edits: labelled went from 2 to 4.
     expect(db.progress).toHaveLength(1)
     expect(db.progress[0]).toMatchObject({ edits: 3, posters: 3, labelled: 4 })
+  })
+})
+
+describe("the dashboard's predicted counts", () => {
+  it("count what Accept would add (at most three a poster, each at least 50%), not every probability above a tiny threshold", async () => {
+    seed(core, [{ id: 'p1' }, { id: 'p2' }, { id: 'p3' }])
+    const genres = ['Drama', 'Romance', 'Comedy', 'Mystery']
+    for (const g of genres) await call(core, 'genres.add', { name: g }).catch(() => undefined)
+    // Mystery's tuned threshold is tiny, as a rare genre's can be.
+    const run = insertStubRun(core.db, { genres, thresholds: [0.5, 0.5, 0.5, 0.02], weightsPath: 'none' }, true)
+    putPredictions(core.db, run, [
+      { id: 'p1', probs: Float32Array.from([0.9, 0.6, 0.55, 0.52]) }, // four clear both bars: the top three count
+      { id: 'p2', probs: Float32Array.from([0.2, 0.1, 0.1, 0.1]) }, // Mystery above its threshold, under 50%
+      { id: 'p3', probs: Float32Array.from([0.7, 0.1, 0.1, 0.04]) },
+    ])
+    const d = await call(core, 'explore.dashboard', {})
+    const predicted = Object.fromEntries(d.genres.map((g: { genre: string; predicted: number }) => [g.genre, g.predicted]))
+    expect(predicted).toMatchObject({ Drama: 2, Romance: 1, Comedy: 1, Mystery: 0 })
   })
 })
 

@@ -7,6 +7,7 @@ import { activeRun, getPredictions, type StoredRun } from '../store/runs'
 import { readOutOfFold, trainingIds, type OutOfFold } from '../store/out-of-fold'
 import { trainingLabels } from '../service/data'
 import { mulberry32 } from '../../../shared/random'
+import { acceptedGenres } from '../../../shared/acceptance'
 
 /** Calls `fn` with every stored prediction of a run, streamed (100k rows never sit in memory at once). */
 export function forEachPrediction(db: Db, runId: number, fn: (id: string, probs: Float32Array) => void): void {
@@ -100,15 +101,23 @@ export function dashboard(db: Db): Dashboard {
     if (i !== undefined && j !== undefined) co[i][j] = r.n
   }
 
-  // Predicted: posters whose stored probability reaches the run's tuned threshold.
+  // Predicted: the genres Accept would add to each poster (the one rule, shared/acceptance.ts:
+  // at most three, each at least 50% and above its genre's threshold). A genre's tuned threshold
+  // alone can be tiny for a rare genre (Mystery's put it on most posters), which no one would
+  // read as the model's prediction.
   const predicted = new Array<number>(vocab.length).fill(0)
   const run = activeRun(db)
   let ap: Dashboard['ap'] = null
   if (run) {
     const byName = new Map(vocab.map((g, i) => [g.name.toLowerCase(), i]))
     const cols = run.genres.map((g) => byName.get(g.toLowerCase()) ?? -1)
+    const at = new Map(run.genres.map((g, c) => [g, c]))
     forEachPrediction(db, run.id, (_id, probs) => {
-      for (let c = 0; c < cols.length; c++) if (cols[c] >= 0 && probs[c] >= run.thresholds[c]) predicted[cols[c]]++
+      const scores = run.genres.map((genre, c) => ({ genre, probability: probs[c], threshold: run.thresholds[c] }))
+      for (const g of acceptedGenres(scores)) {
+        const col = cols[at.get(g)!]
+        if (col >= 0) predicted[col]++
+      }
     })
     const ev = run.evaluation as typeof run.evaluation & { intervals?: { model?: { macroAp?: [number, number] } } }
     const macro = ev.intervals?.model?.macroAp
