@@ -97,7 +97,15 @@ export const ModelEvaluation = z.object({
    * figures above (and their intervals, shifted alike) are extrapolated to `members` from each
    * deal alone and all deals together; `outOfFold` holds the figures as measured.
    */
-  ensemble: z.object({ members: z.number().int(), deals: z.number().int(), outOfFold: MetricSummary }).optional(),
+  ensemble: z
+    .object({
+      members: z.number().int(),
+      deals: z.number().int(),
+      outOfFold: MetricSummary,
+      /** Each genre's AP as measured (runs before this field carry only the summary). */
+      genreAp: z.array(z.object({ genre: z.string(), ap: z.number().nullable() })).optional(),
+    })
+    .optional(),
   /** posterity eval --ids: listed posters left out because the model was trained on them. */
   excludedTrained: z.number().int().optional(),
   /** Listed posters left out as byte-identical copies of posters the model was trained on. */

@@ -51,6 +51,6 @@ export function extrapolateToMembers(all: ModelEvaluation, singles: ModelEvaluat
       ...iv,
       model: Object.fromEntries(KEYS.map((k) => [k, [Math.max(0, iv.model[k][0] + shift(k)), Math.min(1, iv.model[k][1] + shift(k))]])) as typeof iv.model,
     },
-    ensemble: { members, deals, outOfFold: all.model },
+    ensemble: { members, deals, outOfFold: all.model, genreAp: [...all.genres, ...all.rare].map((g) => ({ genre: g.genre, ap: g.ap })) },
   }
 }
