@@ -1,10 +1,10 @@
 // Atomic replacement on real file systems: a read-only file or folder is refused, and a full
 // disk (a tiny tmpfs, where this process may mount one) leaves the old file exactly as it was.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { atomicWrite, writeReason } from '../../src/main/collection/atomic'
+import { atomicWrite, hardLinked, replaceFile, writeReason } from '../../src/main/collection/atomic'
 import { tempDir } from '../library/helpers'
 
 const t = tempDir('posterity-atomic-')
@@ -39,6 +39,40 @@ describe('atomic NFO replacement', () => {
     } finally {
       chmodSync(dir, 0o755)
     }
+  })
+})
+
+describe('a hard-linked NFO', () => {
+  it('a rename would split the link; replaceFile writes it in place, so every name gets the new bytes', async () => {
+    const dir = join(t.dir, 'links')
+    mkdirSync(dir)
+    const a = join(dir, 'Heat.nfo')
+    const b = join(dir, 'movie.nfo')
+    writeFileSync(a, 'old bytes, longer than the new ones')
+    chmodSync(a, 0o640)
+    linkSync(a, b)
+    expect(await hardLinked(a)).toBe(true)
+    // What atomicWrite alone does to it: a new file under one name, the old bytes under the other.
+    const c = join(dir, 'copy.nfo')
+    writeFileSync(c, 'old')
+    linkSync(c, join(dir, 'copy-link.nfo'))
+    await atomicWrite(c, Buffer.from('new'))
+    expect(readFileSync(join(dir, 'copy-link.nfo'), 'utf8')).toBe('old')
+    expect(statSync(c).nlink).toBe(1)
+
+    const ino = statSync(a).ino
+    await replaceFile(a, Buffer.from('new'))
+    expect(readFileSync(a, 'utf8')).toBe('new')
+    expect(readFileSync(b, 'utf8')).toBe('new')
+    expect(statSync(a)).toMatchObject({ ino, nlink: 2 })
+    expect(statSync(a).mode & 0o777).toBe(0o640)
+    await replaceFile(b, Buffer.from('a longer text than before, both names'))
+    expect(readFileSync(a, 'utf8')).toBe('a longer text than before, both names')
+    expect(readdirSync(dir).filter((f) => f.includes('posterity-tmp'))).toEqual([])
+    // A read-only hard-linked file is refused like any other.
+    chmodSync(a, 0o444)
+    await expect(replaceFile(b, Buffer.from('x'))).rejects.toThrow('read-only file')
+    expect(readFileSync(b, 'utf8')).toBe('a longer text than before, both names')
   })
 })
 

@@ -2,12 +2,20 @@
 // the old bytes or the new ones, never half: a temporary file in the same folder, flushed to
 // disk, then renamed over the target. Any failure removes the temporary file and leaves the
 // target exactly as it was.
+//
+// A file with other names (hard links, nlink > 1) cannot be replaced that way: the rename
+// gives this name a new file and every other name keeps the old bytes. Such a file is written
+// in place instead (same inode, so every name sees the new bytes), which is not atomic: the
+// write-back journals it first and keeps its original, so a write cut short is put back from
+// the backup (see write.ts).
 import { randomBytes } from 'node:crypto'
 import { chown, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { errnoWords, processExists } from '../errno'
 
 export class WriteRefused extends Error {}
+/** An in-place write that failed part-way and could not put the original back: the file may be cut short. */
+export class TornWrite extends WriteRefused {}
 
 /** Why a file cannot be written, in words a user acts on. */
 export function writeReason(err: unknown): string {
@@ -50,6 +58,49 @@ export async function atomicWrite(path: string, bytes: Buffer): Promise<void> {
   // The rename itself reaches the disk with the folder's entry.
   const d = await open(dirname(path), 'r').catch(() => null)
   if (d) await d.sync().catch(() => {}).finally(() => d.close())
+}
+
+/** Whether `path` has other names (hard links): a rename would split them, so it is written in place. */
+export async function hardLinked(path: string): Promise<boolean> {
+  const st = await stat(path).catch(() => null)
+  return !!st && st.isFile() && st.nlink > 1
+}
+
+/**
+ * Writes `bytes` over the file itself (its inode, so every hard link sees them), then cuts it
+ * to their length and flushes it. Not atomic: a failure part-way (a full disk) puts `original`
+ * back in place when it is given (it fits: the file held it before); if even that fails the
+ * error says the file may be cut short.
+ */
+export async function writeInPlace(path: string, bytes: Buffer, original?: Buffer): Promise<void> {
+  await checkWritable(path)
+  const put = async (b: Buffer) => {
+    const fh = await open(path, 'r+')
+    try {
+      await fh.write(b, 0, b.length, 0)
+      await fh.truncate(b.length)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+  }
+  try {
+    await put(bytes)
+  } catch (err) {
+    if (!original) throw err
+    try {
+      await put(original)
+    } catch {
+      throw new TornWrite(`${writeReason(err)} while writing the hard-linked file in place; it may be cut short (its original is in the write-back's backups)`)
+    }
+    throw err
+  }
+}
+
+/** The file replaced: atomically by rename, or in place when it has other names (hard links). */
+export async function replaceFile(path: string, bytes: Buffer, original?: Buffer): Promise<void> {
+  if (await hardLinked(path)) await writeInPlace(path, bytes, original)
+  else await atomicWrite(path, bytes)
 }
 
 const TEMP = /^\..+\.(\d+)-[0-9a-f]{8}\.posterity-tmp$/
