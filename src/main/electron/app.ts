@@ -1,12 +1,12 @@
 // The desktop app's lifecycle: one instance, one hardened window, and the core in its own
-// process (core-process.ts). This process keeps only windows, native dialogs, the poster
-// protocol and the core's supervision, so nothing the core does can stall the window.
+// process (core-process.ts). This process keeps only windows, native dialogs, the page's and
+// the posters' protocols and the core's supervision, so nothing the core does can stall the window.
 import { app, dialog, type BrowserWindow } from 'electron'
 import { superviseCore, type ElectronSupervisor } from './core-process'
 import { registerCoreIpc, type CoreIpc } from './ipc'
-import { handleMediaProtocol, registerMediaScheme } from './media-protocol'
-import { desktopLibraryDir, electronNativeBinding, setSharedDataDefaults } from './paths'
+import { desktopLibraryDir, electronNativeBinding, rendererDir, setSharedDataDefaults } from './paths'
 import { pickPathsHook } from './pickers'
+import { handleAppProtocol, handleMediaProtocol, registerSchemes } from './protocols'
 import { createWindow, hardenSession, hardenWebContents, loadApp, rendererUrl } from './window'
 
 /** The usual cause of a library that cannot open: better-sqlite3 built for Node, not Electron. */
@@ -25,7 +25,7 @@ export function startDesktop(): void {
   }
   // Every renderer the app ever creates is sandboxed, not only the main window.
   app.enableSandbox()
-  registerMediaScheme()
+  registerSchemes()
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents))
 
   let win: BrowserWindow | null = null
@@ -42,6 +42,7 @@ export function startDesktop(): void {
     .whenReady()
     .then(async () => {
       hardenSession()
+      handleAppProtocol(rendererDir)
       const packaged = app.isPackaged
       const userData = app.getPath('userData')
       const env = { ...process.env }

@@ -11,7 +11,8 @@ export const appRoot = findAppRoot()
 /** out/main: the main bundle, the core process and the model worker. */
 export const mainDir = join(appRoot, 'out', 'main')
 export const preloadPath = join(appRoot, 'out', 'preload', 'index.cjs')
-export const rendererIndex = join(appRoot, 'out', 'renderer', 'index.html')
+/** out/renderer: the built page, served to the window as posterity-app://app/ (app-protocol.ts). */
+export const rendererDir = join(appRoot, 'out', 'renderer')
 
 /** `--library DIR` or `--library=DIR` among Electron's own arguments. */
 export function libraryFlag(argv: string[]): string | undefined {

@@ -1,7 +1,8 @@
-// Who may talk to the core: only the top frame of a page that is our own app, judged by the
+// Who may talk to the core: only our own app, judged by the
 // frame's URL (Electron's security guide, VS Code's validatedIpcMain), never by comparing
-// objects, which says nothing about what the frame is showing now. No electron import:
-// unit tests pass stand-in frames.
+// objects, which says nothing about what the frame is showing now. Our app is the built
+// page on posterity-app://app (or the dev server under `electron-vite dev`); file:// is
+// never trusted. No electron import: unit tests pass stand-in frames.
 
 /** The part of Electron's WebFrameMain the check reads. */
 export interface FrameLike {
@@ -9,7 +10,10 @@ export interface FrameLike {
   readonly parent: FrameLike | null
 }
 
-/** Same app: same scheme and host; for file: also the same page (any file is "null" origin). */
+/**
+ * Same app: same scheme, host and port, no credentials. A file: URL is never the app (every
+ * file is one "null" origin, and the app no longer loads from disk).
+ */
 export function sameApp(url: string, appUrl: string): boolean {
   let a: URL
   let b: URL
@@ -19,9 +23,10 @@ export function sameApp(url: string, appUrl: string): boolean {
   } catch {
     return false
   }
-  if (a.protocol !== b.protocol || a.host !== b.host) return false
+  if (a.protocol === 'file:' || b.protocol === 'file:') return false
   if (a.username || a.password) return false
-  return a.protocol !== 'file:' || a.pathname === b.pathname
+  // host is hostname:port; custom schemes keep the host's case in Node (Chromium lowers it).
+  return a.protocol === b.protocol && a.host.toLowerCase() === b.host.toLowerCase()
 }
 
 /** True for the top frame of our app's page; false for subframes, other pages, a gone frame. */

@@ -1,9 +1,10 @@
-// The one window, locked down: isolated sandboxed renderer, no Node, our CSP, no
-// navigation, no new windows, no permissions. External http(s) links open in the browser.
+// The one window, locked down: isolated sandboxed renderer, no Node, our CSP, our page
+// from posterity-app://app (never file://), no navigation, no new windows, no
+// permissions. External http(s) links open in the browser.
 import { app, BrowserWindow, session, shell, type WebContents } from 'electron'
-import { pathToFileURL } from 'node:url'
 import { CSP } from '../hosting/csp'
-import { preloadPath, rendererIndex } from './paths'
+import { APP_URL } from './app-protocol'
+import { preloadPath } from './paths'
 
 /**
  * Only well-formed http(s) URLs leave the app, and only to the system browser; the app's
@@ -23,6 +24,8 @@ export function openExternalSafely(raw: string): void {
 
 /** Applies to every web contents the app ever creates, windows or otherwise. */
 export function hardenWebContents(contents: WebContents): void {
+  // The top frame never navigates (the app routes inside its one page); a link out opens
+  // in the browser instead.
   contents.on('will-navigate', (event, url) => {
     event.preventDefault()
     openExternalSafely(url)
@@ -39,21 +42,21 @@ export function hardenSession(): void {
   const ses = session.defaultSession
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
   ses.setPermissionCheckHandler(() => false)
-  // The meta tag covers file://; the header covers the dev server (and anything with headers).
+  // The app's protocol sends the CSP itself (app-protocol.ts); this covers the dev server.
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP], 'X-Content-Type-Options': ['nosniff'] } })
   })
 }
 
 /**
- * The dev server's URL under `electron-vite dev`, else the built file. A packaged app never
- * follows the variable (it would hand the core to whatever page it names), and a dev server
- * is only ever on this machine.
+ * The dev server's URL under `electron-vite dev`, else the built page on the app's own
+ * scheme. A packaged app never follows the variable (it would hand the core to whatever
+ * page it names), and a dev server is only ever on this machine.
  */
 export function rendererUrl(): string {
   const dev = process.env.ELECTRON_RENDERER_URL
   if (dev && !app.isPackaged && !process.env.POSTERITY_PRODUCTION && loopbackHttp(dev)) return dev
-  return pathToFileURL(rendererIndex).href
+  return APP_URL
 }
 
 function loopbackHttp(url: string): boolean {
@@ -94,7 +97,5 @@ export function createWindow(): BrowserWindow {
 }
 
 export async function loadApp(win: BrowserWindow): Promise<void> {
-  const url = rendererUrl()
-  if (url.startsWith('file:')) await win.loadFile(rendererIndex)
-  else await win.loadURL(url)
+  await win.loadURL(rendererUrl())
 }
