@@ -1,9 +1,9 @@
-// Who may ask for a port to the core: our own page only, judged
+// Who may ask for a port to the core, and where a frame may go: our own page only, judged
 // by the frame's URL, never by object identity. Our page is posterity-app://app/ (or the dev
 // server); file:// is never trusted. Stand-in frames (Electron's WebFrameMain: url, parent).
 import { describe, expect, it } from 'vitest'
 import { APP_URL } from '../../src/main/electron/app-protocol'
-import { sameApp, trustedFrame, type FrameLike } from '../../src/main/electron/trust'
+import { sameApp, subframeNavigationAllowed, trustedFrame, type FrameLike } from '../../src/main/electron/trust'
 
 const top = (url: string): FrameLike => ({ url, parent: null })
 const child = (url: string, parent: FrameLike): FrameLike => ({ url, parent })
@@ -51,5 +51,35 @@ describe('trustedFrame', () => {
     expect(trustedFrame(undefined, APP_URL)).toBe(false)
     expect(trustedFrame(top('not a url'), APP_URL)).toBe(false)
     expect(sameApp(APP_URL, 'also not a url')).toBe(false)
+  })
+})
+
+describe('subframeNavigationAllowed', () => {
+  it('lets a subframe move within our own app only', () => {
+    expect(subframeNavigationAllowed('posterity-app://app/index.html#/explore', APP_URL)).toBe(true)
+    expect(subframeNavigationAllowed('posterity-app://app/assets/x.svg', APP_URL)).toBe(true)
+    expect(subframeNavigationAllowed('http://localhost:5173/other', DEV_APP)).toBe(true)
+  })
+
+  it('refuses every other destination', () => {
+    for (const url of [
+      'https://evil.example/',
+      'http://localhost:5173/',
+      'posterity-app://evil/',
+      'posterity-media://full/tt1',
+      'file:///etc/passwd',
+      'file:///opt/posterity/out/renderer/index.html',
+      'about:blank',
+      'about:srcdoc',
+      'data:text/html,<script>1</script>',
+      'javascript:alert(1)',
+      'blob:posterity-app://app/0f0e',
+      'chrome://settings',
+      '',
+      'not a url',
+    ]) {
+      expect(subframeNavigationAllowed(url, APP_URL), url).toBe(false)
+    }
+    expect(subframeNavigationAllowed('posterity-app://app/', DEV_APP)).toBe(false)
   })
 })

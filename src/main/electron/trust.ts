@@ -1,4 +1,4 @@
-// Who may talk to the core: only our own app, judged by the
+// Who may talk to the core, and where a frame may go: only our own app, judged by the
 // frame's URL (Electron's security guide, VS Code's validatedIpcMain), never by comparing
 // objects, which says nothing about what the frame is showing now. Our app is the built
 // page on posterity-app://app (or the dev server under `electron-vite dev`); file:// is
@@ -33,4 +33,13 @@ export function sameApp(url: string, appUrl: string): boolean {
 export function trustedFrame(frame: FrameLike | null | undefined, appUrl: string): boolean {
   if (!frame || frame.parent !== null) return false
   return sameApp(frame.url, appUrl)
+}
+
+/**
+ * May a subframe navigate to `url`? Only within our own app: never to another site, a
+ * file, about:blank, data: or javascript:. (The app has no frames of its own; this is what
+ * keeps an injected one from going anywhere. The top frame never navigates at all.)
+ */
+export function subframeNavigationAllowed(url: string, appUrl: string): boolean {
+  return sameApp(url, appUrl)
 }

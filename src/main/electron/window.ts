@@ -1,10 +1,11 @@
 // The one window, locked down: isolated sandboxed renderer, no Node, our CSP, our page
-// from posterity-app://app (never file://), no navigation, no new windows, no
-// permissions. External http(s) links open in the browser.
+// from posterity-app://app (never file://), no navigation, no frame leaving the app, no new
+// windows, no permissions. External http(s) links open in the browser.
 import { app, BrowserWindow, session, shell, type WebContents } from 'electron'
 import { CSP } from '../hosting/csp'
 import { APP_URL } from './app-protocol'
 import { preloadPath } from './paths'
+import { subframeNavigationAllowed } from './trust'
 
 /**
  * Only well-formed http(s) URLs leave the app, and only to the system browser; the app's
@@ -29,6 +30,11 @@ export function hardenWebContents(contents: WebContents): void {
   contents.on('will-navigate', (event, url) => {
     event.preventDefault()
     openExternalSafely(url)
+  })
+  // Subframes (the app has none; an injected one would be the only kind) stay inside the
+  // app. The CSP's default-src already keeps frames to 'self'; this holds without it.
+  contents.on('will-frame-navigate', (details) => {
+    if (!details.isMainFrame && !subframeNavigationAllowed(details.url, rendererUrl())) details.preventDefault()
   })
   contents.on('will-redirect', (event) => event.preventDefault())
   contents.on('will-attach-webview', (event) => event.preventDefault())
