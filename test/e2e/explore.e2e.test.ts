@@ -26,6 +26,8 @@ const groupOf = (id: string) => Math.floor((Number(id.slice(2)) - 2000001) / PER
 const poll30 = <V>(fn: () => Promise<V> | V) => poll(fn, 30_000)
 
 describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
+  // The CSP allows no inline style: chart.js and Vue's :style must get by without it.
+  const cspErrors: string[] = []
   const ui = servedInChromium({
     name: 'explore',
     prepare: async (root) => {
@@ -65,6 +67,9 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
       return lib
     },
     onPage: async (page, serve) => {
+      page.on('console', (m) => {
+        if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text())
+      })
       await page.goto(serve.url)
     },
     timeout: 180_000,
@@ -168,5 +173,7 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
       }),
     ).toBeGreaterThan(100)
     await poll30(() => ui.page.locator(tid(T.dashboard)).textContent()).toContain(`of ${GROUPS * PER} posters labelled`)
+    // Every view this file went through (grid, detail, map, duplicates, charts) under the policy.
+    expect(cspErrors).toEqual([])
   })
 })

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP_URL, appProtocolHandler, type ProtocolHandler } from '../../src/main/electron/app-protocol'
-import { CSP, parseCsp } from '../../src/main/hosting/csp'
+import { CSP, DEV_SERVER_CSP, parseCsp } from '../../src/main/hosting/csp'
 import { locateRendererFile } from '../../src/main/hosting/renderer-files'
 
 let root: string
@@ -49,6 +49,15 @@ describe('posterity-app: protocol', () => {
     // The policy sent allows no inline style or script.
     expect(parseCsp(CSP).get('style-src')).toEqual(["'self'"])
     expect(CSP).not.toMatch(/unsafe-inline/)
+  })
+
+  it('the dev server alone gets inline styles (Vite injects <style> elements), nothing else differs', () => {
+    const dev = parseCsp(DEV_SERVER_CSP)
+    const built = parseCsp(CSP)
+    expect(dev.get('style-src')).toEqual(["'self'", "'unsafe-inline'"])
+    dev.delete('style-src')
+    built.delete('style-src')
+    expect(dev).toEqual(built)
   })
 
   it('sends each asset with its type, unknown kinds as opaque bytes, and decodes names once', async () => {

@@ -2,7 +2,7 @@
 // from posterity-app://app (never file://), no navigation, no frame leaving the app, no new
 // windows, no permissions. External http(s) links open in the browser.
 import { app, BrowserWindow, session, shell, type WebContents } from 'electron'
-import { CSP } from '../hosting/csp'
+import { CSP, DEV_SERVER_CSP } from '../hosting/csp'
 import { APP_URL } from './app-protocol'
 import { preloadPath } from './paths'
 import { subframeNavigationAllowed } from './trust'
@@ -48,9 +48,11 @@ export function hardenSession(): void {
   const ses = session.defaultSession
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
   ses.setPermissionCheckHandler(() => false)
-  // The app's protocol sends the CSP itself (app-protocol.ts); this covers the dev server.
+  // The app's protocol sends the CSP itself (app-protocol.ts); this covers anything else,
+  // the dev server above all (whose injected <style> elements need inline styles).
+  const policy = rendererUrl() === APP_URL ? CSP : DEV_SERVER_CSP
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP], 'X-Content-Type-Options': ['nosniff'] } })
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy], 'X-Content-Type-Options': ['nosniff'] } })
   })
 }
 
