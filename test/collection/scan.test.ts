@@ -170,6 +170,8 @@ describe('collection layouts', () => {
       year: 2010,
     })
     expect(by.get('Dune (2021)/Dune (2021) - 4K.mkv')).toMatchObject({ nfo: 'Dune (2021)/movie.nfo', nfoExists: true, poster: 'Dune (2021)/poster.png', title: 'Dune', year: 2021 })
+    // The 4K version's own NFO is the same film's: written with movie.nfo.
+    expect(by.get('Dune (2021)/Dune (2021) - 4K.mkv')?.otherNfos).toEqual([join(t.dir, 'Dune (2021)/Dune (2021) - 4K.nfo')])
     expect(by.get('Alien (1979)/Alien (1979).mkv')).toMatchObject({ nfo: 'Alien (1979)/movie.nfo', nfoExists: true, poster: 'Alien (1979)/poster.jpg' })
     expect(by.get('Alien (1979)/Making of.mkv')).toMatchObject({ nfo: 'Alien (1979)/Making of.nfo', nfoExists: false, poster: null })
   })
@@ -210,6 +212,7 @@ describe('collection layouts', () => {
     expect(problems).toEqual([])
     expect(keys).toEqual(['Akira (1988)/BDMV', 'Baraka (1992)/VIDEO_TS', 'Brazil (1985)/VIDEO_TS', 'Tron (1982)/BDMV'])
     expect(by.get('Brazil (1985)/VIDEO_TS')).toMatchObject({ video: null, nfo: 'Brazil (1985)/movie.nfo', nfoExists: true, folder: 'Brazil (1985)' })
+    expect(by.get('Brazil (1985)/VIDEO_TS')?.otherNfos).toEqual([join(t.dir, 'Brazil (1985)/VIDEO_TS/VIDEO_TS.nfo')])
     expect(by.get('Baraka (1992)/VIDEO_TS')).toMatchObject({ nfo: 'Baraka (1992)/VIDEO_TS/VIDEO_TS.nfo', nfoExists: true, poster: 'Baraka (1992)/folder.jpg', title: 'Baraka', year: 1992 })
     expect(by.get('Tron (1982)/BDMV')).toMatchObject({ nfo: 'Tron (1982)/BDMV/index.nfo', nfoExists: true, poster: null })
     expect(by.get('Akira (1988)/BDMV')).toMatchObject({ video: null, nfo: 'Akira (1988)/movie.nfo', nfoExists: false, title: 'Akira', year: 1988 })
@@ -222,7 +225,9 @@ describe('collection layouts', () => {
     touch('Heat (1995)', 'movie.nfo')
     const { keys, by } = await scan()
     expect(keys).toEqual(['Heat (1995)/Heat.mkv', 'Stream (2020)/Stream.strm'])
-    expect(by.get('Heat (1995)/Heat.mkv')).toMatchObject({ nfo: 'Heat (1995)/Heat.nfo', nfoExists: true })
+    // Both describe the film (Kodi reads Heat.nfo, Jellyfin either): the second is written with it.
+    expect(by.get('Heat (1995)/Heat.mkv')).toMatchObject({ nfo: 'Heat (1995)/Heat.nfo', nfoExists: true, otherNfos: [join(t.dir, 'Heat (1995)/movie.nfo')] })
+    expect(by.get('Stream (2020)/Stream.strm')?.otherNfos).toEqual([])
     expect(by.get('Stream (2020)/Stream.strm')).toMatchObject({ video: 'Stream.strm', nfo: 'Stream (2020)/Stream.nfo', title: 'Stream', year: 2020 })
   })
 

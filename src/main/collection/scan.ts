@@ -24,6 +24,12 @@ export interface ScannedFilm {
   video: string | null
   /** The NFO that describes the film, or where one would be created. */
   nfo: string
+  /**
+   * Other NFOs of the same film that exist: movie.nfo beside `<video>.nfo`, another version's
+   * or part's NFO, the NFO inside a disc folder beside movie.nfo. Media servers read one or the
+   * other, so a write-back writes them all and a scan reads them all.
+   */
+  otherNfos: string[]
   nfoExists: boolean
   poster: string | null
   /** From the folder or file name, for films whose NFO says nothing. */
@@ -89,10 +95,8 @@ interface Film {
   disc: string | null
 }
 
-export async function scanCollection(root: string, signal?: AbortSignal): Promise<ScanReport> {
-  const abs = resolve(root)
-  const report: ScanReport = { films: [], problems: [] }
-  const visited = new Set<string>()
+/** One folder's films and the sub-folders a scan enters next, or null when it is no film folder to enter (unreadable, a TV show). */
+async function readFolder(abs: string, dir: string, problems: ScanReport['problems']): Promise<{ films: ScannedFilm[]; subdirs: string[] } | null> {
   const keyOf = (p: string) => relative(abs, p).split(sep).join('/')
 
   /** Kodi's NFO inside a disc structure, if there is one. */
@@ -102,10 +106,136 @@ export async function scanCollection(root: string, signal?: AbortSignal): Promis
       const hit = (await readdir(disc)).find((n) => lower(n) === want)
       return hit ? join(disc, hit) : null
     } catch (err) {
-      report.problems.push({ path: disc, reason: `folder cannot be read: ${why(err)}` })
+      problems.push({ path: disc, reason: `folder cannot be read: ${why(err)}` })
       return null
     }
   }
+
+  const files: string[] = []
+  const dirs: string[] = []
+  const links: string[] = []
+  try {
+    for await (const e of await opendir(dir)) {
+      if (e.name.startsWith('.') || e.name === '@eaDir' || e.name === '#recycle') continue
+      if (e.isDirectory()) dirs.push(e.name)
+      else if (e.isFile()) files.push(e.name)
+      else if (e.isSymbolicLink()) links.push(e.name)
+    }
+  } catch (err) {
+    problems.push({ path: dir, reason: `folder cannot be read: ${why(err)}` })
+    return null
+  }
+  // A link is what its target is (a folder's name may hold a dot: `Mr. Nobody (2009)`).
+  const targets = await Promise.all(links.sort().map((l) => stat(join(dir, l)).catch((err: unknown) => err)))
+  links.forEach((l, i) => {
+    const st = targets[i]
+    if (!(st instanceof Stats)) problems.push({ path: join(dir, l), reason: `link leads nowhere: ${errnoWords(st, 'its target is missing')}` })
+    else if (st.isDirectory()) dirs.push(l)
+    else if (st.isFile()) files.push(l)
+  })
+  files.sort()
+  dirs.sort()
+  const names = new Map(files.map((f) => [lower(f), f]))
+  if (names.has('tvshow.nfo')) return null // a TV show, seasons and all
+  const out: ScannedFilm[] = []
+  const folderName = basename(dir)
+  const folderYear = titleFromName(folderName).year
+  // Videos grouped into films: stacked parts, and Jellyfin's versions
+  // (`Inception (2010)/Inception (2010) - 1080p.mkv`), are one film.
+  const byStem = new Map<string, Film>()
+  for (const v of files) {
+    const stem = stemOf(v)
+    if (!VIDEO_EXTENSIONS.has(lower(extname(v))) || EXTRA_FILE.test(stem) || EPISODE.test(stem)) continue
+    let key = stem.replace(STACK, '')
+    const rest = lower(key).startsWith(lower(folderName)) ? key.slice(folderName.length) : null
+    // The folder's year keeps a collection folder (`Star Wars/Star Wars - A New Hope.mkv`) out.
+    const version = !!folderYear && rest !== null && /^\s*-\s*\S|^\s*\[/.test(rest)
+    if (version) key = folderName
+    const film = byStem.get(lower(key))
+    if (film) {
+      film.videos.push(v)
+      film.versions ||= version
+    } else byStem.set(lower(key), { stem: key, videos: [v], versions: version, disc: null })
+  }
+  const films = [...byStem.values()]
+  for (const d of dirs) if (DISC_DIR.test(d)) films.push({ stem: folderName, videos: [], versions: false, disc: d })
+  // The film that owns the folder's movie.nfo and artwork: the only one, else the one the
+  // folder is named after (a stray video beside it is no reason to lose them), else a disc.
+  const owner =
+    films.length === 1 ? films[0] : (films.find((f) => !f.disc && lower(f.stem) === lower(folderName)) ?? films.find((f) => f.disc)) ?? null
+  const claimed = new Set<string>()
+  /** The candidates that exist, in the order given (each then belongs to this film, never a film of its own). */
+  const existing = (candidates: string[]) => {
+    const hits = [...new Set(candidates.map((n) => names.get(lower(n))).filter((n): n is string => !!n))]
+    for (const h of hits) claimed.add(lower(h))
+    return hits
+  }
+  for (const f of films) {
+    const isOwner = f === owner
+    const stems = [f.stem, ...f.videos.map(stemOf)]
+    const poster = findPoster(names, [...stems.map((s) => `${s}-poster`), ...(isOwner ? FOLDER_POSTERS : [])])
+    const common = { folder: dir, poster: poster ? join(dir, poster) : null }
+    if (f.disc) {
+      const discDir = join(dir, f.disc)
+      // movie.nfo beside the disc folder comes first; the disc's own NFO (Kodi's name) is the same film's.
+      const movieNfo = isOwner ? existing(['movie.nfo'])[0] : undefined
+      const inDisc = await discNfo(discDir)
+      const nfo = movieNfo ? join(dir, movieNfo) : (inDisc ?? (isOwner ? join(dir, 'movie.nfo') : join(discDir, discNfoName(f.disc))))
+      const otherNfos = movieNfo && inDisc ? [inDisc] : []
+      out.push({ key: keyOf(discDir), ...common, video: null, nfo, otherNfos, nfoExists: !!(movieNfo ?? inDisc), ...titleFromName(folderName) })
+      continue
+    }
+    const own = stems.map((s) => `${s}.nfo`)
+    // `<video>.nfo` is the one Kodi reads first; movie.nfo beside it (which Jellyfin and Kodi's
+    // folder-name scanning read) is the same film's, and so is each version's own NFO: the
+    // first is the film's NFO, the others are written with it. Versions share no video's name,
+    // so the folder's movie.nfo comes first for them.
+    const hits = existing(isOwner ? (f.versions ? ['movie.nfo', ...own] : [...own, 'movie.nfo']) : own)
+    const video = f.videos[0]
+    out.push({
+      key: keyOf(join(dir, video)),
+      ...common,
+      video,
+      nfo: join(dir, hits[0] ?? `${stemOf(video)}.nfo`),
+      otherNfos: hits.slice(1).map((h) => join(dir, h)),
+      nfoExists: hits.length > 0,
+      ...titleFromName(isOwner && folderYear ? folderName : f.stem),
+    })
+  }
+  // NFOs without a video (the video on another disk): a film each. Episodes' and extras' are not.
+  const loose = files.filter((n) => lower(extname(n)) === '.nfo' && !claimed.has(lower(n)) && !EPISODE.test(stemOf(n)) && !EXTRA_FILE.test(stemOf(n)))
+  for (const n of loose) {
+    const stem = stemOf(n)
+    const alone = loose.length === 1 && films.length === 0
+    const poster = findPoster(names, [`${stem}-poster`, ...(alone ? FOLDER_POSTERS : [])])
+    out.push({
+      key: keyOf(join(dir, n)),
+      folder: dir,
+      video: null,
+      nfo: join(dir, n),
+      otherNfos: [],
+      nfoExists: true,
+      poster: poster ? join(dir, poster) : null,
+      ...titleFromName(lower(stem) === 'movie' ? folderName : stem),
+    })
+  }
+  const hasFilm = films.length > 0 || loose.length > 0
+  const subdirs = dirs.filter((d) => !(DISC_DIR.test(d) || SEASON_DIR.test(d) || EXTRAS_DIR.test(d) || (hasFilm && EXTRAS_DIR_BESIDE_FILM.test(d))))
+  return { films: out, subdirs }
+}
+
+/**
+ * The films of one folder of the collection at `root` (its sub-folders not entered), as a scan
+ * lists them now: how a write-back finds every NFO of a film (one folder read).
+ */
+export async function scanFolder(root: string, dir: string): Promise<ScannedFilm[]> {
+  return (await readFolder(resolve(root), dir, []))?.films ?? []
+}
+
+export async function scanCollection(root: string, signal?: AbortSignal): Promise<ScanReport> {
+  const abs = resolve(root)
+  const report: ScanReport = { films: [], problems: [] }
+  const visited = new Set<string>()
 
   const walk = async (dir: string): Promise<void> => {
     if (signal) throwIfCancelled(signal)
@@ -118,111 +248,10 @@ export async function scanCollection(root: string, signal?: AbortSignal): Promis
     }
     if (visited.has(real)) return // a symlink loop
     visited.add(real)
-    const files: string[] = []
-    const dirs: string[] = []
-    const links: string[] = []
-    try {
-      for await (const e of await opendir(dir)) {
-        if (e.name.startsWith('.') || e.name === '@eaDir' || e.name === '#recycle') continue
-        if (e.isDirectory()) dirs.push(e.name)
-        else if (e.isFile()) files.push(e.name)
-        else if (e.isSymbolicLink()) links.push(e.name)
-      }
-    } catch (err) {
-      report.problems.push({ path: dir, reason: `folder cannot be read: ${why(err)}` })
-      return
-    }
-    // A link is what its target is (a folder's name may hold a dot: `Mr. Nobody (2009)`).
-    const targets = await Promise.all(links.sort().map((l) => stat(join(dir, l)).catch((err: unknown) => err)))
-    links.forEach((l, i) => {
-      const st = targets[i]
-      if (!(st instanceof Stats)) report.problems.push({ path: join(dir, l), reason: `link leads nowhere: ${errnoWords(st, 'its target is missing')}` })
-      else if (st.isDirectory()) dirs.push(l)
-      else if (st.isFile()) files.push(l)
-    })
-    files.sort()
-    dirs.sort()
-    const names = new Map(files.map((f) => [lower(f), f]))
-    if (names.has('tvshow.nfo')) return // a TV show, seasons and all
-    const folderName = basename(dir)
-    const folderYear = titleFromName(folderName).year
-    // Videos grouped into films: stacked parts, and Jellyfin's versions
-    // (`Inception (2010)/Inception (2010) - 1080p.mkv`), are one film.
-    const byStem = new Map<string, Film>()
-    for (const v of files) {
-      const stem = stemOf(v)
-      if (!VIDEO_EXTENSIONS.has(lower(extname(v))) || EXTRA_FILE.test(stem) || EPISODE.test(stem)) continue
-      let key = stem.replace(STACK, '')
-      const rest = lower(key).startsWith(lower(folderName)) ? key.slice(folderName.length) : null
-      // The folder's year keeps a collection folder (`Star Wars/Star Wars - A New Hope.mkv`) out.
-      const version = !!folderYear && rest !== null && /^\s*-\s*\S|^\s*\[/.test(rest)
-      if (version) key = folderName
-      const film = byStem.get(lower(key))
-      if (film) {
-        film.videos.push(v)
-        film.versions ||= version
-      } else byStem.set(lower(key), { stem: key, videos: [v], versions: version, disc: null })
-    }
-    const films = [...byStem.values()]
-    for (const d of dirs) if (DISC_DIR.test(d)) films.push({ stem: folderName, videos: [], versions: false, disc: d })
-    // The film that owns the folder's movie.nfo and artwork: the only one, else the one the
-    // folder is named after (a stray video beside it is no reason to lose them), else a disc.
-    const owner =
-      films.length === 1 ? films[0] : (films.find((f) => !f.disc && lower(f.stem) === lower(folderName)) ?? films.find((f) => f.disc)) ?? null
-    const claimed = new Set<string>()
-    const existing = (candidates: string[]) => {
-      const hits = candidates.map((n) => names.get(lower(n))).filter((n): n is string => !!n)
-      for (const h of hits) claimed.add(lower(h))
-      return hits[0]
-    }
-    for (const f of films) {
-      const isOwner = f === owner
-      const stems = [f.stem, ...f.videos.map(stemOf)]
-      const poster = findPoster(names, [...stems.map((s) => `${s}-poster`), ...(isOwner ? FOLDER_POSTERS : [])])
-      const common = { folder: dir, poster: poster ? join(dir, poster) : null }
-      if (f.disc) {
-        const discDir = join(dir, f.disc)
-        const movieNfo = isOwner ? existing(['movie.nfo']) : undefined
-        const inDisc = movieNfo ? null : await discNfo(discDir)
-        const nfo = movieNfo ? join(dir, movieNfo) : (inDisc ?? (isOwner ? join(dir, 'movie.nfo') : join(discDir, discNfoName(f.disc))))
-        report.films.push({ key: keyOf(discDir), ...common, video: null, nfo, nfoExists: !!(movieNfo ?? inDisc), ...titleFromName(folderName) })
-        continue
-      }
-      const own = stems.map((s) => `${s}.nfo`)
-      // `<video>.nfo` is the one Kodi reads first (and the one written); movie.nfo beside it is
-      // the same film's. Versions share no video's name, so the folder's movie.nfo comes first.
-      const nfoName = existing(isOwner ? (f.versions ? ['movie.nfo', ...own] : [...own, 'movie.nfo']) : own)
-      const video = f.videos[0]
-      report.films.push({
-        key: keyOf(join(dir, video)),
-        ...common,
-        video,
-        nfo: join(dir, nfoName ?? `${stemOf(video)}.nfo`),
-        nfoExists: !!nfoName,
-        ...titleFromName(isOwner && folderYear ? folderName : f.stem),
-      })
-    }
-    // NFOs without a video (the video on another disk): a film each. Episodes' and extras' are not.
-    const loose = files.filter((n) => lower(extname(n)) === '.nfo' && !claimed.has(lower(n)) && !EPISODE.test(stemOf(n)) && !EXTRA_FILE.test(stemOf(n)))
-    for (const n of loose) {
-      const stem = stemOf(n)
-      const alone = loose.length === 1 && films.length === 0
-      const poster = findPoster(names, [`${stem}-poster`, ...(alone ? FOLDER_POSTERS : [])])
-      report.films.push({
-        key: keyOf(join(dir, n)),
-        folder: dir,
-        video: null,
-        nfo: join(dir, n),
-        nfoExists: true,
-        poster: poster ? join(dir, poster) : null,
-        ...titleFromName(lower(stem) === 'movie' ? folderName : stem),
-      })
-    }
-    const hasFilm = films.length > 0 || loose.length > 0
-    for (const d of dirs) {
-      if (DISC_DIR.test(d) || SEASON_DIR.test(d) || EXTRAS_DIR.test(d) || (hasFilm && EXTRAS_DIR_BESIDE_FILM.test(d))) continue
-      await walk(join(dir, d))
-    }
+    const found = await readFolder(abs, dir, report.problems)
+    if (!found) return
+    report.films.push(...found.films)
+    for (const d of found.subdirs) await walk(join(dir, d))
   }
 
   await walk(abs)
