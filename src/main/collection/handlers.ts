@@ -4,7 +4,7 @@ import { ApiError, type ApiHandlers } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { exportFilms } from './export'
 import { planFilms } from './plan'
-import { collectionId, filmRows, readGenreMap, toFilm, writeGenreMap } from './store'
+import { collectionId, filmRows, readGenreMap, toFilm, writeGenreMap, writtenFilms } from './store'
 import { genreByName, genreNames } from '../library/vocabulary'
 import { syncCollection } from './sync'
 import { listWrites, undoWrite, writeBack } from './write'
@@ -36,11 +36,15 @@ export function collectionHandlers(ctx: CoreContext): ApiHandlers['collection'] 
       ),
     }),
     scan: ({ root }) => exclusive('scan', () => syncCollection(ctx, root)),
-    films: ({ root }) => ({ root: resolve(root), films: filmRows(ctx.db, requireCollection(ctx, root)).map(toFilm) }),
+    films: ({ root }) => {
+      const cid = requireCollection(ctx, root)
+      const written = writtenFilms(ctx.db, cid)
+      return { root: resolve(root), films: filmRows(ctx.db, cid).map((r) => toFilm(r, written.get(r.id))) }
+    },
     plan: async ({ root, rule, ids, diff }) => {
       const films = filmRows(ctx.db, requireCollection(ctx, root), ids)
       const { runId, plans } = await planFilms(ctx, films, rule, { contents: false, diff })
-      return { runId, films: plans.map(({ bytes: _b, original: _o, ...p }) => p) }
+      return { runId, films: plans.map(({ files: _f, others: _o, ...p }) => p) }
     },
     decide: ({ ids, decision }) => {
       const changed = ctx.db.transaction(() => {
@@ -79,7 +83,7 @@ export function collectionHandlers(ctx: CoreContext): ApiHandlers['collection'] 
     export: async ({ root, format, rule }) => {
       const films = filmRows(ctx.db, requireCollection(ctx, root))
       const plans = rule ? new Map((await planFilms(ctx, films, rule, { contents: false, diff: false })).plans.map((p) => [p.id, p])) : null
-      return { format, text: exportFilms(films.map(toFilm), plans, format), films: films.length }
+      return { format, text: exportFilms(films.map((r) => toFilm(r)), plans, format), films: films.length }
     },
   }
 }

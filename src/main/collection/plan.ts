@@ -1,6 +1,7 @@
 // What a write-back would write: the active model's probabilities for each film's poster
 // (cached predictions, the rest predicted as the model code does), the shared acceptance
 // rule, the genre map to the media server's names, and replace or merge.
+import { basename } from 'node:path'
 import { readNfoBytes } from '../importer/nfo'
 import { acceptedGenres, type AcceptanceRule } from '../../shared/acceptance'
 import { ApiError, type FilmChange, type FilmPlan, type WriteMode } from '../../shared/api'
@@ -10,6 +11,7 @@ import { activeRun } from '../ml/store/runs'
 import { lineDiff, minimalNfo, NfoError, nfoText, parseNfo, URL_ONLY_NFO, withGenres } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { genreMapping, type FilmRow } from './store'
+import { otherNfosNow, unionGenres } from './sync'
 
 export interface PlanRule extends AcceptanceRule {
   mode: WriteMode
@@ -36,15 +38,57 @@ export async function filmProbabilities(ctx: CoreContext, films: FilmRow[], sign
   return { runId: run.id, genres: run.genres, thresholds: run.thresholds, probs }
 }
 
-export interface PlannedFilm extends FilmPlan {
-  /** The bytes to write (update / create), when the plan was made with contents. */
-  bytes?: Buffer
+/** One file a write-back writes for a film. */
+export interface PlannedFile {
+  path: string
+  bytes: Buffer
+  /** What the file holds now (kept as the backup), or undefined when it is created. */
   original?: Buffer
+  diff: string[]
+}
+
+export interface PlannedFilm extends FilmPlan {
+  /**
+   * With contents: the files to write (update / create). A film with several NFOs (movie.nfo
+   * beside `<video>.nfo`) gets each of them that must change; its own NFO, when it is one of
+   * them, comes first.
+   */
+  files?: PlannedFile[]
+  /** The other NFOs written with the film's own, with their diffs. */
+  others?: { path: string; diff: string[] }[]
+}
+
+/** One NFO of a film as it is on disk now. */
+type NfoRead =
+  | { path: string; kind: 'nfo'; bytes: Buffer; doc: ReturnType<typeof parseNfo> }
+  | { path: string; kind: 'empty'; bytes: Buffer }
+  | { path: string; kind: 'missing' | 'url' }
+  | { path: string; kind: 'error'; reason: string }
+
+async function readForPlan(path: string): Promise<NfoRead> {
+  let bytes: Buffer
+  try {
+    bytes = await readNfoBytes(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path, kind: 'missing' }
+    return { path, kind: 'error', reason: (err as Error).message }
+  }
+  try {
+    return { path, kind: 'nfo', bytes, doc: parseNfo(bytes) }
+  } catch (err) {
+    // An empty placeholder: written as a new NFO, the empty original kept as its backup.
+    if (err instanceof NfoError && err.kind === 'empty') return { path, kind: 'empty', bytes }
+    if (err instanceof NfoError && err.kind === 'url') return { path, kind: 'url' }
+    return { path, kind: 'error', reason: (err as Error).message }
+  }
 }
 
 /**
- * The plan of each film. With `contents`, the NFO is read again now (so a file edited since
- * the scan is judged by what it says now, its lock included) and the new bytes are made.
+ * The plan of each film. With `contents`, the film's NFOs are read again now (so a file edited
+ * since the scan is judged by what it says now, its lock included) and the new bytes are made.
+ * A film with several NFOs is judged by all of them: locked when any is, broken when any is
+ * (a URL-only one beside them is left alone), its genres all of theirs, and unchanged only
+ * when every one already lists the genres to write.
  */
 export async function planFilms(
   ctx: CoreContext,
@@ -55,11 +99,12 @@ export async function planFilms(
   const model = await filmProbabilities(ctx, films, options.signal ?? new AbortController().signal)
   const map = genreMapping(ctx.db)
   const plans: PlannedFilm[] = []
-  // The NFOs as they are now, read a few at a time.
-  const files = new Map<number, Buffer | NodeJS.ErrnoException>()
+  // The NFOs as they are now (each film's own first), read a few at a time.
+  const files = new Map<number, NfoRead[]>()
   if (options.contents || options.diff) {
+    const others = await otherNfosNow(ctx.db, films)
     await inParallel(films, async (f) => {
-      files.set(f.id, await readNfoBytes(f.nfo_path).catch((e: NodeJS.ErrnoException) => e))
+      files.set(f.id, await Promise.all([f.nfo_path, ...(others.get(f.id) ?? [])].map(readForPlan)))
     })
   }
   for (const [i, f] of films.entries()) {
@@ -76,31 +121,26 @@ export async function planFilms(
     let locked = f.locked === 1
     let error = f.nfo_error
     let exists = f.nfo_exists === 1
-    let original: Buffer | undefined
-    let doc: ReturnType<typeof parseNfo> | undefined
-    if (options.contents || options.diff) {
-      try {
-        const read = files.get(f.id)!
-        if (!(read instanceof Buffer)) throw read
-        original = read
-        exists = true
-        doc = parseNfo(original)
-        nfoGenres = doc.genres
-        locked = doc.locked
+    const reads = files.get(f.id)
+    const docs = (reads ?? []).filter((r): r is Extract<NfoRead, { kind: 'nfo' }> => r.kind === 'nfo')
+    if (reads) {
+      const bad = reads.find((r): r is Extract<NfoRead, { kind: 'error' }> => r.kind === 'error')
+      if (bad) error = bad.path === f.nfo_path ? bad.reason : `${basename(bad.path)}: ${bad.reason}`
+      else if (docs.length) {
         error = null
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          exists = false
-          error = null
-        } else if (err instanceof NfoError && err.kind === 'empty') {
-          // An empty placeholder: written as a new NFO, the empty original kept as its backup.
-          exists = false
-          error = null
-          nfoGenres = []
-        } else error = (err as Error).message
+        exists = true
+        nfoGenres = unionGenres(docs.map((d) => d.doc.genres))
+        locked = docs.some((d) => d.doc.locked)
+      } else if (reads.some((r) => r.kind === 'url')) error = URL_ONLY_NFO
+      else {
+        // No NFO, or an empty placeholder: a new one is written.
+        error = null
+        exists = false
+        nfoGenres = []
       }
     }
     const genres = targetGenres(nfoGenres, mapped, rule.mode)
+    const same = (g: string[]) => genres.length === g.length && genres.every((x, i) => x === g[i])
     let change: FilmChange
     let reason: string | null = null
     if (f.decision === 'skip') change = 'skipped'
@@ -114,19 +154,24 @@ export async function planFilms(
     else if (!f.poster_id) change = 'no-poster'
     else if (mapped.length === 0) change = 'no-proposal'
     else if (!exists) change = 'create'
-    else if (genres.length === nfoGenres.length && genres.every((g, i) => g === nfoGenres[i])) change = 'unchanged'
+    else if (reads ? docs.every((d) => same(d.doc.genres)) : same(nfoGenres)) change = 'unchanged'
     else change = 'update'
     const plan: PlannedFilm = { id: f.id, key: f.key, proposed, genres, change, diff: [], reason }
-    if (change === 'create') {
+    if (change === 'create' && reads) {
       const bytes = minimalNfo({ title: f.title, year: f.year, imdb: f.imdb, tmdb: f.tmdb, genres })
-      plan.bytes = bytes
-      plan.original = original
-      if (options.diff) plan.diff = bytes.toString('utf8').replace(/\n$/, '').split('\n').map((l) => `+ ${l}`)
-    } else if (change === 'update' && doc && original) {
-      const bytes = withGenres(doc, genres, original)
-      plan.bytes = bytes
-      plan.original = original
-      if (options.diff) plan.diff = lineDiff(doc.text, nfoText(bytes))
+      const own = reads[0]
+      plan.files = [{ path: f.nfo_path, bytes, original: own.kind === 'empty' ? own.bytes : undefined, diff: bytes.toString('utf8').replace(/\n$/, '').split('\n').map((l) => `+ ${l}`) }]
+    } else if (change === 'update') {
+      plan.files = []
+      for (const d of docs) {
+        const bytes = withGenres(d.doc, genres, d.bytes)
+        if (!bytes.equals(d.bytes)) plan.files.push({ path: d.path, bytes, original: d.bytes, diff: options.diff ? lineDiff(d.doc.text, nfoText(bytes)) : [] })
+      }
+    }
+    if (plan.files && options.diff) {
+      plan.diff = plan.files.find((x) => x.path === f.nfo_path)?.diff ?? []
+      const others = plan.files.filter((x) => x.path !== f.nfo_path).map((x) => ({ path: x.path, diff: x.diff }))
+      if (others.length) plan.others = others
     }
     plans.push(plan)
   }

@@ -39,7 +39,23 @@ export function filmRows(db: Db, collection: number, ids?: number[]): FilmRow[] 
   return rows.filter((r) => want.has(r.id))
 }
 
-export function toFilm(r: FilmRow): Film {
+export type Written = NonNullable<Film['written']>
+
+/**
+ * For each film of the collection, the latest write-back still in effect on its NFOs: its id,
+ * when, and the genres it wrote. An undone write-back is none; one undone in part keeps the
+ * films whose files wait for another try.
+ */
+export function writtenFilms(db: Db, collection: number): Map<number, Written> {
+  const out = new Map<number, Written>()
+  const rows = db.prepare('SELECT id, at, files FROM collection_writes WHERE collection_id = ? AND undone = 0 ORDER BY id').all(collection) as { id: number; at: number; files: string }[]
+  for (const w of rows) {
+    for (const f of JSON.parse(w.files) as { film: number; genres?: string[] }[]) if (f.genres) out.set(f.film, { writeId: w.id, at: w.at, genres: f.genres })
+  }
+  return out
+}
+
+export function toFilm(r: FilmRow, written?: Written): Film {
   return {
     id: r.id,
     key: r.key,
@@ -57,6 +73,7 @@ export function toFilm(r: FilmRow): Film {
     locked: r.locked === 1,
     nfoGenres: JSON.parse(r.nfo_genres) as string[],
     decision: r.decision,
+    ...(written ? { written } : {}),
   }
 }
 

@@ -6,7 +6,7 @@
 // poster's labels with source "nfo" unless the user labelled it or other labels exist.
 import { stat } from 'node:fs/promises'
 import { readNfoBytes } from '../importer/nfo'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { ApiError, GenreName, type ScanSummary } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { runImport } from '../importer/run'
@@ -17,8 +17,8 @@ import { ensureGenre } from '../library/vocabulary'
 import { NfoError, parseNfo, URL_ONLY_NFO, type NfoInfo } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { progressReporter } from './progress'
-import { scanCollection, type ScannedFilm } from './scan'
-import { collectionId, filmRows, genreMapping, type FilmRow } from './store'
+import { scanCollection, scanFolder, type ScannedFilm } from './scan'
+import { collectionId, filmRows, genreMapping, writtenFilms, type FilmRow } from './store'
 
 interface NfoState {
   size: number | null
@@ -49,6 +49,98 @@ export async function readNfoState(path: string): Promise<NfoState> {
     const reason = err instanceof NfoError ? err.message : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
     return { ...st, info: null, error: reason }
   }
+}
+
+export interface FilmNfoState extends NfoState {
+  /** The file `error` is about (the film's NFO, or another NFO of the film) and that file's reason. */
+  problem: { path: string; reason: string } | null
+  /** Set when the film's NFOs list different genres: what the scan reports (both are kept). */
+  note: string | null
+}
+
+const genreKey = (g: string[]) => [...new Set(g.map((x) => x.toLowerCase()))].sort().join('|')
+
+/** `a` then what `b` adds, each genre once (case aside). */
+export function unionGenres(lists: string[][]): string[] {
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (const g of lists.flat()) {
+    if (seen.has(g.toLowerCase())) continue
+    seen.add(g.toLowerCase())
+    out.push(g)
+  }
+  return out
+}
+
+/**
+ * Reads every NFO of a film (`nfo` first, then `others`: movie.nfo beside `<video>.nfo` and the
+ * like) as one: size and mtime are the first file's; title, year and ids the first file's that
+ * has them; locked when any file is; the genres are all the files' genres, so a genre a person
+ * put in either file is never lost. When the files disagree, `note` says so. A broken file
+ * (other than a URL-only one, which is left alone) makes the film's error; empty ones add nothing.
+ */
+export async function readFilmNfos(nfo: string, others: string[]): Promise<FilmNfoState> {
+  const first = await readNfoState(nfo)
+  if (!others.length) return { ...first, problem: first.error ? { path: nfo, reason: first.error } : null, note: null }
+  const all = [{ path: nfo, s: first }, ...(await Promise.all(others.map(async (path) => ({ path, s: await readNfoState(path) }))))]
+  const out: FilmNfoState = { ...first, info: null, error: null, problem: null, note: null }
+  const bad = all.find((x) => x.s.error && x.s.error !== URL_ONLY_NFO)
+  const usable = all.filter((x) => x.s.info)
+  if (bad) {
+    out.error = bad.path === nfo ? bad.s.error : `${basename(bad.path)}: ${bad.s.error}`
+    out.problem = { path: bad.path, reason: bad.s.error! }
+    return out
+  }
+  if (!usable.length) {
+    const url = all.find((x) => x.s.error === URL_ONLY_NFO)
+    if (url) {
+      out.error = URL_ONLY_NFO
+      out.problem = { path: url.path, reason: URL_ONLY_NFO }
+    }
+    return out
+  }
+  const pick = <K extends 'title' | 'originalTitle' | 'year' | 'imdb' | 'tmdb'>(k: K) => usable.map((x) => x.s.info![k]).find((v) => v !== null) ?? null
+  out.info = {
+    root: usable[0].s.info!.root,
+    title: pick('title'),
+    originalTitle: pick('originalTitle'),
+    year: pick('year'),
+    imdb: pick('imdb'),
+    tmdb: pick('tmdb'),
+    genres: unionGenres(usable.map((x) => x.s.info!.genres)),
+    locked: usable.some((x) => x.s.info!.locked),
+  }
+  if (new Set(usable.map((x) => genreKey(x.s.info!.genres))).size > 1) {
+    const says = usable.map((x) => `${basename(x.path)}: ${x.s.info!.genres.join(', ') || 'none'}`).join('; ')
+    out.note = `the film's NFOs list different genres (${says}): all are kept (${out.info.genres.join(', ')}), and a write-back writes the same genres into each`
+  }
+  return out
+}
+
+/**
+ * The other NFOs of each film (movie.nfo beside `<video>.nfo` and the like) as its folder holds
+ * them now, by film id: one folder read a folder. A film whose NFO the scan would choose
+ * differently now keeps its stored one first and gets the rest.
+ */
+export async function otherNfosNow(db: Db, films: Pick<FilmRow, 'id' | 'collection_id' | 'key' | 'folder' | 'nfo_path'>[]): Promise<Map<number, string[]>> {
+  const rootOf = db.prepare('SELECT root FROM collections WHERE id = ?').pluck()
+  const folders = new Map<string, { root: string; films: typeof films }>()
+  for (const f of films) {
+    const k = `${f.collection_id}\0${f.folder}`
+    const entry = folders.get(k) ?? { root: rootOf.get(f.collection_id) as string, films: [] }
+    entry.films.push(f)
+    folders.set(k, entry)
+  }
+  const out = new Map<number, string[]>()
+  await inParallel([...folders.values()], async ({ root, films: here }) => {
+    const found = new Map((await scanFolder(root, here[0].folder).catch(() => [])).map((s) => [s.key, s]))
+    for (const f of here) {
+      const s = found.get(f.key)
+      const all = s ? [...(s.nfoExists ? [s.nfo] : []), ...s.otherNfos] : []
+      out.set(f.id, all.filter((p) => p !== f.nfo_path))
+    }
+  })
+  return out
 }
 
 /** The columns a film row takes from its scan entry and NFO. */
@@ -93,19 +185,7 @@ export function applyNfoLabels(db: Db, films: { posterId: string; genres: string
   })()
 }
 
-/** For each film of the collection, the genres the latest write-back still in effect put into its NFO. */
-function writtenGenres(db: Db, cid: number): Map<number, string[]> {
-  const out = new Map<number, string[]>()
-  const rows = db.prepare('SELECT files FROM collection_writes WHERE collection_id = ? AND undone = 0 ORDER BY id').pluck().all(cid) as string[]
-  for (const files of rows) for (const f of JSON.parse(files) as { film: number; genres?: string[] }[]) if (f.genres) out.set(f.film, f.genres)
-  return out
-}
-
-const sameGenres = (a: string[] | undefined, b: string[]) => {
-  if (!a) return false
-  const key = (g: string[]) => [...new Set(g.map((x) => x.toLowerCase()))].sort().join('|')
-  return key(a) === key(b)
-}
+const sameGenres = (a: string[] | undefined, b: string[]) => !!a && genreKey(a) === genreKey(b)
 
 export async function syncCollection(ctx: CoreContext, rootArg: string, signal: AbortSignal = new AbortController().signal): Promise<ScanSummary> {
   const t0 = performance.now()
@@ -123,9 +203,12 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   let added = 0
   let changed = 0
   let unchanged = 0
-  const touched: { film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }[] = []
+  const touched: { film: ScannedFilm; nfo: FilmNfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }[] = []
   // Stats and reads overlap (a NAS answers each with a round trip); results keep scan order.
-  type Checked = { same: true; row: FilmRow } | { same: false; film: ScannedFilm; nfo: NfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }
+  type Checked =
+    | { same: true; row: FilmRow; nfo: FilmNfoState | null }
+    | { same: false; film: ScannedFilm; nfo: FilmNfoState; row: FilmRow | undefined; poster: { size: number; mtime: number } | null }
+  const none: FilmNfoState = { size: null, mtime: null, info: null, error: null, problem: null, note: null }
   const check = async (f: ScannedFilm): Promise<Checked> => {
     const row = old.get(f.key)
     const [st, pst] = await Promise.all([fileState(f.nfo), f.poster ? fileState(f.poster) : null])
@@ -137,8 +220,13 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
       row.nfo_mtime === (st?.mtime ?? null) &&
       row.poster_size === (pst?.size ?? null) &&
       row.poster_mtime === (pst?.mtime ?? null)
-    if (same) return { same: true, row }
-    const nfo = st ? await readNfoState(f.nfo) : { size: null, mtime: null, info: null, error: null }
+    // A film with several NFOs is read every time (the others' changes count too; it is rare).
+    if (same && !f.otherNfos.length) return { same: true, row, nfo: null }
+    const nfo = st || f.otherNfos.length ? await readFilmNfos(f.nfo, f.otherNfos) : none
+    if (same) {
+      const cols = filmColumns(f, nfo)
+      if ((Object.keys(cols) as (keyof typeof cols)[]).every((k) => cols[k] === row[k])) return { same: true, row, nfo }
+    }
     return { same: false, film: f, nfo, row, poster: pst }
   }
   const checked: Checked[] = new Array(found.films.length)
@@ -150,10 +238,14 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   for (const c of checked) {
     if (c.same) {
       unchanged++
-      if (c.row.nfo_error && c.row.nfo_error !== URL_ONLY_NFO) problems.push({ path: c.row.nfo_path, reason: c.row.nfo_error })
+      if (c.nfo) {
+        if (c.nfo.problem && c.nfo.error !== URL_ONLY_NFO) problems.push(c.nfo.problem)
+        if (c.nfo.note) problems.push({ path: c.row.nfo_path, reason: c.nfo.note })
+      } else if (c.row.nfo_error && c.row.nfo_error !== URL_ONLY_NFO) problems.push({ path: c.row.nfo_path, reason: c.row.nfo_error })
       continue
     }
-    if (c.nfo.error && c.nfo.error !== URL_ONLY_NFO) problems.push({ path: c.film.nfo, reason: c.nfo.error })
+    if (c.nfo.problem && c.nfo.error !== URL_ONLY_NFO) problems.push(c.nfo.problem)
+    if (c.nfo.note) problems.push({ path: c.film.nfo, reason: c.nfo.note })
     touched.push(c)
     if (c.row) changed++
     else added++
@@ -192,7 +284,7 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   )
   const setPoster = db.prepare('UPDATE collection_films SET poster_id = ? WHERE id = ?')
   const labelled: { posterId: string; genres: string[] }[] = []
-  const ours = writtenGenres(db, cid)
+  const ours = new Map([...writtenFilms(db, cid)].map(([film, w]) => [film, w.genres]))
   db.transaction(() => {
     for (const t of touched) {
       const posterId = t.film.poster ? ((posterByPath.get(t.film.poster) as string | undefined) ?? null) : null

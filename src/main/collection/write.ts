@@ -3,17 +3,17 @@
 // file cannot be written is reported and its file left exactly as it was; the others go on.
 import { createHash } from 'node:crypto'
 import { appendFile, lstat, mkdir, open, readFile, realpath, rm, stat, unlink } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { ApiError, type WriteEntry, type WriteResult } from '../../shared/api'
 import type { CoreContext } from '../context'
 import type { Db } from '../library/db'
-import { atomicWrite, checkWritable, removeStaleTemps, writeReason } from './atomic'
+import { atomicWrite, checkWritable, hardLinked, removeStaleTemps, replaceFile, TornWrite, writeInPlace, writeReason } from './atomic'
 import { readNfoBytes } from '../importer/nfo'
 import { inParallel } from './parallel'
-import { planFilms, type PlanRule } from './plan'
+import { planFilms, type PlannedFile, type PlanRule } from './plan'
 import { progressReporter } from './progress'
-import { collectionId, filmRows } from './store'
-import { readNfoState } from './sync'
+import { collectionId, filmRows, type FilmRow } from './store'
+import { otherNfosNow, readFilmNfos } from './sync'
 
 export const BACKUP_DIR = 'collection-backups'
 
@@ -26,6 +26,17 @@ interface WrittenFile {
   sha256: string
   /** The genres written (a rescan then knows them for the model's, not a person's). */
   genres?: string[]
+  /** The film's review decision before the write-back: undo gives it back. */
+  decision?: FilmRow['decision']
+  /**
+   * Written in place (the file has other names, hard links, which a rename would split): not
+   * atomic, so until the journal says `done` the file may be cut short, and undo puts the
+   * backup back whatever the file holds.
+   */
+  inPlace?: boolean
+  done?: boolean
+  /** An in-place write that failed and could not put the original back: undo restores it. */
+  torn?: boolean
 }
 
 /** Write-backs running in this process (one library, one process: any other "writing…" entry was interrupted). */
@@ -37,18 +48,22 @@ const journalOf = (dir: string, writeId: number) => join(dir, BACKUP_DIR, String
 /** The files of an entry: those recorded with it and, for an interrupted one, its journal's (duplicates once). */
 async function entryFiles(dir: string, writeId: number, recorded: WrittenFile[]): Promise<WrittenFile[]> {
   const text = await readFile(journalOf(dir, writeId), 'utf8').catch(() => '')
-  const byFilm = new Map<number, WrittenFile>()
+  const byPath = new Map<string, WrittenFile>()
   for (const line of text.split('\n')) {
     if (!line.trim()) continue
     try {
-      const f = JSON.parse(line) as WrittenFile
-      byFilm.set(f.film, f)
+      const f = JSON.parse(line) as WrittenFile | { path: string; done: true }
+      // The line after an in-place write: that file was written whole.
+      if (!('film' in f)) {
+        const e = byPath.get(f.path)
+        if (e) e.done = true
+      } else byPath.set(f.path, f)
     } catch {
       // A line cut short by the crash: its file was not replaced yet (it is listed before the rename).
     }
   }
-  for (const f of recorded) byFilm.set(f.film, f)
-  return [...byFilm.values()].sort((a, b) => a.film - b.film)
+  for (const f of recorded) byPath.set(f.path, f)
+  return [...byPath.values()].sort((a, b) => a.film - b.film || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
 /** Where a write lands: the target of a symlinked NFO (so the link stays a link), else the path itself. */
@@ -69,10 +84,13 @@ async function writeDurably(path: string, bytes: Buffer): Promise<void> {
   }
 }
 
-/** The film rows of files the write-back or undo changed, read again from disk. */
+/** The film rows of files the write-back or undo changed, read again from disk (every NFO of each film). */
 async function refreshFilms(db: Db, ids: number[]): Promise<void> {
-  const rows = db.prepare('SELECT id, nfo_path FROM collection_films WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as { id: number; nfo_path: string }[]
-  const states = await Promise.all(rows.map(async (r) => ({ id: r.id, s: await readNfoState(r.nfo_path) })))
+  const rows = db
+    .prepare('SELECT id, collection_id, key, folder, nfo_path FROM collection_films WHERE id IN (SELECT value FROM json_each(?))')
+    .all(JSON.stringify([...new Set(ids)])) as Pick<FilmRow, 'id' | 'collection_id' | 'key' | 'folder' | 'nfo_path'>[]
+  const others = await otherNfosNow(db, rows)
+  const states = await Promise.all(rows.map(async (r) => ({ id: r.id, s: await readFilmNfos(r.nfo_path, others.get(r.id) ?? []) })))
   const upd = db.prepare(
     `UPDATE collection_films SET nfo_exists = ?, nfo_size = ?, nfo_mtime = ?, nfo_error = ?, nfo_genres = ?, locked = ? WHERE id = ?`,
   )
@@ -100,16 +118,16 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
   const { plans } = await planFilms(ctx, films, req.rule, { contents: true, diff: true, signal, progress: (d, t) => progress('planning', d, t) })
   const byId = new Map(films.map((f) => [f.id, f]))
   const results: WriteResult[] = []
-  const pending: { result: WriteResult; bytes: Buffer; original: Buffer | undefined }[] = []
+  const pending: { result: WriteResult; files: PlannedFile[]; decision: FilmRow['decision'] }[] = []
   for (const p of plans) {
     const path = byId.get(p.id)!.nfo_path
     const base = { id: p.id, key: p.key, path, genres: p.genres, diff: p.diff }
     switch (p.change) {
       case 'update':
       case 'create': {
-        const result: WriteResult = { ...base, status: p.change === 'create' ? 'created' : 'written', reason: null }
+        const result: WriteResult = { ...base, status: p.change === 'create' ? 'created' : 'written', reason: null, ...(p.others ? { others: p.others } : {}) }
         results.push(result)
-        pending.push({ result, bytes: p.bytes!, original: p.original })
+        pending.push({ result, files: p.files!, decision: byId.get(p.id)!.decision })
         break
       }
       case 'unchanged':
@@ -136,10 +154,16 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
   if (req.dryRun) {
     // A dry run also tells which files could not be written.
     for (const w of pending) {
-      await checkWritable(w.result.path).catch((err: unknown) => {
+      for (const f of w.files) {
+        const refused = await checkWritable(f.path).then(
+          () => null,
+          (err: unknown) => writeReason(err),
+        )
+        if (refused === null) continue
         w.result.status = 'failed'
-        w.result.reason = writeReason(err)
-      })
+        w.result.reason = f.path === w.result.path ? refused : `${basename(f.path)}: ${refused}`
+        break
+      }
     }
   } else if (pending.length) {
     const id = Number(
@@ -151,32 +175,52 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
     await mkdir(backups, { recursive: true })
     const journal = journalOf(ctx.dir, id)
     const files: WrittenFile[] = []
+    let finished = 0
     // Temporary files a killed write-back left beside the NFOs go, once a folder.
     const swept = new Map<string, Promise<void>>()
     const one = async (w: (typeof pending)[number]) => {
+      const wrote: string[] = []
+      let current = w.result.path
       try {
-        const target = await landing(w.result.path)
-        await checkWritable(target)
-        if (!swept.has(dirname(target))) swept.set(dirname(target), removeStaleTemps(dirname(target)))
-        await swept.get(dirname(target))
-        let backup: string | null = null
-        if (w.original) {
-          backup = join(backups, `${w.result.id}.nfo`)
-          await writeDurably(backup, w.original)
+        const targets = await Promise.all(w.files.map((f) => landing(f.path)))
+        // Every file of the film is checked before any is written: a read-only movie.nfo keeps
+        // its <video>.nfo as it was too.
+        for (const [i, target] of targets.entries()) {
+          current = w.files[i].path
+          await checkWritable(target)
         }
-        const entry: WrittenFile = { film: w.result.id, path: target, backup, sha256: sha(w.bytes), genres: w.result.genres }
-        try {
-          await appendFile(journal, JSON.stringify(entry) + '\n')
-          await atomicWrite(target, w.bytes)
-        } catch (err) {
-          if (backup) await unlink(backup).catch(() => {})
-          throw err
+        for (const [i, f] of w.files.entries()) {
+          current = f.path
+          const target = targets[i]
+          if (!swept.has(dirname(target))) swept.set(dirname(target), removeStaleTemps(dirname(target)))
+          await swept.get(dirname(target))
+          let backup: string | null = null
+          if (f.original) {
+            backup = join(backups, i === 0 ? `${w.result.id}.nfo` : `${w.result.id}-${i + 1}.nfo`)
+            await writeDurably(backup, f.original)
+          }
+          // A hard-linked file is written in place (a rename would leave its other names the old bytes).
+          const inPlace = !!f.original && (await hardLinked(target))
+          const entry: WrittenFile = { film: w.result.id, path: target, backup, sha256: sha(f.bytes), genres: w.result.genres, decision: w.decision, ...(inPlace ? { inPlace } : {}) }
+          try {
+            await appendFile(journal, JSON.stringify(entry) + '\n')
+            if (inPlace) {
+              await writeInPlace(target, f.bytes, f.original)
+              await appendFile(journal, JSON.stringify({ path: target, done: true }) + '\n')
+            } else await atomicWrite(target, f.bytes)
+          } catch (err) {
+            if (err instanceof TornWrite) files.push({ ...entry, torn: true })
+            else if (backup) await unlink(backup).catch(() => {})
+            throw err
+          }
+          files.push(entry)
+          wrote.push(basename(target))
         }
-        files.push(entry)
-        progress('writing', files.length, pending.length)
+        progress('writing', ++finished, pending.length)
       } catch (err) {
         w.result.status = 'failed'
-        w.result.reason = writeReason(err)
+        const why = writeReason(err)
+        w.result.reason = `${current === w.result.path ? why : `${basename(current)}: ${why}`}${wrote.length ? ` (${wrote.join(', ')} written: undo puts ${wrote.length === 1 ? 'it' : 'them'} back)` : ''}`
       }
     }
     try {
@@ -184,7 +228,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
     } finally {
       live.delete(id)
     }
-    files.sort((a, b) => a.film - b.film)
+    files.sort((a, b) => a.film - b.film || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     if (files.length === 0) {
       db.prepare('DELETE FROM collection_writes WHERE id = ?').run(id)
       await rm(backups, { recursive: true, force: true })
@@ -192,7 +236,13 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
     } else {
       const created = files.filter((f) => !f.backup).length
       const description = `Write genres into ${files.length} NFO file${files.length === 1 ? '' : 's'}${created ? ` (${created} new)` : ''} (${req.rule.mode})`
-      db.prepare('UPDATE collection_writes SET files = ?, description = ? WHERE id = ?').run(JSON.stringify(files), description, id)
+      // The films written are no longer waiting for a review: their acceptance is spent (the
+      // view shows them as written; undo gives each back the decision it had).
+      const spent = db.prepare(`UPDATE collection_films SET decision = 'pending' WHERE id = ?`)
+      db.transaction(() => {
+        db.prepare('UPDATE collection_writes SET files = ?, description = ? WHERE id = ?').run(JSON.stringify(files), description, id)
+        for (const film of new Set(files.map((f) => f.film))) spent.run(film)
+      })()
       await refreshFilms(db, files.map((f) => f.film))
       ctx.events.emit('library.changed', { reason: 'collection' })
     }
@@ -276,11 +326,17 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
       if (sha(now) !== f.sha256) {
         // Listed in the journal of an interrupted write-back but never replaced: nothing to undo.
         if (f.backup && sha(now) === sha(await readFile(f.backup).catch(() => Buffer.alloc(0)))) return
-        conflicts.push({ path: f.path, reason: 'changed since the write-back: left as it is' })
-        return
+        // An in-place write (a hard-linked file) cut short by a kill or a failure: the file holds
+        // part of the new bytes, not a change of anyone's, so the backup goes back.
+        const cutShort = !!f.backup && (f.torn || (stopped && f.inPlace && !f.done))
+        if (!cutShort) {
+          conflicts.push({ path: f.path, reason: 'changed since the write-back: left as it is' })
+          return
+        }
       }
       if (f.backup) {
-        await atomicWrite(await landing(f.path), await readFile(f.backup))
+        // In place again for a hard-linked file, so that its other names get the original too.
+        await replaceFile(await landing(f.path), await readFile(f.backup))
         restored++
       } else {
         await checkWritable(f.path)
@@ -296,8 +352,15 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   await Promise.all([...new Set(files.map((f) => dirname(f.path)))].map((d) => removeStaleTemps(d)))
   conflicts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   if (stopped) db.prepare('UPDATE collection_writes SET description = ? WHERE id = ?').run(`Interrupted write-back (${files.length} NFO file${files.length === 1 ? '' : 's'})`, row.id)
-  if (retry.length) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(retry), row.id)
-  else db.prepare('UPDATE collection_writes SET undone = 1 WHERE id = ?').run(row.id)
+  // Films no file of which waits for another try get their review decision back (unless it
+  // was changed since the write-back spent it).
+  const waiting = new Set(retry.map((f) => f.film))
+  const back = db.prepare(`UPDATE collection_films SET decision = ? WHERE id = ? AND decision = 'pending'`)
+  db.transaction(() => {
+    if (retry.length) db.prepare('UPDATE collection_writes SET files = ? WHERE id = ?').run(JSON.stringify(retry), row.id)
+    else db.prepare('UPDATE collection_writes SET undone = 1 WHERE id = ?').run(row.id)
+    for (const f of files) if (f.decision && !waiting.has(f.film)) back.run(f.decision, f.film)
+  })()
   await refreshFilms(db, files.map((f) => f.film))
   ctx.events.emit('library.changed', { reason: 'collection' })
   return { writeId: row.id, restored, removed, conflicts }

@@ -26,7 +26,10 @@ export const Film = z.object({
   locked: z.boolean(),
   /** The NFO's <genre> values as they are in the file. */
   nfoGenres: z.array(z.string()),
+  /** The review: accepted for the next write-back, skipped, or neither (a write-back spends an acceptance; its undo gives it back). */
   decision: z.enum(['pending', 'accept', 'skip']),
+  /** The write-back in effect on this film's NFOs (absent: none, or it was undone): when, and the genres it wrote. */
+  written: z.object({ writeId: z.number().int(), at: z.number().int(), genres: z.array(z.string()) }).optional(),
 })
 export type Film = z.infer<typeof Film>
 
@@ -70,7 +73,10 @@ export const ScanSummary = z.object({
   removed: z.array(z.string()),
   /** Posters of removed films whose files are gone too: deleted from the library as one undoable entry. */
   postersRemoved: z.number().int(),
-  /** Broken NFOs (with the parser's reason), unreadable folders, posters that could not be imported. */
+  /**
+   * Broken NFOs (with the parser's reason), unreadable folders, posters that could not be
+   * imported, and films whose NFOs (movie.nfo beside `<video>.nfo`) list different genres.
+   */
   problems: z.array(z.object({ path: z.string(), reason: z.string() })),
   seconds: z.number(),
 })
@@ -84,6 +90,8 @@ export const WriteResult = z.object({
   genres: z.array(z.string()),
   diff: z.array(z.string()),
   reason: z.string().nullable(),
+  /** The film's other NFOs written with `path` (movie.nfo beside `<video>.nfo`), each with its diff. */
+  others: z.array(z.object({ path: z.string(), diff: z.array(z.string()) })).optional(),
 })
 export type WriteResult = z.infer<typeof WriteResult>
 
