@@ -16,6 +16,17 @@ const executableCli = (): Plugin => ({
   },
 })
 
+/**
+ * The page's CSP (index.html's meta) allows no inline styles; Vite's dev server injects CSS as
+ * <style> elements, so only the page it serves allows them (the desktop app's dev header does too:
+ * hosting/csp.ts DEV_SERVER_CSP). Built pages keep the strict policy.
+ */
+const devInlineStyles = (): Plugin => ({
+  name: 'posterity-dev-inline-styles',
+  apply: 'serve',
+  transformIndexHtml: (html) => html.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+})
+
 export default defineConfig({
   main: {
     plugins: [executableCli()],
@@ -42,7 +53,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
-    plugins: [vue()],
+    plugins: [vue(), devInlineStyles()],
     // electron-vite leaves bundles unminified; the renderer is also served to browsers.
     build: { minify: true, rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
   },

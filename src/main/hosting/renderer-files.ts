@@ -1,7 +1,6 @@
 // The built renderer's files as a host hands them out: which file a URL path names (never
 // one outside the folder, after symlinks) and the MIME type it is sent with. The desktop
-// window's posterity-app: protocol reads through this; `posterity serve` keeps the same
-// rules in server/static.ts.
+// window's posterity-app: protocol and `posterity serve` (server/static.ts) both read through this.
 import { realpath, stat } from 'node:fs/promises'
 import { extname, join, sep } from 'node:path'
 

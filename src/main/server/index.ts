@@ -69,7 +69,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return serveMedia(core, req, res, url.pathname.slice('/media/'.length))
     }
     if (url.pathname === '/api') return sendError(res, 426, 'the API is a WebSocket')
-    serveStatic(req, res, url.pathname)
+    serveStatic(req, res, url.pathname).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 500, 'internal error')
+      process.stderr.write(`posterity serve: ${err instanceof Error ? err.stack : String(err)}\n`)
+    })
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
