@@ -58,7 +58,7 @@ describe('figures carried to the kept ensemble', () => {
       expect(Math.abs(estimate.model[k] - truth.model[k])).toBeLessThan(Math.abs(two.model[k] - truth.model[k]) / 2)
     }
     // The measured figures are kept beside; intervals move with their figure.
-    expect(estimate.ensemble).toEqual({ members: 11, deals: 2, outOfFold: two.model })
+    expect(estimate.ensemble).toEqual({ members: 11, deals: 2, outOfFold: two.model, genreAp: [...two.genres, ...two.rare].map((g) => ({ genre: g.genre, ap: g.ap })) })
     const shift = estimate.model.macroAp - two.model.macroAp
     expect(estimate.intervals!.model.macroAp[0]).toBeCloseTo(two.intervals!.model.macroAp[0] + shift, 12)
     expect(estimate.intervals!.prior).toEqual(two.intervals!.prior)
