@@ -275,6 +275,7 @@ describe("the dashboard's predicted counts", () => {
     const d = await call(core, 'explore.dashboard', {})
     const predicted = Object.fromEntries(d.genres.map((g: { genre: string; predicted: number }) => [g.genre, g.predicted]))
     expect(predicted).toMatchObject({ Drama: 2, Romance: 1, Comedy: 1, Mystery: 0 })
+    expect(d.predictedPosters).toBe(3)
   })
 })
 

@@ -88,6 +88,8 @@ export const Dashboard = z.object({
   posters: z.number().int(),
   labelled: z.number().int(),
   genres: z.array(GenreCount),
+  /** Posters with a stored prediction of the active run (the predicted counts are theirs). */
+  predictedPosters: z.number().int().default(0),
   /** co[i][j]: labelled posters carrying both genres i and j (genres in `genres` order). */
   cooccurrence: z.array(z.array(z.number().int())),
   /** The active run's per-genre AP with its interval when the evaluation carries one. */

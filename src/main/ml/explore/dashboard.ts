@@ -106,6 +106,7 @@ export function dashboard(db: Db): Dashboard {
   // alone can be tiny for a rare genre (Mystery's put it on most posters), which no one would
   // read as the model's prediction.
   const predicted = new Array<number>(vocab.length).fill(0)
+  let predictedPosters = 0
   const run = activeRun(db)
   let ap: Dashboard['ap'] = null
   if (run) {
@@ -113,6 +114,7 @@ export function dashboard(db: Db): Dashboard {
     const cols = run.genres.map((g) => byName.get(g.toLowerCase()) ?? -1)
     const at = new Map(run.genres.map((g, c) => [g, c]))
     forEachPrediction(db, run.id, (_id, probs) => {
+      predictedPosters++
       const scores = run.genres.map((genre, c) => ({ genre, probability: probs[c], threshold: run.thresholds[c] }))
       for (const g of acceptedGenres(scores)) {
         const col = cols[at.get(g)!]
@@ -146,6 +148,7 @@ export function dashboard(db: Db): Dashboard {
     posters: counts.posters,
     labelled: counts.labelled,
     genres: vocab.map((g, i) => ({ genre: g.name, labelled: labelled[i], predicted: predicted[i] })),
+    predictedPosters,
     cooccurrence: co,
     ap,
     progress: labellingProgress(db, counts.labelled),
