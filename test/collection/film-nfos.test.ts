@@ -11,7 +11,7 @@ import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 import { parseNfo } from '../../src/main/formats/nfo'
 import type { Film, ScanSummary, WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
-import { fixtureFilms, kodiNfoFor, posterJpeg, snapshotFiles, writeCollection } from './fixture'
+import { fixtureFilms, kodiNfoFor, posterJpeg, snapshotFiles, writeCollection, scanAndTrain } from './fixture'
 
 const t = tempDir('posterity-collection-film-nfos-')
 const root = join(t.dir, 'Movies')
@@ -76,12 +76,7 @@ beforeAll(async () => {
   writeFileSync(linkedOther, kodiNfoFor('Linked', 1998, ['Red']))
   linkSync(linkedOther, linked)
   core = openCore({ libraryDir: libDir })
-  await call(core, 'collection.scan', { root })
-  const { jobId } = await call<{ jobId: string }>(core, 'model.train', { kind: 'cnn', epochs: 1, inputSize: 16 })
-  await core.jobs.wait(jobId)
-  const job = core.jobs.list().find((j) => j.jobId === jobId)
-  expect(job?.status, job?.message ?? '').toBe('done')
-  await Promise.all(core.jobs.list().filter((j) => j.status === 'running').map((j) => core.jobs.wait(j.jobId)))
+  await scanAndTrain(core, root)
 })
 
 afterAll(async () => {

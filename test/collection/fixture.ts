@@ -4,6 +4,9 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
+import { expect } from 'vitest'
+import type { Core } from '../../src/main/core'
+import { call } from '../library/helpers'
 
 export const COLOURS: Record<string, string> = { Red: '#d02020', Green: '#20b040', Blue: '#2040d0' }
 export const GENRES = Object.keys(COLOURS)
@@ -76,4 +79,14 @@ export function snapshotFiles(dir: string): Map<string, Buffer> {
   }
   walk(dir)
   return out
+}
+
+/** Scans `root` into the core's library and trains a small CNN on its posters (active when this returns, every job settled). */
+export async function scanAndTrain(core: Core, root: string, epochs = 1): Promise<void> {
+  await call(core, 'collection.scan', { root })
+  const { jobId } = await call<{ jobId: string }>(core, 'model.train', { kind: 'cnn', epochs, inputSize: 16 })
+  await core.jobs.wait(jobId)
+  const job = core.jobs.list().find((j) => j.jobId === jobId)
+  expect(job?.status, job?.message ?? '').toBe('done')
+  await Promise.all(core.jobs.list().filter((j) => j.status === 'running').map((j) => core.jobs.wait(j.jobId)))
 }

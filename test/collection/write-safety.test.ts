@@ -13,7 +13,7 @@ import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 import { parseNfo } from '../../src/main/formats/nfo'
 import type { WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
-import { posterJpeg, snapshotFiles, writeCollection, fixtureFilms, type FixtureFilm } from './fixture'
+import { posterJpeg, snapshotFiles, writeCollection, fixtureFilms, type FixtureFilm, scanAndTrain } from './fixture'
 
 const t = tempDir('posterity-collection-safety-')
 const root = join(t.dir, 'Movies')
@@ -61,12 +61,7 @@ beforeAll(async () => {
   writeFileSync(join(store, 'linked.nfo'), '<movie>\n  <title>Linked</title>\n</movie>\n')
   symlinkSync(join(store, 'linked.nfo'), nfo('Linked (2004)', 'Linked'))
   core = openCore({ libraryDir: libDir })
-  await call(core, 'collection.scan', { root })
-  const { jobId } = await call<{ jobId: string }>(core, 'model.train', { kind: 'cnn', epochs: 1, inputSize: 16 })
-  await core.jobs.wait(jobId)
-  const job = core.jobs.list().find((j) => j.jobId === jobId)
-  expect(job?.status, job?.message ?? '').toBe('done')
-  await Promise.all(core.jobs.list().filter((j) => j.status === 'running').map((j) => core.jobs.wait(j.jobId)))
+  await scanAndTrain(core, root)
 })
 
 afterAll(async () => {
