@@ -2,13 +2,13 @@
 // Collection view, let a real model (trained on the NFO genres) propose, accept all changes,
 // dry run (nothing on disk moves), write (only the accepted NFOs change, the locked one
 // never), check the files on disk, undo, and find every original byte restored.
-import { readdirSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { Film, FilmPlan } from '../../src/shared/api'
 import { T } from '../../src/renderer/src/testids'
-import { fixtureFilms, snapshotFiles as snapshot, writeCollection } from '../collection/fixture'
+import { fixtureFilms, kodiNfoFor, snapshotFiles as snapshot, writeCollection } from '../collection/fixture'
 import { hasChromium, repo } from './serve-child'
 import { poll, servedInChromium, tid } from './fixture'
 import type { EventMsg } from '../server/helpers'
@@ -29,6 +29,8 @@ describe.skipIf(!hasChromium)('the collection in Chromium (posterity serve)', ()
         { folder: 'Locked (1990)', title: 'Locked', year: 1990, genre: 'Red', nfoGenres: [], locked: true },
         { folder: 'Bare (1992)', title: 'Bare', year: 1992, genre: 'Blue', nfoGenres: null },
       ])
+      // Film 12 (no genre yet) also has a movie.nfo, as Jellyfin libraries often do: both are written.
+      writeFileSync(join(movies, 'Film 12 (1962)', 'movie.nfo'), kodiNfoFor('Film 12', 1962, []))
       return libDir
     },
     onPage: (page) => {
@@ -86,6 +88,8 @@ describe.skipIf(!hasChromium)('the collection in Chromium (posterity serve)', ()
     await poll30(() => dry.textContent()).toMatch(/\+ {3}<genre>/)
     expect(await dry.textContent()).toMatch(/Bare\.nfo — new file/)
     expect(await dry.textContent()).toMatch(/— would change/)
+    // The film's movie.nfo is shown with its own diff.
+    expect(await dry.locator(tid(T.dryRunOther)).first().textContent()).toMatch(/Film 12 \(1962\)\/movie\.nfo — would change too/)
     await ui.page.screenshot({ path: join(repo, 'test-results', 'collection-dry-run.png') })
     expect(snapshot(movies)).toEqual(before)
   }, 180_000)

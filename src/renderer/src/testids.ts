@@ -162,6 +162,7 @@ export const T = {
   collectionWrite: 'collection-write',
   collectionUndo: 'collection-undo',
   dryRunResult: 'dry-run-result',
+  dryRunOther: 'dry-run-other',
   writeResult: 'write-result',
   minProb: 'min-prob',
   maxGenres: 'max-genres',
