@@ -3,23 +3,25 @@
 // kept. Here a stand-in sink answers as the model worker's end may: it could not tell (the
 // worker died), or it refused a file. The importer must decode those itself, keep a library
 // without refused posters or their thumbnails, and give each refusal its reason.
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { DecodedSink } from '../../src/main/decoded-sink'
 import { startImport } from '../../src/main/importer/handlers'
+import { MAX_HANDED_BYTES } from '../../src/main/importer/run'
 import { thumbPath } from '../../src/main/library/thumbs'
 import { jpeg, useLibrary } from '../library/helpers'
 
 const t = useLibrary({ sub: 'lib' })
 
 /** A sink that answers each file with `answer(its bytes)` and takes resized views silently. */
-function standIn(answer: (bytes: Buffer) => string | null | undefined, ms = 5): DecodedSink & { files: number } {
+function standIn(answer: (bytes: Buffer) => string | null | undefined, ms = 5): DecodedSink & { files: number; views: number } {
   const sink = {
     files: 0,
+    views: 0,
     spec: { width: 32, height: 48, views: ['fill' as const] },
     wants: () => true,
-    push: async () => undefined,
+    push: async () => void sink.views++,
     async pushEncoded(_hash: string, bytes: Buffer) {
       sink.files++
       // Answered later, as a worker's batch is.
@@ -86,5 +88,23 @@ describe('posters handed to the decoded sink as bytes', () => {
     expect(t.core.db.prepare('SELECT status FROM imports').pluck().all()).toEqual(['cancelled'])
     const thumbs = join(t.dir, 'lib', 'thumbs')
     expect(existsSync(thumbs) ? readdirSync(thumbs, { recursive: true }).filter((f) => /\.(jpg|webp)$/.test(String(f))) : []).toEqual([])
+  })
+
+  it('hands over no large file as bytes: one whose thumbnail is cached is decoded here and sent as views', async () => {
+    const dir = join(t.dir, 'big')
+    mkdirSync(dir)
+    // A scan of well over a megabyte (noise does not compress).
+    await jpeg(join(dir, 'tt0000201.jpg'), { width: 1400, height: 2100, seed: 9 })
+    expect(statSync(join(dir, 'tt0000201.jpg')).size).toBeGreaterThan(MAX_HANDED_BYTES)
+    await (await startImport(t.core, { paths: [dir] })).promise
+    // The same artwork under a second name: its thumbnail is in the cache already.
+    const again = join(t.dir, 'again')
+    mkdirSync(again)
+    copyFileSync(join(dir, 'tt0000201.jpg'), join(again, 'tt0000202.jpg'))
+    const sink = standIn(() => null)
+    t.core.importSink = async () => sink
+    const r = (await (await startImport(t.core, { paths: [again], embed: true })).promise)!
+    expect(r.added).toBe(1)
+    expect({ files: sink.files, views: sink.views }).toEqual({ files: 0, views: 1 })
   })
 })

@@ -39,6 +39,11 @@ export interface ImportTuning {
 /** Files in flight: each is I/O then one libvips decode/encode on the libuv pool. */
 export const DEFAULT_CONCURRENCY = Math.max(2, Math.min(8, availableParallelism() * 2))
 const BATCH = 250
+/**
+ * The largest file handed to the decoded sink as bytes: about a hundred wait for their verdict
+ * at once, so a folder of 50 MB scans is decoded here and sent as views instead (~150 KB each).
+ */
+export const MAX_HANDED_BYTES = 1024 * 1024
 
 interface Planned {
   path: string
@@ -257,7 +262,7 @@ export async function runImport(
       const thumbFile = (await findThumb(libraryDir, hash)) === null ? thumbPath(libraryDir, hash) : null
       const file = { hash, size: buf.length, ...dims }
       const sink = hooks.decoded
-      if (sink?.wants(hash) && (asIs || thumbFile === null)) {
+      if (sink?.wants(hash) && (asIs || thumbFile === null) && buf.length <= MAX_HANDED_BYTES) {
         // No thumbnail to encode: the worker decodes the file for its features, and that decode
         // is the check that every pixel decodes (one decode a poster, on the worker's core).
         const { verdict } = await sink.pushEncoded(hash, buf)
