@@ -21,5 +21,5 @@ export interface CoreContext {
   host: 'electron' | 'serve'
   hooks: HostHooks
   /** Embedding during import: set by the core when the model is wired in; null without a backbone. */
-  importSink?: () => Promise<DecodedSink | null>
+  importSink?: (signal?: AbortSignal) => Promise<DecodedSink | null>
 }

@@ -51,7 +51,7 @@ export function openCore(options: CoreOptions): Core {
     host: options.host ?? 'serve',
     hooks: options.hooks ?? {},
   } as Core
-  ctx.importSink = () => openImportSink(modelService(ctx))
+  ctx.importSink = (signal) => openImportSink(modelService(ctx), signal)
   // Recovery writes: it is the writer's job (a read-only opener leaves it to the lock holder).
   if (!options.readonly) {
     recoverEdits(ctx)

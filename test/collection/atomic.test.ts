@@ -118,5 +118,17 @@ describe('a full disk', () => {
     expect(writeReason(err)).toBe('disk full')
     expect(readFileSync(p).equals(old)).toBe(true)
     expect(readdirSync(mnt).filter((f) => f.includes('posterity-tmp'))).toEqual([])
+    // A hard-linked NFO is written in place: on the full disk the longer bytes land only in
+    // part, and the write fails with the original put back under both names (not zero-padded).
+    linkSync(p, join(mnt, 'film.nfo'))
+    err = undefined
+    try {
+      await replaceFile(p, Buffer.alloc(3 * 4096, 0x67), old)
+    } catch (e) {
+      err = e
+    }
+    expect(writeReason(err)).toBe('disk full')
+    expect(readFileSync(p).equals(old)).toBe(true)
+    expect(readFileSync(join(mnt, 'film.nfo')).equals(old)).toBe(true)
   })
 })

@@ -4,7 +4,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, w
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { mediaFile } from '../../src/main/library/media'
-import { findThumb, thumbPath, thumbPaths } from '../../src/main/library/thumbs'
+import { findThumb, makeShardOf, thumbPath, thumbPaths } from '../../src/main/library/thumbs'
 import { importInto, jpeg, useLibrary } from './helpers'
 
 const t = useLibrary({ sub: 'lib' })
@@ -88,5 +88,17 @@ describe('mediaFile', () => {
     expect(lstatSync(join(t.core.dir, 'thumbs', real.slice(0, 2))).isDirectory()).toBe(true)
     expect(mediaFile(t.core, 'thumb', 'tt0000005')?.path).toBe(thumbPath(t.core.dir, real))
     expect(readdirSync(outside)).toEqual([`${hash}.jpg`])
+  })
+
+  it('lets several writers replace the same linked thumbs/ folder at once', async () => {
+    const outside = join(t.dir, 'elsewhere')
+    mkdirSync(outside)
+    rmSync(join(t.core.dir, 'thumbs'), { recursive: true, force: true })
+    symlinkSync(outside, join(t.core.dir, 'thumbs'))
+    const hashes = Array.from({ length: 8 }, (_, i) => sha(`w${i}`))
+    await Promise.all(hashes.map((h) => makeShardOf(thumbPath(t.core.dir, h))))
+    expect(lstatSync(join(t.core.dir, 'thumbs')).isDirectory()).toBe(true)
+    for (const h of hashes) expect(lstatSync(join(t.core.dir, 'thumbs', h.slice(0, 2))).isDirectory()).toBe(true)
+    expect(readdirSync(outside)).toEqual([])
   })
 })

@@ -2,7 +2,7 @@
 // the backbone's views from the same pixels, and the model worker's vectors land in the cache
 // by the time the import finishes — the same vectors the worker makes from the files. It
 // computes FIRST_FEATURES, the one-pass set a quick first model learns from.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import sharp from 'sharp'
@@ -84,6 +84,25 @@ describe.skipIf(!haveBackbone)('embedding during import', () => {
       worst = Math.min(worst, dot / Math.sqrt(a2 * b2))
     })
     expect(worst).toBeGreaterThan(0.999)
+  })
+
+  it('cancelled while batches are with the worker: rolled back, no thumbnail left, and promptly', async () => {
+    const dir = join(work, 'many')
+    await posters(dir, 200)
+    const core = openCore({ libraryDir: join(work, 'lib-cancel') })
+    cores.push(core)
+    const started = await startImport(core, { paths: [dir], embed: true })
+    // Cancel once the first posters are through (their verdicts came back from the worker).
+    const t0 = Date.now()
+    while (!core.jobs.list().some((j) => j.jobId === started.jobId && (j.done ?? 0) >= 40) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20))
+    const asked = Date.now()
+    core.jobs.cancel(started.jobId)
+    expect(await started.promise.catch(() => null)).toBeNull()
+    expect(Date.now() - asked).toBeLessThan(5_000)
+    expect(core.db.prepare('SELECT COUNT(*) FROM posters').pluck().get()).toBe(0)
+    expect(core.db.prepare('SELECT status FROM imports').pluck().all()).toEqual(['cancelled'])
+    const thumbs = join(work, 'lib-cancel', 'thumbs')
+    expect(existsSync(thumbs) ? readdirSync(thumbs, { recursive: true }).filter((f) => /\.(jpg|webp)$/.test(String(f))) : []).toEqual([])
   })
 
   it('imports as before when asked not to, and when the backbone is missing', async () => {

@@ -77,7 +77,13 @@ export async function writeInPlace(path: string, bytes: Buffer, original?: Buffe
   const put = async (b: Buffer) => {
     const fh = await open(path, 'r+')
     try {
-      await fh.write(b, 0, b.length, 0)
+      // One write may land only part of the bytes (a disk filling up): write the rest, so that a
+      // full disk fails here (and the original goes back) instead of truncate padding with zeros.
+      for (let at = 0; at < b.length; ) {
+        const { bytesWritten } = await fh.write(b, at, b.length - at, at)
+        if (bytesWritten <= 0) throw Object.assign(new Error('no space left on the device'), { code: 'ENOSPC' })
+        at += bytesWritten
+      }
       await fh.truncate(b.length)
       await fh.sync()
     } finally {

@@ -84,6 +84,17 @@ async function writeDurably(path: string, bytes: Buffer): Promise<void> {
   }
 }
 
+/** Appends a journal line and flushes it: an in-place write must not reach the disk before the line that lets undo find it. */
+async function appendDurably(path: string, line: string): Promise<void> {
+  const fh = await open(path, 'a', 0o600)
+  try {
+    await fh.appendFile(line)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
 /** The film rows of files the write-back or undo changed, read again from disk (every NFO of each film). */
 async function refreshFilms(db: Db, ids: number[]): Promise<void> {
   const rows = db
@@ -203,7 +214,8 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
           const inPlace = !!f.original && (await hardLinked(target))
           const entry: WrittenFile = { film: w.result.id, path: target, backup, sha256: sha(f.bytes), genres: w.result.genres, decision: w.decision, ...(inPlace ? { inPlace } : {}) }
           try {
-            await appendFile(journal, JSON.stringify(entry) + '\n')
+            if (inPlace) await appendDurably(journal, JSON.stringify(entry) + '\n')
+            else await appendFile(journal, JSON.stringify(entry) + '\n')
             if (inPlace) {
               await writeInPlace(target, f.bytes, f.original)
               await appendFile(journal, JSON.stringify({ path: target, done: true }) + '\n')

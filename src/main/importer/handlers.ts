@@ -56,7 +56,7 @@ export async function startImport(
     'import',
     async (job) => {
       // The backbone's features from the same decode as the thumbnails, when asked and installed.
-      const sink = request.embed && ctx.importSink ? await ctx.importSink().catch(() => null) : null
+      const sink = request.embed && ctx.importSink ? await ctx.importSink(job.signal).catch(() => null) : null
       try {
         const result = await runImport(ctx.db, ctx.dir, request, tables, hooks(job, sink), tuning)
         const features = sink ? await sink.finish() : null

@@ -268,6 +268,8 @@ export async function runImport(
         const { verdict } = await sink.pushEncoded(hash, buf)
         // Wrapped: an async function's returned promise would be awaited with it.
         const later = verdict.then(async (reason) => {
+          // Cancelled meanwhile: the import is rolled back, nothing more to check or write.
+          if (hooks.signal.aborted) return
           if (reason === undefined) await checkDecodes(buf)
           else if (reason !== null) throw refusedImage(buf, reason)
           if (await writeCheckedThumbnail(buf, thumbFile, asIs)) newThumbs.add(hash)

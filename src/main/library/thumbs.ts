@@ -54,8 +54,12 @@ export async function makeShardOf(thumbFile: string): Promise<void> {
   for (const dir of [dirname(shard), shard]) {
     const st = await lstat(dir).catch(() => null)
     if (st?.isDirectory()) continue
-    // Only a link is removed: anything else in the way fails the write, as it did.
-    if (st?.isSymbolicLink()) await unlink(dir)
+    // Only a link is removed: anything else in the way fails the write, as it did. Several
+    // import workers may find the same link at once: one removes it, the others see it gone.
+    if (st?.isSymbolicLink())
+      await unlink(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e
+      })
     await mkdir(dir, { recursive: true })
   }
 }

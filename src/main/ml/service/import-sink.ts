@@ -9,11 +9,15 @@ import { missingHashes, putEmbeddings } from '../store/embeddings'
 import type { EmbedPixelsArgs, EmbedProgress } from '../worker/protocol'
 import { featureSetName, type ModelService } from './model-service'
 
-const BATCH = Number(process.env.XB ?? 32)
-const IN_FLIGHT = Number(process.env.XF ?? 2)
+const BATCH = 32
+const IN_FLIGHT = 2
 
 /** A sink for one import, or null when the backbone is not installed (nothing to embed with). */
-export async function openImportSink(svc: ModelService): Promise<DecodedSink | null> {
+/**
+ * `signal`: the import's; cancelling it cancels the batches in flight (a worker that does not
+ * answer within seconds is stopped), so a cancelled import never waits on a stuck worker.
+ */
+export async function openImportSink(svc: ModelService, signal?: AbortSignal): Promise<DecodedSink | null> {
   const resolved = svc.resolveBackbone()
   if (!resolved) return null
   const features = FEATURE_SETS[FIRST_FEATURES]
@@ -50,12 +54,12 @@ export async function openImportSink(svc: ModelService): Promise<DecodedSink | n
   const sendPixels = () => {
     const items = pixels
     pixels = []
-    track(svc.worker.call('embedPixels', { ...base, items }).then(store, (err: unknown) => lost(items.length, err)))
+    track(svc.worker.call('embedPixels', { ...base, items }, { signal }).then(store, (err: unknown) => lost(items.length, err)))
   }
   const sendFiles = () => {
     const items = files
     files = []
-    const call = svc.worker.call('embedEncoded', { ...base, items: items.map(({ key, bytes }) => ({ key, bytes })) })
+    const call = svc.worker.call('embedEncoded', { ...base, items: items.map(({ key, bytes }) => ({ key, bytes })) }, { signal })
     track(
       call.then(
         (res) => {
