@@ -74,21 +74,14 @@ async function landing(path: string): Promise<string> {
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
-async function writeDurably(path: string, bytes: Buffer): Promise<void> {
-  const fh = await open(path, 'wx', 0o600)
+/**
+ * Writes a new file ('wx': a backup) or appends to one ('a': a journal line) and flushes it
+ * to disk before returning (an in-place write must not land before the line that lets undo find it).
+ */
+async function writeDurably(path: string, bytes: Buffer | string, flag: 'wx' | 'a' = 'wx'): Promise<void> {
+  const fh = await open(path, flag, 0o600)
   try {
     await fh.writeFile(bytes)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-}
-
-/** Appends a journal line and flushes it: an in-place write must not reach the disk before the line that lets undo find it. */
-async function appendDurably(path: string, line: string): Promise<void> {
-  const fh = await open(path, 'a', 0o600)
-  try {
-    await fh.appendFile(line)
     await fh.sync()
   } finally {
     await fh.close()
@@ -214,7 +207,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
           const inPlace = !!f.original && (await hardLinked(target))
           const entry: WrittenFile = { film: w.result.id, path: target, backup, sha256: sha(f.bytes), genres: w.result.genres, decision: w.decision, ...(inPlace ? { inPlace } : {}) }
           try {
-            if (inPlace) await appendDurably(journal, JSON.stringify(entry) + '\n')
+            if (inPlace) await writeDurably(journal, JSON.stringify(entry) + '\n', 'a')
             else await appendFile(journal, JSON.stringify(entry) + '\n')
             if (inPlace) {
               await writeInPlace(target, f.bytes, f.original)
