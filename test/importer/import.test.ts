@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { startImport } from '../../src/main/importer/handlers'
-import { derivedId } from '../../src/main/importer/run'
+import { derivedId } from '../../src/main/importer/naming'
 import { thumbPath } from '../../src/main/library/thumbs'
 import { call, jpeg, png, pngBomb, recordEvents, useLibrary } from '../library/helpers'
 

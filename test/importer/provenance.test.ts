@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Core } from '../../src/main/core'
-import { titleFromName } from '../../src/main/importer/run'
+import { titleFromName } from '../../src/main/importer/naming'
 import { call, importInto, jpeg, labelsWithSources, open, useLibrary } from '../library/helpers'
 
 let src: string

@@ -13,7 +13,7 @@ import { postersFor, trainingLabels } from './data'
 import { genreNames } from '../../library/vocabulary'
 import type { ModelService } from './model-service'
 import { basename, extname } from 'node:path'
-import { titleFromName } from '../../importer/run'
+import { titleFromName } from '../../importer/naming'
 
 export function requireActive(svc: ModelService): StoredRun {
   const run = activeRun(svc.db)
