@@ -60,7 +60,7 @@ export interface FilmNfoState extends NfoState {
 
 const genreKey = (g: string[]) => [...new Set(g.map((x) => x.toLowerCase()))].sort().join('|')
 
-/** `a` then what `b` adds, each genre once (case aside). */
+/** The lists' genres in order, each once (case aside: the first spelling wins). */
 export function unionGenres(lists: string[][]): string[] {
   const seen = new Set<string>()
   const out: string[] = []
@@ -200,6 +200,11 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   const cid = collectionId(db, root, true)!
   const old = new Map(filmRows(db, cid).map((r) => [r.key, r]))
   const problems = [...found.problems]
+  /** A film's NFO problem (a URL-only NFO is none) and its NFOs' disagreement, as the scan reports them. */
+  const report = (nfo: FilmNfoState, path: string) => {
+    if (nfo.problem && nfo.error !== URL_ONLY_NFO) problems.push(nfo.problem)
+    if (nfo.note) problems.push({ path, reason: nfo.note })
+  }
   let added = 0
   let changed = 0
   let unchanged = 0
@@ -238,14 +243,11 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   for (const c of checked) {
     if (c.same) {
       unchanged++
-      if (c.nfo) {
-        if (c.nfo.problem && c.nfo.error !== URL_ONLY_NFO) problems.push(c.nfo.problem)
-        if (c.nfo.note) problems.push({ path: c.row.nfo_path, reason: c.nfo.note })
-      } else if (c.row.nfo_error && c.row.nfo_error !== URL_ONLY_NFO) problems.push({ path: c.row.nfo_path, reason: c.row.nfo_error })
+      if (c.nfo) report(c.nfo, c.row.nfo_path)
+      else if (c.row.nfo_error && c.row.nfo_error !== URL_ONLY_NFO) problems.push({ path: c.row.nfo_path, reason: c.row.nfo_error })
       continue
     }
-    if (c.nfo.problem && c.nfo.error !== URL_ONLY_NFO) problems.push(c.nfo.problem)
-    if (c.nfo.note) problems.push({ path: c.film.nfo, reason: c.nfo.note })
+    report(c.nfo, c.film.nfo)
     touched.push(c)
     if (c.row) changed++
     else added++

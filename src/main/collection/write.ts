@@ -45,6 +45,10 @@ const live = new Set<number>()
 /** Each file is listed here before it is replaced: a write-back killed mid-way can still undo what it wrote. */
 const journalOf = (dir: string, writeId: number) => join(dir, BACKUP_DIR, String(writeId), 'journal.jsonl')
 
+const byPathName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+/** An entry's files in a stable order: by film, a film's NFOs by path. */
+const byFilmThenPath = (a: WrittenFile, b: WrittenFile) => a.film - b.film || byPathName(a.path, b.path)
+
 /** The files of an entry: those recorded with it and, for an interrupted one, its journal's (duplicates once). */
 async function entryFiles(dir: string, writeId: number, recorded: WrittenFile[]): Promise<WrittenFile[]> {
   const text = await readFile(journalOf(dir, writeId), 'utf8').catch(() => '')
@@ -63,7 +67,7 @@ async function entryFiles(dir: string, writeId: number, recorded: WrittenFile[])
     }
   }
   for (const f of recorded) byPath.set(f.path, f)
-  return [...byPath.values()].sort((a, b) => a.film - b.film || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return [...byPath.values()].sort(byFilmThenPath)
 }
 
 /** Where a write lands: the target of a symlinked NFO (so the link stays a link), else the path itself. */
@@ -207,12 +211,14 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
           const inPlace = !!f.original && (await hardLinked(target))
           const entry: WrittenFile = { film: w.result.id, path: target, backup, sha256: sha(f.bytes), genres: w.result.genres, decision: w.decision, ...(inPlace ? { inPlace } : {}) }
           try {
-            if (inPlace) await writeDurably(journal, JSON.stringify(entry) + '\n', 'a')
-            else await appendFile(journal, JSON.stringify(entry) + '\n')
             if (inPlace) {
+              await writeDurably(journal, JSON.stringify(entry) + '\n', 'a')
               await writeInPlace(target, f.bytes, f.original)
               await appendFile(journal, JSON.stringify({ path: target, done: true }) + '\n')
-            } else await atomicWrite(target, f.bytes)
+            } else {
+              await appendFile(journal, JSON.stringify(entry) + '\n')
+              await atomicWrite(target, f.bytes)
+            }
           } catch (err) {
             if (err instanceof TornWrite) files.push({ ...entry, torn: true })
             else if (backup) await unlink(backup).catch(() => {})
@@ -233,7 +239,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
     } finally {
       live.delete(id)
     }
-    files.sort((a, b) => a.film - b.film || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    files.sort(byFilmThenPath)
     if (files.length === 0) {
       db.prepare('DELETE FROM collection_writes WHERE id = ?').run(id)
       await rm(backups, { recursive: true, force: true })
@@ -355,7 +361,7 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   }
   await inParallel(files, one)
   await Promise.all([...new Set(files.map((f) => dirname(f.path)))].map((d) => removeStaleTemps(d)))
-  conflicts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  conflicts.sort((a, b) => byPathName(a.path, b.path))
   if (stopped) db.prepare('UPDATE collection_writes SET description = ? WHERE id = ?').run(`Interrupted write-back (${files.length} NFO file${files.length === 1 ? '' : 's'})`, row.id)
   // Films no file of which waits for another try get their review decision back (unless it
   // was changed since the write-back spent it).

@@ -131,9 +131,8 @@ export function missingEndMarker(buf: Buffer): string | null {
 function decodeFailure(buf: Buffer, err: unknown): BadImage {
   // libvips' message can be lost under concurrency ("Unknown error"): a missing end
   // marker names truncation whatever the decoder said.
-  if (missingEndMarker(buf)) return refusedImage(buf, '')
   const msg = (err as Error).message
-  return new BadImage(/truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
+  return refusedImage(buf, /truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
 }
 
 /** The file a poster's bytes were read from, as stat saw it before the read. */

@@ -3,7 +3,6 @@
 import { backboneView, decodedSrgb, rawViews } from '../../importer/images'
 import type { InputSize, Preprocessing, ResizeView } from '../backbone/catalog'
 
-/** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
 /** libvips' reason for a file it could not decode, in the words the importer uses. */
 export function imageError(message: string): string {
   const m = message.replace(/^Vips\w+:\s*/, '')
@@ -13,6 +12,7 @@ export function imageError(message: string): string {
   return `cannot decode image: ${m}`
 }
 
+/** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
 export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[], failOn: 'truncated' | 'error' = 'error'): Promise<Buffer[]> {
   const dims = typeof size === 'number' ? { width: size, height: size } : size
   // Pixel bombs are refused (the importer's MAX_PIXELS) instead of exhausting memory.

@@ -2,7 +2,7 @@
 // (SQLite) reads and writes and streams the float data here, so the worker needs no
 // database binding (the Electron utility process could not load the app's one anyway).
 import { readFileSync } from 'node:fs'
-import { Embedder } from '../embed/embedder'
+import { Embedder, type EmbedResult } from '../embed/embedder'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
 import { DEFAULT_HEAD, macroAp, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
@@ -104,6 +104,16 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   return run
 }
 
+/** Embedding results as the core stores them: vectors, and the files that gave none with why. */
+function asProgress(results: EmbedResult[]): ProgressOf<'embed'> {
+  const msg: ProgressOf<'embed'> = { rows: [], failed: [] }
+  for (const r of results) {
+    if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
+    else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
+  }
+  return msg
+}
+
 export const methods: WorkerHandlers = {
   async ping() {
     return { pid: process.pid }
@@ -118,23 +128,13 @@ export const methods: WorkerHandlers = {
   /** Vectors of images the core decoded itself (import decodes each poster once for both uses). */
   async embedPixels(args) {
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, {})
-    const msg: ProgressOf<'embed'> = { rows: [], failed: [] }
-    for (const r of await e.embedDecoded(args.items)) {
-      if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
-      else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
-    }
-    return msg
+    return asProgress(await e.embedDecoded(args.items))
   },
 
   async embedEncoded(args) {
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, {})
-    const msg: ProgressOf<'embed'> = { rows: [], failed: [] }
     // The importer's strictness ('truncated'): a poster it would keep is embedded, not refused.
-    for (const r of await e.embedEncoded(args.items, 'truncated')) {
-      if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
-      else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
-    }
-    return msg
+    return asProgress(await e.embedEncoded(args.items, 'truncated'))
   },
 
   /** The input the importer must decode each view to. */
@@ -147,14 +147,7 @@ export const methods: WorkerHandlers = {
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, { batch: args.batch, lanes: args.lanes })
     await e.run(
       args.items.map((it) => ({ key: it.key, source: it.path })),
-      (results) => {
-        const msg: ProgressOf<'embed'> = { rows: [], failed: [] }
-        for (const r of results) {
-          if (r.vector) msg.rows.push({ key: r.key, vector: r.vector })
-          else msg.failed.push({ key: r.key, error: r.error ?? 'unknown error' })
-        }
-        ctx.progress(msg)
-      },
+      (results) => ctx.progress(asProgress(results)),
       () => ctx.signal.aborted,
     )
     if (ctx.signal.aborted) throw new Error('cancelled')
