@@ -4,6 +4,7 @@
 // frozen features (the product's head, early-stopped), then convolution + head jointly at a
 // small learning rate, the convolution pulled towards its pretrained weights (L2-SP), early
 // stopping on a grouped tenth of the training side.
+import { tfEngines } from '../src/main/ml/train/head-engine'
 import { readFileSync } from 'node:fs'
 import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from '../src/main/ml/train/tf-backend'
@@ -36,7 +37,7 @@ export async function fineTuneLastConv(tf: Tf, o: FineTuneInput): Promise<{ pred
   const pooledDims = l.outChannels
   const innerDims = o.dims - pooledDims
   const t0 = performance.now()
-  const h0 = await trainHead(tf, { x: o.x, y: o.y, dims: o.dims, genres: g, train: o.train, earlyStop: o.stop, val: [] }, o.head)
+  const h0 = await trainHead(tfEngines(tf), { x: o.x, y: o.y, dims: o.dims, genres: g, train: o.train, earlyStop: o.stop, val: [] }, o.head)
   o.log(`stage 1, head on frozen features: best epoch ${h0.bestEpoch}, stop macro-AP ${h0.epochs[h0.bestEpoch - 1].valMacroAp.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   const w = h0.weights
   const mean = tf.tensor1d(w.mean)

@@ -6,6 +6,7 @@
 // macro-AP, micro-AP and hit@3 beside the frequency prior, the paired-bootstrap difference
 // against the current recipe on the same posters (95% interval), and the seconds it took.
 // Features come from a per-view cache (bench/_accuracy-views.ts), computed once into --cache.
+import { tfEngines } from '../src/main/ml/train/head-engine'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { loadavg } from 'node:os'
@@ -92,7 +93,7 @@ interface Recipe {
 async function recipe(tf: Tf, x: Float32Array, dims: number, y: Float32Array, g: number, groups: Groups, cfg: HeadConfig, trainRow?: Int32Array): Promise<Recipe> {
   const t0 = performance.now()
   const input = { x, y, dims, genres: g, groups, trainRow }
-  const inner = inThreadRunner(tf, input)
+  const inner = inThreadRunner(tfEngines(tf), input)
   const folds: HeadWeights[] = []
   const runner: HeadRunner = {
     slots: inner.slots,

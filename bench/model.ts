@@ -10,6 +10,7 @@
 //      and the logistic-regression reference (C=3, L2-normalised pooled 1280-d embedding) refit on
 //      the SAME split, so the difference is measured, not assumed.
 // Without --library the posters are imported into a fresh temporary library first.
+import { tfEngines } from '../src/main/ml/train/head-engine'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -174,8 +175,7 @@ export default async function main(args: string[]): Promise<number> {
       const trainRows = [...prep.train, ...prep.earlyStop]
       const { tf } = await loadTf()
       const t0 = performance.now()
-      const lr = await trainHead(
-        tf,
+      const lr = await trainHead(tfEngines(tf),
         { x: pooled, y: prep.y, dims: 1280, genres: prep.genres.length, train: trainRows, earlyStop: [], val: [] },
         { ...DEFAULT_HEAD, hidden: 0, l2: true, standardize: false, weightDecay: 1 / (3 * trainRows.length), lr: 0.01, batchSize: trainRows.length, epochs: 800, patience: 10_000 },
       )
@@ -189,7 +189,7 @@ export default async function main(args: string[]): Promise<number> {
       const ev = evaluate(predictHead(tf, lr.weights, vx), vy, prep.genres, prep.prior).model
       // The head recipe on the same split (its features, early stopping on the split's early-stopping set).
       const full = await featureMatrix(core.db, svc.key, prep.posters, svc.dims)
-      const head = await trainHead(tf, { x: full, y: prep.y, dims: svc.dims, genres: prep.genres.length, train: prep.train, earlyStop: prep.earlyStop, val: [] }, { ...DEFAULT_HEAD })
+      const head = await trainHead(tfEngines(tf), { x: full, y: prep.y, dims: svc.dims, genres: prep.genres.length, train: prep.train, earlyStop: prep.earlyStop, val: [] }, { ...DEFAULT_HEAD })
       const hx = new Float32Array(prep.val.length * svc.dims)
       prep.val.forEach((r, i) => hx.set(full.subarray(r * svc.dims, (r + 1) * svc.dims), i * svc.dims))
       const m = evaluate(predictHead(tf, head.weights, hx), vy, prep.genres, prep.prior).model

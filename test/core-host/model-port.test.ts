@@ -64,8 +64,8 @@ describe.skipIf(!haveBackbone)('the model over the port', () => {
     expect(progress.some((e) => e.stage === 'training')).toBe(true)
 
     const status = await api.model.status({})
-    // wasm here; a native backend where tfjs-node is installed and proves itself.
-    expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(status.backend)
+    // onnxruntime's step graph here; a native backend where tfjs-node is installed and proves itself.
+    expect(['tensorflow-gpu', 'tensorflow', 'onnxruntime', 'wasm', 'cpu']).toContain(status.backend)
     expect(status.backendReason?.startsWith(`${status.backend}: `)).toBe(true)
 
     const predict = await api.model.predict({ scope: 'unlabelled' })

@@ -1,5 +1,6 @@
 // Grouped folds: duplicates and near-duplicates never straddle a split, and out-of-fold
 // predictions really come from models that saw neither the poster nor its copies.
+import { tfEngines } from '../../src/main/ml/train/head-engine'
 import { describe, expect, it } from 'vitest'
 import { duplicateGroups, MAX_NEAR_DUPLICATE_GROUP, nearDuplicatePairs } from '../../src/main/ml/train/groups'
 import { assignFolds, outOfFold } from '../../src/main/ml/train/folds'
@@ -115,8 +116,8 @@ describe('grouped folds', () => {
     for (let b = 0; b < 300; b++) for (let c = 0; c < G; c++) if (rand() < 0.3) for (let k = 0; k < 3; k++) y[(b * 3 + k) * G + c] = 1
     const cfg = { ...DEFAULT_HEAD, hidden: 64, epochs: 40, patience: 40, lr: 0.01, weightDecay: 0, batchSize: 64 }
     const byHashOnly = duplicateGroups(items) // copies have distinct hashes: a leaky split
-    const leaky = await outOfFold(tf, { x, y, dims: d, genres: G, groups: byHashOnly }, cfg, 5, 1)
-    const grouped = await outOfFold(tf, { x, y, dims: d, genres: G, groups }, cfg, 5, 1)
+    const leaky = await outOfFold(tfEngines(tf), { x, y, dims: d, genres: G, groups: byHashOnly }, cfg, 5, 1)
+    const grouped = await outOfFold(tfEngines(tf), { x, y, dims: d, genres: G, groups }, cfg, 5, 1)
     const leakyAp = macroAp(leaky.oof, y, G)
     const groupedAp = macroAp(grouped.oof, y, G)
     expect(leakyAp).toBeGreaterThan(0.6) // memorised copies
@@ -124,7 +125,7 @@ describe('grouped folds', () => {
     expect(grouped.bestEpochs).toHaveLength(5)
     // Repeated on fresh folds, each row's probabilities average two models that never saw it
     // nor its copies: still at chance, from twice the models.
-    const repeated = await outOfFold(tf, { x, y, dims: d, genres: G, groups }, cfg, 5, 1, {}, 2)
+    const repeated = await outOfFold(tfEngines(tf), { x, y, dims: d, genres: G, groups }, cfg, 5, 1, {}, 2)
     expect(macroAp(repeated.oof, y, G)).toBeLessThan(0.45)
     expect(repeated.bestEpochs).toHaveLength(10)
     expect(repeated.fold).toEqual(grouped.fold) // the first repeat's folds are the ones reported
@@ -146,8 +147,8 @@ describe('grouped folds', () => {
     }
     const own = duplicateGroups(Array.from({ length: n }, (_, i) => ({ id: `p${i}`, hash: `h${i}` })))
     const cfg = { ...DEFAULT_HEAD, hidden: 16, epochs: 15, patience: 3, lr: 0.01, batchSize: 32 }
-    const once = await outOfFold(tf, { x: xs, y: ys, dims: dd, genres: G, groups: own }, cfg, 5, 3)
-    const twice = await outOfFold(tf, { x: xs, y: ys, dims: dd, genres: G, groups: own }, cfg, 5, 3, {}, 2)
+    const once = await outOfFold(tfEngines(tf), { x: xs, y: ys, dims: dd, genres: G, groups: own }, cfg, 5, 3)
+    const twice = await outOfFold(tfEngines(tf), { x: xs, y: ys, dims: dd, genres: G, groups: own }, cfg, 5, 3, {}, 2)
     expect(twice.oof).not.toEqual(once.oof)
     for (const p of twice.oof) expect(p >= 0 && p <= 1).toBe(true)
     expect(macroAp(twice.oof, ys, G)).toBeGreaterThan(macroAp(once.oof, ys, G) - 0.02)

@@ -3,6 +3,7 @@
 // refit returns the weights of the epoch the folds chose even when it started before that was
 // known; a cancel ends the threads; a thread that cannot start is an error the caller can
 // fall back from.
+import { tfEngines } from '../../src/main/ml/train/head-engine'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -33,21 +34,21 @@ describe('cross-validation on the head pool', () => {
   it('picks one epoch for every fold and refits for exactly that many epochs', async () => {
     const { tf } = await loadTf()
     const data = dataset()
-    const cv = await crossValidate(inThreadRunner(tf, data), data, cfg, 4, 1, 1)
+    const cv = await crossValidate(inThreadRunner(tfEngines(tf), data), data, cfg, 4, 1, 1)
     expect(cv.epoch).toBeGreaterThanOrEqual(1)
     expect(cv.epoch).toBeLessThanOrEqual(cfg.epochs)
     expect(cv.curves).toHaveLength(4)
     expect(macroAp(cv.oof, data.y, data.genres)).toBeGreaterThan(0.7) // learnable; chance is ~0.4
     // The refit is the head trained on every row for cv.epoch epochs.
     const all = Array.from({ length: data.x.length / data.dims }, (_, i) => i)
-    const alone = await trainHead(tf, { ...data, train: all, earlyStop: [], val: [] }, { ...cfg, epochs: cv.epoch, patience: cfg.epochs + 1 })
+    const alone = await trainHead(tfEngines(tf), { ...data, train: all, earlyStop: [], val: [] }, { ...cfg, epochs: cv.epoch, patience: cfg.epochs + 1 })
     expect(Array.from((await cv.refits)[0].w1)).toEqual(Array.from(alone.weights.w1))
   }, 60_000)
 
   it.skipIf(!built)('gives the same out-of-fold probabilities and refit in two threads as in this one', async () => {
     const { tf } = await loadTf()
     const data = dataset()
-    const here = await crossValidate(inThreadRunner(tf, data), data, cfg, 5, 2, 1)
+    const here = await crossValidate(inThreadRunner(tfEngines(tf), data), data, cfg, 5, 2, 1)
     const runner = await threadRunner(entry, data, 2)
     try {
       const seen = new Set<number>()
@@ -65,7 +66,7 @@ describe('cross-validation on the head pool', () => {
   it.skipIf(!built)('repeated on a second deal of folds: the same probabilities, fold models and refit in two threads as in this one', async () => {
     const { tf } = await loadTf()
     const data = dataset()
-    const here = await crossValidate(inThreadRunner(tf, data), data, cfg, 5, 2, 1, {}, 2)
+    const here = await crossValidate(inThreadRunner(tfEngines(tf), data), data, cfg, 5, 2, 1, {}, 2)
     const runner = await threadRunner(entry, data, 2)
     try {
       const seen = new Set<number>()
@@ -79,7 +80,7 @@ describe('cross-validation on the head pool', () => {
       expect(Array.from((await there.refits)[0].w1)).toEqual(Array.from((await here.refits)[0].w1))
       expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
       // The averaged probabilities are not the first deal's alone.
-      const once = await crossValidate(inThreadRunner(tf, data), data, cfg, 5, 2, 0)
+      const once = await crossValidate(inThreadRunner(tfEngines(tf), data), data, cfg, 5, 2, 0)
       expect(Array.from(here.oof)).not.toEqual(Array.from(once.oof))
     } finally {
       runner.close()

@@ -1,3 +1,4 @@
+import { tfEngines } from '../../src/main/ml/train/head-engine'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,7 +43,7 @@ describe('the multi-label head', () => {
     expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(backend)
     for (const cfg of [{ loss: 'bce' as const, hidden: 0 }, { loss: 'balanced' as const, hidden: 0 }, { loss: 'asl' as const, hidden: 0 }, { loss: 'bce' as const, hidden: 16 }]) {
       const epochs: number[] = []
-      const r = await trainHead(tf, data, { ...DEFAULT_HEAD, ...cfg, epochs: 40, batchSize: 32, lr: 0.01, weightDecay: 1e-3 }, { onEpoch: (e) => void epochs.push(e.valMacroAp) })
+      const r = await trainHead(tfEngines(tf), data, { ...DEFAULT_HEAD, ...cfg, epochs: 40, batchSize: 32, lr: 0.01, weightDecay: 1e-3 }, { onEpoch: (e) => void epochs.push(e.valMacroAp) })
       const p = predictHead(tf, r.weights, x.slice(480 * d))
       const ap = macroAp(p, valY, g)
       expect(ap, `${cfg.loss}/${cfg.hidden}`).toBeGreaterThan(0.9)
@@ -53,7 +54,7 @@ describe('the multi-label head', () => {
 
   it('keeps the last epoch when there is no early-stopping set', async () => {
     const { tf } = await loadTf()
-    const r = await trainHead(tf, { ...data, earlyStop: [] }, { ...DEFAULT_HEAD, epochs: 4, patience: 1 })
+    const r = await trainHead(tfEngines(tf), { ...data, earlyStop: [] }, { ...DEFAULT_HEAD, epochs: 4, patience: 1 })
     expect(r.epochs).toHaveLength(4)
     expect(r.bestEpoch).toBe(4)
   })
@@ -61,9 +62,9 @@ describe('the multi-label head', () => {
   it('is reproducible with a seed and differs with another', async () => {
     const { tf } = await loadTf()
     const cfg = { ...DEFAULT_HEAD, hidden: 8, epochs: 5, patience: 100 }
-    const a = await trainHead(tf, data, { ...cfg, seed: 5 })
-    const b = await trainHead(tf, data, { ...cfg, seed: 5 })
-    const c = await trainHead(tf, data, { ...cfg, seed: 6 })
+    const a = await trainHead(tfEngines(tf), data, { ...cfg, seed: 5 })
+    const b = await trainHead(tfEngines(tf), data, { ...cfg, seed: 5 })
+    const c = await trainHead(tfEngines(tf), data, { ...cfg, seed: 6 })
     expect(Array.from(b.weights.w1)).toEqual(Array.from(a.weights.w1))
     expect(Array.from(c.weights.w1)).not.toEqual(Array.from(a.weights.w1))
   })
@@ -72,10 +73,10 @@ describe('the multi-label head', () => {
     const { tf } = await loadTf()
     let epochsRun = 0
     await expect(
-      trainHead(tf, data, { ...DEFAULT_HEAD, epochs: 50 }, { onEpoch: () => void epochsRun++, shouldStop: () => epochsRun >= 2 }),
+      trainHead(tfEngines(tf), data, { ...DEFAULT_HEAD, epochs: 50 }, { onEpoch: () => void epochsRun++, shouldStop: () => epochsRun >= 2 }),
     ).rejects.toThrow(/cancelled/)
     expect(epochsRun).toBe(2)
-    const r = await trainHead(tf, data, { ...DEFAULT_HEAD, hidden: 8, epochs: 3 })
+    const r = await trainHead(tfEngines(tf), data, { ...DEFAULT_HEAD, hidden: 8, epochs: 3 })
     saveHeads(join(work, 'm'), [r.weights, r.weights])
     const loaded = loadHeads(join(work, 'm'))
     expect(loaded).toHaveLength(2)

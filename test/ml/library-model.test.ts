@@ -230,7 +230,7 @@ describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
       expect(await cli(['train', '--library', libDir, '--ids', trainIds, '--seed', '4', '--epochs', '20', '--json'])).toBe(0)
       const run = JSON.parse(out.join('')) as RunDetail
       expect(run.trainSize).toBe(74)
-      expect(run.backend).toBe('wasm')
+      expect(run.backend).toBe('onnxruntime')
       // The posters' titles are their ids (no metadata): no title evidence, images alone.
       expect(run.config.titles).toBe(false)
       expect(run.note).toMatch(/activated: out-of-fold macro-AP [\d.]+ (≥|<) [\d.]+ of (the active )?run \d+ on the 74 posters/)

@@ -1,5 +1,6 @@
 // Title evidence: the hashed title block, title dropout in cross-validation, the fold
 // ensemble, and predictions with and without titles, through the worker's own methods.
+import { tfEngines } from '../../src/main/ml/train/head-engine'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -111,7 +112,7 @@ describe('cross-validation with title dropout', () => {
     const y = new Float32Array(n).map(() => (rand() < 0.4 ? 1 : 0))
     const r = titledTrainingRows(x, d, y, g, posters, (i) => titleDropped(1, posters[i].id))
     const tasks: HeadTask[] = []
-    const inner = inThreadRunner(tf, { x: r.x, y: r.y, dims: r.dims, genres: g })
+    const inner = inThreadRunner(tfEngines(tf), { x: r.x, y: r.y, dims: r.dims, genres: g })
     const runner: HeadRunner = { slots: 1, close: () => inner.close(), run: (task, hooks) => (tasks.push(task), inner.run(task, hooks)) }
     const groups = { of: Int32Array.from({ length: n }, (_, i) => i), keys: posters.map((p) => p.id), count: n, nearDuplicates: 0 }
     const cv = await crossValidate(runner, { x: r.x, y: r.y, dims: r.dims, genres: g, groups, trainRow: r.trainRow }, { ...DEFAULT_HEAD, epochs: 2, hidden: 0 }, 3, 1, 1)

@@ -171,10 +171,10 @@ export const BackboneStatus = z.object({
 export const ModelStatus = z.object({
   backbone: BackboneStatus,
   features: z.string(),
-  /** onnxruntime execution provider and TensorFlow.js backend last used (null before first use). */
+  /** onnxruntime execution provider and training backend last used (null before first use): a TensorFlow.js backend, or onnxruntime for the head's steps. */
   provider: z.string().nullable(),
   backend: z.string().nullable(),
-  /** Why that TensorFlow.js backend runs (which native backend failed, and how). */
+  /** Why that backend trains (which native backend failed, and how). */
   backendReason: z.string().nullable(),
   posters: z.number().int(),
   /** Artworks (distinct files) with the default feature set cached. */

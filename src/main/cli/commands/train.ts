@@ -88,7 +88,7 @@ const command: Command = {
       }
       process.stdout.write(
         `model run ${run.id} (${run.kind}) trained on ${run.trainSize} posters${run.evaluation.method === 'cross-validation' ? '' : `, validated on ${run.valSize}`}, in ${run.seconds.toFixed(1)} s\n` +
-          `TensorFlow.js backend: ${run.backend}; onnxruntime execution provider: ${run.provider ?? 'n/a'}\n` +
+          `training backend: ${run.backend}; onnxruntime execution provider: ${run.provider ?? 'n/a'}\n` +
           `${run.note ?? (run.active ? 'active' : 'not active')}\n\n` +
           formatEvaluation(run.evaluation),
       )

@@ -4,7 +4,12 @@
 // schema does not know (a newer IR) and writes them back, so an edit loses nothing.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import {
+  AttributeProto_AttributeType,
+  AttributeProtoSchema,
+  GraphProtoSchema,
   ModelProtoSchema,
+  OperatorSetIdProtoSchema,
+  TensorProtoSchema,
   NodeProtoSchema,
   TensorProto_DataType,
   TensorShapeProto_DimensionSchema,
@@ -137,5 +142,52 @@ export function withInputDims(bytes: Uint8Array, input: string, dims: (number | 
   graph.input[at] = floatValueInfo(input, dims)
   // Stored value_info shapes were inferred for the old input size: drop them (ORT re-infers).
   graph.valueInfo = []
+  return toBinary(ModelProtoSchema, model)
+}
+
+/** A node of a graph built from nothing: integer attributes only (Gemm's transposes, Cast's type). */
+export interface BuiltNode {
+  op: string
+  inputs: string[]
+  outputs: string[]
+  attrs?: Record<string, number>
+}
+
+/**
+ * A new single-graph model (opset 13): float inputs and outputs with symbolic or fixed dims,
+ * constant initializers (float32, or int64 when given as a BigInt64Array), and the nodes.
+ */
+export function buildModel(spec: {
+  name: string
+  inputs: [string, (number | string)[]][]
+  outputs: [string, (number | string)[]][]
+  constants: Record<string, { dims: number[]; values: Float32Array | BigInt64Array }>
+  nodes: BuiltNode[]
+}): Uint8Array {
+  const initializer = Object.entries(spec.constants).map(([name, c]) =>
+    create(TensorProtoSchema, {
+      name,
+      dims: c.dims.map(BigInt),
+      dataType: c.values instanceof BigInt64Array ? TensorProto_DataType.INT64 : TensorProto_DataType.FLOAT,
+      rawData: new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength).slice(),
+    }),
+  )
+  const node = spec.nodes.map((n, i) =>
+    create(NodeProtoSchema, {
+      name: `${n.op}_${i}`,
+      opType: n.op,
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attrs ?? {}).map(([name, v]) => create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(v) })),
+    }),
+  )
+  const graph = create(GraphProtoSchema, {
+    name: spec.name,
+    node,
+    initializer,
+    input: spec.inputs.map(([n, d]) => floatValueInfo(n, d)),
+    output: spec.outputs.map(([n, d]) => floatValueInfo(n, d)),
+  })
+  const model = create(ModelProtoSchema, { irVersion: 8n, producerName: 'posterity', opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 13n })], graph })
   return toBinary(ModelProtoSchema, model)
 }

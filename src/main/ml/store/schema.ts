@@ -35,7 +35,7 @@ export function modelSchemaV1(db: Database.Database): void {
       config TEXT NOT NULL,          -- JSON: the full training configuration
       backbone TEXT,
       features TEXT,
-      backend TEXT NOT NULL,         -- TensorFlow.js backend that trained it
+      backend TEXT NOT NULL,         -- what trained it: a TensorFlow.js backend, or onnxruntime (the head's steps)
       provider TEXT,                 -- onnxruntime execution provider of the embeddings
       genres TEXT NOT NULL,          -- JSON array: output order of the model
       train_size INTEGER NOT NULL,

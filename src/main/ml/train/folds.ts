@@ -2,7 +2,7 @@
 // that never saw it nor any duplicate of it (out-of-fold predictions). Those predictions
 // carry the reported figures, tune the thresholds and feed the review queues; the model
 // that is kept is refit on everything for the epoch count the folds chose together.
-import type { Tf } from './tf-backend'
+import type { HeadEngineFactory } from './head-engine'
 import { macroAp, type EpochReport, type HeadConfig, type HeadWeights } from './head'
 import { inThreadRunner, type HeadRunner } from './head-pool'
 import { seededUnit } from './split'
@@ -219,6 +219,6 @@ export async function crossValidate(
 }
 
 /** Cross-validation alone, in this thread (tests, benchmarks). */
-export async function outOfFold(tf: Tf, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, hooks: FoldHooks = {}, repeats = 1): Promise<OutOfFoldResult> {
-  return crossValidate(inThreadRunner(tf, input), input, cfg, k, seed, 0, hooks, repeats)
+export async function outOfFold(engines: HeadEngineFactory, input: OutOfFoldInput, cfg: HeadConfig, k: number, seed: number, hooks: FoldHooks = {}, repeats = 1): Promise<OutOfFoldResult> {
+  return crossValidate(inThreadRunner(engines, input), input, cfg, k, seed, 0, hooks, repeats)
 }

@@ -1,10 +1,10 @@
 // Runs head trainings (the folds of cross-validation and the refit) on the rows of one
 // feature matrix: in this thread, one after another, or in worker threads, one training per
-// thread at a time. TensorFlow.js's wasm backend computes on one thread, so on two cores two
-// threads train two folds in the time of one (measured in bench/review.ts and bench/honest.ts).
+// thread at a time. The head's engines (wasm, onnxruntime) compute on one thread, so on two
+// cores two threads train two folds in the time of one (bench/review.ts, bench/honest.ts).
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { Tf } from './tf-backend'
+import type { HeadEngineFactory } from './head-engine'
 import { trainHead, type EpochReport, type HeadConfig, type HeadWeights } from './head'
 
 export interface HeadTask {
@@ -45,7 +45,7 @@ export interface HeadData {
 }
 
 /** Trains in this thread, one task at a time; a refit waits for its target epoch first. */
-export function inThreadRunner(tf: Tf, data: HeadData, shouldStop: () => boolean = () => false): HeadRunner {
+export function inThreadRunner(engines: HeadEngineFactory, data: HeadData, shouldStop: () => boolean = () => false): HeadRunner {
   return {
     slots: 1,
     async run(task, hooks) {
@@ -54,7 +54,7 @@ export function inThreadRunner(tf: Tf, data: HeadData, shouldStop: () => boolean
       // A task with a target returns that epoch's weights (the last), as a pool thread does.
       let last: HeadWeights | null = null
       const onSnapshot = target === null ? undefined : (_: number, w: HeadWeights) => void (last = w)
-      const r = await trainHead(tf, { ...data, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, { ...hooks, shouldStop, onSnapshot })
+      const r = await trainHead(engines, { ...data, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, { ...hooks, shouldStop, onSnapshot })
       return last === null ? { weights: r.weights, epochs: r.epochs, bestEpoch: r.bestEpoch } : { weights: last, epochs: r.epochs, bestEpoch: r.epochs.length }
     },
     close() {},
@@ -94,7 +94,7 @@ function shared(a: Float32Array): SharedArrayBuffer {
 
 /**
  * `threads` worker threads running `entry` (the built head-thread.js), each loading its own
- * TensorFlow.js (which must be `backend` when given); the feature rows are shared, not
+ * TensorFlow.js and head engines (which must be `backend` when given); the feature rows are shared, not
  * copied. Throws when a thread cannot start.
  * An abort ends every thread and fails the tasks in flight as cancelled.
  */

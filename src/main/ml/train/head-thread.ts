@@ -1,9 +1,11 @@
-// A worker thread of the head pool (head-pool.ts): its own TensorFlow.js, the pool's shared
+// A worker thread of the head pool (head-pool.ts): its own TensorFlow.js (onnxruntime-node is
+// not safe in several worker threads, so its engine trains in the worker's own), the pool's shared
 // feature rows, one training at a time. A refit keeps every epoch's weights until the pool
 // says which epoch cross-validation chose, then returns that one.
 import { parentPort, workerData } from 'node:worker_threads'
 import { loadTf } from './tf-backend'
 import { trainHead, type HeadWeights } from './head'
+import { tfEngines } from './head-engine'
 import type { FromThread, ThreadData, ToThread } from './head-pool'
 
 const data = workerData as ThreadData
@@ -17,7 +19,7 @@ async function run(task: Extract<ToThread, { type: 'task' }>): Promise<void> {
   const { tf } = await loadTf()
   const snapshots: HeadWeights[] = []
   const cfg = task.refit ? { ...task.cfg, patience: task.cfg.epochs + 1 } : task.cfg
-  const r = await trainHead(tf, { x, y, dims: data.dims, genres: data.genres, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, {
+  const r = await trainHead(tfEngines(tf), { x, y, dims: data.dims, genres: data.genres, train: task.train, earlyStop: task.earlyStop, val: [] }, cfg, {
     onEarlyStopProbs: (epoch, probs) => post({ type: 'early-stop-probs', id: task.id, epoch, probs }),
     onSnapshot: task.refit ? (epoch, w) => (snapshots[epoch - 1] = w) : undefined,
     enough: task.refit ? (epoch) => epoch >= (targets.get(task.id) ?? Infinity) : undefined,

@@ -1,13 +1,14 @@
 // The multi-label head on cached embeddings: standardised features → (optional hidden
 // ReLU layer) → one sigmoid per genre. Gradients are written out by hand and Adam is applied
-// with plain tf ops on batches that are gathered and transposed once: on the wasm backend
-// this is about ten times faster than tf.LayersModel.fit.
+// on batches gathered once, by an engine (head-engine.ts): TensorFlow.js ops, about ten times
+// faster than tf.LayersModel.fit on the wasm backend, or one onnxruntime graph a step.
 import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from './tf-backend'
 import { averagePrecision, column } from '../eval/metrics'
 import { mulberry32 } from '../../../shared/random'
 import type { EpochPoint, HeadLossName } from '../../../shared/api'
 import { gatherRows } from './rows'
+import type { HeadEngineFactory } from './head-engine'
 
 export type HeadLoss = HeadLossName
 
@@ -165,11 +166,6 @@ export function headGradients(tf: Tf, params: TF.Tensor[], b: HeadBatch, cfg: He
   return { p, grads: grads.map((gr, i) => (i % 2 === 0 ? tf.add(gr, tf.mul(params[i], cfg.weightDecay)) : gr)) }
 }
 
-function bceLoss(tf: Tf, p: TF.Tensor2D, y: TF.Tensor2D): TF.Scalar {
-  const e = 1e-7
-  return tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(tf.add(p, e))), tf.mul(tf.sub(1, y), tf.log(tf.sub(1 + e, p)))))) as TF.Scalar
-}
-
 export interface HeadModel {
   forward(x: TF.Tensor2D): TF.Tensor2D
   dispose(): void
@@ -236,8 +232,21 @@ export interface TrainHooks {
   shouldStop?: () => boolean
 }
 
+/** Normal(0, std) values from a seeded generator (Box-Muller): the same initial weights on every engine. */
+function seededNormal(n: number, std: number, seed: number): Float32Array {
+  const rand = mulberry32(seed)
+  const out = new Float32Array(n)
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - rand())) * std
+    const a = 2 * Math.PI * rand()
+    out[i] = r * Math.cos(a)
+    if (i + 1 < n) out[i + 1] = r * Math.sin(a)
+  }
+  return out
+}
+
 /** Trains the head; returns the weights of the epoch with the best early-stopping macro-AP. */
-export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks: TrainHooks = {}): Promise<{ weights: HeadWeights; epochs: EpochReport[]; bestEpoch: number }> {
+export async function trainHead(engines: HeadEngineFactory, input: TrainData, cfg: HeadConfig, hooks: TrainHooks = {}): Promise<{ weights: HeadWeights; epochs: EpochReport[]; bestEpoch: number }> {
   const data = cfg.l2 ? { ...input, x: l2Rows(input.x, input.dims) } : input
   const { dims: d, genres: g } = data
   const { mean, std } = cfg.standardize ? standardiser(data.x, d, data.train) : { mean: new Float32Array(d), std: new Float32Array(d).fill(1) }
@@ -259,64 +268,43 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
     const j = Math.floor(rand() * (i + 1))
     ;[order[i], order[j]] = [order[j], order[i]]
   }
-  // Batches gathered once; X and Xᵀ kept so no step transposes.
-  const batches: { x: TF.Tensor2D; xt: TF.Tensor2D; y: TF.Tensor2D; n: number }[] = []
-  for (let s = 0; s < order.length; s += cfg.batchSize) {
-    const rows = order.slice(s, s + cfg.batchSize)
-    const x = tf.tensor2d(norm(rows), [rows.length, d])
-    batches.push({ x, xt: tf.transpose(x) as TF.Tensor2D, y: tf.tensor2d(gatherRows(data.y, g, rows), [rows.length, g]), n: rows.length })
-  }
-  const earlyStopX = norm(data.earlyStop)
   const earlyStopY = gatherRows(data.y, g, data.earlyStop)
-  const valX = norm(data.val)
   const valY = gatherRows(data.y, g, data.val)
   const pos = new Float32Array(g)
   for (const r of data.train) for (let c = 0; c < g; c++) pos[c] += data.y[r * g + c]
-  const posWeight = tf.tensor1d(Array.from(pos, (p) => Math.min(20, Math.sqrt((data.train.length - p) / Math.max(p, 1)))))
+  const posWeight = Float32Array.from(pos, (p) => Math.min(20, Math.sqrt((data.train.length - p) / Math.max(p, 1))))
 
   const h = cfg.hidden
   const out1 = h || g
-  const init = (rows: number, cols: number, seed: number) => tf.variable(tf.randomNormal([rows, cols], 0, Math.sqrt(2 / (rows + cols)), 'float32', seed))
+  const init = (rows: number, cols: number, seed: number) => seededNormal(rows * cols, Math.sqrt(2 / (rows + cols)), seed)
   // Output biases start at the genres' log-odds: scores are calibrated across genres from
   // the first epoch (micro-AP and thresholds depend on it), and early stopping cannot freeze them at 0.
-  const logOdds = Array.from(pos, (p) => Math.log((p + 1) / (data.train.length - p + 1)))
-  const params: TF.Variable[] = [init(d, out1, cfg.seed), tf.variable(h ? tf.zeros([out1]) : tf.tensor1d(logOdds))]
-  if (h) params.push(init(h, g, cfg.seed + 7), tf.variable(tf.tensor1d(logOdds)))
-  const m = params.map((p) => tf.variable(tf.zerosLike(p)))
-  const v = params.map((p) => tf.variable(tf.zerosLike(p)))
-  const [b1c, b2c, eps] = [0.9, 0.999, 1e-8]
+  const logOdds = Float32Array.from(pos, (p) => Math.log((p + 1) / (data.train.length - p + 1)))
+  const initial = [init(d, out1, cfg.seed), h ? new Float32Array(out1) : logOdds]
+  if (h) initial.push(init(h, g, cfg.seed + 7), logOdds.slice())
+  const engine = await engines({ dims: d, genres: g, hidden: h, loss: cfg.loss, weightDecay: cfg.weightDecay, cfg, init: initial, posWeight })
+  // Batches gathered once; the held-out rows go to the engine once, not every epoch (a fold's ~1,600 rows are 32 MB).
+  const batchSizes: number[] = []
+  for (let s = 0; s < order.length; s += cfg.batchSize) {
+    const rows = order.slice(s, s + cfg.batchSize)
+    engine.addBatch(norm(rows), gatherRows(data.y, g, rows), rows.length)
+    batchSizes.push(rows.length)
+  }
+  const [b1c, b2c] = [0.9, 0.999]
   let step = 0
-
-  const snapshot = (): HeadWeights => ({
-    dims: d,
-    genres: g,
-    hidden: h,
-    l2: cfg.l2,
-    mean,
-    std,
-    w1: params[0].dataSync() as Float32Array,
-    b1: params[1].dataSync() as Float32Array,
-    w2: h ? (params[2].dataSync() as Float32Array) : null,
-    b2: h ? (params[3].dataSync() as Float32Array) : null,
-  })
-  // The held-out rows go to the backend once, not every epoch (a fold's ~1,600 rows are 32 MB).
-  const earlyStopT = data.earlyStop.length ? tf.tensor2d(earlyStopX, [data.earlyStop.length, d]) : null
-  const valT = data.val.length ? tf.tensor2d(valX, [data.val.length, d]) : null
-  const predictRows = (x: TF.Tensor2D | null): Float32Array =>
-    x === null
-      ? new Float32Array(0)
-      : tf.tidy(() => {
-          let z = tf.add(tf.matMul(x, params[0]), params[1]) as TF.Tensor2D
-          if (h) z = tf.add(tf.matMul(tf.relu(z), params[2]), params[3]) as TF.Tensor2D
-          return tf.sigmoid(z).dataSync() as Float32Array
-        })
+  const snapshot = (): HeadWeights => {
+    const w = engine.weights()
+    return { dims: d, genres: g, hidden: h, l2: cfg.l2, mean, std, w1: w[0], b1: w[1], w2: h ? w[2] : null, b2: h ? w[3] : null }
+  }
+  const earlyStopSet = engine.addHeld(norm(data.earlyStop), data.earlyStop.length)
+  const valSet = engine.addHeld(norm(data.val), data.val.length)
 
   const epochs: EpochReport[] = []
   let best = { score: -1, epoch: 0, weights: snapshot() }
   try {
     for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
       const t0 = performance.now()
-      const bo = batches.map((_, i) => i)
+      const bo = batchSizes.map((_, i) => i)
       for (let i = bo.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1))
         ;[bo[i], bo[j]] = [bo[j], bo[i]]
@@ -324,26 +312,15 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
       let lossSum = 0
       for (const bi of bo) {
         if (hooks.shouldStop?.()) throw new Error('cancelled')
-        const b = batches[bi]
         step++
-        const loss = tf.tidy(() => {
-          const { p, grads } = headGradients(tf, params, b, cfg, posWeight)
-          const lr = (cfg.lr * Math.sqrt(1 - b2c ** step)) / (1 - b1c ** step)
-          grads.forEach((gw, i) => {
-            m[i].assign(tf.add(tf.mul(m[i], b1c), tf.mul(gw, 1 - b1c)))
-            v[i].assign(tf.add(tf.mul(v[i], b2c), tf.mul(tf.square(gw), 1 - b2c)))
-            params[i].assign(tf.sub(params[i], tf.mul(lr, tf.div(m[i], tf.add(tf.sqrt(v[i]), eps)))))
-          })
-          return bceLoss(tf, p, b.y)
-        })
-        lossSum += (await loss.data())[0] * b.n
-        loss.dispose()
+        const lr = (cfg.lr * Math.sqrt(1 - b2c ** step)) / (1 - b1c ** step)
+        lossSum += (await engine.step(bi, lr)) * batchSizes[bi]
       }
-      const earlyStopP = predictRows(earlyStopT)
+      const earlyStopP = await engine.predictHeld(earlyStopSet)
       hooks.onEarlyStopProbs?.(epoch, earlyStopP)
       // Without an early-stopping set the last epoch is kept.
       const score = data.earlyStop.length ? macroAp(earlyStopP, earlyStopY, g) : epoch
-      const valP = data.val.length ? predictRows(valT) : earlyStopP
+      const valP = data.val.length ? await engine.predictHeld(valSet) : earlyStopP
       const vy = data.val.length ? valY : earlyStopY
       const report: EpochReport = {
         epoch,
@@ -360,7 +337,7 @@ export async function trainHead(tf: Tf, input: TrainData, cfg: HeadConfig, hooks
       if (epoch - best.epoch >= cfg.patience || hooks.enough?.(epoch)) break
     }
   } finally {
-    tf.dispose([...params, ...m, ...v, posWeight, ...batches.flatMap((b) => [b.x, b.xt, b.y]), ...(earlyStopT ? [earlyStopT] : []), ...(valT ? [valT] : [])])
+    engine.dispose()
   }
   return { weights: best.weights, epochs, bestEpoch: best.epoch }
 }

@@ -2,9 +2,11 @@
 // (SQLite) reads and writes and streams the float data here, so the worker needs no
 // database binding (the Electron utility process could not load the app's one anyway).
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { Embedder, type EmbedResult } from '../embed/embedder'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
+import { headEngines, type HeadEngineFactory } from '../train/head-engine'
 import { DEFAULT_HEAD, macroAp, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
 import { evaluate } from '../eval/metrics'
 import { honestEvaluation } from '../eval/honest'
@@ -70,11 +72,11 @@ async function withConvBackend<T>(tf: Awaited<ReturnType<typeof loadTf>>['tf'], 
 }
 
 /**
- * Where the head trains: worker threads when the backend computes on one thread (wasm, cpu)
+ * Where the head trains: worker threads when TensorFlow.js computes it on one thread (wasm, cpu)
  * and there are cores for them, else this thread. A thread that cannot start (no built
  * head-thread.js, as under the TypeScript sources' tests) falls back to this thread.
  */
-async function headRunner(tf: Awaited<ReturnType<typeof loadTf>>['tf'], backend: string, data: HeadData, signal: AbortSignal): Promise<{ runner: HeadRunner; threads: number; note?: string }> {
+async function headRunner(engines: HeadEngineFactory, backend: string, ownThreads: number, data: HeadData, signal: AbortSignal): Promise<{ runner: HeadRunner; threads: number; note?: string }> {
   const threads = backend === 'wasm' || backend === 'cpu' ? threadCount() : 0
   let note: string | undefined
   if (threads > 0) {
@@ -84,7 +86,16 @@ async function headRunner(tf: Awaited<ReturnType<typeof loadTf>>['tf'], backend:
       note = `training threads did not start (${err instanceof Error ? err.message.split('\n')[0] : String(err)}): the folds trained one after another`
     }
   }
-  return { runner: inThreadRunner(tf, data, () => signal.aborted), threads: 0, note }
+  // onnxruntime's steps compute on their own threads (`ownThreads`), trainings one after another.
+  return { runner: inThreadRunner(engines, data, () => signal.aborted), threads: backend === 'onnxruntime' ? ownThreads : 0, note }
+}
+
+/** The head's engines and the run's backend, with TensorFlow.js's own reason after the engines'. */
+async function trainingEngines(loaded: Awaited<ReturnType<typeof loadTf>>) {
+  // onnxruntime trains in this thread, each step on up to 4 cores (more gain little on a head this size).
+  const threads = Math.min(4, availableParallelism())
+  const e = await headEngines(loaded, threads)
+  return { ...e, threads: e.backend === 'onnxruntime' ? threads : 1, reason: e.backend === loaded.backend ? loaded.reason : `${e.reason}; TensorFlow.js ${loaded.reason}` }
 }
 
 function cpuSince(start: NodeJS.CpuUsage): number {
@@ -159,14 +170,16 @@ export const methods: WorkerHandlers = {
       const t0 = performance.now()
       const x = ctx.data
       if (!x) throw new Error('train: no feature rows were sent')
-      const { tf, backend, reason, notes } = await loadTf()
+      const loaded = await loadTf()
+      const { tf, notes } = loaded
+      const { factory, backend, reason } = await trainingEngines(loaded)
       const g = args.genres.length
       const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
       const heads: HeadWeights[] = []
       let epochs: EpochReport[] = []
       for (let m = 0; m < args.ensemble; m++) {
         const r = await trainHead(
-          tf,
+          factory,
           { x, y: args.y, dims: args.dims, genres: g, train: args.train, earlyStop: args.earlyStop, val: args.val },
           { ...cfg, seed: cfg.seed + m * 1000 },
           {
@@ -199,7 +212,9 @@ export const methods: WorkerHandlers = {
       const cpu0 = process.cpuUsage()
       const x = ctx.data
       if (!x) throw new Error('trainCv: no feature rows were sent')
-      const { tf, backend, reason, notes } = await loadTf()
+      const loaded = await loadTf()
+      const { notes } = loaded
+      const { factory, backend, reason, threads } = await trainingEngines(loaded)
       const g = args.genres.length
       const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
       const stages: Record<string, number> = {}
@@ -224,7 +239,7 @@ export const methods: WorkerHandlers = {
       // Pooled out-of-fold predictions are scored as the figures are: on human labels only.
       const ev = args.evaluation
       const score = ev ? (oof: Float32Array) => macroAp(gatherRows(oof, g, ev.rows), gatherRows(ev.y, g, ev.rows), g) : undefined
-      const runner = await headRunner(tf, backend, input, ctx.signal)
+      const runner = await headRunner(factory, backend, threads, input, ctx.signal)
       let cv
       let heads: HeadWeights[]
       let figures

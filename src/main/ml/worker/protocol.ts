@@ -150,7 +150,7 @@ export interface TrainArgs {
 }
 export interface TrainDone {
   backend: string
-  /** Which TensorFlow.js backend ran and why (tf-backend.ts). */
+  /** Which backend trained and why (tf-backend.ts, train/head-engine.ts). */
   reason: string
   notes: string[]
   epochs: EpochReport[]
