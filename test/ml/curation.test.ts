@@ -10,7 +10,7 @@ import { activateRun } from '../../src/main/ml/store/runs'
 import { insertStubRun } from '../../src/main/ml/store/stub-run'
 import { putRunPosters, readOutOfFold } from '../../src/main/ml/store/out-of-fold'
 import { putPredictions } from '../../src/main/ml/store/runs'
-import { activationVerdict } from '../../src/main/ml/service/activation'
+import { activationVerdict, distinctFixed } from '../../src/main/ml/service/activation'
 import { getRun } from '../../src/main/ml/store/runs'
 import { trainingLabels } from '../../src/main/ml/service/data'
 import { prepareTrainingSet } from '../../src/main/ml/service/train-job'
@@ -261,6 +261,13 @@ describe('activation and out-of-fold errors', () => {
     expect(better.activate).toBe(true)
     expect(readOutOfFold(core.db, good)!.rows.size).toBe(15)
     expect(readOutOfFold(core.db, 9999)).toBeNull()
+  })
+
+  it('shows two scores with enough decimals to tell them apart', () => {
+    expect(distinctFixed(0.30391, 0.30424)).toEqual(['0.3039', '0.3042'])
+    expect(distinctFixed(0.281, 0.304)).toEqual(['0.281', '0.304'])
+    expect(distinctFixed(0.3, 0.3)).toEqual(['0.300', '0.300'])
+    expect(distinctFixed(0.3000001, 0.3000002)).toEqual(['0.300000', '0.300000'])
   })
 
   it("lists a genre's false positives and false negatives from the out-of-fold predictions", async () => {

@@ -36,6 +36,13 @@ export function compareOutOfFold(db: Db, a: OutOfFold, b: OutOfFold): { a: numbe
   return { a: mean(apsA), b: mean(apsB), posters: ids.length, genres: apsA.length }
 }
 
+/** Two scores with 3 decimals, or as many more (up to 6) as it takes to show they differ: 0.3039 < 0.3042, not 0.304 < 0.304. */
+export function distinctFixed(a: number, b: number): [string, string] {
+  let digits = 3
+  while (digits < 6 && a !== b && a.toFixed(digits) === b.toFixed(digits)) digits++
+  return [a.toFixed(digits), b.toFixed(digits)]
+}
+
 export function activationVerdict(db: Db, candidate: StoredRun, active: StoredRun | null): Verdict {
   if (!active) return { activate: true, note: 'activated: no model was active' }
   const mine = readOutOfFold(db, candidate.id)
@@ -52,9 +59,9 @@ export function activationVerdict(db: Db, candidate: StoredRun, active: StoredRu
     return { activate: true, note: `activated: the active run ${active.id} has no out-of-fold predictions to compare with (not cross-validated)` }
   const c = compareOutOfFold(db, mine, theirs)
   if (!c) return { activate: false, note: `not activated: run ${candidate.id} and the active run ${active.id} share no evaluable posters and genres; activate it by hand to use it` }
-  const f = (x: number) => x.toFixed(3)
+  const [fa, fb] = distinctFixed(c.a, c.b)
   const on = `on the ${c.posters.toLocaleString('en-US')} posters and ${c.genres} genres both were cross-validated on`
   const scores = { candidate: c.a, active: c.b, posters: c.posters, genres: c.genres }
-  if (c.a >= c.b) return { activate: true, note: `activated: out-of-fold macro-AP ${f(c.a)} ≥ ${f(c.b)} of run ${active.id} ${on}`, scores }
-  return { activate: false, note: `not activated: out-of-fold macro-AP ${f(c.a)} < ${f(c.b)} of the active run ${active.id} ${on}; activate it by hand to use it anyway`, scores }
+  if (c.a >= c.b) return { activate: true, note: `activated: out-of-fold macro-AP ${fa} ≥ ${fb} of run ${active.id} ${on}`, scores }
+  return { activate: false, note: `not activated: out-of-fold macro-AP ${fa} < ${fb} of the active run ${active.id} ${on}; activate it by hand to use it anyway`, scores }
 }
