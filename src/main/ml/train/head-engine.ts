@@ -163,6 +163,7 @@ export async function headEngines(loaded: Pick<LoadedTf, 'tf' | 'backend'>, thre
   return {
     backend: 'onnxruntime',
     reason: `onnxruntime: the head's steps run as one graph on its native CPU kernels, faster than TensorFlow.js ${backend} (which trains the asymmetric loss)`,
-    factory: async (spec) => (await onnxHeadEngine(spec, threads)) ?? tfHeadEngine(tf, spec),
+    // A graph that cannot be built for this head (or a session that cannot open) leaves it to TensorFlow.js.
+    factory: async (spec) => (await onnxHeadEngine(spec, threads).catch(() => null)) ?? tfHeadEngine(tf, spec),
   }
 }
