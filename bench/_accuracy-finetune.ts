@@ -4,7 +4,7 @@
 // frozen features (the product's head, early-stopped), then convolution + head jointly at a
 // small learning rate, the convolution pulled towards its pretrained weights (L2-SP), early
 // stopping on a grouped tenth of the training side.
-import { tfEngines } from '../src/main/ml/train/head-engine'
+import { tfEngines } from '../src/main/ml/train/head-tf'
 import { readFileSync } from 'node:fs'
 import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from '../src/main/ml/train/tf-backend'

@@ -6,7 +6,7 @@
 // macro-AP, micro-AP and hit@3 beside the frequency prior, the paired-bootstrap difference
 // against the current recipe on the same posters (95% interval), and the seconds it took.
 // Features come from a per-view cache (bench/_accuracy-views.ts), computed once into --cache.
-import { tfEngines } from '../src/main/ml/train/head-engine'
+import { tfEngines } from '../src/main/ml/train/head-tf'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { loadavg } from 'node:os'

@@ -10,7 +10,7 @@
 //      and the logistic-regression reference (C=3, L2-normalised pooled 1280-d embedding) refit on
 //      the SAME split, so the difference is measured, not assumed.
 // Without --library the posters are imported into a fresh temporary library first.
-import { tfEngines } from '../src/main/ml/train/head-engine'
+import { tfEngines } from '../src/main/ml/train/head-tf'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'

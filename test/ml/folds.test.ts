@@ -1,6 +1,6 @@
 // Grouped folds: duplicates and near-duplicates never straddle a split, and out-of-fold
 // predictions really come from models that saw neither the poster nor its copies.
-import { tfEngines } from '../../src/main/ml/train/head-engine'
+import { tfEngines } from '../../src/main/ml/train/head-tf'
 import { describe, expect, it } from 'vitest'
 import { duplicateGroups, MAX_NEAR_DUPLICATE_GROUP, nearDuplicatePairs } from '../../src/main/ml/train/groups'
 import { assignFolds, outOfFold } from '../../src/main/ml/train/folds'

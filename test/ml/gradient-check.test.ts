@@ -1,9 +1,10 @@
-// The head's hand-written backward pass (train/head.ts headGradients) against central finite
+// The head's hand-written backward pass (train/head-tf.ts headGradients) against central finite
 // differences of each loss, computed here in float64 from the losses' definitions, on a small
 // random problem: with and without the hidden ReLU layer, weight decay included.
 import { describe, expect, it } from 'vitest'
 import { loadTf } from '../../src/main/ml/train/tf-backend'
-import { DEFAULT_HEAD, headGradients, type HeadConfig, type HeadLoss } from '../../src/main/ml/train/head'
+import { DEFAULT_HEAD, type HeadConfig, type HeadLoss } from '../../src/main/ml/train/head'
+import { headGradients } from '../../src/main/ml/train/head-tf'
 import { mulberry32 } from '../../src/shared/random'
 
 const [n, d, g] = [7, 5, 3]

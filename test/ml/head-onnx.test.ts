@@ -1,9 +1,11 @@
-// The onnxruntime step graph (train/head-onnx.ts) against TensorFlow.js's step (head.ts's
+// The onnxruntime step graph (train/head-onnx.ts) against TensorFlow.js's step (head-tf.ts's
 // headGradients and Adam), parameter by parameter over several steps, for each loss it
 // builds and with and without the hidden layer; and a whole training on both engines.
 import { describe, expect, it } from 'vitest'
 import { loadTf } from '../../src/main/ml/train/tf-backend'
-import { headEngines, tfHeadEngine, type HeadEngine, type HeadEngineSpec } from '../../src/main/ml/train/head-engine'
+import { headEngines } from '../../src/main/ml/train/head-engine'
+import { tfEngines, tfHeadEngine } from '../../src/main/ml/train/head-tf'
+import type { HeadEngine, HeadEngineSpec } from '../../src/main/ml/train/engine'
 import { onnxHeadEngine } from '../../src/main/ml/train/head-onnx'
 import { DEFAULT_HEAD, macroAp, predictHead, trainHead } from '../../src/main/ml/train/head'
 import { mulberry32 } from '../../src/shared/random'
@@ -27,7 +29,7 @@ describe('the head step on onnxruntime', () => {
       const init = [values(d * out1, rand, 0.3), values(out1, rand, 0.1)]
       if (hidden) init.push(values(hidden * g, rand, 0.3), values(g, rand, 0.1))
       const cfg = { ...DEFAULT_HEAD, loss, hidden, weightDecay: 0.05 }
-      const spec: HeadEngineSpec = { dims: d, genres: g, hidden, loss, weightDecay: cfg.weightDecay, cfg, init, posWeight: Float32Array.of(1, 2.5, 4) }
+      const spec: HeadEngineSpec = { dims: d, genres: g, hidden, loss, weightDecay: cfg.weightDecay, aslGammaNeg: cfg.aslGammaNeg, aslClip: cfg.aslClip, init, posWeight: Float32Array.of(1, 2.5, 4) }
       const onnx = await onnxHeadEngine(spec)
       expect(onnx).not.toBeNull()
       const engines: HeadEngine[] = [onnx!, tfHeadEngine(tf, spec)]
@@ -57,7 +59,7 @@ describe('the head step on onnxruntime', () => {
   }
 
   it('has no graph for the asymmetric loss: TensorFlow.js takes its steps', async () => {
-    const spec = { dims: 2, genres: 1, hidden: 0, loss: 'asl' as const, weightDecay: 0, cfg: { ...DEFAULT_HEAD, loss: 'asl' as const }, init: [new Float32Array(2), new Float32Array(1)], posWeight: Float32Array.of(1) }
+    const spec = { dims: 2, genres: 1, hidden: 0, loss: 'asl' as const, weightDecay: 0, aslGammaNeg: 2, aslClip: 0.05, init: [new Float32Array(2), new Float32Array(1)], posWeight: Float32Array.of(1) }
     expect(await onnxHeadEngine(spec)).toBeNull()
     const loaded = await loadTf()
     const engines = await headEngines(loaded)
@@ -86,7 +88,7 @@ describe('the head step on onnxruntime', () => {
     const data = { x, y, dims: d, genres: g, train: idx.slice(0, 350), earlyStop: idx.slice(350, 420), val: idx.slice(420) }
     const cfg = { ...DEFAULT_HEAD, hidden: 16, epochs: 15, batchSize: 64, lr: 0.01, weightDecay: 1e-3 }
     const a = await trainHead(engines.factory, data, cfg)
-    const b = await trainHead((await import('../../src/main/ml/train/head-engine')).tfEngines(loaded.tf), data, cfg)
+    const b = await trainHead(tfEngines(loaded.tf), data, cfg)
     expect(a.bestEpoch).toBe(b.bestEpoch)
     const apOf = (w: typeof a.weights) => macroAp(predictHead(loaded.tf, w, x.slice(420 * d)), y.slice(420 * g), g)
     expect(apOf(a.weights)).toBeGreaterThan(0.9)

@@ -3,7 +3,7 @@
 // refit returns the weights of the epoch the folds chose even when it started before that was
 // known; a cancel ends the threads; a thread that cannot start is an error the caller can
 // fall back from.
-import { tfEngines } from '../../src/main/ml/train/head-engine'
+import { tfEngines } from '../../src/main/ml/train/head-tf'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-import { tfEngines } from '../../src/main/ml/train/head-engine'
+import { tfEngines } from '../../src/main/ml/train/head-tf'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

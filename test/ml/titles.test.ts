@@ -1,6 +1,6 @@
 // Title evidence: the hashed title block, title dropout in cross-validation, the fold
 // ensemble, and predictions with and without titles, through the worker's own methods.
-import { tfEngines } from '../../src/main/ml/train/head-engine'
+import { tfEngines } from '../../src/main/ml/train/head-tf'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -1,7 +1,8 @@
 // ONNX graph view and edits through protobuf-es and the compiled onnx.proto (onnx-buf):
 // node wiring and initializer shapes for the structural search, and re-encoding a model with
 // nodes and graph outputs appended or an input re-declared. protobuf-es keeps fields the
-// schema does not know (a newer IR) and writes them back, so an edit loses nothing.
+// schema does not know (a newer IR) and writes them back, so an edit loses nothing. buildModel
+// writes a small model from nothing (the head's training step, train/head-onnx.ts).
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import {
   AttributeProto_AttributeType,

@@ -2,7 +2,7 @@
 // that never saw it nor any duplicate of it (out-of-fold predictions). Those predictions
 // carry the reported figures, tune the thresholds and feed the review queues; the model
 // that is kept is refit on everything for the epoch count the folds chose together.
-import type { HeadEngineFactory } from './head-engine'
+import type { HeadEngineFactory } from './engine'
 import { macroAp, type EpochReport, type HeadConfig, type HeadWeights } from './head'
 import { inThreadRunner, type HeadRunner } from './head-pool'
 import { seededUnit } from './split'

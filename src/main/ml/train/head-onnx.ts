@@ -1,5 +1,5 @@
 // The head's training step as one ONNX graph run by onnxruntime-node: forward, the
-// hand-written backward pass of head.ts (headGradients) and the Adam update, in native CPU
+// hand-written backward pass of head-tf.ts (headGradients) and the Adam update, in native CPU
 // kernels. On the 2-core machine this project measures on, onnxruntime's MatMul runs the
 // head's two big products ~5x faster than TensorFlow.js's wasm backend (one thread each), and
 // those products are most of a training's time. The graph keeps the TensorFlow.js step's
@@ -7,7 +7,7 @@
 // a native TensorFlow backend loads, and wherever this graph cannot be built or run.
 import * as ort from 'onnxruntime-node'
 import { buildModel, type BuiltNode } from '../onnx/graph'
-import type { HeadEngine, HeadEngineSpec } from './head-engine'
+import type { HeadEngine, HeadEngineSpec } from './engine'
 
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 }
 

@@ -4,7 +4,7 @@
 // cores two threads train two folds in the time of one (bench/review.ts, bench/honest.ts).
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { HeadEngineFactory } from './head-engine'
+import type { HeadEngineFactory } from './engine'
 import { trainHead, type EpochReport, type HeadConfig, type HeadWeights } from './head'
 
 export interface HeadTask {

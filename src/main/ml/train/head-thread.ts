@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { loadTf } from './tf-backend'
 import { trainHead, type HeadWeights } from './head'
-import { tfEngines } from './head-engine'
+import { tfEngines } from './head-tf'
 import type { FromThread, ThreadData, ToThread } from './head-pool'
 
 const data = workerData as ThreadData

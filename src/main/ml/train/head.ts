@@ -1,14 +1,14 @@
 // The multi-label head on cached embeddings: standardised features → (optional hidden
 // ReLU layer) → one sigmoid per genre. Gradients are written out by hand and Adam is applied
-// on batches gathered once, by an engine (head-engine.ts): TensorFlow.js ops, about ten times
-// faster than tf.LayersModel.fit on the wasm backend, or one onnxruntime graph a step.
+// on batches gathered once, by an engine (engine.ts, chosen in head-engine.ts): TensorFlow.js
+// ops, ~10x faster than tf.LayersModel.fit on wasm, or one onnxruntime graph a step.
 import type * as TF from '@tensorflow/tfjs'
 import type { Tf } from './tf-backend'
 import { averagePrecision, column } from '../eval/metrics'
 import { mulberry32 } from '../../../shared/random'
 import type { EpochPoint, HeadLossName } from '../../../shared/api'
 import { gatherRows } from './rows'
-import type { HeadEngineFactory } from './head-engine'
+import type { HeadEngineFactory } from './engine'
 
 export type HeadLoss = HeadLossName
 
@@ -111,59 +111,6 @@ export function standardiser(x: Float32Array, d: number, rows: number[]): { mean
   const std = new Float32Array(d)
   for (let k = 0; k < d; k++) std[k] = Math.max(Math.sqrt(sq[k] / rows.length), 1e-3)
   return { mean: Float32Array.from(mean), std }
-}
-
-/** dLoss/dlogit for each loss, before averaging over the batch. */
-function logitGrad(tf: Tf, p: TF.Tensor2D, y: TF.Tensor2D, cfg: HeadConfig, posWeight: TF.Tensor1D): TF.Tensor2D {
-  if (cfg.loss === 'bce') return tf.sub(p, y)
-  if (cfg.loss === 'balanced') {
-    // w·y·(p−1) + (1−y)·p
-    return tf.add(tf.mul(tf.mul(y, posWeight), tf.sub(p, 1)), tf.mul(tf.sub(1, y), p))
-  }
-  // Asymmetric loss (Ridnik et al. 2021), γ+ = 0: positives as BCE; negatives use the
-  // shifted probability pm = max(p − m, 0) and the weight pm^γ−.
-  const g = cfg.aslGammaNeg
-  const pm = tf.relu(tf.sub(p, cfg.aslClip))
-  const active = tf.cast(tf.greater(pm, 0), 'float32')
-  const logTerm = tf.log(tf.sub(1 + 1e-6, pm))
-  // dL/dpm = −γ pm^(γ−1) log(1−pm) + pm^γ / (1−pm)
-  const dPm = tf.add(tf.mul(-g, tf.mul(tf.pow(tf.add(pm, 1e-12), g - 1), logTerm)), tf.div(tf.pow(pm, g), tf.sub(1 + 1e-6, pm)))
-  const dNeg = tf.mul(tf.mul(dPm, active), tf.mul(p, tf.sub(1, p)))
-  return tf.add(tf.mul(y, tf.sub(p, 1)), tf.mul(tf.sub(1, y), dNeg))
-}
-
-/** A batch as a step sees it: X, its transpose and the 0/1 labels, `n` rows. */
-export interface HeadBatch {
-  x: TF.Tensor2D
-  xt: TF.Tensor2D
-  y: TF.Tensor2D
-  n: number
-}
-
-/**
- * The hand-written backward pass of one step: the probabilities and the gradient of
- * (1/n)·Σ rows Σ genres loss + (weightDecay/2)·‖W‖² (weight matrices only, not biases) for
- * params [W1, b1] or [W1, b1, W2, b2]. test/ml/gradient-check.test.ts holds it against finite
- * differences for each loss.
- */
-export function headGradients(tf: Tf, params: TF.Tensor[], b: HeadBatch, cfg: HeadConfig, posWeight: TF.Tensor1D): { p: TF.Tensor2D; grads: TF.Tensor[] } {
-  const hidden = params.length === 4
-  const z1 = tf.add(tf.matMul(b.x, params[0]), params[1]) as TF.Tensor2D
-  const a1 = hidden ? tf.relu(z1) : z1
-  const z = hidden ? (tf.add(tf.matMul(a1, params[2]), params[3]) as TF.Tensor2D) : z1
-  const p = tf.sigmoid(z)
-  const dz = tf.div(logitGrad(tf, p, b.y, cfg, posWeight), b.n) as TF.Tensor2D
-  const grads: TF.Tensor[] = []
-  if (hidden) {
-    // Transposed explicitly: wasm's matMul with a transposed operand is slower than the
-    // transpose and a plain product (0.9 and 1.2 ms against 0.4 and 0.3 ms a step here).
-    const dw2 = tf.matMul(tf.transpose(a1), dz)
-    const da1 = tf.mul(tf.matMul(dz, tf.transpose(params[2])), tf.cast(tf.greater(z1, 0), 'float32')) as TF.Tensor2D
-    grads.push(tf.matMul(b.xt, da1), tf.sum(da1, 0), dw2, tf.sum(dz, 0))
-  } else {
-    grads.push(tf.matMul(b.xt, dz), tf.sum(dz, 0))
-  }
-  return { p, grads: grads.map((gr, i) => (i % 2 === 0 ? tf.add(gr, tf.mul(params[i], cfg.weightDecay)) : gr)) }
 }
 
 export interface HeadModel {
@@ -282,7 +229,7 @@ export async function trainHead(engines: HeadEngineFactory, input: TrainData, cf
   const logOdds = Float32Array.from(pos, (p) => Math.log((p + 1) / (data.train.length - p + 1)))
   const initial = [init(d, out1, cfg.seed), h ? new Float32Array(out1) : logOdds]
   if (h) initial.push(init(h, g, cfg.seed + 7), logOdds.slice())
-  const engine = await engines({ dims: d, genres: g, hidden: h, loss: cfg.loss, weightDecay: cfg.weightDecay, cfg, init: initial, posWeight })
+  const engine = await engines({ dims: d, genres: g, hidden: h, loss: cfg.loss, weightDecay: cfg.weightDecay, aslGammaNeg: cfg.aslGammaNeg, aslClip: cfg.aslClip, init: initial, posWeight })
   // Batches gathered once; the held-out rows go to the engine once, not every epoch (a fold's ~1,600 rows are 32 MB).
   const batchSizes: number[] = []
   for (let s = 0; s < order.length; s += cfg.batchSize) {
