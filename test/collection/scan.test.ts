@@ -106,7 +106,8 @@ describe('collection layouts', () => {
     touch('Loose Show', 'Specials', 'Christmas.mkv')
     touch('Heat (1995)', 'Heat.1995.1920x1080.mkv') // a resolution, not an episode
     const { keys, problems } = await scan()
-    expect(problems).toEqual([])
+    // The show's folder is said to be skipped; the loose episodes and seasons are simply no films.
+    expect(problems.map((p) => p.path)).toEqual([join(t.dir, 'Breaking Bad')])
     expect(keys).toEqual(['Heat (1995)/Heat.1995.1920x1080.mkv'])
   })
 

@@ -46,16 +46,25 @@ export interface ScanReport {
 /** `Movie-cd1.avi`, `Movie part 2.mkv`: one film in several files. */
 const STACK = /[ _.-]+(?:cd|dvd|part|pt|dis[ck])[ _.-]*\d+$/i
 /**
+ * Kodi's and Jellyfin's wider stacking: a part number or letter (`cd1`, `cda`) anywhere, the
+ * same text after it (`Movie.cd1.x264.avi`). Taken only when another video of the folder
+ * stacks with it, as the servers do, so `Dune Part 2 (2024).mkv` alone stays its own title.
+ */
+const STACK_WITHIN = /^(.*?)[ _.-]+(?:cd|dvd|part|pt|dis[ck])[ _.-]*(?:\d+|[a-d])((?:[ _.-].*)?)$/i
+/**
  * Jellyfin's extras by name: `trailer.mkv`, `Heat-trailer.mkv`, `Heat.featurette.mkv`. Words
  * that also end film titles ("The Big Short", "The Interview", "The Other") need `-`, `.` or
- * `_` before them; a space is enough only for words no title ends with.
+ * `_` before them; a space is enough only for words no title ends with. A sample is one
+ * anywhere in the name between `-`, `.` or `_` (`Film-sample-x264.mkv`), as Kodi skips it.
  */
-const EXTRA_FILE = /^(?:trailer|sample)$|[-._ ](?:trailer|sample|behindthescenes|deletedscene|featurette)$|[-._](?:deleted|interview|scene|short|clip|other|extra|theme)$/i
+const EXTRA_FILE = /^(?:trailer|sample)$|^sample[-._ ]|[-._]sample[-._]|[-._ ](?:trailer|sample|behindthescenes|deletedscene|featurette)$|[-._](?:deleted|interview|scene|short|clip|other|extra|theme)$/i
 /** `Show.S01E02`, `show s1e2`, `Show 1x03`: TV episodes (the digits guard keeps `1920x1080` out). */
 const EPISODE = /(?<![a-z\d])(?:s\d{1,3}[ ._-]*e\d{1,4}|\d{1,2}x\d{2,3}(?!\d))/i
 const SEASON_DIR = /^(?:season[ ._-]*\d+|specials)$/i
 /** DVD and Blu-ray structures: the film of the folder holding them, never entered. */
 const DISC_DIR = /^(?:VIDEO_TS|BDMV)$/i
+/** What file systems and NAS systems keep beside the films: recycle bins, snapshots, thumbnails. */
+const SYSTEM_DIR = /^(?:@eaDir|#recycle|#snapshot|@Recycle|@Recently-Snapshot|\$RECYCLE\.BIN|RECYCLER|System Volume Information|lost\+found)$/i
 /** Jellyfin's extras folders and subtitle folders. */
 const EXTRAS_DIR = /^(?:extras|featurettes|behind the scenes|deleted scenes|interviews|samples?|trailers|theme-music|backdrops|subs?|subtitles)$/i
 /** Extras folder names that are also genre or category folders ("Shorts", "Other"): extras only beside a film. */
@@ -64,12 +73,14 @@ const EXTRAS_DIR_BESIDE_FILM = /^(?:scenes|shorts|clips|other)$/i
 /** "The Matrix (1999)" → title and year. */
 export function titleFromName(name: string): { title: string; year: number | null } {
   // Dots part words (`The.Matrix.1999`) unless a space follows one (`Mr. Nobody`).
-  const s = name.replace(/_|\.(?!\s)/g, ' ').replace(/\s+/g, ' ').trim()
-  const m = /^(.*?)[\s-]*[([]((?:18|19|20)\d{2})[)\]]/.exec(s) ?? /^(.*?)\s+((?:19|20)\d{2})(?:\s|$)/.exec(s)
+  const s = name.normalize('NFC').replace(/_|\.(?!\s)/g, ' ').replace(/\s+/g, ' ').trim()
+  // A bare year is the last one (`Blade.Runner.2049.2017.2160p`: 2017), as Kodi's cleaning takes it.
+  const m = /^(.*?)[\s-]*[([]((?:18|19|20)\d{2})[)\]]/.exec(s) ?? /^(.*)\s+((?:19|20)\d{2})(?:\s|$)/.exec(s)
   return m && m[1] ? { title: m[1].trim(), year: Number(m[2]) } : { title: s, year: null }
 }
 
-const lower = (n: string) => n.toLowerCase()
+/** Names compared as one: case aside, and NFC (macOS writes names decomposed, other systems composed). */
+const lower = (n: string) => n.normalize('NFC').toLowerCase()
 /** Kodi's name for the NFO inside a disc structure. */
 const discNfoName = (disc: string) => (lower(basename(disc)) === 'bdmv' ? 'index.nfo' : 'VIDEO_TS.nfo')
 const stemOf = (f: string) => basename(f, extname(f))
@@ -116,7 +127,7 @@ async function readFolder(abs: string, dir: string, problems: ScanReport['proble
   const links: string[] = []
   try {
     for await (const e of await opendir(dir)) {
-      if (e.name.startsWith('.') || e.name === '@eaDir' || e.name === '#recycle') continue
+      if (e.name.startsWith('.') || SYSTEM_DIR.test(e.name)) continue
       if (e.isDirectory()) dirs.push(e.name)
       else if (e.isFile()) files.push(e.name)
       else if (e.isSymbolicLink()) links.push(e.name)
@@ -136,18 +147,32 @@ async function readFolder(abs: string, dir: string, problems: ScanReport['proble
   files.sort()
   dirs.sort()
   const names = new Map(files.map((f) => [lower(f), f]))
-  if (names.has('tvshow.nfo')) return null // a TV show, seasons and all
+  if (names.has('tvshow.nfo')) {
+    // A TV show, seasons and all: said, so that a show inside a movie collection is no surprise.
+    problems.push({ path: dir, reason: 'a TV show (tvshow.nfo): not a film, its folder not scanned' })
+    return null
+  }
   const out: ScannedFilm[] = []
   const folderName = basename(dir)
   const folderYear = titleFromName(folderName).year
   // Videos grouped into films: stacked parts, and Jellyfin's versions
   // (`Inception (2010)/Inception (2010) - 1080p.mkv`), are one film.
   const byStem = new Map<string, Film>()
-  for (const v of files) {
+  const videos = files.filter((v) => VIDEO_EXTENSIONS.has(lower(extname(v))) && !EXTRA_FILE.test(stemOf(v)) && !EPISODE.test(stemOf(v)))
+  const within = (v: string) => {
+    const m = STACK_WITHIN.exec(stemOf(v))
+    return m ? lower(m[1] + m[2]) : null
+  }
+  const stacks = new Map<string, number>()
+  for (const v of videos) {
+    const k = within(v)
+    if (k !== null) stacks.set(k, (stacks.get(k) ?? 0) + 1)
+  }
+  for (const v of videos) {
     const stem = stemOf(v)
-    if (!VIDEO_EXTENSIONS.has(lower(extname(v))) || EXTRA_FILE.test(stem) || EPISODE.test(stem)) continue
-    let key = stem.replace(STACK, '')
-    const rest = lower(key).startsWith(lower(folderName)) ? key.slice(folderName.length) : null
+    const w = STACK_WITHIN.exec(stem)
+    let key = w && stacks.get(lower(w[1] + w[2]))! > 1 ? w[1] + w[2] : stem.replace(STACK, '')
+    const rest = lower(key).startsWith(lower(folderName)) ? lower(key).slice(lower(folderName).length) : null
     // The folder's year keeps a collection folder (`Star Wars/Star Wars - A New Hope.mkv`) out.
     const version = !!folderYear && rest !== null && /^\s*-\s*\S|^\s*\[/.test(rest)
     if (version) key = folderName
@@ -177,12 +202,13 @@ async function readFolder(abs: string, dir: string, problems: ScanReport['proble
     const common = { folder: dir, poster: poster ? join(dir, poster) : null }
     if (f.disc) {
       const discDir = join(dir, f.disc)
-      // movie.nfo beside the disc folder comes first; the disc's own NFO (Kodi's name) is the same film's.
-      const movieNfo = isOwner ? existing(['movie.nfo'])[0] : undefined
+      // movie.nfo beside the disc folder comes first, then `<folder>.nfo` (Jellyfin's name for a
+      // disc's NFO); the disc's own NFO (Kodi's name) is the same film's.
+      const beside = isOwner ? existing(['movie.nfo', `${folderName}.nfo`]).map((n) => join(dir, n)) : []
       const inDisc = await discNfo(discDir)
-      const nfo = movieNfo ? join(dir, movieNfo) : (inDisc ?? (isOwner ? join(dir, 'movie.nfo') : join(discDir, discNfoName(f.disc))))
-      const otherNfos = movieNfo && inDisc ? [inDisc] : []
-      out.push({ key: keyOf(discDir), ...common, video: null, nfo, otherNfos, nfoExists: !!(movieNfo ?? inDisc), ...titleFromName(folderName) })
+      const all = [...beside, ...(inDisc ? [inDisc] : [])]
+      const nfo = all[0] ?? (isOwner ? join(dir, 'movie.nfo') : join(discDir, discNfoName(f.disc)))
+      out.push({ key: keyOf(discDir), ...common, video: null, nfo, otherNfos: all.slice(1), nfoExists: all.length > 0, ...titleFromName(folderName) })
       continue
     }
     const own = stems.map((s) => `${s}.nfo`)
