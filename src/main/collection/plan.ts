@@ -2,13 +2,13 @@
 // (cached predictions, the rest predicted as the model code does), the shared acceptance
 // rule, the genre map to the media server's names, and replace or merge.
 import { basename } from 'node:path'
-import { readNfoBytes } from '../importer/nfo'
+import { parseNfoFile, readNfoBytes } from '../importer/nfo'
 import { acceptedGenres, type AcceptanceRule } from '../../shared/acceptance'
 import { ApiError, type FilmChange, type FilmPlan, type WriteMode } from '../../shared/api'
 import type { CoreContext } from '../context'
 import { modelService } from '../ml/service/model-service'
 import { activeRun } from '../ml/store/runs'
-import { lineDiff, minimalNfo, NfoError, nfoText, parseNfo, URL_ONLY_NFO, withGenres } from '../formats/nfo'
+import { lineDiff, minimalNfo, NfoError, nfoText, URL_ONLY_NFO, withGenres, type NfoDoc } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { genreMapping, type FilmRow } from './store'
 import { otherNfosNow, unionGenres } from './sync'
@@ -60,7 +60,7 @@ export interface PlannedFilm extends FilmPlan {
 
 /** One NFO of a film as it is on disk now. */
 type NfoRead =
-  | { path: string; kind: 'nfo'; bytes: Buffer; doc: ReturnType<typeof parseNfo> }
+  | { path: string; kind: 'nfo'; bytes: Buffer; doc: NfoDoc }
   | { path: string; kind: 'empty'; bytes: Buffer }
   | { path: string; kind: 'missing' | 'url' }
   | { path: string; kind: 'error'; reason: string }
@@ -74,7 +74,7 @@ async function readForPlan(path: string): Promise<NfoRead> {
     return { path, kind: 'error', reason: (err as Error).message }
   }
   try {
-    return { path, kind: 'nfo', bytes, doc: parseNfo(bytes) }
+    return { path, kind: 'nfo', bytes, doc: parseNfoFile(bytes) }
   } catch (err) {
     // An empty placeholder: written as a new NFO, the empty original kept as its backup.
     if (err instanceof NfoError && err.kind === 'empty') return { path, kind: 'empty', bytes }

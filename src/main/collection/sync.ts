@@ -5,7 +5,7 @@
 // duplicate detection and re-import shortcuts are the library's own; NFO genres become the
 // poster's labels with source "nfo" unless the user labelled it or other labels exist.
 import { stat } from 'node:fs/promises'
-import { readNfoBytes } from '../importer/nfo'
+import { parseNfoFile, readNfoBytes } from '../importer/nfo'
 import { basename, resolve } from 'node:path'
 import { ApiError, GenreName, type ScanSummary } from '../../shared/api'
 import type { CoreContext } from '../context'
@@ -14,7 +14,7 @@ import { noTables } from '../importer/tables'
 import type { Db } from '../library/db'
 import { removePosters } from '../library/remove'
 import { ensureGenre } from '../library/vocabulary'
-import { NfoError, parseNfo, URL_ONLY_NFO, type NfoInfo } from '../formats/nfo'
+import { NfoError, URL_ONLY_NFO, type NfoInfo } from '../formats/nfo'
 import { inParallel } from './parallel'
 import { progressReporter } from './progress'
 import { scanCollection, scanFolder, type ScannedFilm } from './scan'
@@ -41,7 +41,7 @@ export async function readNfoState(path: string): Promise<NfoState> {
   const st = await fileState(path)
   if (!st) return { size: null, mtime: null, info: null, error: null }
   try {
-    const info = parseNfo(await readNfoBytes(path))
+    const info = parseNfoFile(await readNfoBytes(path))
     return { ...st, info, error: null }
   } catch (err) {
     // An empty file is a placeholder: as good as none (a write-back replaces it, keeping a backup).

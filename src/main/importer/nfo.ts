@@ -2,7 +2,7 @@
 // read by the collection's one NFO reader (saxes, no DTDs or external entities).
 import { NotRegular, readBounded, TooLarge } from '../bounded-read'
 import { basename, dirname, extname, join } from 'node:path'
-import { MAX_NFO_BYTES, NfoError, parseNfo } from '../formats/nfo'
+import { MAX_NFO_BYTES, NfoError, parseNfo, URL_ONLY_NFO, type NfoDoc } from '../formats/nfo'
 import { errnoWords } from '../errno'
 
 export interface NfoInfo {
@@ -36,6 +36,33 @@ export async function readNfoBytes(path: string): Promise<Buffer> {
     if (err instanceof TooLarge) throw new NfoError(`larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO`)
     throw err
   }
+}
+
+/** The scraper links Kodi finds in an NFO (with or without `https://`, among other text). */
+const SCRAPER_LINK = /imdb\.com\/(?:[a-z]{2}\/)?title\/tt\d{5,10}|themoviedb\.org\/movie\/\d+/i
+/** One `<genre>` listing several: Kodi's " / " and Jellyfin's "/", and the lists other tools write. */
+const GENRE_LIST = /\s*[/|;,]\s*/
+
+/** `["Action / Adventure", "Drama, Romance"]` → the four genres (`N/A` is left whole: it means none). */
+export function splitGenres(genres: string[]): string[] {
+  return genres.flatMap((g) => (/^n\/a$/i.test(g) ? [g] : g.split(GENRE_LIST).filter((x) => x !== '')))
+}
+
+/**
+ * An NFO as media servers read it: parseNfo, with a file holding no XML but a scraper link
+ * (`www.imdb.com/title/tt…`, a line of text and a TMDB address) Kodi's URL-only NFO, a file
+ * with no XML at all said to be none, and a genre element that lists several read as those.
+ */
+export function parseNfoFile(buf: Buffer): NfoDoc {
+  let doc: NfoDoc
+  try {
+    doc = parseNfo(buf)
+  } catch (err) {
+    if (!(err instanceof NfoError) || err.kind !== 'broken' || buf.includes(0x3c)) throw err
+    if (SCRAPER_LINK.test(buf.toString('latin1'))) throw new NfoError(URL_ONLY_NFO, 'url')
+    throw new NfoError('no XML in it (a release\'s text file?), so no genres can be written into it: left as it is')
+  }
+  return { ...doc, genres: splitGenres(doc.genres) }
 }
 
 /** What an NFO says about its film, or why it could not be read (a one-line reason, never its text). */
