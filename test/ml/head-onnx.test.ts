@@ -6,7 +6,7 @@ import { loadTf } from '../../src/main/ml/train/tf-backend'
 import { headEngines } from '../../src/main/ml/train/head-engine'
 import { tfEngines, tfHeadEngine } from '../../src/main/ml/train/head-tf'
 import type { HeadEngine, HeadEngineSpec } from '../../src/main/ml/train/engine'
-import { onnxHeadEngine } from '../../src/main/ml/train/head-onnx'
+import { onnxHeadEngine, onnxHeadPredictor } from '../../src/main/ml/train/head-onnx'
 import { DEFAULT_HEAD, macroAp, predictHead, trainHead } from '../../src/main/ml/train/head'
 import { mulberry32 } from '../../src/shared/random'
 
@@ -93,5 +93,38 @@ describe('the head step on onnxruntime', () => {
     const apOf = (w: typeof a.weights) => macroAp(predictHead(loaded.tf, w, x.slice(420 * d)), y.slice(420 * g), g)
     expect(apOf(a.weights)).toBeGreaterThan(0.9)
     expect(Math.abs(apOf(a.weights) - apOf(b.weights))).toBeLessThan(0.01)
+  })
+
+  it("predicts saved heads as TensorFlow.js does, standardising raw rows in the graph (with and without the hidden layer, l2 rows)", async () => {
+    const { tf } = await loadTf()
+    const rand = mulberry32(9)
+    const predictor = onnxHeadPredictor(2)
+    for (const [hidden, l2] of [
+      [6, false],
+      [0, false],
+      [6, true],
+    ] as const) {
+      const [d, g, n] = [10, 3, 37]
+      const out1 = hidden || g
+      const w = {
+        dims: d,
+        genres: g,
+        hidden,
+        l2,
+        mean: values(d, rand),
+        std: values(d, rand).map((v) => 0.5 + Math.abs(v)),
+        w1: values(d * out1, rand, 0.5),
+        b1: values(out1, rand, 0.1),
+        w2: hidden ? values(hidden * g, rand, 0.5) : null,
+        b2: hidden ? values(g, rand, 0.1) : null,
+      }
+      const x = values(n * d, rand, 3)
+      const before = x.slice()
+      const [a, b] = [await predictor.predict(w, x), predictHead(tf, w, x)]
+      expect(a).toHaveLength(n * g)
+      a.forEach((v, i) => expect(v, `hidden ${hidden}, l2 ${l2}, value ${i}`).toBeCloseTo(b[i], 5))
+      // The caller's rows are left as they were (standardised inside the graph).
+      expect(x).toEqual(before)
+    }
   })
 })

@@ -76,7 +76,7 @@ const command: Command = {
       for (const f of failures) process.stderr.write(`skipped ${f}\n`)
       const { provider, backend } = await api.model.engines({})
       process.stderr.write(
-        `wrote ${rows.length} rows to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (onnxruntime execution provider: ${provider ?? 'not used, embeddings cached'}; TensorFlow.js backend: ${backend ?? 'n/a'})\n`,
+        `wrote ${rows.length} rows to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (onnxruntime execution provider: ${provider ?? 'not used, embeddings cached'}; head backend: ${backend ?? 'n/a'})\n`,
       )
       return failures.length ? 1 : 0
     })

@@ -8,6 +8,7 @@
 import * as ort from 'onnxruntime-node'
 import { buildModel, type BuiltNode } from '../onnx/graph'
 import type { HeadEngine, HeadEngineSpec } from './engine'
+import { l2Rows, type HeadWeights } from './head'
 
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 }
 
@@ -137,8 +138,11 @@ export function stepGraph(spec: { dims: number; genres: number; hidden: number; 
   })
 }
 
-/** Probabilities of standardised rows: inputs X and the parameters, output P. */
-export function predictGraph(spec: { dims: number; genres: number; hidden: number }): Uint8Array {
+/**
+ * Probabilities: inputs X and the parameters, output P. With `standardise`, X is raw and
+ * MEAN and STD standardise it inside the graph (prediction), else X is standardised already.
+ */
+export function predictGraph(spec: { dims: number; genres: number; hidden: number; standardise?: boolean }): Uint8Array {
   const { dims: d, genres: g, hidden: h } = spec
   const params: [string, (number | string)[]][] = h
     ? [
@@ -151,7 +155,50 @@ export function predictGraph(spec: { dims: number; genres: number; hidden: numbe
         ['W1', [d, g]],
         ['B1', [g]],
       ]
-  return buildModel({ name: 'head-predict', inputs: [['X', ['n', d]], ...params], outputs: [['P', ['n', g]]], constants: {}, nodes: forward(h > 0) })
+  if (!spec.standardise) return buildModel({ name: 'head-predict', inputs: [['X', ['n', d]], ...params], outputs: [['P', ['n', g]]], constants: {}, nodes: forward(h > 0) })
+  return buildModel({
+    name: 'head-predict-raw',
+    inputs: [['XRAW', ['n', d]], ['MEAN', [d]], ['STD', [d]], ...params],
+    outputs: [['P', ['n', g]]],
+    constants: {},
+    nodes: [{ op: 'Sub', inputs: ['XRAW', 'MEAN'], outputs: ['XC'] }, { op: 'Div', inputs: ['XC', 'STD'], outputs: ['X'] }, ...forward(h > 0)],
+  })
+}
+
+const sessionOptions = (threads: number): ort.InferenceSession.SessionOptions => ({
+  executionProviders: ['cpu'],
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  logSeverityLevel: 3,
+  // Threads that spin between ops burn a core the rest of the worker needs (measured: 1.5x the CPU for no gain).
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+})
+
+/**
+ * Predicts saved heads (raw feature rows in, probabilities out) on onnxruntime, one session
+ * per head shape, kept for the next call. Like the engine, for the calling thread only.
+ */
+export function onnxHeadPredictor(threads = 1): { predict(w: HeadWeights, x: Float32Array): Promise<Float32Array> } {
+  const sessions = new Map<string, Promise<ort.InferenceSession>>()
+  return {
+    async predict(w, input) {
+      const key = `${w.dims}x${w.hidden}x${w.genres}`
+      let session = sessions.get(key)
+      if (!session) {
+        session = ort.InferenceSession.create(predictGraph({ dims: w.dims, genres: w.genres, hidden: w.hidden, standardise: true }), sessionOptions(threads))
+        sessions.set(key, session)
+        session.catch(() => sessions.delete(key))
+      }
+      const x = w.l2 ? l2Rows(input, w.dims) : input
+      const n = x.length / w.dims
+      const t = (a: Float32Array, dims: number[]) => new ort.Tensor('float32', a, dims)
+      const out1 = w.hidden || w.genres
+      const feeds: Record<string, ort.Tensor> = { XRAW: t(x, [n, w.dims]), MEAN: t(w.mean, [w.dims]), STD: t(w.std, [w.dims]), W1: t(w.w1, [w.dims, out1]), B1: t(w.b1, [out1]) }
+      if (w.hidden) Object.assign(feeds, { W2: t(w.w2!, [w.hidden, w.genres]), B2: t(w.b2!, [w.genres]) })
+      return (await (await session).run(feeds)).P.data as Float32Array
+    },
+  }
 }
 
 /**
@@ -163,15 +210,7 @@ export function predictGraph(spec: { dims: number; genres: number; hidden: numbe
 export async function onnxHeadEngine(spec: HeadEngineSpec, threads = 1): Promise<HeadEngine | null> {
   if (spec.loss !== 'bce' && spec.loss !== 'balanced') return null
   const { dims: d, genres: g, hidden: h } = spec
-  const options: ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-    // Threads that spin between ops burn a core the rest of the worker needs (measured: 1.5x the CPU for no gain).
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  }
+  const options = sessionOptions(threads)
   const [step, predict] = await Promise.all([
     ort.InferenceSession.create(stepGraph({ dims: d, genres: g, hidden: h, loss: spec.loss, weightDecay: spec.weightDecay }), options),
     ort.InferenceSession.create(predictGraph({ dims: d, genres: g, hidden: h }), options),

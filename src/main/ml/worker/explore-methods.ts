@@ -2,7 +2,6 @@
 // and the occlusion heat map. methods.ts passes in its cached embedder and ensemble predictor.
 import sharp from 'sharp'
 import type { Embedder } from '../embed/embedder'
-import { loadTf, type Tf } from '../train/tf-backend'
 import type { HeadWeights } from '../train/head'
 import { loadHeads } from '../store/weights'
 import { headInput } from '../text/title-features'
@@ -11,7 +10,7 @@ import type { WorkerHandlers } from './protocol'
 
 export interface ExploreDeps {
   getEmbedder(modelPath: string, backbone: string, features: string, opts: { batch?: number; lanes?: number }): Promise<Embedder>
-  ensemblePredict(tf: Tf, heads: HeadWeights[], x: Float32Array): Float32Array
+  ensemblePredict(heads: HeadWeights[], x: Float32Array): Promise<Float32Array>
 }
 
 export function exploreMethods(deps: ExploreDeps): Pick<WorkerHandlers, 'layout' | 'occlusion'> {
@@ -98,11 +97,10 @@ export function exploreMethods(deps: ExploreDeps): Pick<WorkerHandlers, 'layout'
       const d = e.dims
       const x = new Float32Array(total * d)
       vectors.forEach((v, i) => x.set(v!, i * d))
-      const { tf } = await loadTf()
       const heads = loadHeads(args.weightsDir)
       const g = heads[0].genres
       if (args.genre < 0 || args.genre >= g) throw new Error(`genre column ${args.genre} outside the run's ${g} genres`)
-      const probs = deps.ensemblePredict(tf, heads, headInput(heads[0].dims, x, d, args.title ? new Array(total).fill(args.title) : undefined))
+      const probs = await deps.ensemblePredict(heads, headInput(heads[0].dims, x, d, args.title ? new Array(total).fill(args.title) : undefined))
       const base = probs[args.genre]
       const drops = Array.from({ length: total - 1 }, (_, i) => base - probs[(i + 1) * g + args.genre])
       return { probability: base, cols, rows, drops, seconds: (performance.now() - t0) / 1000 }

@@ -7,6 +7,7 @@ import { Embedder, type EmbedResult } from '../embed/embedder'
 import { backboneById, FEATURE_SETS } from '../backbone/catalog'
 import { loadTf } from '../train/tf-backend'
 import { headEngines } from '../train/head-engine'
+import { onnxHeadPredictor } from '../train/head-onnx'
 import type { HeadEngineFactory } from '../train/engine'
 import { DEFAULT_HEAD, macroAp, predictHead, trainHead, type EpochReport, type HeadConfig, type HeadWeights } from '../train/head'
 import { evaluate } from '../eval/metrics'
@@ -52,11 +53,30 @@ function titledInput(titles: TitleArg[], x: Float32Array, dims: number, y: Float
   return titledTrainingRows(x, dims, y, g, titles, (i) => titleDropped(seed, titles[i].id))
 }
 
+/** onnxruntime's compute threads for the head (more than 4 gain little on a head this size). */
+const ONNX_THREADS = Math.min(4, availableParallelism())
+
+let predictor: Promise<(w: HeadWeights, x: Float32Array) => Promise<Float32Array>> | null = null
+
+/** One saved head's probabilities: on onnxruntime where it takes the head's steps, else TensorFlow.js. */
+function headPredictor(): Promise<(w: HeadWeights, x: Float32Array) => Promise<Float32Array>> {
+  predictor ??= (async () => {
+    const loaded = await loadTf()
+    if ((await headEngines(loaded)).backend === 'onnxruntime') {
+      const p = onnxHeadPredictor(ONNX_THREADS)
+      return (w, x) => p.predict(w, x)
+    }
+    return async (w, x) => predictHead(loaded.tf, w, x)
+  })()
+  return predictor
+}
+
 /** Probabilities of an ensemble: the mean of its members. */
-function ensemblePredict(tf: Awaited<ReturnType<typeof loadTf>>['tf'], heads: HeadWeights[], x: Float32Array): Float32Array {
-  const out = predictHead(tf, heads[0], x)
+async function ensemblePredict(heads: HeadWeights[], x: Float32Array): Promise<Float32Array> {
+  const predict = await headPredictor()
+  const out = await predict(heads[0], x)
   for (const h of heads.slice(1)) {
-    const p = predictHead(tf, h, x)
+    const p = await predict(h, x)
     for (let i = 0; i < out.length; i++) out[i] += p[i]
   }
   if (heads.length > 1) for (let i = 0; i < out.length; i++) out[i] /= heads.length
@@ -93,8 +113,8 @@ async function headRunner(engines: HeadEngineFactory, backend: string, ownThread
 
 /** The head's engines and the run's backend, with TensorFlow.js's own reason after the engines'. */
 async function trainingEngines(loaded: Awaited<ReturnType<typeof loadTf>>) {
-  // onnxruntime trains in this thread, each step on up to 4 cores (more gain little on a head this size).
-  const threads = Math.min(4, availableParallelism())
+  // onnxruntime trains in this thread, each step on ONNX_THREADS cores.
+  const threads = ONNX_THREADS
   const e = await headEngines(loaded, threads)
   return { ...e, threads: e.backend === 'onnxruntime' ? threads : 1, reason: e.backend === loaded.backend ? loaded.reason : `${e.reason}; TensorFlow.js ${loaded.reason}` }
 }
@@ -172,7 +192,7 @@ export const methods: WorkerHandlers = {
       const x = ctx.data
       if (!x) throw new Error('train: no feature rows were sent')
       const loaded = await loadTf()
-      const { tf, notes } = loaded
+      const { notes } = loaded
       const { factory, backend, reason } = await trainingEngines(loaded)
       const g = args.genres.length
       const cfg: HeadConfig = { ...DEFAULT_HEAD, ...args.head }
@@ -196,7 +216,7 @@ export const methods: WorkerHandlers = {
         if (m === 0) epochs = r.epochs
       }
       const evalRows = args.val.length ? args.val : args.earlyStop
-      const p = ensemblePredict(tf, heads, gatherRows(x, args.dims, evalRows))
+      const p = await ensemblePredict(heads, gatherRows(x, args.dims, evalRows))
       const evaluation = evaluate(p, gatherRows(args.y, g, evalRows), args.genres, args.prior)
       // Thresholds tuned on validation for every genre (rare ones too; they are listed apart).
       const thresholds = [...evaluation.genres, ...evaluation.rare]
@@ -296,7 +316,8 @@ export const methods: WorkerHandlers = {
     return exclusive(async () => {
       const x = ctx.data
       if (!x) throw new Error('predict: no feature rows were sent')
-      const { tf, backend, reason } = await loadTf()
+      // Predicted where the head trains (headPredictor): the same backend and why.
+      const { backend, reason } = await trainingEngines(await loadTf())
       const heads = loadHeads(args.weightsDir)
       const d = args.dims ?? heads[0].dims
       if (x.length % d !== 0) throw new Error(`predict: rows of ${d} features expected`)
@@ -306,7 +327,7 @@ export const methods: WorkerHandlers = {
         if (ctx.signal.aborted) throw new Error('cancelled')
         const e = Math.min(n, s + chunk)
         const rows = headInput(heads[0].dims, x.subarray(s * d, e * d), d, args.titles?.slice(s, e))
-        ctx.progress({ offset: s, probs: ensemblePredict(tf, heads, rows) })
+        ctx.progress({ offset: s, probs: await ensemblePredict(heads, rows) })
         await new Promise((r) => setImmediate(r))
       }
       return { n, backend, reason }
