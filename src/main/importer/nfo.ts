@@ -1,6 +1,7 @@
 // Kodi / Jellyfin `.nfo` files beside a poster: the IMDb id, title and year of the film,
 // read by the collection's one NFO reader (saxes, no DTDs or external entities).
 import { NotRegular, readBounded, TooLarge } from '../bounded-read'
+import { stat } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { MAX_NFO_BYTES, NfoError, parseNfo, URL_ONLY_NFO, type NfoDoc } from '../formats/nfo'
 import { errnoWords } from '../errno'
@@ -24,6 +25,8 @@ export function nfoFor(image: string, nfos: Set<string>): string | null {
   return inDir.length === 1 ? inDir[0] : null
 }
 
+const isFolder = (path: string) => stat(path).then((s) => s.isDirectory(), () => false)
+
 /**
  * An NFO's bytes, read bounded (bounded-read.ts) for the importer and the collection alike: a
  * FIFO, a device or a file over the limit is an NfoError saying so; file-system errors pass.
@@ -32,7 +35,7 @@ export async function readNfoBytes(path: string): Promise<Buffer> {
   try {
     return await readBounded(path, MAX_NFO_BYTES)
   } catch (err) {
-    if (err instanceof NotRegular) throw new NfoError('not a regular file')
+    if (err instanceof NotRegular) throw new NfoError((await isFolder(path)) ? 'a folder named like an NFO, not a file: nothing can be written to it' : 'not a regular file')
     if (err instanceof TooLarge) throw new NfoError(`larger than ${MAX_NFO_BYTES / 2 ** 20} MiB; not an NFO`)
     throw err
   }
