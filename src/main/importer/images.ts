@@ -4,6 +4,7 @@ import { link, lstat, open, realpath, rename, rm, writeFile } from 'node:fs/prom
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp'
 import { THUMB_WIDTH, makeShardOf } from '../library/thumbs'
 import type { ViewSpec } from '../decoded-sink'
+import { alone, decoding, ownLines } from './decoder-messages'
 
 /** Larger images are refused from their header: 100 MP is beyond any real poster scan. */
 export const MAX_PIXELS = 100_000_000
@@ -100,11 +101,12 @@ export function servesAsThumbnail(meta: Pick<Metadata, 'format' | 'space' | 'ori
 export async function probe(buf: Buffer): Promise<Probe> {
   let meta: Metadata
   try {
-    meta = await sharp(buf, { limitInputPixels: false }).metadata()
+    meta = await decoding(() => sharp(buf, { limitInputPixels: false }).metadata())
   } catch (err) {
-    const msg = (err as Error).message
-    if (/unsupported image format/i.test(msg)) throw new BadImage('not an image (unrecognised file format)')
-    throw new BadImage(`unreadable image header: ${msg}`)
+    let msg = ownMessage(buf, err)
+    if (!msg.text || msg.mixed) msg = await alone(() => sharp(buf, { limitInputPixels: false }).metadata().then(() => msg, (e: unknown) => ownMessage(buf, e)))
+    if (/unsupported image format/i.test(msg.text)) throw new BadImage('not an image (unrecognised file format)')
+    throw new BadImage(`unreadable image header: ${msg.text || 'the decoder gave no reason'}`)
   }
   if (!meta.format || !FORMATS.has(meta.format)) throw new BadImage(`unsupported image format: ${meta.format ?? 'unknown'}`)
   if (meta.format === 'heif' && meta.compression && meta.compression !== 'av1') throw new BadImage(`unsupported image format: HEIC (${meta.compression})`)
@@ -127,12 +129,23 @@ export function missingEndMarker(buf: Buffer): string | null {
   return null
 }
 
-/** A decoder failure as the reason shown to the user. */
-function decodeFailure(buf: Buffer, err: unknown): BadImage {
-  // libvips' message can be lost under concurrency ("Unknown error"): a missing end
-  // marker names truncation whatever the decoder said.
-  const msg = (err as Error).message
-  return refusedImage(buf, /truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(msg) ? `truncated or corrupt image: ${msg}` : `cannot decode image: ${msg}`)
+const ownMessage = (buf: Buffer, err: unknown) => ownLines(sniffFormat(buf), (err as Error).message)
+
+/**
+ * A decoder failure as the reason shown to the user. A message that is not this file's own
+ * (another decode's lines, or none) is replaced by the one this file gives decoded again.
+ */
+async function decodeFailure(buf: Buffer, err: unknown): Promise<BadImage> {
+  const first = ownMessage(buf, err)
+  let text = first.text
+  if (!text || first.mixed) {
+    // Decoded again while no other decode runs; one that now succeeds failed after decoding.
+    const own = await alone(() => checkedAsIs(buf).then(() => null, (e: unknown) => ownMessage(buf, e).text))
+    if (own) text = own
+  }
+  if (!text) text = 'the decoder gave no reason'
+  // A missing end marker names truncation whatever the decoder said.
+  return refusedImage(buf, /truncat|premature|end of (file|data)|corrupt|bad|invalid|read error/i.test(text) ? `truncated or corrupt image: ${text}` : `cannot decode image: ${text}`)
 }
 
 /** The file a poster's bytes were read from, as stat saw it before the read. */
@@ -161,9 +174,9 @@ export async function ensureThumbnail(buf: Buffer, thumbFile: string | null, asI
   if (thumbFile === null) return false
   let out: Buffer
   try {
-    out = asIs ? await checkedAsIs(buf) : await thumbnailPipeline(buf).toBuffer()
+    out = await decoding(() => (asIs ? checkedAsIs(buf) : thumbnailPipeline(buf).toBuffer()))
   } catch (err) {
-    throw decodeFailure(buf, err)
+    throw await decodeFailure(buf, err)
   }
   return writeThumbnail(out, thumbFile, linkSource(asIs))
 }
@@ -179,9 +192,9 @@ export async function writeCheckedThumbnail(buf: Buffer, thumbFile: string | nul
 /** Refuses a file whose pixels do not all decode, as a thumbnail decode would. */
 export async function checkDecodes(buf: Buffer): Promise<void> {
   try {
-    await checkedAsIs(buf)
+    await decoding(() => checkedAsIs(buf))
   } catch (err) {
-    throw decodeFailure(buf, err)
+    throw await decodeFailure(buf, err)
   }
 }
 
@@ -231,19 +244,19 @@ export function rawViews(data: Buffer, info: Pick<OutputInfo, 'width' | 'height'
  * (RGB HWC buffers, one per view).
  */
 export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, spec: ViewSpec, asIs: AsIs = false): Promise<{ wrote: boolean; views: Buffer[] }> {
-  let views: Buffer[]
-  let thumb: Buffer | null = null
+  let made: { thumb: Buffer | null; views: Buffer[] }
   try {
-    if ((thumbFile === null || asIs) && spec.views.length === 1) {
-      // No thumbnail to encode and one view: decode and resize in one pipeline, exactly as the
-      // embedder does for one view (ml/embed/preprocess.ts), so both paths give the same vector;
-      // no full-size raw copy (2.5 against 3.0 ms a poster).
-      views = [await backboneView(decodedSrgb(buf, 'truncated').removeAlpha(), spec, spec.views[0])]
-      thumb = thumbFile === null ? null : buf
-    } else {
+    made = await decoding(async () => {
+      if ((thumbFile === null || asIs) && spec.views.length === 1) {
+        // No thumbnail to encode and one view: decode and resize in one pipeline, exactly as the
+        // embedder does for one view (ml/embed/preprocess.ts), so both paths give the same vector;
+        // no full-size raw copy (2.5 against 3.0 ms a poster).
+        const views = [await backboneView(decodedSrgb(buf, 'truncated').removeAlpha(), spec, spec.views[0])]
+        return { thumb: thumbFile === null ? null : buf, views }
+      }
       const { data, info } = await decodedSrgb(buf, 'truncated').raw().toBuffer({ resolveWithObject: true })
       const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
-      ;[thumb, views] = await Promise.all([
+      const [thumb, views] = await Promise.all([
         thumbFile === null
           ? null
           : asIs
@@ -251,10 +264,12 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, s
             : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg(THUMB_JPEG).toBuffer(),
         rawViews(data, info, spec, spec.views),
       ])
-    }
+      return { thumb, views }
+    })
   } catch (err) {
-    throw decodeFailure(buf, err)
+    throw await decodeFailure(buf, err)
   }
+  const { thumb, views } = made
   return { wrote: thumb && thumbFile ? await writeThumbnail(thumb, thumbFile, linkSource(asIs)) : false, views }
 }
 
