@@ -1,15 +1,17 @@
 // Partial fine-tuning for the accuracy bench: the backbone's last 1x1 convolution (320 → 1280,
-// rebuilt in TensorFlow.js from the int8 ONNX weights, src/main/ml/train/last-conv.ts) trained
-// together with the head, from the cached 320-channel maps. Two stages: the head alone on the
+// dequantized from the int8 ONNX weights, src/main/ml/train/last-conv.ts) trained together
+// with the head, from the cached 320-channel maps, one onnxruntime graph a step
+// (bench/_finetune-graph.ts). Two stages: the head alone on the
 // frozen features (the product's head, early-stopped), then convolution + head jointly at a
 // small learning rate, the convolution pulled towards its pretrained weights (L2-SP), early
 // stopping on a grouped tenth of the training side.
-import { tfEngines } from '../src/main/ml/train/head-tf'
+import { headEngines } from '../src/main/ml/train/head-engine'
 import { readFileSync } from 'node:fs'
-import type * as TF from '@tensorflow/tfjs'
+import * as ort from 'onnxruntime-node'
+import { finetunePredictGraph, finetuneStepGraph, paramShapes, PARAMS, type FineTuneShape } from './_finetune-graph'
 import type { Tf } from '../src/main/ml/train/tf-backend'
 import { macroAp, trainHead, type HeadConfig } from '../src/main/ml/train/head'
-import { dequantizeMaps, lastConvWeights, pooledFromMaps } from '../src/main/ml/train/last-conv'
+import { lastConvWeights } from '../src/main/ml/train/last-conv'
 import { mulberry32 } from '../src/shared/random'
 
 export interface FineTuneInput {
@@ -26,10 +28,12 @@ export interface FineTuneInput {
   head: HeadConfig
   lr?: number
   batch?: number
+  /** Weight decay of stage 2 (head weights towards 0, the convolution towards its pretrained weights); default the head's. */
+  weightDecay?: number
   log: (s: string) => void
 }
 
-export async function fineTuneLastConv(tf: Tf, o: FineTuneInput): Promise<{ predict(rows: number[]): Float32Array; epochSeconds: number[] }> {
+export async function fineTuneLastConv(tf: Tf, o: FineTuneInput): Promise<{ predict(rows: number[]): Promise<Float32Array>; epochSeconds: number[] }> {
   const l = lastConvWeights(new Uint8Array(readFileSync(o.modelPath)))
   if (l.inChannels !== o.maps.channels) throw new Error(`maps have ${o.maps.channels} channels, the layer takes ${l.inChannels}`)
   const { hw } = o.maps
@@ -37,52 +41,51 @@ export async function fineTuneLastConv(tf: Tf, o: FineTuneInput): Promise<{ pred
   const pooledDims = l.outChannels
   const innerDims = o.dims - pooledDims
   const t0 = performance.now()
-  const h0 = await trainHead(tfEngines(tf), { x: o.x, y: o.y, dims: o.dims, genres: g, train: o.train, earlyStop: o.stop, val: [] }, o.head)
+  const h0 = await trainHead((await headEngines({ tf, backend: tf.getBackend() }, 2)).factory, { x: o.x, y: o.y, dims: o.dims, genres: g, train: o.train, earlyStop: o.stop, val: [] }, o.head)
   o.log(`stage 1, head on frozen features: best epoch ${h0.bestEpoch}, stop macro-AP ${h0.epochs[h0.bestEpoch - 1].valMacroAp.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   const w = h0.weights
-  const mean = tf.tensor1d(w.mean)
-  const std = tf.tensor1d(w.std)
-  const W0 = tf.tensor2d(l.w, [l.inChannels, l.outChannels])
-  const vars = {
-    W: tf.variable(W0.clone()),
-    B: tf.variable(tf.tensor1d(l.b)),
-    W1: tf.variable(tf.tensor2d(w.w1, [o.dims, w.hidden])),
-    b1: tf.variable(tf.tensor1d(w.b1)),
-    W2: tf.variable(tf.tensor2d(w.w2!, [w.hidden, g])),
-    b2: tf.variable(tf.tensor1d(w.b2!)),
+  // Stage 2 on onnxruntime: one graph a step (bench/_finetune-graph.ts).
+  const shape: FineTuneShape = { hw, channels: l.inChannels, out: pooledDims, inner: innerDims, hidden: w.hidden, genres: g, scale: l.input.scale, zeroPoint: l.input.zeroPoint, lo: l.lo, hi: l.hi }
+  const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3, extra: { session: { intra_op: { allow_spinning: '0' } } } }
+  const [stepS, predictS] = await Promise.all([ort.InferenceSession.create(finetuneStepGraph(shape), options), ort.InferenceSession.create(finetunePredictGraph(shape), options)])
+  const sh = paramShapes(shape)
+  const T = (a: Float32Array, dims: number[]) => new ort.Tensor('float32', a, dims)
+  const W0 = Float32Array.from(l.w)
+  let params: Record<string, Float32Array> = { W: W0.slice(), B: Float32Array.from(l.b), W1: w.w1, B1: w.b1, W2: w.w2!, B2: w.b2! }
+  const m: Record<string, Float32Array> = Object.fromEntries(PARAMS.map((p) => [p, new Float32Array(params[p].length)]))
+  const v: Record<string, Float32Array> = Object.fromEntries(PARAMS.map((p) => [p, new Float32Array(params[p].length)]))
+  const per = hw * l.inChannels
+  const mapsOf = (rows: number[]) => {
+    const out = new Uint8Array(rows.length * per)
+    rows.forEach((r, j) => out.set(o.maps.fill.subarray(r * per, (r + 1) * per), j * per))
+    return new ort.Tensor('uint8', out, [rows.length * hw, l.inChannels])
   }
-  const inner = (rows: number[]) => {
+  const innerOf = (rows: number[]) => {
     const out = new Float32Array(rows.length * innerDims)
     rows.forEach((r, i) => out.set(o.x.subarray(r * o.dims + pooledDims, (r + 1) * o.dims), i * innerDims))
-    return tf.tensor2d(out, [rows.length, innerDims])
+    return T(out, [rows.length, innerDims])
   }
-  const logits = (rows: number[]): TF.Tensor2D => {
-    const maps = dequantizeMaps(tf, o.maps.fill, rows, hw, l)
-    const pooled = pooledFromMaps(tf, maps, vars.W, vars.B, hw, l)
-    const z = tf.div(tf.sub(tf.concat([pooled, inner(rows)], 1), mean), std)
-    return tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(z, vars.W1), vars.b1)), vars.W2), vars.b2) as TF.Tensor2D
-  }
-  const predict = (rows: number[]): Float32Array => {
+  const common = () => ({ MEAN: T(w.mean, [o.dims]), STD: T(w.std, [o.dims]), ...Object.fromEntries(PARAMS.map((p) => [p, T(params[p], sh[p])])) })
+  const predict = async (rows: number[]): Promise<Float32Array> => {
     const out = new Float32Array(rows.length * g)
-    for (let s = 0; s < rows.length; s += 128) {
-      const part = rows.slice(s, s + 128)
-      const p = tf.tidy(() => tf.sigmoid(logits(part)))
-      out.set(p.dataSync() as Float32Array, s * g)
-      p.dispose()
+    for (let s = 0; s < rows.length; s += 256) {
+      const part = rows.slice(s, s + 256)
+      const r = await predictS.run({ MQ: mapsOf(part), INNER: innerOf(part), ...common() })
+      out.set(r.P.data as Float32Array, s * g)
     }
     return out
   }
   const stopY = new Float32Array(o.stop.length * g)
   o.stop.forEach((r, i) => stopY.set(o.y.subarray(r * g, (r + 1) * g), i * g))
-  const score = () => macroAp(predict(o.stop), stopY, g)
-  const snapshot = (): Record<string, TF.Tensor> => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, v.clone()]))
-  let best = { score: score(), epoch: 0, weights: snapshot() }
-  o.log(`stage 2 starts from stop macro-AP ${best.score.toFixed(3)}`)
-  const opt = tf.train.adam(o.lr ?? 1e-4)
+  const score = async () => macroAp(await predict(o.stop), stopY, g)
+  let best = { score: await score(), epoch: 0, weights: params }
+  o.log(`stage 2 starts from stop macro-AP ${best.score.toFixed(3)} (onnxruntime, lr ${o.lr ?? 1e-4}, batch ${o.batch ?? 64}, weight decay ${o.weightDecay ?? o.head.weightDecay})`)
   const rand = mulberry32(o.head.seed)
   const batch = o.batch ?? 64
-  const wd = o.head.weightDecay
+  const lr0 = o.lr ?? 1e-4
+  const wd = o.weightDecay ?? o.head.weightDecay
   const epochSeconds: number[] = []
+  let step = 0
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const e0 = performance.now()
     const order = [...o.train]
@@ -95,31 +98,28 @@ export async function fineTuneLastConv(tf: Tf, o: FineTuneInput): Promise<{ pred
       const rows = order.slice(s, s + batch)
       const yb = new Float32Array(rows.length * g)
       rows.forEach((r, i) => yb.set(o.y.subarray(r * g, (r + 1) * g), i * g))
-      const loss = tf.tidy(() => {
-        const yt = tf.tensor2d(yb, [rows.length, g])
-        return opt.minimize(() => {
-          const z = logits(rows)
-          // Mean over posters of the summed per-genre BCE (the head's loss), weight decay as in head.ts.
-          const bce = tf.div(tf.sum(tf.sub(tf.softplus(z), tf.mul(yt, z))), rows.length)
-          const decay = tf.mul(0.5 * wd, tf.add(tf.add(tf.sum(tf.square(vars.W1)), tf.sum(tf.square(vars.W2))), tf.sum(tf.square(tf.sub(vars.W, W0)))))
-          return tf.add(bce, decay) as TF.Scalar
-        }, true)!
-      })
-      lossSum += (await loss.data())[0] * rows.length
-      loss.dispose()
-      const b = s / batch + 1
-      if (b % 25 === 0) o.log(`stage 2 epoch ${epoch}: batch ${b} of ${Math.ceil(order.length / batch)}, ${((performance.now() - e0) / 1000).toFixed(0)} s`)
+      step++
+      const lr = (lr0 * Math.sqrt(1 - 0.999 ** step)) / (1 - 0.9 ** step)
+      const feeds: Record<string, ort.Tensor> = { MQ: mapsOf(rows), INNER: innerOf(rows), ...common(), Y: T(yb, [rows.length, g]), LR: T(Float32Array.of(lr), []), INVN: T(Float32Array.of(1 / rows.length), []), WD: T(Float32Array.of(wd), []), W0: T(W0, sh.W) }
+      for (const p of PARAMS) {
+        feeds[`M_${p}`] = T(m[p], sh[p])
+        feeds[`V_${p}`] = T(v[p], sh[p])
+      }
+      const r = await stepS.run(feeds)
+      params = Object.fromEntries(PARAMS.map((p) => [p, r[`NEW_${p}`].data as Float32Array]))
+      for (const p of PARAMS) {
+        m[p] = r[`NEWM_${p}`].data as Float32Array
+        v[p] = r[`NEWV_${p}`].data as Float32Array
+      }
+      lossSum += (r.LOSS.data as Float32Array)[0] * rows.length
     }
-    const sc = score()
+    const sc = await score()
     epochSeconds.push((performance.now() - e0) / 1000)
-    o.log(`stage 2 epoch ${epoch}: loss ${(lossSum / order.length).toFixed(4)}, stop macro-AP ${sc.toFixed(3)}, ${epochSeconds[epochSeconds.length - 1].toFixed(0)} s`)
-    if (sc > best.score) {
-      tf.dispose(Object.values(best.weights))
-      best = { score: sc, epoch, weights: snapshot() }
-    } else if (epoch - best.epoch >= 3) break
+    o.log(`stage 2 epoch ${epoch}: loss ${(lossSum / order.length).toFixed(4)}, stop macro-AP ${sc.toFixed(3)}, ${epochSeconds[epochSeconds.length - 1].toFixed(1)} s`)
+    if (sc > best.score) best = { score: sc, epoch, weights: params }
+    else if (epoch - best.epoch >= 3) break
   }
-  for (const [k, v] of Object.entries(vars) as [string, TF.Variable][]) v.assign(best.weights[k])
-  tf.dispose(Object.values(best.weights))
+  params = best.weights
   o.log(`stage 2 kept epoch ${best.epoch} (stop macro-AP ${best.score.toFixed(3)})`)
   return { predict, epochSeconds }
 }

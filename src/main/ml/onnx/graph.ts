@@ -110,7 +110,7 @@ export interface NewNode {
 }
 
 /** A float32 tensor's ValueInfoProto; dims numbers are fixed, strings symbolic, none: ORT infers the shape. */
-function floatValueInfo(name: string, dims?: (number | string)[]): ValueInfoProto {
+function tensorValueInfo(name: string, dims?: (number | string)[], elemType: number = TensorProto_DataType.FLOAT): ValueInfoProto {
   const shape = dims
     ? create(TensorShapeProtoSchema, {
         dim: dims.map((d) =>
@@ -118,7 +118,7 @@ function floatValueInfo(name: string, dims?: (number | string)[]): ValueInfoProt
         ),
       })
     : undefined
-  const tensorType = create(TypeProto_TensorSchema, { elemType: TensorProto_DataType.FLOAT, shape })
+  const tensorType = create(TypeProto_TensorSchema, { elemType, shape })
   return create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } }) })
 }
 
@@ -131,7 +131,7 @@ export function withExtraOutputs(bytes: Uint8Array, nodes: NewNode[], outputs: s
   for (const n of nodes) {
     graph.node.push(create(NodeProtoSchema, { input: n.inputs, output: n.outputs, name: n.name, opType: n.opType, ...(n.domain ? { domain: n.domain } : {}) }))
   }
-  for (const o of outputs) graph.output.push(floatValueInfo(o))
+  for (const o of outputs) graph.output.push(tensorValueInfo(o))
   return toBinary(ModelProtoSchema, model)
 }
 
@@ -140,7 +140,7 @@ export function withInputDims(bytes: Uint8Array, input: string, dims: (number | 
   const { model, graph } = decodeModel(bytes)
   const at = graph.input.findIndex((v) => v.name === input)
   if (at < 0) throw new Error(`the model has no input ${input}`)
-  graph.input[at] = floatValueInfo(input, dims)
+  graph.input[at] = tensorValueInfo(input, dims)
   // Stored value_info shapes were inferred for the old input size: drop them (ORT re-infers).
   graph.valueInfo = []
   return toBinary(ModelProtoSchema, model)
@@ -155,12 +155,13 @@ export interface BuiltNode {
 }
 
 /**
- * A new single-graph model (opset 13): float inputs and outputs with symbolic or fixed dims,
+ * A new single-graph model (opset 13): float inputs (uint8 where the third entry says so) and
+ * float outputs with symbolic or fixed dims,
  * constant initializers (float32, or int64 when given as a BigInt64Array), and the nodes.
  */
 export function buildModel(spec: {
   name: string
-  inputs: [string, (number | string)[]][]
+  inputs: ([string, (number | string)[]] | [string, (number | string)[], 'uint8'])[]
   outputs: [string, (number | string)[]][]
   constants: Record<string, { dims: number[]; values: Float32Array | BigInt64Array }>
   nodes: BuiltNode[]
@@ -186,8 +187,8 @@ export function buildModel(spec: {
     name: spec.name,
     node,
     initializer,
-    input: spec.inputs.map(([n, d]) => floatValueInfo(n, d)),
-    output: spec.outputs.map(([n, d]) => floatValueInfo(n, d)),
+    input: spec.inputs.map(([n, d, t]) => tensorValueInfo(n, d, t === 'uint8' ? TensorProto_DataType.UINT8 : TensorProto_DataType.FLOAT)),
+    output: spec.outputs.map(([n, d]) => tensorValueInfo(n, d)),
   })
   const model = create(ModelProtoSchema, { irVersion: 8n, producerName: 'posterity', opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 13n })], graph })
   return toBinary(ModelProtoSchema, model)
