@@ -5,6 +5,7 @@ import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp'
 import { THUMB_WIDTH, makeShardOf } from '../library/thumbs'
 import type { ViewSpec } from '../decoded-sink'
 import { alone, decoding, ownLines } from './decoder-messages'
+import { isSrgb } from './icc'
 
 /** Larger images are refused from their header: 100 MP is beyond any real poster scan. */
 export const MAX_PIXELS = 100_000_000
@@ -22,11 +23,18 @@ export class BadImage extends Error {}
  */
 export const THUMB_JPEG = { quality: 80, mozjpeg: false, optimiseCoding: false } as const
 
+/**
+ * A thumbnail's box: THUMB_WIDTH wide, and at most 16 times that tall, so that a strip
+ * taller than JPEG's 65,500 pixels still gets a thumbnail (of its shape) instead of an
+ * encoder error. Posters, far less tall, are THUMB_WIDTH wide as before.
+ */
+export const THUMB_BOX = { width: THUMB_WIDTH, height: THUMB_WIDTH * 16, fit: 'inside', withoutEnlargement: true } as const
+
 /** The thumbnail pipeline, shared with the bare-sharp baseline of bench/import.ts. */
 export function thumbnailPipeline(input: Buffer | string): Sharp {
   return sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' })
     .rotate() // honour EXIF orientation
-    .resize({ width: THUMB_WIDTH, withoutEnlargement: true })
+    .resize(THUMB_BOX)
     .flatten({ background: '#ffffff' }) // alpha onto white
     .toColourspace('srgb') // grayscale and CMYK (via its profile) to sRGB
     .jpeg(THUMB_JPEG)
@@ -82,13 +90,15 @@ export const THUMB_AS_IS = { maxWidth: 320, maxHeight: 640, maxBytes: 96 * 1024 
 
 /**
  * Whether a file can be served as its own thumbnail: a JPEG (every browser shows it) in sRGB or
- * greyscale (CMYK is converted), upright as stored (no EXIF rotation to apply), no alpha, and
- * within THUMB_AS_IS's size.
+ * greyscale with no profile but sRGB's (CMYK, Display P3 or Adobe RGB are converted, so every
+ * thumbnail is sRGB), upright as stored (no EXIF rotation to apply), no alpha, and within
+ * THUMB_AS_IS's size.
  */
-export function servesAsThumbnail(meta: Pick<Metadata, 'format' | 'space' | 'orientation' | 'hasAlpha' | 'width' | 'height' | 'pages'>, bytes: number): boolean {
+export function servesAsThumbnail(meta: Pick<Metadata, 'format' | 'space' | 'icc' | 'orientation' | 'hasAlpha' | 'width' | 'height' | 'pages'>, bytes: number): boolean {
   return (
     meta.format === 'jpeg' &&
     (meta.space === 'srgb' || meta.space === 'b-w') &&
+    isSrgb(meta.icc) &&
     (meta.orientation ?? 1) === 1 &&
     !meta.hasAlpha &&
     (meta.pages ?? 1) === 1 &&
@@ -261,7 +271,7 @@ export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, s
           ? null
           : asIs
             ? buf
-            : sharp(data, raw).resize({ width: THUMB_WIDTH, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg(THUMB_JPEG).toBuffer(),
+            : sharp(data, raw).resize(THUMB_BOX).flatten({ background: '#ffffff' }).jpeg(THUMB_JPEG).toBuffer(),
         rawViews(data, info, spec, spec.views),
       ])
       return { thumb, views }
