@@ -6,6 +6,7 @@
 // stage-1 head's mean and std, and fed to the head. The convolution is pulled towards its
 // pretrained weights (L2-SP), the head's weights towards 0, as head.ts decays them.
 import { buildModel, type BuiltNode } from '../src/main/ml/onnx/graph'
+import { adamNodes, meanBceNodes, stepConstants } from '../src/main/ml/train/head-onnx'
 
 export interface FineTuneShape {
   hw: number
@@ -119,36 +120,7 @@ export function finetuneStepGraph(s: FineTuneShape): Uint8Array {
     { op: 'Mul', inputs: ['W2', 'WD'], outputs: ['DECAY2'] },
     { op: 'Add', inputs: ['DW2', 'DECAY2'], outputs: ['GW2'] },
   )
-  const grads: Record<string, string> = { W: 'GW', B: 'GB', W1: 'GW1', B1: 'GB1', W2: 'GW2', B2: 'GB2' }
-  for (const p of PARAMS) {
-    const gr = grads[p]
-    nodes.push(
-      { op: 'Mul', inputs: [`M_${p}`, 'BETA1'], outputs: [`M1_${p}`] },
-      { op: 'Mul', inputs: [gr, 'OMB1'], outputs: [`M2_${p}`] },
-      { op: 'Add', inputs: [`M1_${p}`, `M2_${p}`], outputs: [`NEWM_${p}`] },
-      { op: 'Mul', inputs: [gr, gr], outputs: [`SQ_${p}`] },
-      { op: 'Mul', inputs: [`V_${p}`, 'BETA2'], outputs: [`V1_${p}`] },
-      { op: 'Mul', inputs: [`SQ_${p}`, 'OMB2'], outputs: [`V2_${p}`] },
-      { op: 'Add', inputs: [`V1_${p}`, `V2_${p}`], outputs: [`NEWV_${p}`] },
-      { op: 'Sqrt', inputs: [`NEWV_${p}`], outputs: [`RV_${p}`] },
-      { op: 'Add', inputs: [`RV_${p}`, 'EPS'], outputs: [`DEN_${p}`] },
-      { op: 'Div', inputs: [`NEWM_${p}`, `DEN_${p}`], outputs: [`RATIO_${p}`] },
-      { op: 'Mul', inputs: [`RATIO_${p}`, 'LR'], outputs: [`UPD_${p}`] },
-      { op: 'Sub', inputs: [p, `UPD_${p}`], outputs: [`NEW_${p}`] },
-    )
-  }
-  nodes.push(
-    { op: 'Add', inputs: ['P', 'E7'], outputs: ['PE'] },
-    { op: 'Log', inputs: ['PE'], outputs: ['LOGP'] },
-    { op: 'Mul', inputs: ['Y', 'LOGP'], outputs: ['YLOGP'] },
-    { op: 'Sub', inputs: ['ONEE7', 'P'], outputs: ['QE'] },
-    { op: 'Log', inputs: ['QE'], outputs: ['LOGQ'] },
-    { op: 'Sub', inputs: ['ONE', 'Y'], outputs: ['NY'] },
-    { op: 'Mul', inputs: ['NY', 'LOGQ'], outputs: ['NYLOGQ'] },
-    { op: 'Add', inputs: ['YLOGP', 'NYLOGQ'], outputs: ['LL'] },
-    { op: 'ReduceMean', inputs: ['LL'], outputs: ['MLL'], attrs: { keepdims: 0 } },
-    { op: 'Neg', inputs: ['MLL'], outputs: ['LOSS'] },
-  )
+  nodes.push(...adamNodes(PARAMS, { W: 'GW', B: 'GB', W1: 'GW1', B1: 'GB1', W2: 'GW2', B2: 'GB2' }), ...meanBceNodes())
   const sh = paramShapes(s)
   return buildModel({
     name: 'ft-step',
@@ -164,15 +136,8 @@ export function finetuneStepGraph(s: FineTuneShape): Uint8Array {
     outputs: [['LOSS', []], ...PARAMS.flatMap((p) => [[`NEW_${p}`, sh[p]] as [string, number[]], [`NEWM_${p}`, sh[p]] as [string, number[]], [`NEWV_${p}`, sh[p]] as [string, number[]]])],
     constants: {
       ...constants(s),
+      ...stepConstants(),
       ZERO: f32(0),
-      ONE: f32(1),
-      E7: f32(1e-7),
-      ONEE7: f32(1 + 1e-7),
-      BETA1: f32(0.9),
-      OMB1: f32(0.1),
-      BETA2: f32(0.999),
-      OMB2: f32(0.001),
-      EPS: f32(1e-8),
     },
     nodes,
   })

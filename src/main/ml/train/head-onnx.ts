@@ -34,6 +34,53 @@ function forward(hidden: boolean): BuiltNode[] {
   return n
 }
 
+/**
+ * Adam's update of each parameter `p` from its gradient `grads[p]`, with inputs M_p, V_p (the
+ * moments), LR (the bias-corrected rate) and the constants BETA1, OMB1, BETA2, OMB2, EPS
+ * (adamConstants); outputs NEW_p, NEWM_p, NEWV_p.
+ */
+export function adamNodes(params: readonly string[], grads: Record<string, string>): BuiltNode[] {
+  const nodes: BuiltNode[] = []
+  // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr·m / (√v + ε).
+  for (const p of params) {
+    const gr = grads[p]
+    nodes.push(
+      { op: 'Mul', inputs: [`M_${p}`, 'BETA1'], outputs: [`M1_${p}`] },
+      { op: 'Mul', inputs: [gr, 'OMB1'], outputs: [`M2_${p}`] },
+      { op: 'Add', inputs: [`M1_${p}`, `M2_${p}`], outputs: [`NEWM_${p}`] },
+      { op: 'Mul', inputs: [gr, gr], outputs: [`SQ_${p}`] },
+      { op: 'Mul', inputs: [`V_${p}`, 'BETA2'], outputs: [`V1_${p}`] },
+      { op: 'Mul', inputs: [`SQ_${p}`, 'OMB2'], outputs: [`V2_${p}`] },
+      { op: 'Add', inputs: [`V1_${p}`, `V2_${p}`], outputs: [`NEWV_${p}`] },
+      { op: 'Sqrt', inputs: [`NEWV_${p}`], outputs: [`RV_${p}`] },
+      { op: 'Add', inputs: [`RV_${p}`, 'EPS'], outputs: [`DEN_${p}`] },
+      { op: 'Div', inputs: [`NEWM_${p}`, `DEN_${p}`], outputs: [`RATIO_${p}`] },
+      { op: 'Mul', inputs: [`RATIO_${p}`, 'LR'], outputs: [`UPD_${p}`] },
+      { op: 'Sub', inputs: [p, `UPD_${p}`], outputs: [`NEW_${p}`] },
+    )
+  }
+  return nodes
+}
+
+/** LOSS: the mean binary cross-entropy of P against Y over every cell (as head-tf.ts's bceLoss); needs ONE, E7, ONEE7. */
+export function meanBceNodes(): BuiltNode[] {
+  return [
+    { op: 'Add', inputs: ['P', 'E7'], outputs: ['PE'] },
+    { op: 'Log', inputs: ['PE'], outputs: ['LOGP'] },
+    { op: 'Mul', inputs: ['Y', 'LOGP'], outputs: ['YLOGP'] },
+    { op: 'Sub', inputs: ['ONEE7', 'P'], outputs: ['QE'] },
+    { op: 'Log', inputs: ['QE'], outputs: ['LOGQ'] },
+    { op: 'Sub', inputs: ['ONE', 'Y'], outputs: ['NYL'] },
+    { op: 'Mul', inputs: ['NYL', 'LOGQ'], outputs: ['NYLOGQ'] },
+    { op: 'Add', inputs: ['YLOGP', 'NYLOGQ'], outputs: ['LL'] },
+    { op: 'ReduceMean', inputs: ['LL'], outputs: ['MLL'], attrs: { keepdims: 0 } },
+    { op: 'Neg', inputs: ['MLL'], outputs: ['LOSS'] },
+  ]
+}
+
+/** The constants adamNodes and meanBceNodes read. */
+export const stepConstants = () => scalars({ ONE: 1, E7: 1e-7, ONEE7: 1 + 1e-7, BETA1: ADAM.beta1, OMB1: 1 - ADAM.beta1, BETA2: ADAM.beta2, OMB2: 1 - ADAM.beta2, EPS: ADAM.eps })
+
 /** The step graph: inputs X, Y, LR (bias-corrected rate), INVN (1/rows), POSW, the parameters and Adam's moments. */
 export function stepGraph(spec: { dims: number; genres: number; hidden: number; loss: 'bce' | 'balanced'; weightDecay: number }): Uint8Array {
   const { dims: d, genres: g, hidden: h } = spec
@@ -77,37 +124,7 @@ export function stepGraph(spec: { dims: number; genres: number; hidden: number; 
   // Weight decay on the weight matrices only, not the biases.
   nodes.push({ op: 'Mul', inputs: ['W1', 'WD'], outputs: ['DECAY1'] }, { op: 'Add', inputs: ['DW1', 'DECAY1'], outputs: ['GW1'] })
   Object.assign(grads, { W1: 'GW1', B1: 'GB1' })
-  // Adam: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr·m / (√v + ε).
-  for (const p of params) {
-    const gr = grads[p]
-    nodes.push(
-      { op: 'Mul', inputs: [`M_${p}`, 'BETA1'], outputs: [`M1_${p}`] },
-      { op: 'Mul', inputs: [gr, 'OMB1'], outputs: [`M2_${p}`] },
-      { op: 'Add', inputs: [`M1_${p}`, `M2_${p}`], outputs: [`NEWM_${p}`] },
-      { op: 'Mul', inputs: [gr, gr], outputs: [`SQ_${p}`] },
-      { op: 'Mul', inputs: [`V_${p}`, 'BETA2'], outputs: [`V1_${p}`] },
-      { op: 'Mul', inputs: [`SQ_${p}`, 'OMB2'], outputs: [`V2_${p}`] },
-      { op: 'Add', inputs: [`V1_${p}`, `V2_${p}`], outputs: [`NEWV_${p}`] },
-      { op: 'Sqrt', inputs: [`NEWV_${p}`], outputs: [`RV_${p}`] },
-      { op: 'Add', inputs: [`RV_${p}`, 'EPS'], outputs: [`DEN_${p}`] },
-      { op: 'Div', inputs: [`NEWM_${p}`, `DEN_${p}`], outputs: [`RATIO_${p}`] },
-      { op: 'Mul', inputs: [`RATIO_${p}`, 'LR'], outputs: [`UPD_${p}`] },
-      { op: 'Sub', inputs: [p, `UPD_${p}`], outputs: [`NEW_${p}`] },
-    )
-  }
-  // The batch's mean binary cross-entropy (what an epoch reports), as head.ts's bceLoss.
-  nodes.push(
-    { op: 'Add', inputs: ['P', 'E7'], outputs: ['PE'] },
-    { op: 'Log', inputs: ['PE'], outputs: ['LOGP'] },
-    { op: 'Mul', inputs: ['Y', 'LOGP'], outputs: ['YLOGP'] },
-    { op: 'Sub', inputs: ['ONEE7', 'P'], outputs: ['QE'] },
-    { op: 'Log', inputs: ['QE'], outputs: ['LOGQ'] },
-    { op: 'Sub', inputs: ['ONE', 'Y'], outputs: ['NY2'] },
-    { op: 'Mul', inputs: ['NY2', 'LOGQ'], outputs: ['NYLOGQ'] },
-    { op: 'Add', inputs: ['YLOGP', 'NYLOGQ'], outputs: ['LL'] },
-    { op: 'ReduceMean', inputs: ['LL'], outputs: ['MLL'], attrs: { keepdims: 0 } },
-    { op: 'Neg', inputs: ['MLL'], outputs: ['LOSS'] },
-  )
+  nodes.push(...adamNodes(params, grads), ...meanBceNodes())
   return buildModel({
     name: 'head-step',
     inputs: [
@@ -131,7 +148,8 @@ export function stepGraph(spec: { dims: number; genres: number; hidden: number; 
       ]),
     ],
     constants: {
-      ...scalars({ ONE: 1, ZERO: 0, E7: 1e-7, ONEE7: 1 + 1e-7, WD: spec.weightDecay, BETA1: ADAM.beta1, OMB1: 1 - ADAM.beta1, BETA2: ADAM.beta2, OMB2: 1 - ADAM.beta2, EPS: ADAM.eps }),
+      ...stepConstants(),
+      ...scalars({ ZERO: 0, WD: spec.weightDecay }),
       AXIS0: { dims: [1], values: BigInt64Array.of(0n) },
     },
     nodes,
