@@ -127,4 +127,27 @@ describe('the head step on onnxruntime', () => {
       expect(x).toEqual(before)
     }
   })
+
+  it('an onnxruntime that does not load, or loads and computes wrong, leaves the steps to TensorFlow.js and says why', async () => {
+    const loaded = await loadTf()
+    if (loaded.backend !== 'wasm' && loaded.backend !== 'cpu') return
+    const missing = await headEngines(loaded, 1, async () => {
+      throw new Error('onnxruntime_binding.node: cannot open shared object file')
+    })
+    expect(missing.backend).toBe(loaded.backend)
+    expect(missing.reason).toBe(`${loaded.backend}: onnxruntime did not take the head's steps here (onnxruntime_binding.node: cannot open shared object file)`)
+    // An engine that loads but whose step is wrong (its learning rate doubled) is caught by the proof.
+    const wrong = await headEngines(loaded, 1, async () => ({
+      onnxHeadEngine: async (spec: HeadEngineSpec) => {
+        const e = (await onnxHeadEngine(spec))!
+        return { ...e, step: (i: number, lr: number) => e.step(i, 2 * lr) }
+      },
+    }))
+    expect(wrong.backend).toBe(loaded.backend)
+    expect(wrong.reason).toMatch(/onnxruntime did not take the head's steps here \(its step disagrees with TensorFlow\.js's/)
+    // Either way the head still trains, on TensorFlow.js.
+    const e = await wrong.factory({ dims: 2, genres: 1, hidden: 0, loss: 'bce', weightDecay: 0, aslGammaNeg: 2, aslClip: 0.05, init: [new Float32Array(2), new Float32Array(1)], posWeight: Float32Array.of(1) })
+    expect(e.name).toBe(loaded.tf.getBackend())
+    e.dispose()
+  })
 })

@@ -14,16 +14,23 @@ export interface HeadEngines {
   reason: string
 }
 
-let onnxProof: Promise<string | null> | null = null
+/** How the onnxruntime engine is loaded (tests hand in one that fails). */
+export type OnnxEngineLoader = () => Promise<Pick<typeof import('./head-onnx'), 'onnxHeadEngine'>>
+const loadOnnx: OnnxEngineLoader = () => import('./head-onnx')
+
+/** Proofs by loader: the real one is proved once a process. */
+const proofs = new WeakMap<OnnxEngineLoader, Promise<string | null>>()
 
 /**
  * Whether onnxruntime's step graph loads and computes here: one step of a tiny head checked
  * against TensorFlow.js's engine. The failure's first line, or null when it works.
  */
-function proveOnnx(tf: Tf): Promise<string | null> {
-  onnxProof ??= (async () => {
+function proveOnnx(tf: Tf, load: OnnxEngineLoader): Promise<string | null> {
+  const known = proofs.get(load)
+  if (known) return known
+  const proof = (async () => {
     try {
-      const { onnxHeadEngine } = await import('./head-onnx')
+      const { onnxHeadEngine } = await load()
       const spec: HeadEngineSpec = {
         dims: 3,
         genres: 2,
@@ -51,7 +58,8 @@ function proveOnnx(tf: Tf): Promise<string | null> {
       return (err instanceof Error ? err.message : String(err)).split('\n')[0]
     }
   })()
-  return onnxProof
+  proofs.set(load, proof)
+  return proof
 }
 
 /**
@@ -59,13 +67,13 @@ function proveOnnx(tf: Tf): Promise<string | null> {
  * TensorFlow.js's own. onnxruntime computes each step on `threads` threads (it trains in this
  * thread only, one training after another; TensorFlow.js's wasm trains one per worker thread).
  */
-export async function headEngines(loaded: Pick<LoadedTf, 'tf' | 'backend'>, threads = 1): Promise<HeadEngines> {
+export async function headEngines(loaded: Pick<LoadedTf, 'tf' | 'backend'>, threads = 1, load: OnnxEngineLoader = loadOnnx): Promise<HeadEngines> {
   const { tf, backend } = loaded
   const own = tfEngines(tf)
   if (backend !== 'wasm' && backend !== 'cpu') return { factory: own, backend, reason: `${backend}: a native TensorFlow.js backend trains the head` }
-  const failed = await proveOnnx(tf)
+  const failed = await proveOnnx(tf, load)
   if (failed !== null) return { factory: own, backend, reason: `${backend}: onnxruntime did not take the head's steps here (${failed})` }
-  const { onnxHeadEngine } = await import('./head-onnx')
+  const { onnxHeadEngine } = await load()
   return {
     backend: 'onnxruntime',
     reason: `onnxruntime: the head's steps run as one graph on its native CPU kernels, faster than TensorFlow.js ${backend} (which trains the asymmetric loss)`,
