@@ -53,7 +53,8 @@ export async function scan(paths: string[], options: { exclude?: string; signal?
     out.files.push(path)
   }
 
-  const walk = async (dir: string, shown: string): Promise<void> => {
+  /** `given`: a folder the user named; named twice, or inside another named one, it is read once, silently. */
+  const walk = async (dir: string, shown: string, given = false): Promise<void> => {
     if (options.signal) throwIfCancelled(options.signal)
     let real: string
     try {
@@ -63,6 +64,7 @@ export async function scan(paths: string[], options: { exclude?: string; signal?
       return
     }
     if (exclude && real === exclude) return
+    if (visited.has(real) && given) return
     if (visited.has(real)) {
       out.warnings.push(`symlink loop or repeated folder not followed again: ${shown} (is ${real})`)
       return
@@ -107,7 +109,7 @@ export async function scan(paths: string[], options: { exclude?: string; signal?
       out.skipped.push({ path: abs, reason: why(err) })
       continue
     }
-    if (st.isDirectory()) await walk(abs, abs)
+    if (st.isDirectory()) await walk(abs, abs, true)
     else if (!st.isFile()) out.skipped.push({ path: abs, reason: 'unreadable: not a regular file' })
     else if (!isImagePath(abs)) out.skipped.push({ path: abs, reason: `not a supported image type (${extname(abs) || 'no extension'}); use jpg, png, webp, gif, avif or tiff` })
     else {
