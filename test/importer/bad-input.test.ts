@@ -60,6 +60,28 @@ describe('poster files are sniffed before they are read whole', () => {
     expect(reasons['notes.jpg']).toBe('not an image (unrecognised file format)')
   })
 
+  it('names the image format of a BMP, an icon, a Photoshop document and a JPEG XL file named .jpg', async () => {
+    const p = await posters()
+    const bmp = Buffer.alloc(200)
+    bmp.write('BM', 0, 'latin1')
+    bmp.writeUInt32LE(200, 2)
+    bmp.writeUInt32LE(54, 10)
+    writeFileSync(join(p, 'bitmap.jpg'), bmp)
+    writeFileSync(join(p, 'icon.jpg'), Buffer.concat([Buffer.from([0, 0, 1, 0, 1, 0]), Buffer.alloc(100)]))
+    writeFileSync(join(p, 'layers.jpg'), Buffer.concat([Buffer.from('8BPS'), Buffer.alloc(100)]))
+    writeFileSync(join(p, 'next.jpg'), Buffer.concat([Buffer.from([0xff, 0x0a]), Buffer.alloc(100)]))
+    const r = (await (await startImport(t.core, { paths: [p] })).promise)!
+    expect(r.added).toBe(1)
+    const reasons = Object.fromEntries(r.skipped.map((s) => [s.path.split('/').pop(), s.reason]))
+    const use = 'whatever its name says); use jpg, png, webp, gif, avif or tiff'
+    expect(reasons).toEqual({
+      'bitmap.jpg': `not a supported image type (BMP, ${use}`,
+      'icon.jpg': `not a supported image type (an icon (ICO), ${use}`,
+      'layers.jpg': `not a supported image type (a Photoshop document, ${use}`,
+      'next.jpg': `not a supported image type (JPEG XL, ${use}`,
+    })
+  })
+
   it('shows a file name holding terminal escapes and a newline escaped in the CLI summary', async () => {
     const p = await posters()
     const evil = 'evil\x1b[2J\nname.jpg'

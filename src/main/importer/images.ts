@@ -56,6 +56,19 @@ export function sniffFormat(head: Uint8Array): string | null {
   return null
 }
 
+/** Image formats the importer does not read, by their first bytes (to say which one a file is). */
+export function unsupportedKind(head: Uint8Array): string | null {
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength)
+  const text = b.subarray(0, 4).toString('latin1')
+  // Text may start with 'BM' too: a bitmap's pixel offset lies inside its declared size.
+  if (text.startsWith('BM') && b.length >= 14 && b.readUInt32LE(10) < b.readUInt32LE(2) + 1) return 'BMP'
+  if (b.length >= 6 && b.readUInt32BE(0) === 0x00000100 && b.readUInt16LE(4) > 0) return 'an icon (ICO)'
+  if (text === '8BPS') return 'a Photoshop document'
+  if (text === '%PDF') return 'a PDF'
+  if ((b[0] === 0xff && b[1] === 0x0a) || b.subarray(4, 8).toString('latin1') === 'JXL ') return 'JPEG XL'
+  return null
+}
+
 /**
  * Reads a poster file after checking its size and first bytes, so a huge file or a
  * non-image named .jpg costs a 64-byte read, not its whole size in memory.
@@ -66,7 +79,10 @@ export async function readImageFile(path: string, size: number): Promise<Buffer>
   try {
     const head = Buffer.alloc(64)
     const { bytesRead } = await fh.read(head, 0, 64, 0)
-    if (!sniffFormat(head.subarray(0, bytesRead))) throw new BadImage('not an image (unrecognised file format)')
+    if (!sniffFormat(head.subarray(0, bytesRead))) {
+      const kind = unsupportedKind(head.subarray(0, bytesRead))
+      throw new BadImage(kind ? `not a supported image type (${kind}, whatever its name says); use jpg, png, webp, gif, avif or tiff` : 'not an image (unrecognised file format)')
+    }
     return await fh.readFile()
   } finally {
     await fh.close()
