@@ -142,6 +142,17 @@ describe('a Genre list beside 0/1 columns', () => {
     ])
   })
 
+  it('an id listed as N/A on one row and with genres on another keeps the genres, and says so', async () => {
+    for (const rows of [
+      ['tt0000002,"[\'N/A\']"', 'tt0000002,"[\'Drama\']"'],
+      ['tt0000002,"[\'Drama\']"', 'tt0000002,"[\'N/A\']"'],
+    ]) {
+      const tb = await readTables(file('twice.csv', `Id,Genre\ntt0000001,"['Comedy']"\n${rows.join('\n')}\n`))
+      expect(tb.labels.get('tt0000002')?.genres).toEqual(['Drama'])
+      expect(tb.warnings).toEqual(['twice.csv: 1 id(s) listed both as N/A (genre unknown) and with genres, first "tt0000002"; the genres were used'])
+    }
+  })
+
   it("reads our CSV export's lists (quotes escaped, commas inside names) as agreeing with its columns", async () => {
     const tb = await readTables(file('export.csv', `Id,Genre,Sources,"Rock, Roll",Sci'Fi\ntt0000001,"['Rock, Roll', 'Sci\\'Fi']","Rock, Roll:user|Sci'Fi:user",1,1\n`))
     expect(tb.labels.get('tt0000001')?.genres).toEqual(['Rock, Roll', "Sci'Fi"])

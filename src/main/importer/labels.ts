@@ -334,6 +334,10 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
       `${file}: the ${printable(header[genreCol])} list and the 0/1 genre columns disagree on ${disagree.rows} row(s), first at line ${disagree.first}; the 0/1 columns were used`,
     )
   }
-  for (const id of byId.out.keys()) unknownIds.delete(id) // a later row with genres wins
+  // A poster listed as N/A on one row and with genres on another: the genres win, and the user hears of it.
+  const both = [...unknownIds].filter((id) => byId.out.has(id))
+  if (both.length > 0)
+    warnings.push(`${file}: ${both.length} id(s) listed both as N/A (genre unknown) and with genres, first ${cell(both[0])}; the genres were used`)
+  for (const id of both) unknownIds.delete(id)
   return { labels: byId.out, genreOrder: [...order.values()], meta, unknown: unknownIds }
 }
