@@ -81,8 +81,28 @@ export async function writeImageCorpus(dir: string): Promise<ImageCorpus> {
     good.push({ path: at(name), what: `odd name ${JSON.stringify(name)}` })
   }
 
+  // Padding between the scan and the end marker: libjpeg warns, the pixels are whole.
+  const padded = await image(15, 120, 180).jpeg().toBuffer()
+  writeFileSync(at('padded.jpg'), Buffer.concat([padded.subarray(0, -2), Buffer.from([0, 0, 0]), padded.subarray(-2)]))
+  good.push({ path: at('padded.jpg'), what: 'JPEG with padding before its end marker' })
+
   // ---- bad posters: each with its one-line reason ----
   const whole = await image(30, 200, 300).jpeg().toBuffer()
+  // Cut mid-scan with the end marker put back: it decodes, the lower part grey.
+  writeFileSync(at('cut-with-end.jpg'), Buffer.concat([whole.subarray(0, Math.floor(whole.length / 2)), Buffer.from([0xff, 0xd9])]))
+  bad.push({ path: at('cut-with-end.jpg'), reason: /^truncated or corrupt image: .*Corrupt JPEG data: premature end of data segment/ })
+  // Bytes flipped mid-scan (bit rot): it decodes into garbage. The first flip, from the middle
+  // on, that libjpeg notices (it does not notice every one).
+  const flipped = Buffer.from(whole)
+  for (let at = Math.floor(whole.length / 2); at < whole.length - 2; at += 7) {
+    flipped[at] ^= 0x5a
+    const noticed = await sharp(flipped, { failOn: 'warning' }).raw().toBuffer().then(() => false, () => true)
+    const decodes = await sharp(flipped, { failOn: 'truncated' }).raw().toBuffer().then(() => true, () => false)
+    if (noticed && decodes) break
+    flipped[at] ^= 0x5a
+  }
+  writeFileSync(at('flipped.jpg'), flipped)
+  bad.push({ path: at('flipped.jpg'), reason: /^truncated or corrupt image: .*(Corrupt JPEG data|Huffman)/ })
   writeFileSync(at('truncated.jpg'), whole.subarray(0, Math.floor(whole.length / 2)))
   bad.push({ path: at('truncated.jpg'), reason: 'truncated or corrupt image: premature end of the file (no JPEG end marker)' })
   writeFileSync(at('zero.jpg'), '')

@@ -30,9 +30,55 @@ export const THUMB_JPEG = { quality: 80, mozjpeg: false, optimiseCoding: false }
  */
 export const THUMB_BOX = { width: THUMB_WIDTH, height: THUMB_WIDTH * 16, fit: 'inside', withoutEnlargement: true } as const
 
+/** How strictly sharp decodes: libvips' levels, each refusing more than the one before. */
+export type FailOn = 'error' | 'truncated' | 'warning'
+
+/**
+ * libjpeg's words for scan data that decodes into garbage: it warns and goes on, filling the
+ * rest with grey or noise (bytes flipped or lost mid-file, a cut file with an end marker put
+ * back). Junk just before the end marker (0xd9) is padding some encoders write: not corrupt.
+ */
+const CORRUPT_DATA = /Corrupt JPEG data: (?!\d+ extraneous bytes before marker 0xd9)|Bogus (Huffman|DQT|marker)|Huffman table|Invalid progressive/i
+
+/** The lines of a decoder message that say the data is corrupt (none: harmless warnings only). */
+export const corruptLines = (message: string): string[] => [...new Set(message.split('\n').filter((l) => CORRUPT_DATA.test(l)))]
+
+/**
+ * Runs a decode as the importer judges a file: refused when it is cut short or its data is
+ * corrupt, kept when the decoder only warns about something harmless (padding before the end
+ * marker, a PNG's known-incorrect sRGB profile). `run` builds and runs the pipeline at a
+ * libvips level; a clean file decodes once. `warnings` says which warnings a file that
+ * decodes had, from the first decode's message unless given (libvips keeps one error buffer
+ * for the process, so with decodes running side by side the importer asks again alone).
+ */
+export async function strictDecode<T>(run: (failOn: FailOn) => Promise<T>, warnings?: () => Promise<string>): Promise<T> {
+  let first: string
+  try {
+    return await run('warning')
+  } catch (err) {
+    first = err instanceof Error ? err.message : String(err)
+  }
+  // A real error fails again here, in its own words.
+  const result = await run('truncated')
+  const corrupt = corruptLines(warnings ? await warnings() : first)
+  if (corrupt.length > 0) throw new Error(corrupt.join('\n'))
+  return result
+}
+
+/**
+ * strictDecode in the importer, where decodes run side by side (`decoding`): a file that
+ * decodes but warned is decoded again alone to read its own warnings.
+ */
+function judged<T>(buf: Buffer, run: (failOn: FailOn) => Promise<T>): Promise<T> {
+  return strictDecode(
+    (failOn) => decoding(() => run(failOn)),
+    () => alone(() => sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'warning' }).raw().toBuffer().then(() => '', (e: unknown) => (e instanceof Error ? e.message : String(e)))),
+  )
+}
+
 /** The thumbnail pipeline, shared with the bare-sharp baseline of bench/import.ts. */
-export function thumbnailPipeline(input: Buffer | string): Sharp {
-  return sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' })
+export function thumbnailPipeline(input: Buffer | string, failOn: FailOn = 'truncated'): Sharp {
+  return sharp(input, { limitInputPixels: MAX_PIXELS, failOn })
     .rotate() // honour EXIF orientation
     .resize(THUMB_BOX)
     .flatten({ background: '#ffffff' }) // alpha onto white
@@ -166,7 +212,7 @@ async function decodeFailure(buf: Buffer, err: unknown): Promise<BadImage> {
   let text = first.text
   if (!text || first.mixed) {
     // Decoded again while no other decode runs; one that now succeeds failed after decoding.
-    const own = await alone(() => checkedAsIs(buf).then(() => null, (e: unknown) => ownMessage(buf, e).text))
+    const own = await alone(() => decodesAt(buf, 'truncated').then(() => null, (e: unknown) => ownMessage(buf, e).text))
     if (own) text = own
   }
   if (!text) text = 'the decoder gave no reason'
@@ -200,7 +246,7 @@ export async function ensureThumbnail(buf: Buffer, thumbFile: string | null, asI
   if (thumbFile === null) return false
   let out: Buffer
   try {
-    out = await decoding(() => (asIs ? checkedAsIs(buf) : thumbnailPipeline(buf).toBuffer()))
+    out = await judged(buf, (failOn) => (asIs ? decodesAt(buf, failOn) : thumbnailPipeline(buf, failOn).toBuffer()))
   } catch (err) {
     throw await decodeFailure(buf, err)
   }
@@ -218,7 +264,7 @@ export async function writeCheckedThumbnail(buf: Buffer, thumbFile: string | nul
 /** Refuses a file whose pixels do not all decode, as a thumbnail decode would. */
 export async function checkDecodes(buf: Buffer): Promise<void> {
   try {
-    await decoding(() => checkedAsIs(buf))
+    await judged(buf, (failOn) => decodesAt(buf, failOn))
   } catch (err) {
     throw await decodeFailure(buf, err)
   }
@@ -230,17 +276,17 @@ export function refusedImage(buf: Buffer, reason: string): BadImage {
   return new BadImage(cut ? `truncated or corrupt image: premature end of the file (${cut})` : reason)
 }
 
-/** The file itself once every pixel decodes (a cut or corrupt JPEG is refused as by the pipeline). */
-async function checkedAsIs(buf: Buffer): Promise<Buffer> {
-  await sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'truncated' }).raw().toBuffer()
+/** The file itself once every pixel decodes at `failOn`. */
+async function decodesAt(buf: Buffer, failOn: FailOn): Promise<Buffer> {
+  await sharp(buf, { limitInputPixels: MAX_PIXELS, failOn }).raw().toBuffer()
   return buf
 }
 
 /**
  * A poster decoded upright in sRGB: the start of every backbone view, here and in the embedder
- * (ml/embed/preprocess.ts); `failOn` is the importer's 'truncated' or the embedder's 'error'.
+ * (ml/embed/preprocess.ts); `failOn`: the level strictDecode asks for, or the embedder's 'error'.
  */
-export function decodedSrgb(input: Buffer | string, failOn: 'truncated' | 'error'): Sharp {
+export function decodedSrgb(input: Buffer | string, failOn: FailOn): Sharp {
   return sharp(input, { limitInputPixels: MAX_PIXELS, failOn }).rotate().toColourspace('srgb')
 }
 
@@ -272,15 +318,15 @@ export function rawViews(data: Buffer, info: Pick<OutputInfo, 'width' | 'height'
 export async function thumbnailAndViews(buf: Buffer, thumbFile: string | null, spec: ViewSpec, asIs: AsIs = false): Promise<{ wrote: boolean; views: Buffer[] }> {
   let made: { thumb: Buffer | null; views: Buffer[] }
   try {
-    made = await decoding(async () => {
+    made = await judged(buf, async (failOn) => {
       if ((thumbFile === null || asIs) && spec.views.length === 1) {
         // No thumbnail to encode and one view: decode and resize in one pipeline, exactly as the
         // embedder does for one view (ml/embed/preprocess.ts), so both paths give the same vector;
         // no full-size raw copy (2.5 against 3.0 ms a poster).
-        const views = [await backboneView(decodedSrgb(buf, 'truncated').removeAlpha(), spec, spec.views[0])]
+        const views = [await backboneView(decodedSrgb(buf, failOn).removeAlpha(), spec, spec.views[0])]
         return { thumb: thumbFile === null ? null : buf, views }
       }
-      const { data, info } = await decodedSrgb(buf, 'truncated').raw().toBuffer({ resolveWithObject: true })
+      const { data, info } = await decodedSrgb(buf, failOn).raw().toBuffer({ resolveWithObject: true })
       const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
       const [thumb, views] = await Promise.all([
         thumbFile === null

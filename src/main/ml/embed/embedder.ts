@@ -97,9 +97,9 @@ export class Embedder {
    * session on this JavaScript thread, so waiting for the whole batch left it idle while the
    * pool decoded, and the pool idle while it inferred.
    */
-  private async embedBatch(session: ort.InferenceSession, items: EmbedItem[], failOn: 'truncated' | 'error' = 'error'): Promise<EmbedResult[]> {
+  private async embedBatch(session: ort.InferenceSession, items: EmbedItem[], strictness: 'import' | 'error' = 'error'): Promise<EmbedResult[]> {
     const decodes = items.map((it) =>
-      decodeViews(it.source, this.size, this.features.views, failOn).then(
+      decodeViews(it.source, this.size, this.features.views, strictness).then(
         (v) => ({ v: v as Uint8Array[] | null, error: null as string | null }),
         (e: Error) => ({ v: null, error: imageError(e.message) }),
       ),
@@ -170,12 +170,13 @@ export class Embedder {
 
   /**
    * Embeds image files someone else read (the importer, whose check that every pixel decodes
-   * is this decode: `failOn` its strictness). Calls take the sessions in turn, as embedDecoded's.
+   * is this decode: `strictness` 'import' refuses what the importer refuses). Calls take the
+   * sessions in turn, as embedDecoded's.
    */
-  async embedEncoded(items: { key: string; bytes: Uint8Array }[], failOn: 'truncated' | 'error'): Promise<EmbedResult[]> {
+  async embedEncoded(items: { key: string; bytes: Uint8Array }[], strictness: 'import' | 'error'): Promise<EmbedResult[]> {
     const session = this.sessions[this.turn++ % this.sessions.length]
     const asBuffer = (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
-    return this.embedBatch(session, items.map((it) => ({ key: it.key, source: asBuffer(it.bytes) })), failOn)
+    return this.embedBatch(session, items.map((it) => ({ key: it.key, source: asBuffer(it.bytes) })), strictness)
   }
 
   /**

@@ -1,6 +1,6 @@
 // Image → normalised NCHW float tensor data for the backbone, with sharp doing decode and
 // resize off the JS thread (libuv pool) so it overlaps with inference.
-import { backboneView, decodedSrgb, rawViews } from '../../importer/images'
+import { backboneView, decodedSrgb, rawViews, strictDecode, type FailOn } from '../../importer/images'
 import type { InputSize, Preprocessing, ResizeView } from '../backbone/catalog'
 
 /** libvips' reason for a file it could not decode, in the words the importer uses. */
@@ -12,8 +12,16 @@ export function imageError(message: string): string {
   return `cannot decode image: ${m}`
 }
 
-/** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
-export async function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[], failOn: 'truncated' | 'error' = 'error'): Promise<Buffer[]> {
+/**
+ * Decodes one image into an RGB uint8 HWC buffer per requested resize view. `strictness`:
+ * 'import' refuses what the importer refuses (a cut or corrupt file: strictDecode), 'error'
+ * only files that do not decode at all (posters already in the library).
+ */
+export function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[], strictness: 'import' | 'error' = 'error'): Promise<Buffer[]> {
+  return strictness === 'import' ? strictDecode((failOn) => decodeViewsAt(input, size, views, failOn)) : decodeViewsAt(input, size, views, 'error')
+}
+
+async function decodeViewsAt(input: string | Buffer, size: number | InputSize, views: ResizeView[], failOn: FailOn): Promise<Buffer[]> {
   const dims = typeof size === 'number' ? { width: size, height: size } : size
   // Pixel bombs are refused (the importer's MAX_PIXELS) instead of exhausting memory.
   const decoded = decodedSrgb(input, failOn)

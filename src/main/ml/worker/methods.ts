@@ -165,8 +165,8 @@ export const methods: WorkerHandlers = {
 
   async embedEncoded(args) {
     const e = await getEmbedder(args.modelPath, args.backbone, args.features, {})
-    // The importer's strictness ('truncated'): a poster it would keep is embedded, not refused.
-    return asProgress(await e.embedEncoded(args.items, 'truncated'))
+    // The importer's strictness: a poster it would keep is embedded, one it would refuse is refused.
+    return asProgress(await e.embedEncoded(args.items, 'import'))
   },
 
   /** The input the importer must decode each view to. */
