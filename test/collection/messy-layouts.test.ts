@@ -2,26 +2,17 @@
 // elsewhere, parts with a release tag after the number, a disc folder with Jellyfin's
 // `<folder>.nfo`, NAS recycle bins and snapshots, samples named anywhere, a TV show among
 // the films, and years inside titles.
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { scanCollection, titleFromName } from '../../src/main/collection/scan'
-import { tempDir } from '../library/helpers'
+import { useFolder } from './folders'
 
-let t: ReturnType<typeof tempDir>
-beforeEach(() => (t = tempDir('posterity-messy-')))
-afterEach(() => t.cleanup())
-
-function touch(...parts: string[]): string {
-  const p = join(t.dir, ...parts)
-  mkdirSync(join(p, '..'), { recursive: true })
-  writeFileSync(p, 'x')
-  return p
-}
+const folder = useFolder('posterity-messy-')
+const touch = folder.touch
 
 async function scan() {
-  const r = await scanCollection(t.dir)
-  const rel = (p: string | null) => (p === null ? null : p.slice(t.dir.length + 1))
+  const r = await scanCollection(folder.dir)
+  const rel = (p: string | null) => (p === null ? null : p.slice(folder.dir.length + 1))
   return { ...r, keys: r.films.map((f) => f.key), by: new Map(r.films.map((f) => [f.key, { ...f, nfo: rel(f.nfo), poster: rel(f.poster), otherNfos: f.otherNfos.map(rel) }])) }
 }
 
@@ -94,7 +85,7 @@ describe('messy collection layouts', () => {
     touch('Breaking Bad', 'Season 01', 'Breaking Bad S01E01.mkv')
     const { keys, problems } = await scan()
     expect(keys).toEqual(['Heat (1995)/Heat.mkv'])
-    expect(problems).toEqual([{ path: join(t.dir, 'Breaking Bad'), reason: expect.stringMatching(/TV show \(tvshow\.nfo\).*not scanned/) }])
+    expect(problems).toEqual([{ path: join(folder.dir, 'Breaking Bad'), reason: expect.stringMatching(/TV show \(tvshow\.nfo\).*not scanned/) }])
   })
 
   it('takes the last year of a dotted name, so a year in the title stays in the title', () => {

@@ -1,34 +1,26 @@
 // Collection layouts on real folders: a folder a film (nested too), flat folders, every
 // poster name media servers use, films without a poster or an NFO; and what is no film
 // (TV shows, extras), versions, disc folders, linked folders.
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { scanCollection, titleFromName } from '../../src/main/collection/scan'
-import { tempDir } from '../library/helpers'
+import { useFolder } from './folders'
 
-let t: ReturnType<typeof tempDir>
-beforeEach(() => (t = tempDir('posterity-scan-')))
-afterEach(() => t.cleanup())
-
-function touch(...parts: string[]): string {
-  const p = join(t.dir, ...parts)
-  mkdirSync(join(p, '..'), { recursive: true })
-  writeFileSync(p, 'x')
-  return p
-}
+const folder = useFolder('posterity-scan-')
+const touch = folder.touch
 
 /** A link at `at` (under the temp dir) to `target` (absolute, or relative to the link). */
 function link(target: string, ...at: string[]): void {
-  const p = join(t.dir, ...at)
+  const p = join(folder.dir, ...at)
   mkdirSync(join(p, '..'), { recursive: true })
   symlinkSync(target, p)
 }
 
 /** The films of a scan by key, and the paths of one film relative to the temp dir. */
 async function scan(...parts: string[]) {
-  const r = await scanCollection(join(t.dir, ...parts))
-  const rel = (p: string | null) => (p === null ? null : p.slice(t.dir.length + 1).split('\\').join('/'))
+  const r = await scanCollection(join(folder.dir, ...parts))
+  const rel = (p: string | null) => (p === null ? null : p.slice(folder.dir.length + 1).split('\\').join('/'))
   const by = new Map(r.films.map((f) => [f.key, { ...f, folder: rel(f.folder), nfo: rel(f.nfo), poster: rel(f.poster) }]))
   return { ...r, keys: [...by.keys()], by }
 }
@@ -48,14 +40,14 @@ describe('collection layouts', () => {
     touch('Her (2013)', 'Her-poster.jpg')
     touch('Her (2013)', 'Her-trailer.mkv') // not a film
     touch('Nope (2022)', 'Nope.m4v') // no poster, no NFO: listed anyway
-    const { films, problems } = await scanCollection(t.dir)
+    const { films, problems } = await scanCollection(folder.dir)
     expect(problems).toEqual([])
     const by = new Map(films.map((f) => [f.key, f]))
     expect([...by.keys()]).toEqual(['A/Alien (1979)/Alien (1979).mkv', 'Drama/Heat (1995)/heat.1995.1080p.mp4', 'Her (2013)/Her.mkv', 'Nope (2022)/Nope.m4v', 'Up (2009)/Up.avi'])
-    expect(by.get('A/Alien (1979)/Alien (1979).mkv')).toMatchObject({ nfo: join(t.dir, 'A/Alien (1979)/movie.nfo'), nfoExists: true, poster: join(t.dir, 'A/Alien (1979)/poster.jpg'), title: 'Alien', year: 1979 })
-    expect(by.get('Drama/Heat (1995)/heat.1995.1080p.mp4')).toMatchObject({ nfo: join(t.dir, 'Drama/Heat (1995)/heat.1995.1080p.nfo'), nfoExists: true, poster: join(t.dir, 'Drama/Heat (1995)/folder.png'), title: 'Heat', year: 1995 })
-    expect(by.get('Up (2009)/Up.avi')).toMatchObject({ poster: join(t.dir, 'Up (2009)/cover.jpg'), nfoExists: false, nfo: join(t.dir, 'Up (2009)/Up.nfo') })
-    expect(by.get('Her (2013)/Her.mkv')?.poster).toBe(join(t.dir, 'Her (2013)/Her-poster.jpg'))
+    expect(by.get('A/Alien (1979)/Alien (1979).mkv')).toMatchObject({ nfo: join(folder.dir, 'A/Alien (1979)/movie.nfo'), nfoExists: true, poster: join(folder.dir, 'A/Alien (1979)/poster.jpg'), title: 'Alien', year: 1979 })
+    expect(by.get('Drama/Heat (1995)/heat.1995.1080p.mp4')).toMatchObject({ nfo: join(folder.dir, 'Drama/Heat (1995)/heat.1995.1080p.nfo'), nfoExists: true, poster: join(folder.dir, 'Drama/Heat (1995)/folder.png'), title: 'Heat', year: 1995 })
+    expect(by.get('Up (2009)/Up.avi')).toMatchObject({ poster: join(folder.dir, 'Up (2009)/cover.jpg'), nfoExists: false, nfo: join(folder.dir, 'Up (2009)/Up.nfo') })
+    expect(by.get('Her (2013)/Her.mkv')?.poster).toBe(join(folder.dir, 'Her (2013)/Her-poster.jpg'))
     expect(by.get('Nope (2022)/Nope.m4v')).toMatchObject({ poster: null, nfoExists: false, title: 'Nope', year: 2022 })
   })
 
@@ -67,8 +59,8 @@ describe('collection layouts', () => {
     touch('flat', 'Alien (1979)-poster.png')
     touch('flat', 'Up (2009).avi')
     touch('flat', 'poster.jpg') // belongs to no film when several share the folder
-    const { films } = await scanCollection(join(t.dir, 'flat'))
-    expect(films.map((f) => [f.key, f.poster && f.poster.slice(t.dir.length + 6), f.nfoExists])).toEqual([
+    const { films } = await scanCollection(join(folder.dir, 'flat'))
+    expect(films.map((f) => [f.key, f.poster && f.poster.slice(folder.dir.length + 6), f.nfoExists])).toEqual([
       ['Alien (1979).mp4', 'Alien (1979)-poster.png', false],
       ['Heat (1995).mkv', 'Heat (1995)-poster.jpg', true],
       ['Up (2009).avi', null, false],
@@ -83,10 +75,10 @@ describe('collection layouts', () => {
     touch('Brazil (1985)', 'poster.jpg')
     touch('Brazil (1985)', 'VIDEO_TS', 'VTS_01_1.VOB')
     touch('.trash', 'Old (2000)', 'Old.mkv')
-    const { films } = await scanCollection(t.dir)
+    const { films } = await scanCollection(folder.dir)
     expect(films.map((f) => f.key)).toEqual(['Brazil (1985)/VIDEO_TS', 'Kill Bill (2003)/Kill Bill-cd1.avi'])
-    expect(films[0]).toMatchObject({ video: null, nfo: join(t.dir, 'Brazil (1985)/movie.nfo'), nfoExists: true, title: 'Brazil', year: 1985, poster: join(t.dir, 'Brazil (1985)/poster.jpg') })
-    expect(films[1].poster).toBe(join(t.dir, 'Kill Bill (2003)/Kill Bill-poster.jpg'))
+    expect(films[0]).toMatchObject({ video: null, nfo: join(folder.dir, 'Brazil (1985)/movie.nfo'), nfoExists: true, title: 'Brazil', year: 1985, poster: join(folder.dir, 'Brazil (1985)/poster.jpg') })
+    expect(films[1].poster).toBe(join(folder.dir, 'Kill Bill (2003)/Kill Bill-poster.jpg'))
   })
 
   it('skips TV shows: a tvshow.nfo folder whole, episode videos and season folders anywhere', async () => {
@@ -107,7 +99,7 @@ describe('collection layouts', () => {
     touch('Heat (1995)', 'Heat.1995.1920x1080.mkv') // a resolution, not an episode
     const { keys, problems } = await scan()
     // The show's folder is said to be skipped; the loose episodes and seasons are simply no films.
-    expect(problems.map((p) => p.path)).toEqual([join(t.dir, 'Breaking Bad')])
+    expect(problems.map((p) => p.path)).toEqual([join(folder.dir, 'Breaking Bad')])
     expect(keys).toEqual(['Heat (1995)/Heat.1995.1920x1080.mkv'])
   })
 
@@ -172,7 +164,7 @@ describe('collection layouts', () => {
     })
     expect(by.get('Dune (2021)/Dune (2021) - 4K.mkv')).toMatchObject({ nfo: 'Dune (2021)/movie.nfo', nfoExists: true, poster: 'Dune (2021)/poster.png', title: 'Dune', year: 2021 })
     // The 4K version's own NFO is the same film's: written with movie.nfo.
-    expect(by.get('Dune (2021)/Dune (2021) - 4K.mkv')?.otherNfos).toEqual([join(t.dir, 'Dune (2021)/Dune (2021) - 4K.nfo')])
+    expect(by.get('Dune (2021)/Dune (2021) - 4K.mkv')?.otherNfos).toEqual([join(folder.dir, 'Dune (2021)/Dune (2021) - 4K.nfo')])
     expect(by.get('Alien (1979)/Alien (1979).mkv')).toMatchObject({ nfo: 'Alien (1979)/movie.nfo', nfoExists: true, poster: 'Alien (1979)/poster.jpg' })
     expect(by.get('Alien (1979)/Making of.mkv')).toMatchObject({ nfo: 'Alien (1979)/Making of.nfo', nfoExists: false, poster: null })
   })
@@ -181,16 +173,16 @@ describe('collection layouts', () => {
     touch('elsewhere', 'nobody', 'Mr. Nobody.mkv')
     touch('elsewhere', 'nobody', 'poster.jpg')
     touch('elsewhere', 'up.bin')
-    link(join(t.dir, 'elsewhere', 'nobody'), 'lib', 'Mr. Nobody (2009)')
-    link(join(t.dir, 'lib'), 'elsewhere', 'nobody', 'Back to the library') // a loop through the link
-    link(join(t.dir, 'elsewhere', 'up.bin'), 'lib', 'Up (2009)', 'Up.mkv')
-    link(join(t.dir, 'gone'), 'lib', 'Lost (2000)')
+    link(join(folder.dir, 'elsewhere', 'nobody'), 'lib', 'Mr. Nobody (2009)')
+    link(join(folder.dir, 'lib'), 'elsewhere', 'nobody', 'Back to the library') // a loop through the link
+    link(join(folder.dir, 'elsewhere', 'up.bin'), 'lib', 'Up (2009)', 'Up.mkv')
+    link(join(folder.dir, 'gone'), 'lib', 'Lost (2000)')
     link('Lost.mkv', 'lib', 'Found (2001)', 'Found.mkv')
     touch('lib', 'Found (2001)', 'movie.nfo')
     const { keys, by, problems } = await scan('lib')
     expect(keys).toEqual(['Found (2001)/movie.nfo', 'Mr. Nobody (2009)/Mr. Nobody.mkv', 'Up (2009)/Up.mkv'])
     expect(by.get('Mr. Nobody (2009)/Mr. Nobody.mkv')).toMatchObject({ poster: 'lib/Mr. Nobody (2009)/poster.jpg', title: 'Mr. Nobody', year: 2009 })
-    expect(problems.map((p) => [p.path.slice(t.dir.length + 1), p.reason])).toEqual([
+    expect(problems.map((p) => [p.path.slice(folder.dir.length + 1), p.reason])).toEqual([
       [join('lib', 'Lost (2000)'), 'link leads nowhere: its target is missing'],
       [join('lib', 'Found (2001)', 'Found.mkv'), 'link leads nowhere: its target is missing'],
     ])
@@ -213,7 +205,7 @@ describe('collection layouts', () => {
     expect(problems).toEqual([])
     expect(keys).toEqual(['Akira (1988)/BDMV', 'Baraka (1992)/VIDEO_TS', 'Brazil (1985)/VIDEO_TS', 'Tron (1982)/BDMV'])
     expect(by.get('Brazil (1985)/VIDEO_TS')).toMatchObject({ video: null, nfo: 'Brazil (1985)/movie.nfo', nfoExists: true, folder: 'Brazil (1985)' })
-    expect(by.get('Brazil (1985)/VIDEO_TS')?.otherNfos).toEqual([join(t.dir, 'Brazil (1985)/VIDEO_TS/VIDEO_TS.nfo')])
+    expect(by.get('Brazil (1985)/VIDEO_TS')?.otherNfos).toEqual([join(folder.dir, 'Brazil (1985)/VIDEO_TS/VIDEO_TS.nfo')])
     expect(by.get('Baraka (1992)/VIDEO_TS')).toMatchObject({ nfo: 'Baraka (1992)/VIDEO_TS/VIDEO_TS.nfo', nfoExists: true, poster: 'Baraka (1992)/folder.jpg', title: 'Baraka', year: 1992 })
     expect(by.get('Tron (1982)/BDMV')).toMatchObject({ nfo: 'Tron (1982)/BDMV/index.nfo', nfoExists: true, poster: null })
     expect(by.get('Akira (1988)/BDMV')).toMatchObject({ video: null, nfo: 'Akira (1988)/movie.nfo', nfoExists: false, title: 'Akira', year: 1988 })
@@ -227,14 +219,14 @@ describe('collection layouts', () => {
     const { keys, by } = await scan()
     expect(keys).toEqual(['Heat (1995)/Heat.mkv', 'Stream (2020)/Stream.strm'])
     // Both describe the film (Kodi reads Heat.nfo, Jellyfin either): the second is written with it.
-    expect(by.get('Heat (1995)/Heat.mkv')).toMatchObject({ nfo: 'Heat (1995)/Heat.nfo', nfoExists: true, otherNfos: [join(t.dir, 'Heat (1995)/movie.nfo')] })
+    expect(by.get('Heat (1995)/Heat.mkv')).toMatchObject({ nfo: 'Heat (1995)/Heat.nfo', nfoExists: true, otherNfos: [join(folder.dir, 'Heat (1995)/movie.nfo')] })
     expect(by.get('Stream (2020)/Stream.strm')?.otherNfos).toEqual([])
     expect(by.get('Stream (2020)/Stream.strm')).toMatchObject({ video: 'Stream.strm', nfo: 'Stream (2020)/Stream.nfo', title: 'Stream', year: 2020 })
   })
 
   it('reports a folder it cannot read and goes on', async () => {
     touch('ok (2001)', 'ok.mkv')
-    const { films, problems } = await scanCollection(join(t.dir, 'missing'))
+    const { films, problems } = await scanCollection(join(folder.dir, 'missing'))
     expect(films).toEqual([])
     expect(problems[0].reason).toMatch(/no such folder/)
   })
