@@ -230,6 +230,12 @@ describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
       expect(await cli(['train', '--library', libDir, '--ids', trainIds, '--seed', '4', '--epochs', '20', '--json'])).toBe(0)
       const run = JSON.parse(out.join('')) as RunDetail
       expect(run.trainSize).toBe(74)
+      // Progress on stderr: folds with their held-out figures, the refit (every poster) without any.
+      const progress = err.join('').split('\n')
+      expect(progress.some((l) => /^fold 1\/\d+ epoch 1: loss [\d.]+  val loss [\d.]+  val macro-AP [\d.]+  \[/.test(l))).toBe(true)
+      const refits = progress.filter((l) => l.startsWith('refit epoch'))
+      expect(refits.length).toBeGreaterThan(0)
+      for (const l of refits) expect(l).toMatch(/^refit epoch \d+: loss [\d.]+  \(no held-out posters\)  \[/)
       expect(run.backend).toBe('onnxruntime')
       // The posters' titles are their ids (no metadata): no title evidence, images alone.
       expect(run.config.titles).toBe(false)

@@ -65,8 +65,11 @@ const command: Command = {
           process.stderr.write(`embedding ${p.done}/${p.total}${p.failed ? ` (${p.failed} unreadable)` : ''}${p.provider ? ` [${p.provider}]` : ''}\n`)
         } else if (name === 'train.progress') {
           const p = payload as { epoch: number; loss: number; valLoss: number; macroAp: number; backend: string; fold?: number; folds?: number }
-          const f = p.folds === undefined ? '' : p.fold! < p.folds ? `fold ${p.fold! + 1}/${p.folds} ` : 'refit '
-          process.stderr.write(`${f}epoch ${p.epoch}: loss ${p.loss.toFixed(4)}  val loss ${p.valLoss.toFixed(4)}  val macro-AP ${p.macroAp.toFixed(3)}  [${p.backend}]\n`)
+          const refit = p.folds !== undefined && p.fold! >= p.folds
+          const f = p.folds === undefined ? '' : refit ? 'refit ' : `fold ${p.fold! + 1}/${p.folds} `
+          // A refit trains on every poster: it has no held-out posters to show figures of.
+          const val = refit ? '(no held-out posters)' : `val loss ${p.valLoss.toFixed(4)}  val macro-AP ${p.macroAp.toFixed(3)}`
+          process.stderr.write(`${f}epoch ${p.epoch}: loss ${p.loss.toFixed(4)}  ${val}  [${p.backend}]\n`)
         } else if (name === 'train.finished') runId = (payload as { runId: number | null }).runId
       })
       try {
