@@ -9,7 +9,7 @@ import { main as cli } from '../../src/main/cli/index'
 import { modelService } from '../../src/main/ml/service/model-service'
 import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 import { parseNfo } from '../../src/main/formats/nfo'
-import type { Film, ScanSummary, WriteResult } from '../../src/shared/api'
+import type { Film, FilmPlan, ScanSummary, WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
 import { fixtureFilms, kodiNfoFor, posterJpeg, snapshotFiles, writeCollection, scanAndTrain } from './fixture'
 
@@ -107,6 +107,19 @@ describe('a film with movie.nfo beside <video>.nfo', () => {
     writeFileSync(heatMovie, jellyfinHeat)
     expect((await call<ScanSummary>(core, 'collection.scan', { root })).problems).toEqual([disagree])
     expect((await film('Heat')).nfoGenres).toEqual(['Red', 'Green'])
+  })
+
+  it('the plan of films whose NFOs disagree is an update even when their union already holds every genre to write', async () => {
+    // Merge: Heat's NFOs hold Red (Heat.nfo) and Red, Green (movie.nfo); the model proposes Green.
+    stipulate((title) => (title === 'Heat' || title === 'Twin' ? (title === 'Heat' ? 'Green' : 'Blue') : null))
+    const rule = { minProbability: 0.5, maxGenres: 3, mode: 'merge' }
+    const change = async (diff: boolean) => {
+      const { films } = await call<{ films: FilmPlan[] }>(core, 'collection.plan', { root, rule, diff })
+      const of = (prefix: string) => films.find((p) => p.key.startsWith(prefix))!
+      return { heat: [of('Heat').change, of('Heat').genres], twin: of('Twin').change }
+    }
+    // From the scan's record (the table) and from the files read now (the dry run): Heat.nfo lacks Green.
+    for (const diff of [false, true]) expect(await change(diff)).toEqual({ heat: ['update', ['Red', 'Green']], twin: 'unchanged' })
   })
 
   it('a write-back writes every NFO of the film (each keeping its own content, each backed up); undo puts both back', async () => {

@@ -67,8 +67,9 @@ describe('migrations', () => {
       [7, 'library'],
       [8, 'explore'],
       [9, 'model'],
+      [10, 'collection'],
     ])
-    expect(SCHEMA_VERSION).toBe(9)
+    expect(SCHEMA_VERSION).toBe(10)
   })
 
   it('refuses a composition with a gap or two steps claiming one version', () => {

@@ -154,7 +154,9 @@ export async function planFilms(
     else if (!f.poster_id) change = 'no-poster'
     else if (mapped.length === 0) change = 'no-proposal'
     else if (!exists) change = 'create'
-    else if (reads ? docs.every((d) => same(d.doc.genres)) : same(nfoGenres)) change = 'unchanged'
+    // Without the files read now, the scan's union of the film's NFOs stands for them: NFOs that
+    // disagree each lack a genre of the union, so a write would change them.
+    else if (reads ? docs.every((d) => same(d.doc.genres)) : same(nfoGenres) && !f.nfos_disagree) change = 'unchanged'
     else change = 'update'
     const plan: PlannedFilm = { id: f.id, key: f.key, proposed, genres, change, diff: [], reason }
     if (change === 'create' && reads) {

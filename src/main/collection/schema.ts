@@ -1,11 +1,13 @@
-// The collection's tables: schema version 5 (src/main/schema.ts puts every module's steps in
-// order). The collection code owns its schema; a later change is a NEW step with the next
+// The collection's tables: schema versions 5 and 10 (src/main/schema.ts puts every module's
+// steps in order). The collection code owns its schema; a later change is a NEW step with the next
 // free version, never an edit.
 import type { Db, Migration } from '../library/db'
 
 export const collectionMigrations: Migration[] = [
   // 5 (collections, issue 10): films, the genre map, write-backs.
   { version: 5, owner: 'collection', up: (db) => collectionSchemaV1(db) },
+  // 10: whether a film's NFOs list different genres (the Change column cannot say "unchanged" then).
+  { version: 10, owner: 'collection', up: (db) => db.exec('ALTER TABLE collection_films ADD COLUMN nfos_disagree INTEGER NOT NULL DEFAULT 0') },
 ]
 
 export function collectionSchemaV1(db: Db): void {

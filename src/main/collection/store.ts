@@ -23,6 +23,8 @@ export interface FilmRow {
   tmdb: string | null
   locked: number
   nfo_genres: string
+  /** 1 when the film's NFOs list different genres (nfo_genres is their union). */
+  nfos_disagree: number
   decision: 'pending' | 'accept' | 'skip'
 }
 

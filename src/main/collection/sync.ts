@@ -144,7 +144,7 @@ export async function otherNfosNow(db: Db, films: Pick<FilmRow, 'id' | 'collecti
 }
 
 /** The columns a film row takes from its scan entry and NFO. */
-function filmColumns(f: ScannedFilm, nfo: NfoState) {
+function filmColumns(f: ScannedFilm, nfo: FilmNfoState) {
   const i = nfo.info
   return {
     folder: f.folder,
@@ -161,6 +161,7 @@ function filmColumns(f: ScannedFilm, nfo: NfoState) {
     tmdb: i?.tmdb ?? null,
     locked: i?.locked ? 1 : 0,
     nfo_genres: JSON.stringify(i?.genres ?? []),
+    nfos_disagree: nfo.note ? 1 : 0,
   }
 }
 
@@ -274,15 +275,15 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   const posterByPath = db.prepare('SELECT id FROM posters WHERE path = ?').pluck()
   const insert = db.prepare(
     `INSERT INTO collection_films (collection_id, key, folder, video, nfo_path, nfo_exists, nfo_size, nfo_mtime, nfo_error, poster_path,
-       poster_size, poster_mtime, poster_id, title, year, imdb, tmdb, locked, nfo_genres)
+       poster_size, poster_mtime, poster_id, title, year, imdb, tmdb, locked, nfo_genres, nfos_disagree)
      VALUES (@cid, @key, @folder, @video, @nfo_path, @nfo_exists, @nfo_size, @nfo_mtime, @nfo_error, @poster_path,
-       @poster_size, @poster_mtime, @poster_id, @title, @year, @imdb, @tmdb, @locked, @nfo_genres)`,
+       @poster_size, @poster_mtime, @poster_id, @title, @year, @imdb, @tmdb, @locked, @nfo_genres, @nfos_disagree)`,
   )
   const update = db.prepare(
     `UPDATE collection_films SET folder = @folder, video = @video, nfo_path = @nfo_path, nfo_exists = @nfo_exists, nfo_size = @nfo_size,
        nfo_mtime = @nfo_mtime, nfo_error = @nfo_error, poster_path = @poster_path,
        poster_size = @poster_size, poster_mtime = @poster_mtime, poster_id = @poster_id, title = @title, year = @year,
-       imdb = @imdb, tmdb = @tmdb, locked = @locked, nfo_genres = @nfo_genres WHERE id = @id`,
+       imdb = @imdb, tmdb = @tmdb, locked = @locked, nfo_genres = @nfo_genres, nfos_disagree = @nfos_disagree WHERE id = @id`,
   )
   const setPoster = db.prepare('UPDATE collection_films SET poster_id = ? WHERE id = ?')
   const labelled: { posterId: string; genres: string[] }[] = []

@@ -100,10 +100,10 @@ async function refreshFilms(db: Db, ids: number[]): Promise<void> {
   const others = await otherNfosNow(db, rows)
   const states = await Promise.all(rows.map(async (r) => ({ id: r.id, s: await readFilmNfos(r.nfo_path, others.get(r.id) ?? []) })))
   const upd = db.prepare(
-    `UPDATE collection_films SET nfo_exists = ?, nfo_size = ?, nfo_mtime = ?, nfo_error = ?, nfo_genres = ?, locked = ? WHERE id = ?`,
+    `UPDATE collection_films SET nfo_exists = ?, nfo_size = ?, nfo_mtime = ?, nfo_error = ?, nfo_genres = ?, locked = ?, nfos_disagree = ? WHERE id = ?`,
   )
   db.transaction(() => {
-    for (const { id, s } of states) upd.run(s.size !== null ? 1 : 0, s.size, s.mtime, s.error, JSON.stringify(s.info?.genres ?? []), s.info?.locked ? 1 : 0, id)
+    for (const { id, s } of states) upd.run(s.size !== null ? 1 : 0, s.size, s.mtime, s.error, JSON.stringify(s.info?.genres ?? []), s.info?.locked ? 1 : 0, s.note ? 1 : 0, id)
   })()
 }
 
