@@ -81,11 +81,31 @@ export function meanBceNodes(): BuiltNode[] {
 /** The constants adamNodes and meanBceNodes read. */
 export const stepConstants = () => scalars({ ONE: 1, E7: 1e-7, ONEE7: 1 + 1e-7, BETA1: ADAM.beta1, OMB1: 1 - ADAM.beta1, BETA2: ADAM.beta2, OMB2: 1 - ADAM.beta2, EPS: ADAM.eps })
 
+/** The head's parameters in HeadEngineSpec.init's order, with their shapes: [W1, B1] or [W1, B1, W2, B2]. */
+function headParams(d: number, g: number, h: number): [string, number[]][] {
+  return h
+    ? [
+        ['W1', [d, h]],
+        ['B1', [h]],
+        ['W2', [h, g]],
+        ['B2', [g]],
+      ]
+    : [
+        ['W1', [d, g]],
+        ['B1', [g]],
+      ]
+}
+
+const tensor = (a: Float32Array, dims: number[]) => new ort.Tensor('float32', a, dims)
+
+/** Feeds of the parameters (and of Adam's moments, `prefix` M_ / V_), values in headParams' order. */
+const paramFeeds = (params: [string, number[]][], values: Float32Array[], prefix = '') => Object.fromEntries(params.map(([n, dims], i) => [prefix + n, tensor(values[i], dims)]))
+
 /** The step graph: inputs X, Y, LR (bias-corrected rate), INVN (1/rows), POSW, the parameters and Adam's moments. */
 export function stepGraph(spec: { dims: number; genres: number; hidden: number; loss: 'bce' | 'balanced'; weightDecay: number }): Uint8Array {
   const { dims: d, genres: g, hidden: h } = spec
-  const params = h ? ['W1', 'B1', 'W2', 'B2'] : ['W1', 'B1']
-  const shapes: Record<string, (number | string)[]> = h ? { W1: [d, h], B1: [h], W2: [h, g], B2: [g] } : { W1: [d, g], B1: [g] }
+  const table = headParams(d, g, h)
+  const params = table.map(([n]) => n)
   const nodes = forward(h > 0)
   // dLoss/dlogit, averaged over the batch: bce p − y; balanced w·y·(p−1) + (1−y)·p.
   if (spec.loss === 'bce') nodes.push({ op: 'Sub', inputs: ['P', 'Y'], outputs: ['G'] })
@@ -133,19 +153,11 @@ export function stepGraph(spec: { dims: number; genres: number; hidden: number; 
       ['LR', []],
       ['INVN', []],
       ['POSW', [g]],
-      ...params.flatMap((p) => [
-        [p, shapes[p]] as [string, (number | string)[]],
-        [`M_${p}`, shapes[p]] as [string, (number | string)[]],
-        [`V_${p}`, shapes[p]] as [string, (number | string)[]],
-      ]),
+      ...table.flatMap(([p, dims]) => [[p, dims] as [string, number[]], [`M_${p}`, dims] as [string, number[]], [`V_${p}`, dims] as [string, number[]]]),
     ],
     outputs: [
       ['LOSS', []],
-      ...params.flatMap((p) => [
-        [`NEW_${p}`, shapes[p]] as [string, (number | string)[]],
-        [`NEWM_${p}`, shapes[p]] as [string, (number | string)[]],
-        [`NEWV_${p}`, shapes[p]] as [string, (number | string)[]],
-      ]),
+      ...table.flatMap(([p, dims]) => [[`NEW_${p}`, dims] as [string, number[]], [`NEWM_${p}`, dims] as [string, number[]], [`NEWV_${p}`, dims] as [string, number[]]]),
     ],
     constants: {
       ...stepConstants(),
@@ -162,17 +174,7 @@ export function stepGraph(spec: { dims: number; genres: number; hidden: number; 
  */
 export function predictGraph(spec: { dims: number; genres: number; hidden: number; standardise?: boolean }): Uint8Array {
   const { dims: d, genres: g, hidden: h } = spec
-  const params: [string, (number | string)[]][] = h
-    ? [
-        ['W1', [d, h]],
-        ['B1', [h]],
-        ['W2', [h, g]],
-        ['B2', [g]],
-      ]
-    : [
-        ['W1', [d, g]],
-        ['B1', [g]],
-      ]
+  const params = headParams(d, g, h)
   if (!spec.standardise) return buildModel({ name: 'head-predict', inputs: [['X', ['n', d]], ...params], outputs: [['P', ['n', g]]], constants: {}, nodes: forward(h > 0) })
   return buildModel({
     name: 'head-predict-raw',
@@ -210,10 +212,8 @@ export function onnxHeadPredictor(threads = 1): { predict(w: HeadWeights, x: Flo
       }
       const x = w.l2 ? l2Rows(input, w.dims) : input
       const n = x.length / w.dims
-      const t = (a: Float32Array, dims: number[]) => new ort.Tensor('float32', a, dims)
-      const out1 = w.hidden || w.genres
-      const feeds: Record<string, ort.Tensor> = { XRAW: t(x, [n, w.dims]), MEAN: t(w.mean, [w.dims]), STD: t(w.std, [w.dims]), W1: t(w.w1, [w.dims, out1]), B1: t(w.b1, [out1]) }
-      if (w.hidden) Object.assign(feeds, { W2: t(w.w2!, [w.hidden, w.genres]), B2: t(w.b2!, [w.genres]) })
+      const values = w.hidden ? [w.w1, w.b1, w.w2!, w.b2!] : [w.w1, w.b1]
+      const feeds = { XRAW: tensor(x, [n, w.dims]), MEAN: tensor(w.mean, [w.dims]), STD: tensor(w.std, [w.dims]), ...paramFeeds(headParams(w.dims, w.genres, w.hidden), values) }
       return (await (await session).run(feeds)).P.data as Float32Array
     },
   }
@@ -233,16 +233,14 @@ export async function onnxHeadEngine(spec: HeadEngineSpec, threads = 1): Promise
     ort.InferenceSession.create(stepGraph({ dims: d, genres: g, hidden: h, loss: spec.loss, weightDecay: spec.weightDecay }), options),
     ort.InferenceSession.create(predictGraph({ dims: d, genres: g, hidden: h }), options),
   ])
-  const names = h ? ['W1', 'B1', 'W2', 'B2'] : ['W1', 'B1']
-  const shapes: Record<string, number[]> = h ? { W1: [d, h], B1: [h], W2: [h, g], B2: [g] } : { W1: [d, g], B1: [g] }
-  const tensor = (a: Float32Array, dims: number[]) => new ort.Tensor('float32', a, dims)
-  const params = new Map<string, Float32Array>(names.map((n, i) => [n, spec.init[i]]))
-  const m = new Map<string, Float32Array>(names.map((n, i) => [n, new Float32Array(spec.init[i].length)]))
-  const v = new Map<string, Float32Array>(names.map((n, i) => [n, new Float32Array(spec.init[i].length)]))
+  const table = headParams(d, g, h)
+  // The parameters and Adam's moments, in the table's order; each step's outputs replace them.
+  let params = spec.init
+  let m: Float32Array[] = params.map((a) => new Float32Array(a.length))
+  let v: Float32Array[] = params.map((a) => new Float32Array(a.length))
   const batches: { x: ort.Tensor; y: ort.Tensor; invN: ort.Tensor }[] = []
   const posW = tensor(spec.posWeight, [g])
   const held: (ort.Tensor | null)[] = []
-  const paramFeeds = () => Object.fromEntries(names.map((n) => [n, tensor(params.get(n)!, shapes[n])]))
   return {
     name: 'onnxruntime',
     addBatch(x, y, n) {
@@ -253,26 +251,19 @@ export async function onnxHeadEngine(spec: HeadEngineSpec, threads = 1): Promise
     },
     async step(i, lr) {
       const b = batches[i]
-      const feeds: Record<string, ort.Tensor> = { X: b.x, Y: b.y, LR: tensor(Float32Array.of(lr), []), INVN: b.invN, POSW: posW, ...paramFeeds() }
-      for (const n of names) {
-        feeds[`M_${n}`] = tensor(m.get(n)!, shapes[n])
-        feeds[`V_${n}`] = tensor(v.get(n)!, shapes[n])
-      }
+      const feeds = { X: b.x, Y: b.y, LR: tensor(Float32Array.of(lr), []), INVN: b.invN, POSW: posW, ...paramFeeds(table, params), ...paramFeeds(table, m, 'M_'), ...paramFeeds(table, v, 'V_') }
       const out = await step.run(feeds)
-      for (const n of names) {
-        params.set(n, out[`NEW_${n}`].data as Float32Array)
-        m.set(n, out[`NEWM_${n}`].data as Float32Array)
-        v.set(n, out[`NEWV_${n}`].data as Float32Array)
-      }
+      const taken = (prefix: string) => table.map(([n]) => out[prefix + n].data as Float32Array)
+      ;[params, m, v] = [taken('NEW_'), taken('NEWM_'), taken('NEWV_')]
       return (out.LOSS.data as Float32Array)[0]
     },
     async predictHeld(i) {
       const x = held[i]
       if (!x) return new Float32Array(0)
-      const out = await predict.run({ X: x, ...paramFeeds() })
+      const out = await predict.run({ X: x, ...paramFeeds(table, params) })
       return out.P.data as Float32Array
     },
-    weights: () => names.map((n) => params.get(n)!.slice()),
+    weights: () => params.map((a) => a.slice()),
     dispose() {
       void step.release()
       void predict.release()

@@ -62,7 +62,7 @@ let predictor: Promise<(w: HeadWeights, x: Float32Array) => Promise<Float32Array
 function headPredictor(): Promise<(w: HeadWeights, x: Float32Array) => Promise<Float32Array>> {
   predictor ??= (async () => {
     const loaded = await loadTf()
-    if ((await headEngines(loaded)).backend === 'onnxruntime') {
+    if ((await trainingEngines(loaded)).backend === 'onnxruntime') {
       const p = onnxHeadPredictor(ONNX_THREADS)
       return (w, x) => p.predict(w, x)
     }
