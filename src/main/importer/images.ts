@@ -72,7 +72,7 @@ export async function strictDecode<T>(run: (failOn: FailOn) => Promise<T>, warni
 function judged<T>(buf: Buffer, run: (failOn: FailOn) => Promise<T>): Promise<T> {
   return strictDecode(
     (failOn) => decoding(() => run(failOn)),
-    () => alone(() => sharp(buf, { limitInputPixels: MAX_PIXELS, failOn: 'warning' }).raw().toBuffer().then(() => '', (e: unknown) => (e instanceof Error ? e.message : String(e)))),
+    () => alone(() => decodesAt(buf, 'warning').then(() => '', (e: unknown) => (e instanceof Error ? e.message : String(e)))),
   )
 }
 
