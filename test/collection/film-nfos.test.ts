@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
 import { main as cli } from '../../src/main/cli/index'
 import { modelService } from '../../src/main/ml/service/model-service'
-import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 import { parseNfo } from '../../src/main/formats/nfo'
 import type { Film, FilmPlan, ScanSummary, WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
-import { fixtureFilms, kodiNfoFor, posterJpeg, snapshotFiles, writeCollection, scanAndTrain } from './fixture'
+import { fixtureFilms, kodiNfoFor, posterJpeg, snapshotFiles, writeCollection, scanAndTrain, stipulate as stipulateFor } from './fixture'
 
 const t = tempDir('posterity-collection-film-nfos-')
 const root = join(t.dir, 'Movies')
@@ -37,17 +36,7 @@ const genresOf = (p: string) => parseNfo(readFileSync(p)).genres
 /** Everything but the genre lines, for "only the genres changed". */
 const strip = (b: Buffer | string) => b.toString().replace(/\r?\n\s*<genre>[^<]*<\/genre>/g, '')
 
-/** The active run's probabilities: `genreOf(title)` at 0.9, the rest 0.1. */
-function stipulate(genreOf: (title: string) => string | null) {
-  const run = activeRun(core.db)!
-  core.db.prepare('UPDATE model_runs SET thresholds = ? WHERE id = ?').run(JSON.stringify(run.genres.map(() => 0.3)), run.id)
-  const rows = core.db.prepare('SELECT poster_id AS id, title FROM collection_films WHERE poster_id IS NOT NULL').all() as { id: string; title: string }[]
-  putPredictions(
-    core.db,
-    run.id,
-    rows.map((r) => ({ id: r.id, probs: Float32Array.from(run.genres, (g) => (g === genreOf(r.title) ? 0.9 : 0.1)) })),
-  )
-}
+const stipulate = (genreOf: (title: string) => string | null) => stipulateFor(core, genreOf)
 
 beforeAll(async () => {
   await writeCollection(root, fixtureFilms(12))

@@ -7,6 +7,7 @@ import sharp from 'sharp'
 import { expect } from 'vitest'
 import type { Core } from '../../src/main/core'
 import { call } from '../library/helpers'
+import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 
 export const COLOURS: Record<string, string> = { Red: '#d02020', Green: '#20b040', Blue: '#2040d0' }
 export const GENRES = Object.keys(COLOURS)
@@ -89,4 +90,16 @@ export async function scanAndTrain(core: Core, root: string, epochs = 1): Promis
   const job = core.jobs.list().find((j) => j.jobId === jobId)
   expect(job?.status, job?.message ?? '').toBe('done')
   await Promise.all(core.jobs.list().filter((j) => j.status === 'running').map((j) => core.jobs.wait(j.jobId)))
+}
+
+/** The active run's probabilities for every film's poster: `genreOf(title)` at 0.9, the rest 0.1 (thresholds 0.3). */
+export function stipulate(core: Core, genreOf: (title: string) => string | null): void {
+  const run = activeRun(core.db)!
+  core.db.prepare('UPDATE model_runs SET thresholds = ? WHERE id = ?').run(JSON.stringify(run.genres.map(() => 0.3)), run.id)
+  const rows = core.db.prepare('SELECT poster_id AS id, title FROM collection_films WHERE poster_id IS NOT NULL').all() as { id: string; title: string }[]
+  putPredictions(
+    core.db,
+    run.id,
+    rows.map((r) => ({ id: r.id, probs: Float32Array.from(run.genres, (g) => (g === genreOf(r.title) ? 0.9 : 0.1)) })),
+  )
 }

@@ -7,10 +7,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
 import { modelService } from '../../src/main/ml/service/model-service'
-import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 import type { Film, ScanSummary, WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
-import { fixtureFilms, posterJpeg, scanAndTrain, snapshotFiles, writeCollection } from './fixture'
+import { fixtureFilms, posterJpeg, scanAndTrain, snapshotFiles, stipulate, writeCollection } from './fixture'
 
 const t = tempDir('posterity-messy-nfos-')
 const root = join(t.dir, 'Movies')
@@ -51,10 +50,7 @@ beforeAll(async () => {
   core = openCore({ libraryDir: join(t.dir, 'lib') })
   await scanAndTrain(core, root)
   // Every poster is stipulated Red: each film's proposal is Red alone.
-  const run = activeRun(core.db)!
-  core.db.prepare('UPDATE model_runs SET thresholds = ? WHERE id = ?').run(JSON.stringify(run.genres.map(() => 0.3)), run.id)
-  const ids = core.db.prepare('SELECT poster_id FROM collection_films WHERE poster_id IS NOT NULL').pluck().all() as string[]
-  putPredictions(core.db, run.id, ids.map((id) => ({ id, probs: Float32Array.from(run.genres, (g) => (g === 'Red' ? 0.9 : 0.1)) })))
+  stipulate(core, () => 'Red')
 })
 
 afterAll(async () => {

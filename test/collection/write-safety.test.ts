@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
 import { main as cli } from '../../src/main/cli/index'
 import { modelService } from '../../src/main/ml/service/model-service'
-import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 import { parseNfo } from '../../src/main/formats/nfo'
 import type { WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
-import { posterJpeg, snapshotFiles, writeCollection, fixtureFilms, type FixtureFilm, scanAndTrain } from './fixture'
+import { posterJpeg, snapshotFiles, writeCollection, fixtureFilms, type FixtureFilm, scanAndTrain, stipulate as stipulateFor } from './fixture'
 
 const t = tempDir('posterity-collection-safety-')
 const root = join(t.dir, 'Movies')
@@ -33,17 +32,7 @@ const write = (rule = { minProbability: 0.5, maxGenres: 2, mode: 'replace' as co
 const byKey = (r: Write, k: string) => r.results.find((x) => x.key.startsWith(k))!
 const nfo = (folder: string, title: string) => join(root, folder, `${title}.nfo`)
 
-/** The active run's probabilities for every film's poster: `genre` at 0.9 (per title), the rest 0.1. */
-function stipulate(genreOf: (title: string) => string | null) {
-  const run = activeRun(core.db)!
-  core.db.prepare('UPDATE model_runs SET thresholds = ? WHERE id = ?').run(JSON.stringify(run.genres.map(() => 0.3)), run.id)
-  const rows = core.db.prepare('SELECT poster_id AS id, title FROM collection_films WHERE poster_id IS NOT NULL').all() as { id: string; title: string }[]
-  putPredictions(
-    core.db,
-    run.id,
-    rows.map((r) => ({ id: r.id, probs: Float32Array.from(run.genres, (g) => (g === genreOf(r.title) ? 0.9 : 0.1)) })),
-  )
-}
+const stipulate = (genreOf: (title: string) => string | null) => stipulateFor(core, genreOf)
 
 const films: FixtureFilm[] = fixtureFilms(12)
 
