@@ -6,11 +6,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
 import { main as cli } from '../../src/main/cli/index'
-import { modelService } from '../../src/main/ml/service/model-service'
 import { parseNfo } from '../../src/main/formats/nfo'
 import type { Film, FilmPlan, ScanSummary, WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
-import { fixtureFilms, kodiNfoFor, posterJpeg, snapshotFiles, writeCollection, scanAndTrain, stipulate as stipulateFor } from './fixture'
+import { fixtureFilms, kodiNfoFor, posterJpeg, snapshotFiles, writeCollection, openTrained, closeAll, stipulate as stipulateFor } from './fixture'
 
 const t = tempDir('posterity-collection-film-nfos-')
 const root = join(t.dir, 'Movies')
@@ -64,15 +63,10 @@ beforeAll(async () => {
   await posterJpeg(join(root, 'Linked (1998)', 'poster.jpg'), 'Red', 63)
   writeFileSync(linkedOther, kodiNfoFor('Linked', 1998, ['Red']))
   linkSync(linkedOther, linked)
-  core = openCore({ libraryDir: libDir })
-  await scanAndTrain(core, root)
+  core = await openTrained(libDir, root)
 })
 
-afterAll(async () => {
-  modelService(core).worker.stop()
-  await core.close()
-  t.cleanup()
-})
+afterAll(() => closeAll(core, t))
 
 describe('a film with movie.nfo beside <video>.nfo', () => {
   it('reads both: the genres of either are kept, a disagreement is reported at every scan, a lock in either locks the film', async () => {

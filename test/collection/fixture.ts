@@ -5,7 +5,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { expect } from 'vitest'
-import type { Core } from '../../src/main/core'
+import { openCore, type Core } from '../../src/main/core'
+import { modelService } from '../../src/main/ml/service/model-service'
 import { call } from '../library/helpers'
 import { activeRun, putPredictions } from '../../src/main/ml/store/runs'
 
@@ -102,4 +103,18 @@ export function stipulate(core: Core, genreOf: (title: string) => string | null)
     run.id,
     rows.map((r) => ({ id: r.id, probs: Float32Array.from(run.genres, (g) => (g === genreOf(r.title) ? 0.9 : 0.1)) })),
   )
+}
+
+/** A core on `libDir` that has scanned `root` and trained a small model there (scanAndTrain). */
+export async function openTrained(libDir: string, root: string): Promise<Core> {
+  const core = openCore({ libraryDir: libDir })
+  await scanAndTrain(core, root)
+  return core
+}
+
+/** After the tests: the core's model worker stopped, the core closed, the test's folder removed. */
+export async function closeAll(core: Core, t: { cleanup(): void }): Promise<void> {
+  modelService(core).worker.stop()
+  await core.close()
+  t.cleanup()
 }

@@ -5,11 +5,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openCore, type Core } from '../../src/main/core'
-import { modelService } from '../../src/main/ml/service/model-service'
+import type { Core } from '../../src/main/core'
 import type { Film, ScanSummary, WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
-import { fixtureFilms, posterJpeg, scanAndTrain, snapshotFiles, stipulate, writeCollection } from './fixture'
+import { fixtureFilms, posterJpeg, openTrained, closeAll, snapshotFiles, stipulate, writeCollection } from './fixture'
 
 const t = tempDir('posterity-messy-nfos-')
 const root = join(t.dir, 'Movies')
@@ -47,17 +46,12 @@ beforeAll(async () => {
     if (bytes) writeFileSync(nfoOf(name), bytes)
     else mkdirSync(nfoOf(name))
   }
-  core = openCore({ libraryDir: join(t.dir, 'lib') })
-  await scanAndTrain(core, root)
+  core = await openTrained(join(t.dir, 'lib'), root)
   // Every poster is stipulated Red: each film's proposal is Red alone.
   stipulate(core, () => 'Red')
 })
 
-afterAll(async () => {
-  modelService(core).worker.stop()
-  await core.close()
-  t.cleanup()
-})
+afterAll(() => closeAll(core, t))
 
 describe('messy NFOs', () => {
   it('reads genre lists as genres, leaves scraper links and text files alone, and says why for each file it cannot write', async () => {

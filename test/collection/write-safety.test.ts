@@ -8,11 +8,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCore, type Core } from '../../src/main/core'
 import { main as cli } from '../../src/main/cli/index'
-import { modelService } from '../../src/main/ml/service/model-service'
 import { parseNfo } from '../../src/main/formats/nfo'
 import type { WriteResult } from '../../src/shared/api'
 import { call, tempDir } from '../library/helpers'
-import { posterJpeg, snapshotFiles, writeCollection, fixtureFilms, type FixtureFilm, scanAndTrain, stipulate as stipulateFor } from './fixture'
+import { posterJpeg, snapshotFiles, writeCollection, fixtureFilms, type FixtureFilm, openTrained, closeAll, stipulate as stipulateFor } from './fixture'
 
 const t = tempDir('posterity-collection-safety-')
 const root = join(t.dir, 'Movies')
@@ -49,15 +48,10 @@ beforeAll(async () => {
   mkdirSync(store, { recursive: true })
   writeFileSync(join(store, 'linked.nfo'), '<movie>\n  <title>Linked</title>\n</movie>\n')
   symlinkSync(join(store, 'linked.nfo'), nfo('Linked (2004)', 'Linked'))
-  core = openCore({ libraryDir: libDir })
-  await scanAndTrain(core, root)
+  core = await openTrained(libDir, root)
 })
 
-afterAll(async () => {
-  modelService(core).worker.stop()
-  await core.close()
-  t.cleanup()
-})
+afterAll(() => closeAll(core, t))
 
 describe('odd NFOs', () => {
   it('opens <movie/>, leaves a URL-only NFO alone (not a failure), replaces an empty one with a backup, and writes through a symlink', async () => {
