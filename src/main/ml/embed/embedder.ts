@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node'
 import { buildFeatureGraph } from '../onnx/features'
 import { parseModel, withInputDims } from '../onnx/graph'
 import { featureDims, type BackboneEntry, type FeatureSet, type ResizeView } from '../backbone/catalog'
-import { decodeViews, imageError, toChw } from './preprocess'
+import { decodeViews, imageError, toChw, type Strictness } from './preprocess'
 import { openSession } from './session'
 
 export interface EmbedOptions {
@@ -97,7 +97,7 @@ export class Embedder {
    * session on this JavaScript thread, so waiting for the whole batch left it idle while the
    * pool decoded, and the pool idle while it inferred.
    */
-  private async embedBatch(session: ort.InferenceSession, items: EmbedItem[], strictness: 'import' | 'error' = 'error'): Promise<EmbedResult[]> {
+  private async embedBatch(session: ort.InferenceSession, items: EmbedItem[], strictness: Strictness = 'error'): Promise<EmbedResult[]> {
     const decodes = items.map((it) =>
       decodeViews(it.source, this.size, this.features.views, strictness).then(
         (v) => ({ v: v as Uint8Array[] | null, error: null as string | null }),
@@ -173,7 +173,7 @@ export class Embedder {
    * is this decode: `strictness` 'import' refuses what the importer refuses). Calls take the
    * sessions in turn, as embedDecoded's.
    */
-  async embedEncoded(items: { key: string; bytes: Uint8Array }[], strictness: 'import' | 'error'): Promise<EmbedResult[]> {
+  async embedEncoded(items: { key: string; bytes: Uint8Array }[], strictness: Strictness): Promise<EmbedResult[]> {
     const session = this.sessions[this.turn++ % this.sessions.length]
     const asBuffer = (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
     return this.embedBatch(session, items.map((it) => ({ key: it.key, source: asBuffer(it.bytes) })), strictness)

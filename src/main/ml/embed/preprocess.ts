@@ -13,11 +13,14 @@ export function imageError(message: string): string {
 }
 
 /**
- * Decodes one image into an RGB uint8 HWC buffer per requested resize view. `strictness`:
- * 'import' refuses what the importer refuses (a cut or corrupt file: strictDecode), 'error'
- * only files that do not decode at all (posters already in the library).
+ * How strictly an image is decoded: 'import' refuses what the importer refuses (a cut or
+ * corrupt file: strictDecode), 'error' only files that do not decode at all (posters already
+ * in the library).
  */
-export function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[], strictness: 'import' | 'error' = 'error'): Promise<Buffer[]> {
+export type Strictness = 'import' | 'error'
+
+/** Decodes one image into an RGB uint8 HWC buffer per requested resize view. */
+export function decodeViews(input: string | Buffer, size: number | InputSize, views: ResizeView[], strictness: Strictness = 'error'): Promise<Buffer[]> {
   return strictness === 'import' ? strictDecode((failOn) => decodeViewsAt(input, size, views, failOn)) : decodeViewsAt(input, size, views, 'error')
 }
 
