@@ -1,7 +1,8 @@
 // NFOs as real collections hold them, through scan, dry run, write-back and undo: encodings
 // and their declarations, a BOM, CRLF, entities, CDATA and comments kept byte for byte; Kodi's
 // scraper links without XML (with or without `https://`, among text); a release's text file;
-// genre elements that list several; UTF-16 and an NFO that is a folder refused, nothing lost.
+// genre elements that list several; UTF-16 written back as UTF-16; an NFO that is a folder
+// refused, nothing lost.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -71,7 +72,7 @@ describe('messy NFOs', () => {
     expect(status(dry, 'Link')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/URL-only/) })
     expect(status(dry, 'LinkText')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/URL-only/) })
     expect(status(dry, 'Release')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/no XML in it.*left as it is/) })
-    expect(status(dry, 'Wide')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/UTF-16.*UTF-8/) })
+    expect(status(dry, 'Wide')).toMatchObject({ status: 'written', genres: ['Drama', 'Red'] })
     expect(status(dry, 'Folder')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^a folder named like an NFO, not a file/) })
     // Merge: "Red / Green" already holds Red, nothing to write; the lists become one genre an element.
     expect(status(dry, 'Already').status).toBe('unchanged')
@@ -85,10 +86,11 @@ describe('messy NFOs', () => {
       return Buffer.concat([b.subarray(0, at), Buffer.from(line, 'latin1'), b.subarray(at)])
     }
     for (const name of ['Bom', 'Latin', 'Cp']) expect(readFileSync(nfoOf(name)).equals(added(nfos[name]!, '  <genre>Red</genre>\r\n')), name).toBe(true)
+    expect(readFileSync(nfoOf('Wide')).equals(utf16(declared('UTF-16', 'Wide').replace('</genre>\r\n', '</genre>\r\n  <genre>Red</genre>\r\n')))).toBe(true)
     expect(readFileSync(nfoOf('Lists'), 'utf8')).toBe(
       '<movie>\n  <title>Lists</title>\n  <genre>Action</genre>\n  <genre>Adventure</genre>\n  <genre>Drama</genre>\n  <genre>Romance</genre>\n  <genre>Red</genre>\n</movie>\n',
     )
-    for (const name of ['Link', 'LinkText', 'Release', 'Wide', 'Already']) expect(readFileSync(nfoOf(name)).equals(nfos[name]!), name).toBe(true)
+    for (const name of ['Link', 'LinkText', 'Release', 'Already']) expect(readFileSync(nfoOf(name)).equals(nfos[name]!), name).toBe(true)
 
     await call(core, 'collection.undo', { writeId: w.writeId })
     expect(snapshotFiles(root)).toEqual(before)

@@ -139,12 +139,34 @@ describe('NFO safety', () => {
     fails('<movie><title>x</movie>', /unexpected close tag|mismatch/i)
     fails('<?xml version="1.0"?>\n<movie>\n<title>x</title>', /unclosed/i)
   })
-  it('refuses other roots, UTF-16, bad UTF-8 and oversized files', () => {
+  it('refuses other roots, broken UTF-16, bad UTF-8 and oversized files', () => {
     fails('<tvshow><title>x</title></tvshow>', /<tvshow>/)
-    fails(Buffer.from([0xff, 0xfe, 0x3c, 0x00]), /UTF-16/)
+    fails(Buffer.from([0xff, 0xfe, 0x3c, 0x00, 0x6d]), /UTF-16.*odd/)
+    // A high surrogate with no low one after it.
+    fails(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<movie><title>', 'utf16le'), Buffer.from([0x3d, 0xd8]), Buffer.from('</title></movie>', 'utf16le')]), /UTF-16.*surrogate/)
     fails(Buffer.concat([Buffer.from('<movie><title>'), Buffer.from([0xc3, 0x28]), Buffer.from('</title></movie>')]), /UTF-8/)
     fails(Buffer.alloc(MAX_NFO_BYTES + 1, 0x20), /MiB/)
   })
+})
+
+describe('UTF-16 NFOs', () => {
+  const body = '<?xml version="1.0" encoding="UTF-16"?>\r\n<movie>\r\n  <title>Le Fabuleux Destin d\u2019Am\u00e9lie \u{1F3A8}</title>\r\n  <genre>Comedy</genre>\r\n</movie>\r\n'
+  const le = (s: string, bom: boolean) => Buffer.concat([Buffer.from(bom ? [0xff, 0xfe] : []), Buffer.from(s, 'utf16le')])
+  const be = (s: string) => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(s, 'utf16le').swap16()])
+  for (const [name, bytes, encode] of [
+    ['little-endian with a BOM', le(body, true), (s: string) => le(s, true)],
+    ['little-endian without a BOM', le(body, false), (s: string) => le(s, false)],
+    ['big-endian with a BOM', be(body), be],
+  ] as const) {
+    it(`reads ${name} and writes back the same encoding, byte order and BOM, only the genres changed`, () => {
+      const doc = parseNfo(bytes)
+      expect(doc).toMatchObject({ title: 'Le Fabuleux Destin d\u2019Amélie \u{1F3A8}', genres: ['Comedy'], eol: '\r\n' })
+      expect(withGenres(doc, ['Comedy'], bytes).equals(bytes)).toBe(true)
+      const out = withGenres(doc, ['Comedy', 'Romance \u00e9'], bytes)
+      expect(out.equals(encode(body.replace('  <genre>Comedy</genre>\r\n', '  <genre>Comedy</genre>\r\n  <genre>Romance \u00e9</genre>\r\n')))).toBe(true)
+      expect(parseNfo(out).genres).toEqual(['Comedy', 'Romance \u00e9'])
+    })
+  }
 })
 
 describe('single-byte NFOs', () => {

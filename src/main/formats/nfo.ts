@@ -39,6 +39,9 @@ export interface NfoInfo {
   locked: boolean
 }
 
+/** How the file's bytes are read and written back: the same encoding, byte order and BOM. */
+export type NfoEncoding = 'utf-8' | 'latin1' | 'utf-16le' | 'utf-16be'
+
 interface Range {
   start: number
   end: number
@@ -48,7 +51,7 @@ export interface NfoDoc extends NfoInfo {
   /** The text after decoding, without the BOM. */
   text: string
   bom: boolean
-  encoding: 'utf-8' | 'latin1'
+  encoding: NfoEncoding
   eol: '\r\n' | '\n'
   /** Top-level <genre> elements, as character ranges of `text` (start tag to end tag). */
   genreRanges: Range[]
@@ -74,17 +77,36 @@ function declaredEncoding(head: string): string | null {
   return m ? m[1] : null
 }
 
+/** UTF-16 by its byte-order mark, or by the first `<` of an XML file without one (the XML spec's autodetection). */
+function utf16Order(buf: Buffer): { order: 'utf-16le' | 'utf-16be'; bom: boolean } | null {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return { order: 'utf-16le', bom: true }
+  if (buf[0] === 0xfe && buf[1] === 0xff) return { order: 'utf-16be', bom: true }
+  if (buf[0] === 0x3c && buf[1] === 0x00) return { order: 'utf-16le', bom: false }
+  if (buf[0] === 0x00 && buf[1] === 0x3c) return { order: 'utf-16be', bom: false }
+  return null
+}
+
 /** Bytes → text, exactly reversible by `encode` (so untouched bytes stay the same bytes). */
-function decode(buf: Buffer): { text: string; bom: boolean; encoding: 'utf-8' | 'latin1' } {
-  if ((buf[0] === 0xfe && buf[1] === 0xff) || (buf[0] === 0xff && buf[1] === 0xfe)) {
-    throw new NfoError('UTF-16 NFO files are not supported (save it as UTF-8)')
+function decode(buf: Buffer): { text: string; bom: boolean; encoding: NfoEncoding } {
+  const wide = utf16Order(buf)
+  if (wide) {
+    const body = buf.subarray(wide.bom ? 2 : 0)
+    if (body.length % 2) throw new NfoError('not valid UTF-16 (an odd number of bytes)')
+    // Big-endian is read from a byte-swapped copy; the write swaps back.
+    const le = wide.order === 'utf-16be' ? Buffer.from(body).swap16() : body
+    try {
+      // fatal: a lone surrogate is an error, not U+FFFD that would write back other bytes.
+      return { text: new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true }).decode(le), bom: wide.bom, encoding: wide.order }
+    } catch {
+      throw new NfoError('not valid UTF-16 (a broken surrogate pair)')
+    }
   }
   const bom = UTF8_BOM.every((b, i) => buf[i] === b)
   const body = bom ? buf.subarray(3) : buf
   const declared = declaredEncoding(body.subarray(0, 200).toString('latin1'))
   if (declared && !bom && SINGLE_BYTE.test(declared)) return { text: body.toString('latin1'), bom, encoding: 'latin1' }
   if (declared && !/^utf-?8$/i.test(declared) && !SINGLE_BYTE.test(declared)) {
-    throw new NfoError(`unsupported encoding "${declared}" (UTF-8 and ISO-8859-1 / Windows-1252 are)`)
+    throw new NfoError(`unsupported encoding "${declared}" (UTF-8, UTF-16 and ISO-8859-1 / Windows-1252 are)`)
   }
   try {
     // fatal: invalid UTF-8 is an error instead of U+FFFD, which would not write back the same bytes.
@@ -95,6 +117,12 @@ function decode(buf: Buffer): { text: string; bom: boolean; encoding: 'utf-8' | 
 }
 
 function encode(doc: Pick<NfoDoc, 'bom' | 'encoding'>, text: string): Buffer {
+  if (doc.encoding === 'utf-16le' || doc.encoding === 'utf-16be') {
+    const body = Buffer.from(text, 'utf16le')
+    if (doc.encoding === 'utf-16be') body.swap16()
+    const bom = doc.encoding === 'utf-16be' ? [0xfe, 0xff] : [0xff, 0xfe]
+    return doc.bom ? Buffer.concat([Buffer.from(bom), body]) : body
+  }
   const body = Buffer.from(text, doc.encoding === 'latin1' ? 'latin1' : 'utf8')
   return doc.bom ? Buffer.concat([Buffer.from(UTF8_BOM), body]) : body
 }
@@ -245,7 +273,7 @@ export function parseNfo(buf: Buffer): NfoDoc {
   }
 }
 
-function escapeText(s: string, encoding: 'utf-8' | 'latin1'): string {
+function escapeText(s: string, encoding: NfoEncoding): string {
   const x = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
   // A single-byte file cannot hold other characters: they go in as character references.
   return encoding === 'latin1' ? x.replace(/[^\x20-\x7e]/gu, (c) => `&#${c.codePointAt(0)};`) : x
