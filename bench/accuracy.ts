@@ -25,13 +25,14 @@ import { configuredModelsDir } from '../src/main/ml/backbone/resolve'
 import { MOBILENET_V2 } from '../src/main/ml/backbone/catalog'
 import { fineTuneLastConv } from './_accuracy-finetune'
 import { viewCache, type ViewCache } from './_accuracy-views'
+import { convBands, mapBands } from './_accuracy-bands'
 import { option, sharedLibrary } from './_shared-library'
 import { appendTitles, titleDropped, titledTrainingRows, usableTitle, TITLE_DIMS, TITLE_DROPOUT, type TitledPoster } from '../src/main/ml/text/title-features'
 
 const f3 = (x: number) => x.toFixed(3)
 const sign = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(3)
 
-const ALL_VARIANTS = ['current', 'folds', 'refit+folds', 'flip-tta', 'flip-avg', 'flip-aug', 'views4-avg', 'fill+cover', 'fill|cover', 'title', 'title+fc', 'title+f|c', 'finetune'] as const
+const ALL_VARIANTS = ['current', 'folds', 'refit+folds', 'flip-tta', 'flip-avg', 'flip-aug', 'views4-avg', 'fill+cover', 'fill|cover', 'title', 'title+fc', 'title+f|c', 'finetune', 'bands', 'bands1280'] as const
 type Variant = (typeof ALL_VARIANTS)[number]
 
 function rowsOf(src: Float32Array, width: number, rows: number[]): Float32Array {
@@ -155,6 +156,21 @@ export default async function main(args: string[]): Promise<number> {
     const { tf, backend } = await loadTf()
     const cfg: HeadConfig = { ...DEFAULT_HEAD, seed: 1 }
     console.log(`${groups.count} duplicate groups; TensorFlow.js backend ${backend}; ${replicates} paired bootstrap replicates; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+    const cols = 7 // the map of a 224 x 320 input: 10 rows of 7 positions
+    const bands320 = variants.includes('bands') ? mapBands(cache.map, posters.length, cols) : null
+    let bands1280: Float32Array | null = null
+    if (variants.includes('bands1280')) {
+      const t0 = performance.now()
+      bands1280 = await convBands(join(configuredModelsDir(), MOBILENET_V2.file), cache.map, posters.length, cols)
+      // Check: the bands' row-weighted mean is the pooled embedding the cache holds (3, 4, 3 rows of 10).
+      let worst = 0
+      for (let i = 0; i < posters.length; i++)
+        for (let c = 0; c < 1280; c++) {
+          const m = (3 * bands1280[i * 3840 + c] + 4 * bands1280[i * 3840 + 1280 + c] + 3 * bands1280[i * 3840 + 2560 + c]) / 10
+          worst = Math.max(worst, Math.abs(m - cache.views.fill[i * d + c]))
+        }
+      console.log(`band features of the 1280-channel map: ${((performance.now() - t0) / 1000).toFixed(0)} s; their mean vs the pooled embedding: max |diff| ${worst.toExponential(2)}`)
+    }
     const summary: Record<string, { diff: number; lo: number }[]> = {}
     for (const seed of seeds) {
       const held: number[] = []
@@ -244,6 +260,15 @@ export default async function main(args: string[]): Promise<number> {
       if (variants.includes('title')) await titled(fillTrain, d, 'title')()
       if (variants.includes('title+fc')) await titled(fc(train), 2 * d, 'title+fc')()
       if (variants.includes('title+f|c')) await titled(fAndC(train), 2 * d, 'title+f|c')()
+      // Where on the poster: the plain features beside band means (top, middle, bottom) of the last map.
+      for (const [tag, all] of [['bands', bands320], ['bands1280', bands1280]] as const) {
+        if (!variants.includes(tag) || !all) continue
+        const w = all.length / posters.length
+        const cat = (rows: number[]) => concatRows(v('fill', rows), d, rowsOf(all, w, rows), w)
+        const r = await recipe(tf, cat(train), d + w, yTrain, G, gTrain, cfg)
+        report(tag, predictHead(tf, r.refit, cat(held)), r.seconds, r.oofMacroAp)
+        report(`${tag}+f`, ensemble(tf, [r.refit, ...r.folds], cat(held)), 0)
+      }
       if (variants.includes('finetune')) {
         const t0 = performance.now()
         const m = cache.map
