@@ -101,10 +101,14 @@ export async function planFilms(
   const plans: PlannedFilm[] = []
   // The NFOs as they are now (each film's own first), read a few at a time.
   const files = new Map<number, NfoRead[]>()
+  // Where a film with no NFO gets more than its own (its further versions'), as they are now.
+  const companions = new Map<number, NfoRead[]>()
   if (options.contents || options.diff) {
-    const others = await otherNfosNow(ctx.db, films)
+    const now = await otherNfosNow(ctx.db, films)
     await inParallel(films, async (f) => {
-      files.set(f.id, await Promise.all([f.nfo_path, ...(others.get(f.id) ?? [])].map(readForPlan)))
+      const n = now.get(f.id)
+      files.set(f.id, await Promise.all([f.nfo_path, ...(n?.others ?? [])].map(readForPlan)))
+      if (n?.companions.length) companions.set(f.id, await Promise.all(n.companions.map(readForPlan)))
     })
   }
   for (const [i, f] of films.entries()) {
@@ -161,8 +165,10 @@ export async function planFilms(
     const plan: PlannedFilm = { id: f.id, key: f.key, proposed, genres, change, diff: [], reason }
     if (change === 'create' && reads) {
       const bytes = minimalNfo({ title: f.title, year: f.year, imdb: f.imdb, tmdb: f.tmdb, genres })
-      const own = reads[0]
-      plan.files = [{ path: f.nfo_path, bytes, original: own.kind === 'empty' ? own.bytes : undefined, diff: bytes.toString('utf8').replace(/\n$/, '').split('\n').map((l) => `+ ${l}`) }]
+      const diff = bytes.toString('utf8').replace(/\n$/, '').split('\n').map((l) => `+ ${l}`)
+      const made = (r: NfoRead) => ({ path: r.path, bytes, original: r.kind === 'empty' ? r.bytes : undefined, diff })
+      // A companion that holds an NFO by now is no longer one to create (a rescan reads it as the film's).
+      plan.files = [made(reads[0]), ...(companions.get(f.id) ?? []).filter((r) => r.kind === 'missing' || r.kind === 'empty').map(made)]
     } else if (change === 'update') {
       plan.files = []
       for (const d of docs) {

@@ -30,6 +30,12 @@ export interface ScannedFilm {
    * other, so a write-back writes them all and a scan reads them all.
    */
   otherNfos: string[]
+  /**
+   * NFOs created with the film's own when it has none: each further version's `<video>.nfo`.
+   * Kodi reads a version's own NFO only, so one NFO named after the first version left the
+   * others untagged there (Jellyfin reads the first version's, or movie.nfo).
+   */
+  companions: string[]
   nfoExists: boolean
   poster: string | null
   /** From the folder or file name, for films whose NFO says nothing. */
@@ -208,7 +214,7 @@ async function readFolder(abs: string, dir: string, problems: ScanReport['proble
       const inDisc = await discNfo(discDir)
       const all = [...beside, ...(inDisc ? [inDisc] : [])]
       const nfo = all[0] ?? (isOwner ? join(dir, 'movie.nfo') : join(discDir, discNfoName(f.disc)))
-      out.push({ key: keyOf(discDir), ...common, video: null, nfo, otherNfos: all.slice(1), nfoExists: all.length > 0, ...titleFromName(folderName) })
+      out.push({ key: keyOf(discDir), ...common, video: null, nfo, otherNfos: all.slice(1), companions: [], nfoExists: all.length > 0, ...titleFromName(folderName) })
       continue
     }
     const own = stems.map((s) => `${s}.nfo`)
@@ -224,6 +230,7 @@ async function readFolder(abs: string, dir: string, problems: ScanReport['proble
       video,
       nfo: join(dir, hits[0] ?? `${stemOf(video)}.nfo`),
       otherNfos: hits.slice(1).map((h) => join(dir, h)),
+      companions: f.versions && isOwner && hits.length === 0 ? f.videos.slice(1).map((v) => join(dir, `${stemOf(v)}.nfo`)) : [],
       nfoExists: hits.length > 0,
       ...titleFromName(isOwner && folderYear ? folderName : f.stem),
     })
@@ -240,6 +247,7 @@ async function readFolder(abs: string, dir: string, problems: ScanReport['proble
       video: null,
       nfo: join(dir, n),
       otherNfos: [],
+      companions: [],
       nfoExists: true,
       poster: poster ? join(dir, poster) : null,
       ...titleFromName(lower(stem) === 'movie' ? folderName : stem),

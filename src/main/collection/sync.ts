@@ -120,9 +120,10 @@ export async function readFilmNfos(nfo: string, others: string[]): Promise<FilmN
 /**
  * The other NFOs of each film (movie.nfo beside `<video>.nfo` and the like) as its folder holds
  * them now, by film id: one folder read a folder. A film whose NFO the scan would choose
- * differently now keeps its stored one first and gets the rest.
+ * differently now keeps its stored one first and gets the rest. With them, the NFOs a film
+ * without any would be given beside its own (its further versions').
  */
-export async function otherNfosNow(db: Db, films: Pick<FilmRow, 'id' | 'collection_id' | 'key' | 'folder' | 'nfo_path'>[]): Promise<Map<number, string[]>> {
+export async function otherNfosNow(db: Db, films: Pick<FilmRow, 'id' | 'collection_id' | 'key' | 'folder' | 'nfo_path'>[]): Promise<Map<number, { others: string[]; companions: string[] }>> {
   const rootOf = db.prepare('SELECT root FROM collections WHERE id = ?').pluck()
   const folders = new Map<string, { root: string; films: typeof films }>()
   for (const f of films) {
@@ -131,13 +132,13 @@ export async function otherNfosNow(db: Db, films: Pick<FilmRow, 'id' | 'collecti
     entry.films.push(f)
     folders.set(k, entry)
   }
-  const out = new Map<number, string[]>()
+  const out = new Map<number, { others: string[]; companions: string[] }>()
   await inParallel([...folders.values()], async ({ root, films: here }) => {
     const found = new Map((await scanFolder(root, here[0].folder).catch(() => [])).map((s) => [s.key, s]))
     for (const f of here) {
       const s = found.get(f.key)
       const all = s ? [...(s.nfoExists ? [s.nfo] : []), ...s.otherNfos] : []
-      out.set(f.id, all.filter((p) => p !== f.nfo_path))
+      out.set(f.id, { others: all.filter((p) => p !== f.nfo_path), companions: s && !s.nfoExists ? s.companions.filter((p) => p !== f.nfo_path) : [] })
     }
   })
   return out

@@ -98,7 +98,7 @@ async function refreshFilms(db: Db, ids: number[]): Promise<void> {
     .prepare('SELECT id, collection_id, key, folder, nfo_path FROM collection_films WHERE id IN (SELECT value FROM json_each(?))')
     .all(JSON.stringify([...new Set(ids)])) as Pick<FilmRow, 'id' | 'collection_id' | 'key' | 'folder' | 'nfo_path'>[]
   const others = await otherNfosNow(db, rows)
-  const states = await Promise.all(rows.map(async (r) => ({ id: r.id, s: await readFilmNfos(r.nfo_path, others.get(r.id) ?? []) })))
+  const states = await Promise.all(rows.map(async (r) => ({ id: r.id, s: await readFilmNfos(r.nfo_path, others.get(r.id)?.others ?? []) })))
   const upd = db.prepare(
     `UPDATE collection_films SET nfo_exists = ?, nfo_size = ?, nfo_mtime = ?, nfo_error = ?, nfo_genres = ?, locked = ?, nfos_disagree = ? WHERE id = ?`,
   )
