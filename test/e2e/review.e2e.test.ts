@@ -22,6 +22,19 @@ const [w1, w2] = [films[0].id, films[3].id]
 // The only posters with a stored prediction of the active run; Film 27 the likeliest Action.
 const predictedFilms = films.slice(25).map((f, i) => ({ id: f.id, probs: Float32Array.of(i === 2 ? 0.95 : 0.2 + i / 10, 0.1, 0.1) }))
 
+const figures = { macroAp: 0.5, microAp: 0.5, macroF1: 0.5, microF1: 0.5, hit1: 0.5, hit3: 0.5 }
+/** The run's cross-validated figures, one AP bar a genre in the Train view. */
+const evaluation = {
+  posters: films.length,
+  model: figures,
+  prior: figures,
+  genres: GENRES.map((genre) => ({ genre, support: 10, ap: 0.5, f1: 0.5, threshold: 0.5, priorAp: 0.3, priorF1: 0.3 })),
+  rare: [],
+  minSupport: 5,
+  method: 'cross-validation' as const,
+  folds: 5,
+}
+
 /** WCAG contrast ratio of two CSS rgb()/rgba() colours (alpha ignored). */
 function contrast(a: string, b: string): number {
   const lum = (c: string) => {
@@ -54,7 +67,11 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
         const hash = createHash('sha256').update(readFileSync(file)).digest('hex')
         core.db.prepare('UPDATE posters SET path = ?, size = ?, hash = ? WHERE id = ?').run(file, statSync(file).size, hash, f.id)
       }
-      const runId = insertStubRun(core.db, { genres: GENRES, trainSize: films.length, seconds: 1, thresholds: [0.5, 0.5, 0.5], weightsPath: join(lib, 'models', 'none') }, true)
+      const runId = insertStubRun(
+        core.db,
+        { genres: GENRES, trainSize: films.length, seconds: 1, thresholds: [0.5, 0.5, 0.5], weightsPath: join(lib, 'models', 'none'), evaluation },
+        true,
+      )
       putRunPosters(
         core.db,
         runId,
@@ -199,6 +216,37 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     await ui.page.selectOption(tid(T.predictionOrder), '')
     await poll(firstCard).toBe(films[0].id)
     await poll(() => note.count()).toBe(0)
+    expect(ui.pageErrors).toEqual([])
+  }, 60_000)
+  it("keeps a genre's out-of-fold errors listed in the Train view when the genre is renamed, and after its undo", async () => {
+    const page = ui.page
+    const errors = page.locator(tid(T.genreErrors))
+    const heading = () => errors.locator('h4').textContent()
+    await page.click(tid(T.navTrain))
+    await page.selectOption(tid(T.errorsGenre), 'Action')
+    await poll(heading).toMatch(/^Action: /)
+    await poll(() => errors.locator('[data-side]').count()).toBe(2)
+    await page.click(tid(T.navGenres))
+    const row = page.locator(`${tid(T.genreManager)} [data-genre="Action"]`)
+    await row.getByRole('button', { name: 'Rename' }).click()
+    await row.locator('input').fill('Thrills')
+    await page.keyboard.press('Enter')
+    await poll(() => page.locator(`${tid(T.genreManager)} [data-genre="Thrills"]`).count()).toBe(1)
+    await page.click(tid(T.navTrain))
+    // The list follows its genre to the new name; the picker and the chart offer the new name.
+    await poll(heading).toMatch(/^Thrills: /)
+    await poll(() => page.locator(`${tid(T.errorsGenre)} option`).allTextContents()).toContain('Thrills')
+    expect(await page.locator(`${tid(T.errorsGenre)} option`).allTextContents()).not.toContain('Action')
+    // Picked again under its new name, it lists the same errors (before, the run "had no genre").
+    await errors.getByRole('button', { name: 'Close the error lists' }).click()
+    await poll(() => errors.count()).toBe(0)
+    await page.selectOption(tid(T.errorsGenre), 'Thrills')
+    await poll(heading).toMatch(/^Thrills: /)
+    await poll(() => errors.locator('[data-side]').count()).toBe(2)
+    // Undo the rename: back to Action, the list with it.
+    await page.keyboard.press('Control+z')
+    await poll(heading).toMatch(/^Action: /)
+    expect(await page.locator('[role="alert"]').allTextContents()).toEqual(expect.not.arrayContaining([expect.stringMatching(/Could not list/)]))
     expect(ui.pageErrors).toEqual([])
   }, 60_000)
 })

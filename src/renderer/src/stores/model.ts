@@ -106,6 +106,29 @@ export const useModel = defineStore('model', () => {
     }
   }
 
+  /** The shown runs read again (their genre names follow renames); the error list keeps its output. */
+  async function rereadRuns() {
+    const before = selected.value
+    if (before) {
+      try {
+        const now = await api().model.run({ id: before.id })
+        if (selected.value?.id !== before.id) return
+        selected.value = now
+        const shown = errors.value
+        if (shown && shown.runId === now.id) {
+          const i = before.genres.findIndex((g) => g.toLowerCase() === shown.genre.toLowerCase())
+          const name = i >= 0 ? now.genres[i] : undefined
+          if (name !== shown.genre) await showErrors(name ?? null)
+        }
+      } catch {
+        // The run was deleted meanwhile: refresh() says so.
+      }
+    }
+    if (compare.value.length) compared.value = await Promise.all(compare.value.map((x) => api().model.run({ id: x }))).catch(() => compared.value)
+    activeGenresOf = null
+    await loadActiveGenres(status.value?.activeRun ?? null)
+  }
+
   async function toggleCompare(id: number) {
     compare.value = compare.value.includes(id) ? compare.value.filter((x) => x !== id) : [...compare.value, id].slice(-2)
     compared.value = await Promise.all(compare.value.map((x) => api().model.run({ id: x })))
@@ -297,6 +320,10 @@ export const useModel = defineStore('model', () => {
       },
       ['labels', 'model'],
     )
+    // A genre renamed (merged, deleted) or its undo: a run names its outputs as the library
+    // spells them now, so the runs shown are read again, and an open error list follows its
+    // genre to the new name (asking for the old one is refused: the run no longer knows it).
+    onLibraryChange(() => void rereadRuns(), ['genres'])
     b.on('predict.progress', (p) => {
       if (p.jobId !== predictJob.value) return
       predictDone.value = p.done
