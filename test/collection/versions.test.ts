@@ -1,6 +1,8 @@
 // A film in several versions (Jellyfin's `Inception (2010) - 1080p.mkv` beside `- 2160p.mkv`)
 // with no NFO yet: every version gets its own `<video>.nfo` (Kodi reads a version's own NFO
-// only), written, read back, rewritten together, and undone together. Real files, a real core.
+// only), written, read back, rewritten together, and undone together. And a write-back killed
+// before it recorded its files: a rescan still knows the genres it wrote for the model's.
+// Real files, a real core.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -70,5 +72,24 @@ describe('a film in several versions', () => {
     await call(core, 'collection.undo', { writeId: second.writeId })
     await call(core, 'collection.undo', { writeId: w.writeId })
     expect(snapshotFiles(root)).toEqual(before)
+  })
+
+  it('a write-back killed before it recorded its files: a rescan does not take the genres it wrote for a person\'s labels', async () => {
+    stipulate(core, (title) => (title === 'Inception' ? 'Red' : null))
+    const film = () => core.db.prepare("SELECT * FROM collection_films WHERE key LIKE 'Inception (2010)/%'").get() as Record<string, unknown>
+    const before = film()
+    const w = await call<Write>(core, 'collection.write', { root, scope: 'all', rule: { minProbability: 0.5, maxGenres: 2, mode: 'replace' } })
+    expect(parseNfo(readFileSync(hd)).genres).toEqual(['Red'])
+    // As the process would have left it: the entry still "writing…" with no files recorded (the
+    // journal lists them), the film's row as the scan saw it before.
+    core.db.prepare(`UPDATE collection_writes SET description = 'writing…', files = '[]' WHERE id = ?`).run(w.writeId)
+    core.db.prepare('UPDATE collection_films SET nfo_exists = ?, nfo_size = ?, nfo_mtime = ?, nfo_genres = ?, decision = ? WHERE id = ?').run(before.nfo_exists, before.nfo_size, before.nfo_mtime, before.nfo_genres, before.decision, before.id)
+    await call(core, 'collection.scan', { root })
+    const labels = (await call<{ labels: { genre: string; source: string }[] }>(core, 'library.get', { id: before.poster_id })).labels
+    expect(labels).toEqual([])
+    const shown = (await call<{ films: Film[] }>(core, 'collection.films', { root })).films.find((f) => f.title === 'Inception')!
+    expect(shown.written).toMatchObject({ writeId: w.writeId, genres: ['Red'] })
+    await call(core, 'collection.undo', { writeId: w.writeId })
+    expect(existsSync(hd) || existsSync(uhd)).toBe(false)
   })
 })

@@ -38,7 +38,7 @@ export function collectionHandlers(ctx: CoreContext): ApiHandlers['collection'] 
     scan: ({ root }) => exclusive('scan', () => syncCollection(ctx, root)),
     films: ({ root }) => {
       const cid = requireCollection(ctx, root)
-      const written = writtenFilms(ctx.db, cid)
+      const written = writtenFilms(ctx.db, cid, ctx.dir)
       return { root: resolve(root), films: filmRows(ctx.db, cid).map((r) => toFilm(r, written.get(r.id))) }
     },
     plan: async ({ root, rule, ids, diff }) => {

@@ -1,6 +1,7 @@
 // The collection's rows in the library: collections, films, the genre map.
 import type { Film, GenreMapEntry } from '../../shared/api'
 import type { Db } from '../library/db'
+import { journalFiles, WRITING } from './journal'
 
 export interface FilmRow {
   id: number
@@ -46,13 +47,16 @@ export type Written = NonNullable<Film['written']>
 /**
  * For each film of the collection, the latest write-back still in effect on its NFOs: its id,
  * when, and the genres it wrote. An undone write-back is none; one undone in part keeps the
- * films whose files wait for another try.
+ * films whose files wait for another try. A write-back still running, or killed before it
+ * recorded its files, counts with the files its journal lists (in `dir`, the library folder).
  */
-export function writtenFilms(db: Db, collection: number): Map<number, Written> {
+export function writtenFilms(db: Db, collection: number, dir: string): Map<number, Written> {
   const out = new Map<number, Written>()
-  const rows = db.prepare('SELECT id, at, files FROM collection_writes WHERE collection_id = ? AND undone = 0 ORDER BY id').all(collection) as { id: number; at: number; files: string }[]
+  const rows = db.prepare('SELECT id, at, files, description FROM collection_writes WHERE collection_id = ? AND undone = 0 ORDER BY id').all(collection) as { id: number; at: number; files: string; description: string }[]
   for (const w of rows) {
-    for (const f of JSON.parse(w.files) as { film: number; genres?: string[] }[]) if (f.genres) out.set(f.film, { writeId: w.id, at: w.at, genres: f.genres })
+    const recorded = JSON.parse(w.files) as { film: number; genres?: string[] }[]
+    const files = w.description === WRITING ? [...journalFiles(dir, w.id), ...recorded] : recorded
+    for (const f of files) if (f.genres) out.set(f.film, { writeId: w.id, at: w.at, genres: f.genres })
   }
   return out
 }

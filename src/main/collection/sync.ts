@@ -288,7 +288,7 @@ export async function syncCollection(ctx: CoreContext, rootArg: string, signal: 
   )
   const setPoster = db.prepare('UPDATE collection_films SET poster_id = ? WHERE id = ?')
   const labelled: { posterId: string; genres: string[] }[] = []
-  const ours = new Map([...writtenFilms(db, cid)].map(([film, w]) => [film, w.genres]))
+  const ours = new Map([...writtenFilms(db, cid, ctx.dir)].map(([film, w]) => [film, w.genres]))
   db.transaction(() => {
     for (const t of touched) {
       const posterId = t.film.poster ? ((posterByPath.get(t.film.poster) as string | undefined) ?? null) : null

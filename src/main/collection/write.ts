@@ -14,58 +14,20 @@ import { planFilms, type PlannedFile, type PlanRule } from './plan'
 import { progressReporter } from './progress'
 import { collectionId, filmRows, type FilmRow } from './store'
 import { otherNfosNow, readFilmNfos } from './sync'
+import { BACKUP_DIR, journalFiles, journalOf, WRITING, type WrittenFile } from './journal'
 
-export const BACKUP_DIR = 'collection-backups'
-
-interface WrittenFile {
-  film: number
-  path: string
-  /** The original's copy, or null when the write-back created the file. */
-  backup: string | null
-  /** sha256 of the bytes written: undo leaves a file alone that was changed since. */
-  sha256: string
-  /** The genres written (a rescan then knows them for the model's, not a person's). */
-  genres?: string[]
-  /** The film's review decision before the write-back: undo gives it back. */
-  decision?: FilmRow['decision']
-  /**
-   * Written in place (the file has other names, hard links, which a rename would split): not
-   * atomic, so until the journal says `done` the file may be cut short, and undo puts the
-   * backup back whatever the file holds.
-   */
-  inPlace?: boolean
-  done?: boolean
-  /** An in-place write that failed and could not put the original back: undo restores it. */
-  torn?: boolean
-}
 
 /** Write-backs running in this process (one library, one process: any other "writing…" entry was interrupted). */
 const live = new Set<number>()
 
-/** Each file is listed here before it is replaced: a write-back killed mid-way can still undo what it wrote. */
-const journalOf = (dir: string, writeId: number) => join(dir, BACKUP_DIR, String(writeId), 'journal.jsonl')
 
 const byPathName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 /** An entry's files in a stable order: by film, a film's NFOs by path. */
 const byFilmThenPath = (a: WrittenFile, b: WrittenFile) => a.film - b.film || byPathName(a.path, b.path)
 
 /** The files of an entry: those recorded with it and, for an interrupted one, its journal's (duplicates once). */
-async function entryFiles(dir: string, writeId: number, recorded: WrittenFile[]): Promise<WrittenFile[]> {
-  const text = await readFile(journalOf(dir, writeId), 'utf8').catch(() => '')
-  const byPath = new Map<string, WrittenFile>()
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue
-    try {
-      const f = JSON.parse(line) as WrittenFile | { path: string; done: true }
-      // The line after an in-place write: that file was written whole.
-      if (!('film' in f)) {
-        const e = byPath.get(f.path)
-        if (e) e.done = true
-      } else byPath.set(f.path, f)
-    } catch {
-      // A line cut short by the crash: its file was not replaced yet (it is listed before the rename).
-    }
-  }
+function entryFiles(dir: string, writeId: number, recorded: WrittenFile[]): WrittenFile[] {
+  const byPath = new Map(journalFiles(dir, writeId).map((f) => [f.path, f]))
   for (const f of recorded) byPath.set(f.path, f)
   return [...byPath.values()].sort(byFilmThenPath)
 }
@@ -175,7 +137,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
     }
   } else if (pending.length) {
     const id = Number(
-      db.prepare(`INSERT INTO collection_writes (collection_id, at, mode, description, files) VALUES (?, ?, ?, ?, '[]')`).run(cid, Date.now(), req.rule.mode, 'writing…').lastInsertRowid,
+      db.prepare(`INSERT INTO collection_writes (collection_id, at, mode, description, files) VALUES (?, ?, ?, ?, '[]')`).run(cid, Date.now(), req.rule.mode, WRITING).lastInsertRowid,
     )
     writeId = id
     live.add(id)
@@ -263,7 +225,7 @@ export async function writeBack(ctx: CoreContext, req: WriteRequest, signal?: Ab
 }
 
 /** Whether an entry is a write-back that was killed before it finished (its files are in its journal). */
-const interrupted = (r: { id: number; description: string }) => r.description === 'writing…' && !live.has(r.id)
+const interrupted = (r: { id: number; description: string }) => r.description === WRITING && !live.has(r.id)
 
 export async function listWrites(db: Db, dir: string, root: string | undefined, limit: number): Promise<WriteEntry[]> {
   const rows = db
@@ -276,7 +238,7 @@ export async function listWrites(db: Db, dir: string, root: string | undefined, 
     rows.map(async (r) => {
       const recorded = JSON.parse(r.files) as WrittenFile[]
       if (!interrupted(r) || r.undone) return { id: r.id, root: r.root, at: r.at, description: r.description, files: recorded.length, undone: r.undone === 1 }
-      const files = (await entryFiles(dir, r.id, recorded)).length
+      const files = entryFiles(dir, r.id, recorded).length
       return { id: r.id, root: r.root, at: r.at, description: `Interrupted write-back: ${files} NFO file${files === 1 ? '' : 's'} written before it stopped`, files, undone: false }
     }),
   )
@@ -295,7 +257,7 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   if (live.has(row.id)) throw new ApiError('conflict', `write-back ${row.id} is still running`)
   const stopped = interrupted(row)
   const recorded = JSON.parse(row.files) as WrittenFile[]
-  const files = stopped ? await entryFiles(ctx.dir, row.id, recorded) : recorded
+  const files = stopped ? entryFiles(ctx.dir, row.id, recorded) : recorded
   // A later write-back over the same files must be undone first: undoing this one now would
   // find them changed, restore nothing, and leave its originals out of reach.
   const paths = new Set(files.map((f) => f.path))
@@ -306,7 +268,7 @@ export async function undoWrite(ctx: CoreContext, writeId?: number): Promise<{ w
   }[]
   for (const l of later) {
     const listed = JSON.parse(l.files) as WrittenFile[]
-    const theirs = interrupted(l) ? await entryFiles(ctx.dir, l.id, listed) : listed
+    const theirs = interrupted(l) ? entryFiles(ctx.dir, l.id, listed) : listed
     if (theirs.some((f) => paths.has(f.path))) throw new ApiError('conflict', `write-back ${l.id} changed some of the same files since: undo it first`)
   }
   const root = db.prepare('SELECT c.root FROM collections c JOIN collection_writes w ON w.collection_id = c.id WHERE w.id = ?').pluck().get(row.id) as string
