@@ -95,3 +95,20 @@ describe('dropped paths', () => {
     })
   })
 })
+
+describe('genres a filter names, after the vocabulary changed', () => {
+  it('follows a rename (one name gone, one new in its place) and drops merged or deleted genres', async () => {
+    const { followGenres, genreFates } = await import('../../src/renderer/src/lib/genre-renames')
+    const renamed = genreFates(['Action', 'Comedy', 'Drama'], ['Action', 'Humour', 'Drama'])
+    expect([...renamed]).toEqual([['Comedy', 'Humour']])
+    expect(followGenres(['Drama', 'Comedy'], renamed)).toEqual(['Drama', 'Humour'])
+    // Merged into another (or deleted): gone from the filter.
+    const merged = genreFates(['Action', 'Comedy', 'Drama'], ['Action', 'Drama'])
+    expect(followGenres(['Comedy', 'Drama'], merged)).toEqual(['Drama'])
+    // One deleted and another added at the end in the same refresh is no rename.
+    expect(genreFates(['Action', 'Comedy', 'Drama'], ['Action', 'Drama', 'War']).get('Comedy')).toBeNull()
+    // Renamed onto a name the filter already holds: listed once.
+    expect(followGenres(['Comedy', 'Humour'], renamed)).toEqual(['Humour'])
+    expect(genreFates(['Action'], ['Action']).size).toBe(0)
+  })
+})

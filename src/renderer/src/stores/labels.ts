@@ -84,6 +84,8 @@ export const useLabels = defineStore('labels', () => {
       if (!moved) toasts.info(kind === 'undo' ? nothingToUndo(r.history) : 'Nothing to redo')
       else if (label) toasts.info(`${kind === 'undo' ? 'Undone' : 'Redone'}: ${label}`)
       // The core also announces the change; refreshing here keeps the screen right if it did not.
+      // The genres first: an undone rename takes the filters naming the genre with it.
+      await genres.refresh()
       library.reload()
       void detail.reload()
       return r.changed

@@ -178,7 +178,10 @@ export const useLibrary = defineStore('library', () => {
   function start() {
     if (started) return
     started = true
-    onLibraryChange(scheduleReload)
+    // A genre change is read again by the app once the genre list (and the filters naming it) followed it.
+    onLibraryChange((e) => {
+      if (e.reason !== 'genres') scheduleReload()
+    })
     void cache.ensure(0, cache.pageSize)
   }
 
