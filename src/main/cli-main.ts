@@ -8,11 +8,11 @@ import { cannotOpen } from './cli/library'
 
 process.exitCode = await main(process.argv.slice(2), {
   async startServer(options) {
-    const { startServer, MissingRendererError } = await import('./server')
+    const { startServer, MissingRendererError, BindError } = await import('./server')
     try {
       return await startServer(options)
     } catch (err) {
-      if (err instanceof MissingRendererError) throw new UserError(err.message)
+      if (err instanceof MissingRendererError || err instanceof BindError) throw new UserError(err.message)
       throw cannotOpen(err, options.libraryDir) ?? err
     }
   },

@@ -1,6 +1,7 @@
 // Opening the library for a CLI command: failures to open become one-line user errors.
-import { existsSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
+import { errnoWords } from '../errno'
 import { openCore, type Core } from '../core'
 import { DB_FILE } from '../library/db'
 import { LibraryBusyError } from '../library/lock'
@@ -20,10 +21,12 @@ export interface LibraryOptions {
  */
 export function outputFile(path: string, libraryDir: string): string {
   const abs = resolve(path)
-  const st = statSync(abs, { throwIfNoEntry: false })
+  const st = pathStat(abs, `--out ${path}`)
   if (st?.isDirectory()) throw new UserError(`--out ${path} is a folder: give a file name`, 2)
   const parent = dirname(abs)
-  if (!statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`--out ${path}: the folder ${parent} does not exist`, 2)
+  const up = pathStat(parent, `--out ${path}`)
+  if (up && !up.isDirectory()) throw new UserError(`--out ${path}: ${parent} is a file, not a folder`, 2)
+  if (!up) throw new UserError(`--out ${path}: the folder ${parent} does not exist`, 2)
   const real = (p: string) => {
     try {
       return realpathSync(p)
@@ -39,12 +42,55 @@ export function outputFile(path: string, libraryDir: string): string {
   return abs
 }
 
-export function openLibrary(libraryDir: string, { create = false, readOnly = false }: LibraryOptions = {}): Core {
-  const st = statSync(libraryDir, { throwIfNoEntry: false })
+/**
+ * stat, or undefined when nothing is there; a path through a file (`/etc/passwd/x`: ENOTDIR)
+ * or one that cannot be looked at is a user error naming `what`, not a crash.
+ */
+function pathStat(path: string, what: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOTDIR') throw new UserError(`${what}: a part of ${path} is a file, not a folder`, 2)
+    throw new UserError(`${what}: cannot look at ${path}: ${errnoWords(err)}`, 2)
+  }
+}
+
+/** The library folder a command may use: a folder, or nothing yet; never a file or a path through one. */
+export function checkLibraryDir(libraryDir: string): void {
+  const st = pathStat(libraryDir, `--library ${libraryDir}`)
   if (st && !st.isDirectory()) throw new UserError(`--library ${libraryDir} is a file, not a folder`, 2)
+}
+
+/**
+ * Makes the folder of a new library, one level at a time, so a folder that cannot be made
+ * is one line naming it (Node's recursive mkdir loops forever under /proc, whose mkdir says
+ * ENOENT below an existing folder).
+ */
+function makeLibraryDir(libraryDir: string): void {
+  const missing: string[] = []
+  for (let dir = resolve(libraryDir); !pathStat(dir, `--library ${libraryDir}`); dir = dirname(dir)) {
+    missing.unshift(dir)
+    if (dirname(dir) === dir) break
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'EEXIST' && statSync(dir).isDirectory()) continue
+      const why = code === 'ENOENT' ? 'this file system does not allow it' : code === 'EEXIST' ? 'a file is in its place' : errnoWords(err)
+      throw new UserError(`cannot create the library folder ${libraryDir}: ${dir === resolve(libraryDir) ? '' : `${dir}: `}${why}`)
+    }
+  }
+}
+
+export function openLibrary(libraryDir: string, { create = false, readOnly = false }: LibraryOptions = {}): Core {
+  checkLibraryDir(libraryDir)
   if (!create && !existsSync(join(libraryDir, DB_FILE))) {
     throw new UserError(`no library in ${libraryDir}: import posters first (posterity import <folder> --library ${libraryDir})`)
   }
+  if (create) makeLibraryDir(libraryDir)
   try {
     return openCore({ libraryDir, host: 'serve' })
   } catch (err) {

@@ -13,6 +13,14 @@ import { createStaticHandler } from './static'
 
 export { MissingRendererError } from './static'
 
+/** The address or port cannot be bound (in use, no such address): the user picks another. */
+export class BindError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'BindError'
+  }
+}
+
 export interface ServerOptions {
   libraryDir: string
   /** 0 picks a free port. */
@@ -103,8 +111,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (err) {
     await core.close()
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${host} is in use; choose another with --port N (0 picks a free one)`)
-    if (code === 'EADDRNOTAVAIL') throw new Error(`cannot bind to ${host}: no such address on this machine`)
+    if (code === 'EADDRINUSE') throw new BindError(`port ${port} on ${host} is in use; choose another with --port N (0 picks a free one)`)
+    if (code === 'EADDRNOTAVAIL') throw new BindError(`cannot bind to ${host}: no such address on this machine`)
     throw err
   }
   const address = server.address()

@@ -2,6 +2,7 @@
 // line of stdout (tests and scripts parse it) and runs until SIGINT / SIGTERM.
 import { isLoopback } from '../../hosting/loopback'
 import { int, str, UserError, type Command, type Values } from '../command'
+import { checkLibraryDir } from '../library'
 
 /**
  * The address to bind. Loopback unless the user says otherwise twice: an address other than
@@ -37,6 +38,7 @@ Options:
     const port = int(values, 'port', 0)!
     if (port < 0 || port > 65535) throw new UserError(`--port must be between 0 and 65535, got ${port}`, 2)
     const host = bindAddress(values)
+    checkLibraryDir(libraryDir)
     if (!hosts.startServer) throw new UserError('this build of the CLI cannot start the server: run out/main/cli.js (npm run build)')
     const server = await hosts.startServer({ libraryDir, port, host })
     process.stdout.write(`Posterity serving ${server.url}\n`)

@@ -1,0 +1,95 @@
+// A user scripting the CLI and making mistakes: each one a specific line on stderr naming the
+// bad input, a non-zero exit, no stack trace, and nothing lost or left behind. The built CLI
+// (out/main/cli.js) on real temp libraries and JPEGs made by sharp.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jpeg, tempDir } from '../library/helpers'
+
+const repo = resolve(__dirname, '../..')
+const env = { ...process.env, POSTERITY_LIBRARY: '', POSTERITY_DEBUG: '' }
+
+function cli(...args: string[]) {
+  // A bounded wait: a command that hangs fails the test instead of stalling the run.
+  const r = spawnSync(process.execPath, [join(repo, 'out/main/cli.js'), ...args], { cwd: repo, encoding: 'utf8', env, timeout: 30_000 })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+/** One line on stderr, no stack trace and no "set POSTERITY_DEBUG" hint: a user error. */
+function userError(r: { err: string }) {
+  expect(r.err).not.toMatch(/POSTERITY_DEBUG|\n\s+at /)
+}
+
+const t = tempDir()
+const src = join(t.dir, 'posters')
+const lib = join(t.dir, 'lib')
+const aFile = join(t.dir, 'a-file.txt')
+
+beforeAll(async () => {
+  mkdirSync(src)
+  for (let i = 1; i <= 3; i++) await jpeg(join(src, `tt000000${i}.jpg`), { seed: i })
+  writeFileSync(aFile, 'not a folder\n')
+  expect(cli('import', src, '--library', lib).code).toBe(0)
+})
+afterAll(() => t.cleanup())
+
+describe('paths a user gets wrong', () => {
+  it('--library below a file is one line naming it, for every command that opens a library', () => {
+    const under = join(aFile, 'lib')
+    for (const args of [['stats'], ['import', src], ['export', '--format', 'csv'], ['serve', '--port', '0']]) {
+      const r = cli(...args, '--library', under)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.err).toBe(`posterity ${args[0]}: --library ${under}: a part of ${under} is a file, not a folder\n`)
+    }
+  })
+
+  it('serve refuses a --library that is a file before starting anything', () => {
+    const r = cli('serve', '--port', '0', '--library', aFile)
+    expect(r.code).toBe(2)
+    expect(r.err).toBe(`posterity serve: --library ${aFile} is a file, not a folder\n`)
+  })
+
+  it('--out below a file is one line naming it', () => {
+    const out = join(aFile, 'x.csv')
+    const e = cli('export', '--format', 'csv', '--out', out, '--library', lib)
+    expect(e.code).toBe(2)
+    expect(e.err).toBe(`posterity export: --out ${out}: a part of ${out} is a file, not a folder\n`)
+    const p = cli('predict', '--out', out, '--library', lib)
+    expect(p.code).toBe(2)
+    expect(p.err).toBe(`posterity predict: --out ${out}: a part of ${out} is a file, not a folder\n`)
+  })
+
+  it('a library folder that cannot be made is an error, not a hang (mkdir under /proc)', () => {
+    if (!existsSync('/proc/self')) return
+    const r = cli('import', src, '--library', '/proc/posterity-no-such-lib')
+    expect(r.code).toBe(1)
+    expect(r.err).toBe('posterity import: cannot create the library folder /proc/posterity-no-such-lib: this file system does not allow it\n')
+    userError(r)
+  })
+
+  it('makes the missing folders of a new library', () => {
+    const deep = join(t.dir, 'new', 'a', 'b')
+    expect(cli('import', src, '--library', deep).code).toBe(0)
+    expect(JSON.parse(cli('stats', '--json', '--library', deep).out)).toMatchObject({ posters: 3 })
+  })
+})
+
+describe('serve', () => {
+  it('a port in use is a user error: one line, no stack-trace hint', async () => {
+    const blocker = createServer()
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done))
+    const port = (blocker.address() as AddressInfo).port
+    try {
+      const child = spawn(process.execPath, [join(repo, 'out/main/cli.js'), 'serve', '--port', String(port), '--library', lib], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      let err = ''
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      const code = await new Promise<number | null>((done) => child.on('exit', done))
+      expect(code).toBe(1)
+      expect(err).toBe(`posterity serve: port ${port} on 127.0.0.1 is in use; choose another with --port N (0 picks a free one)\n`)
+    } finally {
+      blocker.close()
+    }
+  })
+})
