@@ -93,3 +93,50 @@ describe('serve', () => {
     }
   })
 })
+
+describe('--ids files', () => {
+  const ids = (name: string, text: string) => {
+    const p = join(t.dir, name)
+    writeFileSync(p, text)
+    return p
+  }
+
+  it('a line that is no poster id is refused naming the file, the line and its text, by every command that reads one', () => {
+    // A CSV passed where an ids file belongs (a predict output, an export): line 1 is its header.
+    const csv = ids('predictions.csv', '\uFEFFId,Drama,Comedy\r\ntt0000001,0.5,0.1\r\ntt0000002,0.2,0.9\r\n')
+    for (const args of [['accept'], ['eval'], ['train'], ['predict', '--out', join(t.dir, 'p.csv')]]) {
+      const r = cli(...args, '--ids', csv, '--library', lib)
+      expect(r.code, args[0]).toBe(2)
+      expect(r.err).toBe(
+        `posterity ${args[0]}: --ids file ${csv} line 1: "Id,Drama,Comedy" is not a poster id (one id a line: letters, digits and . _ : -); 2 more lines like it\n`,
+      )
+    }
+    // The line counts blank lines and comments, so it is the line an editor shows.
+    const one = ids('one-bad.txt', 'tt0000001\n\n# a comment\ntt0000002\nBlade Runner (1982)\n')
+    const r = cli('accept', '--ids', one, '--library', lib)
+    expect(r.err).toBe(`posterity accept: --ids file ${one} line 5: "Blade Runner (1982)" is not a poster id (one id a line: letters, digits and . _ : -)\n`)
+    expect(r.code).toBe(2)
+  })
+
+  it('a missing ids file or a folder is named in words', () => {
+    const gone = join(t.dir, 'no-such-ids.txt')
+    const r = cli('train', '--ids', gone, '--library', lib)
+    expect(r.err).toBe(`posterity train: cannot read --ids file ${gone}: no such file\n`)
+    expect(r.code).toBe(1)
+    const dir = cli('eval', '--ids', t.dir, '--library', lib)
+    expect(dir.err).toBe(`posterity eval: cannot read --ids file ${t.dir}: it is a folder\n`)
+    expect(dir.code).toBe(1)
+  })
+
+  it('reads a BOM, CRLF, blank lines, comments and repeated ids', () => {
+    // Two labelled posters of the library, one twice, and an id the library does not have.
+    const labels = join(t.dir, 'labels.csv')
+    writeFileSync(labels, 'Id,Genre,Drama,Comedy\ntt0000001,x,1,0\ntt0000002,x,0,1\n')
+    const labelled = join(t.dir, 'labelled')
+    expect(cli('import', src, '--labels', labels, '--library', labelled).code).toBe(0)
+    const list = ids('windows.txt', '\uFEFFtt0000001\r\n\r\n# from Excel\r\n  tt0000002  \r\ntt0000001\r\ntt9999999\r\n')
+    const r = cli('train', '--ids', list, '--library', labelled)
+    expect(r.err).toMatch(/training needs at least 10 posters labelled by a person, the selection has 2\n$/)
+    expect(r.code).toBe(1)
+  })
+})

@@ -1,24 +1,41 @@
 // Helpers shared by the train / predict / eval CLI commands.
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { ModelEvaluation } from '../../shared/api'
+import { PosterId, type ModelEvaluation } from '../../shared/api'
+import { errnoWords } from '../errno'
 import { UserError } from './command'
 import { coreApi } from './api'
 import type { Core } from '../core'
 import { isImagePath, scan } from '../importer/scan'
 
-/** One poster id a line; blank lines and `#` comments ignored. */
+/**
+ * One poster id a line; blank lines, `#` comments, a BOM, CRLF and repeated ids are fine. A
+ * line that is no poster id (a CSV row, a path, a title) is refused naming its line and text.
+ */
 export function readIdsFile(file: string): string[] {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    throw new UserError(`cannot read --ids file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new UserError(`cannot read --ids file ${file}: ${errnoWords(err, 'no such file')}`)
   }
-  const ids = text
-    .split(/\r?\n/)
-    .map((l) => l.replace(/^\uFEFF/, '').trim())
-    .filter((l) => l && !l.startsWith('#'))
+  const ids: string[] = []
+  const bad: { line: number; text: string }[] = []
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const l = raw.replace(/^\uFEFF/, '').trim()
+    if (!l || l.startsWith('#')) return
+    if (PosterId.safeParse(l).success) ids.push(l)
+    else bad.push({ line: i + 1, text: l })
+  })
+  if (bad.length) {
+    const { line, text: what } = bad[0]
+    const shown = what.length > 60 ? `${what.slice(0, 59)}…` : what
+    throw new UserError(
+      `--ids file ${file} line ${line}: ${JSON.stringify(shown)} is not a poster id (one id a line: letters, digits and . _ : -)` +
+        (bad.length > 1 ? `; ${bad.length - 1} more line${bad.length === 2 ? '' : 's'} like it` : ''),
+      2,
+    )
+  }
   if (ids.length === 0) throw new UserError(`--ids file ${file} lists no ids`)
   return [...new Set(ids)]
 }
