@@ -2,7 +2,7 @@
 // bad input, a non-zero exit, no stack trace, and nothing lost or left behind. The built CLI
 // (out/main/cli.js) on real temp libraries and JPEGs made by sharp.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -138,5 +138,36 @@ describe('--ids files', () => {
     const r = cli('train', '--ids', list, '--library', labelled)
     expect(r.err).toMatch(/training needs at least 10 posters labelled by a person, the selection has 2\n$/)
     expect(r.code).toBe(1)
+  })
+})
+
+describe('an import that keeps nothing', () => {
+  it('leaves no library behind where it made one: a mistyped folder, a file that is no image, an unusable labels file', () => {
+    const cases: [string, string[], RegExp][] = [
+      ['typo', [join(t.dir, 'postres')], /postres: no such file or folder/],
+      ['not-an-image', [aFile], /a-file\.txt: not a supported image type/],
+      ['bad-labels', [src, '--labels', join(t.dir, 'no-such-labels.csv')], /cannot read labels file .*no-such-labels\.csv: no such file/],
+    ]
+    for (const [name, args, why] of cases) {
+      const dir = join(t.dir, `fresh-${name}`)
+      const r = cli('import', ...args, '--library', dir)
+      expect(r.code, name).toBe(1)
+      expect(r.out + r.err).toMatch(why)
+      userError(r)
+      expect(existsSync(dir), name).toBe(false)
+      // The next command says there is no library, instead of showing an empty one.
+      expect(cli('stats', '--library', dir).err).toMatch(/no library in .*: import posters first/)
+    }
+  })
+
+  it('keeps a folder that was there and what it holds, and a library that was there', () => {
+    const dir = join(t.dir, 'existing-folder')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'notes.txt'), 'mine\n')
+    expect(cli('import', join(t.dir, 'postres'), '--library', dir).code).toBe(1)
+    expect(readdirSync(dir)).toEqual(['notes.txt'])
+    // An existing library stays, with its posters, whatever a later import fails to do.
+    expect(cli('import', join(t.dir, 'postres'), '--library', lib).code).toBe(1)
+    expect(JSON.parse(cli('stats', '--json', '--library', lib).out)).toMatchObject({ posters: 3 })
   })
 })

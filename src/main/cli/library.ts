@@ -1,10 +1,10 @@
 // Opening the library for a CLI command: failures to open become one-line user errors.
-import { existsSync, mkdirSync, realpathSync, statSync, type Stats } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync, statSync, type Stats } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { errnoWords } from '../errno'
 import { openCore, type Core } from '../core'
 import { DB_FILE } from '../library/db'
-import { LibraryBusyError } from '../library/lock'
+import { LibraryBusyError, lockLibrary } from '../library/lock'
 import { storageProblem } from '../library/storage'
 import { UserError } from './command'
 
@@ -119,5 +119,37 @@ export async function withLibrary<T>(libraryDir: string, fn: (core: Core) => Pro
     return await fn(core)
   } finally {
     await core.close()
+  }
+}
+
+/** Removes `dir` and the empty folders below it; a folder holding any file stays, with that file. */
+function removeEmptyFolders(dir: string): void {
+  const entries = readdirSync(dir, { withFileTypes: true })
+  for (const e of entries) if (e.isDirectory()) removeEmptyFolders(join(dir, e.name))
+  try {
+    rmdirSync(dir)
+  } catch {
+    // not empty: something other than empty folders is there, and stays
+  }
+}
+
+/**
+ * Takes away a library an import made and left without a poster, once closed: its file and
+ * SQLite's beside it, its thumbs/ and models/ folders when they hold no file, and the library
+ * folder itself when the import made it and it is empty then. Anything else stays; so does a
+ * library another process opened in the meantime (its lock is taken first).
+ */
+export function removeEmptyLibrary(libraryDir: string, removeFolder: boolean): void {
+  try {
+    const release = lockLibrary(libraryDir)
+    try {
+      for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`]) rmSync(join(libraryDir, f), { force: true })
+      for (const d of ['thumbs', 'models']) if (statSync(join(libraryDir, d), { throwIfNoEntry: false })?.isDirectory()) removeEmptyFolders(join(libraryDir, d))
+    } finally {
+      release()
+    }
+    if (removeFolder) rmdirSync(libraryDir)
+  } catch {
+    // best effort: an empty library left behind is no loss
   }
 }
