@@ -78,8 +78,11 @@ describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)'
     await ui.page.locator(tid(T.thumbSize)).fill('150')
     await ui.page.fill(tid(T.searchInput), '  AMELIE ')
     await poll(() => cards().count()).toBe(1)
+    // One poster is "1 poster" above the grid, not "1 posters".
+    expect(await ui.page.locator('.toolbar .total').textContent()).toBe('1 poster')
     await ui.page.fill(tid(T.searchInput), '')
     await poll(() => cards().count()).toBe(films.length)
+    expect(await ui.page.locator('.toolbar .total').textContent()).toBe(`${films.length} posters`)
     // The source filter.
     await ui.page.selectOption(tid(T.sourceFilter), 'prediction')
     await poll(() => cards().count()).toBe(1)

@@ -112,3 +112,14 @@ describe('genres a filter names, after the vocabulary changed', () => {
     expect(genreFates(['Action'], ['Action']).size).toBe(0)
   })
 })
+
+describe('counts with their noun', () => {
+  it('says "1 poster" and "0 posters", with digit grouping', async () => {
+    const { count, posters } = await import('../../src/renderer/src/lib/count')
+    expect(posters(1)).toBe('1 poster')
+    expect(posters(0)).toBe('0 posters')
+    expect(posters(8052)).toBe((8052).toLocaleString() + ' posters')
+    expect(count(1, 'genre')).toBe('1 genre')
+    expect(count(2, 'library', 'libraries')).toBe('2 libraries')
+  })
+})

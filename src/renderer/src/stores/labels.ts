@@ -7,6 +7,7 @@ import type { HistoryState, PosterSummary } from '../../../shared/api'
 import { api } from '../api/bridge'
 import { onLibraryChange } from '../api/library-changes'
 import { applyLabelChange, type LabelChange } from '../lib/label-edit'
+import { posters } from '../lib/count'
 import { useDetail } from './detail'
 import { useGenres } from './genres'
 import { useLibrary } from './library'
@@ -193,7 +194,7 @@ export const useLabels = defineStore('labels', () => {
       history.value = r.history
       detail.close()
       library.reload()
-      offerUndo(`Deleted ${r.removed.toLocaleString()} posters of import #${importId}`)
+      offerUndo(`Deleted ${posters(r.removed)} of import #${importId}`)
       return true
     } catch (err) {
       toasts.error('Could not delete the import', err)

@@ -6,6 +6,7 @@ import type { AcceptRequest, AcceptResult, EpochPoint, GenreErrors, ModelStatus,
 import { ApiError } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
 import { onLibraryChange } from '../api/library-changes'
+import { posters } from '../lib/count'
 import { useToasts } from './toasts'
 
 /** What the Train view chooses of a training request (includePredictions: learn from accepted predictions too). */
@@ -213,7 +214,7 @@ export const useModel = defineStore('model', () => {
       const r = await api().model.accept({ ids, minProbability: opts.minProbability, maxGenres: opts.maxGenres, dryRun, sample: 20 })
       if (!dryRun) {
         const skipped = r.skipped ? `; ${r.skipped.toLocaleString()} skipped, left as they were` : ''
-        toasts.info(r.changed.length ? `Accepted predictions on ${r.changed.length.toLocaleString()} posters${skipped} (undo with Ctrl+Z)` : 'Nothing to accept: no poster changed')
+        toasts.info(r.changed.length ? `Accepted predictions on ${posters(r.changed.length)}${skipped} (undo with Ctrl+Z)` : 'Nothing to accept: no poster changed')
       }
       return r
     } catch (err) {
@@ -332,7 +333,7 @@ export const useModel = defineStore('model', () => {
     b.on('predict.finished', (f) => {
       if (f.jobId !== predictJob.value) return
       predictJob.value = null
-      if (f.status === 'done') toasts.info(`Predicted ${f.count.toLocaleString()} posters`)
+      if (f.status === 'done') toasts.info(`Predicted ${posters(f.count)}`)
       else if (f.status === 'failed') toasts.error('Prediction failed', f.error ?? 'unknown error')
     })
     b.on('backbone.progress', (p) => {
