@@ -171,3 +171,48 @@ describe('an import that keeps nothing', () => {
     expect(JSON.parse(cli('stats', '--json', '--library', lib).out)).toMatchObject({ posters: 3 })
   })
 })
+
+describe('poster ids that are not in the library', () => {
+  it('similar: a mistyped id fails at once, before any embedding, naming the id', () => {
+    const r = cli('similar', 'tt000001', '--library', lib)
+    expect(r.err).toBe('posterity similar: no poster "tt000001"\n')
+    expect(r.code).toBe(1)
+    const odd = cli('similar', 'Blade Runner', '--library', lib)
+    expect(odd.err).toBe('posterity similar: "Blade Runner" is not a poster id (letters, digits and . _ : -)\n')
+    expect(odd.code).toBe(2)
+  })
+
+  it('accept: ids the library lacks are named, never "predicted first", and a list of nothing but them fails', async () => {
+    // 14 posters, 12 labelled, and a small CNN (one epoch): the active model.
+    const posters = join(t.dir, 'accept-posters')
+    mkdirSync(posters)
+    const rows = ['Id,Genre,Drama,Comedy']
+    for (let i = 10; i < 24; i++) {
+      await jpeg(join(posters, `tt00000${i}.jpg`), { seed: 100 + i })
+      if (i < 22) rows.push(`tt00000${i},x,${i % 2},${(i + 1) % 2}`)
+    }
+    const labels = join(t.dir, 'accept-labels.csv')
+    writeFileSync(labels, `${rows.join('\n')}\n`)
+    const trained = join(t.dir, 'accept-lib')
+    expect(cli('import', posters, '--labels', labels, '--library', trained).code).toBe(0)
+    const train = cli('train', '--kind', 'cnn', '--epochs', '1', '--library', trained)
+    expect(train.code, train.err).toBe(0)
+
+    const none = join(t.dir, 'unknown-ids.txt')
+    writeFileSync(none, 'tt9999998\ntt9999999\n')
+    const r = cli('accept', '--ids', none, '--library', trained)
+    expect(r.err).toBe('posterity accept: none of the 2 listed ids is a poster of this library: tt9999998, tt9999999\n')
+    expect(r.code).toBe(1)
+    const one = join(t.dir, 'unknown-id.txt')
+    writeFileSync(one, 'tt9999999\n')
+    expect(cli('accept', '--ids', one, '--library', trained).err).toBe('posterity accept: the listed id is not a poster of this library: tt9999999\n')
+
+    const some = join(t.dir, 'some-ids.txt')
+    writeFileSync(some, 'tt0000022\ntt0000023\ntt9999999\n')
+    const dry = cli('accept', '--ids', some, '--min-prob', '0', '--dry-run', '--library', trained)
+    expect(dry.code).toBe(0)
+    expect(dry.err).toMatch(/^posterity accept: warning: 1 listed id is not a poster of this library, left out: tt9999999\n/m)
+    expect(dry.err).not.toMatch(/3 listed posters have no prediction/)
+    expect(dry.out).toMatch(/^dry run, nothing written: would accept predictions of model run \d+ .*\n\d+ posters? would gain genres; \d+ posters? skipped \(nothing to accept: left as they were\); 1 listed id not in this library\n/)
+  })
+})

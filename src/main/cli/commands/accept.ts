@@ -27,6 +27,9 @@ function probability(values: Record<string, unknown>): number | undefined {
   return p
 }
 
+/** The first few of a list of ids, for one line. */
+const sample = (ids: string[]) => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? `, … (${ids.length - 5} more)` : ''}`
+
 const command: Command = {
   summary: "accept the active model's predictions as labels (undoable)",
   help,
@@ -41,22 +44,35 @@ const command: Command = {
     return withLibrary(libraryDir, async (core) => {
       const args = { ids, minProbability, maxGenres, dryRun, sample: 200_000 }
       let r = await coreApi(core).model.accept(args)
-      if (r.unpredicted.length) {
-        // Posters the active model has not scored yet (new, or never predicted): predict them
-        // now; ids that name no poster stay in the list.
-        const n = r.unpredicted.length
+      // Listed ids that name no poster of this library (a typo, another library's list) are
+      // among the unpredicted: named apart, never "predicted first".
+      let unknown = new Set<string>()
+      if (ids && r.unpredicted.length) {
+        const known = new Set((await coreApi(core).library.ids({})).ids)
+        unknown = new Set(ids.filter((id) => !known.has(id)))
+        if (unknown.size === ids.length) {
+          throw new UserError(`${ids.length === 1 ? 'the listed id is not a poster' : `none of the ${ids.length} listed ids is a poster`} of this library: ${sample([...unknown])}`)
+        }
+        if (unknown.size) process.stderr.write(`posterity accept: warning: ${unknown.size} listed id${unknown.size === 1 ? ' is' : 's are'} not a poster of this library, left out: ${sample([...unknown])}\n`)
+      }
+      const unscored = r.unpredicted.filter((id) => !unknown.has(id))
+      if (unscored.length) {
+        // Posters the active model has not scored yet (new, or never predicted): predict them now.
+        const n = unscored.length
         process.stderr.write(`${n} ${ids ? 'listed ' : ''}poster${n === 1 ? ' has' : 's have'} no prediction of the active model yet: predicting ${n === 1 ? 'it' : 'them'} first\n`)
-        const { jobId } = await coreApi(core).model.predict({ scope: 'selection', ids: r.unpredicted })
+        const { jobId } = await coreApi(core).model.predict({ scope: 'selection', ids: unscored })
         await waitForJob(core, jobId)
         r = await coreApi(core).model.accept(args)
       }
-      const missing = r.unpredicted.length
+      const notPredicted = r.unpredicted.filter((id) => !unknown.has(id))
+      const missing = notPredicted.length
       const pl = (n: number, w = 'poster') => `${n.toLocaleString('en-US')} ${w}${n === 1 ? '' : 's'}`
       const lines = [
         `${dryRun ? 'dry run, nothing written: would accept' : 'accepted'} predictions of model run ${r.runId} ` +
           `(at most ${maxGenres ?? DEFAULT_MAX_GENRES} genres a poster, each >= ${minProbability ?? DEFAULT_MIN_PROBABILITY} and its threshold)`,
         `${pl(r.changed.length)} ${dryRun ? 'would gain' : 'gained'} genres; ${pl(r.skipped)} skipped (nothing to accept: left as they were)` +
-          (missing ? `; ${pl(missing, 'listed id')} not found or not predictable: ${r.unpredicted.slice(0, 5).join(', ')}${missing > 5 ? ', …' : ''}` : ''),
+          (missing ? `; ${pl(missing)} could not be predicted: ${sample(notPredicted)}` : '') +
+          (unknown.size ? `; ${pl(unknown.size, 'listed id')} not in this library` : ''),
       ]
       if (r.gains.length) lines.push('genres gained:', ...r.gains.map((g) => `  ${g.genre.padEnd(20)} ${String(g.posters).padStart(7)}`))
       if (r.sample.length) {

@@ -1,4 +1,5 @@
 // posterity similar <id> [--k N] [--library DIR] [--json]
+import { PosterId } from '../../../shared/api'
 import { UserError, int, type Command } from '../command'
 import { withLibrary } from '../library'
 import { embedMissing } from '../explore-support'
@@ -21,9 +22,12 @@ const command: Command = {
   positionals: true,
   async run({ values, positionals, libraryDir }) {
     if (positionals.length !== 1) throw new UserError(`similar takes one poster id, got ${positionals.length}`, 2)
+    if (!PosterId.safeParse(positionals[0]).success) throw new UserError(`${JSON.stringify(positionals[0])} is not a poster id (letters, digits and . _ : -)`, 2)
     const k = int(values, 'k', 10)!
     if (k < 1 || k > 500) throw new UserError(`--k must be between 1 and 500, got ${k}`, 2)
     return withLibrary(libraryDir, async (core) => {
+      // A mistyped id fails at once, not after embedding every poster of the library.
+      await coreApi(core).library.get({ id: positionals[0] })
       await embedMissing(core)
       const r = await coreApi(core).explore.similar({ id: positionals[0], k, embed: true })
       if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`)
