@@ -216,3 +216,31 @@ describe('poster ids that are not in the library', () => {
     expect(dry.out).toMatch(/^dry run, nothing written: would accept predictions of model run \d+ .*\n\d+ posters? would gain genres; \d+ posters? skipped \(nothing to accept: left as they were\); 1 listed id not in this library\n/)
   })
 })
+
+describe('numbers out of range or not numbers', () => {
+  it('--min-prob is read alike by accept and tag: a decimal from 0 to 1, not hex, an exponent or Infinity', () => {
+    for (const cmd of [['accept'], ['tag', src]]) {
+      for (const v of ['2', '0x1', '1e-1', 'Infinity', '-0.1', 'half']) {
+        const r = cli(...cmd, `--min-prob=${v}`, '--library', lib)
+        expect(r.err, `${cmd[0]} ${v}`).toBe(`posterity ${cmd[0]}: --min-prob expects a probability between 0 and 1, got "${v}"\n`)
+        expect(r.code).toBe(2)
+      }
+    }
+  })
+
+  it('whole-number flags name the flag and the value', () => {
+    const cases: [string[], string][] = [
+      [['review', '--queue', 'suspect', '--limit=-1'], '--limit must be between 1 and 1000, got -1'],
+      [['review', '--queue', 'suspect', '--limit', 'ten'], '--limit expects a whole number, got "ten"'],
+      [['accept', '--max-genres', '0'], '--max-genres must be between 1 and 50, got 0'],
+      [['similar', 'tt0000001', '--k', 'abc'], '--k expects a whole number, got "abc"'],
+      [['train', '--folds', '1'], '--folds must be between 2 and 20, got 1'],
+      [['serve', '--port', '70000'], '--port must be between 0 and 65535, got 70000'],
+    ]
+    for (const [args, message] of cases) {
+      const r = cli(...args, '--library', lib)
+      expect(r.err, args.join(' ')).toBe(`posterity ${args[0]}: ${message}\n`)
+      expect(r.code).toBe(2)
+    }
+  })
+})

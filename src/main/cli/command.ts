@@ -64,3 +64,12 @@ export function int(values: Values, name: string, fallback?: number): number | u
   if (!/^-?\d+$/.test(v)) throw new UserError(`--${name} expects a whole number, got "${v}"`, 2)
   return Number(v)
 }
+
+/** A probability flag (--min-prob): a decimal between 0 and 1 (0.5, .5, 1), not hex or an exponent. */
+export function probability(values: Values, name: string): number | undefined {
+  const v = str(values, name)
+  if (v === undefined) return undefined
+  const p = Number(v)
+  if (!/^\s*(0|1|0?\.\d+|0\.|1\.0*)\s*$/.test(v) || !(p >= 0 && p <= 1)) throw new UserError(`--${name} expects a probability between 0 and 1, got "${v}"`, 2)
+  return p
+}

@@ -1,6 +1,6 @@
 // posterity accept [--ids FILE] [--min-prob P] [--max-genres K] [--dry-run] [--library DIR]
 import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
-import { UserError, int, str, type Command } from '../command'
+import { UserError, int, probability, str, type Command } from '../command'
 import { withLibrary } from '../library'
 import { readIdsFile, waitForJob } from '../model-support'
 import { coreApi } from '../api'
@@ -19,14 +19,6 @@ skipped, and each changed poster with the genres it gains.
   --max-genres K   at most K genres a poster (default ${DEFAULT_MAX_GENRES}: IMDb lists at most 3)
   --dry-run        print what would change and write nothing`
 
-function probability(values: Record<string, unknown>): number | undefined {
-  const v = str(values as never, 'min-prob')
-  if (v === undefined) return undefined
-  const p = Number(v)
-  if (!/^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(v) || !(p >= 0 && p <= 1)) throw new UserError(`--min-prob expects a probability between 0 and 1, got "${v}"`, 2)
-  return p
-}
-
 /** The first few of a list of ids, for one line. */
 const sample = (ids: string[]) => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? `, … (${ids.length - 5} more)` : ''}`
 
@@ -37,7 +29,7 @@ const command: Command = {
   async run({ values, libraryDir }) {
     const idsFile = str(values, 'ids')
     const ids = idsFile ? readIdsFile(idsFile) : undefined
-    const minProbability = probability(values)
+    const minProbability = probability(values, 'min-prob')
     const maxGenres = int(values, 'max-genres')
     if (maxGenres !== undefined && (maxGenres < 1 || maxGenres > 50)) throw new UserError(`--max-genres must be between 1 and 50, got ${maxGenres}`, 2)
     const dryRun = values['dry-run'] === true

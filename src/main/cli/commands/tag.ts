@@ -2,7 +2,7 @@
 import { relative } from 'node:path'
 import { DEFAULT_MAX_GENRES, DEFAULT_MIN_PROBABILITY } from '../../../shared/acceptance'
 import type { WriteResult } from '../../../shared/api'
-import { UserError, int, str, type Command } from '../command'
+import { UserError, int, probability, type Command } from '../command'
 import { withLibrary } from '../library'
 import { coreApi } from '../api'
 
@@ -28,13 +28,6 @@ it would write. Films and their NFO genres are kept in the library (re-running i
 Genre names go through the library's genre map (for example Sci-Fi → Science Fiction).
 The exit status is 1 when any film failed (a broken NFO, a file that cannot be written),
 with the reasons on stderr.`
-
-function probability(v: string | undefined): number {
-  if (v === undefined) return DEFAULT_MIN_PROBABILITY
-  const p = Number(v)
-  if (v.trim() === '' || !Number.isFinite(p) || !(p >= 0 && p <= 1)) throw new UserError(`--min-prob expects a probability between 0 and 1, got "${v}"`, 2)
-  return p
-}
 
 /** The genres a write drops from the NFO (replace mode), read off its diff. */
 function dropped(r: WriteResult): string[] {
@@ -78,7 +71,7 @@ const command: Command = {
   async run({ values, positionals, libraryDir }) {
     if (positionals.length !== 1) throw new UserError('give exactly one collection folder', 2)
     if (values['dry-run'] && values['write-nfo']) throw new UserError('give either --dry-run or --write-nfo, not both', 2)
-    const minProbability = probability(str(values, 'min-prob'))
+    const minProbability = probability(values, 'min-prob') ?? DEFAULT_MIN_PROBABILITY
     const maxGenres = int(values, 'max-genres', DEFAULT_MAX_GENRES)!
     if (maxGenres < 1 || maxGenres > 20) throw new UserError(`--max-genres expects 1 to 20, got ${maxGenres}`, 2)
     const dryRun = !values['write-nfo']
