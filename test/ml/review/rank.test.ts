@@ -160,9 +160,17 @@ describe('rankUncertain', () => {
     const r = rankUncertain(p, t, genres)
     expect(r.map((x) => x.row)).toEqual([1, 2, 0])
     expect(r[0].score).toBeCloseTo(1)
-    expect(r[0].suggest.add).toEqual(['Action', 'Drama', 'Comedy'])
-    expect(r[1].suggest.add).toEqual(['Action', 'Comedy'])
+    // On their thresholds, but only Action reaches Accept's minimum probability (0.5).
+    expect(r[0].suggest.add).toEqual(['Action'])
+    expect(r[1].suggest.add).toEqual(['Action'])
     expect(r[2].suggest.add).toEqual(['Action'])
+    const loose = rankUncertain(p, t, genres, 3, 0.2)
+    expect(loose.find((x) => x.row === 1)!.suggest.add).toEqual(['Action', 'Drama', 'Comedy'])
+  })
+
+  it('never suggests a genre for clearing a threshold near 0 (a rare genre) at a probability near 0', () => {
+    const r = rankUncertain(matrix([[0.45, 0.001, 0.3]]), [0.5, 0.0005, 0.5], genres)
+    expect(r[0].suggest.add).toEqual(['Action'])
   })
 
   it('suggests the likeliest genre when none clears its threshold', () => {

@@ -236,10 +236,11 @@ export function genreUncertainty(p: number, threshold: number): number {
 /**
  * Unlabelled rows, most uncertain first: the mean over genres of genreUncertainty (every genre
  * decision counts, so a poster the model hesitates on for many genres teaches it most). The
- * suggestion adds the genres at or above their thresholds (at most `maxAdd`, highest first),
- * or the single likeliest genre when none is.
+ * suggestion adds the genres at or above their thresholds and at or above `minAdd` (Accept's
+ * rule: a rare genre's threshold near 0 made "+ Reality-TV 0%" a suggestion), at most
+ * `maxAdd`, highest first; or the single likeliest genre when none is.
  */
-export function rankUncertain(probs: Matrix, thresholds: ArrayLike<number>, genres: readonly string[], maxAdd = 3): RankedItem[] {
+export function rankUncertain(probs: Matrix, thresholds: ArrayLike<number>, genres: readonly string[], maxAdd = 3, minAdd = DEFAULT_MIN_PROBABILITY): RankedItem[] {
   const { n, g } = probs
   const out: RankedItem[] = []
   for (let i = 0; i < n; i++) {
@@ -249,7 +250,7 @@ export function rankUncertain(probs: Matrix, thresholds: ArrayLike<number>, genr
     for (let c = 0; c < g; c++) {
       const p = probs.values[i * g + c]
       sum += genreUncertainty(p, thresholds[c])
-      if (p >= thresholds[c]) above.push({ c, p })
+      if (p >= thresholds[c] && p >= minAdd) above.push({ c, p })
       if (p > probs.values[i * g + best]) best = c
     }
     above.sort((a, b) => b.p - a.p)
