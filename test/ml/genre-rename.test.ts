@@ -34,6 +34,12 @@ afterAll(async () => {
 
 describe('renaming a genre the active model predicts', () => {
   it('carries the output over to the new name, and back on undo', async () => {
+    // The fold ensemble's measured per-genre AP (Compare runs' "measured" basis) is named too.
+    const id = activeRun(core.db)!.id
+    const m = JSON.parse(core.db.prepare('SELECT metrics FROM model_runs WHERE id = ?').pluck().get(id) as string) as Record<string, unknown>
+    const summary = { macroAp: 0.5, microAp: 0.5, macroF1: 0.5, microF1: 0.5, hit1: 0.5, hit3: 0.5 }
+    m.ensemble = { members: 5, deals: 1, outOfFold: summary, genreAp: [{ genre: 'Comedy', ap: 0.6 }, { genre: 'Drama', ap: 0.4 }] }
+    core.db.prepare('UPDATE model_runs SET metrics = ? WHERE id = ?').run(JSON.stringify(m), id)
     await call(core, 'genres.rename', { name: 'Comedy', to: 'Komedie' })
     const run = activeRun(core.db)!
     expect(run.genres).toEqual(['Komedie', 'Drama'])
@@ -44,6 +50,7 @@ describe('renaming a genre the active model predicts', () => {
     const ordered = await call<{ items: { id: string }[] }>(core, 'library.query', { predictionSort: { by: 'probability', genre: 'Komedie' }, desc: true })
     expect(ordered.items[0].id).toBe('tt03')
     expect(run.evaluation.genres.every((g) => g.genre !== 'Comedy')).toBe(true)
+    expect(run.evaluation.ensemble?.genreAp).toEqual([{ genre: 'Komedie', ap: 0.6 }, { genre: 'Drama', ap: 0.4 }])
     await call(core, 'labels.undo', {})
     expect(activeRun(core.db)!.genres).toEqual(['Comedy', 'Drama'])
   })

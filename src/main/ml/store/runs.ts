@@ -75,6 +75,7 @@ function toRun(db: Db, r: Row): StoredRun {
     const rename = <T extends { genre: string }>(m: T): T => ({ ...m, genre: renamed.get(m.genre) ?? m.genre })
     evaluation.genres = evaluation.genres.map(rename)
     if (evaluation.rare) evaluation.rare = evaluation.rare.map(rename)
+    if (evaluation.ensemble?.genreAp) evaluation.ensemble.genreAp = evaluation.ensemble.genreAp.map(rename)
   }
   return {
     id: r.id,
