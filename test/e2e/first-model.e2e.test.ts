@@ -67,6 +67,10 @@ describe.skipIf(!hasChromium || !haveBackbone)('a first model from the Train vie
     await poll(() => page.locator(tid('curve-caption')).textContent(), 30_000).toMatch(/fold 1 of 5/)
     await poll(async () => (await runs()).runs.find((r) => r.id === quickId)?.note, 30_000).toMatch(/^replaced by the cross-validated run/)
     if (process.env.POSTERITY_E2E_SHOTS) await page.screenshot({ path: join(process.env.POSTERITY_E2E_SHOTS, 'first-model-cv.png') })
+    // Both runs' rows, the quick one's note included, keep inside the Runs panel at 1400 px
+    // (their Activate and Delete buttons once spilled past its border).
+    const spill = await page.locator(tid('model-runs')).evaluate((t) => t.getBoundingClientRect().right - t.closest('.panel')!.getBoundingClientRect().right)
+    expect(spill).toBeLessThanOrEqual(0)
     expect(ui.pageErrors).toEqual([])
   })
 })
