@@ -131,16 +131,22 @@ describe.skipIf(!hasChromium)('the Review view in Chromium (posterity serve)', (
     await ui.page.keyboard.press(await key('Drama'))
     await poll(() => pressed('Drama')).toBe('false')
     await poll(async () => (await labelsOf(w2)).map((l) => l.genre)).toEqual(['Action'])
+    const progress = () => ui.page.locator(tid(T.reviewProgress)).textContent()
+    await poll(progress).toMatch(/2 of 2 reviewed/)
     await ui.page.keyboard.press('Control+z')
     await poll(() => pressed('Drama')).toBe('true')
     expect(await pressed('Action')).toBe('true')
     await poll(async () => (await labelsOf(w2)).map((l) => l.genre).sort()).toEqual(['Action', 'Drama'])
+    // Its Action key's edit stands: the poster is still fixed.
+    expect(await progress()).toMatch(/2 of 2 reviewed/)
     // Undo twice more: the Action key's edit, then the suggestion applied to the first poster, which comes back.
     await ui.page.keyboard.press('Control+z')
     await poll(async () => (await labelsOf(w2)).map((l) => l.genre)).toEqual(['Drama'])
+    await poll(progress).toMatch(/1 of 2 reviewed/)
     await ui.page.keyboard.press('Control+z')
     await poll(() => current().getAttribute('data-id')).toBe(w1)
     await poll(() => labelsOf(w1)).toEqual([{ genre: 'Drama', source: 'imported' }])
+    await poll(progress).toMatch(/0 of 2 reviewed/)
     // Redo through the toolbar brings the fix back.
     await ui.page.locator(tid(T.redo)).click()
     await poll(() => labelsOf(w1)).toEqual([{ genre: 'Action', source: 'user' }])

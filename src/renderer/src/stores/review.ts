@@ -27,6 +27,9 @@ export const useReview = defineStore('review', () => {
   const loading = ref(false)
   const error = ref<string | null>(null)
   const outcomes = ref<Record<string, Outcome>>({})
+  /** Edits this session made to each poster: an undo takes one back, and the poster's outcome goes with its last. */
+  const edits = new Map<string, number>()
+  const edited = (id: string) => edits.set(id, (edits.get(id) ?? 0) + 1)
   /** The shown poster as it is now (labels with sources), re-read after every edit. */
   const poster = shallowRef<PosterDetail | null>(null)
 
@@ -52,6 +55,7 @@ export const useReview = defineStore('review', () => {
       items.value = p.items
       index.value = 0
       outcomes.value = {}
+      edits.clear()
       await showCurrent()
     } catch (err) {
       if (mine === request) {
@@ -144,6 +148,7 @@ export const useReview = defineStore('review', () => {
     }
     const ok = await labels.edit([it.id], { add, remove }, 'Could not apply the suggestion')
     if (!ok) return
+    edited(it.id)
     outcomes.value = { ...outcomes.value, [it.id]: 'accepted' }
     void refreshCounts()
     // From the last poster this is the "queue done" state.
@@ -179,7 +184,9 @@ export const useReview = defineStore('review', () => {
       labels: has ? p.labels.filter((l) => l.genre !== genre) : [...p.labels, { genre, source: 'user' }],
     }
     const ok = await labels.edit([it.id], has ? { remove: [genre] } : { add: [genre] }, `Could not ${has ? 'remove' : 'add'} ${genre}`)
-    if (ok) outcomes.value = { ...outcomes.value, [it.id]: 'fixed' }
+    if (!ok) return
+    edited(it.id)
+    outcomes.value = { ...outcomes.value, [it.id]: 'fixed' }
   }
 
   /** Undoes the last edit and shows the poster it touched when that is in this session. */
@@ -187,8 +194,15 @@ export const useReview = defineStore('review', () => {
     const changed = await labels.undo()
     const at = items.value.findIndex((i) => changed.includes(i.id))
     if (at >= 0) {
-      const { [items.value[at].id]: _gone, ...rest } = outcomes.value
-      outcomes.value = rest
+      const id = items.value[at].id
+      // A poster fixed with two keys is still fixed after one of them is undone.
+      const left = (edits.get(id) ?? 1) - 1
+      if (left > 0) edits.set(id, left)
+      else {
+        edits.delete(id)
+        const { [id]: _gone, ...rest } = outcomes.value
+        outcomes.value = rest
+      }
       if (at !== index.value) {
         index.value = at
         poster.value = null
