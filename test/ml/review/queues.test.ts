@@ -211,7 +211,7 @@ describe('posterity review', () => {
     const bad = cli('review', '--queue', 'everything', '--library', lib)
     expect(bad.code).toBe(2)
     expect(bad.err).toMatch(/--queue must be suspect, uncertain or accepted, got "everything"/)
-    expect(cli('review', '--library', lib).err).toMatch(/--queue is required/)
+    expect(cli('review', '--library', lib).err).toMatch(/--queue is required: suspect, uncertain or accepted/)
     expect(cli('review', '--queue', 'suspect', '--limit', '0', '--library', lib).code).toBe(2)
     const empty = join(t.dir, 'empty')
     const c = open(empty)

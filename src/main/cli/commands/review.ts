@@ -25,7 +25,7 @@ const command: Command = {
   options: { queue: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values, libraryDir }) {
     const q = str(values, 'queue')
-    if (q === undefined) throw new UserError('--queue is required: suspect or uncertain', 2)
+    if (q === undefined) throw new UserError('--queue is required: suspect, uncertain or accepted', 2)
     const parsed = ReviewQueueName.safeParse(q)
     if (!parsed.success) throw new UserError(`--queue must be suspect, uncertain or accepted, got "${q}"`, 2)
     const limit = int(values, 'limit', 50)!
