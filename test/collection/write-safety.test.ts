@@ -163,7 +163,7 @@ describe('posterity tag', () => {
     stipulate(() => 'Green')
     await core.close()
     try {
-      const dry = await run(['tag', root, '--library', libDir, '--min-prob', '1e-1'])
+      const dry = await run(['tag', root, '--library', libDir, '--min-prob', '0.1'])
       expect(dry.code).toBe(0)
       // Film 3's NFO lists Red: replaced by Green unless merged.
       expect(dry.out).toMatch(/Film 3 \(1953\)\/Film 3\.mkv\s+Green  \(would replace Red\)\n/)
