@@ -140,4 +140,18 @@ describe.skipIf(!hasChromium)('the library in Chromium (posterity serve)', () =>
     await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-library.png') })
     expect(ui.pageErrors).toEqual([])
   }, 60_000)
+
+  it('fits the desktop window at its minimum width (800 px): nothing runs off the right edge', async () => {
+    await ui.page.setViewportSize({ width: 800, height: 700 })
+    try {
+      await ui.page.click(tid(T.navLibrary))
+      await poll(() => ui.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+      // Import (the bar's last control) and the grid's cards stay inside the window.
+      const right = (sel: string) => ui.page.locator(sel).first().evaluate((e) => e.getBoundingClientRect().right)
+      expect(await right(tid(T.importOpen))).toBeLessThanOrEqual(800)
+      expect(await ui.page.locator(tid(T.posterCard)).evaluateAll((cs) => Math.max(...cs.map((c) => c.getBoundingClientRect().right)))).toBeLessThanOrEqual(800)
+    } finally {
+      await ui.page.setViewportSize({ width: 1400, height: 900 })
+    }
+  }, 60_000)
 })
