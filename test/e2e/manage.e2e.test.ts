@@ -282,4 +282,23 @@ describe.skipIf(!hasChromium)('library management in Chromium (posterity serve)'
     await poll(() => cards().count()).toBe(films.length)
     expect(ui.pageErrors).toEqual([])
   }, 60_000)
+
+  it('creates a second library from the dialog, lists the first under Recent, and switches back to it', async () => {
+    const page = ui.page
+    const first = join(ui.root, 'library')
+    const second = join(ui.root, 'second library')
+    await page.click(tid(T.libraryOpen))
+    await page.locator(tid(T.libraryPath)).fill(second)
+    await page.click(tid(T.libraryCreatePath))
+    // The new library is empty and named in the bar.
+    await poll(() => cards().count()).toBe(0)
+    await poll(() => page.locator(tid(T.libraryOpen)).textContent()).toMatch(/second library/)
+    await page.click(tid(T.libraryOpen))
+    const recent = page.getByRole('list', { name: 'Recent' })
+    await poll(() => recent.locator(tid(T.libraryRecent)).allTextContents()).toContainEqual(expect.stringContaining(first))
+    await recent.locator(tid(T.libraryRecent), { hasText: first }).first().click()
+    await poll(() => cards().count()).toBe(films.length)
+    await poll(() => page.locator(tid(T.libraryOpen)).textContent()).toMatch(/library/)
+    expect(ui.pageErrors).toEqual([])
+  }, 60_000)
 })
