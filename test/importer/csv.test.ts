@@ -89,7 +89,7 @@ describe('label and metadata files', () => {
     expect(tb.meta.get('tt0114709')).toEqual({ title: 'Toy Story', year: 1995 })
     expect(tb.meta.get('tt0113497')).toEqual({ title: 'Jumanji, Again', year: 1995 })
     expect(tb.meta.get('tt0000009')).toEqual({ title: 'Café', year: null })
-    expect(tb.warnings).toEqual(['MovieGenre.csv: not valid UTF-8; read as Latin-1'])
+    expect(tb.warnings).toEqual(['MovieGenre.csv: not valid UTF-8; read as Windows-1252 (Latin-1)'])
   })
 
   it('refuses a labels file without an Id column, naming the file and the columns found', async () => {
@@ -128,7 +128,7 @@ describe('label and metadata files', () => {
     const tb = await readTables(p)
     expect(tb.labels.size).toBe(5001)
     expect(tb.labels.get('tt9999999')).toEqual({ genres: ['Comédie'] })
-    expect(tb.warnings).toEqual(['late.csv: not valid UTF-8; read as Latin-1']) // once, not once per pass
+    expect(tb.warnings).toEqual(['late.csv: not valid UTF-8; read as Windows-1252 (Latin-1)']) // once, not once per pass
   })
 
   it('reads mixed line ends, and refuses a row longer than the limit naming its line', async () => {

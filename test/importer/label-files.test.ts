@@ -64,6 +64,43 @@ describe('separators', () => {
   })
 })
 
+describe('encodings Excel and Notepad save', () => {
+  const utf16 = (text: string, be = false) => {
+    const le = Buffer.from(`\uFEFF${text}`, 'utf16le')
+    return be ? le.swap16() : le
+  }
+
+  it("reads UTF-16 with a BOM (Excel's Unicode Text: tabs, CRLF), little- and big-endian, labels and metadata", async () => {
+    const l = file('unicode.txt', utf16('Id\tGenre\tAction\tComédie\r\ntt0000001\t"Action, Comédie"\t1\t1\r\ntt0000002\t\t0\t1\r\n'))
+    const m = file('meta.csv', utf16('Id,Title,Year\r\ntt0000001,"Amélie, ""Le"" film",2001\r\n', true))
+    const r = await importWith(l, m)
+    expect(r).toMatchObject({ added: 3, warnings: [] })
+    expect(await labels()).toEqual([
+      ['tt0000001', true, ['Action', 'Comédie']],
+      ['tt0000002', true, ['Comédie']],
+      ['tt0000003', false, []],
+    ])
+    const one = (await call(t.core, 'library.query', { sort: 'id' })).items[0]
+    expect([one.title, one.year]).toEqual(['Amélie, "Le" film', 2001])
+    const json = await readTables(file('labels.json', utf16('[{"id": "tt0000001", "labels": [{"genre": "Comédie", "source": "user"}]}]')))
+    expect(json.labels.get('tt0000001')).toEqual({ genres: ['Comédie'], sources: { comédie: 'user' } })
+  })
+
+  it('names UTF-16 without a BOM instead of calling it binary', async () => {
+    const p = file('nobom.csv', Buffer.from('Id,Genre\r\ntt0000001,Drama\r\n', 'utf16le'))
+    await expect(readTables(p)).rejects.toThrow(`labels file ${p} is UTF-16 without a byte order mark: save it as UTF-8, or as UTF-16 with one`)
+  })
+
+  it("reads Windows-1252 (Excel's ANSI): curly quotes, dashes and the euro sign are letters, not control characters", async () => {
+    const m = file('ansi.csv', Buffer.from('Id;Title;Year\r\ntt0000001;Schindler\x92s List \x96 \x93Redux\x94 \x80 Caf\xe9;1993\r\n', 'latin1'))
+    const l = file('ansi-labels.csv', Buffer.from('Id;Genre\r\ntt0000001;Com\xe9die|\x84Noir\x93\r\n', 'latin1'))
+    const r = await importWith(l, m)
+    expect(r.warnings).toEqual(['ansi-labels.csv: not valid UTF-8; read as Windows-1252 (Latin-1)', 'ansi.csv: not valid UTF-8; read as Windows-1252 (Latin-1)'])
+    const one = (await call(t.core, 'library.query', { sort: 'id' })).items[0]
+    expect([one.title, one.year, one.genres]).toEqual(['Schindler\u2019s List \u2013 \u201cRedux\u201d \u20ac Café', 1993, ['Comédie', '\u201eNoir\u201c']])
+  })
+})
+
 describe('JSON labels files', () => {
   it('reads our JSON export with a UTF-8 BOM (Notepad)', async () => {
     const l = file('labels.json', Buffer.concat([BOM, Buffer.from('[\n  {"id": "tt0000001", "genres": ["Drama"]},\n  {"id": "tt0000002", "labels": [{"genre": "Comedy", "source": "user"}]}\n]\n')]))

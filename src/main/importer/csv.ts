@@ -4,9 +4,10 @@
 // happened on and never quotes the file's contents.
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream'
 import { parse, CsvError as ParseError, type Info, type Options } from 'csv-parse'
+import { TextDecoder } from 'node:util'
 
 export class CsvError extends Error {}
-/** The bytes are not UTF-8 (the caller may read them again as Latin-1). */
+/** The bytes are not UTF-8 (the caller may read them again as Windows-1252). */
 export class NotUtf8 extends Error {}
 
 export interface CsvRow {
@@ -15,9 +16,15 @@ export interface CsvRow {
   line: number
 }
 
+/**
+ * How a file's bytes are text: UTF-8 (checked: invalid bytes throw NotUtf8), Windows-1252 (what
+ * Excel and Notepad save as "ANSI" in the West; Latin-1 with letters where Latin-1 has control
+ * characters) or UTF-16 (Excel's "Unicode Text", with a byte order mark).
+ */
+export type TextEncoding = 'utf8' | 'windows-1252' | 'utf-16le' | 'utf-16be'
+
 export interface CsvOptions {
-  /** 'utf8' (checked: invalid bytes throw NotUtf8) or 'latin1'. */
-  encoding?: 'utf8' | 'latin1'
+  encoding?: TextEncoding
   /** A longer row fails (it is not a CSV, or a quote is never closed in a huge file). */
   maxRowBytes?: number
   /** The field separator (headerDelimiter tells it from the header line); default ','. */
@@ -67,6 +74,37 @@ class Utf8Check extends Transform {
   }
 }
 
+/**
+ * Windows-1252's characters for the bytes 0x80-0x9F, where Latin-1 has C1 control characters
+ * (the five bytes it leaves undefined stay those). Node's TextDecoder('windows-1252') decodes
+ * these bytes as Latin-1 (Node 20), so the table is here.
+ */
+const CP1252_C1 =
+  '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f' +
+  '\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178'
+
+/** Windows-1252 bytes as text (a byte is a character: chunks decode on their own). */
+export function decodeWindows1252(bytes: Buffer): string {
+  return bytes.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80])
+}
+
+/** Text of the given encoding in, UTF-8 out (a UTF-16 byte order mark is dropped). */
+class ToUtf8 extends Transform {
+  private decoder: TextDecoder | null
+  constructor(encoding: 'windows-1252' | 'utf-16le' | 'utf-16be') {
+    super()
+    this.decoder = encoding === 'windows-1252' ? null : new TextDecoder(encoding)
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    const text = this.decoder ? this.decoder.decode(chunk, { stream: true }) : decodeWindows1252(chunk)
+    done(null, Buffer.from(text, 'utf8'))
+  }
+  override _flush(done: TransformCallback): void {
+    const rest = this.decoder?.decode() ?? ''
+    done(null, rest ? Buffer.from(rest, 'utf8') : undefined)
+  }
+}
+
 function message(err: ParseError, start: number, maxRowBytes: number): string {
   const line = (err as unknown as Info).lines
   switch (err.code) {
@@ -104,7 +142,7 @@ export async function* csvRows(source: Readable, options: CsvOptions = {}): Asyn
     delimiter: options.delimiter ?? ',',
     record_delimiter: ['\r\n', '\n', '\r'],
     max_record_size: maxRowBytes,
-    encoding: options.encoding ?? 'utf8',
+    encoding: 'utf8', // other encodings are made UTF-8 before the parser
     on_record: (record, info): CsvRow => {
       const line = startOf(info)
       for (const f of record) if (f.includes('\r\n')) extra += f.split('\r\n').length - 1
@@ -114,7 +152,8 @@ export async function* csvRows(source: Readable, options: CsvOptions = {}): Asyn
     },
   }
   const parser = parse(settings as unknown as Options) // (its typed overloads want `columns`; rows here are arrays)
-  const stages: (Readable | Transform)[] = options.encoding === 'latin1' ? [source] : [source, new Utf8Check()]
+  const encoding = options.encoding ?? 'utf8'
+  const stages: (Readable | Transform)[] = [source, encoding === 'utf8' ? new Utf8Check() : new ToUtf8(encoding)]
   const rows = pipeline([...stages, parser], () => {}) as unknown as AsyncIterable<CsvRow>
   try {
     yield* rows

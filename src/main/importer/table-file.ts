@@ -1,5 +1,5 @@
 // Opening, streaming and checking a label or metadata file (labels.ts, metadata.ts): the
-// regular-file and size checks, UTF-8 else Latin-1, the header and its id column, rows by id
+// regular-file and size checks, UTF-16 by its BOM, else UTF-8, else Windows-1252, the header and its id column, rows by id
 // with duplicate and bad-id warnings. Duplicate ids: the LAST row wins (a later correction
 // overrides). Messages never quote a file's contents beyond a header that looks like one.
 import { constants } from 'node:fs'
@@ -7,7 +7,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
 import { ApiError, PosterId } from '../../shared/api'
-import { CsvError, NotUtf8, csvRows, headerDelimiter, type CsvRow } from './csv'
+import { CsvError, NotUtf8, csvRows, decodeWindows1252, headerDelimiter, type CsvRow, type TextEncoding } from './csv'
 import { errnoWords } from '../errno'
 
 const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
@@ -42,8 +42,13 @@ export async function openTable(path: string, what: string): Promise<{ fh: FileH
     if (!(await fh.stat()).isFile()) throw cannot(what, path, 'not a regular file (a pipe, socket or device)')
     const head = Buffer.alloc(HEAD_BYTES)
     const { bytesRead } = await fh.read(head, 0, HEAD_BYTES, 0)
-    // A CSV is text: NUL bytes mean an image, an archive or a database was given by mistake.
-    if (head.subarray(0, bytesRead).includes(0)) throw new ApiError('invalid-args', `${what} file ${shown} is binary, not a CSV`)
+    // A CSV is text: NUL bytes mean an image, an archive or a database was given by mistake
+    // (UTF-16, Excel's "Unicode Text", has them in every ASCII character: read after its BOM).
+    const utf16 = utf16Of(head.subarray(0, bytesRead))
+    const nul = utf16 ? headText(head.subarray(0, bytesRead)).includes('\0') : head.subarray(0, bytesRead).includes(0)
+    if (nul) {
+      throw new ApiError('invalid-args', `${what} file ${shown} is ${looksUtf16(head.subarray(0, bytesRead)) ? 'UTF-16 without a byte order mark: save it as UTF-8, or as UTF-16 with one' : 'binary, not a CSV'}`)
+    }
     return { fh, head: head.subarray(0, bytesRead) }
   } catch (err) {
     await fh?.close()
@@ -52,19 +57,51 @@ export async function openTable(path: string, what: string): Promise<{ fh: FileH
   }
 }
 
-/** The whole file as text: UTF-8, else Latin-1 (MovieGenre.csv circulates in Latin-1) with a warning. */
+/** UTF-16 by its byte order mark (Excel's "Unicode Text" and "CSV UTF-16" write one), else null. */
+function utf16Of(head: Buffer): 'utf-16le' | 'utf-16be' | null {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le'
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be'
+  return null
+}
+
+/** Text in UTF-16 without a BOM: a NUL in every other byte of its first characters, as ASCII in UTF-16 has. */
+function looksUtf16(head: Buffer): boolean {
+  const n = Math.min(head.length, 64) & ~1
+  if (n < 4) return false
+  const zeros = (odd: number) => {
+    let k = 0
+    for (let i = odd; i < n; i += 2) if (head[i] === 0 && head[i ^ 1] !== 0) k++
+    return k
+  }
+  return Math.max(zeros(0), zeros(1)) >= (n / 2) * 0.9
+}
+
+/** Said once when a file is not UTF-8 and was read again. */
+const notUtf8 = (path: string) => `${basename(path)}: not valid UTF-8; read as Windows-1252 (Latin-1)`
+
+/**
+ * The whole file as text: UTF-16 by its BOM, else UTF-8, else Windows-1252 (MovieGenre.csv
+ * circulates in Latin-1, Excel saves "ANSI" as Windows-1252) with a warning.
+ */
 export async function readWhole(fh: FileHandle, path: string, warnings: string[]): Promise<string> {
   const buf = await fh.readFile()
+  const utf16 = utf16Of(buf)
+  if (utf16) return new TextDecoder(utf16).decode(buf)
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf)
   } catch {
-    warnings.push(`${basename(path)}: not valid UTF-8; read as Latin-1`)
-    return buf.toString('latin1')
+    warnings.push(notUtf8(path))
+    return decodeWindows1252(buf)
   }
 }
 
-/** The first bytes as text for sniffing, without a UTF-8 BOM (Notepad writes one; as Latin-1 it is "ï»¿", not U+FEFF). */
+/**
+ * The first bytes as text for sniffing, without a BOM (Notepad writes one; as Latin-1 it is
+ * "ï»¿", not U+FEFF); UTF-16 decoded.
+ */
 export function headText(head: Buffer): string {
+  const utf16 = utf16Of(head)
+  if (utf16) return new TextDecoder(utf16).decode(head.subarray(0, head.length - (head.length % 2)))
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf
   return head.subarray(bom ? 3 : 0).toString('latin1')
 }
@@ -73,14 +110,19 @@ export function headText(head: Buffer): string {
 const looksLikeJson = (text: string) => /^(\{\s*("|\})|\[\s*[{["\d\]])/.test(text.slice(0, 64).trimStart())
 
 /**
- * Streams a CSV's rows into `read` (header first): as UTF-8, and again from the start as
- * Latin-1 when the bytes are not UTF-8 (with a warning). `read` starts afresh each time; the
+ * Streams a CSV's rows into `read` (header first): as UTF-16 when it starts with a UTF-16 BOM,
+ * else as UTF-8, and again from the start as Windows-1252 when the bytes are not UTF-8 (with a
+ * warning). `read` starts afresh each time; the
  * warnings of an abandoned pass are dropped.
  */
 type ReadRows<T> = (rows: AsyncGenerator<CsvRow>, warnings: string[], again: () => AsyncGenerator<CsvRow>) => Promise<T>
 
 export async function streamTable<T>(path: string, what: string, warnings: string[], read: ReadRows<T>): Promise<T> {
-  for (const encoding of ['utf8', 'latin1'] as const) {
+  const first = await openTable(path, what)
+  const utf16 = utf16Of(first.head)
+  await first.fh.close()
+  const encodings: TextEncoding[] = utf16 ? [utf16] : ['utf8', 'windows-1252']
+  for (const encoding of encodings) {
     const { fh, head } = await openTable(path, what)
     const own: string[] = []
     try {
@@ -99,7 +141,7 @@ export async function streamTable<T>(path: string, what: string, warnings: strin
         }
       }
       const result = await read(csvRows(fh.createReadStream({ start: 0, autoClose: false }), { encoding, delimiter }), own, again)
-      if (encoding === 'latin1') warnings.push(`${basename(path)}: not valid UTF-8; read as Latin-1`)
+      if (encoding === 'windows-1252') warnings.push(notUtf8(path))
       warnings.push(...own)
       return result
     } catch (err) {
@@ -110,7 +152,7 @@ export async function streamTable<T>(path: string, what: string, warnings: strin
       await fh.close()
     }
   }
-  throw new Error('unreachable: Latin-1 decodes any bytes')
+  throw new Error('unreachable: Windows-1252 decodes any bytes')
 }
 
 /** The header row (names trimmed), or an error when the file has no rows at all. */
