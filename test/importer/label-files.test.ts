@@ -101,6 +101,33 @@ describe('encodings Excel and Notepad save', () => {
   })
 })
 
+describe('names in another case', () => {
+  it('matches an upper-cased IMDb id (TT0000001) to its poster, with or without spaces around it', async () => {
+    const r = await importWith(file('upper.csv', 'Id,Genre\nTT0000001,Drama\n  Tt0000002 ,Comedy\n'))
+    expect(r.warnings).toEqual([])
+    expect(await labels()).toEqual([
+      ['tt0000001', true, ['Drama']],
+      ['tt0000002', true, ['Comedy']],
+      ['tt0000003', false, []],
+    ])
+  })
+
+  it('labels a genre named twice in one row, in two cases, once; the same file imported again changes nothing', async () => {
+    const l = file('twice.csv', 'Id,Genre\ntt0000001,"Drama|drama |DRAMA|Comedy"\n')
+    const j = file('twice.json', '[{"id": "tt0000002", "labels": [{"genre": "Western", "source": "user"}, {"genre": "western", "source": "prediction"}]}]')
+    const c = file('cols.csv', 'Id,Horror,horror\ntt0000003,1,1\n')
+    for (const f of [l, j, c]) expect((await importWith(f)).warnings).toEqual([])
+    expect(await labels()).toEqual([
+      ['tt0000001', true, ['Drama', 'Comedy']],
+      ['tt0000002', true, ['Western']],
+      ['tt0000003', true, ['Horror']],
+    ])
+    const exported = await call(t.core, 'library.export', { format: 'json' })
+    expect(exported.text).toContain('{"genre":"Western","source":"user"}')
+    for (const f of [l, j, c]) expect(await importWith(f)).toMatchObject({ added: 0, updated: 0, unchanged: 3 })
+  })
+})
+
 describe('JSON labels files', () => {
   it('reads our JSON export with a UTF-8 BOM (Notepad)', async () => {
     const l = file('labels.json', Buffer.concat([BOM, Buffer.from('[\n  {"id": "tt0000001", "genres": ["Drama"]},\n  {"id": "tt0000002", "labels": [{"genre": "Comedy", "source": "user"}]}\n]\n')]))

@@ -45,9 +45,15 @@ function splitCell(cell: string): string[] {
   return s.includes('|') ? s.split('|') : s.split(',')
 }
 
+/** The names once each, whatever their case (the library's genres ignore it): the first spelling kept. */
+function onceEach(names: string[]): string[] {
+  const seen = new Set<string>()
+  return names.filter((g) => !seen.has(g.toLowerCase()) && !!seen.add(g.toLowerCase()))
+}
+
 /** "['Comedy', 'Drama']", "Comedy|Drama" or "Comedy, Drama". */
 export function splitGenres(cell: string): string[] {
-  return [...new Set(splitCell(cell).map(cleanGenre).filter((g): g is string => g !== null))]
+  return onceEach(splitCell(cell).map(cleanGenre).filter((g): g is string => g !== null))
 }
 
 function isBinary(v: string): boolean {
@@ -154,6 +160,7 @@ function readLabelsJson(path: string, text: string, warnings: string[], problemO
         dropped = true
         continue
       }
+      if (genres.some((h) => h.toLowerCase() === g.toLowerCase())) continue // named twice: the first one counts
       genres.push(g)
       if (!order.has(g.toLowerCase())) order.set(g.toLowerCase(), g)
       const src = LabelSource.safeParse(l.source)
@@ -321,7 +328,8 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
       unknownIds.add(id)
       return
     }
-    byId.set(id, row.line, labelRow(genres, sourceCol >= 0 ? (f[sourceCol] ?? '') : null))
+    // Two 0/1 columns may name one genre ("Drama", "drama"): one label.
+    byId.set(id, row.line, labelRow(oneHot.length > 1 ? onceEach(genres) : genres, sourceCol >= 0 ? (f[sourceCol] ?? '') : null))
   }
   for (const row of sample) take(row)
   sample.length = 0

@@ -182,10 +182,14 @@ export function idColumn(path: string, what: string, header: string[]): number {
 /** A poster file's name without extension, as a labels row may give it instead of an id. */
 const FILE_STEM = /^[^\x00-\x1f\x7f/\\]{1,255}$/
 
-/** MovieGenre.csv has bare numbers (114709): posters are named tt0114709. */
+/**
+ * MovieGenre.csv has bare numbers (114709): posters are named tt0114709. An IMDb id typed or
+ * upper-cased by a spreadsheet (TT0114709) is the same film: IMDb ids are lower-case.
+ */
 export function normalizeId(raw: string): string {
   const s = raw.trim()
-  return /^\d+$/.test(s) ? `tt${s.padStart(7, '0')}` : s
+  if (/^\d+$/.test(s)) return `tt${s.padStart(7, '0')}`
+  return /^tt\d+$/i.test(s) ? s.toLowerCase() : s
 }
 
 /**
