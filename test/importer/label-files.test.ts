@@ -150,6 +150,36 @@ describe('JSON labels files', () => {
   })
 })
 
+describe('an export edited by hand', () => {
+  const known = 'read as imported; a source is one of imported, user, prediction, nfo'
+
+  it('names each source it does not know, with the line and the value, reads it as imported; a source in another case is that source', async () => {
+    const l = file('edited.csv', "Id,Genre,Sources,Drama,Horror\ntt0000001,['Drama'],Drama:robot,1,0\ntt0000002,\"['Drama', 'Horror']\",Drama:User|Horror,1,1\ntt0000003,[],,0,0\n")
+    const r = await importWith(l)
+    expect(r.warnings).toEqual([`edited.csv: Sources not known (${known}): line 2: "Drama:robot"; line 3: "Horror"`])
+    const out = (await call(t.core, 'library.export', { format: 'csv' })).text
+    expect(out).toBe('Id,Genre,Sources,Drama,Horror\ntt0000001,[\'Drama\'],Drama:imported,1,0\ntt0000002,"[\'Drama\', \'Horror\']",Drama:user|Horror:imported,1,1\ntt0000003,[],,0,0\n')
+  })
+
+  it('names a JSON item whose source is unknown, whose genres are no list, or whose label has no genre', async () => {
+    const j = file(
+      'edited.json',
+      '[{"id": "tt0000001", "labels": [{"genre": "Drama", "source": "robot"}, {"genre": "Comedy", "source": " USER "}, {"source": "user"}]},\n {"id": "tt0000002", "genres": "Drama"},\n {"id": "tt0000003", "title": "No labels field"}]',
+    )
+    const r = await importWith(j)
+    expect(r.warnings).toEqual([
+      'edited.json: labels not read: item 1 (tt0000001): a label without a genre name, left out; item 2 (tt0000002): "genres" is not a list; the poster is left unlabelled',
+      `edited.json: sources not known (${known}): item 1 (tt0000001) "Drama": "robot"`,
+    ])
+    const items = JSON.parse((await call(t.core, 'library.export', { format: 'json' })).text) as { id: string; labelled: boolean; labels: unknown[] }[]
+    expect(items.map((i) => [i.id, i.labelled, i.labels])).toEqual([
+      ['tt0000001', true, [{ genre: 'Drama', source: 'imported' }, { genre: 'Comedy', source: 'user' }]],
+      ['tt0000002', false, []],
+      ['tt0000003', false, []],
+    ])
+  })
+})
+
 describe('genre names the library refuses', () => {
   const why = '"Title" is a column name in label files (Id, Genre, Sources, Title, Year…), so an export would not bring it back as a genre; choose another name'
 

@@ -22,17 +22,28 @@ const NOT_GENRES = LABEL_FILE_COLUMNS
 
 const isNA = (s: string) => s.trim().replace(/^['"]|['"]$/g, '').trim().toUpperCase() === 'N/A'
 
-/** "Comedy:user|Drama:imported" (the Sources column of our CSV export); unknown sources are left out. */
+/** "Comedy:user|Drama:imported" (the Sources column of our CSV export; a source in any case); unknown sources are left out. */
 export function parseSources(cell: string): Record<string, LabelSource> {
   const out: Record<string, LabelSource> = Object.create(null) // a genre may be named "__proto__"
   for (const part of cell.split('|')) {
     const i = part.lastIndexOf(':')
     if (i <= 0) continue
-    const src = LabelSource.safeParse(part.slice(i + 1).trim())
+    const src = LabelSource.safeParse(part.slice(i + 1).trim().toLowerCase())
     if (src.success) out[part.slice(0, i).trim().toLowerCase()] = src.data
   }
   return out
 }
+
+/** The Sources cell's parts whose source is none of ours ("Drama:robot", "Drama"): each is read as imported. */
+function unknownSources(cell: string): string[] {
+  return cell.split('|').filter((part) => {
+    if (!part.trim()) return false
+    const i = part.lastIndexOf(':')
+    return i <= 0 || !LabelSource.safeParse(part.slice(i + 1).trim().toLowerCase()).success
+  })
+}
+
+const SOURCES_KNOWN = `read as imported; a source is one of ${LabelSource.options.join(', ')}`
 
 function cleanGenre(name: string): string | null {
   const g = name.trim().replace(/^['"]|['"]$/g, '').trim()
@@ -137,6 +148,8 @@ function readLabelsJson(path: string, text: string, warnings: string[], problemO
   const order = new Map<string, string>()
   const unknown = new Set<string>()
   const bad = new Listed()
+  const odd = new Listed()
+  const badSources = new Listed()
   const refused = new Refused(problemOf)
   items.forEach((it: unknown, i) => {
     const o = (it && typeof it === 'object' ? it : {}) as Record<string, unknown>
@@ -151,10 +164,16 @@ function readLabelsJson(path: string, text: string, warnings: string[], problemO
     const sources: Record<string, LabelSource> = Object.create(null) // a genre may be named "__proto__"
     const genres: string[] = []
     const list = Array.isArray(o.labels) ? o.labels : Array.isArray(o.genres) ? o.genres.map((g) => ({ genre: g })) : null
-    if (!list) return // no label information: the poster stays unlabelled
+    if (!list) {
+      // No label information: the poster stays unlabelled. Said when a field is there but is no list.
+      const field = o.labels !== undefined ? 'labels' : o.genres !== undefined ? 'genres' : null
+      if (field) odd.add(`item ${i + 1} (${id}): "${field}" is not a list; the poster is left unlabelled`)
+      return
+    }
     let dropped = false
     for (const l of list as { genre?: unknown; source?: unknown }[]) {
       const g = typeof l?.genre === 'string' ? cleanGenre(l.genre) : null
+      if (typeof l?.genre !== 'string') odd.add(`item ${i + 1} (${id}): a label without a genre name${l && typeof l === 'object' ? '' : ` (${cell(String(JSON.stringify(l)))})`}, left out`)
       if (!g) continue
       if (refused.refuses(g, () => `item ${i + 1}`)) {
         dropped = true
@@ -163,14 +182,17 @@ function readLabelsJson(path: string, text: string, warnings: string[], problemO
       if (genres.some((h) => h.toLowerCase() === g.toLowerCase())) continue // named twice: the first one counts
       genres.push(g)
       if (!order.has(g.toLowerCase())) order.set(g.toLowerCase(), g)
-      const src = LabelSource.safeParse(l.source)
+      const src = LabelSource.safeParse(typeof l.source === 'string' ? l.source.trim().toLowerCase() : l.source)
       if (src.success) sources[g.toLowerCase()] = src.data
+      else if (l.source !== undefined) badSources.add(`item ${i + 1} (${id}) ${cell(g)}: ${cell(String(typeof l.source === 'string' ? l.source : JSON.stringify(l.source)))}`)
     }
     if (genres.length === 0 && dropped) return void refused.emptied++
     if (genres.length === 0 && list.length > 0) return void unknown.add(id) // only N/A: genre unknown
     labels.set(id, { genres, sources })
   })
   bad.warn(`${file}: items skipped`, warnings)
+  odd.warn(`${file}: labels not read`, warnings)
+  badSources.warn(`${file}: sources not known (${SOURCES_KNOWN})`, warnings)
   refused.warn(file, warnings)
   return { labels, genreOrder: [...order.values()], meta, unknown }
 }
@@ -259,6 +281,9 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
   }
   const meta = new Map<string, MetaRow>()
   const oddCells = new Listed()
+  const badSources = new Listed()
+  /** Sources cells already checked (they repeat as the genre lists do). */
+  const sourceCells = new Map<string, string[]>()
   const unknownIds = new Set<string>()
   const byId = new ById<LabelRow>(file, header.length, idCol)
   /** Rows whose Genre list names other genres than their 0/1 columns (the columns are used). */
@@ -328,6 +353,15 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
       unknownIds.add(id)
       return
     }
+    if (sourceCol >= 0 && genres.length > 0) {
+      const c = f[sourceCol] ?? ''
+      let unknown = sourceCells.get(c)
+      if (!unknown) {
+        unknown = unknownSources(c)
+        if (sourceCells.size < MAX_SHARED_ROWS) sourceCells.set(c, unknown)
+      }
+      for (const part of unknown) badSources.add(`line ${row.line}: ${cell(part)}`)
+    }
     // Two 0/1 columns may name one genre ("Drama", "drama"): one label.
     byId.set(id, row.line, labelRow(oneHot.length > 1 ? onceEach(genres) : genres, sourceCol >= 0 ? (f[sourceCol] ?? '') : null))
   }
@@ -336,6 +370,7 @@ async function labelsFromRows(path: string, rows: AsyncGenerator<CsvRow>, warnin
   for await (const row of rows) take(row)
   await byId.warn(warnings, again)
   oddCells.warn(`${file}: cells that are not 0 or 1 (read as 0)`, warnings)
+  badSources.warn(`${file}: ${printable(header[sourceCol] ?? 'Sources')} not known (${SOURCES_KNOWN})`, warnings)
   refused.warn(file, warnings)
   if (disagree.rows > 0) {
     warnings.push(
