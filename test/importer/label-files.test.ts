@@ -150,6 +150,26 @@ describe('JSON labels files', () => {
   })
 })
 
+describe('rows for posters the import does not bring', () => {
+  it('names them, also those of posters already in the library, and applies none of them', async () => {
+    await importWith(file('first.csv', 'Id,Genre\ntt0000001,Drama\n'))
+    const other = join(t.dir, 'other')
+    mkdirSync(other)
+    await jpeg(join(other, 'tt0000009.jpg'), { seed: 9, width: 40, height: 60 })
+    const rows = Array.from({ length: 7 }, (_, i) => `tt000001${i},Comedy`).join('\n')
+    const l = file('more.csv', `Id,Genre\ntt0000009,Horror\ntt0000001,Western\ntt0000002,N/A\n${rows}\n`)
+    const r = await (await startImport(t.core, { paths: [other], labels: l })).promise
+    expect(r?.warnings).toEqual([
+      'more.csv: 9 of its 10 poster rows name no poster of this import, so they were not applied (a labels file labels the posters imported with it): "tt0000001", "tt0000010", "tt0000011", "tt0000012", "tt0000013" and 4 more',
+    ])
+    expect((await labels()).slice(0, 2)).toEqual([
+      ['tt0000001', true, ['Drama']],
+      ['tt0000002', false, []],
+    ])
+    expect((await labels()).at(-1)).toEqual(['tt0000009', true, ['Horror']])
+  })
+})
+
 describe('an export edited by hand', () => {
   const known = 'read as imported; a source is one of imported, user, prediction, nfo'
 
@@ -228,7 +248,10 @@ describe('a Genre list beside 0/1 columns', () => {
       "Id,Genre,Action,Comedy,N/A\ntt0000001,\"['Comedy']\",1,0,0\ntt0000002,\"['Comedy']\",0,1,0\ntt0000003,[],0,1,0\ntt0000004,\"['N/A']\",0,0,1\n",
     )
     const r = await importWith(l)
-    expect(r.warnings).toEqual(['train.csv: the Genre list and the 0/1 genre columns disagree on 2 row(s), first at line 2; the 0/1 columns were used'])
+    expect(r.warnings).toEqual([
+      'train.csv: the Genre list and the 0/1 genre columns disagree on 2 row(s), first at line 2; the 0/1 columns were used',
+      'train.csv: 1 of its 4 poster rows name no poster of this import, so they were not applied (a labels file labels the posters imported with it): "tt0000004"',
+    ])
     expect(await labels()).toEqual([
       ['tt0000001', true, ['Action']],
       ['tt0000002', true, ['Comedy']],

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { ImportRequest, ImportResult, SkippedFile } from '../../shared/api'
 import { throwIfCancelled } from '../jobs/registry'
@@ -12,6 +13,7 @@ import { BadImage, checkDecodes, ensureThumbnail, probe, readImageFile, refusedI
 import type { DecodedSink } from '../decoded-sink'
 import { isDerived, plan, type Planned } from './naming'
 import { scan } from './scan'
+import { cell } from './table-file'
 import { ImportStore, removeThumbs, type Existing, type PosterRecord } from './store'
 import type { Tables } from './tables'
 import { errnoWords } from '../errno'
@@ -78,6 +80,20 @@ export async function runImport(
     if (tables.labels.size > 0 && planned.length > 0 && !planned.some((p) => tables.labels.has(p.key))) {
       // Most likely the wrong file, or posters not named by their Id.
       warnings.push(`none of the ${tables.labels.size} rows of the labels file matched a poster (a poster matches the row whose Id is its file name without extension)`)
+    } else if (planned.length > 0 && request.labels) {
+      // Rows for posters this import does not bring are not applied, also when the poster is in the library already.
+      const keys = new Set(planned.map((p) => p.key))
+      const missed: string[] = []
+      let n = 0
+      for (const ids of [tables.labels.keys(), tables.unknown.values()])
+        for (const id of ids)
+          if (!keys.has(id) && n++ < 5) missed.push(id)
+      if (n > 0) {
+        const rows = tables.labels.size + tables.unknown.size
+        warnings.push(
+          `${basename(request.labels)}: ${n} of its ${rows} poster rows name no poster of this import, so they were not applied (a labels file labels the posters imported with it): ${missed.map(cell).join(', ')}${n > 5 ? ` and ${n - 5} more` : ''}`,
+        )
+      }
     }
     store.prepareGenres(tables.genreOrder)
     // Existing posters this import already updates (a second file with the same bytes is a new poster).
