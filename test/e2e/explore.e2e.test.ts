@@ -136,6 +136,76 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
     await poll30(selected).toEqual([...expected].sort())
   })
 
+  it('keeps the colouring and the zoom across tabs, follows a rename of the genre, and keeps the map whole in a narrower window', async () => {
+    await ui.page.locator(tid(T.navExplore)).click()
+    await ui.page.locator(tid(T.exploreTab('map'))).click()
+    const canvas = ui.page.locator(tid(T.mapCanvas))
+    await poll30(() => canvas.getAttribute('aria-label')).toBe(`Embeddings map of ${GROUPS * PER} posters`)
+    const colourBy = ui.page.getByLabel('Colour by')
+    const genre = ui.page.getByLabel('Genre', { exact: true })
+    // The library came without genres: three, the map colouring the second.
+    for (const name of ['Drama', 'Comedy', 'War']) await ui.api.ok('genres.add', { name })
+    const chosen = 'Comedy'
+    await poll30(() => genre.locator('option').allTextContents()).toEqual(['Drama', 'Comedy', 'War'])
+    await colourBy.selectOption('prediction')
+    await genre.selectOption(chosen)
+    // The canvas's inked extent (the drawn points), in CSS pixels.
+    const inked = () =>
+      canvas.evaluate((c: HTMLCanvasElement) => {
+        const g = c.getContext('2d')!
+        const { data } = g.getImageData(0, 0, c.width, c.height)
+        let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity
+        for (let y = 0; y < c.height; y++)
+          for (let x = 0; x < c.width; x++)
+            if (data[4 * (y * c.width + x) + 3] > 0) {
+              x0 = Math.min(x0, x); x1 = Math.max(x1, x)
+              y0 = Math.min(y0, y); y1 = Math.max(y1, y)
+            }
+        const k = c.width / c.clientWidth
+        return { x0: x0 / k, x1: x1 / k, y0: y0 / k, y1: y1 / k, w: c.clientWidth, h: c.clientHeight }
+      })
+    const picture = () => canvas.evaluate((c: HTMLCanvasElement) => c.toDataURL())
+    const fitted = await picture()
+    // Zoomed in around the centre.
+    const box = (await canvas.boundingBox())!
+    await ui.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await ui.page.mouse.wheel(0, -150)
+    await poll30(picture).not.toBe(fitted)
+    const zoomed = await picture()
+
+    // Another tab and back, and a poster opened from the grid and back: as the user left it.
+    await ui.page.locator(tid(T.exploreTab('dashboard'))).click()
+    await ui.page.locator(tid(T.exploreTab('map'))).click()
+    await ui.page.locator(tid(T.navLibrary)).click()
+    await ui.page.locator(tid(T.navExplore)).click()
+    await poll30(() => canvas.getAttribute('aria-label')).toBe(`Embeddings map of ${GROUPS * PER} posters`)
+    expect(await colourBy.inputValue()).toBe('prediction')
+    expect(await genre.inputValue()).toBe(chosen)
+    await poll30(picture).toBe(zoomed)
+
+    // The genre renamed (here by another client) while the map is coloured by it: it follows.
+    await ui.api.ok('genres.rename', { name: chosen, to: `${chosen} films` })
+    await poll30(() => genre.inputValue()).toBe(`${chosen} films`)
+    expect(await colourBy.inputValue()).toBe('prediction')
+    await ui.api.ok('genres.rename', { name: `${chosen} films`, to: chosen })
+    await poll30(() => genre.inputValue()).toBe(chosen)
+
+    // Fit, then the window narrowed to the desktop minimum: the whole map stays inside the canvas.
+    await ui.page.getByRole('button', { name: 'Fit' }).click()
+    await poll30(picture).toBe(fitted)
+    await ui.page.setViewportSize({ width: 800, height: 600 })
+    try {
+      await poll30(async () => {
+        const r = await inked()
+        return r.w < 780 && r.x0 >= 10 && r.x1 <= r.w - 10 && r.y0 >= 10 && r.y1 <= r.h - 10 && r.x1 - r.x0 > r.w / 3
+      }).toBe(true)
+      await ui.page.screenshot({ path: join(repo, 'test-results', 'e2e-explore-map-800.png') })
+    } finally {
+      await ui.page.setViewportSize({ width: 1400, height: 900 })
+    }
+    await colourBy.selectOption('label')
+  })
+
   it('merges a near-duplicate pair and undoes the merge', async () => {
     await ui.page.locator(tid(T.navExplore)).click()
     await ui.page.locator(tid(T.exploreTab('duplicates'))).click()

@@ -1,9 +1,12 @@
 // The Explore tab's state: near-duplicate clusters and decisions, the embeddings map and its
 // background computation, the dashboard, and "why" heat maps (shared with the detail panel).
 import { defineStore } from 'pinia'
-import { ref, shallowRef } from 'vue'
+import { ref, shallowRef, watch } from 'vue'
 import type { Dashboard, DuplicateCluster, DuplicateDecision, ExploreFeatures, MapState, WhyResult } from '../../../shared/api'
 import { api, bridge } from '../api/bridge'
+import { genreFates } from '../lib/genre-renames'
+import type { View } from '../lib/lasso'
+import { useGenres } from './genres'
 import { useToasts } from './toasts'
 
 export type ExploreTab = 'map' | 'duplicates' | 'dashboard'
@@ -63,6 +66,24 @@ export const useExplore = defineStore('explore', () => {
   const map = shallowRef<MapState | null>(null)
   const mapProgress = ref<{ stage: string; done: number; total: number } | null>(null)
   const mapError = ref<string | null>(null)
+  // What the map is coloured by and where it is zoomed to: kept here, not in the panel, so a
+  // poster opened from the map, another Explore tab or another view leaves them as they were.
+  const mapColourBy = ref<'label' | 'prediction'>('label')
+  const mapGenre = ref('')
+  /** The zoom and pan the user chose; null: the whole map, fitted to the canvas whatever its size. */
+  const mapView = shallowRef<View | null>(null)
+  // A genre renamed while the map is coloured by it keeps colouring it under its new name; one
+  // merged or deleted gives way to the first genre.
+  const genres = useGenres()
+  watch(
+    () => genres.names,
+    (names, before) => {
+      const fate = before && genreFates(before, names).get(mapGenre.value)
+      if (fate) mapGenre.value = fate
+      else if (!names.includes(mapGenre.value)) mapGenre.value = names[0] ?? ''
+    },
+    { immediate: true },
+  )
 
   async function loadMap() {
     try {
@@ -145,6 +166,9 @@ export const useExplore = defineStore('explore', () => {
     map,
     mapProgress,
     mapError,
+    mapColourBy,
+    mapGenre,
+    mapView,
     loadMap,
     computeMap,
     dashboard,
