@@ -361,6 +361,22 @@ describe('the map follows the library', () => {
     t.cleanup()
   })
 
+  it('says why there is nothing to lay out: an empty library, or posters without embeddings', async () => {
+    const ev = recordEvents(core)
+    const failure = async () => {
+      const { jobId } = await call(core, 'explore.computeMap', { full: false })
+      await core.jobs.wait(jobId).catch(() => undefined)
+      const end = ev.of('map.progress').filter((e) => e.jobId === jobId && e.status !== 'running')
+      expect(end).toHaveLength(1)
+      expect(end[0].status).toBe('failed')
+      return end[0].error
+    }
+    expect(await failure()).toBe('the library has no posters yet: import some first')
+    // Seeded rows have no image files: embedded by no backbone, or by one that cannot read them.
+    seed(core, [{ id: 'a' }, { id: 'b' }])
+    expect(await failure()).toMatch(/^none of the 2 posters (has an embedding yet, and the .* backbone that computes them is not installed|could be embedded)/)
+  })
+
   it('an import into a library with a map starts placing its new posters; without a map nothing starts', async () => {
     const { jpeg } = await import('../library/helpers')
     const { startImport } = await import('../../src/main/importer/handlers')

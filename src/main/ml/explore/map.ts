@@ -60,6 +60,17 @@ export async function computeMap(ctx: CoreContext, job: JobContext, full: boolea
   const index = similarityIndex(ctx.db, use.key, use.dims)
   const { ids, rows } = index.projectedRows()
   const P = index.projected
+  if (ids.length === 0) {
+    // Nothing to lay out: say why, in the user's terms (the worker would refuse an empty upload).
+    const posters = ctx.db.prepare('SELECT COUNT(*) FROM posters').pluck().get() as number
+    throw new Error(
+      posters === 0
+        ? 'the library has no posters yet: import some first'
+        : s.resolveBackbone()
+          ? `none of the ${posters.toLocaleString('en-US')} posters could be embedded (are their files still there?)`
+          : `none of the ${posters.toLocaleString('en-US')} posters has an embedding yet, and the ${s.backbone.title} backbone that computes them is not installed: download it in the Train view`,
+    )
+  }
   const existing = new Map(
     (full ? [] : (ctx.db.prepare('SELECT poster_id AS id, x, y FROM map_points').all() as { id: string; x: number; y: number }[])).map((r) => [r.id, r]),
   )
