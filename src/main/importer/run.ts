@@ -14,6 +14,7 @@ import type { DecodedSink } from '../decoded-sink'
 import { isDerived, plan, type Planned } from './naming'
 import { scan } from './scan'
 import { cell } from './table-file'
+import { nearGenres } from './genre-spelling'
 import { ImportStore, removeThumbs, type Existing, type PosterRecord } from './store'
 import type { Tables } from './tables'
 import { errnoWords } from '../errno'
@@ -95,6 +96,11 @@ export async function runImport(
         )
       }
     }
+    const near = nearGenres(db.prepare('SELECT name FROM genres').pluck().all() as string[], tables.genreOrder)
+    if (near.length)
+      warnings.push(
+        `${basename(request.labels ?? 'the labels file')}: ${near.length === 1 ? 'a genre new to the library is' : `${near.length} genres new to the library are`} close to one it has (a misspelling? merge them in the Genres view): ${near.map(([g, e]) => `${cell(g)} beside ${cell(e)}`).join(', ')}`,
+      )
     store.prepareGenres(tables.genreOrder)
     // Existing posters this import already updates (a second file with the same bytes is a new poster).
     const claimed = new Set(planned.map((p) => p.id).filter((id) => existing.has(id)))
