@@ -250,6 +250,8 @@ describe.skipIf(!hasChromium)('Explore in Chromium (posterity serve)', () => {
       }),
     ).toBeGreaterThan(100)
     await poll30(() => ui.page.locator(tid(T.dashboard)).textContent()).toContain(`of ${GROUPS * PER} posters labelled`)
+    // No model here: the labels chart does not speak of "the 0 posters with a stored prediction of the active model".
+    expect(await ui.page.getByTestId('dashboard-predicted-rule').textContent()).toBe('Labelled posters per genre. No active model, so nothing predicted: train one in the Train view.')
     // Every view this file went through (grid, detail, map, duplicates, charts) under the policy.
     expect(cspErrors).toEqual([])
   })
