@@ -74,10 +74,12 @@ export const useStatus = defineStore('status', () => {
     done?: number
     total?: number
     current?: string | null
+    /** Jobs without a `.finished` event (the map, Why) end with a last progress that says so. */
+    status?: string
   }
   function onProgress(p: ProgressLike) {
     const known = p.jobId ? jobs.value.find((j) => j.jobId === p.jobId) : undefined
-    if (!known) return void refreshJobs()
+    if (!known || (p.status !== undefined && p.status !== 'running')) return void refreshJobs()
     jobs.value = jobs.value.map((j) =>
       j.jobId === p.jobId ? { ...j, done: p.done ?? j.done, total: p.total ?? j.total, message: p.current ?? j.message } : j,
     )
