@@ -176,7 +176,7 @@ export const explore = {
   map: command(noArgs, MapState),
   /** Computes (or updates) the map in the background; progress as `map.progress`. */
   computeMap: command(z.strictObject({ full: z.boolean().default(false) }), z.object({ jobId: JobId })),
-  /** The probability of each poster for one genre (the active model), for colouring the map. */
+  /** The probability of each poster for one genre (the active model's stored prediction; for a poster it trained on, its out-of-fold probability), for colouring the map. */
   scores: command(z.strictObject({ genre: GenreName }), z.object({ runId: z.number().int().nullable(), ids: z.array(PosterId), scores: z.array(z.number()) })),
   /** Occlusion sensitivity of one poster for one genre, in the model worker (`why.progress`). */
   why: command(

@@ -1,6 +1,7 @@
 // explore.* handlers: similar posters, near-duplicates, the map, "why", the dashboard.
 import { ApiError, type ApiHandlers } from '../../../shared/api'
 import type { CoreContext } from '../../context'
+import { readOutOfFold } from '../store/out-of-fold'
 import { activeRun } from '../store/runs'
 import { modelService } from '../service/model-service'
 import { dashboard, forEachPrediction } from './dashboard'
@@ -64,10 +65,19 @@ export function exploreHandlers(ctx: CoreContext): ApiHandlers['explore'] {
       if (c < 0) throw new ApiError('invalid-args', `the active model does not predict "${genre}"`)
       const ids: string[] = []
       const scores: number[] = []
+      const seen = new Set<string>()
       forEachPrediction(ctx.db, run.id, (id, probs) => {
         ids.push(id)
         scores.push(probs[c])
+        seen.add(id)
       })
+      // The posters the run trained on have no stored prediction (only unlabelled ones get one):
+      // each is coloured by its out-of-fold probability, from a fold model that never saw it.
+      for (const [id, r] of readOutOfFold(ctx.db, run.id)?.rows ?? []) {
+        if (seen.has(id)) continue
+        ids.push(id)
+        scores.push(r.probs[c])
+      }
       return { runId: run.id, ids, scores }
     },
     why: ({ id, genre, grid }) => startWhy(ctx, id, genre, grid),
