@@ -118,8 +118,11 @@ export const useExplore = defineStore('explore', () => {
   const why = shallowRef<WhyResult | null>(null)
   const whyJob = ref<string | null>(null)
   const whyProgress = ref<{ done: number; total: number } | null>(null)
+  /** The poster being explained (one at a time): another poster's panel says so instead of showing its progress as its own. */
+  const whyPoster = ref<string | null>(null)
   async function explain(id: string, genre: string) {
     why.value = null
+    whyPoster.value = id
     whyProgress.value = { done: 0, total: 0 }
     try {
       whyJob.value = (await api().explore.why({ id, genre })).jobId
@@ -175,6 +178,7 @@ export const useExplore = defineStore('explore', () => {
     loadDashboard,
     why,
     whyProgress,
+    whyPoster,
     explain,
     start,
   }
