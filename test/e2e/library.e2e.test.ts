@@ -59,6 +59,11 @@ describe.skipIf(!hasChromium)('the library in Chromium (posterity serve)', () =>
   it('imports a generated folder through the import dialog', async () => {
     await ui.page.goto(ui.serve.url)
     await poll(() => ui.page.locator(tid(T.statusBar)).textContent()).toMatch(/Connected/)
+    // An empty library's dashboard says what to do instead of drawing empty charts.
+    await ui.page.click(tid(T.navExplore))
+    await ui.page.locator(tid(T.exploreTab('dashboard'))).click()
+    await poll(() => ui.page.locator('[data-testid="dashboard-empty"]').textContent()).toMatch(/No posters yet: import some/)
+    await ui.page.click(tid(T.navLibrary))
     await ui.page.click(tid(T.importOpen))
     await ui.page.fill(tid(T.importPath), join(ui.root, 'posters'))
     await ui.page.fill(tid(T.importLabels), join(ui.root, 'labels.csv'))
