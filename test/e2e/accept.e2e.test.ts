@@ -144,6 +144,8 @@ describe.skipIf(!hasChromium)('accepting predictions for a selection, with its p
     await poll(() => hint.textContent()).toMatch(/50 corrections since the model was trained: retrain\?/)
     await hint.click()
     await poll(() => ui.page.locator(tid(T.retrainOffer)).textContent()).toMatch(/You corrected the labels of 50 posters since the model was last trained/)
+    // Said once: the sentence read "since the model was last trained was trained (...)".
+    expect((await ui.page.locator(tid(T.retrainOffer)).textContent())!.replace(/\s+/g, ' ')).toMatch(/since the model was last trained \(the offer comes after 50\)\. Retrain/)
     expect(ui.pageErrors).toEqual([])
   }, 60_000)
 })
