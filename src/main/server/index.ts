@@ -71,7 +71,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.setHeader('Allow', 'GET, HEAD')
       return sendError(res, 405, 'method not allowed')
     }
-    const url = new URL(req.url ?? '/', 'http://x')
+    const url = requestUrl(req)
+    if (!url) return sendError(res, 400, 'bad request target')
     if (url.pathname.startsWith('/media/')) {
       if (!tokenMatches(token, url.searchParams.get('token'))) return sendError(res, 401, 'token required')
       return serveMedia(core, req, res, url.pathname.slice('/media/'.length))
@@ -88,13 +89,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     }
     socket.on('error', () => socket.destroy())
+    // An exception here is not caught by Node: it would end the process, before any token
+    // is checked. So nothing in the handshake may throw past this point.
+    try {
+      upgrade(req, socket, head, refuse)
+    } catch (err) {
+      socket.destroy()
+      process.stderr.write(`posterity serve: ${err instanceof Error ? err.stack : String(err)}\n`)
+    }
+  })
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, refuse: (status: string) => void): void {
     if (!hostAllowed(req.headers.host, { host, port })) return refuse('400 Bad Request')
     if (!originAllowed(req.headers.origin, req.headers.host!)) return refuse('403 Forbidden')
-    const url = new URL(req.url ?? '/', 'http://x')
+    const url = requestUrl(req)
+    if (!url) return refuse('400 Bad Request')
     if (url.pathname !== '/api') return refuse('404 Not Found')
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse('401 Unauthorized')
     sockets.wss.handleUpgrade(req, socket, head, (ws) => sockets.wss.emit('connection', ws, req))
-  })
+  }
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
     else socket.destroy()
@@ -136,6 +149,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       })()
       return closing
     },
+  }
+}
+
+/**
+ * The request target as a URL, or null when it is none: `//[`, say, which `new URL` refuses
+ * with an exception (a request line is the client's to write, the token not yet checked).
+ */
+function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://x')
+  } catch {
+    return null
   }
 }
 
