@@ -59,6 +59,16 @@ describe('static app shell', () => {
     expect(res.body.toString()).toContain('<title>Posterity</title>')
   })
 
+  it('never lets a cache keep the page opened with the token in its URL', async () => {
+    for (const path of [`/?token=${served.server.token}`, '/', '/index.html']) {
+      const res = await raw(served.server.port, path)
+      expect(res.status, path).toBe(200)
+      expect(res.headers['cache-control'], path).toBe('no-store')
+    }
+    // Hashed assets carry no token and never change.
+    expect((await raw(served.server.port, '/assets/app-1234.js')).headers['cache-control']).toMatch(/immutable/)
+  })
+
   it('serves built assets with their type', async () => {
     const res = await raw(served.server.port, '/assets/app-1234.js')
     expect(res.status).toBe(200)

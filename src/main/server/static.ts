@@ -26,9 +26,11 @@ export function createStaticHandler(rendererDir: string) {
     res.statusCode = 200
     res.setHeader('Content-Type', rendererMime(file))
     res.setHeader('Content-Length', stat.size)
-    // Vite names built assets by content hash, so they never change; the shell always revalidates.
+    // Vite names built assets by content hash, so they never change. The shell is opened as
+    // /?token=…: a cached copy would keep that URL, token and all, in the browser's disk cache
+    // (and in any proxy's, with --allow-remote), so it is never stored; it is 1 KB.
     const hashed = file.startsWith(join(root, 'assets') + sep)
-    res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache')
+    res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-store')
     if (req.method === 'HEAD') return void res.end()
     const stream = createReadStream(file)
     stream.on('error', () => res.destroy())
