@@ -5,6 +5,7 @@ import { app, BrowserWindow, session, shell, type WebContents } from 'electron'
 import { CSP, DEV_SERVER_CSP } from '../hosting/csp'
 import { APP_URL } from './app-protocol'
 import { preloadPath } from './paths'
+import { isProduction } from './production'
 import { subframeNavigationAllowed } from './trust'
 
 /**
@@ -63,7 +64,7 @@ export function hardenSession(): void {
  */
 export function rendererUrl(): string {
   const dev = process.env.ELECTRON_RENDERER_URL
-  if (dev && !app.isPackaged && !process.env.POSTERITY_PRODUCTION && loopbackHttp(dev)) return dev
+  if (dev && !isProduction(app.isPackaged) && loopbackHttp(dev)) return dev
   return APP_URL
 }
 
@@ -96,6 +97,10 @@ export function createWindow(): BrowserWindow {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      navigateOnDragDrop: false,
+      // No console in production: nobody can be talked into pasting code there that then
+      // holds the page's whole link to the library (window.posterityDesktop).
+      devTools: !isProduction(app.isPackaged),
       // A middle click would open a link in a new window: the app has no use for it.
       disableBlinkFeatures: 'Auxclick',
     },
