@@ -38,6 +38,8 @@ describe('CSP', () => {
     expect(p.get('object-src')).toEqual(["'none'"])
     expect(p.get('base-uri')).toEqual(["'none'"])
     expect(p.get('frame-ancestors')).toEqual(["'none'"])
+    // form-action does not fall back to default-src.
+    expect(p.get('form-action')).toEqual(["'none'"])
     expect(CSP).not.toMatch(/unsafe-eval/)
   })
 })
