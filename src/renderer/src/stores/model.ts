@@ -17,6 +17,10 @@ export type AcceptOptions = Required<Pick<AcceptRequest, 'minProbability' | 'max
 /** Corrections since the active run after which the app offers to retrain. */
 export const RETRAIN_AFTER = 50
 
+/** Errors of a genre listed at a time (each side), and at most (model.errors' limit). */
+export const ERRORS_PAGE = 60
+const ERRORS_MAX = 5000
+
 /** The `fold` of a refit member (trained on every poster, no validation set). */
 export const REFIT = 'refit on all posters'
 
@@ -223,18 +227,28 @@ export const useModel = defineStore('model', () => {
     }
   }
 
-  /** Lists a genre's out-of-fold false positives and negatives of the shown run. */
-  async function showErrors(genre: string | null) {
+  /**
+   * Lists a genre's out-of-fold false positives and negatives of the shown run, the `limit`
+   * most confident of each side (a page more with moreErrors()).
+   */
+  async function showErrors(genre: string | null, limit = ERRORS_PAGE) {
     if (!genre || !selected.value) {
       errors.value = null
       return
     }
     try {
-      errors.value = await api().model.errors({ runId: selected.value.id, genre, limit: 60 })
+      errors.value = await api().model.errors({ runId: selected.value.id, genre, limit: Math.min(limit, ERRORS_MAX) })
     } catch (err) {
       errors.value = null
       toasts.error(`Could not list the errors of ${genre}`, err)
     }
+  }
+
+  /** The next page of the errors listed: ERRORS_PAGE more of each side. */
+  async function moreErrors() {
+    const e = errors.value
+    if (!e) return
+    await showErrors(e.genre, Math.max(e.falsePositives.length, e.falseNegatives.length) + ERRORS_PAGE)
   }
 
   async function download() {
@@ -390,6 +404,7 @@ export const useModel = defineStore('model', () => {
     predict,
     accept,
     showErrors,
+    moreErrors,
     download,
     importFile,
     listen,
