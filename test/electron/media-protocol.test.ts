@@ -107,4 +107,23 @@ describe('posterity-media: protocol', () => {
     }
     expect((await get(`posterity-media://full/${posters[1]}`)).status).toBe(200)
   })
+
+  it('refuses an original swapped for other bytes of the same size between the lookup and the read', async () => {
+    const original = join(postersDir, `${posters[0]}.jpg`)
+    const kept = readFileSync(original)
+    // The core looks the file up while it is the imported one; it is swapped before the main process reads it.
+    const racing = mediaProtocolHandler(async (kind, id) => {
+      const file = mediaFile(core, kind, id)
+      writeFileSync(original, Buffer.concat([Buffer.from(SECRET), Buffer.alloc(kept.length - SECRET.length, 0x20)]))
+      return file
+    })
+    try {
+      const res = await racing(new Request(`posterity-media://full/${posters[0]}`))
+      expect(res.status).toBe(404)
+      expect(await res.text()).not.toContain(SECRET)
+    } finally {
+      writeFileSync(original, kept)
+    }
+    expect((await get(`posterity-media://full/${posters[0]}`)).status).toBe(200)
+  })
 })

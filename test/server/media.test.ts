@@ -72,6 +72,23 @@ describe('import through the socket, then media', () => {
     expect(again.status).toBe(304)
   })
 
+  it('refuses a full image whose bytes are no longer the imported ones (same size), and serves it again once restored', async () => {
+    const id = posters[0]
+    const file = join(postersDir, `${id}.jpg`)
+    const kept = readFileSync(file)
+    writeFileSync(file, Buffer.concat([Buffer.from(SECRET), Buffer.alloc(kept.length - SECRET.length, 0x20)]))
+    try {
+      const res = await raw(served.server.port, `/media/full/${id}?token=${served.server.token}`)
+      expect(res.status).toBe(404)
+      expect(res.body.toString()).not.toContain(SECRET)
+    } finally {
+      writeFileSync(file, kept)
+    }
+    const back = await raw(served.server.port, `/media/full/${id}?token=${served.server.token}`)
+    expect(back.status).toBe(200)
+    expect(back.body.equals(kept)).toBe(true)
+  })
+
   it('serves a WebP thumbnail an older version wrote, as image/webp', async () => {
     const id = posters[2]
     const { hash } = await worker.ok<{ hash: string }>('library.get', { id })

@@ -3,11 +3,11 @@
 // anything else. No electron import: protocols.ts hands this to protocol.handle, and unit
 // tests call it with real Requests over a real library.
 import { readFile } from 'node:fs/promises'
-import type { MediaKind } from '../library/media'
+import { verifiedBytes, type MediaFile, type MediaKind } from '../library/media'
 import { parseMediaPath } from '../hosting/media-path'
 import { methodNotAllowed, notFound, type ProtocolHandler } from './app-protocol'
 
-export type MediaLookup = (kind: MediaKind, id: string) => Promise<{ path: string; mime: string } | null>
+export type MediaLookup = (kind: MediaKind, id: string) => Promise<MediaFile | null>
 
 export function mediaProtocolHandler(lookup: MediaLookup): ProtocolHandler {
   return async (request) => {
@@ -25,7 +25,9 @@ export function mediaProtocolHandler(lookup: MediaLookup): ProtocolHandler {
     const file = await lookup(target.kind, target.id)
     if (!file) return notFound()
     try {
-      const bytes = await readFile(file.path)
+      // A full image is sent only if the bytes read are the imported ones (checked on these very bytes).
+      const bytes = verifiedBytes(file, await readFile(file.path))
+      if (!bytes) return notFound()
       const body = new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength)
       return new Response(request.method === 'HEAD' ? null : body, {
         headers: { 'content-type': file.mime, 'content-length': String(body.length), 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' },

@@ -2,7 +2,7 @@
 // window ports, answers its requests for native pickers, asks it which file serves a
 // poster, and restarts it after a crash (telling the windows, whose clients reconnect).
 // Process-agnostic: Electron passes a utilityProcess launcher, tests a worker thread.
-import type { MediaKind } from '../library/media'
+import type { MediaFile, MediaKind } from '../library/media'
 import type { FromHost, OpenOptions, PickArgs, ToHost } from '../hosting/core-process-protocol'
 
 /** One started core process. */
@@ -36,7 +36,7 @@ export class CoreSupervisor<P> {
   private ready: Promise<void> | null = null
   private crashes: number[] = []
   private nextId = 1
-  private mediaAnswers = new Map<number, (file: { path: string; mime: string } | null) => void>()
+  private mediaAnswers = new Map<number, (file: MediaFile | null) => void>()
   private fatalReason: string | null = null
   /** Process id of the running core (tests check it really is a separate one). */
   pid: number | null = null
@@ -153,7 +153,7 @@ export class CoreSupervisor<P> {
   }
 
   /** Which file serves a poster's thumbnail or full image; null when none (or the core is down). */
-  async media(kind: MediaKind, poster: string): Promise<{ path: string; mime: string } | null> {
+  async media(kind: MediaKind, poster: string): Promise<MediaFile | null> {
     try {
       await this.start()
     } catch {

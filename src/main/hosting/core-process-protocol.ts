@@ -1,7 +1,7 @@
 // Messages between the main process (the supervisor) and the core process (the host).
 // Calls from windows never pass here: each window talks to the core over its own port,
 // handed to the core with a `connect` message.
-import type { MediaKind } from '../library/media'
+import type { MediaFile, MediaKind } from '../library/media'
 
 export interface OpenOptions {
   libraryDir: string
@@ -29,7 +29,7 @@ export type FromHost =
   | { type: 'ready'; pid: number }
   | { type: 'failed'; message: string }
   | { type: 'pick'; id: number; args: PickArgs }
-  | { type: 'media'; id: number; file: { path: string; mime: string } | null }
+  | { type: 'media'; id: number; file: MediaFile | null }
   /** The user opened another library: a restart after a crash must reopen that one. */
   | { type: 'library'; dir: string }
   | { type: 'closed' }

@@ -2,7 +2,7 @@
 // library are ever returned: the id is looked up, never turned into a path, so a crafted id
 // cannot reach anything else.
 import { createHash } from 'node:crypto'
-import { lstatSync, readFileSync, statSync } from 'node:fs'
+import { lstatSync, statSync } from 'node:fs'
 import { extname } from 'node:path'
 import type { CoreContext } from '../context'
 import { plainShard, thumbMime, thumbPaths } from './thumbs'
@@ -32,22 +32,33 @@ function isPlainFile(path: string): boolean {
 }
 
 /**
- * The original still holds what was imported: a regular file of the recorded size whose bytes
- * hash to the recorded hash. A file swapped for another (a link to /etc/passwd, a key, even
- * one of the same size) after the import is refused. One poster at a time is opened full size,
- * so reading it once more here costs little.
+ * The original still looks like what was imported: a regular file of the recorded size. Its
+ * bytes are checked against the recorded hash by whoever reads them to serve them (verifiedBytes),
+ * on the very bytes sent: a check here and a second read there would let a file swapped in
+ * between (a link to /etc/passwd, a key of the same size) through.
  */
-function isImported(path: string, size: number, hash: string): boolean {
+function looksImported(path: string, size: number): boolean {
   try {
     const st = statSync(path)
-    if (!st.isFile() || st.size !== size) return false
-    return createHash('sha256').update(readFileSync(path)).digest('hex') === hash
+    return st.isFile() && st.size === size
   } catch {
     return false
   }
 }
 
-export function mediaFile(ctx: CoreContext, kind: MediaKind, id: string): { path: string; mime: string } | null {
+/** The file a poster's image is read from; a full image carries the sha256 its bytes must have. */
+export interface MediaFile {
+  path: string
+  mime: string
+  sha256?: string
+}
+
+/** `bytes` when they are what was imported (or no hash is asked for), else null. */
+export function verifiedBytes(file: MediaFile, bytes: Buffer): Buffer | null {
+  return !file.sha256 || createHash('sha256').update(bytes).digest('hex') === file.sha256 ? bytes : null
+}
+
+export function mediaFile(ctx: CoreContext, kind: MediaKind, id: string): MediaFile | null {
   if (typeof id !== 'string' || id.length === 0 || id.length > 128) return null
   const row = ctx.db.prepare('SELECT hash, path, size FROM posters WHERE id = ?').get(id) as { hash: string; path: string; size: number } | undefined
   if (!row) return null
@@ -60,5 +71,5 @@ export function mediaFile(ctx: CoreContext, kind: MediaKind, id: string): { path
   if (kind !== 'full') return null
   const mime = MIME[extname(row.path).toLowerCase()]
   // The recorded original: only while it is still the file that was imported.
-  return mime && isImported(row.path, row.size, row.hash) ? { path: row.path, mime } : null
+  return mime && looksImported(row.path, row.size) ? { path: row.path, mime, sha256: row.hash } : null
 }

@@ -1,9 +1,9 @@
 // /media/thumb/<id> and /media/full/<id>: poster images, only those the library itself
 // names (mediaFile looks the id up; no path is ever built from the URL).
-import { createReadStream, statSync } from 'node:fs'
+import { createReadStream, readFileSync, statSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CoreContext } from '../context'
-import { mediaFile } from '../library/media'
+import { mediaFile, verifiedBytes } from '../library/media'
 import { parseMediaPath } from '../hosting/media-path'
 import { sendError } from './respond'
 
@@ -32,9 +32,26 @@ export function serveMedia(ctx: CoreContext, req: IncomingMessage, res: ServerRe
   }
   res.statusCode = 200
   res.setHeader('Content-Type', found.mime)
-  res.setHeader('Content-Length', size)
-  if (req.method === 'HEAD') return void res.end()
-  const stream = createReadStream(found.path)
-  stream.on('error', () => res.destroy())
-  stream.pipe(res)
+  if (!found.sha256) {
+    res.setHeader('Content-Length', size)
+    if (req.method === 'HEAD') return void res.end()
+    const stream = createReadStream(found.path)
+    stream.on('error', () => res.destroy())
+    return void stream.pipe(res)
+  }
+  // A full image: read whole (one poster at a time) and sent only if these very bytes are the
+  // imported ones, so a file swapped after the lookup is never sent.
+  let bytes: Buffer | null
+  try {
+    bytes = verifiedBytes(found, readFileSync(found.path))
+  } catch {
+    bytes = null
+  }
+  if (!bytes) {
+    res.removeHeader('Content-Type')
+    res.removeHeader('ETag')
+    return sendError(res, 404, 'no such poster image')
+  }
+  res.setHeader('Content-Length', bytes.length)
+  res.end(req.method === 'HEAD' ? undefined : bytes)
 }
