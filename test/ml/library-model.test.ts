@@ -121,8 +121,16 @@ describe('training runs in the worker, and cancel keeps the previous model', () 
 describe.skipIf(!haveBackbone)('the head on backbone embeddings', () => {
   let runId = 0
   it('embeds once, trains, and evaluates well on separable posters', async () => {
+    const folds = new Set<string>()
+    const offProgress = core.events.onAny((n, p) => {
+      const e = p as { fold?: number; folds?: number; repeat?: number; repeats?: number }
+      if (n === 'train.progress' && e.folds !== undefined) folds.add(`${e.fold}/${e.folds}/${e.repeat}/${e.repeats}`)
+    })
     const { jobId } = await call<{ jobId: string }>('model.train', { kind: 'head', seed: 3 })
     expect(await finish(jobId)).toBe('done')
+    offProgress()
+    // Progress names the run's 5 folds in each of its 2 repeats (not "fold 7 of 10"), then the refit (fold = folds).
+    expect([...folds].sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `${i % 5}/5/${Math.floor(i / 5)}/2`), '5/5/1/2'].sort())
     const status = await call<{ embedded: number; provider: string; backend: string; activeRun: number }>('model.status', {})
     // Training embedded the labelled posters; the activation then refreshes the unlabelled
     // posters' predictions by itself (embedding them too), without another call.

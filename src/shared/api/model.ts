@@ -375,6 +375,9 @@ export const modelEvents = {
     /** Cross-validation: the fold being trained (0-based); equal to `folds` during the refit. */
     fold: z.number().int().optional(),
     folds: z.number().int().optional(),
+    /** Which repeat of the cross-validation (freshly dealt folds) the fold belongs to (0-based), of `repeats`. */
+    repeat: z.number().int().optional(),
+    repeats: z.number().int().optional(),
     /** Progress inside the epoch (slow epochs, the CNN); absent on end-of-epoch reports. */
     batch: z.object({ index: z.number().int(), of: z.number().int() }).optional(),
   }),

@@ -43,6 +43,17 @@ const FOLD_ENSEMBLE = true
  */
 const CV_REPEATS = 2
 
+/**
+ * The worker counts fold trainings across every repeat (folds x CV_REPEATS, then the refit);
+ * a person reads "fold 2 of 5, repeat 2 of 2", the run's k folds. `fold` equals `folds` for the refit.
+ */
+function foldOf(trained: number, tasks: number): { fold: number; folds: number; repeat: number; repeats: number } {
+  const repeats = tasks % CV_REPEATS === 0 ? CV_REPEATS : 1
+  const folds = tasks / repeats
+  if (trained >= tasks) return { fold: folds, folds, repeat: repeats - 1, repeats }
+  return { fold: trained % folds, folds, repeat: Math.floor(trained / folds), repeats }
+}
+
 export interface TrainOutcome {
   runId: number
   activated: boolean
@@ -188,7 +199,8 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     epochSeconds += r.seconds
     epochsSeen++
     const left = (d.maxEpochs - r.epoch + (d.members - d.member - 1) * d.maxEpochs) * (epochSeconds / epochsSeen)
-    const what = d.folds === undefined ? '' : d.fold! < d.folds ? `fold ${d.fold! + 1}/${d.folds}, ` : 'refit, '
+    const cv = d.folds === undefined ? null : foldOf(d.fold!, d.folds)
+    const what = !cv ? '' : cv.fold < cv.folds ? `fold ${cv.fold + 1}/${cv.folds}${cv.repeats > 1 ? ` (repeat ${cv.repeat + 1}/${cv.repeats})` : ''}, ` : 'refit, '
     job.progress(r.epoch, d.maxEpochs, `${what}epoch ${r.epoch}`)
     ctx.events.emit('train.progress', {
       jobId: job.jobId,
@@ -201,7 +213,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
       macroAp: r.valMacroAp,
       etaSeconds: left,
       backend: d.backend,
-      ...(d.folds === undefined ? {} : { fold: d.fold, folds: d.folds }),
+      ...(cv ?? {}),
     })
   }
   const t0 = performance.now()

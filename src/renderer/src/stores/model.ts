@@ -289,7 +289,8 @@ export const useModel = defineStore('model', () => {
       // Inside an epoch: the batch counter moves, the curves wait for the epoch's end.
       batch.value = p.batch ? { epoch: p.epoch, index: p.batch.index, of: p.batch.of, loss: p.loss } : null
       if (p.batch) return
-      const f = p.folds === undefined ? '' : p.fold! < p.folds ? `fold ${p.fold! + 1} of ${p.folds}` : REFIT
+      const again = p.repeats && p.repeats > 1 ? `, repeat ${p.repeat! + 1} of ${p.repeats}` : ''
+      const f = p.folds === undefined ? '' : p.fold! < p.folds ? `fold ${p.fold! + 1} of ${p.folds}${again}` : REFIT
       // Each fold (and the refit) draws its own curve. Two train at once: the chart follows the
       // one that started last, the others' points are kept without switching back and forth.
       if (!curves.has(f)) {
