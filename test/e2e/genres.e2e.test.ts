@@ -88,4 +88,15 @@ describe.skipIf(!hasChromium)('the Genres view by keyboard and drag (Chromium)',
     expect(await stored()).toEqual(['Action', 'Comedy', 'Drama', 'Horror', 'Romance'])
     expect(ui.pageErrors).toEqual([])
   }, 60_000)
+
+  it('a question answered with Esc gives the focus back to the button that asked it', async () => {
+    await ui.page.locator(tid(T.genreDelete('Horror'))).focus()
+    await ui.page.keyboard.press('Enter')
+    await poll(() => ui.page.locator(tid(T.confirmDialog)).count()).toBe(1)
+    await ui.page.keyboard.press('Escape')
+    await poll(() => ui.page.locator(tid(T.confirmDialog)).count()).toBe(0)
+    await poll(() => ui.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(T.genreDelete('Horror'))
+    expect(await stored()).toEqual(['Action', 'Comedy', 'Drama', 'Horror', 'Romance'])
+    expect(ui.pageErrors).toEqual([])
+  }, 60_000)
 })
