@@ -71,6 +71,16 @@ describe.skipIf(!hasChromium || !haveBackbone)('a first model from the Train vie
     // (their Activate and Delete buttons once spilled past its border).
     const spill = await page.locator(tid('model-runs')).evaluate((t) => t.getBoundingClientRect().right - t.closest('.panel')!.getBoundingClientRect().right)
     expect(spill).toBeLessThanOrEqual(0)
+    // Compare: one ticked run asks for a second (no one-column "comparison"); two are set side by side.
+    const cvId = (await runs()).runs.find((r) => r.active)!.id
+    await page.getByLabel(`Compare run ${quickId}`).check()
+    await poll(() => page.locator('[data-testid="compare-hint"]').textContent()).toMatch(new RegExp(`Tick a second run to compare it with run #${quickId}`))
+    expect(await page.getByRole('table', { name: 'Runs compared' }).count()).toBe(0)
+    await page.getByLabel(`Compare run ${cvId}`).check()
+    await poll(() => page.getByRole('table', { name: 'Runs compared' }).count()).toBe(1)
+    await page.getByLabel(`Compare run ${quickId}`).uncheck()
+    await poll(() => page.getByRole('table', { name: 'Runs compared' }).count()).toBe(0)
+    await poll(() => page.locator('[data-testid="compare-hint"]').textContent()).toMatch(new RegExp(`run #${cvId}`))
     expect(ui.pageErrors).toEqual([])
   })
 })
