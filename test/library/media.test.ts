@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { mediaFile } from '../../src/main/library/media'
+import { mediaFile, verifiedBytes } from '../../src/main/library/media'
 import { findThumb, makeShardOf, thumbPath, thumbPaths } from '../../src/main/library/thumbs'
 import { importInto, jpeg, useLibrary } from './helpers'
 
@@ -31,7 +31,7 @@ describe('mediaFile', () => {
     rmSync(thumb)
     writeFileSync(webp, 'w')
     expect(mediaFile(t.core, 'thumb', 'tt1')).toEqual({ path: webp, mime: 'image/webp' })
-    expect(mediaFile(t.core, 'full', 'tt1')).toEqual({ path: original, mime: 'image/png' })
+    expect(mediaFile(t.core, 'full', 'tt1')).toEqual({ path: original, mime: 'image/png', sha256: sha('x') })
     rmSync(original)
     expect(mediaFile(t.core, 'full', 'tt1')).toBeNull()
   })
@@ -50,7 +50,7 @@ describe('mediaFile', () => {
     const original = join(t.dir, 'q.png')
     writeFileSync(original, 'y') // 1 byte, as recorded
     add('tt3', original, sha('y'))
-    expect(mediaFile(t.core, 'full', 'tt3')).toEqual({ path: original, mime: 'image/png' })
+    expect(mediaFile(t.core, 'full', 'tt3')).toEqual({ path: original, mime: 'image/png', sha256: sha('y') })
     const thumb = thumbPath(t.core.dir, sha('y'))
     mkdirSync(join(thumb, '..'), { recursive: true })
     symlinkSync('/etc/passwd', thumb)
@@ -62,8 +62,12 @@ describe('mediaFile', () => {
     rmSync(original)
     writeFileSync(original, 'much longer than what was imported')
     expect(mediaFile(t.core, 'full', 'tt3')).toBeNull()
+    // Of the same size it is found, and refused on the very bytes a host reads to send it.
     writeFileSync(original, 'z')
-    expect(mediaFile(t.core, 'full', 'tt3')).toBeNull()
+    const found = mediaFile(t.core, 'full', 'tt3')!
+    expect(verifiedBytes(found, readFileSync(original))).toBeNull()
+    writeFileSync(original, 'y')
+    expect(verifiedBytes(found, readFileSync(original))?.toString()).toBe('y')
   })
 
   it('serves no thumbnail through a linked thumbs/ shard, and an import writes a real one in its place', async () => {
