@@ -5,6 +5,7 @@
 // cannot promise. saxes never loads a DTD or an external entity; a DOCTYPE that declares
 // entities is refused outright, and undeclared entity references are parse errors.
 import { SaxesParser } from 'saxes'
+import { fromLatin1AsWindows1252 } from './windows-1252'
 
 /** Larger than any real NFO (actor lists included); a bigger file is refused, not read. */
 export const MAX_NFO_BYTES = 4 * 1024 * 1024
@@ -65,12 +66,6 @@ export interface NfoDoc extends NfoInfo {
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf]
 const SINGLE_BYTE = /^(iso-8859-1|iso8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/i
-
-/** Windows-1252's characters at 0x80-0x9F (Node's TextDecoder reads that label as ISO-8859-1); unassigned ones stay as they are. */
-const CP1252_C1 = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
-  0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
-]
 
 function declaredEncoding(head: string): string | null {
   const m = /^<\?xml[^>]*?\bencoding\s*=\s*["']([^"']+)["']/.exec(head)
@@ -253,10 +248,9 @@ export function parseNfo(buf: Buffer): NfoDoc {
   if (encoding === 'latin1') {
     // The text is kept byte for byte (latin1) for splicing; the values read out are decoded as
     // Windows-1252, which single-byte NFOs mean (C1 control codes are never a title's).
-    const fix = (v: string) => v.replace(/[\x80-\x9f]/g, (c) => String.fromCharCode(CP1252_C1[c.charCodeAt(0) - 0x80]))
-    if (info.title) info.title = fix(info.title)
-    if (info.originalTitle) info.originalTitle = fix(info.originalTitle)
-    info.genres = info.genres.map(fix)
+    if (info.title) info.title = fromLatin1AsWindows1252(info.title)
+    if (info.originalTitle) info.originalTitle = fromLatin1AsWindows1252(info.originalTitle)
+    info.genres = info.genres.map(fromLatin1AsWindows1252)
   }
   if (!info.imdb && idText && /^tt\d{5,10}$/.test(idText)) info.imdb = idText
   info.year ??= premiered

@@ -5,6 +5,7 @@
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream'
 import { parse, CsvError as ParseError, type Info, type Options } from 'csv-parse'
 import { TextDecoder } from 'node:util'
+import { decodeWindows1252 } from '../formats/windows-1252'
 
 export class CsvError extends Error {}
 /** The bytes are not UTF-8 (the caller may read them again as Windows-1252). */
@@ -72,20 +73,6 @@ class Utf8Check extends Transform {
     }
     done()
   }
-}
-
-/**
- * Windows-1252's characters for the bytes 0x80-0x9F, where Latin-1 has C1 control characters
- * (the five bytes it leaves undefined stay those). Node's TextDecoder('windows-1252') decodes
- * these bytes as Latin-1 (Node 20), so the table is here.
- */
-const CP1252_C1 =
-  '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f' +
-  '\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178'
-
-/** Windows-1252 bytes as text (a byte is a character: chunks decode on their own). */
-export function decodeWindows1252(bytes: Buffer): string {
-  return bytes.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80])
 }
 
 /** Text of the given encoding in, UTF-8 out (a UTF-16 byte order mark is dropped). */

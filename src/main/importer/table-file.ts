@@ -7,7 +7,8 @@ import { open, stat, type FileHandle } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
 import { ApiError, PosterId } from '../../shared/api'
-import { CsvError, NotUtf8, csvRows, decodeWindows1252, headerDelimiter, type CsvRow, type TextEncoding } from './csv'
+import { CsvError, NotUtf8, csvRows, headerDelimiter, type CsvRow, type TextEncoding } from './csv'
+import { decodeWindows1252 } from '../formats/windows-1252'
 import { errnoWords } from '../errno'
 
 const ID_COLUMNS = /^(id|imdb_?id|imdb|tconst|movie_?id)$/i
@@ -118,12 +119,10 @@ const looksLikeJson = (text: string) => /^(\{\s*("|\})|\[\s*[{["\d\]])/.test(tex
 type ReadRows<T> = (rows: AsyncGenerator<CsvRow>, warnings: string[], again: () => AsyncGenerator<CsvRow>) => Promise<T>
 
 export async function streamTable<T>(path: string, what: string, warnings: string[], read: ReadRows<T>): Promise<T> {
-  const first = await openTable(path, what)
-  const utf16 = utf16Of(first.head)
-  await first.fh.close()
-  const encodings: TextEncoding[] = utf16 ? [utf16] : ['utf8', 'windows-1252']
-  for (const encoding of encodings) {
+  for (const pass of [0, 1]) {
     const { fh, head } = await openTable(path, what)
+    // UTF-16 by its BOM (one pass), else UTF-8, and Windows-1252 on the second pass.
+    const encoding: TextEncoding = pass === 0 ? (utf16Of(head) ?? 'utf8') : 'windows-1252'
     const own: string[] = []
     try {
       // JSON would parse as one odd column: say what it is instead. (Labels in JSON never get
