@@ -35,7 +35,7 @@ export interface WrittenFile {
 export const journalOf = (dir: string, writeId: number) => join(dir, BACKUP_DIR, String(writeId), 'journal.jsonl')
 
 /** The files a write-back's journal lists (none when it has no journal), each once, in journal order. */
-export function journalFiles(dir: string, writeId: number): WrittenFile[] {
+function journalFiles(dir: string, writeId: number): WrittenFile[] {
   let text: string
   try {
     text = readFileSync(journalOf(dir, writeId), 'utf8')
@@ -57,4 +57,15 @@ export function journalFiles(dir: string, writeId: number): WrittenFile[] {
     }
   }
   return [...byPath.values()]
+}
+
+export const byPathName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+/** An entry's files in a stable order: by film, a film's NFOs by path. */
+export const byFilmThenPath = (a: WrittenFile, b: WrittenFile) => a.film - b.film || byPathName(a.path, b.path)
+
+/** The files of an entry: those recorded with it and, for an interrupted (or running) one, its journal's (duplicates once). */
+export function entryFiles(dir: string, writeId: number, recorded: WrittenFile[]): WrittenFile[] {
+  const byPath = new Map(journalFiles(dir, writeId).map((f) => [f.path, f]))
+  for (const f of recorded) byPath.set(f.path, f)
+  return [...byPath.values()].sort(byFilmThenPath)
 }

@@ -1,7 +1,7 @@
 // The collection's rows in the library: collections, films, the genre map.
 import type { Film, GenreMapEntry } from '../../shared/api'
 import type { Db } from '../library/db'
-import { journalFiles, WRITING } from './journal'
+import { entryFiles, WRITING, type WrittenFile } from './journal'
 
 export interface FilmRow {
   id: number
@@ -54,8 +54,8 @@ export function writtenFilms(db: Db, collection: number, dir: string): Map<numbe
   const out = new Map<number, Written>()
   const rows = db.prepare('SELECT id, at, files, description FROM collection_writes WHERE collection_id = ? AND undone = 0 ORDER BY id').all(collection) as { id: number; at: number; files: string; description: string }[]
   for (const w of rows) {
-    const recorded = JSON.parse(w.files) as { film: number; genres?: string[] }[]
-    const files = w.description === WRITING ? [...journalFiles(dir, w.id), ...recorded] : recorded
+    const recorded = JSON.parse(w.files) as WrittenFile[]
+    const files = w.description === WRITING ? entryFiles(dir, w.id, recorded) : recorded
     for (const f of files) if (f.genres) out.set(f.film, { writeId: w.id, at: w.at, genres: f.genres })
   }
   return out

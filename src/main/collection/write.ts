@@ -14,23 +14,10 @@ import { planFilms, type PlannedFile, type PlanRule } from './plan'
 import { progressReporter } from './progress'
 import { collectionId, filmRows, type FilmRow } from './store'
 import { otherNfosNow, readFilmNfos } from './sync'
-import { BACKUP_DIR, journalFiles, journalOf, WRITING, type WrittenFile } from './journal'
-
+import { BACKUP_DIR, byFilmThenPath, byPathName, entryFiles, journalOf, WRITING, type WrittenFile } from './journal'
 
 /** Write-backs running in this process (one library, one process: any other "writing…" entry was interrupted). */
 const live = new Set<number>()
-
-
-const byPathName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-/** An entry's files in a stable order: by film, a film's NFOs by path. */
-const byFilmThenPath = (a: WrittenFile, b: WrittenFile) => a.film - b.film || byPathName(a.path, b.path)
-
-/** The files of an entry: those recorded with it and, for an interrupted one, its journal's (duplicates once). */
-function entryFiles(dir: string, writeId: number, recorded: WrittenFile[]): WrittenFile[] {
-  const byPath = new Map(journalFiles(dir, writeId).map((f) => [f.path, f]))
-  for (const f of recorded) byPath.set(f.path, f)
-  return [...byPath.values()].sort(byFilmThenPath)
-}
 
 /** Where a write lands: the target of a symlinked NFO (so the link stays a link), else the path itself. */
 async function landing(path: string): Promise<string> {
