@@ -24,34 +24,31 @@ export function serveMedia(ctx: CoreContext, req: IncomingMessage, res: ServerRe
   }
   // Re-imports can replace a poster's file under the same id, so validate instead of caching blindly.
   const etag = `"${size.toString(36)}-${Math.floor(mtime).toString(36)}"`
-  res.setHeader('ETag', etag)
-  res.setHeader('Cache-Control', 'private, no-cache')
   if (req.headers['if-none-match'] === etag) {
     res.statusCode = 304
+    res.setHeader('ETag', etag)
+    res.setHeader('Cache-Control', 'private, no-cache')
     return void res.end()
   }
+  // A full image is read whole (one poster at a time) and sent only if these very bytes are the
+  // imported ones, so a file swapped after the lookup is never sent; a thumbnail streams.
+  let bytes: Buffer | null = null
+  if (found.sha256) {
+    try {
+      bytes = verifiedBytes(found, readFileSync(found.path))
+    } catch {
+      bytes = null
+    }
+    if (!bytes) return sendError(res, 404, 'no such poster image')
+  }
   res.statusCode = 200
+  res.setHeader('ETag', etag)
+  res.setHeader('Cache-Control', 'private, no-cache')
   res.setHeader('Content-Type', found.mime)
-  if (!found.sha256) {
-    res.setHeader('Content-Length', size)
-    if (req.method === 'HEAD') return void res.end()
-    const stream = createReadStream(found.path)
-    stream.on('error', () => res.destroy())
-    return void stream.pipe(res)
-  }
-  // A full image: read whole (one poster at a time) and sent only if these very bytes are the
-  // imported ones, so a file swapped after the lookup is never sent.
-  let bytes: Buffer | null
-  try {
-    bytes = verifiedBytes(found, readFileSync(found.path))
-  } catch {
-    bytes = null
-  }
-  if (!bytes) {
-    res.removeHeader('Content-Type')
-    res.removeHeader('ETag')
-    return sendError(res, 404, 'no such poster image')
-  }
-  res.setHeader('Content-Length', bytes.length)
-  res.end(req.method === 'HEAD' ? undefined : bytes)
+  res.setHeader('Content-Length', bytes?.length ?? size)
+  if (req.method === 'HEAD') return void res.end()
+  if (bytes) return void res.end(bytes)
+  const stream = createReadStream(found.path)
+  stream.on('error', () => res.destroy())
+  stream.pipe(res)
 }
