@@ -6,7 +6,7 @@
 // stage-1 head's mean and std, and fed to the head. The convolution is pulled towards its
 // pretrained weights (L2-SP), the head's weights towards 0, as head.ts decays them.
 import { buildModel, type BuiltNode } from '../src/main/ml/onnx/graph'
-import { adamNodes, meanBceNodes, stepConstants } from '../src/main/ml/train/head-onnx'
+import { adamNodes, hiddenBackwardNodes, meanBceNodes, stepConstants } from '../src/main/ml/train/head-onnx'
 
 export interface FineTuneShape {
   hw: number
@@ -88,14 +88,7 @@ export function finetuneStepGraph(s: FineTuneShape): Uint8Array {
   nodes.push(
     { op: 'Sub', inputs: ['P', 'Y'], outputs: ['G'] },
     { op: 'Mul', inputs: ['G', 'INVN'], outputs: ['DZ'] },
-    { op: 'Gemm', inputs: ['A1', 'DZ'], outputs: ['DW2'], attrs: { transA: 1 } },
-    { op: 'ReduceSum', inputs: ['DZ', 'AXIS0'], outputs: ['GB2'], attrs: { keepdims: 0 } },
-    { op: 'Gemm', inputs: ['DZ', 'W2'], outputs: ['DA1'], attrs: { transB: 1 } },
-    { op: 'Greater', inputs: ['Z1', 'ZERO'], outputs: ['ACT1'] },
-    { op: 'Cast', inputs: ['ACT1'], outputs: ['MASK1'], attrs: { to: 1 } },
-    { op: 'Mul', inputs: ['DA1', 'MASK1'], outputs: ['DZ1'] },
-    { op: 'Gemm', inputs: ['XS', 'DZ1'], outputs: ['DW1'], attrs: { transA: 1 } },
-    { op: 'ReduceSum', inputs: ['DZ1', 'AXIS0'], outputs: ['GB1'], attrs: { keepdims: 0 } },
+    ...hiddenBackwardNodes('XS'),
     // Back into the pooled features: d loss / d pooled = (dZ1 · W1ᵀ)[:, :out] / std[:out], spread evenly over the map.
     { op: 'Gemm', inputs: ['DZ1', 'W1'], outputs: ['DXS'], attrs: { transB: 1 } },
     { op: 'Slice', inputs: ['DXS', 'START0', 'POOLEND', 'AXIS1'], outputs: ['DPS'] },

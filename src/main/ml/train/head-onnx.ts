@@ -63,6 +63,24 @@ export function adamNodes(params: readonly string[], grads: Record<string, strin
 }
 
 /** LOSS: the mean binary cross-entropy of P against Y over every cell (as head-tf.ts's bceLoss); needs ONE, E7, ONEE7. */
+/**
+ * Back through the hidden-layer head from DZ (d loss / d logits, already over the batch):
+ * DW2 and GB2, then through the ReLU (active where Z1 > 0) to DZ1, DW1 and GB1 against the
+ * head's input `x`. Gemm's transA / transB read the transposed operand in place.
+ */
+export function hiddenBackwardNodes(x: string): BuiltNode[] {
+  return [
+    { op: 'Gemm', inputs: ['A1', 'DZ'], outputs: ['DW2'], attrs: { transA: 1 } },
+    { op: 'ReduceSum', inputs: ['DZ', 'AXIS0'], outputs: ['GB2'], attrs: { keepdims: 0 } },
+    { op: 'Gemm', inputs: ['DZ', 'W2'], outputs: ['DA1'], attrs: { transB: 1 } },
+    { op: 'Greater', inputs: ['Z1', 'ZERO'], outputs: ['ACTIVE'] },
+    { op: 'Cast', inputs: ['ACTIVE'], outputs: ['MASK'], attrs: { to: 1 } },
+    { op: 'Mul', inputs: ['DA1', 'MASK'], outputs: ['DZ1'] },
+    { op: 'Gemm', inputs: [x, 'DZ1'], outputs: ['DW1'], attrs: { transA: 1 } },
+    { op: 'ReduceSum', inputs: ['DZ1', 'AXIS0'], outputs: ['GB1'], attrs: { keepdims: 0 } },
+  ]
+}
+
 export function meanBceNodes(): BuiltNode[] {
   return [
     { op: 'Add', inputs: ['P', 'E7'], outputs: ['PE'] },
@@ -123,14 +141,7 @@ export function stepGraph(spec: { dims: number; genres: number; hidden: number; 
   const grads: Record<string, string> = {}
   if (h) {
     nodes.push(
-      { op: 'Gemm', inputs: ['A1', 'DZ'], outputs: ['DW2'], attrs: { transA: 1 } },
-      { op: 'ReduceSum', inputs: ['DZ', 'AXIS0'], outputs: ['GB2'], attrs: { keepdims: 0 } },
-      { op: 'Gemm', inputs: ['DZ', 'W2'], outputs: ['DA1'], attrs: { transB: 1 } },
-      { op: 'Greater', inputs: ['Z1', 'ZERO'], outputs: ['ACTIVE'] },
-      { op: 'Cast', inputs: ['ACTIVE'], outputs: ['MASK'], attrs: { to: 1 } },
-      { op: 'Mul', inputs: ['DA1', 'MASK'], outputs: ['DZ1'] },
-      { op: 'Gemm', inputs: ['X', 'DZ1'], outputs: ['DW1'], attrs: { transA: 1 } },
-      { op: 'ReduceSum', inputs: ['DZ1', 'AXIS0'], outputs: ['GB1'], attrs: { keepdims: 0 } },
+      ...hiddenBackwardNodes('X'),
       { op: 'Mul', inputs: ['W2', 'WD'], outputs: ['DECAY2'] },
       { op: 'Add', inputs: ['DW2', 'DECAY2'], outputs: ['GW2'] },
     )
