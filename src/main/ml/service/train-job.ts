@@ -43,17 +43,6 @@ const FOLD_ENSEMBLE = true
  */
 const CV_REPEATS = 2
 
-/**
- * The worker counts fold trainings across every repeat (folds x CV_REPEATS, then the refit);
- * a person reads "fold 2 of 5, repeat 2 of 2", the run's k folds. `fold` equals `folds` for the refit.
- */
-function foldOf(trained: number, tasks: number): { fold: number; folds: number; repeat: number; repeats: number } {
-  const repeats = tasks % CV_REPEATS === 0 ? CV_REPEATS : 1
-  const folds = tasks / repeats
-  if (trained >= tasks) return { fold: folds, folds, repeat: repeats - 1, repeats }
-  return { fold: trained % folds, folds, repeat: Math.floor(trained / folds), repeats }
-}
-
 export interface TrainOutcome {
   runId: number
   activated: boolean
@@ -172,7 +161,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
   let epochSeconds = 0
   let epochsSeen = 0
   let lastEpoch: TrainProgress['report'] | undefined
-  const progress = (d: TrainProgress & { fold?: number; folds?: number }) => {
+  const progress = (d: TrainProgress & { fold?: number; folds?: number; repeat?: number; repeats?: number }) => {
     svc.backend = d.backend
     if (d.batch) {
       // Inside an epoch: time left from this epoch's pace, the later epochs at the same pace.
@@ -199,7 +188,7 @@ export async function runTraining(svc: ModelService, req: ParsedTrainRequest, jo
     epochSeconds += r.seconds
     epochsSeen++
     const left = (d.maxEpochs - r.epoch + (d.members - d.member - 1) * d.maxEpochs) * (epochSeconds / epochsSeen)
-    const cv = d.folds === undefined ? null : foldOf(d.fold!, d.folds)
+    const cv = d.folds === undefined ? null : { fold: d.fold!, folds: d.folds, repeat: d.repeat!, repeats: d.repeats! }
     const what = !cv ? '' : cv.fold < cv.folds ? `fold ${cv.fold + 1}/${cv.folds}${cv.repeats > 1 ? ` (repeat ${cv.repeat + 1}/${cv.repeats})` : ''}, ` : 'refit, '
     job.progress(r.epoch, d.maxEpochs, `${what}epoch ${r.epoch}`)
     ctx.events.emit('train.progress', {

@@ -254,7 +254,11 @@ export const methods: WorkerHandlers = {
       const tasks = args.folds * repeats
       const members = tasks + args.ensemble
       const onEpoch = async (member: number, report: EpochReport) => {
-        ctx.progress({ member, members, maxEpochs: cfg.epochs, report, backend, fold: Math.min(member, tasks), folds: tasks })
+        // A person reads "fold 2 of 5, repeat 2 of 2": the fold within its repeat, the run's k folds.
+        const refit = member >= tasks
+        const fold = refit ? args.folds : member % args.folds
+        const repeat = refit ? repeats - 1 : Math.floor(member / args.folds)
+        ctx.progress({ member, members, maxEpochs: cfg.epochs, report, backend, fold, folds: args.folds, repeat, repeats })
         await new Promise((r) => setImmediate(r))
       }
       // Pooled out-of-fold predictions are scored as the figures are: on human labels only.

@@ -191,9 +191,12 @@ export interface TrainCvArgs {
   replicates?: number
 }
 export type TrainCvProgress = TrainProgress & {
-  /** 0..folds-1 while cross-validating, `folds` during the refit (two may train at once, interleaved). */
+  /** 0..folds-1 while cross-validating (within its repeat), `folds` during the refit (two may train at once, interleaved). */
   fold: number
   folds: number
+  /** Which repeat of the cross-validation (0-based; the last during the refit), of `repeats`. */
+  repeat: number
+  repeats: number
 }
 export interface TrainCvDone extends TrainDone {
   oof: Float32Array
