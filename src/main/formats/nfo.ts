@@ -5,6 +5,7 @@
 // cannot promise. saxes never loads a DTD or an external entity; a DOCTYPE that declares
 // entities is refused outright, and undeclared entity references are parse errors.
 import { SaxesParser } from 'saxes'
+import { utf16Bom } from './utf16'
 import { fromLatin1AsWindows1252 } from './windows-1252'
 
 /** Larger than any real NFO (actor lists included); a bigger file is refused, not read. */
@@ -74,8 +75,8 @@ function declaredEncoding(head: string): string | null {
 
 /** UTF-16 by its byte-order mark, or by the first `<` of an XML file without one (the XML spec's autodetection). */
 function utf16Order(buf: Buffer): { order: 'utf-16le' | 'utf-16be'; bom: boolean } | null {
-  if (buf[0] === 0xff && buf[1] === 0xfe) return { order: 'utf-16le', bom: true }
-  if (buf[0] === 0xfe && buf[1] === 0xff) return { order: 'utf-16be', bom: true }
+  const bom = utf16Bom(buf)
+  if (bom) return { order: bom, bom: true }
   if (buf[0] === 0x3c && buf[1] === 0x00) return { order: 'utf-16le', bom: false }
   if (buf[0] === 0x00 && buf[1] === 0x3c) return { order: 'utf-16be', bom: false }
   return null

@@ -8,6 +8,7 @@ import { basename } from 'node:path'
 import { printable } from '../../shared/printable'
 import { ApiError, PosterId } from '../../shared/api'
 import { CsvError, NotUtf8, csvRows, headerDelimiter, type CsvRow, type TextEncoding } from './csv'
+import { utf16Bom } from '../formats/utf16'
 import { decodeWindows1252 } from '../formats/windows-1252'
 import { errnoWords } from '../errno'
 
@@ -45,7 +46,7 @@ export async function openTable(path: string, what: string): Promise<{ fh: FileH
     const { bytesRead } = await fh.read(head, 0, HEAD_BYTES, 0)
     // A CSV is text: NUL bytes mean an image, an archive or a database was given by mistake
     // (UTF-16, Excel's "Unicode Text", has them in every ASCII character: read after its BOM).
-    const utf16 = utf16Of(head.subarray(0, bytesRead))
+    const utf16 = utf16Bom(head.subarray(0, bytesRead))
     const nul = utf16 ? headText(head.subarray(0, bytesRead)).includes('\0') : head.subarray(0, bytesRead).includes(0)
     if (nul) {
       throw new ApiError('invalid-args', `${what} file ${shown} is ${looksUtf16(head.subarray(0, bytesRead)) ? 'UTF-16 without a byte order mark: save it as UTF-8, or as UTF-16 with one' : 'binary, not a CSV'}`)
@@ -56,13 +57,6 @@ export async function openTable(path: string, what: string): Promise<{ fh: FileH
     if (err instanceof ApiError) throw err
     throw cannot(what, path, errnoWords(err, 'no such file', (code) => code ?? 'read error'))
   }
-}
-
-/** UTF-16 by its byte order mark (Excel's "Unicode Text" and "CSV UTF-16" write one), else null. */
-function utf16Of(head: Buffer): 'utf-16le' | 'utf-16be' | null {
-  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le'
-  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be'
-  return null
 }
 
 /** Text in UTF-16 without a BOM: a NUL in every other byte of its first characters, as ASCII in UTF-16 has. */
@@ -86,7 +80,7 @@ const notUtf8 = (path: string) => `${basename(path)}: not valid UTF-8; read as W
  */
 export async function readWhole(fh: FileHandle, path: string, warnings: string[]): Promise<string> {
   const buf = await fh.readFile()
-  const utf16 = utf16Of(buf)
+  const utf16 = utf16Bom(buf)
   if (utf16) return new TextDecoder(utf16).decode(buf)
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf)
@@ -101,7 +95,7 @@ export async function readWhole(fh: FileHandle, path: string, warnings: string[]
  * "ï»¿", not U+FEFF); UTF-16 decoded.
  */
 export function headText(head: Buffer): string {
-  const utf16 = utf16Of(head)
+  const utf16 = utf16Bom(head)
   if (utf16) return new TextDecoder(utf16).decode(head.subarray(0, head.length - (head.length % 2)))
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf
   return head.subarray(bom ? 3 : 0).toString('latin1')
@@ -122,7 +116,7 @@ export async function streamTable<T>(path: string, what: string, warnings: strin
   for (const pass of [0, 1]) {
     const { fh, head } = await openTable(path, what)
     // UTF-16 by its BOM (one pass), else UTF-8, and Windows-1252 on the second pass.
-    const encoding: TextEncoding = pass === 0 ? (utf16Of(head) ?? 'utf8') : 'windows-1252'
+    const encoding: TextEncoding = pass === 0 ? (utf16Bom(head) ?? 'utf8') : 'windows-1252'
     const own: string[] = []
     try {
       // JSON would parse as one odd column: say what it is instead. (Labels in JSON never get
